@@ -1,0 +1,122 @@
+/**
+ * One factory for every AWS client the SDK uses. It applies the Region,
+ * credentials (the standard provider chain, or fixed emulator credentials on
+ * the local stage), the endpoint override, retries with full jitter, and an
+ * HTTP/1.1 handler wherever the endpoint is not AWS itself: the v3 Kinesis
+ * client defaults to HTTP/2, which kinesalite (and other emulators) do not speak.
+ *
+ * @module
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { ConfiguredRetryStrategy } from '@smithy/util-retry';
+import type { AwsServiceName, StreamctlConfig } from '../config/index.js';
+
+/** Credentials every embedded emulator accepts (s3rver insists on these). */
+export const EMULATOR_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+/** Base and cap of the retry backoff, in milliseconds. */
+export const RETRY_BASE_MS = 100;
+export const RETRY_CAP_MS = 20_000;
+
+/**
+ * Exponential backoff with full jitter: a uniformly random delay between 0
+ * and min(cap, base · 2^attempt). Spreads retries of many clients apart.
+ *
+ * @example
+ * ```ts
+ * fullJitterDelay(3); // somewhere in [0, 800) ms
+ * ```
+ */
+export function fullJitterDelay(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+/** The clients the SDK uses, created lazily and shared. */
+export interface AwsClients {
+  dynamodb(): DynamoDBClient;
+  /** A DynamoDB document client (native JS values, no attribute-value maps). */
+  documents(): DynamoDBDocumentClient;
+  kinesis(): KinesisClient;
+  s3(): S3Client;
+  /** Where each service's calls go; undefined means AWS's own endpoint. */
+  endpointFor(service: AwsServiceName): string | undefined;
+  /** Closes every client's sockets. */
+  destroy(): void;
+}
+
+/** The settings every client shares; S3's config type is the widest of the three. */
+export type ClientSettings = Pick<
+  S3ClientConfig,
+  'region' | 'maxAttempts' | 'retryStrategy' | 'credentials' | 'endpoint' | 'requestHandler' | 'forcePathStyle'
+>;
+
+/** The settings every client shares, for one service. Exported for tests. */
+export function clientSettings(config: StreamctlConfig, service: AwsServiceName): ClientSettings {
+  const endpoint = config.endpoints?.[service] ?? config.endpointUrl;
+  // Per-service endpoints only ever point at emulators (the embedded platform,
+  // DynamoDB Local); they take fixed credentials. One endpoint override
+  // (LocalStack) keeps the provider chain, as the AWS CLI does.
+  const isEmulator = Boolean(config.endpoints?.[service]);
+  const settings: ClientSettings = {
+    region: config.region,
+    maxAttempts: config.maxAttempts,
+    retryStrategy: new ConfiguredRetryStrategy(config.maxAttempts, (attempt) => fullJitterDelay(attempt)),
+    credentials: isEmulator ? { ...EMULATOR_CREDENTIALS } : fromNodeProviderChain({ profile: config.profile }),
+  };
+  if (endpoint) {
+    settings.endpoint = endpoint;
+    // Emulators and LocalStack speak HTTP/1.1 only; keep sockets alive so a
+    // busy dev loop does not churn ports.
+    settings.requestHandler = new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 30_000 });
+    if (service === 's3') settings.forcePathStyle = true;
+  }
+  return settings;
+}
+
+/**
+ * Creates the client factory for a resolved configuration.
+ *
+ * @example
+ * ```ts
+ * const clients = createAwsClients(await resolveConfig());
+ * await clients.dynamodb().send(new ListTablesCommand({}));
+ * ```
+ */
+export function createAwsClients(config: StreamctlConfig): AwsClients {
+  let dynamodb: DynamoDBClient | undefined;
+  let documents: DynamoDBDocumentClient | undefined;
+  let kinesis: KinesisClient | undefined;
+  let s3: S3Client | undefined;
+  const clients: AwsClients = {
+    dynamodb: () => {
+      dynamodb ??= new DynamoDBClient(clientSettings(config, 'dynamodb'));
+      return dynamodb;
+    },
+    documents: () => {
+      documents ??= DynamoDBDocumentClient.from(clients.dynamodb(), {
+        marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
+      });
+      return documents;
+    },
+    kinesis: () => {
+      kinesis ??= new KinesisClient(clientSettings(config, 'kinesis'));
+      return kinesis;
+    },
+    s3: () => {
+      s3 ??= new S3Client(clientSettings(config, 's3'));
+      return s3;
+    },
+    endpointFor: (service) => config.endpoints?.[service] ?? config.endpointUrl,
+    destroy: () => {
+      for (const client of [documents, dynamodb, kinesis, s3]) client?.destroy();
+      documents = dynamodb = kinesis = s3 = undefined;
+    },
+  };
+  return clients;
+}

@@ -1,0 +1,299 @@
+/**
+ * Configuration resolution, per key: command-line flags > environment >
+ * `streamctl.config.json` (or `.mjs`/`.js`/`.ts`) found upward from the
+ * working directory > defaults. Every resolved value remembers where it came
+ * from, so `streamctl status` can say why it talks to what it talks to.
+ *
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { ConfigError, ValidationError } from '../errors/index.js';
+import { ENV_VARS, type EnvVarName, envVarsFor } from './env.js';
+import { type ResourceNameOverrides, ResourceNameOverridesSchema, type ResourceNames, resourceNames } from './names.js';
+
+export { ENV_VARS, type EnvVarName } from './env.js';
+export { type ResourceNameOverrides, type ResourceNames, resourceNames } from './names.js';
+
+/** File names searched for, in this order, in each directory upward from the working directory. */
+export const CONFIG_FILE_NAMES = [
+  'streamctl.config.json',
+  'streamctl.config.mjs',
+  'streamctl.config.js',
+  'streamctl.config.ts',
+] as const;
+
+/** The stage of the embedded local platform. */
+export const LOCAL_STAGE = 'local';
+
+const StageName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,19}$/, 'a stage is 1–20 lowercase letters, digits or dashes, starting with a letter');
+const Region = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/, 'expected an AWS Region such as us-east-1 or eu-west-1');
+const EndpointUrl = z
+  .string()
+  .url('expected an absolute URL such as http://localhost:4566')
+  .refine((u) => /^https?:\/\//.test(u), 'expected an http:// or https:// URL');
+const MaxAttempts = z.coerce.number().int().min(1).max(10);
+const Regions = z.array(Region).min(1);
+
+const StageSettingsSchema = z
+  .object({
+    region: Region,
+    profile: z.string().min(1),
+    endpointUrl: EndpointUrl,
+    dataDir: z.string().min(1),
+    maxAttempts: MaxAttempts,
+    regions: Regions,
+    resources: ResourceNameOverridesSchema,
+  })
+  .partial()
+  .strict();
+
+/** The shape of `streamctl.config.json`. */
+export const ConfigFileSchema = StageSettingsSchema.extend({
+  $schema: z.string().optional(),
+  stage: StageName.optional(),
+  /** Per-stage settings, merged over the top-level ones for that stage. */
+  stages: z.record(StageName, StageSettingsSchema).optional(),
+}).strict();
+
+/** What `streamctl.config.json` may contain. */
+export type ConfigFile = z.infer<typeof ConfigFileSchema>;
+
+/** Values given on the command line; `undefined` means "not given". */
+export interface ConfigFlags {
+  stage?: string | undefined;
+  region?: string | undefined;
+  profile?: string | undefined;
+  endpointUrl?: string | undefined;
+  dataDir?: string | undefined;
+  maxAttempts?: number | string | undefined;
+  regions?: string[] | string | undefined;
+}
+
+/** Where a resolved value came from. */
+export type ConfigSource = 'flag' | 'env' | 'file' | 'default';
+
+/** The keys that resolve by precedence. */
+export type ConfigKey = 'stage' | 'region' | 'profile' | 'endpointUrl' | 'dataDir' | 'maxAttempts' | 'regions';
+
+/** Fully resolved configuration of one stage. */
+export interface StreamctlConfig {
+  stage: string;
+  region: string;
+  /** AWS profile for the provider chain; undefined means the chain's default. */
+  profile: string | undefined;
+  /** One endpoint for every AWS client (LocalStack); undefined means AWS itself. */
+  endpointUrl: string | undefined;
+  /** Per-service endpoints, set for the embedded local platform. Wins over endpointUrl. */
+  endpoints?: Partial<Record<AwsServiceName, string>>;
+  /** Data dir of the embedded local platform (absolute). */
+  dataDir: string;
+  /** Attempts per AWS call, retries included. */
+  maxAttempts: number;
+  /** Regions of the stage, the first being the home Region. */
+  regions: string[];
+  /** Physical resource names for this stage and Region. */
+  resources: ResourceNames;
+  /** The config file used, if one was found. */
+  configFile: string | undefined;
+  /** Where each key's value came from. */
+  sources: Record<ConfigKey, ConfigSource>;
+}
+
+/** The AWS services the SDK talks to through endpoints. */
+export type AwsServiceName = 'dynamodb' | 'kinesis' | 's3';
+
+/** Inputs of {@link resolveConfig}. */
+export interface ResolveConfigOptions {
+  flags?: ConfigFlags;
+  /** Defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Where the upward search for a config file starts. Defaults to `process.cwd()`. */
+  cwd?: string;
+  /** An explicit config file, or `false` to skip the search. */
+  configFile?: string | false;
+}
+
+const DEFAULTS = { stage: LOCAL_STAGE, region: 'us-east-1', maxAttempts: 3 } as const;
+
+/**
+ * Finds the nearest config file upward from `cwd`, or undefined.
+ *
+ * @example
+ * ```ts
+ * findConfigFile('/repo/packages/cli'); // "/repo/streamctl.config.json"
+ * ```
+ */
+export function findConfigFile(cwd: string): string | undefined {
+  let dir = resolve(cwd);
+  for (;;) {
+    for (const name of CONFIG_FILE_NAMES) {
+      const candidate = join(dir, name);
+      if (existsSync(candidate)) return candidate;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * Loads and validates a config file (JSON, ES module or TypeScript).
+ *
+ * @example
+ * ```ts
+ * const file = await loadConfigFile('/repo/streamctl.config.json');
+ * file.stages?.prod?.region; // "eu-west-1"
+ * ```
+ */
+export async function loadConfigFile(path: string): Promise<ConfigFile> {
+  let raw: unknown;
+  try {
+    if (path.endsWith('.json')) {
+      raw = JSON.parse(await readFile(path, 'utf8'));
+    } else if (path.endsWith('.ts')) {
+      const { createJiti } = await import('jiti');
+      raw = await createJiti(import.meta.url).import(path, { default: true });
+    } else {
+      const mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+      raw = mod.default;
+    }
+  } catch (cause) {
+    throw new ConfigError(`Cannot read config file ${path}: ${(cause as Error).message}`, {
+      cause,
+      hint: 'fix the file, or run `streamctl init` to write a new one',
+    });
+  }
+  const parsed = ConfigFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw ValidationError.fromZod(`config file ${path}`, parsed.error, {
+      hint: 'fix the named fields, or run `streamctl init --force` to write a new file',
+    });
+  }
+  return parsed.data;
+}
+
+interface Candidate<T> {
+  value: T | undefined;
+  source: ConfigSource;
+  origin: string;
+}
+
+function pick<T>(candidates: Candidate<T>[]): Candidate<T> | undefined {
+  return candidates.find((c) => c.value !== undefined && c.value !== '');
+}
+
+function check<T>(schema: z.ZodType<T>, candidate: Candidate<unknown>, key: string): T {
+  const parsed = schema.safeParse(candidate.value);
+  if (parsed.success) return parsed.data;
+  const message = parsed.error.issues[0]?.message ?? 'invalid value';
+  throw new ConfigError(`Invalid ${key} ${JSON.stringify(candidate.value)} from ${candidate.origin}: ${message}`, {
+    hint: `fix ${candidate.origin}`,
+    details: { key, source: candidate.source, origin: candidate.origin },
+  });
+}
+
+function fromEnv(env: Record<string, string | undefined>, key: ConfigKey): Candidate<string>[] {
+  return envVarsFor(key).map((name: EnvVarName) => ({ value: env[name], source: 'env', origin: `$${name}` }));
+}
+
+function splitList(value: string[] | string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const list = (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter(Boolean);
+  return list.length ? list : undefined;
+}
+
+/**
+ * Resolves the configuration of one stage, per key: flags > environment >
+ * config file (its `stages.<stage>` section over its top level) > defaults.
+ *
+ * @example
+ * ```ts
+ * const config = await resolveConfig({ flags: { stage: 'prod' } });
+ * config.resources.catalogTable; // "streamctl-prod-catalog"
+ * config.sources.region;         // "env" when AWS_REGION was set
+ * ```
+ */
+export async function resolveConfig(options: ResolveConfigOptions = {}): Promise<StreamctlConfig> {
+  const flags = options.flags ?? {};
+  const env = options.env ?? process.env;
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const configFile = options.configFile === false ? undefined : (options.configFile ?? findConfigFile(cwd));
+  const file: ConfigFile = configFile ? await loadConfigFile(configFile) : {};
+  const fileOrigin = configFile ? `config file ${configFile}` : 'config file';
+
+  const stageCandidate = pick<string>([
+    { value: flags.stage, source: 'flag', origin: '--stage' },
+    ...fromEnv(env, 'stage'),
+    { value: file.stage, source: 'file', origin: fileOrigin },
+    { value: DEFAULTS.stage, source: 'default', origin: 'default' },
+  ]) as Candidate<string>;
+  const stage = check(StageName, stageCandidate, 'stage');
+
+  const stageFile = { ...file, ...(file.stages?.[stage] ?? {}) };
+  const resolveKey = <T>(key: ConfigKey, flag: unknown, fileValue: unknown, fallback: unknown, schema: z.ZodType<T>) => {
+    const candidate = pick<unknown>([
+      { value: flag, source: 'flag', origin: `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` },
+      ...fromEnv(env, key),
+      { value: fileValue, source: 'file', origin: fileOrigin },
+      { value: fallback, source: 'default', origin: 'default' },
+    ]);
+    if (!candidate) return { value: undefined, source: 'default' as ConfigSource };
+    return { value: check(schema, candidate, key), source: candidate.source };
+  };
+
+  const region = resolveKey('region', flags.region, stageFile.region, DEFAULTS.region, Region);
+  const profile = resolveKey('profile', flags.profile, stageFile.profile, undefined, z.string().min(1));
+  const endpointUrl = resolveKey('endpointUrl', flags.endpointUrl, stageFile.endpointUrl, undefined, EndpointUrl);
+  const maxAttempts = resolveKey('maxAttempts', flags.maxAttempts, stageFile.maxAttempts, DEFAULTS.maxAttempts, MaxAttempts);
+  const regions = resolveKey(
+    'regions',
+    splitList(flags.regions),
+    stageFile.regions,
+    undefined,
+    z.preprocess((v) => (typeof v === 'string' ? splitList(v) : v), Regions),
+  );
+  const projectRoot = configFile ? dirname(configFile) : cwd;
+  const dataDirRaw = resolveKey('dataDir', flags.dataDir, stageFile.dataDir, join('.streamctl', stage), z.string());
+  const dataDirBase = dataDirRaw.source === 'file' || dataDirRaw.source === 'default' ? projectRoot : cwd;
+  const dataDir = isAbsolute(dataDirRaw.value as string)
+    ? (dataDirRaw.value as string)
+    : resolve(dataDirBase, dataDirRaw.value as string);
+
+  const homeRegion = region.value as string;
+  const regionList = (regions.value as string[] | undefined) ?? [homeRegion];
+  const overrides: ResourceNameOverrides = stageFile.resources ?? {};
+
+  return {
+    stage,
+    region: homeRegion,
+    profile: profile.value as string | undefined,
+    endpointUrl: endpointUrl.value as string | undefined,
+    dataDir,
+    maxAttempts: maxAttempts.value as number,
+    regions: regionList.includes(homeRegion) ? regionList : [homeRegion, ...regionList],
+    resources: resourceNames(stage, homeRegion, overrides),
+    configFile,
+    sources: {
+      stage: stageCandidate.source,
+      region: region.source,
+      profile: profile.source,
+      endpointUrl: endpointUrl.source,
+      dataDir: dataDirRaw.source,
+      maxAttempts: maxAttempts.source,
+      regions: regions.source,
+    },
+  };
+}
+
+/** The documented environment variables, for `--help` and READMEs. */
+export function describeEnvVars(): Array<{ name: EnvVarName; doc: string }> {
+  return (Object.keys(ENV_VARS) as EnvVarName[]).map((name) => ({ name, doc: ENV_VARS[name].doc }));
+}

@@ -1,0 +1,283 @@
+/**
+ * Typed errors of the streamctl SDK.
+ *
+ * Every error the SDK throws on purpose is a {@link StreamctlError} with a
+ * stable `code`: callers branch on the code, never on the message text. Errors
+ * that come from AWS are wrapped by {@link wrapAwsError}, keeping the original
+ * error as `cause`.
+ *
+ * @module
+ */
+
+/**
+ * Stable error codes. Adding a code is a minor change; renaming one is a
+ * breaking change, because CLIs, the HTTP API and users' code branch on them.
+ */
+export const ErrorCode = {
+  /** Input failed validation (a zod schema, a flag value, a file). */
+  ValidationFailed: 'VALIDATION_FAILED',
+  /** The configuration (file, environment or flags) is invalid. */
+  ConfigInvalid: 'CONFIG_INVALID',
+  /** A named thing (title, table, stage, …) does not exist. */
+  NotFound: 'NOT_FOUND',
+  /** A conditional write lost a race or the thing already exists. */
+  Conflict: 'CONFLICT',
+  /** The caller may not do this (not entitled, not their data). */
+  Forbidden: 'FORBIDDEN',
+  /** No credentials could be found for the AWS provider chain. */
+  CredentialsMissing: 'CREDENTIALS_MISSING',
+  /** An endpoint did not answer (connection refused, DNS, timeout). */
+  EndpointUnreachable: 'ENDPOINT_UNREACHABLE',
+  /** An AWS resource the stage needs is missing. */
+  ResourceNotFound: 'RESOURCE_NOT_FOUND',
+  /** AWS throttled the request and the retry budget ran out. */
+  Throttled: 'THROTTLED',
+  /** Any other AWS service error; `awsCode` carries the service's own name. */
+  AwsError: 'AWS_ERROR',
+  /** The embedded local platform is not running for this data dir. */
+  LocalNotRunning: 'LOCAL_NOT_RUNNING',
+  /** Another `streamctl dev` already owns this data dir. */
+  LocalAlreadyRunning: 'LOCAL_ALREADY_RUNNING',
+  /** A part of the embedded local platform failed to start. */
+  LocalStartFailed: 'LOCAL_START_FAILED',
+  /** The operation only exists on the `local` stage. */
+  LocalStageOnly: 'LOCAL_STAGE_ONLY',
+  /** A bug: something that should not happen did. */
+  Internal: 'INTERNAL',
+} as const;
+
+/** One of the values of {@link ErrorCode}. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Options every {@link StreamctlError} accepts. */
+export interface StreamctlErrorOptions {
+  /** The underlying error, kept for `--verbose` output and debugging. */
+  cause?: unknown;
+  /** What to do next, ideally an exact command (`run \`streamctl dev\``). */
+  hint?: string;
+  /** Structured, JSON-safe details (field errors, resource names). */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The base class of every error the SDK throws on purpose.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await platform.health();
+ * } catch (err) {
+ *   if (isStreamctlError(err) && err.code === ErrorCode.LocalNotRunning) {
+ *     console.error(err.hint); // "start it with `streamctl dev`"
+ *   }
+ * }
+ * ```
+ */
+export class StreamctlError extends Error {
+  /** A stable, documented code; branch on this. */
+  readonly code: ErrorCode;
+  /** What to do next, shown by the CLI after the message. */
+  readonly hint: string | undefined;
+  /** Structured, JSON-safe details. */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: StreamctlErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details;
+  }
+
+  /** The HTTP status the API answers this error with. */
+  get httpStatus(): number {
+    return httpStatusFor(this.code);
+  }
+
+  /** The JSON shape used by the HTTP API and by `--json` output. */
+  toJSON(): { code: ErrorCode; message: string; hint?: string; details?: Record<string, unknown> } {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.hint ? { hint: this.hint } : {}),
+      ...(this.details ? { details: this.details } : {}),
+    };
+  }
+}
+
+/** One field that failed validation. */
+export interface FieldIssue {
+  /** Dotted path of the field (`rungs.2.bitrate`), empty for the whole value. */
+  path: string;
+  message: string;
+}
+
+/**
+ * Input failed validation. `issues` names every bad field.
+ *
+ * @example
+ * ```ts
+ * throw new ValidationError('Invalid stage name "Prod!"', [{ path: 'stage', message: 'lowercase letters, digits and dashes only' }]);
+ * ```
+ */
+export class ValidationError extends StreamctlError {
+  readonly issues: FieldIssue[];
+  constructor(message: string, issues: FieldIssue[] = [], options: Omit<StreamctlErrorOptions, 'details'> = {}) {
+    super(ErrorCode.ValidationFailed, message, { ...options, details: { issues } });
+    this.issues = issues;
+  }
+
+  /**
+   * Builds a ValidationError from a zod error, naming what was validated.
+   *
+   * @example
+   * ```ts
+   * const parsed = schema.safeParse(input);
+   * if (!parsed.success) throw ValidationError.fromZod('config file streamctl.config.json', parsed.error);
+   * ```
+   */
+  static fromZod(
+    what: string,
+    error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> },
+    options: Omit<StreamctlErrorOptions, 'details'> = {},
+  ): ValidationError {
+    const issues = error.issues.map((issue) => ({
+      path: issue.path.map((p) => String(p)).join('.'),
+      message: issue.message,
+    }));
+    const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    return new ValidationError(`Invalid ${what}: ${summary}`, issues, options);
+  }
+}
+
+/** The configuration is invalid (a bad file, environment variable or flag). */
+export class ConfigError extends StreamctlError {
+  constructor(message: string, options: StreamctlErrorOptions = {}) {
+    super(ErrorCode.ConfigInvalid, message, options);
+  }
+}
+
+/** Something named does not exist. */
+export class NotFoundError extends StreamctlError {
+  constructor(message: string, options: StreamctlErrorOptions = {}) {
+    super(ErrorCode.NotFound, message, options);
+  }
+}
+
+/** A conditional write lost, or the thing exists already. */
+export class ConflictError extends StreamctlError {
+  constructor(message: string, options: StreamctlErrorOptions = {}) {
+    super(ErrorCode.Conflict, message, options);
+  }
+}
+
+/** An error that came from an AWS service or its transport, wrapped. */
+export class AwsServiceError extends StreamctlError {
+  /** The service's own error name (`ResourceNotFoundException`, …). */
+  readonly awsCode: string;
+  /** Which service and operation failed, e.g. `dynamodb:DescribeTable`. */
+  readonly operation: string;
+  constructor(code: ErrorCode, message: string, awsCode: string, operation: string, options: StreamctlErrorOptions) {
+    super(code, message, { ...options, details: { ...options.details, awsCode, operation } });
+    this.awsCode = awsCode;
+    this.operation = operation;
+  }
+}
+
+/** Type guard for {@link StreamctlError}. */
+export function isStreamctlError(value: unknown): value is StreamctlError {
+  return value instanceof StreamctlError;
+}
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  VALIDATION_FAILED: 400,
+  CONFIG_INVALID: 400,
+  NOT_FOUND: 404,
+  RESOURCE_NOT_FOUND: 404,
+  CONFLICT: 409,
+  FORBIDDEN: 403,
+  THROTTLED: 429,
+  ENDPOINT_UNREACHABLE: 503,
+  LOCAL_NOT_RUNNING: 503,
+};
+
+/** The HTTP status for an error code: 4xx for the caller's mistakes, 5xx for ours. */
+export function httpStatusFor(code: ErrorCode): number {
+  return STATUS_BY_CODE[code] ?? 500;
+}
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH']);
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'SlowDown',
+  'LimitExceededException',
+]);
+
+/**
+ * Wraps an error thrown by an AWS SDK client into a {@link StreamctlError},
+ * keeping the original as `cause`. StreamctlErrors pass through unchanged.
+ *
+ * @param operation `service:Operation`, e.g. `dynamodb:DescribeTable`.
+ * @param subject what was being worked on, for the message (`table streamctl-dev-catalog`).
+ * @example
+ * ```ts
+ * try { await ddb.send(new DescribeTableCommand({ TableName })); }
+ * catch (err) { throw wrapAwsError(err, 'dynamodb:DescribeTable', `table ${TableName}`); }
+ * ```
+ */
+export function wrapAwsError(error: unknown, operation: string, subject?: string): StreamctlError {
+  if (error instanceof StreamctlError) return error;
+  const err = (error ?? {}) as { name?: string; code?: string; message?: string; $metadata?: unknown };
+  const errno = err.code ?? (err as { cause?: { code?: string } }).cause?.code;
+  const name = err.name ?? 'Error';
+  const on = subject ? ` (${subject})` : '';
+  const original = err.message ?? String(error);
+
+  if (errno && CONNECTION_ERRORS.has(errno)) {
+    return new AwsServiceError(
+      ErrorCode.EndpointUnreachable,
+      `${operation}${on} failed: the endpoint did not answer (${errno})`,
+      errno,
+      operation,
+      {
+        cause: error,
+        hint: 'check --endpoint-url / STREAMCTL_ENDPOINT_URL, or start the local platform with `streamctl dev`',
+      },
+    );
+  }
+  if (name === 'CredentialsProviderError' || /credential/i.test(name)) {
+    return new AwsServiceError(
+      ErrorCode.CredentialsMissing,
+      `${operation}${on} failed: no AWS credentials found`,
+      name,
+      operation,
+      {
+        cause: error,
+        hint: 'run `aws configure sso` or set AWS_PROFILE / AWS_ACCESS_KEY_ID, or use `--stage local`',
+      },
+    );
+  }
+  if (name === 'ResourceNotFoundException' || name === 'NoSuchBucket' || name === 'NotFound') {
+    return new AwsServiceError(ErrorCode.ResourceNotFound, `${operation}${on}: not found`, name, operation, {
+      cause: error,
+      hint: 'deploy the stage (`cdk deploy`) or start the local platform (`streamctl dev`)',
+    });
+  }
+  if (name === 'ConditionalCheckFailedException') {
+    return new AwsServiceError(ErrorCode.Conflict, `${operation}${on}: condition failed`, name, operation, {
+      cause: error,
+    });
+  }
+  if (THROTTLING.has(name)) {
+    return new AwsServiceError(ErrorCode.Throttled, `${operation}${on}: throttled after retries`, name, operation, {
+      cause: error,
+      hint: 'retry later or raise the resource capacity',
+    });
+  }
+  return new AwsServiceError(ErrorCode.AwsError, `${operation}${on} failed: ${name}: ${original}`, name, operation, {
+    cause: error,
+  });
+}

@@ -1,0 +1,25 @@
+/**
+ * `@streamctl/sdk`: one typed SDK for operating a streaming and
+ * personalization platform on AWS, LocalStack or the embedded local platform.
+ *
+ * The embedded platform itself (`startLocalPlatform`, dev tokens) is under
+ * the `@streamctl/sdk/local` subpath, so server bundles never load emulators.
+ *
+ * @example
+ * ```ts
+ * import { loadPlatform } from '@streamctl/sdk';
+ *
+ * const platform = await loadPlatform({ flags: { stage: 'local' } });
+ * console.log((await platform.health()).healthy);
+ * platform.close();
+ * ```
+ *
+ * @module
+ */
+export * from './aws/index.js';
+export * from './config/index.js';
+export * from './errors/index.js';
+export * from './health/index.js';
+export * from './platform/index.js';
+export * from './resources/index.js';
+export { parseDuration } from './util/duration.js';

@@ -1,0 +1,256 @@
+/**
+ * The embedded local platform behind `streamctl dev`: DynamoDB, Kinesis and
+ * S3 emulators on loopback, the platform's resources created from the same
+ * definitions the CDK app deploys, and a registry that the API, edge and
+ * workers join as parts. Other processes find it through the data dir.
+ *
+ * @module
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { createAwsClients } from '../aws/index.js';
+import { type ResourceNames, resolveConfig, type StreamctlConfig } from '../config/index.js';
+import { ErrorCode, StreamctlError } from '../errors/index.js';
+import { ensureResources, type EnsuredResource } from '../resources/index.js';
+import { ensureDevSigningKey } from './dev-keys.js';
+import { type RunningEmulator, startDynalite, startKinesalite, startS3rver } from './emulators.js';
+import {
+  acquireDataDirLock,
+  clearState,
+  dataDirLayout,
+  type LocalPlatformState,
+  PART_ORDER,
+  type PartName,
+  writeState,
+} from './state.js';
+
+export {
+  DEV_TOKEN_AUDIENCE,
+  DEV_TOKEN_ISSUER,
+  type DevToken,
+  type DevTokenClaims,
+  type DevTokenInput,
+  ensureDevSigningKey,
+  mintDevToken,
+  verifyDevToken,
+} from './dev-keys.js';
+export {
+  dataDirLayout,
+  isProcessAlive,
+  type LocalPlatformState,
+  PART_ORDER,
+  type PartName,
+  readLocalPlatformState,
+} from './state.js';
+
+/** A part that joins the platform: started by its own package, stopped with the platform. */
+export interface LocalPart {
+  name: PartName;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startLocalPlatform}. */
+export interface StartLocalPlatformOptions {
+  /** Where tables, streams, objects and keys are kept. */
+  dataDir: string;
+  /** Wipe the data dir before starting. */
+  reset?: boolean;
+  /** Region the local stage reports. Default `us-east-1`. */
+  region?: string;
+  /** Loopback address to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Fixed ports; unset parts get a free port from the OS. */
+  ports?: Partial<Record<'dynamodb' | 'kinesis' | 's3', number>>;
+  /** Resource names to create (the config file may override them). Default: the `local` stage's names. */
+  resources?: ResourceNames;
+}
+
+/** The `--json` ready line of `streamctl dev` (SPEC §4). */
+export type ReadyLine = { event: 'ready' } & Partial<Record<PartName, string>>;
+
+/**
+ * A running embedded platform. Stop it with {@link LocalPlatform.stop}.
+ */
+export class LocalPlatform {
+  readonly dataDir: string;
+  readonly region: string;
+  /** Configuration of the `local` stage pointing at this platform's emulators. */
+  readonly config: StreamctlConfig;
+  /** What resource creation did at start. */
+  readonly resources: EnsuredResource[];
+  readonly #parts = new Map<PartName, LocalPart>();
+  readonly #startedAt = new Date().toISOString();
+  readonly #release: () => void;
+  #stopping: Promise<void> | undefined;
+
+  /** @internal use {@link startLocalPlatform}. */
+  constructor(init: {
+    dataDir: string;
+    region: string;
+    config: StreamctlConfig;
+    resources: EnsuredResource[];
+    parts: LocalPart[];
+    release: () => void;
+  }) {
+    this.dataDir = init.dataDir;
+    this.region = init.region;
+    this.config = init.config;
+    this.resources = init.resources;
+    this.#release = init.release;
+    for (const part of init.parts) this.#parts.set(part.name, part);
+    this.#writeState();
+  }
+
+  /** URL of each running part, in ready-line order. */
+  get parts(): Partial<Record<PartName, string>> {
+    const out: Partial<Record<PartName, string>> = {};
+    for (const name of PART_ORDER) {
+      const part = this.#parts.get(name);
+      if (part) out[name] = part.url;
+    }
+    return out;
+  }
+
+  /** The ready line: one key per running part, none for parts not running. */
+  readyLine(): ReadyLine {
+    return { event: 'ready', ...this.parts };
+  }
+
+  /**
+   * Adds a part (API, edge, workers) that was started against this platform;
+   * it is listed in the state file and stopped with the platform.
+   */
+  addPart(part: LocalPart): void {
+    if (this.#stopping) throw new StreamctlError(ErrorCode.Internal, 'The local platform is stopping');
+    if (this.#parts.has(part.name)) {
+      throw new StreamctlError(ErrorCode.Internal, `Part ${part.name} is already running`);
+    }
+    this.#parts.set(part.name, part);
+    this.#writeState();
+  }
+
+  /** Stops every part (the joined ones first), then releases the data dir. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      clearState(this.dataDir);
+      const order = [...PART_ORDER];
+      const errors: unknown[] = [];
+      for (const name of order) {
+        const part = this.#parts.get(name);
+        if (!part) continue;
+        try {
+          await part.stop();
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+      this.#parts.clear();
+      this.#release();
+      if (errors.length) {
+        throw new StreamctlError(ErrorCode.Internal, `Some parts did not stop cleanly: ${errors.map(String).join('; ')}`, {
+          cause: errors[0],
+        });
+      }
+    })();
+    return this.#stopping;
+  }
+
+  #writeState(): void {
+    const state: LocalPlatformState = {
+      version: 1,
+      pid: process.pid,
+      startedAt: this.#startedAt,
+      region: this.region,
+      parts: this.parts,
+    };
+    writeState(this.dataDir, state);
+  }
+}
+
+/** Removes everything the platform keeps in a data dir (the lock stays with its owner). */
+function wipeDataDir(dataDir: string): void {
+  const layout = dataDirLayout(dataDir);
+  for (const path of [layout.dynamodb, layout.kinesis, layout.s3, layout.keys, layout.stateFile]) {
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts the embedded platform: takes the data dir, starts the emulators on
+ * loopback, creates the platform's tables, stream and buckets, and writes
+ * the state file other commands read.
+ *
+ * @example
+ * ```ts
+ * const local = await startLocalPlatform({ dataDir: '.streamctl/local' });
+ * console.log(JSON.stringify(local.readyLine()));
+ * await local.stop();
+ * ```
+ */
+export async function startLocalPlatform(options: StartLocalPlatformOptions): Promise<LocalPlatform> {
+  const host = options.host ?? '127.0.0.1';
+  const region = options.region ?? 'us-east-1';
+  const layout = dataDirLayout(options.dataDir);
+  const release = acquireDataDirLock(options.dataDir);
+  const started: RunningEmulator[] = [];
+  try {
+    if (options.reset) wipeDataDir(options.dataDir);
+    for (const dir of [layout.dynamodb, layout.kinesis, layout.s3]) mkdirSync(dir, { recursive: true });
+
+    const startPart = async (name: 'dynamodb' | 'kinesis' | 's3', start: () => Promise<RunningEmulator>) => {
+      try {
+        const emulator = await start();
+        started.push(emulator);
+        return { name, url: emulator.url, stop: emulator.stop } satisfies LocalPart;
+      } catch (cause) {
+        const port = options.ports?.[name];
+        throw new StreamctlError(ErrorCode.LocalStartFailed, `Could not start the local ${name}: ${(cause as Error).message}`, {
+          cause,
+          hint: port ? `free port ${port} or choose another` : 'run `streamctl dev --reset` if the data dir is damaged',
+        });
+      }
+    };
+    const parts = await Promise.all([
+      startPart('dynamodb', () => startDynalite(layout.dynamodb, host, options.ports?.dynamodb)),
+      startPart('kinesis', () => startKinesalite(layout.kinesis, host, options.ports?.kinesis)),
+      startPart('s3', () => startS3rver(layout.s3, host, options.ports?.s3)),
+    ]);
+
+    const base = await localStageConfig(options.dataDir, region, {
+      dynamodb: parts[0].url,
+      kinesis: parts[1].url,
+      s3: parts[2].url,
+    });
+    const config = options.resources ? { ...base, resources: options.resources } : base;
+    const clients = createAwsClients(config);
+    let resources: EnsuredResource[];
+    try {
+      resources = await ensureResources(clients, config.resources);
+    } finally {
+      clients.destroy();
+    }
+    await ensureDevSigningKey(options.dataDir);
+    return new LocalPlatform({ dataDir: options.dataDir, region, config, resources, parts, release });
+  } catch (err) {
+    await Promise.allSettled(started.map((e) => e.stop()));
+    release();
+    throw err;
+  }
+}
+
+/**
+ * The `local` stage's configuration pointed at given emulator endpoints.
+ * Used by the platform itself and by `createPlatform` for `--stage local`.
+ */
+export async function localStageConfig(
+  dataDir: string,
+  region: string,
+  endpoints: NonNullable<StreamctlConfig['endpoints']>,
+): Promise<StreamctlConfig> {
+  const base = await resolveConfig({
+    flags: { stage: 'local', region, dataDir },
+    env: {},
+    configFile: false,
+  });
+  return { ...base, endpoints };
+}

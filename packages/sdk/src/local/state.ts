@@ -1,0 +1,152 @@
+/**
+ * The data dir of the embedded platform: its layout, the single-owner lock,
+ * and the state file through which other commands find a running platform.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode, StreamctlError } from '../errors/index.js';
+
+/** The parts of the embedded platform, in the order the ready line lists them. */
+export const PART_ORDER = ['api', 'edge', 'dynamodb', 'kinesis', 's3'] as const;
+
+/** The name of a part of the embedded platform. */
+export type PartName = (typeof PART_ORDER)[number];
+
+/** What a running `streamctl dev` writes into its data dir. */
+export interface LocalPlatformState {
+  version: 1;
+  pid: number;
+  startedAt: string;
+  region: string;
+  /** URL of each running part. */
+  parts: Partial<Record<PartName, string>>;
+}
+
+/** Paths inside a data dir. */
+export function dataDirLayout(dataDir: string) {
+  return {
+    root: dataDir,
+    dynamodb: join(dataDir, 'dynamodb'),
+    kinesis: join(dataDir, 'kinesis'),
+    s3: join(dataDir, 's3'),
+    keys: join(dataDir, 'keys'),
+    stateFile: join(dataDir, 'platform.json'),
+    lockFile: join(dataDir, 'dev.lock'),
+  };
+}
+
+/** True when a process with this pid exists (signal 0 probes without killing). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readPid(lockFile: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(lockFile, 'utf8'), 10);
+    return Number.isFinite(pid) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes the data dir for this process. A second `streamctl dev` on the same
+ * dir fails with a clear error; a lock left by a dead process is taken over.
+ * Returns the function that releases the lock.
+ */
+export function acquireDataDirLock(dataDir: string): () => void {
+  const { lockFile } = dataDirLayout(dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockFile, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => {
+        if (readPid(lockFile) === process.pid) rmSync(lockFile, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = readPid(lockFile);
+      if (owner !== undefined && owner !== process.pid && isProcessAlive(owner)) {
+        throw new StreamctlError(
+          ErrorCode.LocalAlreadyRunning,
+          `Another streamctl dev (pid ${owner}) is already using the data dir ${dataDir}`,
+          {
+            hint: 'stop it with Ctrl-C, or start this one with another `--data-dir`',
+            details: { pid: owner, dataDir },
+          },
+        );
+      }
+      if (owner === process.pid) {
+        throw new StreamctlError(
+          ErrorCode.LocalAlreadyRunning,
+          `This process already runs a local platform on ${dataDir}`,
+          { hint: 'stop the running platform first', details: { pid: owner, dataDir } },
+        );
+      }
+      // The owner is gone (crashed or killed): the lock is stale.
+      try {
+        unlinkSync(lockFile);
+      } catch {
+        // Another starter removed it first; the next attempt decides.
+      }
+    }
+  }
+  throw new StreamctlError(ErrorCode.LocalAlreadyRunning, `Could not lock the data dir ${dataDir}`, {
+    hint: 'another streamctl dev is starting on it; wait, or use another `--data-dir`',
+  });
+}
+
+/** Writes the state file atomically (write, then rename), so readers never see half a file. */
+export function writeState(dataDir: string, state: LocalPlatformState): void {
+  const { stateFile } = dataDirLayout(dataDir);
+  const tmp = `${stateFile}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(tmp, stateFile);
+}
+
+/** Removes the state file if this process wrote it. */
+export function clearState(dataDir: string): void {
+  const { stateFile } = dataDirLayout(dataDir);
+  try {
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as LocalPlatformState;
+    if (state.pid === process.pid) rmSync(stateFile, { force: true });
+  } catch {
+    // No state file: nothing to clear.
+  }
+}
+
+/**
+ * Reads the state of the platform running on a data dir.
+ * Throws `LOCAL_NOT_RUNNING` when none is (no state file, or its process is gone).
+ *
+ * @example
+ * ```ts
+ * const state = readLocalPlatformState('.streamctl/local');
+ * state.parts.dynamodb; // "http://127.0.0.1:43817"
+ * ```
+ */
+export function readLocalPlatformState(dataDir: string): LocalPlatformState {
+  const { stateFile } = dataDirLayout(dataDir);
+  let state: LocalPlatformState;
+  try {
+    state = JSON.parse(readFileSync(stateFile, 'utf8')) as LocalPlatformState;
+  } catch {
+    throw notRunning(dataDir);
+  }
+  if (state.version !== 1 || !isProcessAlive(state.pid)) throw notRunning(dataDir);
+  return state;
+}
+
+function notRunning(dataDir: string): StreamctlError {
+  return new StreamctlError(ErrorCode.LocalNotRunning, `The local platform is not running (data dir ${dataDir})`, {
+    hint: 'start it in another terminal with `streamctl dev`, or pass the --data-dir it uses',
+    details: { dataDir },
+  });
+}

@@ -1,0 +1,3 @@
+export declare const SIMULATOR_VERSION: string;
+export declare function fetchDynamoDBLocal(): Promise<string>;
+export declare function startDynamoDBLocal(options?: { timeoutMs?: number }): Promise<{ url: string; stop(): Promise<void> }>;

@@ -1,0 +1,56 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// Workspace imports resolve to source, so tests never need a build.
+const alias = [
+  { find: /^@streamctl\/sdk$/, replacement: root('./packages/sdk/src/index.ts') },
+  { find: /^@streamctl\/sdk\/(.+)$/, replacement: root('./packages/sdk/src/$1/index.ts') },
+  { find: /^@streamctl\/(cli|server|workers)$/, replacement: root('./packages/$1/src/index.ts') },
+];
+
+/** Tests that need only DynamoDB: run against the embedded platform and against AWS's DynamoDB Local. */
+const dynamodbTests = 'packages/*/test/e2e/**/*.ddb.test.ts';
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['packages/*/src/**/*.test.ts', 'bench/**/*.test.ts', 'infra/test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['packages/*/test/e2e/**/*.test.ts'],
+          globalSetup: ['test/e2e/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'dynamodb-local',
+          include: [dynamodbTests],
+          globalSetup: ['test/dynamodb-local/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'pack',
+          include: ['test/pack/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
+  },
+});
