@@ -20,7 +20,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['packages/*/src/**/*.test.ts', 'bench/**/*.test.ts', 'infra/test/**/*.test.ts'] },
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'bench/**/*.test.ts', 'infra/test/**/*.test.ts'],
+        },
       },
       {
         extends: true,

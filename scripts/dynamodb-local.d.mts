@@ -1,3 +1,5 @@
 export declare const SIMULATOR_VERSION: string;
 export declare function fetchDynamoDBLocal(): Promise<string>;
-export declare function startDynamoDBLocal(options?: { timeoutMs?: number }): Promise<{ url: string; stop(): Promise<void> }>;
+export declare function startDynamoDBLocal(options?: {
+  timeoutMs?: number;
+}): Promise<{ url: string; stop(): Promise<void> }>;

@@ -4,6 +4,7 @@
  */
 import type { StreamctlConfig } from '@streamctl/sdk';
 import { resolveConfig } from '@streamctl/sdk';
+import 'vitest';
 
 export interface E2ETarget {
   /** `embedded`, `endpoint` (STREAMCTL_E2E_ENDPOINT) or `dynamodb-local`. */

@@ -238,7 +238,13 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   const stage = check(StageName, stageCandidate, 'stage');
 
   const stageFile = { ...file, ...(file.stages?.[stage] ?? {}) };
-  const resolveKey = <T>(key: ConfigKey, flag: unknown, fileValue: unknown, fallback: unknown, schema: z.ZodType<T>) => {
+  const resolveKey = <T>(
+    key: ConfigKey,
+    flag: unknown,
+    fileValue: unknown,
+    fallback: unknown,
+    schema: z.ZodType<T>,
+  ) => {
     const candidate = pick<unknown>([
       { value: flag, source: 'flag', origin: `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}` },
       ...fromEnv(env, key),
@@ -252,7 +258,13 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   const region = resolveKey('region', flags.region, stageFile.region, DEFAULTS.region, Region);
   const profile = resolveKey('profile', flags.profile, stageFile.profile, undefined, z.string().min(1));
   const endpointUrl = resolveKey('endpointUrl', flags.endpointUrl, stageFile.endpointUrl, undefined, EndpointUrl);
-  const maxAttempts = resolveKey('maxAttempts', flags.maxAttempts, stageFile.maxAttempts, DEFAULTS.maxAttempts, MaxAttempts);
+  const maxAttempts = resolveKey(
+    'maxAttempts',
+    flags.maxAttempts,
+    stageFile.maxAttempts,
+    DEFAULTS.maxAttempts,
+    MaxAttempts,
+  );
   const regions = resolveKey(
     'regions',
     splitList(flags.regions),

@@ -206,7 +206,14 @@ export function httpStatusFor(code: ErrorCode): number {
   return STATUS_BY_CODE[code] ?? 500;
 }
 
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH']);
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
 const THROTTLING = new Set([
   'ThrottlingException',
   'ProvisionedThroughputExceededException',

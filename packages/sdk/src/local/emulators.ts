@@ -4,8 +4,8 @@
  * and s3rver (S3, plain files on disk).
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 
 const require = createRequire(import.meta.url);
 

@@ -10,7 +10,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { createAwsClients } from '../aws/index.js';
 import { type ResourceNames, resolveConfig, type StreamctlConfig } from '../config/index.js';
 import { ErrorCode, StreamctlError } from '../errors/index.js';
-import { ensureResources, type EnsuredResource } from '../resources/index.js';
+import { type EnsuredResource, ensureResources } from '../resources/index.js';
 import { ensureDevSigningKey } from './dev-keys.js';
 import { type RunningEmulator, startDynalite, startKinesalite, startS3rver } from './emulators.js';
 import {
@@ -147,9 +147,13 @@ export class LocalPlatform {
       this.#parts.clear();
       this.#release();
       if (errors.length) {
-        throw new StreamctlError(ErrorCode.Internal, `Some parts did not stop cleanly: ${errors.map(String).join('; ')}`, {
-          cause: errors[0],
-        });
+        throw new StreamctlError(
+          ErrorCode.Internal,
+          `Some parts did not stop cleanly: ${errors.map(String).join('; ')}`,
+          {
+            cause: errors[0],
+          },
+        );
       }
     })();
     return this.#stopping;
@@ -204,10 +208,16 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
         return { name, url: emulator.url, stop: emulator.stop } satisfies LocalPart;
       } catch (cause) {
         const port = options.ports?.[name];
-        throw new StreamctlError(ErrorCode.LocalStartFailed, `Could not start the local ${name}: ${(cause as Error).message}`, {
-          cause,
-          hint: port ? `free port ${port} or choose another` : 'run `streamctl dev --reset` if the data dir is damaged',
-        });
+        throw new StreamctlError(
+          ErrorCode.LocalStartFailed,
+          `Could not start the local ${name}: ${(cause as Error).message}`,
+          {
+            cause,
+            hint: port
+              ? `free port ${port} or choose another`
+              : 'run `streamctl dev --reset` if the data dir is damaged',
+          },
+        );
       }
     };
     const parts = await Promise.all([

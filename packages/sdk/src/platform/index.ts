@@ -5,6 +5,7 @@
  */
 import { type AwsClients, createAwsClients } from '../aws/index.js';
 import { LOCAL_STAGE, type ResolveConfigOptions, resolveConfig, type StreamctlConfig } from '../config/index.js';
+import { isStreamctlError } from '../errors/index.js';
 import { checkHealth, type HealthReport, type HttpPart } from '../health/index.js';
 import { readLocalPlatformState } from '../local/state.js';
 
@@ -74,4 +75,74 @@ export function createPlatform(config: StreamctlConfig): Platform {
  */
 export async function loadPlatform(options: ResolveConfigOptions = {}): Promise<Platform> {
   return createPlatform(await resolveConfig(options));
+}
+
+/**
+ * The health of a stage, also when it cannot be reached at all: a local
+ * stage with no running platform, or missing credentials, come back as a
+ * report whose parts carry the reason instead of as a thrown error.
+ *
+ * @example
+ * ```ts
+ * const report = await checkStage(await resolveConfig());
+ * process.exitCode = report.healthy ? 0 : 1;
+ * ```
+ */
+export async function checkStage(config: StreamctlConfig, options: { timeoutMs?: number } = {}): Promise<HealthReport> {
+  let platform: Platform;
+  try {
+    platform = createPlatform(config);
+  } catch (err) {
+    const error = isStreamctlError(err)
+      ? { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }
+      : { code: 'INTERNAL', message: String(err) };
+    return {
+      stage: config.stage,
+      region: config.region,
+      healthy: false,
+      checkedAt: new Date().toISOString(),
+      parts: (['dynamodb', 'kinesis', 's3'] as const).map((name) => ({
+        name,
+        ok: false,
+        endpoint: config.endpoints?.[name] ?? config.endpointUrl,
+        latencyMs: 0,
+        resources: [],
+        error,
+      })),
+    };
+  }
+  try {
+    return await platform.health(options);
+  } finally {
+    platform.close();
+  }
+}
+
+/** A note about the runtime that an operator should act on. */
+export interface RuntimeNotice {
+  code: string;
+  message: string;
+}
+
+/**
+ * Notices about the runtime, reported once by `streamctl status` instead of
+ * as a warning on every command (the AWS SDK's own Node version warning is
+ * silenced by the CLI and surfaces here).
+ *
+ * @example
+ * ```ts
+ * for (const n of runtimeNotices()) console.warn(n.message);
+ * ```
+ */
+export function runtimeNotices(nodeVersion: string = process.versions.node): RuntimeNotice[] {
+  const major = Number.parseInt(nodeVersion.split('.')[0] ?? '0', 10);
+  if (major < 22) {
+    return [
+      {
+        code: 'NODE_VERSION',
+        message: `Node.js ${nodeVersion}: AWS SDK for JavaScript v3 releases after early January 2027 require Node.js 22 or newer; upgrade Node.js to keep receiving SDK fixes`,
+      },
+    ];
+  }
+  return [];
 }

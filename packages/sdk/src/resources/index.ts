@@ -5,10 +5,10 @@
  * @module
  */
 import {
-  type CreateTableCommandInput,
   CreateTableCommand,
-  type DynamoDBClient,
+  type CreateTableCommandInput,
   DescribeTableCommand,
+  type DynamoDBClient,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {

@@ -1,0 +1,97 @@
+import type { LocalPlatform } from '@streamctl/sdk/local';
+import { defineCommand } from '../context.js';
+import { UsageError } from '../errors.js';
+
+interface DevOptions {
+  dataDir?: string;
+  reset: boolean;
+  host: string;
+  apiPort: number;
+}
+
+/** `streamctl dev`: the embedded local platform (SPEC §4). */
+export const dev = defineCommand<DevOptions>({
+  name: 'dev',
+  description: 'start the embedded local platform (DynamoDB, Kinesis, S3 emulators) until Ctrl-C',
+  options: [
+    { flags: '--data-dir <dir>', description: 'where data is kept (env STREAMCTL_DATA_DIR; default .streamctl/local)' },
+    { flags: '--reset', description: 'wipe the data dir before starting', default: false },
+    { flags: '--host <address>', description: 'loopback address to bind', default: '127.0.0.1' },
+    {
+      flags: '--api-port <port>',
+      description: 'port of the local API (default: a free port)',
+      parse: (value) => {
+        const port = Number(value);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) {
+          throw new UsageError(`invalid --api-port "${value}"`, 'use a port number from 0 to 65535');
+        }
+        return port;
+      },
+    },
+  ],
+  examples: ['streamctl dev', 'streamctl dev --json --data-dir /tmp/streamctl', 'streamctl dev --reset'],
+  async handler(ctx, _args, options) {
+    if (ctx.globals.stage && ctx.globals.stage !== 'local') {
+      throw new UsageError(`streamctl dev runs the local stage only, not "${ctx.globals.stage}"`, 'drop --stage');
+    }
+    if (ctx.globals.endpointUrl) {
+      throw new UsageError('streamctl dev starts its own emulators and takes no --endpoint-url', 'drop --endpoint-url');
+    }
+    const config = await ctx.config({ stage: 'local', dataDir: options.dataDir });
+    const { startLocalPlatform } = await import('@streamctl/sdk/local');
+    const started = performance.now();
+    const platform = await ctx.ui.spin('Starting the local platform', () =>
+      startLocalPlatform({
+        dataDir: config.dataDir,
+        reset: options.reset,
+        region: config.region,
+        host: options.host,
+        resources: config.resources,
+      }),
+    );
+    try {
+      await startApi(platform, options.host, options.apiPort);
+    } catch (err) {
+      await platform.stop();
+      throw err;
+    }
+    // Register the shutdown listener before announcing readiness, so a
+    // signal sent right after the ready line is never missed.
+    const shutdown = ctx.io.waitForShutdown();
+    if (ctx.globals.json) {
+      ctx.json(platform.readyLine());
+    } else {
+      const rows = Object.entries(platform.parts).map(([name, url]) => `  ${name.padEnd(9)} ${url}`);
+      const created = platform.resources.filter((r) => r.action === 'created').map((r) => r.name);
+      ctx.print(
+        [
+          `Local platform ready in ${Math.round(performance.now() - started)} ms (data dir ${platform.dataDir})`,
+          ...rows,
+          ...(created.length ? [`  created   ${created.join(', ')}`] : []),
+          '',
+          'Use it from another terminal with `streamctl status --stage local`. Ctrl-C stops it.',
+        ].join('\n'),
+      );
+    }
+    const signal = await shutdown;
+    if (!ctx.globals.json) ctx.ui.note(`${signal}: stopping the local platform…`);
+    await platform.stop();
+    if (!ctx.globals.json) ctx.ui.note('Stopped.');
+  },
+});
+
+/** Serves the HTTP API against the platform's emulators and registers it as the `api` part. */
+async function startApi(platform: LocalPlatform, host: string, port: number | undefined): Promise<void> {
+  const { createPlatform } = await import('@streamctl/sdk');
+  const { createHttpApp, serveNode } = await import('@streamctl/server');
+  const apiPlatform = createPlatform(platform.config);
+  const server = await serveNode(createHttpApp(apiPlatform), { host, ...(port !== undefined ? { port } : {}) });
+  platform.addPart({
+    name: 'api',
+    url: server.url,
+    stop: async () => {
+      await server.stop();
+      apiPlatform.close();
+    },
+  });
+}

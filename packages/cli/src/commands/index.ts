@@ -1,0 +1,12 @@
+/**
+ * The registry: every command `streamctl` has. Definition files are light;
+ * each handler loads the SDK and other heavy modules only when it runs.
+ */
+import type { CommandDefinition } from '../context.js';
+import { dev } from './dev.js';
+import { init } from './init.js';
+import { status } from './status.js';
+import { token } from './token.js';
+
+/** Every command, in the order `--help` lists them. */
+export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [dev, status, init, token];

@@ -1,0 +1,70 @@
+import { defineCommand } from '../context.js';
+import { UsageError } from '../errors.js';
+
+interface InitOptions {
+  force: boolean;
+}
+
+/** `streamctl init`: write `streamctl.config.json`, asking for each value. */
+export const init = defineCommand<InitOptions>({
+  name: 'init',
+  description: 'write streamctl.config.json in the current directory (interactive; --yes takes flags and defaults)',
+  options: [{ flags: '--force', description: 'overwrite an existing config file', default: false }],
+  examples: ['streamctl init', 'streamctl init --yes --stage prod --region eu-west-1 --profile streaming-prod'],
+  async handler(ctx, _args, options) {
+    const { existsSync } = await import('node:fs');
+    const { writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { ConfigFileSchema, isStreamctlError, ValidationError } = await import('@streamctl/sdk');
+    const file = join(ctx.io.cwd, 'streamctl.config.json');
+    if (existsSync(file) && !options.force) {
+      const overwrite = ctx.ui.interactive
+        ? await ctx.ui.confirm({ message: `${file} exists. Overwrite it?`, default: false })
+        : false;
+      if (!overwrite) throw new UsageError(`${file} already exists`, 'pass --force to overwrite it');
+    }
+    const g = ctx.globals;
+    const stage = await ctx.ui.input({
+      message: 'Default stage',
+      flag: '--stage',
+      default: g.stage ?? 'local',
+      validate: (v) => /^[a-z][a-z0-9-]{0,19}$/.test(v) || 'lowercase letters, digits and dashes, up to 20',
+    });
+    const region = await ctx.ui.input({
+      message: 'AWS Region',
+      flag: '--region',
+      default: g.region ?? 'us-east-1',
+      validate: (v) => /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/.test(v) || 'an AWS Region such as eu-west-1',
+    });
+    const profile =
+      stage === 'local'
+        ? (g.profile ?? '')
+        : await ctx.ui.input({
+            message: 'AWS profile (empty for the default credential chain)',
+            flag: '--profile',
+            default: g.profile ?? '',
+          });
+    const endpointUrl =
+      stage === 'local'
+        ? (g.endpointUrl ?? '')
+        : await ctx.ui.input({
+            message: 'Endpoint URL (empty for AWS; e.g. http://localhost:4566 for LocalStack)',
+            flag: '--endpoint-url',
+            default: g.endpointUrl ?? '',
+          });
+    const candidate = {
+      stage,
+      region,
+      ...(profile ? { profile } : {}),
+      ...(endpointUrl ? { endpointUrl } : {}),
+    };
+    const parsed = ConfigFileSchema.safeParse(candidate);
+    if (!parsed.success) {
+      const err = ValidationError.fromZod('configuration', parsed.error);
+      throw new UsageError(isStreamctlError(err) ? err.message : String(err), 'fix the named flag');
+    }
+    await writeFile(file, `${JSON.stringify(parsed.data, null, 2)}\n`);
+    if (g.json) ctx.json({ file, config: parsed.data });
+    else ctx.print(`Wrote ${file}\nCheck it with \`streamctl status\`.`);
+  },
+});

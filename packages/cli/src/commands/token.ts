@@ -1,0 +1,51 @@
+import { defineCommand } from '../context.js';
+import { UsageError } from '../errors.js';
+
+interface TokenOptions {
+  user: string;
+  country: string;
+  ttl: string;
+}
+
+/** `streamctl token`: a dev JWT the local API accepts. */
+export const token = defineCommand<TokenOptions>({
+  name: 'token',
+  description: 'mint a dev JWT for the local stage (the local API accepts it; on AWS tokens come from Cognito)',
+  options: [
+    { flags: '--user <id>', description: "user id, the token's sub (required)" },
+    {
+      flags: '--country <CC>',
+      description: 'viewer country, ISO 3166 alpha-2',
+      default: 'US',
+      parse: (value) => {
+        const cc = value.toUpperCase();
+        if (!/^[A-Z]{2}$/.test(cc)) throw new UsageError(`invalid --country "${value}"`, 'use two letters, e.g. US');
+        return cc;
+      },
+    },
+    { flags: '--ttl <duration>', description: 'lifetime, e.g. 15m, 1h, 7d', default: '1h' },
+  ],
+  examples: ['streamctl token --user alice', 'TOKEN=$(streamctl token --user bob --country GB --ttl 15m)'],
+  async handler(ctx, _args, options) {
+    if (!options.user) throw new UsageError('--user is required', 'pass --user <id>');
+    const { ErrorCode, StreamctlError, parseDuration, isStreamctlError } = await import('@streamctl/sdk');
+    let ttlSeconds: number;
+    try {
+      ttlSeconds = parseDuration(options.ttl, '--ttl');
+    } catch (err) {
+      throw new UsageError(isStreamctlError(err) ? err.message : String(err), 'e.g. --ttl 15m');
+    }
+    const config = await ctx.config();
+    if (config.stage !== 'local') {
+      throw new StreamctlError(
+        ErrorCode.LocalStageOnly,
+        `streamctl token works on the local stage only, not "${config.stage}"`,
+        { hint: "on AWS, sign in through the stage's Cognito user pool; locally, use --stage local" },
+      );
+    }
+    const { mintDevToken } = await import('@streamctl/sdk/local');
+    const minted = await mintDevToken(config.dataDir, { userId: options.user, country: options.country, ttlSeconds });
+    if (ctx.globals.json) ctx.json(minted);
+    else ctx.print(minted.token);
+  },
+});

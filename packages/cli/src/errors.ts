@@ -1,0 +1,93 @@
+/**
+ * CLI errors and their exit codes: 0 success, 1 failure, 2 usage error.
+ * Only the bin turns these into `process.exit`.
+ */
+import type { StreamctlError } from '@streamctl/sdk/errors';
+
+/** Exit codes of `streamctl`. */
+export const ExitCode = { Success: 0, Failure: 1, Usage: 2 } as const;
+
+/**
+ * The command line was wrong: an unknown flag, a missing argument, a value
+ * that does not parse, a prompt that cannot be asked. Exit code 2.
+ */
+export class UsageError extends Error {
+  readonly hint: string | undefined;
+  constructor(message: string, hint?: string) {
+    super(message);
+    this.name = 'UsageError';
+    this.hint = hint;
+  }
+}
+
+/**
+ * Ends the command with an exit code after its output was printed (e.g.
+ * `status` on an unhealthy stage). Prints nothing more.
+ */
+export class ExitError extends Error {
+  readonly exitCode: number;
+  constructor(exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.name = 'ExitError';
+    this.exitCode = exitCode;
+  }
+}
+
+function isStreamctlError(err: unknown): err is StreamctlError {
+  return (
+    err instanceof Error &&
+    typeof (err as { code?: unknown }).code === 'string' &&
+    typeof (err as { toJSON?: unknown }).toJSON === 'function'
+  );
+}
+
+/** What an error looks like to a user. */
+export interface ReportedError {
+  exitCode: number;
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+/** Classifies any thrown value. */
+export function describeError(err: unknown): ReportedError {
+  if (err instanceof UsageError) {
+    return { exitCode: ExitCode.Usage, code: 'USAGE', message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+  }
+  if (isStreamctlError(err)) {
+    // A bad value given on the command line is a usage error, wherever it was caught.
+    const fromFlag = err.details?.source === 'flag';
+    return {
+      exitCode: fromFlag ? ExitCode.Usage : ExitCode.Failure,
+      code: err.code,
+      message: err.message,
+      ...(err.hint ? { hint: err.hint } : {}),
+    };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    exitCode: ExitCode.Failure,
+    code: 'INTERNAL',
+    message: `Unexpected error: ${message}`,
+    hint: 'run again with --verbose and report the output at the streamctl issue tracker',
+  };
+}
+
+/** One line: what failed and why, then what to do. */
+export function formatErrorLine(report: ReportedError): string {
+  const message = report.message.replace(/\s*\n\s*/g, ' ').replace(/[.\s]+$/, '');
+  return `error: ${message}${report.hint ? `; ${report.hint}` : ''}`;
+}
+
+/** The stack and cause chain, for `--verbose`. */
+export function formatVerbose(err: unknown): string {
+  const lines: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 5; depth++) {
+    lines.push(
+      depth === 0 ? String((current as Error).stack ?? current) : `caused by: ${(current as Error).stack ?? current}`,
+    );
+    current = (current as { cause?: unknown }).cause;
+  }
+  return lines.join('\n');
+}

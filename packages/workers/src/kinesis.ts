@@ -1,0 +1,57 @@
+/**
+ * The adapter from a Kinesis batch to a record processor: decodes each
+ * record's JSON, runs the processor in order, and reports failures as
+ * `batchItemFailures` so Lambda retries from the first failed record and
+ * never loses one (Powertools batch, in-order for streams).
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+
+/** A decoded Kinesis record handed to a processor. */
+export interface DecodedRecord<T = unknown> {
+  data: T;
+  partitionKey: string;
+  sequenceNumber: string;
+  shardId: string;
+  approximateArrivalTimestamp: number;
+}
+
+/** Processes one record; throw to fail it (and, in order, the rest of its shard's batch). */
+export type RecordProcessor<T = unknown> = (record: DecodedRecord<T>) => Promise<void>;
+
+/** Decodes a Kinesis record whose data is UTF-8 JSON. Throws on bad JSON, which fails the record. */
+export function decodeKinesisRecord<T = unknown>(record: KinesisStreamRecord): DecodedRecord<T> {
+  const text = Buffer.from(record.kinesis.data, 'base64').toString('utf8');
+  return {
+    data: JSON.parse(text) as T,
+    partitionKey: record.kinesis.partitionKey,
+    sequenceNumber: record.kinesis.sequenceNumber,
+    shardId: record.eventID.split(':')[0] ?? '',
+    approximateArrivalTimestamp: record.kinesis.approximateArrivalTimestamp,
+  };
+}
+
+/**
+ * Creates a Lambda handler for a Kinesis event source mapping with
+ * `ReportBatchItemFailures`.
+ *
+ * @example
+ * ```ts
+ * export const handler = createKinesisHandler(async (record) => {
+ *   await platform.progress.apply(record.data);
+ * });
+ * ```
+ */
+export function createKinesisHandler<T = unknown>(
+  processor: RecordProcessor<T>,
+): (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse> {
+  return async (event, context) => {
+    const batch = new BatchProcessor(EventType.KinesisDataStreams);
+    return processPartialResponse(
+      event,
+      async (record: KinesisStreamRecord) => processor(decodeKinesisRecord<T>(record)),
+      batch,
+      { context, processInParallel: false },
+    );
+  };
+}
