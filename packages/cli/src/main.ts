@@ -114,14 +114,17 @@ export function buildProgram(io: CliIO): Command {
     .option('--region <region>', 'AWS Region (env STREAMCTL_REGION, AWS_REGION)')
     .option('--profile <profile>', 'AWS profile (env STREAMCTL_PROFILE, AWS_PROFILE)')
     .option('--endpoint-url <url>', 'send every AWS call here, e.g. LocalStack (env STREAMCTL_ENDPOINT_URL)')
-    .option('--json', 'machine output on stdout, nothing else there', false)
-    .option('--yes', 'never prompt; accept defaults and confirmations', false)
-    .option('--verbose', 'print stack traces and more detail', false)
+    .option('--json', 'machine output on stdout, nothing else there')
+    .option('--yes', 'never prompt; accept defaults and confirmations')
+    .option('--verbose', 'print stack traces and more detail')
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // A fixed width off a terminal keeps help (and its snapshots) stable.
+      getOutHelpWidth: () => (io.stdout.isTTY ? (process.stdout.columns ?? 80) : 80),
+      getErrHelpWidth: () => (io.stderr.isTTY ? (process.stderr.columns ?? 80) : 80),
       // main() prints usage errors in the house format.
       outputError: () => {},
     });

@@ -4,7 +4,7 @@ import { UsageError } from '../errors.js';
 
 interface DevOptions {
   dataDir?: string;
-  reset: boolean;
+  reset?: boolean;
   host: string;
   apiPort: number;
 }
@@ -15,7 +15,7 @@ export const dev = defineCommand<DevOptions>({
   description: 'start the embedded local platform (DynamoDB, Kinesis, S3 emulators) until Ctrl-C',
   options: [
     { flags: '--data-dir <dir>', description: 'where data is kept (env STREAMCTL_DATA_DIR; default .streamctl/local)' },
-    { flags: '--reset', description: 'wipe the data dir before starting', default: false },
+    { flags: '--reset', description: 'wipe the data dir before starting' },
     { flags: '--host <address>', description: 'loopback address to bind', default: '127.0.0.1' },
     {
       flags: '--api-port <port>',
@@ -43,7 +43,7 @@ export const dev = defineCommand<DevOptions>({
     const platform = await ctx.ui.spin('Starting the local platform', () =>
       startLocalPlatform({
         dataDir: config.dataDir,
-        reset: options.reset,
+        reset: options.reset === true,
         region: config.region,
         host: options.host,
         resources: config.resources,

@@ -2,14 +2,14 @@ import { defineCommand } from '../context.js';
 import { UsageError } from '../errors.js';
 
 interface InitOptions {
-  force: boolean;
+  force?: boolean;
 }
 
 /** `streamctl init`: write `streamctl.config.json`, asking for each value. */
 export const init = defineCommand<InitOptions>({
   name: 'init',
   description: 'write streamctl.config.json in the current directory (interactive; --yes takes flags and defaults)',
-  options: [{ flags: '--force', description: 'overwrite an existing config file', default: false }],
+  options: [{ flags: '--force', description: 'overwrite an existing config file' }],
   examples: ['streamctl init', 'streamctl init --yes --stage prod --region eu-west-1 --profile streaming-prod'],
   async handler(ctx, _args, options) {
     const { existsSync } = await import('node:fs');

@@ -86,7 +86,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
       if (owner === process.pid) {
         throw new StreamctlError(
           ErrorCode.LocalAlreadyRunning,
-          `This process already runs a local platform on ${dataDir}`,
+          `A local platform in this process (pid ${owner}) is already using the data dir ${dataDir}`,
           { hint: 'stop the running platform first', details: { pid: owner, dataDir } },
         );
       }

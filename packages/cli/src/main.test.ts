@@ -1,0 +1,190 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from '../test/run-cli.js';
+import { VERSION } from './version.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'streamctl-cli-'));
+
+describe('streamctl --help and --version', () => {
+  it('prints the command list', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatchSnapshot();
+  });
+
+  it.each(['dev', 'status', 'init', 'token'])('prints the help of %s', async (command) => {
+    const run = await runCli([command, '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatchSnapshot();
+  });
+
+  it('prints the version of the package', async () => {
+    const run = await runCli(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe(VERSION);
+    expect(VERSION).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
+
+describe('usage errors exit 2 with one line', () => {
+  it.each([
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['status', '--no-such-flag'], /unknown option '--no-such-flag'/],
+    [['token'], /--user is required; pass --user <id>/],
+    [['token', '--user', 'a', '--ttl', 'forever'], /Invalid --ttl "forever"/],
+    [['token', '--user', 'a', '--country', 'usa'], /invalid --country "usa"/],
+    [['dev', '--stage', 'prod'], /dev runs the local stage only/],
+    [['dev', '--api-port', 'http'], /invalid --api-port "http"/],
+    [['status', '--region', 'moon-1'], /Invalid region "moon-1" from --region/],
+  ])('%j', async (argv, message) => {
+    const run = await runCli(argv as string[], { cwd: tmp() });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: /);
+    expect(lines[0]).toMatch(message);
+  });
+
+  it('no command prints help on stderr and exits 2', async () => {
+    const run = await runCli([]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Usage: streamctl');
+    expect(run.stderr).toMatch(/error: no command given; run `streamctl --help`/);
+  });
+
+  it('--json puts the error on stdout as JSON and the line on stderr', async () => {
+    const run = await runCli(['token', '--json'], { cwd: tmp() });
+    expect(run.code).toBe(2);
+    expect(jsonLines(run.stdout)).toEqual([
+      { error: { code: 'USAGE', message: '--user is required', hint: 'pass --user <id>' } },
+    ]);
+    expect(run.stderr).toMatch(/^error: --user is required/);
+  });
+
+  it('--verbose adds the stack; without it there is none', async () => {
+    const quiet = await runCli(['token'], { cwd: tmp() });
+    expect(quiet.stderr).not.toMatch(/\n\s+at /);
+    const verbose = await runCli(['token', '--verbose'], { cwd: tmp() });
+    expect(verbose.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('streamctl token', () => {
+  it('mints a token for the local stage; --json prints {token,...} only', async () => {
+    const dataDir = join(tmp(), 'data');
+    const run = await runCli(['token', '--user', 'alice', '--country', 'gb', '--ttl', '15m', '--json'], {
+      env: { STREAMCTL_DATA_DIR: dataDir },
+      cwd: tmp(),
+    });
+    expect(run.code).toBe(0);
+    const [out] = jsonLines(run.stdout) as Array<{ token: string; userId: string; country: string; expiresAt: string }>;
+    expect(out?.userId).toBe('alice');
+    expect(out?.country).toBe('GB');
+    const { verifyDevToken } = await import('@streamctl/sdk/local');
+    await expect(verifyDevToken(dataDir, out?.token ?? '')).resolves.toEqual({ userId: 'alice', country: 'GB' });
+    const ttl = Date.parse(out?.expiresAt ?? '') - Date.now();
+    expect(ttl).toBeGreaterThan(14 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(15 * 60_000);
+  });
+
+  it('prints the bare token without --json, for $(streamctl token ...)', async () => {
+    const run = await runCli(['token', '--user', 'bob'], { env: { STREAMCTL_DATA_DIR: join(tmp(), 'd') }, cwd: tmp() });
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+
+  it('refuses other stages with exit 1 and a typed code', async () => {
+    const run = await runCli(['token', '--user', 'bob', '--stage', 'prod', '--json'], { cwd: tmp() });
+    expect(run.code).toBe(1);
+    expect((jsonLines(run.stdout)[0] as { error: { code: string } }).error.code).toBe('LOCAL_STAGE_ONLY');
+    expect(run.stderr).toMatch(/^error: streamctl token works on the local stage only, not "prod"; on AWS/);
+  });
+});
+
+describe('streamctl init', () => {
+  it('writes the config file from flags without prompting (CI)', async () => {
+    const cwd = tmp();
+    const run = await runCli(['init', '--stage', 'prod', '--region', 'eu-west-1', '--profile', 'streaming', '--json'], {
+      cwd,
+    });
+    expect(run.code).toBe(0);
+    const written = JSON.parse(readFileSync(join(cwd, 'streamctl.config.json'), 'utf8'));
+    expect(written).toEqual({ stage: 'prod', region: 'eu-west-1', profile: 'streaming' });
+    expect(jsonLines(run.stdout)).toEqual([{ file: join(cwd, 'streamctl.config.json'), config: written }]);
+  });
+
+  it('refuses to overwrite without --force (exit 2), overwrites with it', async () => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'streamctl.config.json'), '{"stage":"dev"}');
+    const refused = await runCli(['init'], { cwd });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/already exists; pass --force/);
+    const forced = await runCli(['init', '--force', '--region', 'ap-south-1'], { cwd });
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(cwd, 'streamctl.config.json'), 'utf8'))).toEqual({
+      stage: 'local',
+      region: 'ap-south-1',
+    });
+  });
+});
+
+describe('configuration precedence through the CLI', () => {
+  it('flag > env > file > default, reported by status --json', async () => {
+    const cwd = tmp();
+    writeFileSync(
+      join(cwd, 'streamctl.config.json'),
+      JSON.stringify({ stage: 'dev', region: 'eu-west-1', maxAttempts: 2, stages: { qa: { region: 'eu-north-1' } } }),
+    );
+    // Point at a closed port: health fails fast, but the resolved config is reported.
+    const base = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', STREAMCTL_ENDPOINT_URL: 'http://127.0.0.1:9' };
+    const fromFile = await runCli(['status', '--json'], { cwd, env: base });
+    const report = jsonLines(fromFile.stdout)[0] as {
+      stage: string;
+      region: string;
+      healthy: boolean;
+      config: { sources: Record<string, string>; file: string };
+    };
+    expect(fromFile.code).toBe(1);
+    expect(report).toMatchObject({ stage: 'dev', region: 'eu-west-1', healthy: false });
+    expect(report.config.sources).toMatchObject({
+      stage: 'file',
+      region: 'file',
+      maxAttempts: 'file',
+      endpointUrl: 'env',
+    });
+    expect(report.config.file).toBe(join(cwd, 'streamctl.config.json'));
+
+    const fromEnv = await runCli(['status', '--json'], { cwd, env: { ...base, STREAMCTL_STAGE: 'qa' } });
+    expect(jsonLines(fromEnv.stdout)[0]).toMatchObject({ stage: 'qa', region: 'eu-north-1' });
+
+    const fromFlag = await runCli(['status', '--json', '--stage', 'qa', '--region', 'us-west-2'], {
+      cwd,
+      env: { ...base, STREAMCTL_STAGE: 'dev', AWS_REGION: 'ca-central-1' },
+    });
+    const flagged = jsonLines(fromFlag.stdout)[0] as { stage: string; region: string; config: { sources: object } };
+    expect(flagged).toMatchObject({ stage: 'qa', region: 'us-west-2' });
+    expect(flagged.config.sources).toMatchObject({ stage: 'flag', region: 'flag' });
+  });
+
+  it('a broken config file is exit 1 with the file and field named', async () => {
+    const cwd = tmp();
+    writeFileSync(join(cwd, 'streamctl.config.json'), JSON.stringify({ region: 'mars' }));
+    const run = await runCli(['status'], { cwd });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/Invalid config file .*streamctl\.config\.json: region: expected an AWS Region/);
+  });
+});
+
+describe('non-interactive prompts', () => {
+  it('status on a local stage with nothing running exits 1 and says how to start it', async () => {
+    const run = await runCli(['status', '--stage', 'local'], { cwd: tmp() });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/UNHEALTHY/);
+    expect(run.stdout).toMatch(/start it in another terminal with `streamctl dev`/);
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * `streamctl dev` in-process: ready line, status of every part, a second dev
+ * on the same data dir, data that survives a restart, --reset, and ports
+ * freed on shutdown.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from '../run-cli.js';
+
+type Ready = { event: string; api: string; dynamodb: string; kinesis: string; s3: string };
+
+interface RunningDev {
+  ready: Ready;
+  stop(): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+const running: RunningDev[] = [];
+
+async function startDev(dataDir: string, extra: string[] = []): Promise<RunningDev> {
+  let signal!: (name: string) => void;
+  const shutdown = new Promise<string>((resolve) => {
+    signal = resolve;
+  });
+  let onReady!: (line: Ready) => void;
+  const readyLine = new Promise<Ready>((resolve) => {
+    onReady = resolve;
+  });
+  let buffer = '';
+  const done = runCli(['dev', '--json', '--data-dir', dataDir, ...extra], {
+    shutdown,
+    onStdout: (chunk) => {
+      buffer += chunk;
+      const line = buffer.split('\n')[0];
+      if (buffer.includes('\n') && line) onReady(JSON.parse(line) as Ready);
+    },
+  });
+  const ready = await Promise.race([
+    readyLine,
+    done.then((r) => {
+      throw new Error(`dev exited with ${r.code}: ${r.stderr}`);
+    }),
+  ]);
+  const dev = {
+    ready,
+    stop: async () => {
+      signal('SIGINT');
+      return done;
+    },
+  };
+  running.push(dev);
+  return dev;
+}
+
+function portOpen(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: hostname, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((d) => d.stop()));
+});
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'streamctl-dev-'));
+
+describe('streamctl dev', () => {
+  it('prints the ready line, reports every part healthy, and frees every port on shutdown', async () => {
+    const dataDir = join(tmp(), 'data');
+    const started = Date.now();
+    const dev = await startDev(dataDir);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(Object.keys(dev.ready)).toEqual(['event', 'api', 'dynamodb', 'kinesis', 's3']);
+    expect(dev.ready.event).toBe('ready');
+    for (const url of [dev.ready.api, dev.ready.dynamodb, dev.ready.kinesis, dev.ready.s3]) {
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    }
+
+    const status = await runCli(['status', '--stage', 'local', '--json'], { env: { STREAMCTL_DATA_DIR: dataDir } });
+    expect(status.code).toBe(0);
+    const report = jsonLines(status.stdout)[0] as { healthy: boolean; parts: Array<{ name: string; ok: boolean }> };
+    expect(report.healthy).toBe(true);
+    expect(report.parts.map((p) => [p.name, p.ok])).toEqual([
+      ['api', true],
+      ['dynamodb', true],
+      ['kinesis', true],
+      ['s3', true],
+    ]);
+
+    const health = await fetch(`${dev.ready.api}/health`);
+    expect(health.status).toBe(200);
+
+    const stopped = await dev.stop();
+    running.length = 0;
+    expect(stopped.code).toBe(0);
+    expect(jsonLines(stopped.stdout)).toEqual([dev.ready]);
+    for (const url of [dev.ready.api, dev.ready.dynamodb, dev.ready.kinesis, dev.ready.s3]) {
+      expect(await portOpen(url)).toBe(false);
+    }
+    const after = await runCli(['status', '--stage', 'local', '--json'], { env: { STREAMCTL_DATA_DIR: dataDir } });
+    expect(after.code).toBe(1);
+  });
+
+  it('refuses a second dev on the same data dir without harming the first', async () => {
+    const dataDir = join(tmp(), 'data');
+    const first = await startDev(dataDir);
+    const second = await runCli(['dev', '--json', '--data-dir', dataDir]);
+    expect(second.code).toBe(1);
+    expect((jsonLines(second.stdout)[0] as { error: { code: string } }).error.code).toBe('LOCAL_ALREADY_RUNNING');
+    expect(second.stderr).toMatch(/already using the data dir/);
+    const status = await runCli(['status', '--json'], { env: { STREAMCTL_DATA_DIR: dataDir } });
+    expect(status.code).toBe(0);
+    expect(await portOpen(first.ready.dynamodb)).toBe(true);
+  });
+
+  it('keeps data across restarts and wipes it with --reset', async () => {
+    const dataDir = join(tmp(), 'data');
+    const { DynamoDBClient, PutItemCommand, GetItemCommand } = await import('@aws-sdk/client-dynamodb');
+    const { S3Client, PutObjectCommand, HeadObjectCommand } = await import('@aws-sdk/client-s3');
+    const creds = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+    const key = { PK: { S: 'VIDEO#t1' }, SK: { S: 'METADATA' } };
+    const TableName = 'streamctl-local-catalog';
+    const Bucket = 'streamctl-local-cdn-us-east-1';
+
+    const write = async (ready: Ready) => {
+      const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: ready.dynamodb, credentials: creds });
+      const s3 = new S3Client({ region: 'us-east-1', endpoint: ready.s3, credentials: creds, forcePathStyle: true });
+      await ddb.send(new PutItemCommand({ TableName, Item: { ...key, name: { S: 'Kept' } } }));
+      await s3.send(new PutObjectCommand({ Bucket, Key: 'titles/t1/master.m3u8', Body: '#EXTM3U\n' }));
+      ddb.destroy();
+      s3.destroy();
+    };
+    const read = async (ready: Ready) => {
+      const ddb = new DynamoDBClient({ region: 'us-east-1', endpoint: ready.dynamodb, credentials: creds });
+      const s3 = new S3Client({ region: 'us-east-1', endpoint: ready.s3, credentials: creds, forcePathStyle: true });
+      const item = await ddb.send(new GetItemCommand({ TableName, Key: key }));
+      const object = await s3
+        .send(new HeadObjectCommand({ Bucket, Key: 'titles/t1/master.m3u8' }))
+        .then(() => true)
+        .catch(() => false);
+      ddb.destroy();
+      s3.destroy();
+      return { name: item.Item?.name?.S, object };
+    };
+
+    const first = await startDev(dataDir);
+    await write(first.ready);
+    expect((await first.stop()).code).toBe(0);
+    running.length = 0;
+
+    const second = await startDev(dataDir);
+    expect(await read(second.ready)).toEqual({ name: 'Kept', object: true });
+    expect((await second.stop()).code).toBe(0);
+    running.length = 0;
+
+    const third = await startDev(dataDir, ['--reset']);
+    expect(await read(third.ready)).toEqual({ name: undefined, object: false });
+  });
+});
