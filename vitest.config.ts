@@ -17,6 +17,7 @@ export default defineConfig({
   resolve: { alias },
   test: {
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
     // The AWS SDK's Node version notice belongs to `streamctl status`, not to every test file.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     projects: [
