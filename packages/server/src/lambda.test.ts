@@ -1,4 +1,9 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
+import type { handler } from './lambda.js';
+
+/** The event type the handler takes (Hono's own v2 event shape). */
+type APIGatewayProxyEventV2 = Extract<Parameters<typeof handler>[0], { version: string; rawPath: string }>;
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 function httpApiEvent(method: string, path: string): APIGatewayProxyEventV2 {
@@ -19,7 +24,10 @@ function httpApiEvent(method: string, path: string): APIGatewayProxyEventV2 {
       stage: '$default',
       time: '24/Nov/2026:12:00:00 +0000',
       timeEpoch: 1_795_000_000_000,
+      authentication: null,
+      authorizer: {},
     },
+    body: null,
     isBase64Encoded: false,
   };
 }
