@@ -95,7 +95,7 @@ describe.skipIf(!target.endpoints.dynamodb)(`DynamoDB access patterns (${target.
       }),
     );
     expect(out.Attributes?.status).toBe('PUBLISHED');
-    expect([...(out.Attributes?.countries as Set<string>)].sort()).toEqual(['GB', 'US']);
+    expect(out.Attributes?.countries).toEqual(new Set(['US', 'GB']));
   });
 
   it('queries a title’s episodes in key order with begins_with', async () => {
