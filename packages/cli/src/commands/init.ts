@@ -63,7 +63,8 @@ export const init = defineCommand<InitOptions>({
       const err = ValidationError.fromZod('configuration', parsed.error);
       throw new UsageError(isStreamctlError(err) ? err.message : String(err), 'fix the named flag');
     }
-    await writeFile(file, `${JSON.stringify(parsed.data, null, 2)}\n`);
+    // Written in the order asked (zod puts keys in schema order).
+    await writeFile(file, `${JSON.stringify({ ...candidate, ...parsed.data }, null, 2)}\n`);
     if (g.json) ctx.json({ file, config: parsed.data });
     else ctx.print(`Wrote ${file}\nCheck it with \`streamctl status\`.`);
   },

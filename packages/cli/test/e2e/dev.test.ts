@@ -3,7 +3,7 @@
  * on the same data dir, data that survives a restart, --reset, and ports
  * freed on shutdown.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ interface RunningDev {
 
 const running: RunningDev[] = [];
 
-async function startDev(dataDir: string, extra: string[] = []): Promise<RunningDev> {
+async function startDev(dataDir: string, extra: string[] = [], cwd?: string): Promise<RunningDev> {
   let signal!: (name: string) => void;
   const shutdown = new Promise<string>((resolve) => {
     signal = resolve;
@@ -31,6 +31,7 @@ async function startDev(dataDir: string, extra: string[] = []): Promise<RunningD
   let buffer = '';
   const done = runCli(['dev', '--json', '--data-dir', dataDir, ...extra], {
     shutdown,
+    ...(cwd ? { cwd } : {}),
     onStdout: (chunk) => {
       buffer += chunk;
       const line = buffer.split('\n')[0];
@@ -163,5 +164,22 @@ describe('streamctl dev', () => {
 
     const third = await startDev(dataDir, ['--reset']);
     expect(await read(third.ready)).toEqual({ name: undefined, object: false });
+  });
+
+  it('is found from anywhere through its data dir, with the Region and names it created', async () => {
+    const project = tmp();
+    writeFileSync(join(project, 'streamctl.config.json'), JSON.stringify({ region: 'eu-west-1' }));
+    const dataDir = join(project, 'data');
+    await startDev(dataDir, [], project);
+    // Another directory, no config file: its own default Region would be us-east-1.
+    const status = await runCli(['status', '--json'], { cwd: tmp(), env: { STREAMCTL_DATA_DIR: dataDir } });
+    expect(status.code).toBe(0);
+    const report = jsonLines(status.stdout)[0] as {
+      region: string;
+      parts: Array<{ resources: Array<{ name: string }> }>;
+    };
+    expect(report.region).toBe('eu-west-1');
+    const names = report.parts.flatMap((p) => p.resources.map((r) => r.name));
+    expect(names).toContain('streamctl-local-cdn-eu-west-1');
   });
 });

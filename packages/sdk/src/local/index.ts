@@ -165,6 +165,7 @@ export class LocalPlatform {
       pid: process.pid,
       startedAt: this.#startedAt,
       region: this.region,
+      resources: this.config.resources,
       parts: this.parts,
     };
     writeState(this.dataDir, state);

@@ -4,6 +4,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ResourceNames } from '../config/names.js';
 import { ErrorCode, StreamctlError } from '../errors/index.js';
 
 /** The parts of the embedded platform, in the order the ready line lists them. */
@@ -18,6 +19,8 @@ export interface LocalPlatformState {
   pid: number;
   startedAt: string;
   region: string;
+  /** Names of the tables, stream and buckets this platform created. */
+  resources: ResourceNames;
   /** URL of each running part. */
   parts: Partial<Record<PartName, string>>;
 }

@@ -37,7 +37,8 @@ export function withLocalEndpoints(config: StreamctlConfig): { config: Streamctl
     const url = state.parts[name];
     return url ? [{ name, url }] : [];
   });
-  return { config: { ...config, region: state.region, endpoints }, httpParts };
+  // The running platform's Region and resource names win: they are what it created.
+  return { config: { ...config, region: state.region, resources: state.resources, endpoints }, httpParts };
 }
 
 /**
