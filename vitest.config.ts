@@ -19,7 +19,12 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default', './test/summary-reporter.ts'],
     // The AWS SDK's Node version notice belongs to `streamctl status`, not to every test file.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Tests never reach for EC2 instance metadata (169.254.169.254) when a
+      // credential chain comes up empty: only loopback is ever a target here.
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
     projects: [
       {
         extends: true,

@@ -1,11 +1,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jsonLines, runCli } from '../test/run-cli.js';
 import { VERSION } from './version.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'streamctl-cli-'));
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
 
 describe('streamctl --help and --version', () => {
   it('prints the command list', async () => {
@@ -139,8 +143,11 @@ describe('configuration precedence through the CLI', () => {
       join(cwd, 'streamctl.config.json'),
       JSON.stringify({ stage: 'dev', region: 'eu-west-1', maxAttempts: 2, stages: { qa: { region: 'eu-north-1' } } }),
     );
-    // Point at a closed port: health fails fast, but the resolved config is reported.
-    const base = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', STREAMCTL_ENDPOINT_URL: 'http://127.0.0.1:9' };
+    // Point at a closed loopback port: health fails fast, but the resolved config is reported.
+    // The AWS credential chain reads the real environment, so the credentials go there.
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    const base = { STREAMCTL_ENDPOINT_URL: 'http://127.0.0.1:9' };
     const fromFile = await runCli(['status', '--json'], { cwd, env: base });
     const report = jsonLines(fromFile.stdout)[0] as {
       stage: string;
