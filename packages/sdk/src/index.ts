@@ -21,5 +21,6 @@ export * from './config/index.js';
 export * from './errors/index.js';
 export * from './health/index.js';
 export * from './platform/index.js';
+export * from './playback/index.js';
 export * from './resources/index.js';
 export { parseDuration } from './util/duration.js';

@@ -1,0 +1,35 @@
+/**
+ * Playback security: CloudFront signed URLs and cookies, the verifier the
+ * local edge enforces them with, entitlement checks, and short-lived
+ * playback tokens.
+ *
+ * @module
+ */
+export {
+  type Availability,
+  assertEntitled,
+  type EntitlementTitle,
+  isEntitled,
+  NotEntitledError,
+  type NotEntitledReason,
+  type TitleStatus,
+} from './entitlement.js';
+export { canonicalUrl, cidrContains, normalizeCidr, resourceMatches } from './policy.js';
+export {
+  createPlaybackSigner,
+  type KeyPair,
+  type PlaybackSigner,
+  type PlaybackSignerOptions,
+  type SignedCookies,
+  type SignedPolicy,
+  type SignOptions,
+} from './signer.js';
+export { MAX_PLAYBACK_TOKEN_SECONDS, mintPlaybackToken, type PlaybackClaims, verifyPlaybackToken } from './token.js';
+export {
+  createPlaybackVerifier,
+  type DenyReason,
+  type PlaybackVerifier,
+  stripSigningParams,
+  type Verdict,
+  type ViewerRequest,
+} from './verifier.js';
