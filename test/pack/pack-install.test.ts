@@ -138,7 +138,7 @@ describe('packed packages install and run', () => {
     });
     const readyMs = Date.now() - started;
     expect(readyMs).toBeLessThan(20_000);
-    expect(Object.keys(ready)).toEqual(['event', 'api', 'dynamodb', 'kinesis', 's3']);
+    expect(Object.keys(ready)).toEqual(['event', 'api', 'edge', 'dynamodb', 'kinesis', 's3']);
 
     const status = await exec(bin, ['status', '--stage', 'local', '--json'], {
       cwd: project,
@@ -155,7 +155,7 @@ describe('packed packages install and run', () => {
     const stopMs = Date.now() - stopping;
     expect(code).toBe(0);
     expect(stopMs).toBeLessThan(5_000);
-    for (const name of ['api', 'dynamodb', 'kinesis', 's3']) {
+    for (const name of ['api', 'edge', 'dynamodb', 'kinesis', 's3']) {
       expect(await portOpen(ready[name] as string)).toBe(false);
     }
     expect(stderr).toBe('');

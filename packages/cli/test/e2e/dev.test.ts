@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jsonLines, runCli } from '../run-cli.js';
 
-type Ready = { event: string; api: string; dynamodb: string; kinesis: string; s3: string };
+type Ready = { event: string; api: string; edge: string; dynamodb: string; kinesis: string; s3: string };
 
 interface RunningDev {
   ready: Ready;
@@ -79,9 +79,9 @@ describe('streamctl dev', () => {
     const started = Date.now();
     const dev = await startDev(dataDir);
     expect(Date.now() - started).toBeLessThan(20_000);
-    expect(Object.keys(dev.ready)).toEqual(['event', 'api', 'dynamodb', 'kinesis', 's3']);
+    expect(Object.keys(dev.ready)).toEqual(['event', 'api', 'edge', 'dynamodb', 'kinesis', 's3']);
     expect(dev.ready.event).toBe('ready');
-    for (const url of [dev.ready.api, dev.ready.dynamodb, dev.ready.kinesis, dev.ready.s3]) {
+    for (const url of [dev.ready.api, dev.ready.edge, dev.ready.dynamodb, dev.ready.kinesis, dev.ready.s3]) {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     }
 
@@ -91,6 +91,7 @@ describe('streamctl dev', () => {
     expect(report.healthy).toBe(true);
     expect(report.parts.map((p) => [p.name, p.ok])).toEqual([
       ['api', true],
+      ['edge', true],
       ['dynamodb', true],
       ['kinesis', true],
       ['s3', true],
@@ -103,7 +104,7 @@ describe('streamctl dev', () => {
     running.length = 0;
     expect(stopped.code).toBe(0);
     expect(jsonLines(stopped.stdout)).toEqual([dev.ready]);
-    for (const url of [dev.ready.api, dev.ready.dynamodb, dev.ready.kinesis, dev.ready.s3]) {
+    for (const url of [dev.ready.api, dev.ready.edge, dev.ready.dynamodb, dev.ready.kinesis, dev.ready.s3]) {
       expect(await portOpen(url)).toBe(false);
     }
     const after = await runCli(['status', '--stage', 'local', '--json'], { env: { STREAMCTL_DATA_DIR: dataDir } });

@@ -10,8 +10,10 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { createAwsClients } from '../aws/index.js';
 import { type ResourceNames, resolveConfig, type StreamctlConfig } from '../config/index.js';
 import { ErrorCode, StreamctlError } from '../errors/index.js';
+import { createPlaybackVerifier } from '../playback/verifier.js';
 import { type EnsuredResource, ensureResources } from '../resources/index.js';
 import { ensureDevSigningKey } from './dev-keys.js';
+import { ensureEdgeKeyPair, startEdge } from './edge.js';
 import { type RunningEmulator, startDynalite, startKinesalite, startS3rver } from './emulators.js';
 import {
   acquireDataDirLock,
@@ -33,6 +35,14 @@ export {
   mintDevToken,
   verifyDevToken,
 } from './dev-keys.js';
+export {
+  contentTypeFor,
+  type EdgeKeyPair,
+  type EdgeOptions,
+  ensureEdgeKeyPair,
+  type RunningEdge,
+  startEdge,
+} from './edge.js';
 export {
   dataDirLayout,
   isProcessAlive,
@@ -60,7 +70,7 @@ export interface StartLocalPlatformOptions {
   /** Loopback address to bind. Default `127.0.0.1`. */
   host?: string;
   /** Fixed ports; unset parts get a free port from the OS. */
-  ports?: Partial<Record<'dynamodb' | 'kinesis' | 's3', number>>;
+  ports?: Partial<Record<'dynamodb' | 'kinesis' | 's3' | 'edge', number>>;
   /** Resource names to create (the config file may override them). Default: the `local` stage's names. */
   resources?: ResourceNames;
 }
@@ -241,11 +251,58 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
       clients.destroy();
     }
     await ensureDevSigningKey(options.dataDir);
-    return new LocalPlatform({ dataDir: options.dataDir, region, config, resources, parts, release });
+    const edge = await startLocalEdge(options.dataDir, config, host, options.ports?.edge);
+    started.push({ url: edge.url, port: 0, stop: edge.stop });
+    return new LocalPlatform({
+      dataDir: options.dataDir,
+      region,
+      config,
+      resources,
+      parts: [...parts, edge],
+      release,
+    });
   } catch (err) {
     await Promise.allSettled(started.map((e) => e.stop()));
     release();
     throw err;
+  }
+}
+
+/** Starts the edge over the CDN bucket, trusting the data dir's key pair. */
+async function startLocalEdge(
+  dataDir: string,
+  config: StreamctlConfig,
+  host: string,
+  port: number | undefined,
+): Promise<LocalPart> {
+  const keyPair = ensureEdgeKeyPair(dataDir);
+  const clients = createAwsClients(config);
+  try {
+    const edge = await startEdge({
+      s3: clients.s3(),
+      bucket: config.resources.cdnBucket,
+      verifier: createPlaybackVerifier({ [keyPair.keyPairId]: keyPair.publicKeyPem }),
+      host,
+      ...(port !== undefined ? { port } : {}),
+    });
+    return {
+      name: 'edge',
+      url: edge.url,
+      stop: async () => {
+        await edge.stop();
+        clients.destroy();
+      },
+    };
+  } catch (cause) {
+    clients.destroy();
+    throw new StreamctlError(
+      ErrorCode.LocalStartFailed,
+      `Could not start the local edge: ${(cause as Error).message}`,
+      {
+        cause,
+        hint: port ? `free port ${port} or choose another` : 'run `streamctl dev --reset` if the data dir is damaged',
+      },
+    );
   }
 }
 
