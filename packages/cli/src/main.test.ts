@@ -19,7 +19,7 @@ describe('streamctl --help and --version', () => {
     expect(run.stdout).toMatchSnapshot();
   });
 
-  it.each(['dev', 'status', 'init', 'token'])('prints the help of %s', async (command) => {
+  it.each(['dev', 'status', 'init', 'token', 'sign'])('prints the help of %s', async (command) => {
     const run = await runCli([command, '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatchSnapshot();

@@ -100,6 +100,32 @@ describe('streamctl dev', () => {
     const health = await fetch(`${dev.ready.api}/health`);
     expect(health.status).toBe(200);
 
+    // A file in the CDN bucket plays through the edge only with a signature from `streamctl sign`.
+    const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: dev.ready.s3,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      forcePathStyle: true,
+    });
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'streamctl-local-cdn-us-east-1',
+        Key: 'titles/t1/master.m3u8',
+        Body: '#EXTM3U\n',
+      }),
+    );
+    s3.destroy();
+    const manifest = `${dev.ready.edge}/titles/t1/master.m3u8`;
+    expect((await fetch(manifest)).status).toBe(403);
+    const signed = await runCli(['sign', manifest, '--stage', 'local', '--expires-in', '5m', '--json'], {
+      env: { STREAMCTL_DATA_DIR: dataDir },
+    });
+    expect(signed.code).toBe(0);
+    const played = await fetch((jsonLines(signed.stdout)[0] as { url: string }).url);
+    expect(played.status).toBe(200);
+    expect(await played.text()).toBe('#EXTM3U\n');
+
     const stopped = await dev.stop();
     running.length = 0;
     expect(stopped.code).toBe(0);

@@ -1,0 +1,99 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
+import { createPlaybackVerifier } from '@streamctl/sdk';
+import { ensureEdgeKeyPair } from '@streamctl/sdk/local';
+import { describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from '../../test/run-cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'streamctl-sign-'));
+const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+const keyFile = join(dir, 'pk.pem');
+writeFileSync(keyFile, pem);
+const badKeyFile = join(dir, 'bad.pem');
+writeFileSync(badKeyFile, '-----BEGIN RSA PRIVATE KEY-----\nnope\n-----END RSA PRIVATE KEY-----\n');
+const url = 'https://d111111abcdef8.cloudfront.net/titles/t1/master.m3u8';
+const key = ['--key-pair-id', 'K2JCJMDEHXQW5F', '--private-key', keyFile];
+
+describe('streamctl sign', () => {
+  it('prints {url} equal to @aws-sdk/cloudfront-signer for the same inputs', async () => {
+    const run = await runCli(['sign', url, ...key, '--expires-at', '2030-01-01T00:00:00Z', '--json'], { cwd: dir });
+    expect(run.code).toBe(0);
+    const expected = getSignedUrl({
+      url,
+      keyPairId: 'K2JCJMDEHXQW5F',
+      privateKey: pem,
+      dateLessThan: '2030-01-01T00:00:00Z',
+    });
+    expect(jsonLines(run.stdout)).toEqual([{ url: expected }]);
+  });
+
+  it('prints {cookies} with a policy for a wildcard resource', async () => {
+    const run = await runCli(
+      [
+        'sign',
+        url,
+        ...key,
+        '--expires-in',
+        '6h',
+        '--resource',
+        'https://d111111abcdef8.cloudfront.net/titles/t1/*',
+        '--cookies',
+        '--json',
+      ],
+      { cwd: dir },
+    );
+    expect(run.code).toBe(0);
+    const [{ cookies }] = jsonLines(run.stdout) as Array<{ cookies: Record<string, string> }>;
+    expect(Object.keys(cookies).sort()).toEqual([
+      'CloudFront-Key-Pair-Id',
+      'CloudFront-Policy',
+      'CloudFront-Signature',
+    ]);
+  });
+
+  it('signs with the local dev key when the key flags are left out on the local stage', async () => {
+    const dataDir = join(dir, 'data');
+    const local = 'http://127.0.0.1:4510/titles/t1/master.m3u8';
+    const run = await runCli(['sign', local, '--expires-in', '1h'], { cwd: dir, env: { STREAMCTL_DATA_DIR: dataDir } });
+    expect(run.code).toBe(0);
+    const pair = ensureEdgeKeyPair(dataDir);
+    const verdict = createPlaybackVerifier({ [pair.keyPairId]: pair.publicKeyPem }).verify({
+      url: run.stdout.trim(),
+      cookies: {},
+      clientIp: '127.0.0.1',
+    });
+    expect(verdict.allowed).toBe(true);
+  });
+
+  it.each([
+    [['sign', url, ...key], /an expiry is required; pass --expires-in/],
+    [['sign', url, ...key, '--expires-in', '1h', '--expires-at', '2030-01-01T00:00:00Z'], /are exclusive/],
+    [['sign', url, ...key, '--expires-at', '2001-01-01T00:00:00Z'], /is in the past/],
+    [['sign', url, ...key, '--expires-in', 'later'], /Invalid --expires-in "later"/],
+    [['sign', url, ...key, '--expires-at', 'tomorrow'], /invalid --expires-at "tomorrow"/],
+    [
+      ['sign', url, '--key-pair-id', 'K1', '--private-key', join(dir, 'missing.pem'), '--expires-in', '1h'],
+      /cannot read --private-key .*ENOENT/,
+    ],
+    [
+      ['sign', url, '--key-pair-id', 'K1', '--private-key', badKeyFile, '--expires-in', '1h'],
+      /Invalid private key for key pair K1/,
+    ],
+    [['sign', url, '--key-pair-id', 'K1', '--expires-in', '1h'], /go together/],
+    [['sign', url, '--expires-in', '1h', '--stage', 'prod'], /--key-pair-id and --private-key are required/],
+    [['sign', url, ...key, '--expires-in', '1h', '--ip', '300.1.1.1'], /Invalid IP range "300.1.1.1"/],
+    [['sign', 'not-a-url', ...key, '--expires-in', '1h'], /expected an absolute http/],
+    [['sign', ...key, '--expires-in', '1h'], /missing required argument 'url'/],
+  ])('%j is a one-line usage error', async (argv, message) => {
+    const run = await runCli(argv as string[], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+  });
+});
