@@ -47,7 +47,7 @@ describe('streamctl sign', () => {
       { cwd: dir },
     );
     expect(run.code).toBe(0);
-    const [{ cookies }] = jsonLines(run.stdout) as Array<{ cookies: Record<string, string> }>;
+    const [{ cookies }] = jsonLines(run.stdout) as [{ cookies: Record<string, string> }];
     expect(Object.keys(cookies).sort()).toEqual([
       'CloudFront-Key-Pair-Id',
       'CloudFront-Policy',
