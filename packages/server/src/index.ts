@@ -13,4 +13,14 @@
  * @module
  */
 export { createHttpApp, type ErrorBody, type HttpPlatform } from './app.js';
+export {
+  CODEC_TREES,
+  createJwtVerifier,
+  createViewerRequestHandler,
+  type JwtVerifierOptions,
+  supportsAv1,
+  type TokenVerifier,
+  type Viewer,
+  type ViewerRequestOptions,
+} from './edge/viewer-request.js';
 export { type NodeServer, serveNode } from './node.js';

@@ -1,0 +1,148 @@
+/**
+ * The Lambda@Edge viewer-request function of the CDN: verifies the viewer's
+ * JWT at the edge, sends AV1-capable devices to the AV1 rendition tree and
+ * everyone else to H.264, and passes the viewer's identity and country on
+ * to the origin and the logs.
+ */
+import type { CloudFrontHeaders, CloudFrontRequestEvent, CloudFrontRequestResult } from 'aws-lambda';
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
+
+/** Who the viewer is, from their token. */
+export interface Viewer {
+  userId: string;
+  country: string | undefined;
+}
+
+/** Verifies a bearer token; throws when it is not valid. */
+export type TokenVerifier = (token: string) => Promise<Viewer>;
+
+/** Options of {@link createJwtVerifier}. Lambda@Edge has no environment: these are baked in at build time. */
+export interface JwtVerifierOptions {
+  /** A JWKS URL (Cognito: `https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json`) or the key set itself. */
+  jwks: string | JSONWebKeySet;
+  issuer: string;
+  audience?: string;
+}
+
+/**
+ * A verifier for JWTs signed by a JWKS (Cognito on AWS, the dev key locally).
+ *
+ * @example
+ * ```ts
+ * const verify = createJwtVerifier({ jwks: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/jwks.json', issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc' });
+ * ```
+ */
+export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
+  const keys =
+    typeof options.jwks === 'string' ? createRemoteJWKSet(new URL(options.jwks)) : createLocalJWKSet(options.jwks);
+  return async (token) => {
+    const { payload } = await jwtVerify(token, keys, {
+      issuer: options.issuer,
+      ...(options.audience ? { audience: options.audience } : {}),
+    });
+    return viewerFrom(payload);
+  };
+}
+
+function viewerFrom(payload: JWTPayload): Viewer {
+  if (!payload.sub) throw new Error('token has no sub');
+  const country = payload.country ?? payload['custom:country'];
+  return { userId: payload.sub, country: typeof country === 'string' ? country.toUpperCase() : undefined };
+}
+
+/** Codecs the renditions exist in, as path segments under `/titles/<id>/`. */
+export const CODEC_TREES = ['av1', 'h264'] as const;
+
+/** Options of {@link createViewerRequestHandler}. */
+export interface ViewerRequestOptions {
+  verifyToken: TokenVerifier;
+  /** Name of the cookie that may carry the token for media requests. Default `streamctl-token`. */
+  tokenCookie?: string;
+}
+
+function header(headers: CloudFrontHeaders, name: string): string | undefined {
+  return headers[name.toLowerCase()]?.[0]?.value;
+}
+
+function setHeader(headers: CloudFrontHeaders, name: string, value: string): void {
+  headers[name.toLowerCase()] = [{ key: name, value }];
+}
+
+function tokenFrom(headers: CloudFrontHeaders, cookieName: string): string | undefined {
+  const auth = header(headers, 'authorization');
+  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
+  for (const entry of headers.cookie ?? []) {
+    for (const part of entry.value.split(';')) {
+      const [name, ...rest] = part.trim().split('=');
+      if (name === cookieName) return rest.join('=');
+    }
+  }
+  return undefined;
+}
+
+/**
+ * True when the device says it decodes AV1: our players send the codecs
+ * `MediaSource.isTypeSupported` accepts in `x-streamctl-codecs`; otherwise
+ * an `av1` entry in the `codecs` query parameter.
+ */
+export function supportsAv1(headers: CloudFrontHeaders, querystring: string): boolean {
+  const declared = header(headers, 'x-streamctl-codecs') ?? new URLSearchParams(querystring).get('codecs') ?? '';
+  return declared
+    .toLowerCase()
+    .split(',')
+    .some((c) => c.trim() === 'av1' || c.trim().startsWith('av01'));
+}
+
+function deny(status: '401' | '403', description: string, message: string): CloudFrontRequestResult {
+  return {
+    status,
+    statusDescription: description,
+    headers: {
+      'content-type': [{ key: 'Content-Type', value: 'application/json' }],
+      'cache-control': [{ key: 'Cache-Control', value: 'no-store' }],
+      ...(status === '401' ? { 'www-authenticate': [{ key: 'WWW-Authenticate', value: 'Bearer' }] } : {}),
+    },
+    body: JSON.stringify({ error: { code: status === '401' ? 'UNAUTHORIZED' : 'FORBIDDEN', message } }),
+  };
+}
+
+/**
+ * Creates the viewer-request handler.
+ *
+ * @example
+ * ```ts
+ * export const handler = createViewerRequestHandler({ verifyToken: createJwtVerifier({ jwks, issuer }) });
+ * ```
+ */
+export function createViewerRequestHandler(
+  options: ViewerRequestOptions,
+): (event: CloudFrontRequestEvent) => Promise<CloudFrontRequestResult> {
+  const cookieName = options.tokenCookie ?? 'streamctl-token';
+  return async (event) => {
+    const record = event.Records[0];
+    if (!record) return deny('403', 'Forbidden', 'No request in the event');
+    const request = record.cf.request;
+    const token = tokenFrom(request.headers, cookieName);
+    if (!token) return deny('401', 'Unauthorized', 'A bearer token is required');
+    let viewer: Viewer;
+    try {
+      viewer = await options.verifyToken(token);
+    } catch (err) {
+      return deny('401', 'Unauthorized', `Invalid token: ${(err as Error).message}`);
+    }
+
+    // /titles/<id>/<rest> without a codec tree goes to the tree this device decodes.
+    const match = /^\/titles\/([^/]+)\/(.+)$/.exec(request.uri);
+    if (match && !(CODEC_TREES as readonly string[]).includes(match[2]?.split('/')[0] ?? '')) {
+      const tree = supportsAv1(request.headers, request.querystring) ? 'av1' : 'h264';
+      request.uri = `/titles/${match[1]}/${tree}/${match[2]}`;
+    }
+    // The origin (S3 through origin access control) signs its own requests;
+    // the viewer's credentials never travel further than the edge.
+    delete request.headers.authorization;
+    setHeader(request.headers, 'x-streamctl-user', viewer.userId);
+    const country = header(request.headers, 'cloudfront-viewer-country') ?? viewer.country;
+    if (country) setHeader(request.headers, 'x-streamctl-viewer-country', country);
+    return request;
+  };
+}
