@@ -87,7 +87,9 @@ if (json) console.log(JSON.stringify(result));
 else {
   console.log(`createPlaybackSigner().signUrl       ${result.signerPerSec}/s (median of ${rounds} rounds)`);
   console.log(`raw RSA-2048 SHA-1, parsed key       ${result.rawRsaPerSec}/s`);
-  console.log(`ratio signer/raw                     ${result.ratio} (target >= ${TARGET}): ${result.pass ? 'ok' : 'UNDER TARGET'}`);
+  console.log(
+    `ratio signer/raw                     ${result.ratio} (target >= ${TARGET}): ${result.pass ? 'ok' : 'UNDER TARGET'}`,
+  );
   console.log(`@aws-sdk/cloudfront-signer (PEM)     ${result.cloudfrontSignerPerSec}/s (for comparison)`);
 }
 process.exitCode = result.pass ? 0 : 1;
