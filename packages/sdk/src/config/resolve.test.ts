@@ -1,0 +1,160 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, ValidationError } from '../errors/index.js';
+import { findConfigFile, resolveConfig } from './index.js';
+
+const project = (file?: { name: string; body: string }) => {
+  const root = mkdtempSync(join(tmpdir(), 'streamctl-config-'));
+  if (file) writeFileSync(join(root, file.name), file.body);
+  return root;
+};
+
+describe('resolveConfig precedence, per key', () => {
+  const file = {
+    name: 'streamctl.config.json',
+    body: JSON.stringify({ stage: 'dev', region: 'eu-west-1', profile: 'file-profile', maxAttempts: 5 }),
+  };
+
+  it('uses defaults with nothing configured', async () => {
+    const config = await resolveConfig({ env: {}, cwd: project() });
+    expect(config).toMatchObject({ stage: 'local', region: 'us-east-1', maxAttempts: 3, profile: undefined });
+    expect(config.sources).toMatchObject({ stage: 'default', region: 'default', maxAttempts: 'default' });
+  });
+
+  it('file > default, env > file, flag > env, each key on its own', async () => {
+    const cwd = project(file);
+    const fromFile = await resolveConfig({ env: {}, cwd });
+    expect(fromFile).toMatchObject({ stage: 'dev', region: 'eu-west-1', profile: 'file-profile', maxAttempts: 5 });
+    const fromEnv = await resolveConfig({ env: { STREAMCTL_REGION: 'ap-south-1', AWS_PROFILE: 'env-profile' }, cwd });
+    expect(fromEnv).toMatchObject({ stage: 'dev', region: 'ap-south-1', profile: 'env-profile', maxAttempts: 5 });
+    expect(fromEnv.sources).toMatchObject({ stage: 'file', region: 'env', profile: 'env', maxAttempts: 'file' });
+    const fromFlag = await resolveConfig({
+      flags: { region: 'sa-east-1', maxAttempts: '7' },
+      env: { STREAMCTL_REGION: 'ap-south-1', STREAMCTL_MAX_ATTEMPTS: '2' },
+      cwd,
+    });
+    expect(fromFlag).toMatchObject({ region: 'sa-east-1', maxAttempts: 7 });
+    expect(fromFlag.sources).toMatchObject({ region: 'flag', maxAttempts: 'flag' });
+  });
+
+  it('STREAMCTL_REGION beats AWS_REGION beats AWS_DEFAULT_REGION', async () => {
+    const cwd = project();
+    const all = { STREAMCTL_REGION: 'eu-north-1', AWS_REGION: 'eu-west-2', AWS_DEFAULT_REGION: 'eu-west-3' };
+    expect((await resolveConfig({ env: all, cwd })).region).toBe('eu-north-1');
+    expect((await resolveConfig({ env: { ...all, STREAMCTL_REGION: undefined }, cwd })).region).toBe('eu-west-2');
+    expect((await resolveConfig({ env: { AWS_DEFAULT_REGION: 'eu-west-3' }, cwd })).region).toBe('eu-west-3');
+  });
+
+  it("merges the file's stages.<stage> section over its top level for that stage only", async () => {
+    const cwd = project({
+      name: 'streamctl.config.json',
+      body: JSON.stringify({
+        region: 'us-east-1',
+        stages: { prod: { region: 'eu-west-1', regions: ['eu-west-1', 'us-east-1'] } },
+      }),
+    });
+    const prod = await resolveConfig({ flags: { stage: 'prod' }, env: {}, cwd });
+    expect(prod).toMatchObject({ region: 'eu-west-1', regions: ['eu-west-1', 'us-east-1'] });
+    const dev = await resolveConfig({ flags: { stage: 'dev' }, env: {}, cwd });
+    expect(dev).toMatchObject({ region: 'us-east-1', regions: ['us-east-1'] });
+  });
+
+  it('puts the home Region first in the Region list', async () => {
+    const config = await resolveConfig({
+      flags: { region: 'eu-west-1', regions: 'us-east-1,ap-south-1' },
+      env: {},
+      cwd: project(),
+    });
+    expect(config.regions).toEqual(['eu-west-1', 'us-east-1', 'ap-south-1']);
+  });
+});
+
+describe('config files', () => {
+  it('is found upward from a nested directory, and its dir anchors relative data dirs', async () => {
+    const root = project({ name: 'streamctl.config.json', body: JSON.stringify({ dataDir: 'var/data' }) });
+    const nested = join(root, 'a', 'b');
+    mkdirSync(nested, { recursive: true });
+    expect(findConfigFile(nested)).toBe(join(root, 'streamctl.config.json'));
+    expect((await resolveConfig({ env: {}, cwd: nested })).dataDir).toBe(join(root, 'var', 'data'));
+    // From a flag or the environment, a relative data dir is relative to the working directory.
+    expect((await resolveConfig({ flags: { dataDir: 'mine' }, env: {}, cwd: nested })).dataDir).toBe(
+      join(nested, 'mine'),
+    );
+    // The default sits in the project root, per stage.
+    const bare = project({ name: 'streamctl.config.json', body: '{}' });
+    expect((await resolveConfig({ flags: { stage: 'qa' }, env: {}, cwd: bare })).dataDir).toBe(
+      join(bare, '.streamctl', 'qa'),
+    );
+  });
+
+  it('loads .mjs and .ts config files', async () => {
+    const mjs = project({
+      name: 'streamctl.config.mjs',
+      body: "export default { stage: 'mjs', region: 'ca-central-1' };",
+    });
+    expect(await resolveConfig({ env: {}, cwd: mjs })).toMatchObject({ stage: 'mjs', region: 'ca-central-1' });
+    const ts = project({
+      name: 'streamctl.config.ts',
+      body: "const region: string = 'me-south-1';\nexport default { stage: 'ts', region };\n",
+    });
+    expect(await resolveConfig({ env: {}, cwd: ts })).toMatchObject({ stage: 'ts', region: 'me-south-1' });
+  });
+
+  it('names the file and every bad field', async () => {
+    const cwd = project({
+      name: 'streamctl.config.json',
+      body: JSON.stringify({ region: 'mars-1', maxAttempts: 99, resources: { catalogTable: 'x' }, colour: 'blue' }),
+    });
+    const error = await resolveConfig({ env: {}, cwd }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ValidationError);
+    const { message, issues } = error as ValidationError;
+    expect(message).toContain(join(cwd, 'streamctl.config.json'));
+    expect(issues.map((i) => i.path).sort()).toEqual(['', 'maxAttempts', 'region', 'resources.catalogTable'].sort());
+  });
+
+  it('reports a file that is not JSON as a config error with a fix', async () => {
+    const cwd = project({ name: 'streamctl.config.json', body: '{ "stage": ' });
+    await expect(resolveConfig({ env: {}, cwd })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      hint: expect.stringMatching(/streamctl init/),
+    });
+  });
+});
+
+describe('invalid values name where they came from', () => {
+  it.each([
+    [{ env: { STREAMCTL_MAX_ATTEMPTS: 'abc' } }, /Invalid maxAttempts "abc" from \$STREAMCTL_MAX_ATTEMPTS/, 'env'],
+    [{ env: { STREAMCTL_REGION: 'nowhere' } }, /Invalid region "nowhere" from \$STREAMCTL_REGION/, 'env'],
+    [{ env: {}, flags: { stage: 'Prod!' } }, /Invalid stage "Prod!" from --stage/, 'flag'],
+    [
+      { env: {}, flags: { endpointUrl: 'localhost:4566' } },
+      /Invalid endpointUrl "localhost:4566" from --endpoint-url/,
+      'flag',
+    ],
+  ])('%j', async (options, message, source) => {
+    const error = await resolveConfig({ ...options, cwd: project() }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(message);
+    expect((error as ConfigError).details?.source).toBe(source);
+  });
+});
+
+describe('resource names', () => {
+  it('derive from the stage, buckets from the Region too, and the file overrides them', async () => {
+    const cwd = project({
+      name: 'streamctl.config.json',
+      body: JSON.stringify({ resources: { cdnBucket: 'acme-cdn' } }),
+    });
+    const { resources } = await resolveConfig({ flags: { stage: 'prod', region: 'eu-west-1' }, env: {}, cwd });
+    expect(resources).toEqual({
+      catalogTable: 'streamctl-prod-catalog',
+      userStateTable: 'streamctl-prod-user-state',
+      platformTable: 'streamctl-prod-platform',
+      eventsStream: 'streamctl-prod-events',
+      rawBucket: 'streamctl-prod-raw-eu-west-1',
+      cdnBucket: 'acme-cdn',
+    });
+  });
+});

@@ -1,0 +1,44 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importJWK, SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, mintDevToken, verifyDevToken } from './dev-keys.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'streamctl-keys-'));
+
+describe('dev tokens', () => {
+  it('round-trip; the key is made once, mode 0600, and reused', async () => {
+    const dataDir = dir();
+    const { token } = await mintDevToken(dataDir, { userId: 'alice', country: 'GB' });
+    await expect(verifyDevToken(dataDir, token)).resolves.toEqual({ userId: 'alice', country: 'GB' });
+    const first = await ensureDevSigningKey(dataDir);
+    expect((await ensureDevSigningKey(dataDir)).kid).toBe(first.kid);
+    expect(statSync(join(dataDir, 'keys', 'dev-jwt.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses another data dir’s token, an expired token and garbage with FORBIDDEN', async () => {
+    const dataDir = dir();
+    const { token: foreign } = await mintDevToken(dir(), { userId: 'mallory' });
+    const key = await ensureDevSigningKey(dataDir);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ country: 'US' })
+      .setProtectedHeader({ alg: 'ES256', kid: key.kid })
+      .setSubject('alice')
+      .setIssuer(DEV_TOKEN_ISSUER)
+      .setAudience(DEV_TOKEN_AUDIENCE)
+      .setIssuedAt(now - 7200)
+      .setExpirationTime(now - 3600)
+      .sign(await importJWK(key.privateJwk, 'ES256'));
+    for (const token of [foreign, expired, 'garbage']) {
+      await expect(verifyDevToken(dataDir, token)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    }
+  });
+
+  it.each([[{ userId: 'has space' }], [{ userId: 'bob', country: 'usa' }], [{ userId: 'bob', ttlSeconds: 10 }]])(
+    'refuses %j with VALIDATION_FAILED',
+    async (input) => {
+      await expect(mintDevToken(dir(), input)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    },
+  );
+});
