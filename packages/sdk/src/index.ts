@@ -23,4 +23,5 @@ export * from './health/index.js';
 export * from './platform/index.js';
 export * from './playback/index.js';
 export * from './resources/index.js';
+export * from './users/index.js';
 export { parseDuration } from './util/duration.js';
