@@ -17,6 +17,7 @@
  * @module
  */
 export * from './aws/index.js';
+export * from './catalog/index.js';
 export * from './config/index.js';
 export * from './errors/index.js';
 export * from './health/index.js';

@@ -1,0 +1,338 @@
+/**
+ * The catalog: titles, seasons, episodes and availability in the catalog
+ * table's single-table layout.
+ *
+ * - `PK = VIDEO#<id>`, `SK = METADATA`: the title itself (status, names, manifests).
+ * - `SK = SEASON#<nn>` and `SK = EPISODE#S01E01`: series structure.
+ * - `SK = GENRE#<genre>`: one projection per genre, indexed by `byGenre`
+ *   (`GSI1PK = GENRE#<genre>`, `GSI1SK = <release date>#<id>`).
+ * - `SK = AVAILABILITY#<cc|ALL>`: one per country of a published title,
+ *   indexed by `byCountry` (`GSI2PK = COUNTRY#<cc|ALL>`, `GSI2SK = <published at>#<id>`).
+ *
+ * @module
+ */
+import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { AwsClients } from '../aws/index.js';
+import type { ResourceNames } from '../config/names.js';
+import { NotFoundError, ValidationError, wrapAwsError } from '../errors/index.js';
+import type { Availability, EntitlementTitle, TitleStatus } from '../playback/entitlement.js';
+import { IdSchema } from '../users/index.js';
+
+const Country = z.string().regex(/^[A-Z]{2}$/, 'a two-letter ISO 3166 country code such as US');
+const Genre = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes');
+
+/** An episode of a series. */
+export const EpisodeSchema = z.object({
+  episodeId: z.string().regex(/^S\d{2}E\d{2,3}$/, 'like S01E01'),
+  name: z.string().min(1).max(200),
+  durationSec: z.number().int().positive().optional(),
+});
+
+/** What a title is made of when it is put into the catalog. */
+export const TitleInputSchema = z.object({
+  titleId: IdSchema,
+  name: z.string().min(1).max(200),
+  kind: z.enum(['movie', 'series']).default('movie'),
+  genres: z.array(Genre).max(10).default([]),
+  synopsis: z.string().max(2000).optional(),
+  releaseDate: z.iso.date().optional(),
+  durationSec: z.number().int().positive().optional(),
+  /** Manifest keys in the CDN bucket, e.g. `titles/t1/master.m3u8`. */
+  manifests: z.object({ hls: z.string().optional(), dash: z.string().optional() }).default({}),
+  status: z.enum(['UPLOADING', 'TRANSCODING', 'READY', 'PUBLISHED', 'FAILED', 'UNPUBLISHED']).default('READY'),
+  seasons: z
+    .array(z.object({ number: z.number().int().min(1).max(99), episodes: z.array(EpisodeSchema).max(200) }))
+    .max(50)
+    .default([]),
+});
+
+/** Input of {@link Catalog.putTitle}. */
+export type TitleInput = z.input<typeof TitleInputSchema>;
+
+/** A title as read from the catalog. */
+export interface Title extends EntitlementTitle {
+  titleId: string;
+  name: string;
+  kind: 'movie' | 'series';
+  genres: string[];
+  synopsis?: string;
+  releaseDate?: string;
+  durationSec?: number;
+  manifests: { hls?: string; dash?: string };
+  status: TitleStatus;
+  availability?: Availability;
+  publishedAt?: string;
+  seasons: Array<{ number: number; episodes: Array<z.infer<typeof EpisodeSchema>> }>;
+}
+
+/** A title in a browse list (genre or country). */
+export interface TitleSummary {
+  titleId: string;
+  name: string;
+  genres: string[];
+  releaseDate?: string;
+  publishedAt?: string;
+}
+
+const AvailabilitySchema = z
+  .object({
+    countries: z.union([z.literal('ALL'), z.array(Country).min(1).max(250)]),
+    from: z.iso.datetime({ offset: true }).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((a) => !a.from || !a.until || Date.parse(a.from) < Date.parse(a.until), {
+    message: 'from must be before until',
+    path: ['until'],
+  });
+
+/** The catalog capability. */
+export interface Catalog {
+  /** Writes a title with its seasons, episodes and genre projections. */
+  putTitle(input: TitleInput): Promise<Title>;
+  /** A title with seasons, episodes and availability; NOT_FOUND when unknown. */
+  getTitle(titleId: string): Promise<Title>;
+  /** A title, or undefined when unknown. */
+  findTitle(titleId: string): Promise<Title | undefined>;
+  /** Makes a title PUBLISHED where and when given. */
+  publishTitle(titleId: string, availability: Availability, at?: string): Promise<Title>;
+  /** Published titles available in a country (its own and `ALL`), newest publication first. */
+  listAvailable(country: string, options?: { limit?: number }): Promise<TitleSummary[]>;
+  /** Titles of a genre, newest release first. */
+  listByGenre(genre: string, options?: { limit?: number }): Promise<TitleSummary[]>;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw ValidationError.fromZod(what, parsed.error);
+  return parsed.data;
+}
+
+/**
+ * Creates the catalog capability over the catalog table.
+ *
+ * @example
+ * ```ts
+ * const catalog = createCatalog(platform.clients, platform.config.resources);
+ * await catalog.putTitle({ titleId: 't1', name: 'Big Buck Bunny', genres: ['animation'] });
+ * await catalog.publishTitle('t1', { countries: ['US', 'GB'] });
+ * ```
+ */
+export function createCatalog(clients: AwsClients, names: ResourceNames): Catalog {
+  const TableName = names.catalogTable;
+  const docs = () => clients.documents();
+  const pk = (titleId: string) => `VIDEO#${titleId}`;
+
+  async function writeAll(items: Record<string, unknown>[], what: string): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let pending: Record<string, unknown>[] = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; pending.length; attempt++) {
+        try {
+          const out = await docs().send(new BatchWriteCommand({ RequestItems: { [TableName]: pending as never } }));
+          pending = (out.UnprocessedItems?.[TableName] ?? []) as Record<string, unknown>[];
+        } catch (err) {
+          throw wrapAwsError(err, 'dynamodb:BatchWriteItem', what);
+        }
+        if (pending.length && attempt >= 8)
+          throw wrapAwsError(new Error('unprocessed items'), 'dynamodb:BatchWriteItem', what);
+        if (pending.length) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  async function findTitle(titleId: string): Promise<Title | undefined> {
+    parse(IdSchema, titleId, 'titleId');
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      try {
+        const out = await docs().send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: 'PK = :pk',
+            ExpressionAttributeValues: { ':pk': pk(titleId) },
+            ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
+          }),
+        );
+        items.push(...(out.Items ?? []));
+        ExclusiveStartKey = out.LastEvaluatedKey;
+      } catch (err) {
+        throw wrapAwsError(err, 'dynamodb:Query', `title ${titleId}`);
+      }
+    } while (ExclusiveStartKey);
+    const meta = items.find((i) => i.SK === 'METADATA');
+    if (!meta) return undefined;
+    const episodes = items.filter((i) => String(i.SK).startsWith('EPISODE#'));
+    const seasons = items
+      .filter((i) => String(i.SK).startsWith('SEASON#'))
+      .map((s) => Number(s.number))
+      .sort((a, b) => a - b)
+      .map((number) => ({
+        number,
+        episodes: episodes
+          .filter((e) => Number(e.season) === number)
+          .map((e) => ({
+            episodeId: String(e.episodeId),
+            name: String(e.name),
+            ...(e.durationSec !== undefined ? { durationSec: Number(e.durationSec) } : {}),
+          }))
+          .sort((a, b) => a.episodeId.localeCompare(b.episodeId)),
+      }));
+    const title: Title = {
+      titleId,
+      name: String(meta.name),
+      kind: meta.kind === 'series' ? 'series' : 'movie',
+      genres: (meta.genres as string[] | undefined) ?? [],
+      manifests: (meta.manifests as Title['manifests'] | undefined) ?? {},
+      status: meta.status as TitleStatus,
+      seasons,
+    };
+    if (meta.synopsis !== undefined) title.synopsis = String(meta.synopsis);
+    if (meta.releaseDate !== undefined) title.releaseDate = String(meta.releaseDate);
+    if (meta.durationSec !== undefined) title.durationSec = Number(meta.durationSec);
+    if (meta.availability !== undefined) title.availability = meta.availability as Availability;
+    if (meta.publishedAt !== undefined) title.publishedAt = String(meta.publishedAt);
+    return title;
+  }
+
+  const summaries = async (index: 'byGenre' | 'byCountry', key: string, limit: number): Promise<TitleSummary[]> => {
+    const pkName = index === 'byGenre' ? 'GSI1PK' : 'GSI2PK';
+    try {
+      const out = await docs().send(
+        new QueryCommand({
+          TableName,
+          IndexName: index,
+          KeyConditionExpression: '#pk = :key',
+          ExpressionAttributeNames: { '#pk': pkName },
+          ExpressionAttributeValues: { ':key': key },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      );
+      return (out.Items ?? []).map((i) => ({
+        titleId: String(i.titleId),
+        name: String(i.name),
+        genres: (i.genres as string[] | undefined) ?? [],
+        ...(i.releaseDate ? { releaseDate: String(i.releaseDate) } : {}),
+        ...(i.publishedAt ? { publishedAt: String(i.publishedAt) } : {}),
+      }));
+    } catch (err) {
+      throw wrapAwsError(err, 'dynamodb:Query', `${index} ${key}`);
+    }
+  };
+
+  return {
+    async putTitle(input) {
+      const t = parse(TitleInputSchema, input, 'title');
+      const now = new Date().toISOString();
+      const summary = {
+        titleId: t.titleId,
+        name: t.name,
+        genres: t.genres,
+        ...(t.releaseDate ? { releaseDate: t.releaseDate } : {}),
+      };
+      const items: Record<string, unknown>[] = [
+        {
+          PK: pk(t.titleId),
+          SK: 'METADATA',
+          ...summary,
+          kind: t.kind,
+          manifests: t.manifests,
+          status: t.status,
+          updatedAt: now,
+          ...(t.synopsis ? { synopsis: t.synopsis } : {}),
+          ...(t.durationSec ? { durationSec: t.durationSec } : {}),
+        },
+        ...t.genres.map((genre) => ({
+          PK: pk(t.titleId),
+          SK: `GENRE#${genre}`,
+          ...summary,
+          GSI1PK: `GENRE#${genre}`,
+          GSI1SK: `${t.releaseDate ?? '0000-00-00'}#${t.titleId}`,
+        })),
+        ...t.seasons.map((s) => ({
+          PK: pk(t.titleId),
+          SK: `SEASON#${String(s.number).padStart(2, '0')}`,
+          number: s.number,
+        })),
+        ...t.seasons.flatMap((s) =>
+          s.episodes.map((e) => ({ PK: pk(t.titleId), SK: `EPISODE#${e.episodeId}`, season: s.number, ...e })),
+        ),
+      ];
+      await writeAll(items, `title ${t.titleId}`);
+      return (await findTitle(t.titleId)) as Title;
+    },
+
+    async getTitle(titleId) {
+      const title = await findTitle(titleId);
+      if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      return title;
+    },
+
+    findTitle,
+
+    async publishTitle(titleId, availability, at) {
+      const a = parse(AvailabilitySchema, availability, 'availability');
+      const title = await findTitle(titleId);
+      if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      const publishedAt = at ?? new Date().toISOString();
+      const countries = a.countries === 'ALL' ? ['ALL'] : a.countries;
+      const summary = {
+        titleId,
+        name: title.name,
+        genres: title.genres,
+        publishedAt,
+        ...(title.releaseDate ? { releaseDate: title.releaseDate } : {}),
+      };
+      await writeAll(
+        countries.map((cc) => ({
+          PK: pk(titleId),
+          SK: `AVAILABILITY#${cc}`,
+          ...summary,
+          GSI2PK: `COUNTRY#${cc}`,
+          GSI2SK: `${publishedAt}#${titleId}`,
+        })),
+        `availability of ${titleId}`,
+      );
+      try {
+        await docs().send(
+          new UpdateCommand({
+            TableName,
+            Key: { PK: pk(titleId), SK: 'METADATA' },
+            UpdateExpression: 'SET #s = :s, availability = :a, publishedAt = :p',
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':s': 'PUBLISHED', ':a': a, ':p': publishedAt },
+          }),
+        );
+      } catch (err) {
+        throw wrapAwsError(err, 'dynamodb:UpdateItem', `title ${titleId}`);
+      }
+      return (await findTitle(titleId)) as Title;
+    },
+
+    async listAvailable(country, options = {}) {
+      const cc = parse(Country, country.toUpperCase(), 'country');
+      const limit = parse(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
+      const [own, all] = await Promise.all([
+        summaries('byCountry', `COUNTRY#${cc}`, limit),
+        summaries('byCountry', 'COUNTRY#ALL', limit),
+      ]);
+      const seen = new Set<string>();
+      return [...own, ...all]
+        .filter((t) => !seen.has(t.titleId) && seen.add(t.titleId))
+        .sort((a, b) => (b.publishedAt ?? '').localeCompare(a.publishedAt ?? '') || a.titleId.localeCompare(b.titleId))
+        .slice(0, limit);
+    },
+
+    async listByGenre(genre, options = {}) {
+      const g = parse(Genre, genre, 'genre');
+      const limit = parse(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
+      return summaries('byGenre', `GENRE#${g}`, limit);
+    },
+  };
+}
