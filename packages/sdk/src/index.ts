@@ -24,6 +24,7 @@ export * from './events/index.js';
 export * from './health/index.js';
 export * from './platform/index.js';
 export * from './playback/index.js';
+export * from './recommendations/index.js';
 export * from './resources/index.js';
 export * from './users/index.js';
 export { parseDuration } from './util/duration.js';

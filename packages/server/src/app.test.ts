@@ -1,7 +1,7 @@
 import type { HealthReport } from '@streamctl/sdk';
 import { NotFoundError, ValidationError } from '@streamctl/sdk/errors';
 import { describe, expect, it } from 'vitest';
-import { createHttpApp } from './app.js';
+import { type ApiServices, createHttpApp } from './app.js';
 import { serveNode } from './node.js';
 
 function report(healthy: boolean): HealthReport {
@@ -14,71 +14,114 @@ function report(healthy: boolean): HealthReport {
   };
 }
 
+const unused = () => {
+  throw new Error('not used by this test');
+};
+
+/** Services for routing tests: plain functions, no AWS behind them. */
+function services(over: Partial<ApiServices> = {}): ApiServices {
+  return {
+    health: async () => report(true),
+    catalog: { findTitle: unused, listAvailable: unused },
+    users: new Proxy({} as ApiServices['users'], { get: () => unused }),
+    home: async () => ({ rails: [], degraded: false }),
+    publishEvents: unused,
+    verifyToken: async (token) => {
+      if (token !== 'good') throw new Error('bad signature');
+      return { userId: 'alice', country: 'GB' };
+    },
+    playback: {
+      signer: new Proxy({} as ApiServices['playback']['signer'], { get: () => unused }),
+      cdnBaseUrl: 'https://cdn.test',
+    },
+    ...over,
+  };
+}
+
 describe('createHttpApp', () => {
-  it('GET /health answers 200 with the report when healthy and 503 when not', async () => {
-    const healthy = createHttpApp({ health: async () => report(true) });
-    const ok = await healthy.request('/health');
+  it('GET /health answers 200 when healthy and 503 when not', async () => {
+    const ok = await createHttpApp(services()).request('/health');
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual(report(true));
-    const sick = createHttpApp({ health: async () => report(false) });
+    const sick = createHttpApp(services({ health: async () => report(false) }));
     expect((await sick.request('/health')).status).toBe(503);
   });
 
   it('unknown routes answer a 404 error body', async () => {
-    const app = createHttpApp({ health: async () => report(true) });
-    const res = await app.request('/v1/nope', { method: 'POST' });
+    const res = await createHttpApp(services()).request('/v2/nope', { method: 'POST' });
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'No route for POST /v1/nope' } });
+    expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'No route for POST /v2/nope' } });
   });
 
   it('maps StreamctlErrors to their status and other errors to a 500 without details', async () => {
-    const cases: Array<[() => never, number, string]> = [
-      [
-        () => {
-          throw new ValidationError('bad input');
-        },
-        400,
-        'VALIDATION_FAILED',
-      ],
-      [
-        () => {
-          throw new NotFoundError('no such title');
-        },
-        404,
-        'NOT_FOUND',
-      ],
-      [
-        () => {
-          throw new Error('secret internals');
-        },
-        500,
-        'INTERNAL',
-      ],
+    const cases: Array<[Error, number, string]> = [
+      [new ValidationError('bad input'), 400, 'VALIDATION_FAILED'],
+      [new NotFoundError('no such title'), 404, 'NOT_FOUND'],
+      [new Error('secret internals'), 500, 'INTERNAL'],
     ];
-    for (const [fail, status, code] of cases) {
-      const app = createHttpApp({ health: async () => fail() });
-      const original = console.error;
-      console.error = () => {};
-      const res = await app.request('/health');
-      console.error = original;
+    for (const [error, status, code] of cases) {
+      const logs: Array<Record<string, unknown>> = [];
+      const app = createHttpApp(services({ home: async () => Promise.reject(error) }), { log: (e) => logs.push(e) });
+      const res = await app.request('/v1/home', { headers: { authorization: 'Bearer good' } });
       expect(res.status).toBe(status);
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe(code);
       expect(body.error.message).not.toContain('secret');
+      expect(logs.at(-1)).toMatchObject({ message: 'request', status, userId: 'alice', path: '/v1/home' });
     }
   });
 
-  it('GET /openapi.json lists the routes it serves', async () => {
-    const app = createHttpApp({ health: async () => report(true) });
-    const doc = (await (await app.request('/openapi.json')).json()) as { openapi: string; paths: object };
+  it('answers 401 without a token or with a bad one', async () => {
+    const app = createHttpApp(services());
+    for (const headers of [{}, { authorization: 'Bearer bad' }, { authorization: 'Basic abc' }] as Array<
+      Record<string, string>
+    >) {
+      const res = await app.request('/v1/home', { headers });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+    }
+  });
+
+  it('rate-limits per user with 429 and Retry-After', async () => {
+    const app = createHttpApp(services(), { rateLimits: { user: { perSecond: 1, burst: 3 } } });
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const res = await app.request('/v1/home', { headers: { authorization: 'Bearer good' } });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get('retry-after');
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('GET /openapi.json describes every route of SPEC §7 with generated schemas', async () => {
+    const doc = (await (await createHttpApp(services()).request('/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
+    };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(['/health', '/openapi.json']);
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      [
+        '/health',
+        '/openapi.json',
+        '/v1/continue-watching',
+        '/v1/events',
+        '/v1/home',
+        '/v1/playback/{titleId}',
+        '/v1/titles/{titleId}',
+        '/v1/watchlist',
+        '/v1/watchlist/{titleId}',
+      ].sort(),
+    );
+    expect(doc.paths['/v1/home']?.get?.responses['200']?.content).toMatchObject({
+      'application/json': { schema: { type: 'object', required: ['rails', 'degraded'] } },
+    });
   });
 
   it('serves on Node and stops', async () => {
-    const server = await serveNode(createHttpApp({ health: async () => report(true) }));
-    const res = await fetch(`${server.url}/health`);
-    expect(res.status).toBe(200);
+    const server = await serveNode(createHttpApp(services()));
+    expect((await fetch(`${server.url}/health`)).status).toBe(200);
     await server.stop();
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
   });

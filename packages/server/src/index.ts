@@ -1,26 +1,27 @@
 /**
  * `@streamctl/server`: the Region-local HTTP API as one Hono app, served on
- * Node here and exported as a Lambda handler from `@streamctl/server/lambda`.
+ * Node here and exported as a Lambda handler from `@streamctl/server/lambda`,
+ * plus the Lambda@Edge viewer-request handler.
  *
  * @example
  * ```ts
  * import { loadPlatform } from '@streamctl/sdk';
- * import { createHttpApp, serveNode } from '@streamctl/server';
+ * import { createHttpApp, createPlatformServices, serveNode } from '@streamctl/server';
  *
- * const server = await serveNode(createHttpApp(await loadPlatform()), { port: 8787 });
+ * const services = createPlatformServices(await loadPlatform(), { verifyToken, playback: { signer, cdnBaseUrl } });
+ * const server = await serveNode(createHttpApp(services), { port: 8787 });
  * ```
  *
  * @module
  */
-export { createHttpApp, type ErrorBody, type HttpPlatform } from './app.js';
+export { type ApiOptions, type ApiServices, createHttpApp, type ErrorBody, openApiDocument } from './app.js';
+export { createJwtVerifier, type JwtVerifierOptions, type TokenVerifier, type Viewer } from './auth.js';
 export {
   CODEC_TREES,
-  createJwtVerifier,
   createViewerRequestHandler,
-  type JwtVerifierOptions,
   supportsAv1,
-  type TokenVerifier,
-  type Viewer,
   type ViewerRequestOptions,
 } from './edge/viewer-request.js';
 export { type NodeServer, serveNode } from './node.js';
+export { createRateLimiter, type RateLimit } from './rate-limit.js';
+export { createPlatformServices } from './services.js';

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { handler } from './lambda.js';
 
@@ -38,6 +39,12 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
     // As the CDK app configures the function: a deployed stage, not the local one.
     process.env.STREAMCTL_STAGE = 'prod';
     process.env.AWS_REGION = 'eu-west-1';
+    process.env.STREAMCTL_JWT_ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example';
+    process.env.STREAMCTL_CDN_URL = 'https://d111111abcdef8.cloudfront.net';
+    process.env.STREAMCTL_CF_KEY_PAIR_ID = 'K2JCJMDEHXQW5F';
+    process.env.STREAMCTL_CF_PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs1', format: 'pem' })
+      .toString();
   });
   afterAll(() => {
     process.env = saved;
@@ -57,13 +64,13 @@ describe('Lambda handler (API Gateway HTTP API, payload v2)', () => {
 
   it('answers unknown routes with the error body', async () => {
     const { handler } = await import('./lambda.js');
-    const result = (await handler(httpApiEvent('DELETE', '/v1/unknown'), {} as Context)) as {
+    const result = (await handler(httpApiEvent('DELETE', '/v2/unknown'), {} as Context)) as {
       statusCode: number;
       body: string;
     };
     expect(result.statusCode).toBe(404);
     expect(JSON.parse(result.body)).toEqual({
-      error: { code: 'NOT_FOUND', message: 'No route for DELETE /v1/unknown' },
+      error: { code: 'NOT_FOUND', message: 'No route for DELETE /v2/unknown' },
     });
   });
 });

@@ -1,20 +1,51 @@
 /**
- * The Lambda entry (API Gateway HTTP API, payload v2). The platform is
- * created once per execution environment, from the function's environment.
+ * The Lambda entry (API Gateway HTTP API, payload v2). The platform and the
+ * app are created once per execution environment, from its environment:
+ *
+ * - `STREAMCTL_STAGE`, `AWS_REGION`, … as everywhere (see `@streamctl/sdk` config);
+ * - `STREAMCTL_JWT_ISSUER` (the Cognito user pool URL), `STREAMCTL_JWKS_URL`
+ *   (default `<issuer>/.well-known/jwks.json`), `STREAMCTL_JWT_AUDIENCE` (optional);
+ * - `STREAMCTL_CDN_URL`, `STREAMCTL_CF_KEY_PAIR_ID`, `STREAMCTL_CF_PRIVATE_KEY` (PEM).
  *
  * @module
  */
-import { loadPlatform } from '@streamctl/sdk';
-import type { Hono } from 'hono';
+import { ConfigError, createPlaybackSigner, loadPlatform } from '@streamctl/sdk';
 import { handle } from 'hono/aws-lambda';
 import { createHttpApp } from './app.js';
+import { createJwtVerifier } from './auth.js';
+import { createPlatformServices } from './services.js';
 
 let lambdaHandler: ReturnType<typeof handle> | undefined;
 
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value)
+    throw new ConfigError(`The function's environment lacks ${name}`, {
+      hint: 'deploy with the streamctl CDK app, which sets it',
+    });
+  return value;
+}
+
 async function getHandler(): Promise<ReturnType<typeof handle>> {
   if (!lambdaHandler) {
-    const app: Hono = createHttpApp(await loadPlatform({ configFile: false }));
-    lambdaHandler = handle(app);
+    const platform = await loadPlatform({ configFile: false });
+    const issuer = required('STREAMCTL_JWT_ISSUER');
+    const audience = process.env.STREAMCTL_JWT_AUDIENCE;
+    const services = createPlatformServices(platform, {
+      verifyToken: createJwtVerifier({
+        jwks: process.env.STREAMCTL_JWKS_URL ?? `${issuer}/.well-known/jwks.json`,
+        issuer,
+        ...(audience ? { audience } : {}),
+      }),
+      playback: {
+        signer: createPlaybackSigner({
+          keyPairId: required('STREAMCTL_CF_KEY_PAIR_ID'),
+          privateKey: required('STREAMCTL_CF_PRIVATE_KEY'),
+        }),
+        cdnBaseUrl: required('STREAMCTL_CDN_URL'),
+      },
+    });
+    lambdaHandler = handle(createHttpApp(services, { log: (entry) => console.log(JSON.stringify(entry)) }));
   }
   return lambdaHandler;
 }

@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
 
 /** A running Node server. */
 export interface NodeServer {
@@ -17,7 +16,10 @@ export interface NodeServer {
  * console.log(server.url);
  * ```
  */
-export function serveNode(app: Hono, options: { port?: number; host?: string } = {}): Promise<NodeServer> {
+export function serveNode(
+  app: { fetch: (request: Request, env?: unknown) => Response | Promise<Response> },
+  options: { port?: number; host?: string } = {},
+): Promise<NodeServer> {
   const host = options.host ?? '127.0.0.1';
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, (info: AddressInfo) => {

@@ -80,12 +80,34 @@ export const dev = defineCommand<DevOptions>({
   },
 });
 
-/** Serves the HTTP API against the platform's emulators and registers it as the `api` part. */
+/**
+ * Serves the HTTP API against the platform's emulators and registers it as
+ * the `api` part: tokens from `streamctl token` (the data dir's dev key),
+ * playback signed for the local edge with the data dir's key pair.
+ */
 async function startApi(platform: LocalPlatform, host: string, port: number | undefined): Promise<void> {
-  const { createPlatform } = await import('@streamctl/sdk');
-  const { createHttpApp, serveNode } = await import('@streamctl/server');
+  const { createPlatform, createPlaybackSigner } = await import('@streamctl/sdk');
+  const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, ensureEdgeKeyPair } = await import(
+    '@streamctl/sdk/local'
+  );
+  const { createHttpApp, createJwtVerifier, createPlatformServices, serveNode } = await import('@streamctl/server');
+  const devKey = await ensureDevSigningKey(platform.dataDir);
+  const edgeKey = ensureEdgeKeyPair(platform.dataDir);
+  const edge = platform.parts.edge;
+  if (!edge) throw new Error('the local edge is not running');
   const apiPlatform = createPlatform(platform.config);
-  const server = await serveNode(createHttpApp(apiPlatform), { host, ...(port !== undefined ? { port } : {}) });
+  const services = createPlatformServices(apiPlatform, {
+    verifyToken: createJwtVerifier({
+      jwks: { keys: [devKey.publicJwk] },
+      issuer: DEV_TOKEN_ISSUER,
+      audience: DEV_TOKEN_AUDIENCE,
+    }),
+    playback: {
+      signer: createPlaybackSigner({ keyPairId: edgeKey.keyPairId, privateKey: edgeKey.privateKeyPem }),
+      cdnBaseUrl: edge,
+    },
+  });
+  const server = await serveNode(createHttpApp(services), { host, ...(port !== undefined ? { port } : {}) });
   platform.addPart({
     name: 'api',
     url: server.url,

@@ -1,7 +1,8 @@
 import type { CloudFrontRequest, CloudFrontRequestEvent, CloudFrontResultResponse } from 'aws-lambda';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createJwtVerifier, createViewerRequestHandler } from './viewer-request.js';
+import { createJwtVerifier } from '../auth.js';
+import { createViewerRequestHandler } from './viewer-request.js';
 
 /** A viewer-request event as CloudFront sends it to Lambda@Edge. */
 function viewerRequest(uri: string, headers: Record<string, string> = {}, querystring = ''): CloudFrontRequestEvent {

@@ -5,50 +5,7 @@
  * to the origin and the logs.
  */
 import type { CloudFrontHeaders, CloudFrontRequestEvent, CloudFrontRequestResult } from 'aws-lambda';
-import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
-
-/** Who the viewer is, from their token. */
-export interface Viewer {
-  userId: string;
-  country: string | undefined;
-}
-
-/** Verifies a bearer token; throws when it is not valid. */
-export type TokenVerifier = (token: string) => Promise<Viewer>;
-
-/** Options of {@link createJwtVerifier}. Lambda@Edge has no environment: these are baked in at build time. */
-export interface JwtVerifierOptions {
-  /** A JWKS URL (Cognito: `https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json`) or the key set itself. */
-  jwks: string | JSONWebKeySet;
-  issuer: string;
-  audience?: string;
-}
-
-/**
- * A verifier for JWTs signed by a JWKS (Cognito on AWS, the dev key locally).
- *
- * @example
- * ```ts
- * const verify = createJwtVerifier({ jwks: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc/.well-known/jwks.json', issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc' });
- * ```
- */
-export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
-  const keys =
-    typeof options.jwks === 'string' ? createRemoteJWKSet(new URL(options.jwks)) : createLocalJWKSet(options.jwks);
-  return async (token) => {
-    const { payload } = await jwtVerify(token, keys, {
-      issuer: options.issuer,
-      ...(options.audience ? { audience: options.audience } : {}),
-    });
-    return viewerFrom(payload);
-  };
-}
-
-function viewerFrom(payload: JWTPayload): Viewer {
-  if (!payload.sub) throw new Error('token has no sub');
-  const country = payload.country ?? payload['custom:country'];
-  return { userId: payload.sub, country: typeof country === 'string' ? country.toUpperCase() : undefined };
-}
+import type { TokenVerifier, Viewer } from '../auth.js';
 
 /** Codecs the renditions exist in, as path segments under `/titles/<id>/`. */
 export const CODEC_TREES = ['av1', 'h264'] as const;

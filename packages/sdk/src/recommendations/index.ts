@@ -1,0 +1,110 @@
+/**
+ * The home page: rails built from the viewer's own state and the catalog.
+ * Each source has a time budget; a source that is slow or failing leaves
+ * its rail out and marks the page `degraded` instead of failing it, and the
+ * catalog's newest titles keep the page from ever being empty. Popularity,
+ * co-occurrence and genre-affinity rails join when their models exist.
+ *
+ * @module
+ */
+import type { Catalog, TitleSummary } from '../catalog/index.js';
+import type { Users } from '../users/index.js';
+
+/** One item of a rail. */
+export interface RailItem {
+  titleId: string;
+  name: string;
+  genres: string[];
+  /** Resume position, on Continue Watching. */
+  positionSec?: number;
+  ratio?: number;
+}
+
+/** A rail of the home page. */
+export interface Rail {
+  id: string;
+  title: string;
+  items: RailItem[];
+}
+
+/** The home page (`GET /v1/home`). */
+export interface Home {
+  rails: Rail[];
+  /** True when a source failed or ran out of time and its rail was left out. */
+  degraded: boolean;
+}
+
+/** Options of {@link buildHome}. */
+export interface HomeOptions {
+  userId: string;
+  country: string;
+  /** Per-source time budget in ms. Default 300. */
+  budgetMs?: number;
+  /** Items per rail. Default 20. */
+  railSize?: number;
+}
+
+class BudgetExceeded extends Error {}
+
+async function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new BudgetExceeded(`over ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Builds the home page for a viewer.
+ *
+ * @example
+ * ```ts
+ * const home = await buildHome({ catalog, users }, { userId: 'alice', country: 'GB' });
+ * ```
+ */
+export async function buildHome(
+  sources: { catalog: Pick<Catalog, 'listAvailable'>; users: Pick<Users, 'continueWatching' | 'listWatchlist'> },
+  options: HomeOptions,
+): Promise<Home> {
+  const budget = options.budgetMs ?? 300;
+  const size = options.railSize ?? 20;
+  const [available, progress, watchlist] = await Promise.allSettled([
+    within(budget, sources.catalog.listAvailable(options.country, { limit: 200 })),
+    within(budget, sources.users.continueWatching(options.userId, { limit: size })),
+    within(budget, sources.users.listWatchlist(options.userId, { limit: Math.min(size, 100) })),
+  ]);
+  let degraded = false;
+  const catalog = available.status === 'fulfilled' ? available.value : ((degraded = true), [] as TitleSummary[]);
+  const byId = new Map(catalog.map((t) => [t.titleId, t]));
+  const item = (titleId: string): RailItem | undefined => {
+    const t = byId.get(titleId);
+    // Only titles the viewer may play in their country appear.
+    return t ? { titleId, name: t.name, genres: t.genres } : undefined;
+  };
+  const rails: Rail[] = [];
+  if (progress.status === 'fulfilled') {
+    const items = progress.value.flatMap((p) => {
+      const base = item(p.titleId);
+      return base ? [{ ...base, positionSec: p.positionSec, ratio: p.ratio }] : [];
+    });
+    if (items.length) rails.push({ id: 'continue-watching', title: 'Continue Watching', items });
+  } else degraded = true;
+  if (watchlist.status === 'fulfilled') {
+    const items = watchlist.value.items.flatMap((w) => item(w.titleId) ?? []);
+    if (items.length) rails.push({ id: 'my-list', title: 'My List', items });
+  } else degraded = true;
+  if (catalog.length) {
+    rails.push({
+      id: 'new',
+      title: `New in ${options.country.toUpperCase()}`,
+      items: catalog.slice(0, size).map((t) => ({ titleId: t.titleId, name: t.name, genres: t.genres })),
+    });
+  }
+  return { rails, degraded };
+}
