@@ -291,13 +291,16 @@ export function createHttpApp(services: ApiServices, options: ApiOptions = {}): 
     '/v1/*',
     bodyLimit({
       maxSize: options.maxBodyBytes ?? 1024 * 1024,
-      onError: () => {
-        throw new HttpError(
+      onError: (c) =>
+        c.json(
+          {
+            error: {
+              code: 'PAYLOAD_TOO_LARGE',
+              message: `The body is larger than ${options.maxBodyBytes ?? 1024 * 1024} bytes`,
+            },
+          },
           413,
-          'PAYLOAD_TOO_LARGE',
-          `The body is larger than ${options.maxBodyBytes ?? 1024 * 1024} bytes`,
-        );
-      },
+        ),
     }),
   );
   app.use('/v1/*', async (c, next) => {
@@ -337,8 +340,7 @@ export function createHttpApp(services: ApiServices, options: ApiOptions = {}): 
     const id = titleId(c);
     const title = await services.catalog.findTitle(id);
     // Viewers see published titles only; anything else does not exist for them.
-    if (!title || title.status !== 'PUBLISHED')
-      throw new HttpError(404, ErrorCode.NotFound, `Title ${id} does not exist`);
+    if (title?.status !== 'PUBLISHED') throw new HttpError(404, ErrorCode.NotFound, `Title ${id} does not exist`);
     return c.json(title);
   });
 
@@ -356,8 +358,7 @@ export function createHttpApp(services: ApiServices, options: ApiOptions = {}): 
     noQuery(c);
     const id = titleId(c);
     const title = await services.catalog.findTitle(id);
-    if (!title || title.status !== 'PUBLISHED')
-      throw new HttpError(404, ErrorCode.NotFound, `Title ${id} does not exist`);
+    if (title?.status !== 'PUBLISHED') throw new HttpError(404, ErrorCode.NotFound, `Title ${id} does not exist`);
     const changed = await services.users.addToWatchlist(c.get('viewer').userId, id);
     return c.json({ titleId: id, onWatchlist: true, changed });
   });

@@ -79,8 +79,8 @@ export async function buildHome(
     within(budget, sources.users.continueWatching(options.userId, { limit: size })),
     within(budget, sources.users.listWatchlist(options.userId, { limit: Math.min(size, 100) })),
   ]);
-  let degraded = false;
-  const catalog = available.status === 'fulfilled' ? available.value : ((degraded = true), [] as TitleSummary[]);
+  let degraded = available.status === 'rejected';
+  const catalog: TitleSummary[] = available.status === 'fulfilled' ? available.value : [];
   const byId = new Map(catalog.map((t) => [t.titleId, t]));
   const item = (titleId: string): RailItem | undefined => {
     const t = byId.get(titleId);

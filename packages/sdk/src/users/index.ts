@@ -105,7 +105,7 @@ function decodeCursor<T>(cursor: string, schema: z.ZodType<T>): T {
 
 /** The user-state capability. */
 export interface Users {
-  /** Adds a title; re-adding, or a stale add after a newer removal, changes nothing. Returns true when it changed. */
+  /** Adds a title; re-adding a listed title, or a stale add after a newer removal, changes nothing. Returns true when it changed. */
   addToWatchlist(userId: string, titleId: string, at?: string): Promise<boolean>;
   /** Removes a title; idempotent, and order-safe against a late add. Returns true when it changed. */
   removeFromWatchlist(userId: string, titleId: string, at?: string): Promise<boolean>;
@@ -142,7 +142,7 @@ export function createUsers(clients: AwsClients, names: ResourceNames): Users {
     parse(IdSchema, titleId, 'titleId');
     const eventTs = parse(IsoTime, at ?? new Date().toISOString(), 'event time');
     try {
-      await docs().send(
+      const out = await docs().send(
         new PutCommand({
           TableName,
           Item: {
@@ -154,12 +154,18 @@ export function createUsers(clients: AwsClients, names: ResourceNames): Users {
               ? { removed: true, expiresAt: Math.floor(Date.parse(eventTs) / 1000) + TOMBSTONE_TTL }
               : { addedAt: eventTs }),
           },
-          // Newer wins; an equal time is a duplicate delivery and changes nothing.
-          ConditionExpression: 'attribute_not_exists(eventTs) OR eventTs < :ts',
-          ExpressionAttributeValues: { ':ts': eventTs },
+          // An add lands on an empty slot or over an older removal; a listed
+          // title stays as it was (re-adding keeps its place). A removal lands
+          // over an older add. A stale or duplicate event changes nothing.
+          ConditionExpression: removed
+            ? 'attribute_not_exists(eventTs) OR (attribute_not_exists(removed) AND eventTs < :ts)'
+            : 'attribute_not_exists(eventTs) OR (removed = :yes AND eventTs < :ts)',
+          ExpressionAttributeValues: { ':ts': eventTs, ...(removed ? {} : { ':yes': true }) },
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      return true;
+      // A removal of a title that was never listed still leaves its tombstone, but changed nothing.
+      return removed ? Boolean(out.Attributes && out.Attributes.removed !== true) : true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
       throw wrapAwsError(err, 'dynamodb:PutItem', `watchlist of ${userId}`);
