@@ -94,7 +94,7 @@ export async function startDynamoDBLocal({ timeoutMs = 30_000 } = {}) {
     url,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

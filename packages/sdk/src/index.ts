@@ -17,6 +17,7 @@
  * @module
  */
 export * from './aws/index.js';
+export * from './cache/index.js';
 export * from './catalog/index.js';
 export * from './config/index.js';
 export * from './errors/index.js';

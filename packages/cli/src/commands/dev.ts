@@ -50,7 +50,7 @@ export const dev = defineCommand<DevOptions>({
       }),
     );
     try {
-      await startApi(platform, options.host, options.apiPort);
+      await startApi(platform, options.host, options.apiPort, ctx.io.env.REDIS_URL);
     } catch (err) {
       await platform.stop();
       throw err;
@@ -85,8 +85,13 @@ export const dev = defineCommand<DevOptions>({
  * the `api` part: tokens from `streamctl token` (the data dir's dev key),
  * playback signed for the local edge with the data dir's key pair.
  */
-async function startApi(platform: LocalPlatform, host: string, port: number | undefined): Promise<void> {
-  const { createPlatform, createPlaybackSigner } = await import('@streamctl/sdk');
+async function startApi(
+  platform: LocalPlatform,
+  host: string,
+  port: number | undefined,
+  redisUrl: string | undefined,
+): Promise<void> {
+  const { createMemoryCache, createPlatform, createPlaybackSigner, createRedisCache } = await import('@streamctl/sdk');
   const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, ensureEdgeKeyPair } = await import(
     '@streamctl/sdk/local'
   );
@@ -96,7 +101,10 @@ async function startApi(platform: LocalPlatform, host: string, port: number | un
   const edge = platform.parts.edge;
   if (!edge) throw new Error('the local edge is not running');
   const apiPlatform = createPlatform(platform.config);
+  // Redis when REDIS_URL is set (SPEC §4), else an in-process LRU.
+  const cache = redisUrl ? await createRedisCache(redisUrl) : createMemoryCache();
   const services = createPlatformServices(apiPlatform, {
+    cache,
     verifyToken: createJwtVerifier({
       jwks: { keys: [devKey.publicJwk] },
       issuer: DEV_TOKEN_ISSUER,
@@ -113,6 +121,7 @@ async function startApi(platform: LocalPlatform, host: string, port: number | un
     url: server.url,
     stop: async () => {
       await server.stop();
+      await cache.close();
       apiPlatform.close();
     },
   });

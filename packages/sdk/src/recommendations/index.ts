@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { Cache } from '../cache/index.js';
 import type { Catalog, TitleSummary } from '../catalog/index.js';
 import type { Users } from '../users/index.js';
 
@@ -42,6 +43,8 @@ export interface HomeOptions {
   budgetMs?: number;
   /** Items per rail. Default 20. */
   railSize?: number;
+  /** Titles to fall back on when the catalog cannot be read (last known good). */
+  fallbackTitles?: (country: string) => TitleSummary[] | undefined;
 }
 
 class BudgetExceeded extends Error {}
@@ -80,7 +83,8 @@ export async function buildHome(
     within(budget, sources.users.listWatchlist(options.userId, { limit: Math.min(size, 100) })),
   ]);
   let degraded = available.status === 'rejected';
-  const catalog: TitleSummary[] = available.status === 'fulfilled' ? available.value : [];
+  const catalog: TitleSummary[] =
+    available.status === 'fulfilled' ? available.value : (options.fallbackTitles?.(options.country) ?? []);
   const byId = new Map(catalog.map((t) => [t.titleId, t]));
   const item = (titleId: string): RailItem | undefined => {
     const t = byId.get(titleId);
@@ -107,4 +111,86 @@ export async function buildHome(
     });
   }
   return { rails, degraded };
+}
+
+/** The home page with caching, per-user invalidation and a last-known-good catalog. */
+export interface HomeService {
+  home(viewer: { userId: string; country: string }): Promise<Home>;
+  /** The user-state capability, invalidating the user's cached home page on every change. */
+  users: Users;
+}
+
+/**
+ * Wraps {@link buildHome} with a cache (home pages per user, never a
+ * degraded one), invalidation on the user's own writes, and a per-country
+ * last-known-good title list so the page stays full while the catalog or
+ * the cache fails; any such failure marks the page `degraded`.
+ *
+ * @example
+ * ```ts
+ * const { home, users } = createHomeService({ catalog, users, cache: createMemoryCache() });
+ * ```
+ */
+export function createHomeService(options: {
+  catalog: Pick<Catalog, 'listAvailable'>;
+  users: Users;
+  cache: Cache;
+  ttlSeconds?: number;
+  budgetMs?: number;
+}): HomeService {
+  const { cache } = options;
+  const ttl = options.ttlSeconds ?? 60;
+  const lastGood = new Map<string, TitleSummary[]>();
+  const catalog: Pick<Catalog, 'listAvailable'> = {
+    listAvailable: async (country, o) => {
+      const titles = await options.catalog.listAvailable(country, o);
+      lastGood.set(country.toUpperCase(), titles);
+      return titles;
+    },
+  };
+  const key = (userId: string) => `home:${userId}`;
+  const invalidate = (userId: string) => cache.delete(key(userId)).catch(() => undefined);
+  const users: Users = {
+    ...options.users,
+    addToWatchlist: async (userId, titleId, at) => {
+      const changed = await options.users.addToWatchlist(userId, titleId, at);
+      if (changed) await invalidate(userId);
+      return changed;
+    },
+    removeFromWatchlist: async (userId, titleId, at) => {
+      const changed = await options.users.removeFromWatchlist(userId, titleId, at);
+      if (changed) await invalidate(userId);
+      return changed;
+    },
+    recordProgress: async (input) => {
+      const changed = await options.users.recordProgress(input);
+      if (changed) await invalidate(input.userId);
+      return changed;
+    },
+  };
+  return {
+    users,
+    async home(viewer) {
+      const country = viewer.country.toUpperCase();
+      let cacheFailed = false;
+      try {
+        const hit = await cache.get<{ country: string; home: Home }>(key(viewer.userId));
+        if (hit && hit.country === country) return hit.home;
+      } catch {
+        cacheFailed = true;
+      }
+      const home = await buildHome(
+        { catalog, users: options.users },
+        {
+          userId: viewer.userId,
+          country,
+          ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
+          fallbackTitles: (cc) => lastGood.get(cc),
+        },
+      );
+      if (!cacheFailed && !home.degraded)
+        await cache.set(key(viewer.userId), { country, home }, ttl).catch(() => undefined);
+      return cacheFailed ? { ...home, degraded: true } : home;
+    },
+  };
 }

@@ -1,0 +1,166 @@
+/**
+ * A small cache interface with two implementations: an in-process LRU, and
+ * Redis (ElastiCache) behind a circuit breaker with tight timeouts. A cache
+ * is an optimization: its failures surface as misses and in `health()`,
+ * never as a failed request.
+ *
+ * @module
+ */
+import { LRUCache } from 'lru-cache';
+
+/** A cache of JSON values. */
+export interface Cache {
+  readonly kind: 'memory' | 'redis';
+  /** The value, or undefined on a miss. Throws only for a broken backend (callers degrade). */
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
+  delete(...keys: string[]): Promise<void>;
+  health(): Promise<{ ok: boolean; detail: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * An in-process LRU cache.
+ *
+ * @example
+ * ```ts
+ * const cache = createMemoryCache({ maxEntries: 10_000 });
+ * ```
+ */
+export function createMemoryCache(options: { maxEntries?: number } = {}): Cache {
+  const lru = new LRUCache<string, { v: string }>({ max: options.maxEntries ?? 10_000 });
+  return {
+    kind: 'memory',
+    async get<T>(key: string) {
+      const hit = lru.get(key);
+      return hit ? (JSON.parse(hit.v) as T) : undefined;
+    },
+    async set(key, value, ttlSeconds) {
+      lru.set(key, { v: JSON.stringify(value) }, { ttl: ttlSeconds * 1000 });
+    },
+    async delete(...keys) {
+      for (const key of keys) lru.delete(key);
+    },
+    async health() {
+      return { ok: true, detail: `memory, ${lru.size} entries` };
+    },
+    async close() {
+      lru.clear();
+    },
+  };
+}
+
+/** Why a call did not reach the backend. */
+export class CircuitOpenError extends Error {
+  constructor(readonly retryInMs: number) {
+    super(`circuit open; next probe in ${retryInMs} ms`);
+    this.name = 'CircuitOpenError';
+  }
+}
+
+/**
+ * A circuit breaker: after `threshold` consecutive failures calls fail fast
+ * for `coolDownMs`, then one probe is let through (half-open); a success
+ * closes the circuit again.
+ *
+ * @example
+ * ```ts
+ * const breaker = createCircuitBreaker({ threshold: 3, coolDownMs: 5_000 });
+ * await breaker.run(() => redis.get(key));
+ * ```
+ */
+export function createCircuitBreaker(options: { threshold?: number; coolDownMs?: number; now?: () => number } = {}) {
+  const threshold = options.threshold ?? 3;
+  const coolDownMs = options.coolDownMs ?? 5_000;
+  const now = options.now ?? Date.now;
+  let failures = 0;
+  let openedAt: number | undefined;
+  let probing = false;
+  return {
+    get state(): 'closed' | 'open' | 'half-open' {
+      if (openedAt === undefined) return 'closed';
+      return now() - openedAt >= coolDownMs ? 'half-open' : 'open';
+    },
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+      if (openedAt !== undefined) {
+        const waited = now() - openedAt;
+        if (waited < coolDownMs || probing) throw new CircuitOpenError(Math.max(0, coolDownMs - waited));
+        probing = true;
+      }
+      try {
+        const result = await fn();
+        failures = 0;
+        openedAt = undefined;
+        return result;
+      } catch (err) {
+        failures++;
+        if (failures >= threshold || openedAt !== undefined) openedAt = now();
+        throw err;
+      } finally {
+        probing = false;
+      }
+    },
+  };
+}
+
+/**
+ * A Redis cache. Commands time out quickly and go through a circuit
+ * breaker, so a dead or slow Redis costs a request at most one timeout, and
+ * then nothing until a probe succeeds.
+ *
+ * @example
+ * ```ts
+ * const cache = await createRedisCache(process.env.REDIS_URL!, { timeoutMs: 50 });
+ * ```
+ */
+export async function createRedisCache(
+  url: string,
+  options: { timeoutMs?: number; prefix?: string; threshold?: number; coolDownMs?: number } = {},
+): Promise<Cache> {
+  const { Redis } = await import('ioredis');
+  const prefix = options.prefix ?? 'streamctl:';
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.timeoutMs ?? 50,
+    connectTimeout: 1_000,
+    // Reconnect in the background, backing off to a second.
+    retryStrategy: (times) => Math.min(1_000, 50 * 2 ** times),
+  });
+  // Errors are reported through the breaker and health(); an unhandled 'error' event would crash the process.
+  redis.on('error', () => {});
+  // Wait for the first connection (bounded by connectTimeout); if Redis is
+  // down now, the cache starts degraded and reconnects in the background.
+  await redis.connect().catch(() => undefined);
+  const breaker = createCircuitBreaker({
+    ...(options.threshold !== undefined ? { threshold: options.threshold } : {}),
+    ...(options.coolDownMs !== undefined ? { coolDownMs: options.coolDownMs } : {}),
+  });
+  return {
+    kind: 'redis',
+    async get<T>(key: string) {
+      const text = await breaker.run(() => redis.get(prefix + key));
+      return text === null ? undefined : (JSON.parse(text) as T);
+    },
+    async set(key, value, ttlSeconds) {
+      await breaker.run(() =>
+        redis.set(prefix + key, JSON.stringify(value), 'EX', Math.max(1, Math.round(ttlSeconds))),
+      );
+    },
+    async delete(...keys) {
+      if (keys.length) await breaker.run(() => redis.del(...keys.map((k) => prefix + k)));
+    },
+    async health() {
+      try {
+        await breaker.run(() => redis.ping());
+        return { ok: true, detail: 'redis' };
+      } catch (err) {
+        return { ok: false, detail: `redis: ${(err as Error).message}` };
+      }
+    },
+    async close() {
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,3 @@
+export declare function startRedis(options?: {
+  timeoutMs?: number;
+}): Promise<{ url: string; port: number; stop(): Promise<void> }>;

@@ -1,0 +1,65 @@
+/**
+ * A throwaway redis-server (Debian's package) on a free loopback port, for
+ * tests: no persistence, stopped with the test run.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { createConnection, createServer } from 'node:net';
+import { promisify } from 'node:util';
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Starts redis-server; rejects with a clear message when it is not installed. */
+export async function startRedis({ timeoutMs = 10_000 } = {}) {
+  try {
+    await promisify(execFile)('redis-server', ['--version']);
+  } catch {
+    throw new Error('redis-server not found: install it (apt-get install -y redis-server)');
+  }
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const deadline = Date.now() + timeoutMs;
+  while (!(await canConnect(port))) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`redis-server did not listen on ${port} within ${timeoutMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
+      }),
+  };
+}
