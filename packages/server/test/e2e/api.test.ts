@@ -385,6 +385,28 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
     );
   });
 
+  it('is fully usable through the typed browser client', async () => {
+    const { createClient, ApiError } = await import('@streamctl/sdk/client');
+    const api = createClient({ baseUrl: server.url, token: () => bobToken });
+    expect((await api.health()).healthy).toBe(true);
+    expect(await api.addToWatchlist(ids.all)).toMatchObject({ onWatchlist: true });
+    expect((await api.watchlist({ limit: 10 })).items.map((i) => i.titleId)).toEqual([ids.all]);
+    expect((await api.title(ids.all)).name).toBe('Title all');
+    expect((await api.home()).rails.map((r) => r.id)).toContain('my-list');
+    expect((await api.playback(ids.all)).manifestUrl).toContain('Signature=');
+    const sent = await api.sendEvents([
+      { v: 1, id: randomUUID(), type: 'like', titleId: ids.all, ts: new Date().toISOString() },
+    ]);
+    expect(sent).toEqual({ accepted: 1, rejected: [] });
+    expect((await api.continueWatching()).items).toEqual([]);
+    expect(await api.removeFromWatchlist(ids.all)).toMatchObject({ onWatchlist: false, changed: true });
+    const missing = await api.title(`none-${run}`).catch((err: unknown) => err);
+    expect(missing).toBeInstanceOf(ApiError);
+    expect(missing).toMatchObject({ status: 404, apiCode: 'NOT_FOUND', code: 'NOT_FOUND' });
+    const anonymous = createClient({ baseUrl: server.url });
+    await expect(anonymous.home()).rejects.toMatchObject({ status: 401, apiCode: 'UNAUTHORIZED' });
+  });
+
   it('answers the same through the Lambda handler as through Node', async () => {
     const lambda = handle(app);
     const viaLambda = async (method: string, rawPath: string, rawQueryString = '') => {
