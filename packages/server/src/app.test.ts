@@ -104,6 +104,7 @@ describe('createHttpApp', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         '/health',
+        '/live',
         '/openapi.json',
         '/v1/continue-watching',
         '/v1/events',

@@ -157,6 +157,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      '/live': { get: { summary: 'Liveness: the process answers', responses: { '200': { description: 'alive' } } } },
       '/v1/home': {
         get: {
           ...secured,
@@ -328,6 +329,8 @@ export function createHttpApp(services: ApiServices, options: ApiOptions = {}): 
     const report = await services.health({ timeoutMs: 2_000 });
     return c.json(report, report.healthy ? 200 : 503);
   });
+  // Liveness: the process answers, nothing checked behind it (readiness is /health).
+  app.get('/live', (c) => c.json({ status: 'ok' }));
   app.get('/openapi.json', (c) => c.json(document));
 
   app.get('/v1/home', async (c) => {

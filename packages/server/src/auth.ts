@@ -3,6 +3,7 @@
  * JWKS (Cognito on AWS, the data dir's dev key locally), verified with jose.
  */
 import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 
 /** Who the caller is, from their token. */
 export interface Viewer {
@@ -19,6 +20,8 @@ export interface JwtVerifierOptions {
   jwks: string | JSONWebKeySet;
   issuer: string;
   audience?: string;
+  /** How many verified tokens to remember until they expire. Default 10,000. */
+  cacheSize?: number;
 }
 
 function viewerFrom(payload: JWTPayload): Viewer {
@@ -39,11 +42,18 @@ function viewerFrom(payload: JWTPayload): Viewer {
 export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
   const keys =
     typeof options.jwks === 'string' ? createRemoteJWKSet(new URL(options.jwks)) : createLocalJWKSet(options.jwks);
+  // A verified token stays valid until it expires: remember it, so a viewer's
+  // requests cost one signature check per token, not one per request.
+  const verified = new LRUCache<string, { viewer: Viewer; exp: number }>({ max: options.cacheSize ?? 10_000 });
   return async (token) => {
+    const hit = verified.get(token);
+    if (hit && hit.exp > Date.now() / 1000) return hit.viewer;
     const { payload } = await jwtVerify(token, keys, {
       issuer: options.issuer,
       ...(options.audience ? { audience: options.audience } : {}),
     });
-    return viewerFrom(payload);
+    const viewer = viewerFrom(payload);
+    if (typeof payload.exp === 'number') verified.set(token, { viewer, exp: payload.exp });
+    return viewer;
   };
 }

@@ -28,15 +28,15 @@ export interface Cache {
  * ```
  */
 export function createMemoryCache(options: { maxEntries?: number } = {}): Cache {
-  const lru = new LRUCache<string, { v: string }>({ max: options.maxEntries ?? 10_000 });
+  // Values are kept as they are given, not serialized: callers treat cached values as immutable.
+  const lru = new LRUCache<string, { v: unknown }>({ max: options.maxEntries ?? 10_000 });
   return {
     kind: 'memory',
     async get<T>(key: string) {
-      const hit = lru.get(key);
-      return hit ? (JSON.parse(hit.v) as T) : undefined;
+      return lru.get(key)?.v as T | undefined;
     },
     async set(key, value, ttlSeconds) {
-      lru.set(key, { v: JSON.stringify(value) }, { ttl: ttlSeconds * 1000 });
+      lru.set(key, { v: value }, { ttl: ttlSeconds * 1000 });
     },
     async delete(...keys) {
       for (const key of keys) lru.delete(key);
