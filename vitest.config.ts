@@ -24,6 +24,7 @@ export default defineConfig({
       // Tests never reach for EC2 instance metadata (169.254.169.254) when a
       // credential chain comes up empty: only loopback is ever a target here.
       AWS_EC2_METADATA_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
     },
     projects: [
       {

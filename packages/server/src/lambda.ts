@@ -9,6 +9,8 @@
  *
  * @module
  */
+
+import { Logger } from '@aws-lambda-powertools/logger';
 import { ConfigError, createPlaybackSigner, loadPlatform } from '@streamctl/sdk';
 import { handle } from 'hono/aws-lambda';
 import { createHttpApp } from './app.js';
@@ -45,7 +47,13 @@ async function getHandler(): Promise<ReturnType<typeof handle>> {
         cdnBaseUrl: required('STREAMCTL_CDN_URL'),
       },
     });
-    lambdaHandler = handle(createHttpApp(services, { log: (entry) => console.log(JSON.stringify(entry)) }));
+    const logger = new Logger({ serviceName: 'streamctl-api' });
+    lambdaHandler = handle(
+      createHttpApp(services, {
+        log: ({ level, message, ...fields }) =>
+          level === 'ERROR' ? logger.error(String(message), fields) : logger.info(String(message), fields),
+      }),
+    );
   }
   return lambdaHandler;
 }

@@ -7,6 +7,7 @@ import {
   type HealthReport,
   type Platform,
   putEvents,
+  withCatalogCache,
 } from '@streamctl/sdk';
 import type { ApiServices } from './app.js';
 
@@ -27,7 +28,7 @@ export function createPlatformServices(
 ): ApiServices {
   const { clients, config } = platform;
   const cache = options.cache ?? createMemoryCache();
-  const catalog = createCatalog(clients, config.resources);
+  const catalog = withCatalogCache(createCatalog(clients, config.resources), cache);
   const homes = createHomeService({
     catalog,
     users: createUsers(clients, config.resources),

@@ -50,7 +50,11 @@ export const dev = defineCommand<DevOptions>({
       }),
     );
     try {
-      await startApi(platform, options.host, options.apiPort, ctx.io.env.REDIS_URL);
+      // Request logs go to stderr, and only with --verbose: stdout belongs to --json.
+      const log = ctx.globals.verbose
+        ? (entry: Record<string, unknown>) => ctx.io.stderr.write(`${JSON.stringify(entry)}\n`)
+        : undefined;
+      await startApi(platform, options.host, options.apiPort, ctx.io.env.REDIS_URL, log);
     } catch (err) {
       await platform.stop();
       throw err;
@@ -90,6 +94,7 @@ async function startApi(
   host: string,
   port: number | undefined,
   redisUrl: string | undefined,
+  log: ((entry: Record<string, unknown>) => void) | undefined,
 ): Promise<void> {
   const { createMemoryCache, createPlatform, createPlaybackSigner, createRedisCache } = await import('@streamctl/sdk');
   const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, ensureEdgeKeyPair } = await import(
@@ -115,7 +120,10 @@ async function startApi(
       cdnBaseUrl: edge,
     },
   });
-  const server = await serveNode(createHttpApp(services), { host, ...(port !== undefined ? { port } : {}) });
+  const server = await serveNode(createHttpApp(services, log ? { log } : {}), {
+    host,
+    ...(port !== undefined ? { port } : {}),
+  });
   platform.addPart({
     name: 'api',
     url: server.url,
