@@ -100,6 +100,14 @@ describe('streamctl dev', () => {
     const health = await fetch(`${dev.ready.api}/health`);
     expect(health.status).toBe(200);
 
+    // `streamctl token` mints what the local API accepts; without it, 401.
+    const minted = await runCli(['token', '--user', 'alice', '--json'], { env: { STREAMCTL_DATA_DIR: dataDir } });
+    const { token } = jsonLines(minted.stdout)[0] as { token: string };
+    const watchlist = await fetch(`${dev.ready.api}/v1/watchlist`, { headers: { authorization: `Bearer ${token}` } });
+    expect(watchlist.status).toBe(200);
+    expect(await watchlist.json()).toEqual({ items: [] });
+    expect((await fetch(`${dev.ready.api}/v1/watchlist`)).status).toBe(401);
+
     // A file in the CDN bucket plays through the edge only with a signature from `streamctl sign`.
     const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
     const s3 = new S3Client({
