@@ -22,6 +22,7 @@ export * from './catalog/index.js';
 export * from './config/index.js';
 export * from './errors/index.js';
 export * from './events/index.js';
+export * from './events/publisher.js';
 export * from './health/index.js';
 export * from './platform/index.js';
 export * from './playback/index.js';

@@ -6,6 +6,7 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { type Consumer, runRecord } from './runner.js';
 
 /** A decoded Kinesis record handed to a processor. */
 export interface DecodedRecord<T = unknown> {
@@ -50,6 +51,36 @@ export function createKinesisHandler<T = unknown>(
     return processPartialResponse(
       event,
       async (record: KinesisStreamRecord) => processor(decodeKinesisRecord<T>(record)),
+      batch,
+      { context, processInParallel: false },
+    );
+  };
+}
+
+/**
+ * A Lambda handler for a consumer: each record goes through {@link runRecord}
+ * (poison parked, duplicates skipped); records that fail are reported in
+ * `batchItemFailures`, and Lambda retries from the first of them.
+ *
+ * @example
+ * ```ts
+ * export const handler = createConsumerHandler({ name: 'watch-state', process, idempotency, park });
+ * ```
+ */
+export function createConsumerHandler(
+  consumer: Consumer,
+): (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse> {
+  return async (event, context) => {
+    const batch = new BatchProcessor(EventType.KinesisDataStreams);
+    return processPartialResponse(
+      event,
+      async (record: KinesisStreamRecord) => {
+        await runRecord(consumer, {
+          data: Buffer.from(record.kinesis.data, 'base64'),
+          shardId: record.eventID.split(':')[0] ?? '',
+          sequenceNumber: record.kinesis.sequenceNumber,
+        });
+      },
       batch,
       { context, processInParallel: false },
     );

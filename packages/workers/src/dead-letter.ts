@@ -1,0 +1,33 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type AwsClients, type ResourceNames, wrapAwsError } from '@streamctl/sdk';
+import type { Parker } from './runner.js';
+
+/**
+ * Parks records in the platform table (`PK = DEADLETTER#<consumer>`,
+ * `SK = <shard>#<sequence>`), where an operator can read and replay them.
+ *
+ * @example
+ * ```ts
+ * const park = createDeadLetterTable(platform.clients, platform.config.resources);
+ * ```
+ */
+export function createDeadLetterTable(clients: AwsClients, names: ResourceNames): Parker {
+  return async (record) => {
+    try {
+      await clients.documents().send(
+        new PutCommand({
+          TableName: names.platformTable,
+          Item: {
+            PK: `DEADLETTER#${record.consumer}`,
+            SK: `${record.shardId}#${record.sequenceNumber}`,
+            ...record,
+            parkedAt: new Date().toISOString(),
+            expiration: Math.floor(Date.now() / 1000) + 14 * 86400,
+          },
+        }),
+      );
+    } catch (err) {
+      throw wrapAwsError(err, 'dynamodb:PutItem', `dead letter of ${record.consumer}`);
+    }
+  };
+}

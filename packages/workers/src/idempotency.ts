@@ -1,0 +1,134 @@
+/**
+ * The idempotency ledger: one record per (consumer, event id). A worker
+ * claims an event before processing it and marks it done after; a claim on
+ * a done event is a duplicate and is skipped. Claims expire, so a worker
+ * that died mid-event does not block it forever. Conditional writes only.
+ */
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type AwsClients, type ResourceNames, wrapAwsError } from '@streamctl/sdk';
+
+/** The outcome of a claim. */
+export type Claim = 'claimed' | 'duplicate' | 'busy';
+
+/** Where processed event ids are kept. */
+export interface IdempotencyStore {
+  claim(consumer: string, eventId: string): Promise<Claim>;
+  complete(consumer: string, eventId: string): Promise<void>;
+  /** Lets another attempt claim the event again (after a failure). */
+  release(consumer: string, eventId: string): Promise<void>;
+}
+
+/** How long a done record is kept (longer than the stream's retention). */
+const DONE_TTL_SECONDS = 7 * 86400;
+
+/**
+ * The ledger in the platform table (`PK = IDEMPOTENCY#<consumer>`, `SK = <event id>`,
+ * TTL attribute `expiration`).
+ *
+ * @example
+ * ```ts
+ * const store = createDynamoIdempotencyStore(platform.clients, platform.config.resources);
+ * ```
+ */
+export function createDynamoIdempotencyStore(
+  clients: AwsClients,
+  names: ResourceNames,
+  options: { leaseSeconds?: number } = {},
+): IdempotencyStore {
+  const TableName = names.platformTable;
+  const lease = options.leaseSeconds ?? 60;
+  const key = (consumer: string, eventId: string) => ({ PK: `IDEMPOTENCY#${consumer}`, SK: eventId });
+  const now = () => Math.floor(Date.now() / 1000);
+  return {
+    async claim(consumer, eventId) {
+      const t = now();
+      try {
+        await clients.documents().send(
+          new PutCommand({
+            TableName,
+            Item: {
+              ...key(consumer, eventId),
+              status: 'IN_PROGRESS',
+              leaseUntil: t + lease,
+              expiration: t + DONE_TTL_SECONDS,
+            },
+            // New, or a claim whose worker died (lease over).
+            ConditionExpression: 'attribute_not_exists(PK) OR (#s = :progress AND leaseUntil < :now)',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':progress': 'IN_PROGRESS', ':now': t },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return 'claimed';
+      } catch (err) {
+        if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') {
+          throw wrapAwsError(err, 'dynamodb:PutItem', `idempotency ${consumer}`);
+        }
+        const old = (err as { Item?: Record<string, { S?: string }> }).Item;
+        return old?.status?.S === 'IN_PROGRESS' ? 'busy' : 'duplicate';
+      }
+    },
+    async complete(consumer, eventId) {
+      try {
+        await clients.documents().send(
+          new UpdateCommand({
+            TableName,
+            Key: key(consumer, eventId),
+            UpdateExpression: 'SET #s = :done REMOVE leaseUntil',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':done': 'COMPLETED' },
+          }),
+        );
+      } catch (err) {
+        throw wrapAwsError(err, 'dynamodb:UpdateItem', `idempotency ${consumer}`);
+      }
+    },
+    async release(consumer, eventId) {
+      try {
+        await clients.documents().send(
+          new UpdateCommand({
+            TableName,
+            Key: key(consumer, eventId),
+            UpdateExpression: 'SET leaseUntil = :zero',
+            ConditionExpression: '#s = :progress',
+            ExpressionAttributeNames: { '#s': 'status' },
+            ExpressionAttributeValues: { ':zero': 0, ':progress': 'IN_PROGRESS' },
+          }),
+        );
+      } catch (err) {
+        if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') {
+          throw wrapAwsError(err, 'dynamodb:UpdateItem', `idempotency ${consumer}`);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * The ledger in memory: for benchmarks and single-process tools.
+ *
+ * @example
+ * ```ts
+ * const store = createMemoryIdempotencyStore();
+ * ```
+ */
+export function createMemoryIdempotencyStore(): IdempotencyStore & { size(): number } {
+  const states = new Map<string, 'IN_PROGRESS' | 'COMPLETED'>();
+  const k = (c: string, id: string) => `${c}\u0000${id}`;
+  return {
+    async claim(consumer, eventId) {
+      const state = states.get(k(consumer, eventId));
+      if (state === 'COMPLETED') return 'duplicate';
+      if (state === 'IN_PROGRESS') return 'busy';
+      states.set(k(consumer, eventId), 'IN_PROGRESS');
+      return 'claimed';
+    },
+    async complete(consumer, eventId) {
+      states.set(k(consumer, eventId), 'COMPLETED');
+    },
+    async release(consumer, eventId) {
+      if (states.get(k(consumer, eventId)) === 'IN_PROGRESS') states.delete(k(consumer, eventId));
+    },
+    size: () => states.size,
+  };
+}

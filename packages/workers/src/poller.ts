@@ -1,0 +1,145 @@
+/**
+ * The local poller: what a Lambda event source mapping does on AWS. It reads
+ * every shard of the stream in order, runs each record through a consumer,
+ * and checkpoints per shard in the platform table, so a restart resumes
+ * where the last one left off.
+ */
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { AwsClients, ResourceNames } from '@streamctl/sdk';
+import { type Consumer, EventBusyError, type Outcome, runRecord } from './runner.js';
+
+/** Options of {@link startPoller}. */
+export interface PollerOptions {
+  /** Wait between empty reads. Default 200 ms. */
+  idleMs?: number;
+  /** Records per GetRecords. Default 1,000. */
+  batchSize?: number;
+  /** Called after every record, with its outcome. */
+  onRecord?: (outcome: Outcome, shardId: string, sequenceNumber: string) => void;
+}
+
+/** A running poller. */
+export interface Poller {
+  /** Finishes the record in hand, checkpoints, and stops. */
+  stop(): Promise<void>;
+  /** Stops at once without checkpointing the batch in hand, as a crash would. */
+  kill(): Promise<void>;
+  readonly processed: number;
+}
+
+/**
+ * Starts polling the events stream for one consumer.
+ *
+ * @example
+ * ```ts
+ * const poller = await startPoller(platform.clients, platform.config.resources, consumer);
+ * await poller.stop();
+ * ```
+ */
+export async function startPoller(
+  clients: AwsClients,
+  names: ResourceNames,
+  consumer: Consumer,
+  options: PollerOptions = {},
+): Promise<Poller> {
+  const StreamName = names.eventsStream;
+  const kinesis = clients.kinesis();
+  const docs = clients.documents();
+  const idle = options.idleMs ?? 200;
+  let state: 'running' | 'stopping' | 'killed' = 'running';
+  // Read through a function: the state changes across awaits, which narrowing cannot see.
+  const now = () => state;
+  let processed = 0;
+  const checkpointKey = (shardId: string) => ({ PK: `CHECKPOINT#${consumer.name}`, SK: `SHARD#${shardId}` });
+
+  async function readCheckpoint(shardId: string): Promise<string | undefined> {
+    const out = await docs.send(new GetCommand({ TableName: names.platformTable, Key: checkpointKey(shardId) }));
+    return out.Item?.sequenceNumber as string | undefined;
+  }
+  async function writeCheckpoint(shardId: string, sequenceNumber: string): Promise<void> {
+    await docs.send(
+      new PutCommand({
+        TableName: names.platformTable,
+        Item: { ...checkpointKey(shardId), sequenceNumber, updatedAt: new Date().toISOString() },
+      }),
+    );
+  }
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  async function pollShard(shardId: string): Promise<void> {
+    let iterator: string | undefined;
+    const fresh = async (after: string | undefined) =>
+      (
+        await kinesis.send(
+          new GetShardIteratorCommand({
+            StreamName,
+            ShardId: shardId,
+            ...(after
+              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: after }
+              : { ShardIteratorType: 'TRIM_HORIZON' }),
+          }),
+        )
+      ).ShardIterator;
+    let checkpoint = await readCheckpoint(shardId);
+    iterator = await fresh(checkpoint);
+    while (now() === 'running' && iterator) {
+      const out = await kinesis.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize ?? 1_000 }),
+      );
+      const records = out.Records ?? [];
+      let last: string | undefined;
+      let retryFrom = false;
+      for (const record of records) {
+        if (now() === 'killed') return;
+        if (now() === 'stopping') break;
+        const sequenceNumber = record.SequenceNumber ?? '';
+        try {
+          const outcome = await runRecord(consumer, { data: record.Data ?? new Uint8Array(), shardId, sequenceNumber });
+          processed++;
+          options.onRecord?.(outcome, shardId, sequenceNumber);
+          last = sequenceNumber;
+        } catch (err) {
+          // Busy elsewhere or a storage failure: keep order, come back to this record.
+          if (!(err instanceof EventBusyError))
+            console.error(`[poller ${consumer.name}] ${shardId}: ${(err as Error).message}`);
+          retryFrom = true;
+          break;
+        }
+      }
+      if (now() === 'killed') return;
+      if (last) {
+        await writeCheckpoint(shardId, last);
+        checkpoint = last;
+      }
+      if (retryFrom) {
+        await sleep(idle);
+        iterator = await fresh(checkpoint);
+        continue;
+      }
+      iterator = out.NextShardIterator;
+      if (!records.length) await sleep(idle);
+    }
+  }
+
+  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName }));
+  const loops = Shards.map((shard) =>
+    pollShard(shard.ShardId ?? '').catch((err) => {
+      if (state === 'running')
+        console.error(`[poller ${consumer.name}] ${shard.ShardId} stopped: ${(err as Error).message}`);
+    }),
+  );
+  return {
+    get processed() {
+      return processed;
+    },
+    async stop() {
+      if (state === 'running') state = 'stopping';
+      await Promise.all(loops);
+    },
+    async kill() {
+      state = 'killed';
+      await Promise.all(loops);
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * One record through a consumer: decode, validate, claim its event id,
+ * process (retrying a few times), mark done. Poison (not JSON, unknown
+ * version, a processor that keeps failing) is parked and skipped so it
+ * never blocks its shard. Shared by the Lambda handlers and the local poller.
+ */
+import { type EngagementEvent, parseEvent } from '@streamctl/sdk';
+import type { IdempotencyStore } from './idempotency.js';
+
+/** Handles one valid event; throw to have it retried. */
+export type EventProcessor = (event: EngagementEvent) => Promise<void>;
+
+/** A record that could not be processed, with why. */
+export interface ParkedRecord {
+  consumer: string;
+  shardId: string;
+  sequenceNumber: string;
+  reason: string;
+  data: string;
+}
+
+/** Where parked records go (a dead-letter table locally; the on-failure destination on AWS). */
+export type Parker = (record: ParkedRecord) => Promise<void>;
+
+/** A consumer: a name (its ledger and checkpoints), a processor, a ledger and a parker. */
+export interface Consumer {
+  name: string;
+  process: EventProcessor;
+  idempotency: IdempotencyStore;
+  park: Parker;
+  /** Attempts before a failing event is parked. Default 3. */
+  maxAttempts?: number;
+}
+
+/** What happened to one record. */
+export type Outcome = 'processed' | 'duplicate' | 'parked';
+
+/** Raised when another worker holds the event: retry the record later, do not skip it. */
+export class EventBusyError extends Error {}
+
+/**
+ * Runs one raw record through a consumer.
+ *
+ * @example
+ * ```ts
+ * await runRecord(consumer, { data, shardId, sequenceNumber });
+ * ```
+ */
+export async function runRecord(
+  consumer: Consumer,
+  record: { data: Uint8Array; shardId: string; sequenceNumber: string },
+): Promise<Outcome> {
+  const text = Buffer.from(record.data).toString('utf8');
+  const park = (reason: string) =>
+    consumer.park({
+      consumer: consumer.name,
+      shardId: record.shardId,
+      sequenceNumber: record.sequenceNumber,
+      reason,
+      data: text,
+    });
+  let event: EngagementEvent;
+  try {
+    event = parseEvent(JSON.parse(text));
+  } catch (err) {
+    await park(`poison: ${(err as Error).message}`);
+    return 'parked';
+  }
+  const claim = await consumer.idempotency.claim(consumer.name, event.id);
+  if (claim === 'duplicate') return 'duplicate';
+  if (claim === 'busy') throw new EventBusyError(`event ${event.id} is being processed by another worker`);
+  const attempts = consumer.maxAttempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await consumer.process(event);
+      await consumer.idempotency.complete(consumer.name, event.id);
+      return 'processed';
+    } catch (err) {
+      if (attempt >= attempts) {
+        await park(`failed ${attempts} times: ${(err as Error).message}`);
+        // Parked is final for this event: never process it again from the stream.
+        await consumer.idempotency.complete(consumer.name, event.id);
+        return 'parked';
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
+    }
+  }
+}
