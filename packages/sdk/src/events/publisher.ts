@@ -138,11 +138,13 @@ export function createEventPublisher(
       failed = [];
       (out.Records ?? []).forEach((record, i) => {
         const item = batch[i] as Pending;
-        if (record.ErrorCode) failed.push({ item, code: record.ErrorCode, message: record.ErrorMessage ?? record.ErrorCode });
+        if (record.ErrorCode)
+          failed.push({ item, code: record.ErrorCode, message: record.ErrorMessage ?? record.ErrorCode });
       });
       if ((out.Records ?? []).length !== batch.length) {
         // A malformed answer: treat the entries it did not account for as failed.
-        for (const item of batch.slice((out.Records ?? []).length)) failed.push({ item, code: 'MISSING_RESULT', message: 'no result entry' });
+        for (const item of batch.slice((out.Records ?? []).length))
+          failed.push({ item, code: 'MISSING_RESULT', message: 'no result entry' });
       }
     } catch (err) {
       // The whole call failed (throttled, network, 5xx): every entry is retried.
