@@ -55,6 +55,7 @@ export const dev = defineCommand<DevOptions>({
         ? (entry: Record<string, unknown>) => ctx.io.stderr.write(`${JSON.stringify(entry)}\n`)
         : undefined;
       await startApi(platform, options.host, options.apiPort, ctx.io.env.REDIS_URL, log);
+      await startWorkers(platform);
     } catch (err) {
       await platform.stop();
       throw err;
@@ -132,5 +133,41 @@ async function startApi(
       await cache.close();
       apiPlatform.close();
     },
+  });
+}
+
+/**
+ * Runs the Kinesis workers (watch-state, signals, qoe) as local pollers over
+ * the platform's stream, with the ledger and dead letters in the platform
+ * table and QoE metrics as EMF lines in `<data dir>/metrics/qoe.emf.ndjson`.
+ */
+async function startWorkers(platform: LocalPlatform): Promise<void> {
+  const { appendFile, mkdir } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { createAwsClients, createUsers } = await import('@streamctl/sdk');
+  const workers = await import('@streamctl/workers');
+  const clients = createAwsClients(platform.config);
+  const names = platform.config.resources;
+  const metricsDir = join(platform.dataDir, 'metrics');
+  await mkdir(metricsDir, { recursive: true });
+  const common = {
+    idempotency: workers.createDynamoIdempotencyStore(clients, names),
+    park: workers.createDeadLetterTable(clients, names),
+  };
+  const consumers = [
+    { name: 'watch-state', process: workers.createWatchStateProcessor(createUsers(clients, names)), ...common },
+    { name: 'signals', process: workers.createSignalsProcessor(clients, names), ...common },
+    {
+      name: 'qoe',
+      process: workers.createQoeProcessor((metric) =>
+        appendFile(join(metricsDir, 'qoe.emf.ndjson'), `${workers.toEmf(metric)}\n`),
+      ),
+      ...common,
+    },
+  ];
+  const pollers = await Promise.all(consumers.map((c) => workers.startPoller(clients, names, c, { idleMs: 100 })));
+  platform.onStop(async () => {
+    await Promise.all(pollers.map((p) => p.stop()));
+    clients.destroy();
   });
 }

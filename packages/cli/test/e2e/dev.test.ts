@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createAwsClients, createCatalog, resolveConfig } from '@streamctl/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jsonLines, runCli } from '../run-cli.js';
 
@@ -107,6 +108,41 @@ describe('streamctl dev', () => {
     expect(watchlist.status).toBe(200);
     expect(await watchlist.json()).toEqual({ items: [] });
     expect((await fetch(`${dev.ready.api}/v1/watchlist`)).status).toBe(401);
+
+    // An event through the API reaches continue watching through the stream and the watch-state worker.
+    const base = await resolveConfig({ flags: { stage: 'local' }, env: {}, configFile: false });
+    const catalogClients = createAwsClients({ ...base, endpoints: { dynamodb: dev.ready.dynamodb } });
+    const { putTitle, publishTitle } = createCatalog(catalogClients, base.resources);
+    await putTitle({ titleId: 'movie-1', name: 'Movie', manifests: { hls: 'titles/movie-1/master.m3u8' } });
+    await publishTitle('movie-1', { countries: 'ALL' });
+    catalogClients.destroy();
+    const sent = await fetch(`${dev.ready.api}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify([
+        {
+          v: 1,
+          id: crypto.randomUUID(),
+          type: 'progress',
+          titleId: 'movie-1',
+          ts: new Date().toISOString(),
+          positionSec: 600,
+          durationSec: 6000,
+        },
+      ]),
+    });
+    expect(await sent.json()).toEqual({ accepted: 1, rejected: [] });
+    const published = Date.now();
+    let items: Array<{ titleId: string; positionSec: number }> = [];
+    while (Date.now() - published < 10_000 && items.length === 0) {
+      const cw = await fetch(`${dev.ready.api}/v1/continue-watching`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      items = ((await cw.json()) as { items: typeof items }).items;
+      if (!items.length) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(items).toEqual([expect.objectContaining({ titleId: 'movie-1', positionSec: 600 })]);
+    expect(Date.now() - published).toBeLessThan(5_000);
 
     // A file in the CDN bucket plays through the edge only with a signature from `streamctl sign`.
     const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');

@@ -89,6 +89,7 @@ export class LocalPlatform {
   /** What resource creation did at start. */
   readonly resources: EnsuredResource[];
   readonly #parts = new Map<PartName, LocalPart>();
+  readonly #services: Array<() => Promise<void>> = [];
   readonly #startedAt = new Date().toISOString();
   readonly #release: () => void;
   #stopping: Promise<void> | undefined;
@@ -139,12 +140,27 @@ export class LocalPlatform {
     this.#writeState();
   }
 
+  /**
+   * Registers something without a URL (the workers) to stop with the
+   * platform, before every part: it may still be using them.
+   */
+  onStop(stop: () => Promise<void>): void {
+    this.#services.push(stop);
+  }
+
   /** Stops every part (the joined ones first), then releases the data dir. Idempotent. */
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       clearState(this.dataDir);
       const order = [...PART_ORDER];
       const errors: unknown[] = [];
+      for (const stop of this.#services.splice(0)) {
+        try {
+          await stop();
+        } catch (err) {
+          errors.push(err);
+        }
+      }
       for (const name of order) {
         const part = this.#parts.get(name);
         if (!part) continue;
