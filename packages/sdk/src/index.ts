@@ -23,6 +23,7 @@ export * from './config/index.js';
 export * from './errors/index.js';
 export * from './events/index.js';
 export * from './events/publisher.js';
+export * from './events/tail.js';
 export * from './health/index.js';
 export * from './platform/index.js';
 export * from './playback/index.js';

@@ -4,10 +4,20 @@
  */
 import type { CommandDefinition } from '../context.js';
 import { dev } from './dev.js';
+import { eventsPublish } from './events/publish.js';
+import { eventsTail } from './events/tail.js';
 import { init } from './init.js';
 import { sign } from './sign.js';
 import { status } from './status.js';
 import { token } from './token.js';
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [dev, status, init, token, sign];
+export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
+  dev,
+  status,
+  init,
+  token,
+  sign,
+  eventsPublish,
+  eventsTail,
+];

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { jsonLines, runCli } from '../run-cli.js';
+
+const target = inject('target');
+const dir = mkdtempSync(join(tmpdir(), 'streamctl-events-'));
+const event = (over: object = {}) => ({
+  v: 1,
+  id: randomUUID(),
+  type: 'play',
+  userId: 'cli-user',
+  titleId: 't1',
+  ts: new Date().toISOString(),
+  ...over,
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe.skipIf(target.kind !== 'embedded')('streamctl events', () => {
+  const env = { STREAMCTL_DATA_DIR: target.dataDir };
+
+  it('publishes a file, names the bad lines and exits 1 for them', async () => {
+    const file = join(dir, 'mixed.ndjson');
+    writeFileSync(
+      file,
+      [event(), event(), '{"v":1,"type":"nope"}', event(), '', event({ v: 2 }), event()]
+        .map((l) => (typeof l === 'string' ? l : JSON.stringify(l)))
+        .join('\n'),
+    );
+    const run = await runCli(['events', 'publish', file, '--stage', 'local', '--json'], { env });
+    expect(run.code).toBe(1);
+    const [report] = jsonLines(run.stdout) as Array<{
+      read: number;
+      delivered: number;
+      invalid: Array<{ line: number }>;
+      undelivered: number;
+    }>;
+    expect(report).toMatchObject({ read: 6, delivered: 4, undelivered: 0 });
+    expect(report?.invalid.map((i) => i.line)).toEqual([3, 6]);
+  });
+
+  it('spools what it cannot deliver, and the spool replays', { timeout: 60_000 }, async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    const file = join(dir, 'good.ndjson');
+    writeFileSync(file, `${[event(), event(), event()].map((e) => JSON.stringify(e)).join('\n')}\n`);
+    const failed = await runCli(
+      ['events', 'publish', file, '--stage', 'qa', '--endpoint-url', 'http://127.0.0.1:9', '--json'],
+      { env: {} },
+    );
+    expect(failed.code).toBe(1);
+    const [report] = jsonLines(failed.stdout) as Array<{ undelivered: number; spool: string }>;
+    expect(report).toMatchObject({ undelivered: 3, spool: `${file}.undelivered.ndjson` });
+    expect(readFileSync(`${file}.undelivered.ndjson`, 'utf8').trim().split('\n')).toHaveLength(3);
+    const replay = await runCli(['events', 'publish', `${file}.undelivered.ndjson`, '--stage', 'local', '--json'], {
+      env,
+    });
+    expect(replay.code).toBe(0);
+    expect(jsonLines(replay.stdout)[0]).toMatchObject({ delivered: 3, undelivered: 0 });
+  });
+
+  it('tails new records as JSON lines', { timeout: 30_000 }, async () => {
+    const tail = runCli(['events', 'tail', '--stage', 'local', '--limit', '2', '--json'], { env });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const mine = [event({ userId: 'tail-a' }), event({ userId: 'tail-b' })];
+    const file = join(dir, 'tail.ndjson');
+    writeFileSync(file, mine.map((e) => JSON.stringify(e)).join('\n'));
+    expect((await runCli(['events', 'publish', file, '--stage', 'local'], { env })).code).toBe(0);
+    const run = await tail;
+    expect(run.code).toBe(0);
+    const records = jsonLines(run.stdout) as Array<{ event: { id: string }; shardId: string }>;
+    expect(records.map((r) => r.event.id).sort()).toEqual(mine.map((e) => e.id).sort());
+  });
+});
