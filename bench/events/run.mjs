@@ -57,15 +57,13 @@ const singles = Math.max(500, Math.round(count / 20));
 const singleStart = performance.now();
 for (let i = 0; i < singles; i++) {
   const e = event(i);
-  await clients
-    .kinesis()
-    .send(
-      new PutRecordCommand({
-        StreamName: names.eventsStream,
-        PartitionKey: e.userId,
-        Data: Buffer.from(JSON.stringify(e)),
-      }),
-    );
+  await clients.kinesis().send(
+    new PutRecordCommand({
+      StreamName: names.eventsStream,
+      PartitionKey: e.userId,
+      Data: Buffer.from(JSON.stringify(e)),
+    }),
+  );
 }
 const singleRate = singles / ((performance.now() - singleStart) / 1000);
 

@@ -1,5 +1,5 @@
 /**
- * What npm users get: pack the SDK, server and CLI with `pnpm pack`, install
+ * What npm users get: pack the SDK, server, workers and CLI with `pnpm pack`, install
  * the tarballs into a fresh project with npm, and run them from there:
  * `streamctl --version`, an SDK import, and a real `streamctl dev` process
  * that must be ready within 20 s and stop on SIGINT within 5 s, freeing its ports.
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const exec = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-const PACKAGES = ['sdk', 'server', 'cli'] as const;
+const PACKAGES = ['sdk', 'server', 'workers', 'cli'] as const;
 
 /** pnpm as the scripts run it, or the pinned version through npx when vitest runs alone. */
 function pnpm(): [string, string[]] {

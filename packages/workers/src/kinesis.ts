@@ -52,7 +52,7 @@ export function createKinesisHandler<T = unknown>(
       event,
       async (record: KinesisStreamRecord) => processor(decodeKinesisRecord<T>(record)),
       batch,
-      { context, processInParallel: false },
+      { context, processInParallel: false, throwOnFullBatchFailure: false },
     );
   };
 }
@@ -82,7 +82,7 @@ export function createConsumerHandler(
         });
       },
       batch,
-      { context, processInParallel: false },
+      { context, processInParallel: false, throwOnFullBatchFailure: false },
     );
   };
 }
