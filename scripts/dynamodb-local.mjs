@@ -9,10 +9,10 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from './net.mjs';
 
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,17 +37,6 @@ export async function fetchDynamoDBLocal() {
     throw new Error(`DynamoDBLocal.jar not found in amplify-dynamodb-simulator@${SIMULATOR_VERSION}`);
   }
   return EMULATOR_DIR;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function waitReady(url, child, timeoutMs) {

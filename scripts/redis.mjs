@@ -3,30 +3,8 @@
  * tests: no persistence, stopped with the test run.
  */
 import { execFile, spawn } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
 import { promisify } from 'node:util';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port) {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+import { canConnect, freePort } from './net.mjs';
 
 /** Starts redis-server; rejects with a clear message when it is not installed. */
 export async function startRedis({ timeoutMs = 10_000 } = {}) {

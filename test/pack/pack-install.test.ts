@@ -6,11 +6,11 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canConnect } from '../../scripts/net.mjs';
 
 const exec = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -25,17 +25,8 @@ function pnpm(): [string, string[]] {
   return ['npx', ['-y', pinned]];
 }
 
-function portOpen(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+/** True when something still listens on the URL's port. */
+const portOpenUrl = (url: string) => canConnect(Number(new URL(url).port), new URL(url).hostname);
 
 // A clean environment: no CI tooling variables that change npm's behaviour, no stage settings.
 const env = Object.fromEntries(
@@ -156,7 +147,7 @@ describe('packed packages install and run', () => {
     expect(code).toBe(0);
     expect(stopMs).toBeLessThan(5_000);
     for (const name of ['api', 'edge', 'dynamodb', 'kinesis', 's3']) {
-      expect(await portOpen(ready[name] as string)).toBe(false);
+      expect(await portOpenUrl(ready[name] as string)).toBe(false);
     }
     expect(stderr).toBe('');
     console.log(`[pack] streamctl dev ready in ${readyMs} ms, stopped in ${stopMs} ms`);

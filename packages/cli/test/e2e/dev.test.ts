@@ -4,11 +4,11 @@
  * freed on shutdown.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAwsClients, createCatalog, resolveConfig } from '@streamctl/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
+import { canConnect } from '../../../../scripts/net.mjs';
 import { jsonLines, runCli } from '../run-cli.js';
 
 type Ready = { event: string; api: string; edge: string; dynamodb: string; kinesis: string; s3: string };
@@ -17,6 +17,9 @@ interface RunningDev {
   ready: Ready;
   stop(): Promise<{ code: number; stdout: string; stderr: string }>;
 }
+
+/** True when something still listens on the URL's port. */
+const portOpenUrl = (url: string) => canConnect(Number(new URL(url).port), new URL(url).hostname);
 
 const running: RunningDev[] = [];
 
@@ -54,18 +57,6 @@ async function startDev(dataDir: string, extra: string[] = [], cwd?: string): Pr
   };
   running.push(dev);
   return dev;
-}
-
-function portOpen(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: hostname, port: Number(port) });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 afterEach(async () => {
@@ -175,7 +166,7 @@ describe('streamctl dev', () => {
     expect(stopped.code).toBe(0);
     expect(jsonLines(stopped.stdout)).toEqual([dev.ready]);
     for (const url of [dev.ready.api, dev.ready.edge, dev.ready.dynamodb, dev.ready.kinesis, dev.ready.s3]) {
-      expect(await portOpen(url)).toBe(false);
+      expect(await portOpenUrl(url)).toBe(false);
     }
     const after = await runCli(['status', '--stage', 'local', '--json'], { env: { STREAMCTL_DATA_DIR: dataDir } });
     expect(after.code).toBe(1);
@@ -190,7 +181,7 @@ describe('streamctl dev', () => {
     expect(second.stderr).toMatch(/already using the data dir/);
     const status = await runCli(['status', '--json'], { env: { STREAMCTL_DATA_DIR: dataDir } });
     expect(status.code).toBe(0);
-    expect(await portOpen(first.ready.dynamodb)).toBe(true);
+    expect(await portOpenUrl(first.ready.dynamodb)).toBe(true);
   });
 
   it('keeps data across restarts and wipes it with --reset', async () => {

@@ -16,9 +16,11 @@ import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { Cache } from '../cache/index.js';
 import type { ResourceNames } from '../config/names.js';
-import { NotFoundError, ValidationError, wrapAwsError } from '../errors/index.js';
+import { NotFoundError, wrapAwsError } from '../errors/index.js';
 import type { Availability, EntitlementTitle, TitleStatus } from '../playback/entitlement.js';
 import { IdSchema } from '../users/index.js';
+import { queryAll } from '../util/dynamo.js';
+import { parseInput } from '../util/validate.js';
 
 const Country = z.string().regex(/^[A-Z]{2}$/, 'a two-letter ISO 3166 country code such as US');
 const Genre = z
@@ -107,12 +109,6 @@ export interface Catalog {
   listByGenre(genre: string, options?: { limit?: number }): Promise<TitleSummary[]>;
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw ValidationError.fromZod(what, parsed.error);
-  return parsed.data;
-}
-
 /**
  * Creates the catalog capability over the catalog table.
  *
@@ -146,25 +142,12 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
   }
 
   async function findTitle(titleId: string): Promise<Title | undefined> {
-    parse(IdSchema, titleId, 'titleId');
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      try {
-        const out = await docs().send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'PK = :pk',
-            ExpressionAttributeValues: { ':pk': pk(titleId) },
-            ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
-          }),
-        );
-        items.push(...(out.Items ?? []));
-        ExclusiveStartKey = out.LastEvaluatedKey;
-      } catch (err) {
-        throw wrapAwsError(err, 'dynamodb:Query', `title ${titleId}`);
-      }
-    } while (ExclusiveStartKey);
+    parseInput(IdSchema, titleId, 'titleId');
+    const items = await queryAll(
+      clients,
+      { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk(titleId) } },
+      `title ${titleId}`,
+    );
     const meta = items.find((i) => i.SK === 'METADATA');
     if (!meta) return undefined;
     const episodes = items.filter((i) => String(i.SK).startsWith('EPISODE#'));
@@ -228,7 +211,7 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
 
   return {
     async putTitle(input) {
-      const t = parse(TitleInputSchema, input, 'title');
+      const t = parseInput(TitleInputSchema, input, 'title');
       const now = new Date().toISOString();
       const summary = {
         titleId: t.titleId,
@@ -277,7 +260,7 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
     findTitle,
 
     async publishTitle(titleId, availability, at) {
-      const a = parse(AvailabilitySchema, availability, 'availability');
+      const a = parseInput(AvailabilitySchema, availability, 'availability');
       const title = await findTitle(titleId);
       if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
       const publishedAt = at ?? new Date().toISOString();
@@ -317,8 +300,8 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
     },
 
     async listAvailable(country, options = {}) {
-      const cc = parse(Country, country.toUpperCase(), 'country');
-      const limit = parse(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
+      const cc = parseInput(Country, country.toUpperCase(), 'country');
+      const limit = parseInput(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
       const [own, all] = await Promise.all([
         summaries('byCountry', `COUNTRY#${cc}`, limit),
         summaries('byCountry', 'COUNTRY#ALL', limit),
@@ -331,8 +314,8 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
     },
 
     async listByGenre(genre, options = {}) {
-      const g = parse(Genre, genre, 'genre');
-      const limit = parse(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
+      const g = parseInput(Genre, genre, 'genre');
+      const limit = parseInput(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
       return summaries('byGenre', `GENRE#${g}`, limit);
     },
   };

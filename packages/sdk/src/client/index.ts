@@ -13,7 +13,9 @@
  *
  * @module
  */
+import type { Title } from '../catalog/index.js';
 import { ErrorCode, StreamctlError } from '../errors/index.js';
+import type { Home } from '../recommendations/index.js';
 
 /** An error answer of the API, with its status and code. */
 export class ApiError extends StreamctlError {
@@ -44,29 +46,8 @@ export class ApiError extends StreamctlError {
   }
 }
 
-export interface RailItem {
-  titleId: string;
-  name: string;
-  genres: string[];
-  positionSec?: number;
-  ratio?: number;
-}
-export interface Home {
-  rails: Array<{ id: string; title: string; items: RailItem[] }>;
-  degraded: boolean;
-}
-export interface Title {
-  titleId: string;
-  name: string;
-  kind: 'movie' | 'series';
-  genres: string[];
-  synopsis?: string;
-  releaseDate?: string;
-  durationSec?: number;
-  status: string;
-  availability?: { countries: string[] | 'ALL'; from?: string; until?: string };
-  seasons: Array<{ number: number; episodes: Array<{ episodeId: string; name: string; durationSec?: number }> }>;
-}
+export type { Title } from '../catalog/index.js';
+export type { Home, Rail, RailItem } from '../recommendations/index.js';
 export interface WatchlistPage {
   items: Array<{ titleId: string; addedAt: string }>;
   cursor?: string;

@@ -10,11 +10,13 @@
  *
  * @module
  */
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/names.js';
 import { ValidationError, wrapAwsError } from '../errors/index.js';
+import { queryAll as queryItems } from '../util/dynamo.js';
+import { parseInput } from '../util/validate.js';
 
 /** Ids of users and titles: letters, digits and `._:-`, as they appear in keys. */
 export const IdSchema = z
@@ -79,12 +81,6 @@ const ProgressInput = z.object({
 /** What a progress update carries. */
 export type ProgressInput = z.input<typeof ProgressInput>;
 
-function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw ValidationError.fromZod(what, parsed.error);
-  return parsed.data;
-}
-
 function isConditionFailure(err: unknown): boolean {
   return (err as { name?: string }).name === 'ConditionalCheckFailedException';
 }
@@ -138,9 +134,9 @@ export function createUsers(clients: AwsClients, names: ResourceNames): Users {
   const pk = (userId: string) => `USER#${userId}`;
 
   async function writeWatchlist(userId: string, titleId: string, at: string | undefined, removed: boolean) {
-    parse(IdSchema, userId, 'userId');
-    parse(IdSchema, titleId, 'titleId');
-    const eventTs = parse(IsoTime, at ?? new Date().toISOString(), 'event time');
+    parseInput(IdSchema, userId, 'userId');
+    parseInput(IdSchema, titleId, 'titleId');
+    const eventTs = parseInput(IsoTime, at ?? new Date().toISOString(), 'event time');
     try {
       const out = await docs().send(
         new PutCommand({
@@ -172,27 +168,16 @@ export function createUsers(clients: AwsClients, names: ResourceNames): Users {
     }
   }
 
-  async function queryAll(userId: string, prefix: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      try {
-        const out = await docs().send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-            ExpressionAttributeValues: { ':pk': pk(userId), ':prefix': prefix },
-            ...(ExclusiveStartKey ? { ExclusiveStartKey } : {}),
-          }),
-        );
-        items.push(...(out.Items ?? []));
-        ExclusiveStartKey = out.LastEvaluatedKey;
-      } catch (err) {
-        throw wrapAwsError(err, 'dynamodb:Query', `${prefix} of ${userId}`);
-      }
-    } while (ExclusiveStartKey);
-    return items;
-  }
+  const queryAll = (userId: string, prefix: string) =>
+    queryItems(
+      clients,
+      {
+        TableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': pk(userId), ':prefix': prefix },
+      },
+      `${prefix} of ${userId}`,
+    );
 
   const toProgress = (item: Record<string, unknown>): Progress => ({
     titleId: String(item.titleId),
@@ -210,8 +195,8 @@ export function createUsers(clients: AwsClients, names: ResourceNames): Users {
     removeFromWatchlist: (userId, titleId, at) => writeWatchlist(userId, titleId, at, true),
 
     async listWatchlist(userId, options = {}) {
-      parse(IdSchema, userId, 'userId');
-      const limit = parse(z.number().int().min(1).max(100), options.limit ?? 50, 'limit');
+      parseInput(IdSchema, userId, 'userId');
+      const limit = parseInput(z.number().int().min(1).max(100), options.limit ?? 50, 'limit');
       const after = options.cursor ? decodeCursor(options.cursor, WatchlistCursor) : undefined;
       const entries = (await queryAll(userId, 'WATCHLIST#'))
         .filter((item) => item.removed !== true)
@@ -229,7 +214,7 @@ export function createUsers(clients: AwsClients, names: ResourceNames): Users {
     },
 
     async recordProgress(input) {
-      const { userId, titleId, positionSec, durationSec, at } = parse(ProgressInput, input, 'progress update');
+      const { userId, titleId, positionSec, durationSec, at } = parseInput(ProgressInput, input, 'progress update');
       const position = Math.min(positionSec, durationSec);
       const ratio = position / durationSec;
       const completed = ratio >= COMPLETION_RATIO;
@@ -275,8 +260,8 @@ export function createUsers(clients: AwsClients, names: ResourceNames): Users {
     },
 
     async getProgress(userId, titleId) {
-      parse(IdSchema, userId, 'userId');
-      parse(IdSchema, titleId, 'titleId');
+      parseInput(IdSchema, userId, 'userId');
+      parseInput(IdSchema, titleId, 'titleId');
       try {
         const out = await docs().send(
           new GetCommand({ TableName, Key: { PK: pk(userId), SK: `PROGRESS#${titleId}` } }),
@@ -288,8 +273,8 @@ export function createUsers(clients: AwsClients, names: ResourceNames): Users {
     },
 
     async continueWatching(userId, options = {}) {
-      parse(IdSchema, userId, 'userId');
-      const limit = parse(z.number().int().min(1).max(100), options.limit ?? 20, 'limit');
+      parseInput(IdSchema, userId, 'userId');
+      const limit = parseInput(z.number().int().min(1).max(100), options.limit ?? 20, 'limit');
       return (await queryAll(userId, 'PROGRESS#'))
         .map(toProgress)
         .filter((p) => p.ratio >= CONTINUE_MIN_RATIO && !p.completed)
@@ -298,8 +283,8 @@ export function createUsers(clients: AwsClients, names: ResourceNames): Users {
     },
 
     async history(userId, month) {
-      parse(IdSchema, userId, 'userId');
-      parse(z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM'), month, 'month');
+      parseInput(IdSchema, userId, 'userId');
+      parseInput(z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM'), month, 'month');
       return (await queryAll(userId, `HISTORY#${month}#`))
         .map((item) => ({
           titleId: String(item.titleId),
