@@ -19,14 +19,22 @@ describe('streamctl --help and --version', () => {
     expect(run.stdout).toMatchSnapshot();
   });
 
-  it.each(['dev', 'status', 'init', 'token', 'sign', 'events publish', 'events tail'])(
-    'prints the help of %s',
-    async (command) => {
-      const run = await runCli([...command.split(' '), '--help']);
-      expect(run.code).toBe(0);
-      expect(run.stdout).toMatchSnapshot();
-    },
-  );
+  it.each([
+    'dev',
+    'status',
+    'init',
+    'token',
+    'sign',
+    'ladder list',
+    'ladder show',
+    'ladder render',
+    'events publish',
+    'events tail',
+  ])('prints the help of %s', async (command) => {
+    const run = await runCli([...command.split(' '), '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatchSnapshot();
+  });
 
   it('prints the version of the package', async () => {
     const run = await runCli(['--version']);

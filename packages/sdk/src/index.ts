@@ -25,6 +25,7 @@ export * from './events/index.js';
 export * from './events/publisher.js';
 export * from './events/tail.js';
 export * from './health/index.js';
+export * from './ladders/index.js';
 export * from './platform/index.js';
 export * from './playback/index.js';
 export * from './recommendations/index.js';

@@ -7,6 +7,9 @@ import { dev } from './dev.js';
 import { eventsPublish } from './events/publish.js';
 import { eventsTail } from './events/tail.js';
 import { init } from './init.js';
+import { ladderList } from './ladder/list.js';
+import { ladderRender } from './ladder/render.js';
+import { ladderShow } from './ladder/show.js';
 import { sign } from './sign.js';
 import { status } from './status.js';
 import { token } from './token.js';
@@ -18,6 +21,9 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   init,
   token,
   sign,
+  ladderList,
+  ladderShow,
+  ladderRender,
   eventsPublish,
   eventsTail,
 ];

@@ -1,0 +1,264 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as mediaconvert from '@aws-sdk/client-mediaconvert';
+import { describe, expect, it } from 'vitest';
+import { type Ladder, listLadders, loadLadder, renderFfmpegPlan, renderMediaConvertJob } from './index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'streamctl-ladders-'));
+const target = {
+  input: 's3://streamctl-prod-raw-eu-west-1/masters/t1.mov',
+  output: 's3://streamctl-prod-cdn-eu-west-1/titles/t1/',
+  role: 'arn:aws:iam::123456789012:role/streamctl-mediaconvert',
+  titleId: 't1',
+};
+
+describe('built-in ladders', () => {
+  it('default spans at most 360p to at least 1080p in at least 5 rungs, bitrates rising', async () => {
+    const ladder = await loadLadder('default');
+    const heights = ladder.rungs.map((r) => r.height);
+    expect(Math.min(...heights)).toBeLessThanOrEqual(360);
+    expect(Math.max(...heights)).toBeGreaterThanOrEqual(1080);
+    expect(ladder.rungs.length).toBeGreaterThanOrEqual(5);
+    for (let i = 1; i < ladder.rungs.length; i++) {
+      expect(ladder.rungs[i]?.maxBitrate).toBeGreaterThan(ladder.rungs[i - 1]?.maxBitrate ?? 0);
+    }
+  });
+
+  it('premium-4k reaches 2160p in H.265; mobile favours low rungs; segments are 2–6 s', async () => {
+    const premium = await loadLadder('premium-4k');
+    expect(premium.rungs.at(-1)).toMatchObject({ height: 2160, codec: 'h265' });
+    const mobile = await loadLadder('mobile');
+    expect(mobile.rungs.filter((r) => r.height <= 432).length).toBeGreaterThan(mobile.rungs.length / 2);
+    for (const ladder of listLadders()) {
+      expect(ladder.segmentSeconds).toBeGreaterThanOrEqual(2);
+      expect(ladder.segmentSeconds).toBeLessThanOrEqual(6);
+    }
+    expect(listLadders().map((l) => l.name)).toEqual(['default', 'mobile', 'premium-4k']);
+  });
+
+  it('an unknown name says which ladders exist', async () => {
+    await expect(loadLadder('ultra')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      hint: expect.stringContaining('default, mobile, premium-4k'),
+    });
+  });
+});
+
+describe('ladder files', () => {
+  it('name every bad field precisely', async () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'Bad Name',
+        segmentSeconds: 10,
+        rungs: [
+          { width: 1280, height: 720, codec: 'h264', qvbrQuality: 7, maxBitrate: 3_000_000 },
+          { width: 1920, height: 1081, codec: 'vp9', qvbrQuality: 11, maxBitrate: 2_000_000 },
+          { width: 640, height: 360, codec: 'h264', qvbrQuality: 7, maxBitrate: 900_000, colour: 'red' },
+        ],
+      }),
+    );
+    const error = await loadLadder(file).catch((err: unknown) => err);
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const paths = (error as { issues: Array<{ path: string }> }).issues.map((i) => i.path).sort();
+    expect(paths).toEqual(
+      ['name', 'rungs.1.codec', 'rungs.1.height', 'rungs.1.qvbrQuality', 'rungs.2', 'segmentSeconds'].sort(),
+    );
+    expect((error as Error).message).toContain(file);
+  });
+
+  it('check rung order and rising bitrates once the fields are right', async () => {
+    const file = join(dir, 'order.json');
+    const r = (height: number, maxBitrate: number) => ({
+      width: Math.round((height * 16) / 9 / 2) * 2,
+      height,
+      codec: 'h264',
+      qvbrQuality: 7,
+      maxBitrate,
+    });
+    writeFileSync(
+      file,
+      JSON.stringify({ name: 'order', rungs: [r(360, 1_000_000), r(720, 900_000), r(540, 2_000_000)] }),
+    );
+    const error = await loadLadder(file).catch((err: unknown) => err);
+    expect((error as Error).message).toMatch(/rungs\.1\.maxBitrate: must be above the 360p rung's 1000000/);
+    expect((error as Error).message).toMatch(/rungs\.2\.height: rungs go from the lowest to the highest resolution/);
+  });
+});
+
+type Schema = unknown;
+/** Walks a value against the client's own schema: every key a member, every scalar of its type. */
+function checkAgainstModel(value: unknown, schema: Schema, path: string, problems: string[]): void {
+  const resolved = typeof schema === 'function' ? (schema as () => Schema)() : schema;
+  if (typeof resolved === 'number') {
+    const base = resolved & 63;
+    if (resolved & 64) {
+      if (!Array.isArray(value)) problems.push(`${path}: expected a list`);
+      else value.forEach((v, i) => checkAgainstModel(v, base, `${path}[${i}]`, problems));
+      return;
+    }
+    if (resolved & 128) {
+      if (typeof value !== 'object' || value === null) problems.push(`${path}: expected a map`);
+      else for (const [k, v] of Object.entries(value)) checkAgainstModel(v, base, `${path}.${k}`, problems);
+      return;
+    }
+    const expected = { 0: 'string', 1: 'number', 2: 'boolean' }[base as 0 | 1 | 2];
+    if (expected && typeof value !== expected) problems.push(`${path}: expected ${expected}, got ${typeof value}`);
+    return;
+  }
+  const s = resolved as unknown[];
+  if (s[0] === 3) {
+    const names = s[4] as string[];
+    const members = s[5] as Array<[Schema, unknown]>;
+    if (typeof value !== 'object' || value === null) {
+      problems.push(`${path}: expected a structure ${String(s[2])}`);
+      return;
+    }
+    for (const [key, v] of Object.entries(value)) {
+      const i = names.indexOf(key);
+      if (i < 0) problems.push(`${path}.${key}: not a member of ${String(s[2])}`);
+      else checkAgainstModel(v, members[i]?.[0], `${path}.${key}`, problems);
+    }
+  } else if (s[0] === 1) {
+    if (!Array.isArray(value)) problems.push(`${path}: expected a list`);
+    else value.forEach((v, i) => checkAgainstModel(v, (s[4] as [Schema])[0], `${path}[${i}]`, problems));
+  } else if (s[0] === 2) {
+    if (typeof value !== 'object' || value === null) problems.push(`${path}: expected a map`);
+    else
+      for (const [k, v] of Object.entries(value)) checkAgainstModel(v, (s[5] as [Schema])[0], `${path}.${k}`, problems);
+  }
+}
+
+/** Enum-valued fields and the client's enums they must come from. */
+const ENUMS: Array<[RegExp, Record<string, string>]> = [
+  [/\.Codec$/, { ...mediaconvert.VideoCodec, ...mediaconvert.AudioCodec }],
+  [/H264Settings\.RateControlMode$/, mediaconvert.H264RateControlMode],
+  [/H265Settings\.RateControlMode$/, mediaconvert.H265RateControlMode],
+  [/Av1Settings\.RateControlMode$/, mediaconvert.Av1RateControlMode],
+  [/\.Container$/, mediaconvert.ContainerType],
+  [/OutputGroupSettings\.Type$/, mediaconvert.OutputGroupType],
+  [/CmafGroupSettings\.SegmentControl$/, mediaconvert.CmafSegmentControl],
+  [/CmafGroupSettings\.WriteHlsManifest$/, mediaconvert.CmafWriteHLSManifest],
+  [/CmafGroupSettings\.WriteDashManifest$/, mediaconvert.CmafWriteDASHManifest],
+  [/AacSettings\.CodingMode$/, mediaconvert.AacCodingMode],
+  [/H264Settings\.CodecProfile$/, mediaconvert.H264CodecProfile],
+  [/H265Settings\.CodecProfile$/, mediaconvert.H265CodecProfile],
+  [/\.GopSizeUnits$/, mediaconvert.H264GopSizeUnits],
+  [/AccelerationSettings\.Mode$/, mediaconvert.AccelerationMode],
+  [/^\.StatusUpdateInterval$/, mediaconvert.StatusUpdateInterval],
+];
+
+function checkEnums(value: unknown, path: string, problems: string[]): void {
+  if (Array.isArray(value)) value.forEach((v, i) => checkEnums(v, `${path}[${i}]`, problems));
+  else if (typeof value === 'object' && value !== null)
+    for (const [k, v] of Object.entries(value)) checkEnums(v, `${path}.${k}`, problems);
+  else if (typeof value === 'string') {
+    for (const [pattern, values] of ENUMS) {
+      if (pattern.test(path) && !Object.values(values).includes(value))
+        problems.push(`${path}: ${value} is not an enum value`);
+    }
+  }
+}
+
+describe('MediaConvert rendering', () => {
+  it.each(['default', 'mobile', 'premium-4k'])(
+    '%s renders a CreateJob request that fits the API model',
+    async (name) => {
+      const ladder = await loadLadder(name);
+      const request = renderMediaConvertJob(ladder, target);
+      const problems: string[] = [];
+      checkAgainstModel(request, mediaconvert.CreateJobRequest$, '', problems);
+      checkEnums(request, '', problems);
+      expect(problems).toEqual([]);
+      const cmaf = request.Settings?.OutputGroups?.[0];
+      expect(cmaf?.Outputs).toHaveLength(ladder.rungs.length + 1);
+      expect(request.UserMetadata).toEqual({ ladder: name, titleId: 't1' });
+      expect(request.AccelerationSettings?.Mode).toBe('PREFERRED');
+    },
+  );
+
+  it('refuses bad targets with typed errors', async () => {
+    const ladder = await loadLadder('default');
+    expect(() => renderMediaConvertJob(ladder, { ...target, input: '/local/file.mov' })).toThrow(
+      /expected s3:\/\/bucket\/key/,
+    );
+    expect(() => renderMediaConvertJob(ladder, { ...target, output: 's3://bucket/no-slash' })).toThrow(/ending in \//);
+    expect(() => renderMediaConvertJob(ladder, { ...target, role: 'streamctl' })).toThrow(/IAM role ARN/);
+  });
+});
+
+const ffmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+describe.skipIf(!ffmpeg && process.env.STREAMCTL_REQUIRE_FFMPEG !== '1')('ffmpeg plan', () => {
+  it('transcodes a whole ladder in one ffmpeg process into an HLS master with every rung', {
+    timeout: 60_000,
+  }, async () => {
+    const clip = join(dir, 'clip.mp4');
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x360:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=48000',
+      '-t',
+      '3',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-shortest',
+      clip,
+    ]);
+    const file = join(dir, 'small.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'small',
+        segmentSeconds: 2,
+        rungs: [
+          { width: 320, height: 180, codec: 'h264', qvbrQuality: 6, maxBitrate: 300_000 },
+          { width: 640, height: 360, codec: 'h264', qvbrQuality: 7, maxBitrate: 800_000 },
+        ],
+      }),
+    );
+    const ladder: Ladder = await loadLadder(file);
+    const out = join(dir, 'out');
+    const plan = renderFfmpegPlan(ladder, { input: clip, outputDir: out });
+    const run = spawnSync(plan.command, ['-loglevel', 'error', ...plan.args], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const master = readFileSync(plan.master, 'utf8');
+    expect(master).toMatch(/RESOLUTION=320x180/);
+    expect(master).toMatch(/RESOLUTION=640x360/);
+    expect(master.match(/#EXT-X-STREAM-INF:.*BANDWIDTH=\d+.*CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2"/g)).toHaveLength(2);
+    const probe = spawnSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-count_frames',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=nb_read_frames',
+        '-of',
+        'csv=p=0',
+        join(out, '360p', 'index.m3u8'),
+      ],
+      { encoding: 'utf8' },
+    );
+    // 3 s at 25 fps; ffprobe prints the count once per HLS program.
+    expect(Number(probe.stdout.trim().split('\n')[0])).toBeGreaterThanOrEqual(70);
+  });
+});
