@@ -97,7 +97,10 @@ function checkAgainstModel(value: unknown, schema: Schema, path: string, problem
     const base = resolved & 63;
     if (resolved & 64) {
       if (!Array.isArray(value)) problems.push(`${path}: expected a list`);
-      else value.forEach((v, i) => checkAgainstModel(v, base, `${path}[${i}]`, problems));
+      else
+        value.forEach((v, i) => {
+          checkAgainstModel(v, base, `${path}[${i}]`, problems);
+        });
       return;
     }
     if (resolved & 128) {
@@ -124,7 +127,10 @@ function checkAgainstModel(value: unknown, schema: Schema, path: string, problem
     }
   } else if (s[0] === 1) {
     if (!Array.isArray(value)) problems.push(`${path}: expected a list`);
-    else value.forEach((v, i) => checkAgainstModel(v, (s[4] as [Schema])[0], `${path}[${i}]`, problems));
+    else
+      value.forEach((v, i) => {
+        checkAgainstModel(v, (s[4] as [Schema])[0], `${path}[${i}]`, problems);
+      });
   } else if (s[0] === 2) {
     if (typeof value !== 'object' || value === null) problems.push(`${path}: expected a map`);
     else
@@ -152,7 +158,10 @@ const ENUMS: Array<[RegExp, Record<string, string>]> = [
 ];
 
 function checkEnums(value: unknown, path: string, problems: string[]): void {
-  if (Array.isArray(value)) value.forEach((v, i) => checkEnums(v, `${path}[${i}]`, problems));
+  if (Array.isArray(value))
+    value.forEach((v, i) => {
+      checkEnums(v, `${path}[${i}]`, problems);
+    });
   else if (typeof value === 'object' && value !== null)
     for (const [k, v] of Object.entries(value)) checkEnums(v, `${path}.${k}`, problems);
   else if (typeof value === 'string') {
