@@ -4,7 +4,7 @@
  * version, a processor that keeps failing) is parked and skipped so it
  * never blocks its shard. Shared by the Lambda handlers and the local poller.
  */
-import { type EngagementEvent, parseEvent } from '@streamctl/sdk';
+import { type EngagementEvent, isCatalogRecord, parseEvent } from '@streamctl/sdk';
 import type { IdempotencyStore } from './idempotency.js';
 
 /** Handles one valid event; throw to have it retried. */
@@ -33,7 +33,7 @@ export interface Consumer {
 }
 
 /** What happened to one record. */
-export type Outcome = 'processed' | 'duplicate' | 'parked';
+export type Outcome = 'processed' | 'duplicate' | 'parked' | 'skipped';
 
 /** Raised when another worker holds the event: retry the record later, do not skip it. */
 export class EventBusyError extends Error {}
@@ -61,7 +61,10 @@ export async function runRecord(
     });
   let event: EngagementEvent;
   try {
-    event = parseEvent(JSON.parse(text));
+    const value: unknown = JSON.parse(text);
+    // Catalog events share the stream; consumers of engagement events let them pass.
+    if (isCatalogRecord(value)) return 'skipped';
+    event = parseEvent(value);
   } catch (err) {
     await park(`poison: ${(err as Error).message}`);
     return 'parked';

@@ -7,8 +7,10 @@
  *
  * @module
  */
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -44,6 +46,10 @@ export interface AwsClients {
   documents(): DynamoDBDocumentClient;
   kinesis(): KinesisClient;
   s3(): S3Client;
+  /** MediaConvert (no emulator: AWS, or the single endpoint override such as LocalStack). */
+  mediaconvert(): MediaConvertClient;
+  /** CloudFront's control API (global; no emulator). */
+  cloudfront(): CloudFrontClient;
   /** Where each service's calls go; undefined means AWS's own endpoint. */
   endpointFor(service: AwsServiceName): string | undefined;
   /** Closes every client's sockets. */
@@ -57,12 +63,16 @@ export type ClientSettings = Pick<
 >;
 
 /** The settings every client shares, for one service. Exported for tests. */
-export function clientSettings(config: StreamctlConfig, service: AwsServiceName): ClientSettings {
-  const endpoint = config.endpoints?.[service] ?? config.endpointUrl;
+export function clientSettings(
+  config: StreamctlConfig,
+  service: AwsServiceName | 'mediaconvert' | 'cloudfront',
+): ClientSettings {
+  const perService = service === 'mediaconvert' || service === 'cloudfront' ? undefined : config.endpoints?.[service];
+  const endpoint = perService ?? config.endpointUrl;
   // Per-service endpoints only ever point at emulators (the embedded platform,
   // DynamoDB Local); they take fixed credentials. One endpoint override
   // (LocalStack) keeps the provider chain, as the AWS CLI does.
-  const isEmulator = Boolean(config.endpoints?.[service]);
+  const isEmulator = Boolean(perService);
   const settings: ClientSettings = {
     region: config.region,
     maxAttempts: config.maxAttempts,
@@ -93,6 +103,8 @@ export function createAwsClients(config: StreamctlConfig): AwsClients {
   let documents: DynamoDBDocumentClient | undefined;
   let kinesis: KinesisClient | undefined;
   let s3: S3Client | undefined;
+  let mediaconvert: MediaConvertClient | undefined;
+  let cloudfront: CloudFrontClient | undefined;
   const clients: AwsClients = {
     dynamodb: () => {
       dynamodb ??= new DynamoDBClient(clientSettings(config, 'dynamodb'));
@@ -112,10 +124,19 @@ export function createAwsClients(config: StreamctlConfig): AwsClients {
       s3 ??= new S3Client(clientSettings(config, 's3'));
       return s3;
     },
+    mediaconvert: () => {
+      mediaconvert ??= new MediaConvertClient(clientSettings(config, 'mediaconvert'));
+      return mediaconvert;
+    },
+    cloudfront: () => {
+      // CloudFront's control plane lives in us-east-1 whatever the stage's Region.
+      cloudfront ??= new CloudFrontClient({ ...clientSettings(config, 'cloudfront'), region: 'us-east-1' });
+      return cloudfront;
+    },
     endpointFor: (service) => config.endpoints?.[service] ?? config.endpointUrl,
     destroy: () => {
-      for (const client of [documents, dynamodb, kinesis, s3]) client?.destroy();
-      documents = dynamodb = kinesis = s3 = undefined;
+      for (const client of [documents, dynamodb, kinesis, s3, mediaconvert, cloudfront]) client?.destroy();
+      documents = dynamodb = kinesis = s3 = mediaconvert = cloudfront = undefined;
     },
   };
   return clients;

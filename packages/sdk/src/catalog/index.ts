@@ -8,17 +8,23 @@
  *   (`GSI1PK = GENRE#<genre>`, `GSI1SK = <release date>#<id>`).
  * - `SK = AVAILABILITY#<cc|ALL>`: one per country of a published title,
  *   indexed by `byCountry` (`GSI2PK = COUNTRY#<cc|ALL>`, `GSI2SK = <published at>#<id>`).
+ * - `SK = RENDITION#<name>`: one per rung of the transcoded ladder.
+ * - The METADATA item carries `GSI1PK = TITLES`, `GSI1SK = <id>`, so `byGenre`
+ *   also lists every title in id order (`titles list`).
  *
  * @module
  */
+
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { Cache } from '../cache/index.js';
 import type { ResourceNames } from '../config/names.js';
-import { NotFoundError, wrapAwsError } from '../errors/index.js';
+import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
 import type { Availability, EntitlementTitle, TitleStatus } from '../playback/entitlement.js';
-import { IdSchema } from '../users/index.js';
+import { IdSchema, type Page } from '../users/index.js';
+import { decodeCursor, encodeCursor } from '../util/cursor.js';
 import { queryAll } from '../util/dynamo.js';
 import { parseInput } from '../util/validate.js';
 
@@ -71,6 +77,61 @@ export interface Title extends EntitlementTitle {
   availability?: Availability;
   publishedAt?: string;
   seasons: Array<{ number: number; episodes: Array<z.infer<typeof EpisodeSchema>> }>;
+  renditions: Rendition[];
+  /** Why the title is FAILED (or any note on its last status change). */
+  statusReason?: string;
+  images?: { poster?: string; thumbnails?: string };
+  source?: TitleSource;
+  updatedAt?: string;
+}
+
+/** A title in the operator's list. */
+export interface TitleListItem {
+  titleId: string;
+  name: string;
+  status: TitleStatus;
+  genres: string[];
+  updatedAt?: string;
+}
+
+/** What {@link Catalog.setStatus} may change besides the status. */
+export interface StatusChange {
+  /** Recorded as `statusReason`; cleared when absent. */
+  reason?: string;
+  /** Only change a title currently in one of these states (CONFLICT otherwise). */
+  expect?: TitleStatus[];
+  /** Replaces the title's source record. */
+  source?: TitleSource;
+}
+
+/** The result of a transcode, recorded by {@link Catalog.setRenditions}. */
+export interface RenditionsUpdate {
+  renditions: Rendition[];
+  manifests: { hls?: string; dash?: string };
+  images?: { poster?: string; thumbnails?: string };
+}
+
+/** One rendition of a title, as the transcoder wrote it. Keys are CDN bucket keys. */
+export interface Rendition {
+  name: string;
+  width: number;
+  height: number;
+  bandwidth: number;
+  codecs?: string;
+  playlist: string;
+}
+
+/** Where a title's master came from and how it was transcoded. */
+export interface TitleSource {
+  /** SHA-256 of the master file. */
+  sha256: string;
+  /** The master in the raw bucket. */
+  key: string;
+  bytes: number;
+  ladder: string;
+  /** The transcode job, once submitted. */
+  jobId?: string;
+  backend?: 'mediaconvert' | 'ffmpeg';
 }
 
 /** A title in a browse list (genre or country). */
@@ -107,7 +168,25 @@ export interface Catalog {
   listAvailable(country: string, options?: { limit?: number }): Promise<TitleSummary[]>;
   /** Titles of a genre, newest release first. */
   listByGenre(genre: string, options?: { limit?: number }): Promise<TitleSummary[]>;
+  /** Titles of a genre, newest release first, a page at a time. */
+  pageByGenre(genre: string, options?: { limit?: number; cursor?: string }): Promise<Page<TitleSummary>>;
+  /** Every title in id order, a page at a time, optionally only those in one status. */
+  listTitles(options?: { limit?: number; cursor?: string; status?: TitleStatus }): Promise<Page<TitleListItem>>;
+  /** Moves a title to a status (conditionally on its current one); NOT_FOUND when unknown. */
+  setStatus(titleId: string, status: TitleStatus, change?: StatusChange): Promise<Title>;
+  /** Records a finished transcode: rendition items, manifests, images, and status READY. */
+  setRenditions(titleId: string, update: RenditionsUpdate): Promise<Title>;
+  /** Withdraws a published title everywhere: availability removed, status UNPUBLISHED. */
+  unpublishTitle(titleId: string): Promise<Title>;
 }
+
+const TITLE_STATUSES = ['UPLOADING', 'TRANSCODING', 'READY', 'PUBLISHED', 'FAILED', 'UNPUBLISHED'] as const;
+
+/** Cursors are the index's LastEvaluatedKey: the table and index keys, all strings here. */
+const IndexKey = (keys: string[]) => z.object(Object.fromEntries(keys.map((k) => [k, z.string()]))).strict();
+const toCursor = (key: Record<string, unknown> | undefined) => (key ? encodeCursor(key) : undefined);
+const fromCursor = (cursor: string | undefined, keys: string[]) =>
+  cursor ? (decodeCursor(cursor, IndexKey(keys)) as Record<string, unknown>) : undefined;
 
 /**
  * Creates the catalog capability over the catalog table.
@@ -166,6 +245,17 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
           }))
           .sort((a, b) => a.episodeId.localeCompare(b.episodeId)),
       }));
+    const renditions = items
+      .filter((i) => String(i.SK).startsWith('RENDITION#'))
+      .map((r) => ({
+        name: String(r.name),
+        width: Number(r.width),
+        height: Number(r.height),
+        bandwidth: Number(r.bandwidth),
+        ...(r.codecs ? { codecs: String(r.codecs) } : {}),
+        playlist: String(r.playlist),
+      }))
+      .sort((a, b) => a.bandwidth - b.bandwidth || a.name.localeCompare(b.name));
     const title: Title = {
       titleId,
       name: String(meta.name),
@@ -174,7 +264,12 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
       manifests: (meta.manifests as Title['manifests'] | undefined) ?? {},
       status: meta.status as TitleStatus,
       seasons,
+      renditions,
     };
+    if (meta.statusReason !== undefined) title.statusReason = String(meta.statusReason);
+    if (meta.images !== undefined) title.images = meta.images as NonNullable<Title['images']>;
+    if (meta.source !== undefined) title.source = meta.source as TitleSource;
+    if (meta.updatedAt !== undefined) title.updatedAt = String(meta.updatedAt);
     if (meta.synopsis !== undefined) title.synopsis = String(meta.synopsis);
     if (meta.releaseDate !== undefined) title.releaseDate = String(meta.releaseDate);
     if (meta.durationSec !== undefined) title.durationSec = Number(meta.durationSec);
@@ -183,8 +278,15 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
     return title;
   }
 
-  const summaries = async (index: 'byGenre' | 'byCountry', key: string, limit: number): Promise<TitleSummary[]> => {
+  const summaryPage = async (
+    index: 'byGenre' | 'byCountry',
+    key: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<TitleSummary>> => {
     const pkName = index === 'byGenre' ? 'GSI1PK' : 'GSI2PK';
+    const skName = index === 'byGenre' ? 'GSI1SK' : 'GSI2SK';
+    const start = fromCursor(cursor, ['PK', 'SK', pkName, skName]);
     try {
       const out = await docs().send(
         new QueryCommand({
@@ -195,17 +297,55 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
           ExpressionAttributeValues: { ':key': key },
           ScanIndexForward: false,
           Limit: limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      return (out.Items ?? []).map((i) => ({
+      const items = (out.Items ?? []).map((i) => ({
         titleId: String(i.titleId),
         name: String(i.name),
         genres: (i.genres as string[] | undefined) ?? [],
         ...(i.releaseDate ? { releaseDate: String(i.releaseDate) } : {}),
         ...(i.publishedAt ? { publishedAt: String(i.publishedAt) } : {}),
       }));
+      const next = toCursor(out.LastEvaluatedKey);
+      return next ? { items, cursor: next } : { items };
     } catch (err) {
       throw wrapAwsError(err, 'dynamodb:Query', `${index} ${key}`);
+    }
+  };
+  const summaries = async (index: 'byGenre' | 'byCountry', key: string, limit: number) =>
+    (await summaryPage(index, key, limit)).items;
+
+  const update = async (
+    titleId: string,
+    input: {
+      UpdateExpression: string;
+      ConditionExpression?: string;
+      ExpressionAttributeNames?: Record<string, string>;
+      ExpressionAttributeValues?: Record<string, unknown>;
+    },
+    what: string,
+  ): Promise<void> => {
+    try {
+      await docs().send(
+        new UpdateCommand({
+          TableName,
+          Key: { PK: pk(titleId), SK: 'METADATA' },
+          ...input,
+          ConditionExpression: input.ConditionExpression
+            ? `attribute_exists(PK) AND (${input.ConditionExpression})`
+            : 'attribute_exists(PK)',
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
+        const title = await findTitle(titleId);
+        if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+        throw new ConflictError(`Cannot ${what}: title ${titleId} is ${title.status}`, {
+          details: { titleId, status: title.status },
+        });
+      }
+      throw wrapAwsError(err, 'dynamodb:UpdateItem', `title ${titleId}`);
     }
   };
 
@@ -224,6 +364,8 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
           PK: pk(t.titleId),
           SK: 'METADATA',
           ...summary,
+          GSI1PK: 'TITLES',
+          GSI1SK: t.titleId,
           kind: t.kind,
           manifests: t.manifests,
           status: t.status,
@@ -318,6 +460,165 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
       const limit = parseInput(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
       return summaries('byGenre', `GENRE#${g}`, limit);
     },
+
+    async pageByGenre(genre, options = {}) {
+      const g = parseInput(Genre, genre, 'genre');
+      const limit = parseInput(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
+      return summaryPage('byGenre', `GENRE#${g}`, limit, options.cursor);
+    },
+
+    async listTitles(options = {}) {
+      const limit = parseInput(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
+      const status = options.status ? parseInput(z.enum(TITLE_STATUSES), options.status, 'status') : undefined;
+      const items: TitleListItem[] = [];
+      let start = fromCursor(options.cursor, ['PK', 'SK', 'GSI1PK', 'GSI1SK']);
+      // A status filter may leave pages short: keep reading until the page is full or the index ends.
+      do {
+        let out: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
+        try {
+          out = await docs().send(
+            new QueryCommand({
+              TableName,
+              IndexName: 'byGenre',
+              KeyConditionExpression: 'GSI1PK = :titles',
+              ExpressionAttributeValues: { ':titles': 'TITLES', ...(status ? { ':s': status } : {}) },
+              ...(status ? { FilterExpression: '#s = :s', ExpressionAttributeNames: { '#s': 'status' } } : {}),
+              Limit: limit - items.length,
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+          );
+        } catch (err) {
+          throw wrapAwsError(err, 'dynamodb:Query', 'titles');
+        }
+        for (const i of out.Items ?? []) {
+          items.push({
+            titleId: String(i.titleId),
+            name: String(i.name),
+            status: i.status as TitleStatus,
+            genres: (i.genres as string[] | undefined) ?? [],
+            ...(i.updatedAt ? { updatedAt: String(i.updatedAt) } : {}),
+          });
+        }
+        start = out.LastEvaluatedKey;
+      } while (start && items.length < limit);
+      const cursor = toCursor(start);
+      return cursor ? { items, cursor } : { items };
+    },
+
+    async setStatus(titleId, status, change = {}) {
+      parseInput(IdSchema, titleId, 'titleId');
+      const values: Record<string, unknown> = { ':s': status, ':now': new Date().toISOString() };
+      const sets = ['#s = :s', 'updatedAt = :now'];
+      const removes: string[] = [];
+      if (change.reason) {
+        sets.push('statusReason = :r');
+        values[':r'] = change.reason.slice(0, 1000);
+      } else removes.push('statusReason');
+      if (change.source) {
+        sets.push('#src = :src');
+        values[':src'] = change.source;
+      }
+      let condition: string | undefined;
+      if (change.expect?.length) {
+        condition = `#s IN (${change.expect.map((_, i) => `:e${i}`).join(', ')})`;
+        change.expect.forEach((e, i) => {
+          values[`:e${i}`] = e;
+        });
+      }
+      await update(
+        titleId,
+        {
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ...(condition ? { ConditionExpression: condition } : {}),
+          ExpressionAttributeNames: { '#s': 'status', ...(change.source ? { '#src': 'source' } : {}) },
+          ExpressionAttributeValues: values,
+        },
+        `move it to ${status}`,
+      );
+      return (await findTitle(titleId)) as Title;
+    },
+
+    async setRenditions(titleId, result) {
+      const existing = await findTitle(titleId);
+      if (!existing) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      const keep = new Set(result.renditions.map((r) => r.name));
+      const stale = existing.renditions.filter((r) => !keep.has(r.name));
+      if (stale.length) {
+        for (let i = 0; i < stale.length; i += 25) {
+          try {
+            await docs().send(
+              new BatchWriteCommand({
+                RequestItems: {
+                  [TableName]: stale
+                    .slice(i, i + 25)
+                    .map((r) => ({ DeleteRequest: { Key: { PK: pk(titleId), SK: `RENDITION#${r.name}` } } })),
+                },
+              }),
+            );
+          } catch (err) {
+            throw wrapAwsError(err, 'dynamodb:BatchWriteItem', `renditions of ${titleId}`);
+          }
+        }
+      }
+      await writeAll(
+        result.renditions.map((r) => ({ PK: pk(titleId), SK: `RENDITION#${r.name}`, ...r })),
+        `renditions of ${titleId}`,
+      );
+      await update(
+        titleId,
+        {
+          UpdateExpression: 'SET #s = :s, manifests = :m, images = :i, updatedAt = :now REMOVE statusReason',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':s': 'READY',
+            ':m': result.manifests,
+            ':i': result.images ?? {},
+            ':now': new Date().toISOString(),
+          },
+        },
+        'record its renditions',
+      );
+      return (await findTitle(titleId)) as Title;
+    },
+
+    async unpublishTitle(titleId) {
+      const title = await findTitle(titleId);
+      if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      const items = await queryAll(
+        clients,
+        {
+          TableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :a)',
+          ExpressionAttributeValues: { ':pk': pk(titleId), ':a': 'AVAILABILITY#' },
+        },
+        `availability of ${titleId}`,
+      );
+      for (let i = 0; i < items.length; i += 25) {
+        try {
+          await docs().send(
+            new BatchWriteCommand({
+              RequestItems: {
+                [TableName]: items
+                  .slice(i, i + 25)
+                  .map((item) => ({ DeleteRequest: { Key: { PK: item.PK, SK: item.SK } } })),
+              },
+            }),
+          );
+        } catch (err) {
+          throw wrapAwsError(err, 'dynamodb:BatchWriteItem', `availability of ${titleId}`);
+        }
+      }
+      await update(
+        titleId,
+        {
+          UpdateExpression: 'SET #s = :s, updatedAt = :now REMOVE availability, publishedAt',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': 'UNPUBLISHED', ':now': new Date().toISOString() },
+        },
+        'unpublish it',
+      );
+      return (await findTitle(titleId)) as Title;
+    },
   };
 }
 
@@ -357,6 +658,21 @@ export function withCatalogCache(catalog: Catalog, cache: Cache, ttlSeconds = 30
     },
     async publishTitle(titleId, availability, at) {
       const title = await catalog.publishTitle(titleId, availability, at);
+      await drop(titleId);
+      return title;
+    },
+    async setStatus(titleId, status, change) {
+      const title = await catalog.setStatus(titleId, status, change);
+      await drop(titleId);
+      return title;
+    },
+    async setRenditions(titleId, update) {
+      const title = await catalog.setRenditions(titleId, update);
+      await drop(titleId);
+      return title;
+    },
+    async unpublishTitle(titleId) {
+      const title = await catalog.unpublishTitle(titleId);
       await drop(titleId);
       return title;
     },

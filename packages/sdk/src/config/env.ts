@@ -15,6 +15,26 @@ export const ENV_VARS = {
   STREAMCTL_DATA_DIR: { key: 'dataDir', doc: 'Data dir of the embedded local platform. Default: ./.streamctl/local.' },
   STREAMCTL_MAX_ATTEMPTS: { key: 'maxAttempts', doc: 'Attempts per AWS call, retries included (1–10). Default: 3.' },
   STREAMCTL_REGIONS: { key: 'regions', doc: 'Comma-separated Regions of a multi-Region stage.' },
+  STREAMCTL_MEDIACONVERT_ROLE_ARN: {
+    key: 'media.mediaConvertRoleArn',
+    doc: 'IAM role MediaConvert assumes to read masters and write renditions (AWS stages).',
+  },
+  STREAMCTL_MEDIACONVERT_QUEUE_ARN: {
+    key: 'media.mediaConvertQueueArn',
+    doc: 'MediaConvert queue for transcode jobs. Default: the account default queue.',
+  },
+  STREAMCTL_DISTRIBUTION_ID: {
+    key: 'media.distributionId',
+    doc: 'CloudFront distribution that serves the CDN bucket; publish invalidates its paths.',
+  },
+  STREAMCTL_FFMPEG: {
+    key: 'media.ffmpegPath',
+    doc: 'ffmpeg binary of the local transcoder. Default: ffmpeg on PATH, else the npm-shipped one.',
+  },
+  STREAMCTL_FFPROBE: {
+    key: 'media.ffprobePath',
+    doc: 'ffprobe binary for ingest checks. Default: ffprobe on PATH, else the npm-shipped one.',
+  },
   AWS_REGION: { key: 'region', doc: 'Standard AWS Region variable.' },
   AWS_DEFAULT_REGION: { key: 'region', doc: 'Older standard AWS Region variable (AWS CLI v1).' },
   AWS_PROFILE: { key: 'profile', doc: 'Standard AWS profile variable.' },

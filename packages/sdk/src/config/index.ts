@@ -42,6 +42,21 @@ const EndpointUrl = z
 const MaxAttempts = z.coerce.number().int().min(1).max(10);
 const Regions = z.array(Region).min(1);
 
+/** Media settings: where transcodes run and which CDN to invalidate. */
+export const MediaSettingsSchema = z
+  .object({
+    mediaConvertRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN'),
+    mediaConvertQueueArn: z.string().regex(/^arn:aws[a-z-]*:mediaconvert:/, 'a MediaConvert queue ARN'),
+    distributionId: z.string().regex(/^[A-Z0-9]{8,20}$/, 'a CloudFront distribution id such as E2QWRUHAPOMQZL'),
+    ffmpegPath: z.string().min(1),
+    ffprobePath: z.string().min(1),
+  })
+  .partial()
+  .strict();
+
+/** Media settings of a stage. */
+export type MediaSettings = z.infer<typeof MediaSettingsSchema>;
+
 const StageSettingsSchema = z
   .object({
     region: Region,
@@ -51,6 +66,7 @@ const StageSettingsSchema = z
     maxAttempts: MaxAttempts,
     regions: Regions,
     resources: ResourceNameOverridesSchema,
+    media: MediaSettingsSchema,
   })
   .partial()
   .strict();
@@ -101,6 +117,8 @@ export interface StreamctlConfig {
   regions: string[];
   /** Physical resource names for this stage and Region. */
   resources: ResourceNames;
+  /** Media settings (MediaConvert role and queue, CloudFront distribution, ffmpeg): environment over file. */
+  media: MediaSettings;
   /** The config file used, if one was found. */
   configFile: string | undefined;
   /** Where each key's value came from. */
@@ -282,6 +300,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   const homeRegion = region.value as string;
   const regionList = (regions.value as string[] | undefined) ?? [homeRegion];
   const overrides: ResourceNameOverrides = stageFile.resources ?? {};
+  const media = resolveMedia(env, stageFile.media ?? {}, fileOrigin);
 
   return {
     stage,
@@ -292,6 +311,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     maxAttempts: maxAttempts.value as number,
     regions: regionList.includes(homeRegion) ? regionList : [homeRegion, ...regionList],
     resources: resourceNames(stage, homeRegion, overrides),
+    media,
     configFile,
     sources: {
       stage: stageCandidate.source,
@@ -303,6 +323,27 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
       regions: regions.source,
     },
   };
+}
+
+/** Media settings: each `STREAMCTL_*` media variable over the file's `media` block. */
+function resolveMedia(env: Record<string, string | undefined>, file: MediaSettings, fileOrigin: string): MediaSettings {
+  const media: Record<string, unknown> = { ...file };
+  for (const name of Object.keys(ENV_VARS) as EnvVarName[]) {
+    const key = ENV_VARS[name].key;
+    const value = env[name];
+    if (!key.startsWith('media.') || value === undefined || value === '') continue;
+    media[key.slice('media.'.length)] = value;
+  }
+  const parsed = MediaSettingsSchema.safeParse(media);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = String(issue?.path[0] ?? '');
+  const envName = (Object.keys(ENV_VARS) as EnvVarName[]).find((n) => ENV_VARS[n].key === `media.${field}`);
+  const origin = envName && env[envName] ? `$${envName}` : `${fileOrigin} (media.${field})`;
+  throw new ConfigError(`Invalid media.${field} from ${origin}: ${issue?.message ?? 'invalid value'}`, {
+    hint: `fix ${origin}`,
+    details: { key: `media.${field}` },
+  });
 }
 
 /** The documented environment variables, for `--help` and READMEs. */

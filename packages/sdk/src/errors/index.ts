@@ -42,6 +42,14 @@ export const ErrorCode = {
   LocalStartFailed: 'LOCAL_START_FAILED',
   /** The operation only exists on the `local` stage. */
   LocalStageOnly: 'LOCAL_STAGE_ONLY',
+  /** A media file cannot be used (corrupt, no video, zero length, unsupported). */
+  MediaInvalid: 'MEDIA_INVALID',
+  /** A transcode job ended in error or was cancelled. */
+  TranscodeFailed: 'TRANSCODE_FAILED',
+  /** A transcode job never started or stopped making progress. */
+  TranscodeStalled: 'TRANSCODE_STALLED',
+  /** A tool the operation needs (ffmpeg, ffprobe) is not installed. */
+  ToolMissing: 'TOOL_MISSING',
   /** A bug: something that should not happen did. */
   Internal: 'INTERNAL',
 } as const;
@@ -195,6 +203,7 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   RESOURCE_NOT_FOUND: 404,
   CONFLICT: 409,
+  MEDIA_INVALID: 422,
   FORBIDDEN: 403,
   THROTTLED: 429,
   ENDPOINT_UNREACHABLE: 503,

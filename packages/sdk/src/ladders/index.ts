@@ -325,7 +325,7 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
             Name: 'Thumbnails',
             OutputGroupSettings: {
               Type: 'FILE_GROUP_SETTINGS' as const,
-              FileGroupSettings: { Destination: `${target.output}thumbnails/` },
+              FileGroupSettings: { Destination: `${target.output}thumbnails/master` },
             },
             Outputs: [
               {
@@ -341,6 +341,24 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
                       FramerateDenominator: ladder.outputs.thumbnailSeconds,
                       MaxCaptures: 10_000_000,
                       Quality: 80,
+                    },
+                  },
+                },
+              },
+              {
+                // The poster: one full-HD frame from the start of the title.
+                NameModifier: '_poster',
+                ContainerSettings: { Container: 'RAW' as const },
+                VideoDescription: {
+                  Width: 1280,
+                  Height: 720,
+                  CodecSettings: {
+                    Codec: 'FRAME_CAPTURE' as const,
+                    FrameCaptureSettings: {
+                      FramerateNumerator: 1,
+                      FramerateDenominator: ladder.outputs.thumbnailSeconds,
+                      MaxCaptures: 1,
+                      Quality: 90,
                     },
                   },
                 },
@@ -371,7 +389,8 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
           OutputGroupSettings: {
             Type: 'CMAF_GROUP_SETTINGS',
             CmafGroupSettings: {
-              Destination: `${target.output}cmaf/`,
+              // A base name, so the manifests are cmaf/master.m3u8 and cmaf/master.mpd whatever the master is called.
+              Destination: `${target.output}cmaf/master`,
               SegmentLength: ladder.segmentSeconds,
               FragmentLength: gop,
               SegmentControl: 'SEGMENTED_FILES',
@@ -396,6 +415,12 @@ export interface FfmpegPlan {
   args: string[];
   /** The HLS master playlist the plan writes. */
   master: string;
+  /** Directories ffmpeg expects to exist before it starts (image outputs do not create theirs). */
+  directories: string[];
+  /** Thumbnail file pattern, when the ladder asks for thumbnails. */
+  thumbnails?: string;
+  /** The poster image, when the ladder asks for thumbnails. */
+  poster?: string;
 }
 
 const ENCODERS: Record<Rung['codec'], string[]> = {
@@ -408,7 +433,8 @@ const ENCODERS: Record<Rung['codec'], string[]> = {
  * Renders a ladder into one ffmpeg invocation: the video split once per
  * rung, each scaled and encoded with a quality target capped at the rung's
  * bitrate (ffmpeg's stand-in for QVBR), audio in AAC, HLS fMP4 segments per
- * rung and a master playlist with CODECS, RESOLUTION and BANDWIDTH.
+ * rung and a master playlist with CODECS, RESOLUTION and BANDWIDTH; the same
+ * process writes thumbnails every `thumbnailSeconds` and a poster.
  *
  * @example
  * ```ts
@@ -416,14 +442,34 @@ const ENCODERS: Record<Rung['codec'], string[]> = {
  * spawn(plan.command, plan.args);
  * ```
  */
-export function renderFfmpegPlan(ladder: Ladder, target: { input: string; outputDir: string }): FfmpegPlan {
+export function renderFfmpegPlan(
+  ladder: Ladder,
+  target: { input: string; outputDir: string },
+  options: { ffmpegMajorVersion?: number } = {},
+): FfmpegPlan {
   const n = ladder.rungs.length;
-  const split = `[0:v]split=${n}${ladder.rungs.map((_, i) => `[v${i}]`).join('')}`;
+  const images = ladder.outputs.thumbnailSeconds > 0;
+  const branches = n + (images ? 2 : 0);
+  const split = `[0:v]split=${branches}${Array.from({ length: branches }, (_, i) => `[v${i}]`).join('')}`;
   const scales = ladder.rungs.map(
     (r, i) =>
       `[v${i}]scale=w=${r.width}:h=${r.height}:force_original_aspect_ratio=decrease:force_divisible_by=2[v${i}out]`,
   );
-  const args = ['-hide_banner', '-nostdin', '-y', '-i', target.input, '-filter_complex', [split, ...scales].join(';')];
+  const imageFilters = images
+    ? [
+        `[v${n}]select=isnan(prev_selected_t)+gte(t-prev_selected_t\\,${ladder.outputs.thumbnailSeconds}),scale=w=640:h=360:force_original_aspect_ratio=decrease:force_divisible_by=2[thumbs]`,
+        `[v${n + 1}]select=eq(n\\,0),scale=w=1280:h=720:force_original_aspect_ratio=decrease:force_divisible_by=2[poster]`,
+      ]
+    : [];
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-i',
+    target.input,
+    '-filter_complex',
+    [split, ...scales, ...imageFilters].join(';'),
+  ];
   ladder.rungs.forEach((r, i) => {
     // QVBR quality 1–10 mapped onto a constant-quality factor, capped like QVBR.
     const crf = String(Math.round(38 - 1.6 * r.qvbrQuality));
@@ -474,5 +520,21 @@ export function renderFfmpegPlan(ladder: Ladder, target: { input: string; output
     `${target.outputDir}/%v/seg_%05d.m4s`,
     `${target.outputDir}/%v/index.m3u8`,
   );
-  return { command: 'ffmpeg', args, master: `${target.outputDir}/master.m3u8` };
+  const plan: FfmpegPlan = {
+    command: 'ffmpeg',
+    args,
+    master: `${target.outputDir}/master.m3u8`,
+    directories: [target.outputDir],
+  };
+  if (images) {
+    plan.thumbnails = `${target.outputDir}/thumbnails/thumb_%05d.jpg`;
+    plan.poster = `${target.outputDir}/poster.jpg`;
+    plan.directories.push(`${target.outputDir}/thumbnails`);
+    // Each selected frame exactly once: image outputs otherwise repeat frames to a constant rate.
+    // ffmpeg 5.1 sets this per output; older builds (the npm-shipped 4.x) only globally.
+    const vfr = (options.ffmpegMajorVersion ?? 5) >= 5 ? ['-fps_mode:v', 'vfr'] : ['-vsync', 'vfr'];
+    args.push('-map', '[thumbs]', ...vfr, '-q:v', '4', '-f', 'image2', plan.thumbnails);
+    args.push('-map', '[poster]', '-frames:v', '1', '-update', '1', '-q:v', '2', '-f', 'image2', plan.poster);
+  }
+  return plan;
 }

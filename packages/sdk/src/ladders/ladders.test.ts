@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as mediaconvert from '@aws-sdk/client-mediaconvert';
 import { describe, expect, it } from 'vitest';
+import { checkAgainstModel } from '../../../../test/aws-model.js';
 import { type Ladder, listLadders, loadLadder, renderFfmpegPlan, renderMediaConvertJob } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamctl-ladders-'));
@@ -88,55 +89,6 @@ describe('ladder files', () => {
     expect((error as Error).message).toMatch(/rungs\.2\.height: rungs go from the lowest to the highest resolution/);
   });
 });
-
-type Schema = unknown;
-/** Walks a value against the client's own schema: every key a member, every scalar of its type. */
-function checkAgainstModel(value: unknown, schema: Schema, path: string, problems: string[]): void {
-  const resolved = typeof schema === 'function' ? (schema as () => Schema)() : schema;
-  if (typeof resolved === 'number') {
-    const base = resolved & 63;
-    if (resolved & 64) {
-      if (!Array.isArray(value)) problems.push(`${path}: expected a list`);
-      else
-        value.forEach((v, i) => {
-          checkAgainstModel(v, base, `${path}[${i}]`, problems);
-        });
-      return;
-    }
-    if (resolved & 128) {
-      if (typeof value !== 'object' || value === null) problems.push(`${path}: expected a map`);
-      else for (const [k, v] of Object.entries(value)) checkAgainstModel(v, base, `${path}.${k}`, problems);
-      return;
-    }
-    const expected = { 0: 'string', 1: 'number', 2: 'boolean' }[base as 0 | 1 | 2];
-    if (expected && typeof value !== expected) problems.push(`${path}: expected ${expected}, got ${typeof value}`);
-    return;
-  }
-  const s = resolved as unknown[];
-  if (s[0] === 3) {
-    const names = s[4] as string[];
-    const members = s[5] as Array<[Schema, unknown]>;
-    if (typeof value !== 'object' || value === null) {
-      problems.push(`${path}: expected a structure ${String(s[2])}`);
-      return;
-    }
-    for (const [key, v] of Object.entries(value)) {
-      const i = names.indexOf(key);
-      if (i < 0) problems.push(`${path}.${key}: not a member of ${String(s[2])}`);
-      else checkAgainstModel(v, members[i]?.[0], `${path}.${key}`, problems);
-    }
-  } else if (s[0] === 1) {
-    if (!Array.isArray(value)) problems.push(`${path}: expected a list`);
-    else
-      value.forEach((v, i) => {
-        checkAgainstModel(v, (s[4] as [Schema])[0], `${path}[${i}]`, problems);
-      });
-  } else if (s[0] === 2) {
-    if (typeof value !== 'object' || value === null) problems.push(`${path}: expected a map`);
-    else
-      for (const [k, v] of Object.entries(value)) checkAgainstModel(v, (s[5] as [Schema])[0], `${path}.${k}`, problems);
-  }
-}
 
 /** Enum-valued fields and the client's enums they must come from. */
 const ENUMS: Array<[RegExp, Record<string, string>]> = [
@@ -244,6 +196,7 @@ describe.skipIf(!ffmpeg && process.env.STREAMCTL_REQUIRE_FFMPEG !== '1')('ffmpeg
     const ladder: Ladder = await loadLadder(file);
     const out = join(dir, 'out');
     const plan = renderFfmpegPlan(ladder, { input: clip, outputDir: out });
+    for (const d of plan.directories) mkdirSync(d, { recursive: true });
     const run = spawnSync(plan.command, ['-loglevel', 'error', ...plan.args], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
@@ -269,5 +222,8 @@ describe.skipIf(!ffmpeg && process.env.STREAMCTL_REQUIRE_FFMPEG !== '1')('ffmpeg
     );
     // 3 s at 25 fps; ffprobe prints the count once per HLS program.
     expect(Number(probe.stdout.trim().split('\n')[0])).toBeGreaterThanOrEqual(70);
+    // Thumbnails every 10 s (a 3 s clip: the one at 0 s) and a poster, from the same process.
+    expect(readdirSync(join(out, 'thumbnails'))).toEqual(['thumb_00001.jpg']);
+    expect(statSync(plan.poster as string).size).toBeGreaterThan(1000);
   });
 });

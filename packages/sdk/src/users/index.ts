@@ -14,7 +14,8 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/names.js';
-import { ValidationError, wrapAwsError } from '../errors/index.js';
+import { wrapAwsError } from '../errors/index.js';
+import { decodeCursor, encodeCursor } from '../util/cursor.js';
 import { queryAll as queryItems } from '../util/dynamo.js';
 import { parseInput } from '../util/validate.js';
 
@@ -83,20 +84,6 @@ export type ProgressInput = z.input<typeof ProgressInput>;
 
 function isConditionFailure(err: unknown): boolean {
   return (err as { name?: string }).name === 'ConditionalCheckFailedException';
-}
-
-function encodeCursor(value: object): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decodeCursor<T>(cursor: string, schema: z.ZodType<T>): T {
-  try {
-    return schema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw new ValidationError('Invalid cursor: pass back the cursor of the previous page unchanged', [
-      { path: 'cursor', message: 'not a cursor of this list' },
-    ]);
-  }
 }
 
 /** The user-state capability. */

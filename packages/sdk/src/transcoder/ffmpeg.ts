@@ -1,0 +1,285 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, relative } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { NotFoundError, ValidationError, wrapAwsError } from '../errors/index.js';
+import { renderFfmpegPlan } from '../ladders/index.js';
+import { findMediaTools, type MediaToolSettings } from './tools.js';
+import type { RenditionOutput, TranscodeOutputs, TranscodeRequest, Transcoder, TranscodeStatus } from './types.js';
+
+/** Settings of the local ffmpeg backend. */
+export interface FfmpegTranscoderOptions extends MediaToolSettings {
+  /** For `s3://` inputs and outputs (the embedded platform's s3rver, or S3). */
+  s3?: () => S3Client;
+  /** Where masters are staged and renditions written before upload. Default: the OS temp dir. */
+  workDir?: string;
+  /** Parallel object uploads of the renditions. Default 8. */
+  uploadConcurrency?: number;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.m3u8': 'application/vnd.apple.mpegurl',
+  '.m4s': 'video/iso.segment',
+  '.mp4': 'video/mp4',
+  '.mpd': 'application/dash+xml',
+  '.jpg': 'image/jpeg',
+  '.vtt': 'text/vtt',
+};
+
+const S3_URI = /^s3:\/\/([^/]+)\/(.*)$/;
+
+/**
+ * Reads the variants of an HLS master playlist: each `#EXT-X-STREAM-INF`
+ * line's BANDWIDTH, RESOLUTION and CODECS with the URI on the next line.
+ *
+ * @example
+ * ```ts
+ * parseMasterPlaylist('#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=640x360\n360p/index.m3u8\n');
+ * // [{ name: '360p', width: 640, height: 360, bandwidth: 800000, playlist: '360p/index.m3u8' }]
+ * ```
+ */
+export function parseMasterPlaylist(text: string): RenditionOutput[] {
+  const lines = text.split(/\r?\n/);
+  const renditions: RenditionOutput[] = [];
+  lines.forEach((line, i) => {
+    if (!line.startsWith('#EXT-X-STREAM-INF:')) return;
+    const attrs = line.slice('#EXT-X-STREAM-INF:'.length);
+    const attr = (name: string) => new RegExp(`(?:^|,)${name}=("[^"]*"|[^,]*)`).exec(attrs)?.[1]?.replace(/"/g, '');
+    const playlist = lines[i + 1]?.trim() ?? '';
+    const [width, height] = (attr('RESOLUTION') ?? '0x0').split('x').map(Number);
+    const codecs = attr('CODECS');
+    renditions.push({
+      name: playlist.split('/')[0] ?? playlist,
+      width: width ?? 0,
+      height: height ?? 0,
+      bandwidth: Number(attr('BANDWIDTH') ?? 0),
+      ...(codecs ? { codecs } : {}),
+      playlist,
+    });
+  });
+  return renditions;
+}
+
+/**
+ * Reads ffmpeg's `-progress` output (key=value lines, one block per update)
+ * into a percentage of the master's duration. `out_time_us` is microseconds;
+ * ffmpeg's `out_time_ms` is microseconds too, despite its name.
+ */
+export function progressPercent(block: Record<string, string>, durationSec: number | undefined): number | undefined {
+  if (block.progress === 'end') return 100;
+  const micros = Number(block.out_time_us ?? block.out_time_ms);
+  if (!durationSec || !Number.isFinite(micros) || micros < 0) return undefined;
+  // 99 until ffmpeg says `end`: the muxers still write their last segments.
+  return Math.min(99, Math.floor(micros / 1e4 / durationSec));
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+interface LocalJob {
+  status: TranscodeStatus;
+  child?: ChildProcess;
+  cancelled: boolean;
+}
+
+/**
+ * The local backend: the whole ladder in one ffmpeg process (split filter,
+ * HLS fMP4 per rung, master playlist, thumbnails and poster), progress from
+ * `-progress`, and renditions uploaded to the output bucket when the output
+ * is `s3://`. Jobs live in this process: a crash of ffmpeg ends the job in
+ * ERROR with ffmpeg's own last words.
+ *
+ * @example
+ * ```ts
+ * const transcoder = createFfmpegTranscoder({ s3: () => clients.s3() });
+ * const job = await transcoder.submit({ titleId: 't1', ladder, input: 'master.mp4', output: 'out/' });
+ * await waitForTranscode(transcoder, job.jobId);
+ * ```
+ */
+export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): Transcoder {
+  const jobs = new Map<string, LocalJob>();
+
+  const s3 = () => {
+    if (!options.s3)
+      throw new ValidationError('s3:// locations need an S3 client', [{ path: 's3', message: 'missing' }]);
+    return options.s3();
+  };
+
+  async function stageInput(input: string, work: string): Promise<string> {
+    const match = S3_URI.exec(input);
+    if (!match) {
+      await stat(input).catch(() => {
+        throw new NotFoundError(`Master ${input} does not exist`);
+      });
+      return input;
+    }
+    const [, Bucket, Key] = match as unknown as [string, string, string];
+    const file = join(work, 'input', basename(Key) || 'master');
+    await mkdir(join(work, 'input'), { recursive: true });
+    try {
+      const out = await s3().send(new GetObjectCommand({ Bucket, Key }));
+      await pipeline(out.Body as Readable, createWriteStream(file));
+    } catch (err) {
+      throw wrapAwsError(err, 's3:GetObject', input);
+    }
+    return file;
+  }
+
+  async function publishOutputs(dir: string, output: string, job: LocalJob): Promise<void> {
+    const match = S3_URI.exec(output);
+    if (!match) return;
+    const [, Bucket, prefix] = match as unknown as [string, string, string];
+    const files = await listFiles(dir);
+    const limit = options.uploadConcurrency ?? 8;
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length && !job.cancelled) {
+        const file = files[next++] as string;
+        const key = `${prefix}${relative(dir, file).split('\\').join('/')}`;
+        const ext = file.slice(file.lastIndexOf('.'));
+        try {
+          await new Upload({
+            client: s3(),
+            params: {
+              Bucket,
+              Key: key,
+              Body: createReadStream(file),
+              ContentType: CONTENT_TYPES[ext] ?? 'application/octet-stream',
+            },
+          }).done();
+        } catch (err) {
+          throw wrapAwsError(err, 's3:PutObject', `s3://${Bucket}/${key}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, files.length) }, worker));
+  }
+
+  function runFfmpeg(ffmpeg: string, args: string[], job: LocalJob, durationSec: number | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(ffmpeg, ['-loglevel', 'error', '-nostats', '-progress', 'pipe:1', ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      job.child = child;
+      if (child.pid !== undefined) job.status.pid = child.pid;
+      let block: Record<string, string> = {};
+      let pending = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        pending += chunk;
+        let nl = pending.indexOf('\n');
+        while (nl >= 0) {
+          const line = pending.slice(0, nl).trim();
+          pending = pending.slice(nl + 1);
+          nl = pending.indexOf('\n');
+          const eq = line.indexOf('=');
+          if (eq < 0) continue;
+          block[line.slice(0, eq)] = line.slice(eq + 1);
+          if (line.startsWith('progress=')) {
+            const percent = progressPercent(block, durationSec);
+            if (percent !== undefined && percent < 100) {
+              job.status.state = 'PROGRESSING';
+              job.status.percent = Math.max(job.status.percent, percent);
+            }
+            block = {};
+          }
+        }
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr = (stderr + chunk).slice(-4096);
+      });
+      child.on('error', reject);
+      child.on('close', (code, signal) => {
+        delete job.child;
+        delete job.status.pid;
+        if (code === 0) return resolve();
+        const lastWords = stderr.trim().split('\n').filter(Boolean).at(-1);
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        reject(new Error(`ffmpeg ${how}${lastWords ? `: ${lastWords}` : ''}`));
+      });
+    });
+  }
+
+  async function run(request: TranscodeRequest, job: LocalJob): Promise<void> {
+    const local = !S3_URI.test(request.output);
+    const work = await mkdtemp(join(options.workDir ?? tmpdir(), 'streamctl-transcode-'));
+    try {
+      const tools = await findMediaTools(options);
+      const input = await stageInput(request.input, work);
+      const outputDir = local ? request.output.replace(/\/+$/, '') : join(work, 'out');
+      const plan = renderFfmpegPlan(
+        request.ladder,
+        { input, outputDir },
+        { ffmpegMajorVersion: tools.ffmpegMajorVersion },
+      );
+      for (const dir of plan.directories) await mkdir(dir, { recursive: true });
+      if (job.cancelled) return;
+      job.status.state = 'PROGRESSING';
+      job.status.startedAt = new Date().toISOString();
+      await runFfmpeg(tools.ffmpeg, plan.args, job, request.durationSec);
+      const renditions = parseMasterPlaylist(await readFile(plan.master, 'utf8'));
+      await publishOutputs(outputDir, request.output, job);
+      const outputs: TranscodeOutputs = {
+        hls: 'master.m3u8',
+        renditions,
+        ...(plan.thumbnails ? { thumbnails: 'thumbnails/' } : {}),
+        ...(plan.poster ? { poster: 'poster.jpg' } : {}),
+      };
+      if (job.cancelled) return;
+      job.status = {
+        ...job.status,
+        state: 'COMPLETE',
+        percent: 100,
+        finishedAt: new Date().toISOString(),
+        outputs,
+      };
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  return {
+    backend: 'ffmpeg',
+    async submit(request) {
+      const jobId = `local-${randomUUID()}`;
+      const submittedAt = new Date().toISOString();
+      const job: LocalJob = {
+        status: { jobId, backend: 'ffmpeg', state: 'SUBMITTED', percent: 0 },
+        cancelled: false,
+      };
+      jobs.set(jobId, job);
+      run(request, job).catch((err: unknown) => {
+        if (job.cancelled) return;
+        const code = (err as { code?: string }).code;
+        job.status = {
+          ...job.status,
+          state: 'ERROR',
+          finishedAt: new Date().toISOString(),
+          error: { code: typeof code === 'string' ? code : 'FFMPEG_FAILED', message: (err as Error).message },
+        };
+      });
+      return { jobId, backend: 'ffmpeg', titleId: request.titleId, submittedAt };
+    },
+    async status(jobId) {
+      const job = jobs.get(jobId);
+      if (!job) throw new NotFoundError(`Transcode job ${jobId} is not known to this process`, { details: { jobId } });
+      return { ...job.status, ...(job.status.outputs ? { outputs: job.status.outputs } : {}) };
+    },
+    async cancel(jobId) {
+      const job = jobs.get(jobId);
+      if (!job) throw new NotFoundError(`Transcode job ${jobId} is not known to this process`, { details: { jobId } });
+      if (job.status.state === 'COMPLETE' || job.status.state === 'ERROR') return;
+      job.cancelled = true;
+      job.child?.kill('SIGTERM');
+      job.status = { ...job.status, state: 'CANCELED', finishedAt: new Date().toISOString() };
+    },
+  };
+}

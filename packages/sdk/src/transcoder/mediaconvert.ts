@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import {
+  CancelJobCommand,
+  CreateJobCommand,
+  GetJobCommand,
+  type Job,
+  type MediaConvertClient,
+} from '@aws-sdk/client-mediaconvert';
+import { NotFoundError, wrapAwsError } from '../errors/index.js';
+import { type Ladder, renderMediaConvertJob, rungName } from '../ladders/index.js';
+import type { TranscodeOutputs, Transcoder, TranscodeState, TranscodeStatus } from './types.js';
+
+/** Settings of the MediaConvert backend. */
+export interface MediaConvertTranscoderOptions {
+  client: () => MediaConvertClient;
+  /** The role MediaConvert assumes to read the master and write the renditions. */
+  role: string;
+  queue?: string | undefined;
+}
+
+const STATES: Record<string, TranscodeState> = {
+  SUBMITTED: 'SUBMITTED',
+  PROGRESSING: 'PROGRESSING',
+  COMPLETE: 'COMPLETE',
+  ERROR: 'ERROR',
+  CANCELED: 'CANCELED',
+};
+
+/**
+ * Where a ladder's outputs land under the job's output prefix: the CMAF
+ * group writes `cmaf/master.m3u8` (and `.mpd`) and one playlist per rung
+ * named with the rung's name modifier, as {@link renderMediaConvertJob} sets them.
+ */
+export function mediaConvertOutputs(ladder: Ladder, job?: Job): TranscodeOutputs {
+  const details = job?.OutputGroupDetails?.[0]?.OutputDetails ?? [];
+  return {
+    hls: 'cmaf/master.m3u8',
+    ...(ladder.outputs.dash ? { dash: 'cmaf/master.mpd' } : {}),
+    renditions: ladder.rungs.map((r, i) => {
+      // The service reports the size it really wrote (the aspect ratio of the master may differ).
+      const video = details[i]?.VideoDetails;
+      return {
+        name: rungName(r),
+        width: video?.WidthInPx ?? r.width,
+        height: video?.HeightInPx ?? r.height,
+        bandwidth: r.maxBitrate + ladder.audio.bitrate,
+        playlist: `cmaf/master_${rungName(r)}.m3u8`,
+      };
+    }),
+    ...(ladder.outputs.thumbnailSeconds > 0
+      ? { thumbnails: 'thumbnails/', poster: 'thumbnails/master_poster.0000000.jpg' }
+      : {}),
+  };
+}
+
+/** Maps a MediaConvert job to a transcode status. */
+export function statusFromJob(job: Job, ladder?: Ladder): TranscodeStatus {
+  const state = STATES[job.Status ?? ''] ?? 'SUBMITTED';
+  const status: TranscodeStatus = {
+    jobId: job.Id ?? '',
+    backend: 'mediaconvert',
+    state,
+    percent: state === 'COMPLETE' ? 100 : (job.JobPercentComplete ?? 0),
+  };
+  if (job.Timing?.StartTime) status.startedAt = job.Timing.StartTime.toISOString();
+  if (job.Timing?.FinishTime) status.finishedAt = job.Timing.FinishTime.toISOString();
+  if (state === 'ERROR') {
+    status.error = {
+      code: job.ErrorCode !== undefined ? `MEDIACONVERT_${job.ErrorCode}` : 'MEDIACONVERT_ERROR',
+      message: job.ErrorMessage ?? 'MediaConvert reported an error without a message',
+    };
+  }
+  if (state === 'COMPLETE' && ladder) status.outputs = mediaConvertOutputs(ladder, job);
+  return status;
+}
+
+/** The `detail` of an EventBridge "MediaConvert Job State Change" event. */
+export interface MediaConvertStateChange {
+  jobId: string;
+  status: string;
+  userMetadata?: Record<string, string>;
+  jobProgress?: { jobPercentComplete?: number };
+  errorCode?: number;
+  errorMessage?: string;
+}
+
+/**
+ * Maps an EventBridge "MediaConvert Job State Change" event (the push
+ * alternative to polling) to a transcode status. `STATUS_UPDATE` and
+ * `INPUT_INFORMATION` events are progress of a running job.
+ *
+ * @example
+ * ```ts
+ * export const handler = async (event: { detail: MediaConvertStateChange }) => statusFromEvent(event.detail);
+ * ```
+ */
+export function statusFromEvent(
+  detail: MediaConvertStateChange,
+  ladder?: Ladder,
+): TranscodeStatus & { titleId?: string } {
+  const running = detail.status === 'STATUS_UPDATE' || detail.status === 'INPUT_INFORMATION';
+  const job: Job = {
+    Id: detail.jobId,
+    Role: '',
+    Settings: {},
+    Status: (running ? 'PROGRESSING' : detail.status) as Job['Status'],
+    ...(detail.jobProgress?.jobPercentComplete !== undefined
+      ? { JobPercentComplete: detail.jobProgress.jobPercentComplete }
+      : {}),
+    ...(detail.errorCode !== undefined ? { ErrorCode: detail.errorCode } : {}),
+    ...(detail.errorMessage !== undefined ? { ErrorMessage: detail.errorMessage } : {}),
+  };
+  const titleId = detail.userMetadata?.titleId;
+  return { ...statusFromJob(job, ladder), ...(titleId ? { titleId } : {}) };
+}
+
+/**
+ * The MediaConvert backend: `CreateJob` from the ladder (with a client
+ * request token derived from title, input and ladder, so a retried submit
+ * does not start a second job), `GetJob` for status, `CancelJob`.
+ *
+ * @example
+ * ```ts
+ * const transcoder = createMediaConvertTranscoder({ client: () => clients.mediaconvert(), role });
+ * const job = await transcoder.submit({ titleId: 't1', ladder, input: 's3://raw/t1.mov', output: 's3://cdn/titles/t1/' });
+ * ```
+ */
+export function createMediaConvertTranscoder(options: MediaConvertTranscoderOptions): Transcoder {
+  const ladders = new Map<string, Ladder>();
+  return {
+    backend: 'mediaconvert',
+    async submit(request) {
+      const input = renderMediaConvertJob(request.ladder, {
+        input: request.input,
+        output: request.output,
+        role: options.role,
+        titleId: request.titleId,
+        ...(options.queue ? { queue: options.queue } : {}),
+      });
+      const token = createHash('sha256')
+        .update(JSON.stringify([request.titleId, request.input, request.output, request.ladder]))
+        .digest('hex')
+        .slice(0, 32);
+      try {
+        const out = await options.client().send(new CreateJobCommand({ ...input, ClientRequestToken: token }));
+        const jobId = out.Job?.Id;
+        if (!jobId) throw new Error('CreateJob answered without a job id');
+        ladders.set(jobId, request.ladder);
+        return {
+          jobId,
+          backend: 'mediaconvert',
+          titleId: request.titleId,
+          submittedAt: (out.Job?.CreatedAt ?? new Date()).toISOString(),
+        };
+      } catch (err) {
+        throw wrapAwsError(err, 'mediaconvert:CreateJob', `title ${request.titleId}`);
+      }
+    },
+    async status(jobId) {
+      try {
+        const out = await options.client().send(new GetJobCommand({ Id: jobId }));
+        if (!out.Job) throw new NotFoundError(`MediaConvert job ${jobId} does not exist`);
+        return statusFromJob(out.Job, ladders.get(jobId));
+      } catch (err) {
+        throw wrapAwsError(err, 'mediaconvert:GetJob', `job ${jobId}`);
+      }
+    },
+    async cancel(jobId) {
+      try {
+        await options.client().send(new CancelJobCommand({ Id: jobId }));
+      } catch (err) {
+        throw wrapAwsError(err, 'mediaconvert:CancelJob', `job ${jobId}`);
+      }
+    },
+  };
+}

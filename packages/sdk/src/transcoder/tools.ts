@@ -1,0 +1,118 @@
+/**
+ * Finding ffmpeg and ffprobe: a configured path, else the binaries on PATH,
+ * else the static builds shipped in the `@ffmpeg-installer/ffmpeg` and
+ * `@ffprobe-installer/ffprobe` npm packages (optional dependencies), so the
+ * local platform transcodes on a machine that has only Node.js.
+ */
+import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { ErrorCode, StreamctlError } from '../errors/index.js';
+
+/** The media tools one transcode or probe runs. */
+export interface MediaTools {
+  ffmpeg: string;
+  ffprobe: string;
+  /** ffmpeg's major version; static builds without a number count as 4. */
+  ffmpegMajorVersion: number;
+  /** Where the tools were found. */
+  source: 'config' | 'path' | 'npm';
+}
+
+/** Paths that win over the search (`STREAMCTL_FFMPEG`, `STREAMCTL_FFPROBE` or the config file). */
+export interface MediaToolSettings {
+  ffmpegPath?: string | undefined;
+  ffprobePath?: string | undefined;
+}
+
+const run = promisify(execFile);
+const cache = new Map<string, Promise<MediaTools>>();
+
+async function executable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function onPath(name: string): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    if (await executable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function fromNpm(pkg: '@ffmpeg-installer/ffmpeg' | '@ffprobe-installer/ffprobe'): string | undefined {
+  try {
+    const required = createRequire(import.meta.url)(pkg) as { path?: string };
+    return required.path;
+  } catch {
+    return undefined;
+  }
+}
+
+async function locate(
+  name: 'ffmpeg' | 'ffprobe',
+  configured: string | undefined,
+): Promise<{ path: string; source: MediaTools['source'] }> {
+  if (configured) {
+    if (await executable(configured)) return { path: configured, source: 'config' };
+    throw new StreamctlError(ErrorCode.ToolMissing, `The configured ${name} ${configured} is not an executable file`, {
+      hint: `fix STREAMCTL_${name.toUpperCase()} or media.${name}Path in streamctl.config.json`,
+    });
+  }
+  const found = await onPath(name);
+  if (found) return { path: found, source: 'path' };
+  const shipped = fromNpm(name === 'ffmpeg' ? '@ffmpeg-installer/ffmpeg' : '@ffprobe-installer/ffprobe');
+  if (shipped && (await executable(shipped))) return { path: shipped, source: 'npm' };
+  throw new StreamctlError(ErrorCode.ToolMissing, `${name} is not installed`, {
+    hint: `install ffmpeg (apt-get install ffmpeg, brew install ffmpeg) or set STREAMCTL_${name.toUpperCase()} to its path`,
+  });
+}
+
+/**
+ * Finds ffmpeg and ffprobe once per setting and reports ffmpeg's version,
+ * which decides a few option spellings of the local plan.
+ *
+ * @example
+ * ```ts
+ * const tools = await findMediaTools({ ffmpegPath: process.env.STREAMCTL_FFMPEG });
+ * spawn(tools.ffmpeg, ['-version']);
+ * ```
+ */
+export function findMediaTools(settings: MediaToolSettings = {}): Promise<MediaTools> {
+  const key = `${settings.ffmpegPath ?? ''}\0${settings.ffprobePath ?? ''}`;
+  let found = cache.get(key);
+  if (!found) {
+    found = (async () => {
+      const [ffmpeg, ffprobe] = await Promise.all([
+        locate('ffmpeg', settings.ffmpegPath),
+        locate('ffprobe', settings.ffprobePath),
+      ]);
+      const { stdout } = await run(ffmpeg.path, ['-hide_banner', '-version']).catch((cause: unknown) => {
+        throw new StreamctlError(ErrorCode.ToolMissing, `${ffmpeg.path} does not run: ${(cause as Error).message}`, {
+          cause,
+          hint: 'reinstall ffmpeg or point STREAMCTL_FFMPEG at a working binary',
+        });
+      });
+      const major = /^ffmpeg version n?(\d+)\./m.exec(stdout)?.[1];
+      return {
+        ffmpeg: ffmpeg.path,
+        ffprobe: ffprobe.path,
+        ffmpegMajorVersion: major ? Number(major) : 4,
+        source: ffmpeg.source === 'config' || ffprobe.source === 'config' ? 'config' : ffmpeg.source,
+      };
+    })();
+    // A failed search is not remembered: installing ffmpeg fixes the next call.
+    found.catch(() => cache.delete(key));
+    cache.set(key, found);
+  }
+  return found;
+}
