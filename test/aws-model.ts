@@ -34,7 +34,7 @@ export function checkAgainstModel(value: unknown, schema: Schema, path: string, 
   const s = resolved as unknown[];
   if (s[0] === 3) {
     const names = s[4] as string[];
-    const members = s[5] as Array<[Schema, unknown]>;
+    const members = s[5] as Schema[];
     if (typeof value !== 'object' || value === null) {
       problems.push(`${path}: expected a structure ${String(s[2])}`);
       return;
@@ -42,19 +42,23 @@ export function checkAgainstModel(value: unknown, schema: Schema, path: string, 
     for (const [key, v] of Object.entries(value)) {
       const i = names.indexOf(key);
       if (i < 0) problems.push(`${path}.${key}: not a member of ${String(s[2])}`);
-      else checkAgainstModel(v, members[i]?.[0], `${path}.${key}`, problems);
+      else checkAgainstModel(v, memberSchema(members[i]), `${path}.${key}`, problems);
     }
   } else if (s[0] === 1) {
     if (!Array.isArray(value)) problems.push(`${path}: expected a list`);
     else
       value.forEach((v, i) => {
-        checkAgainstModel(v, (s[4] as [Schema])[0], `${path}[${i}]`, problems);
+        checkAgainstModel(v, memberSchema(s[4]), `${path}[${i}]`, problems);
       });
   } else if (s[0] === 2) {
     if (typeof value !== 'object' || value === null) problems.push(`${path}: expected a map`);
-    else
-      for (const [k, v] of Object.entries(value)) checkAgainstModel(v, (s[5] as [Schema])[0], `${path}.${k}`, problems);
+    else for (const [k, v] of Object.entries(value)) checkAgainstModel(v, memberSchema(s[5]), `${path}.${k}`, problems);
   }
+}
+
+/** A member is either a bare schema (a number or a thunk) or a `[schema, traits]` pair. */
+function memberSchema(member: Schema): Schema {
+  return Array.isArray(member) ? member[0] : member;
 }
 
 /** All problems of a request against a schema; an empty list means it fits. */

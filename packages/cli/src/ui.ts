@@ -1,5 +1,6 @@
 /**
- * The one wrapper around prompts (@inquirer/prompts) and spinners (ora).
+ * The one wrapper around prompts (@inquirer/prompts), spinners (ora) and
+ * task lists (listr2).
  * With no TTY, `CI=true`, `--yes` or `--json` nothing is asked and nothing
  * spins: a prompt takes its default or fails naming the flag to pass.
  */
@@ -25,6 +26,29 @@ export interface Ui {
   spin<T>(text: string, work: () => Promise<T>): Promise<T>;
   /** A progress note on stderr (never on stdout, so `--json` stays pure). */
   note(text: string): void;
+  /**
+   * Runs steps as a task list on stderr: live (listr2's default renderer) on
+   * a terminal, one line per step and per tenth of progress otherwise,
+   * nothing under `--json`. The first failing step stops the list and its
+   * error is rethrown.
+   */
+  tasks(steps: TaskStep[]): Promise<void>;
+}
+
+/** One step of {@link Ui.tasks}. */
+export interface TaskStep {
+  title: string;
+  /** Does the step's work; `progress` shows a line under it (with a bar when a percent is given). */
+  run(progress: (text: string, percent?: number) => void, setTitle: (title: string) => void): Promise<void>;
+  /** Skip the step, with the reason shown. */
+  skip?: () => string | false;
+}
+
+/** A text progress bar: `[██████░░░░] 60%`. */
+export function progressBar(percent: number, width = 20): string {
+  const p = Math.max(0, Math.min(100, percent));
+  const filled = Math.round((p / 100) * width);
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${Math.floor(p)}%`;
 }
 
 /** Settings that decide whether the UI may interact. */
@@ -99,6 +123,44 @@ export function createUi(io: CliIO, settings: UiSettings): Ui {
     },
     note(text) {
       io.stderr.write(`${text}\n`);
+    },
+    async tasks(steps) {
+      const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+      const out = io.stderr as NodeJS.WriteStream;
+      const list = new Listr(
+        steps.map((step) => ({
+          title: step.title,
+          skip: () => step.skip?.() ?? false,
+          task: async (_ctx: unknown, task: { output: string; title: string }) => {
+            let shown = -10;
+            await step.run(
+              (text, percent) => {
+                if (percent === undefined) {
+                  task.output = text;
+                  return;
+                }
+                // Without a terminal every update is a new line: show each tenth only.
+                if (!settings.interactive && percent - shown < 10 && percent < 100) return;
+                shown = percent;
+                task.output = `${progressBar(percent)} ${text}`;
+              },
+              (title) => {
+                task.title = title;
+              },
+            );
+          },
+        })),
+        {
+          renderer: settings.json ? 'silent' : settings.interactive ? 'default' : 'simple',
+          fallbackRenderer: settings.json ? 'silent' : 'simple',
+          // Everything on stderr: stdout is for results (and for `--json`).
+          rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(out, out) }) },
+          fallbackRendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(out, out) }) },
+          exitOnError: true,
+          registerSignalListeners: false,
+        },
+      );
+      await list.run();
     },
   };
 }

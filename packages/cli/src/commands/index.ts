@@ -6,12 +6,16 @@ import type { CommandDefinition } from '../context.js';
 import { dev } from './dev.js';
 import { eventsPublish } from './events/publish.js';
 import { eventsTail } from './events/tail.js';
+import { ingest } from './ingest.js';
 import { init } from './init.js';
 import { ladderList } from './ladder/list.js';
 import { ladderRender } from './ladder/render.js';
 import { ladderShow } from './ladder/show.js';
+import { publish, unpublish } from './publish.js';
 import { sign } from './sign.js';
 import { status } from './status.js';
+import { titlesGet } from './titles/get.js';
+import { titlesList } from './titles/list.js';
 import { token } from './token.js';
 
 /** Every command, in the order `--help` lists them. */
@@ -19,6 +23,11 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   dev,
   status,
   init,
+  ingest,
+  publish,
+  unpublish,
+  titlesList,
+  titlesGet,
   token,
   sign,
   ladderList,

@@ -55,7 +55,9 @@ describe('streamctl ladder', () => {
       'out',
     ]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^ffmpeg -hide_banner .* -master_pl_name master\.m3u8 .* out\/%v\/index\.m3u8\n$/);
+    expect(run.stdout).toMatch(
+      /^mkdir -p out out\/thumbnails && ffmpeg -hide_banner .* -master_pl_name master\.m3u8 .* out\/%v\/index\.m3u8 .* out\/poster\.jpg\n$/,
+    );
   });
 
   it.each([

@@ -55,11 +55,17 @@ const rate = (value: string | undefined): number => {
   return n && d ? Math.round((n / d) * 1000) / 1000 : 0;
 };
 
-const firstLine = (text: string) =>
+/** ffmpeg's first error line without its `[demuxer @ 0x…]` or `file:` prefix. */
+const firstLine = (text: string, file: string) =>
   text
     .trim()
     .split('\n')
-    .map((l) => l.replace(/^.*?:\s(?=[A-Z])/, '').trim())
+    .map((l) =>
+      l
+        .replace(/^\[[^\]]*\]\s*/, '')
+        .replace(`${file}: `, '')
+        .trim(),
+    )
     .find(Boolean) ?? 'unknown error';
 
 /**
@@ -76,7 +82,12 @@ const firstLine = (text: string) =>
  */
 export async function probeMedia(file: string, settings: MediaToolSettings = {}): Promise<MediaProbe> {
   const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw new NotFoundError(`${file} does not exist or is not a file`, { details: { file } });
+  if (!info?.isFile()) {
+    throw new NotFoundError(`${file} does not exist or is not a file`, {
+      hint: 'check the path of the master',
+      details: { file },
+    });
+  }
   if (info.size === 0) throw new MediaInvalidError(file, 'the file is empty (0 bytes)');
   const tools = await findMediaTools(settings);
   const probe = await run(tools.ffprobe, [
@@ -88,7 +99,8 @@ export async function probeMedia(file: string, settings: MediaToolSettings = {})
     '-show_streams',
     file,
   ]);
-  if (probe.code !== 0) throw new MediaInvalidError(file, `not a readable media file (${firstLine(probe.stderr)})`);
+  if (probe.code !== 0)
+    throw new MediaInvalidError(file, `not a readable media file (${firstLine(probe.stderr, file)})`);
   const parsed = JSON.parse(probe.stdout) as {
     streams?: FfprobeStream[];
     format?: { format_name?: string; duration?: string };
@@ -118,7 +130,7 @@ export async function probeMedia(file: string, settings: MediaToolSettings = {})
     '-',
   ]);
   if (decode.code !== 0 || decode.stderr.trim()) {
-    throw new MediaInvalidError(file, `its video does not decode (${firstLine(decode.stderr)})`);
+    throw new MediaInvalidError(file, `its video does not decode (${firstLine(decode.stderr, file)})`);
   }
   return {
     file,

@@ -67,12 +67,12 @@ export const ladderRender = defineCommand<RenderOptions>({
       input: need(options.input, '--input'),
       outputDir: need(options.output, '--output'),
     });
+    const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`);
     if (ctx.globals.json) ctx.json(plan);
+    // Image outputs need their directories before ffmpeg starts.
     else
       ctx.print(
-        [plan.command, ...plan.args]
-          .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`))
-          .join(' '),
+        `mkdir -p ${plan.directories.map(quote).join(' ')} && ${[plan.command, ...plan.args].map(quote).join(' ')}`,
       );
   },
 });

@@ -1,0 +1,143 @@
+import { defineCommand } from '../context.js';
+import type { TaskStep } from '../ui.js';
+
+interface IngestOptions {
+  title?: string;
+  id?: string;
+  ladder?: string;
+  genres?: string;
+  wait?: boolean;
+}
+
+type Step = 'probe' | 'register' | 'upload' | 'transcode' | 'record';
+const STEPS: Array<[Step, string]> = [
+  ['probe', 'Probe the master'],
+  ['register', 'Register the title'],
+  ['upload', 'Upload the master'],
+  ['transcode', 'Transcode the ladder'],
+  ['record', 'Record the renditions'],
+];
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+/** A promise with its resolve and reject at hand. */
+function gate() {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/** `streamctl ingest <file>`. */
+export const ingest = defineCommand<IngestOptions>({
+  name: 'ingest',
+  description: 'ingest a master: probe it, upload it, transcode it into an HLS ladder and register the title',
+  arguments: [{ name: 'file', description: 'the master (MP4, MOV, MKV … with a video track)', required: true }],
+  options: [
+    { flags: '--title <name>', description: 'display name (default: the file name)' },
+    { flags: '--id <titleId>', description: 'title id (default: the file name and the start of its SHA-256)' },
+    { flags: '--ladder <name|file.json>', description: 'transcode ladder: default, mobile, premium-4k or a JSON file' },
+    { flags: '--genres <a,b>', description: 'comma-separated genres, e.g. drama,thriller' },
+    {
+      flags: '--wait',
+      description: 'follow a MediaConvert job to READY (the local ffmpeg transcode is always followed)',
+    },
+  ],
+  examples: [
+    'streamctl ingest clip.mp4 --id clip --genres documentary --wait',
+    'streamctl ingest master.mov --ladder premium-4k --json',
+  ],
+  async handler(ctx, args, options) {
+    const file = args[0] as string;
+    const sdk = await import('@streamctl/sdk');
+    const platform = sdk.createPlatform(await ctx.config());
+    const ingestion = sdk.createIngest({ config: platform.config, clients: platform.clients });
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+
+    const gates = new Map(STEPS.map(([step]) => [step, gate()]));
+    const progress = new Map<Step, (text: string, percent?: number) => void>();
+    let current = -1;
+    const reached = (step: Step) => {
+      const index = STEPS.findIndex(([s]) => s === step);
+      for (let i = Math.max(current, 0); i < index; i++) gates.get(STEPS[i]?.[0] as Step)?.resolve();
+      current = index;
+    };
+    const running = ingestion.run(
+      {
+        file,
+        wait: Boolean(options.wait),
+        signal: stop.signal,
+        ...(options.id ? { titleId: options.id } : {}),
+        ...(options.title ? { name: options.title } : {}),
+        ...(options.ladder ? { ladder: options.ladder } : {}),
+        ...(options.genres
+          ? {
+              genres: options.genres
+                .split(',')
+                .map((g) => g.trim())
+                .filter(Boolean),
+            }
+          : {}),
+      },
+      {
+        onStep: reached,
+        onUpload: (p) =>
+          progress.get('upload')?.(
+            `${mib(p.loaded)} of ${mib(p.total)}${p.resumed ? ` (resumed at ${mib(p.resumed)})` : ''}`,
+            p.total ? (p.loaded / p.total) * 100 : 100,
+          ),
+        onTranscode: (s) => progress.get('transcode')?.(`${s.backend} ${s.state.toLowerCase()}`, s.percent),
+      },
+    );
+    running.then(
+      () => {
+        for (const g of gates.values()) g.resolve();
+      },
+      (err: unknown) => gates.get(STEPS[Math.max(current, 0)]?.[0] as Step)?.reject(err),
+    );
+
+    const steps: TaskStep[] = STEPS.map(([step, title]) => ({
+      title,
+      async run(update) {
+        progress.set(step, update);
+        await gates.get(step)?.promise;
+      },
+    }));
+    try {
+      await ctx.ui.tasks(steps);
+      const result = await running;
+      if (ctx.globals.json) {
+        ctx.json({
+          titleId: result.titleId,
+          status: result.status,
+          renditions: result.renditions,
+          manifests: result.manifests,
+          ...(result.jobId ? { jobId: result.jobId } : {}),
+          unchanged: result.unchanged,
+        });
+        return;
+      }
+      const sizes = result.renditions.map((r) => `${r.height}p`).join(', ');
+      ctx.print(
+        result.unchanged
+          ? `Title ${result.titleId} is already ${result.status} from this file; nothing was redone.`
+          : `Title ${result.titleId} is ${result.status}${sizes ? `: ${result.renditions.length} renditions (${sizes})` : ''}.`,
+      );
+      if (result.manifests.hls) {
+        ctx.print(`HLS manifest: s3://${platform.config.resources.cdnBucket}/${result.manifests.hls}`);
+      }
+      if (result.status === 'TRANSCODING') ctx.print(`Follow it with \`streamctl titles get ${result.titleId}\`.`);
+      if (result.status === 'READY') ctx.print(`Next: streamctl publish ${result.titleId} --countries ALL`);
+    } finally {
+      process.removeListener('SIGINT', onSignal);
+      await running.catch(() => undefined);
+      platform.close();
+    }
+  },
+});

@@ -1,0 +1,112 @@
+import { defineCommand } from '../context.js';
+import { UsageError } from '../errors.js';
+
+interface PublishOptions {
+  countries?: string;
+  from?: string;
+  until?: string;
+}
+
+/** Parses `--countries US,GB` or `ALL`. */
+export function parseCountries(value: string): string[] | 'ALL' {
+  if (value.trim().toUpperCase() === 'ALL') return 'ALL';
+  const list = value
+    .split(',')
+    .map((c) => c.trim().toUpperCase())
+    .filter(Boolean);
+  const bad = list.find((c) => !/^[A-Z]{2}$/.test(c));
+  if (!list.length || bad !== undefined) {
+    throw new UsageError(
+      `invalid --countries "${value}"${bad !== undefined ? `: ${bad} is not a two-letter country code` : ''}`,
+      'pass ISO 3166 codes such as US,GB, or ALL',
+    );
+  }
+  return list;
+}
+
+/** `streamctl publish <titleId>`. */
+export const publish = defineCommand<PublishOptions>({
+  name: 'publish',
+  description: 'make a READY title available (countries, window), emit a catalog event, refresh the CDN',
+  arguments: [{ name: 'titleId', description: 'the title to publish', required: true }],
+  options: [
+    { flags: '--countries <list>', description: 'US,GB,… or ALL (asked for on a terminal; default ALL)' },
+    { flags: '--from <iso>', description: 'start of the availability window (ISO 8601, e.g. 2026-12-01T00:00:00Z)' },
+    { flags: '--until <iso>', description: 'end of the availability window (exclusive)' },
+  ],
+  examples: [
+    'streamctl publish clip --countries ALL',
+    'streamctl publish clip --countries US,GB --from 2026-12-01T00:00:00Z --until 2027-01-01T00:00:00Z --json',
+  ],
+  async handler(ctx, args, options) {
+    const titleId = args[0] as string;
+    const countries = parseCountries(
+      options.countries ??
+        (await ctx.ui.input({ message: 'Countries (US,GB,… or ALL)', flag: '--countries', default: 'ALL' })),
+    );
+    const sdk = await import('@streamctl/sdk');
+    const platform = sdk.createPlatform(await ctx.config());
+    try {
+      const publisher = sdk.createPublisher({
+        config: platform.config,
+        clients: platform.clients,
+        catalog: sdk.createCatalog(platform.clients, platform.config.resources),
+      });
+      const outcome = await ctx.ui.spin(`Publishing ${titleId}`, () =>
+        publisher.publish(titleId, {
+          countries,
+          ...(options.from ? { from: options.from } : {}),
+          ...(options.until ? { until: options.until } : {}),
+        }),
+      );
+      if (ctx.globals.json) {
+        ctx.json(outcome);
+        return;
+      }
+      const where =
+        outcome.availability?.countries === 'ALL' ? 'everywhere' : outcome.availability?.countries.join(', ');
+      const window = [
+        outcome.availability?.from ? `from ${outcome.availability.from}` : '',
+        outcome.availability?.until ? `until ${outcome.availability.until}` : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
+      ctx.print(`Title ${titleId} is ${outcome.status} ${where}${window ? ` ${window}` : ''}.`);
+      ctx.print(
+        outcome.invalidation.status === 'created'
+          ? `CDN invalidation ${outcome.invalidation.id} of ${outcome.invalidation.paths.join(' ')} is in progress.`
+          : `CDN: ${outcome.invalidation.reason}.`,
+      );
+    } finally {
+      platform.close();
+    }
+  },
+});
+
+/** `streamctl unpublish <titleId>`. */
+export const unpublish = defineCommand<Record<string, never>>({
+  name: 'unpublish',
+  description: 'withdraw a published title everywhere, emit a catalog event, drop its CDN copies',
+  arguments: [{ name: 'titleId', description: 'the title to withdraw', required: true }],
+  examples: ['streamctl unpublish clip --yes'],
+  async handler(ctx, args) {
+    const titleId = args[0] as string;
+    if (!(await ctx.ui.confirm({ message: `Withdraw ${titleId} from every country?` }))) {
+      throw new UsageError('unpublish was not confirmed', 'answer yes, or pass --yes');
+    }
+    const sdk = await import('@streamctl/sdk');
+    const platform = sdk.createPlatform(await ctx.config());
+    try {
+      const publisher = sdk.createPublisher({
+        config: platform.config,
+        clients: platform.clients,
+        catalog: sdk.createCatalog(platform.clients, platform.config.resources),
+      });
+      const outcome = await ctx.ui.spin(`Unpublishing ${titleId}`, () => publisher.unpublish(titleId));
+      if (ctx.globals.json) ctx.json(outcome);
+      else ctx.print(`Title ${titleId} is ${outcome.status}.`);
+    } finally {
+      platform.close();
+    }
+  },
+});

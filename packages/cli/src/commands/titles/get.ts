@@ -1,0 +1,40 @@
+import { defineCommand } from '../../context.js';
+
+/** `streamctl titles get <titleId>`. */
+export const titlesGet = defineCommand<Record<string, never>>({
+  name: 'titles get',
+  description: 'show one title: status, renditions, manifests, availability',
+  arguments: [{ name: 'titleId', description: 'the title', required: true }],
+  examples: ['streamctl titles get clip', 'streamctl titles get clip --json'],
+  async handler(ctx, args) {
+    const sdk = await import('@streamctl/sdk');
+    const platform = sdk.createPlatform(await ctx.config());
+    try {
+      const title = await sdk.createCatalog(platform.clients, platform.config.resources).getTitle(args[0] as string);
+      if (ctx.globals.json) {
+        ctx.json(title);
+        return;
+      }
+      ctx.print(
+        `${title.titleId}: ${title.name} — ${title.status}${title.statusReason ? ` (${title.statusReason})` : ''}`,
+      );
+      if (title.genres.length) ctx.print(`  genres: ${title.genres.join(', ')}`);
+      if (title.durationSec) ctx.print(`  duration: ${title.durationSec} s`);
+      for (const r of title.renditions) {
+        ctx.print(
+          `  ${r.name.padEnd(7)} ${`${r.width}x${r.height}`.padEnd(10)} ${(r.bandwidth / 1e6).toFixed(2)} Mb/s  ${r.playlist}`,
+        );
+      }
+      if (title.manifests.hls) ctx.print(`  HLS: ${title.manifests.hls}`);
+      if (title.manifests.dash) ctx.print(`  DASH: ${title.manifests.dash}`);
+      if (title.availability) {
+        const a = title.availability;
+        ctx.print(
+          `  available: ${a.countries === 'ALL' ? 'everywhere' : a.countries.join(', ')}${a.from ? ` from ${a.from}` : ''}${a.until ? ` until ${a.until}` : ''}`,
+        );
+      }
+    } finally {
+      platform.close();
+    }
+  },
+});

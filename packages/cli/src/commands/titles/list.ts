@@ -1,0 +1,64 @@
+import { defineCommand } from '../../context.js';
+import { UsageError } from '../../errors.js';
+
+interface ListOptions {
+  status?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+const STATUSES = ['UPLOADING', 'TRANSCODING', 'READY', 'PUBLISHED', 'FAILED', 'UNPUBLISHED'] as const;
+
+/** `streamctl titles list`. */
+export const titlesList = defineCommand<ListOptions>({
+  name: 'titles list',
+  description: 'list the titles of the catalog, a page at a time',
+  options: [
+    {
+      flags: '--status <status>',
+      description: STATUSES.join(', '),
+      parse: (value) => {
+        const upper = value.toUpperCase();
+        if (!(STATUSES as readonly string[]).includes(upper))
+          throw new UsageError(`invalid --status "${value}"`, `use one of ${STATUSES.join(', ')}`);
+        return upper;
+      },
+    },
+    {
+      flags: '--limit <n>',
+      description: 'titles per page (1–200, default 50)',
+      parse: (value) => {
+        const n = Number(value);
+        if (!Number.isInteger(n) || n < 1 || n > 200)
+          throw new UsageError(`invalid --limit "${value}"`, 'use a whole number from 1 to 200');
+        return n;
+      },
+    },
+    { flags: '--cursor <cursor>', description: 'the cursor printed by the previous page' },
+  ],
+  examples: ['streamctl titles list', 'streamctl titles list --status FAILED --json'],
+  async handler(ctx, _args, options) {
+    const sdk = await import('@streamctl/sdk');
+    const platform = sdk.createPlatform(await ctx.config());
+    try {
+      const page = await sdk.createCatalog(platform.clients, platform.config.resources).listTitles({
+        ...(options.status ? { status: options.status as (typeof STATUSES)[number] } : {}),
+        ...(options.limit ? { limit: options.limit } : {}),
+        ...(options.cursor ? { cursor: options.cursor } : {}),
+      });
+      if (ctx.globals.json) {
+        ctx.json(page);
+        return;
+      }
+      if (!page.items.length) ctx.print('No titles. Add one with `streamctl ingest <file>`.');
+      for (const t of page.items) {
+        ctx.print(
+          `${t.titleId.padEnd(28)} ${t.status.padEnd(12)} ${t.name}${t.genres.length ? ` (${t.genres.join(', ')})` : ''}`,
+        );
+      }
+      if (page.cursor) ctx.print(`More: streamctl titles list --cursor ${page.cursor}`);
+    } finally {
+      platform.close();
+    }
+  },
+});
