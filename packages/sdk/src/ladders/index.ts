@@ -413,8 +413,12 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
 export interface FfmpegPlan {
   command: 'ffmpeg';
   args: string[];
-  /** The HLS master playlist the plan writes. */
+  /** The HLS master playlist. */
   master: string;
+  /** True when ffmpeg does not write the master itself (ffmpeg 4.1 and older); the caller must. */
+  writeMaster: boolean;
+  /** Each rung's media playlist, in ladder order. */
+  variants: string[];
   /** Directories ffmpeg expects to exist before it starts (image outputs do not create theirs). */
   directories: string[];
   /** Thumbnail file pattern, when the ladder asks for thumbnails. */
@@ -449,16 +453,17 @@ export function renderFfmpegPlan(
 ): FfmpegPlan {
   const n = ladder.rungs.length;
   const images = ladder.outputs.thumbnailSeconds > 0;
+  const modern = (options.ffmpegMajorVersion ?? 5) >= 5;
+  // Encoders need even sizes; force_divisible_by arrived in ffmpeg 4.3, older builds round with a second scale.
+  const fit = (w: number, h: number) =>
+    `scale=w=${w}:h=${h}:force_original_aspect_ratio=decrease${modern ? ':force_divisible_by=2' : ',scale=trunc(iw/2)*2:trunc(ih/2)*2'}`;
   const branches = n + (images ? 2 : 0);
   const split = `[0:v]split=${branches}${Array.from({ length: branches }, (_, i) => `[v${i}]`).join('')}`;
-  const scales = ladder.rungs.map(
-    (r, i) =>
-      `[v${i}]scale=w=${r.width}:h=${r.height}:force_original_aspect_ratio=decrease:force_divisible_by=2[v${i}out]`,
-  );
+  const scales = ladder.rungs.map((r, i) => `[v${i}]${fit(r.width, r.height)}[v${i}out]`);
   const imageFilters = images
     ? [
-        `[v${n}]select=isnan(prev_selected_t)+gte(t-prev_selected_t\\,${ladder.outputs.thumbnailSeconds}),scale=w=640:h=360:force_original_aspect_ratio=decrease:force_divisible_by=2[thumbs]`,
-        `[v${n + 1}]select=eq(n\\,0),scale=w=1280:h=720:force_original_aspect_ratio=decrease:force_divisible_by=2[poster]`,
+        `[v${n}]select=isnan(prev_selected_t)+gte(t-prev_selected_t\\,${ladder.outputs.thumbnailSeconds}),${fit(640, 360)}[thumbs]`,
+        `[v${n + 1}]select=eq(n\\,0),${fit(1280, 720)}[poster]`,
       ]
     : [];
   const args = [
@@ -512,10 +517,11 @@ export function renderFfmpegPlan(
     'fmp4',
     '-hls_flags',
     'independent_segments',
-    '-master_pl_name',
-    'master.m3u8',
+    // ffmpeg before 4.2 crashes writing a master playlist for several variants: the transcoder writes it then.
+    ...(modern ? ['-master_pl_name', 'master.m3u8'] : []),
     '-var_stream_map',
-    ladder.rungs.map((r, i) => `v:${i},a:${i},name:${rungName(r)}`).join(' '),
+    // Variant names (`name:`) arrived in ffmpeg 4.2; older builds number the variant directories.
+    ladder.rungs.map((r, i) => `v:${i},a:${i}${modern ? `,name:${rungName(r)}` : ''}`).join(' '),
     '-hls_segment_filename',
     `${target.outputDir}/%v/seg_%05d.m4s`,
     `${target.outputDir}/%v/index.m3u8`,
@@ -524,6 +530,8 @@ export function renderFfmpegPlan(
     command: 'ffmpeg',
     args,
     master: `${target.outputDir}/master.m3u8`,
+    writeMaster: !modern,
+    variants: ladder.rungs.map((r, i) => `${target.outputDir}/${modern ? rungName(r) : i}/index.m3u8`),
     directories: [target.outputDir],
   };
   if (images) {
@@ -532,7 +540,7 @@ export function renderFfmpegPlan(
     plan.directories.push(`${target.outputDir}/thumbnails`);
     // Each selected frame exactly once: image outputs otherwise repeat frames to a constant rate.
     // ffmpeg 5.1 sets this per output; older builds (the npm-shipped 4.x) only globally.
-    const vfr = (options.ffmpegMajorVersion ?? 5) >= 5 ? ['-fps_mode:v', 'vfr'] : ['-vsync', 'vfr'];
+    const vfr = modern ? ['-fps_mode:v', 'vfr'] : ['-vsync', 'vfr'];
     args.push('-map', '[thumbs]', ...vfr, '-q:v', '4', '-f', 'image2', plan.thumbnails);
     args.push('-map', '[poster]', '-frames:v', '1', '-update', '1', '-q:v', '2', '-f', 'image2', plan.poster);
   }

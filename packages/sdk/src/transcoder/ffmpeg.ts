@@ -1,15 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { NotFoundError, ValidationError, wrapAwsError } from '../errors/index.js';
-import { renderFfmpegPlan } from '../ladders/index.js';
+import { type Ladder, renderFfmpegPlan, rungName } from '../ladders/index.js';
 import { findMediaTools, type MediaToolSettings } from './tools.js';
 import type { RenditionOutput, TranscodeOutputs, TranscodeRequest, Transcoder, TranscodeStatus } from './types.js';
 
@@ -33,6 +34,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 const S3_URI = /^s3:\/\/([^/]+)\/(.*)$/;
+const runFile = promisify(execFile);
 
 /**
  * Reads the variants of an HLS master playlist: each `#EXT-X-STREAM-INF`
@@ -82,6 +84,46 @@ export function progressPercent(block: Record<string, string>, durationSec: numb
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+/** RFC 6381 codec strings from ffprobe's view of a stream. */
+function codecString(stream: { codec_name?: string; profile?: string; level?: number }): string {
+  if (stream.codec_name === 'aac') return 'mp4a.40.2';
+  if (stream.codec_name === 'h264') {
+    const profile =
+      { Baseline: 0x42, 'Constrained Baseline': 0x42, Main: 0x4d, High: 0x64 }[stream.profile ?? ''] ?? 0x64;
+    const hex = (n: number) => n.toString(16).padStart(2, '0');
+    return `avc1.${hex(profile)}00${hex(stream.level ?? 31)}`;
+  }
+  if (stream.codec_name === 'hevc') return `hvc1.1.6.L${stream.level ?? 93}.90`;
+  return stream.codec_name ?? 'unknown';
+}
+
+/**
+ * Writes the HLS master playlist from the variants ffmpeg wrote, for
+ * ffmpeg builds that cannot (the npm-shipped 4.1): RESOLUTION and CODECS as
+ * ffprobe reads them, BANDWIDTH as the rung's cap plus audio.
+ */
+async function writeMasterPlaylist(ffprobe: string, master: string, variants: string[], ladder: Ladder): Promise<void> {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  for (const [i, variant] of variants.entries()) {
+    const { stdout } = await runFile(ffprobe, ['-v', 'error', '-show_streams', '-of', 'json', variant]);
+    const streams = (JSON.parse(stdout) as { streams?: Array<Record<string, unknown>> }).streams ?? [];
+    const video = streams.find((s) => s.codec_type === 'video') as
+      | { width?: number; height?: number; codec_name?: string; profile?: string; level?: number }
+      | undefined;
+    const audio = streams.find((s) => s.codec_type === 'audio') as { codec_name?: string } | undefined;
+    const rung = ladder.rungs[i];
+    const bandwidth = (rung?.maxBitrate ?? 0) + (audio ? ladder.audio.bitrate : 0);
+    const codecs = [video ? codecString(video) : undefined, audio ? codecString(audio) : undefined]
+      .filter(Boolean)
+      .join(',');
+    lines.push(
+      `#EXT-X-STREAM-INF:BANDWIDTH=${bandwidth},RESOLUTION=${video?.width ?? 0}x${video?.height ?? 0},CODECS="${codecs}"`,
+      relative(dirname(master), variant).split('\\').join('/'),
+    );
+  }
+  await writeFile(master, `${lines.join('\n')}\n`);
 }
 
 interface LocalJob {
@@ -225,7 +267,12 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
       job.status.state = 'PROGRESSING';
       job.status.startedAt = new Date().toISOString();
       await runFfmpeg(tools.ffmpeg, plan.args, job, request.durationSec);
-      const renditions = parseMasterPlaylist(await readFile(plan.master, 'utf8'));
+      if (plan.writeMaster) await writeMasterPlaylist(tools.ffprobe, plan.master, plan.variants, request.ladder);
+      // The master lists the variants in ladder order; name them after the rungs whatever the directories are called.
+      const renditions = parseMasterPlaylist(await readFile(plan.master, 'utf8')).map((r, i) => {
+        const rung = request.ladder.rungs[i];
+        return rung ? { ...r, name: rungName(rung) } : r;
+      });
       await publishOutputs(outputDir, request.output, job);
       const outputs: TranscodeOutputs = {
         hls: 'master.m3u8',

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, chmod, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,7 +71,11 @@ async function locate(
   const found = await onPath(name);
   if (found) return { path: found, source: 'path' };
   const shipped = fromNpm(name === 'ffmpeg' ? '@ffmpeg-installer/ffmpeg' : '@ffprobe-installer/ffprobe');
-  if (shipped && (await executable(shipped))) return { path: shipped, source: 'npm' };
+  if (shipped && (await stat(shipped).catch(() => undefined))?.isFile()) {
+    // Package managers that skip install scripts (pnpm by default) leave the binary without its execute bit.
+    if (!(await executable(shipped))) await chmod(shipped, 0o755).catch(() => undefined);
+    if (await executable(shipped)) return { path: shipped, source: 'npm' };
+  }
   throw new StreamctlError(ErrorCode.ToolMissing, `${name} is not installed`, {
     hint: `install ffmpeg (apt-get install ffmpeg, brew install ffmpeg) or set STREAMCTL_${name.toUpperCase()} to its path`,
   });
@@ -88,7 +92,7 @@ async function locate(
  * ```
  */
 export function findMediaTools(settings: MediaToolSettings = {}): Promise<MediaTools> {
-  const key = `${settings.ffmpegPath ?? ''}\0${settings.ffprobePath ?? ''}`;
+  const key = `${settings.ffmpegPath ?? ''}\0${settings.ffprobePath ?? ''}\0${process.env.PATH ?? ''}`;
   let found = cache.get(key);
   if (!found) {
     found = (async () => {
