@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+/**
+ * bench/ingest: the wall time of a local ladder transcode through the SDK
+ * (`createFfmpegTranscoder` + `waitForTranscode`: spawn, -progress parsing,
+ * status polling, rendition parsing) against one raw ffmpeg command that
+ * produces the same ladder, measured in the same run and interleaved so
+ * machine noise hits both alike. Prints the medians and their ratio; the
+ * target is a ratio of at most 1.10. Then, for scale, one whole ingest
+ * (probe, hash, upload, transcode, upload of renditions, catalog) on an
+ * embedded platform.
+ *
+ *   node bench/ingest/run.mjs [--rounds 3] [--ladder default] [--seconds 8] [--json]
+ *
+ * Needs a build (`pnpm run build`) and ffmpeg (on PATH, or the npm-shipped one).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The AWS SDK's Node version notice belongs to `streamctl status`, not to benchmark output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TARGET = 1.1;
+const args = process.argv.slice(2);
+const arg = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const rounds = Number(arg('rounds', '3'));
+const ladderName = arg('ladder', 'default');
+const seconds = Number(arg('seconds', '8'));
+const json = args.includes('--json');
+
+if (!existsSync(join(ROOT, 'packages', 'sdk', 'dist', 'index.js'))) {
+  console.error('error: the SDK is not built; run `pnpm run build` first');
+  process.exit(1);
+}
+const sdk = await import(join(ROOT, 'packages', 'sdk', 'dist', 'index.js'));
+const local = await import(join(ROOT, 'packages', 'sdk', 'dist', 'local', 'index.js'));
+
+const tools = await sdk.findMediaTools();
+const work = mkdtempSync(join(tmpdir(), 'streamctl-bench-ingest-'));
+const log = (text) => {
+  if (!json) console.error(text);
+};
+
+function run(command, argv) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${stderr}`))));
+  });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+try {
+  const clip = join(work, 'clip.mp4');
+  log(`generating a ${seconds} s 1080p clip with ${tools.ffmpeg} (${tools.source})…`);
+  await run(tools.ffmpeg, [
+    ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=1920x1080:rate=30'],
+    ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', String(seconds)],
+    ...['-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'aac', '-shortest', clip],
+  ]);
+  const ladder = await sdk.loadLadder(ladderName);
+  const transcoder = sdk.createFfmpegTranscoder();
+
+  const raw = [];
+  const viaSdk = [];
+  for (let round = 0; round < rounds; round++) {
+    // Raw: the very ffmpeg command of the ladder's plan, nothing around it.
+    const rawOut = join(work, `raw-${round}`);
+    const plan = sdk.renderFfmpegPlan(
+      ladder,
+      { input: clip, outputDir: rawOut },
+      { ffmpegMajorVersion: tools.ffmpegMajorVersion },
+    );
+    for (const d of plan.directories) mkdirSync(d, { recursive: true });
+    let start = process.hrtime.bigint();
+    await run(tools.ffmpeg, ['-loglevel', 'error', ...plan.args]);
+    raw.push(Number(process.hrtime.bigint() - start) / 1e6);
+
+    // SDK: submit, follow progress, parse the outputs.
+    start = process.hrtime.bigint();
+    const job = await transcoder.submit({
+      titleId: 'bench',
+      ladder,
+      input: clip,
+      output: join(work, `sdk-${round}`),
+      durationSec: seconds,
+    });
+    const done = await sdk.waitForTranscode(transcoder, job.jobId);
+    viaSdk.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (done.outputs.renditions.length !== ladder.rungs.length) throw new Error('the SDK transcode lost renditions');
+    log(
+      `round ${round + 1}: raw ffmpeg ${(raw[round] / 1000).toFixed(2)} s, SDK ${(viaSdk[round] / 1000).toFixed(2)} s`,
+    );
+    rmSync(rawOut, { recursive: true, force: true });
+    rmSync(join(work, `sdk-${round}`), { recursive: true, force: true });
+  }
+
+  // One whole ingest on an embedded platform, for scale (not part of the ratio).
+  const platform = await local.startLocalPlatform({ dataDir: join(work, 'platform') });
+  let ingestMs;
+  try {
+    const config = {
+      ...(await sdk.resolveConfig({ flags: { stage: 'local' }, env: {}, configFile: false })),
+      endpoints: { dynamodb: platform.parts.dynamodb, kinesis: platform.parts.kinesis, s3: platform.parts.s3 },
+      dataDir: platform.dataDir,
+    };
+    const clients = sdk.createAwsClients(config);
+    const start = process.hrtime.bigint();
+    const result = await sdk
+      .createIngest({ config, clients })
+      .run({ file: clip, titleId: 'bench', ladder: ladderName, wait: true });
+    ingestMs = Number(process.hrtime.bigint() - start) / 1e6;
+    if (result.status !== 'READY') throw new Error(`ingest ended ${result.status}`);
+    clients.destroy();
+  } finally {
+    await platform.stop();
+  }
+
+  const report = {
+    ladder: ladderName,
+    rungs: ladder.rungs.length,
+    clip: `${seconds} s 1080p`,
+    ffmpeg: `${tools.source} (major ${tools.ffmpegMajorVersion})`,
+    rounds,
+    rawMedianMs: Math.round(median(raw)),
+    sdkMedianMs: Math.round(median(viaSdk)),
+    ratio: Math.round((median(viaSdk) / median(raw)) * 1000) / 1000,
+    target: TARGET,
+    wholeIngestMs: Math.round(ingestMs),
+  };
+  if (json) console.log(JSON.stringify(report));
+  else {
+    console.log(
+      `bench/ingest — ladder ${report.ladder} (${report.rungs} rungs), ${report.clip} clip, ffmpeg ${report.ffmpeg}`,
+    );
+    console.log(`  raw ffmpeg command   median ${(report.rawMedianMs / 1000).toFixed(2)} s over ${rounds} runs`);
+    console.log(`  SDK transcoder       median ${(report.sdkMedianMs / 1000).toFixed(2)} s over ${rounds} runs`);
+    console.log(`  ratio SDK/raw        ${report.ratio.toFixed(3)} (target ≤ ${TARGET})`);
+    console.log(`  whole ingest on the embedded platform: ${(report.wholeIngestMs / 1000).toFixed(2)} s`);
+  }
+  process.exitCode = report.ratio <= TARGET ? 0 : 1;
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
