@@ -5,13 +5,14 @@
  * - `STREAMCTL_STAGE`, `AWS_REGION`, … as everywhere (see `@streamctl/sdk` config);
  * - `STREAMCTL_JWT_ISSUER` (the Cognito user pool URL), `STREAMCTL_JWKS_URL`
  *   (default `<issuer>/.well-known/jwks.json`), `STREAMCTL_JWT_AUDIENCE` (optional);
- * - `STREAMCTL_CDN_URL`, `STREAMCTL_CF_KEY_PAIR_ID`, `STREAMCTL_CF_PRIVATE_KEY` (PEM).
+ * - `STREAMCTL_CDN_URL`, `STREAMCTL_CF_KEY_PAIR_ID`, `STREAMCTL_CF_PRIVATE_KEY` (PEM);
+ * - `REDIS_URL` (optional): ElastiCache Redis for the shared cache, else an in-process LRU.
  *
  * @module
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ConfigError, createPlaybackSigner, loadPlatform } from '@streamctl/sdk';
+import { ConfigError, createPlaybackSigner, createRedisCache, loadPlatform } from '@streamctl/sdk';
 import { handle } from 'hono/aws-lambda';
 import { createHttpApp } from './app.js';
 import { createJwtVerifier } from './auth.js';
@@ -33,7 +34,10 @@ async function getHandler(): Promise<ReturnType<typeof handle>> {
     const platform = await loadPlatform({ configFile: false });
     const issuer = required('STREAMCTL_JWT_ISSUER');
     const audience = process.env.STREAMCTL_JWT_AUDIENCE;
+    const redisUrl = process.env.REDIS_URL;
     const services = createPlatformServices(platform, {
+      // The cache degrades to misses (circuit breaker) when Redis is away; the API keeps serving.
+      ...(redisUrl ? { cache: await createRedisCache(redisUrl) } : {}),
       verifyToken: createJwtVerifier({
         jwks: process.env.STREAMCTL_JWKS_URL ?? `${issuer}/.well-known/jwks.json`,
         issuer,

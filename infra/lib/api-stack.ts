@@ -1,0 +1,150 @@
+/**
+ * API: the Region-local HTTP API (API Gateway HTTP API → the server Lambda
+ * bundled with esbuild), a Cognito user pool whose JWTs the server verifies,
+ * and ElastiCache Redis in a VPC with the function for the shared cache.
+ */
+import { resourceNames } from '@streamctl/sdk/config';
+import { catalogTable, eventsStream, userStateTable } from '@streamctl/sdk/resources';
+import { CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, Dashboard, GraphWidget, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { GatewayVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache';
+import { Stream } from 'aws-cdk-lib/aws-kinesis';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Construct } from 'constructs';
+import type { InfraConfig } from './config.js';
+import { platformFunction } from './functions.js';
+
+/** The name of the secret holding the CloudFront signing key: JSON `{ "keyPairId", "privateKey" }`. */
+export const signingSecretName = (stage: string) => `streamctl/${stage}/cloudfront-signing`;
+
+/** The HTTP API of one Region. */
+export class ApiStack extends Stack {
+  readonly api: HttpApi;
+  readonly server: NodejsFunction;
+
+  /** Named zones (a, b): synth needs no AWS call to look them up. */
+  override get availabilityZones(): string[] {
+    return [`${this.region}a`, `${this.region}b`];
+  }
+
+  constructor(scope: Construct, id: string, config: InfraConfig, props: StackProps & { env: { region: string } }) {
+    super(scope, id, props);
+    const names = resourceNames(config.stage, props.env.region);
+    const vpc = new Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'public', subnetType: SubnetType.PUBLIC },
+        { name: 'app', subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+        { name: 'cache', subnetType: SubnetType.PRIVATE_ISOLATED },
+      ],
+      // DynamoDB traffic stays off the NAT gateway.
+      gatewayEndpoints: { dynamodb: { service: GatewayVpcEndpointAwsService.DYNAMODB } },
+    });
+    const fnGroup = new SecurityGroup(this, 'ServerSg', { vpc, description: 'streamctl API function' });
+    const cacheGroup = new SecurityGroup(this, 'CacheSg', {
+      vpc,
+      description: 'streamctl Redis',
+      allowAllOutbound: false,
+    });
+    cacheGroup.addIngressRule(Peer.securityGroupId(fnGroup.securityGroupId), Port.tcp(6379), 'API function to Redis');
+    const subnets = new CfnSubnetGroup(this, 'CacheSubnets', {
+      description: 'streamctl Redis subnets',
+      subnetIds: vpc.isolatedSubnets.map((s) => s.subnetId),
+    });
+    const redis = new CfnReplicationGroup(this, 'Redis', {
+      replicationGroupDescription: `streamctl ${config.stage} cache`,
+      engine: 'redis',
+      cacheNodeType: 'cache.t4g.small',
+      numCacheClusters: 2,
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+      transitEncryptionEnabled: true,
+      atRestEncryptionEnabled: true,
+      cacheSubnetGroupName: subnets.ref,
+      securityGroupIds: [cacheGroup.securityGroupId],
+    });
+
+    const users = new UserPool(this, 'Viewers', {
+      userPoolName: `streamctl-${config.stage}-viewers`,
+      selfSignUpEnabled: true,
+      signInAliases: { email: true },
+      customAttributes: {},
+    });
+    const client = new UserPoolClient(this, 'PlayerClient', { userPool: users, authFlows: { userSrp: true } });
+    const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${users.userPoolId}`;
+
+    this.server = platformFunction(this, 'Server', {
+      entry: 'packages/server/src/lambda.ts',
+      handler: 'handler',
+      memorySize: 1024,
+      timeout: Duration.seconds(10),
+      vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [fnGroup],
+      environment: {
+        STREAMCTL_STAGE: config.stage,
+        STREAMCTL_REGION: this.region,
+        STREAMCTL_REGIONS: config.regions.join(','),
+        STREAMCTL_JWT_ISSUER: issuer,
+        STREAMCTL_JWT_AUDIENCE: client.userPoolClientId,
+        STREAMCTL_CDN_URL: `https://${config.domain}`,
+        // Resolved by CloudFormation at deploy time from Secrets Manager; never in the template.
+        STREAMCTL_CF_KEY_PAIR_ID: SecretValue.secretsManager(signingSecretName(config.stage), {
+          jsonField: 'keyPairId',
+        }).unsafeUnwrap(),
+        STREAMCTL_CF_PRIVATE_KEY: SecretValue.secretsManager(signingSecretName(config.stage), {
+          jsonField: 'privateKey',
+        }).unsafeUnwrap(),
+        REDIS_URL: `rediss://${redis.attrPrimaryEndPointAddress}:${redis.attrPrimaryEndPointPort}`,
+        POWERTOOLS_SERVICE_NAME: 'streamctl-api',
+      },
+    });
+    TableV2.fromTableName(this, 'Catalog', names[catalogTable.nameKey]).grantReadData(this.server);
+    TableV2.fromTableName(this, 'UserState', names[userStateTable.nameKey]).grantReadWriteData(this.server);
+    Stream.fromStreamArn(
+      this,
+      'Events',
+      `arn:aws:kinesis:${this.region}:${this.account}:stream/${names[eventsStream.nameKey]}`,
+    ).grantWrite(this.server);
+
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: `streamctl-${config.stage}`,
+      defaultIntegration: new HttpLambdaIntegration('Server', this.server),
+    });
+    new Alarm(this, 'Api5xx', {
+      metric: this.api.metricServerError({ period: Duration.minutes(1) }),
+      threshold: 5,
+      evaluationPeriods: 3,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'The API answers 5xx',
+    });
+    new Alarm(this, 'ServerThrottles', {
+      metric: this.server.metricThrottles({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 3,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'The API function is throttled',
+    });
+    new Dashboard(this, 'Dashboard', { dashboardName: `streamctl-${config.stage}-api-${props.env.region}` }).addWidgets(
+      new GraphWidget({
+        title: 'API requests, 4xx, 5xx',
+        left: [this.api.metricCount()],
+        right: [this.api.metricClientError(), this.api.metricServerError()],
+      }),
+      new GraphWidget({
+        title: 'Server latency and throttles',
+        left: [this.server.metricDuration({ statistic: 'p99' })],
+        right: [this.server.metricThrottles()],
+      }),
+    );
+    new CfnOutput(this, 'ApiEndpoint', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'UserPoolId', { value: users.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The whole platform from one config: a data stack (global tables) in the
+ * primary Region, streaming, media and API stacks in every Region, and the
+ * edge in us-east-1.
+ */
+import { App, type AppProps, Tags } from 'aws-cdk-lib';
+import { ApiStack } from './api-stack.js';
+import { type InfraConfig, primaryRegion } from './config.js';
+import { DataStack } from './data-stack.js';
+import { EdgeStack } from './edge-stack.js';
+import { MediaStack } from './media-stack.js';
+import { StreamingStack } from './streaming-stack.js';
+
+/** Every stack of a stage, by role. */
+export interface PlatformStacks {
+  app: App;
+  data: DataStack;
+  regions: Record<string, { streaming: StreamingStack; media: MediaStack; api: ApiStack }>;
+  edge: EdgeStack;
+}
+
+/**
+ * Builds the CDK app of a stage.
+ *
+ * @example
+ * ```ts
+ * const { app } = await buildPlatform(loadInfraConfig('streamctl.infra.json'));
+ * app.synth();
+ * ```
+ */
+export async function buildPlatform(config: InfraConfig, props: AppProps = {}): Promise<PlatformStacks> {
+  const app = new App(props);
+  const prefix = `streamctl-${config.stage}`;
+  const env = (region: string) => ({ account: config.account, region });
+  const data = new DataStack(app, `${prefix}-data`, config, { env: env(primaryRegion(config)) });
+  const regions: PlatformStacks['regions'] = {};
+  for (const region of config.regions) {
+    const streaming = new StreamingStack(app, `${prefix}-streaming-${region}`, config, { env: env(region) });
+    const media = await MediaStack.create(app, `${prefix}-media-${region}`, config, { env: env(region) });
+    const api = new ApiStack(app, `${prefix}-api-${region}`, config, { env: env(region) });
+    // Replicas of the global tables exist once the data stack is deployed.
+    for (const stack of [streaming, media, api]) stack.addStackDependency(data);
+    regions[region] = { streaming, media, api };
+  }
+  const edge = new EdgeStack(app, `${prefix}-edge`, config, { env: env('us-east-1') });
+  for (const { media } of Object.values(regions)) edge.addStackDependency(media);
+  Tags.of(app).add('streamctl:stage', config.stage);
+  return { app, data, regions, edge };
+}

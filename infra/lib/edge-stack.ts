@@ -1,0 +1,169 @@
+/**
+ * Edge: one CloudFront distribution for the stage (deployed in us-east-1,
+ * where CloudFront's WAF lives): the primary Region's CDN bucket through
+ * origin access control with Origin Shield, signed URLs and cookies checked
+ * against a key group, cache policies for HLS/DASH manifests and segments,
+ * the API behind an origin group over the Regions' API origins (failover on
+ * 5xx), response headers, and a WAF web ACL with rate limiting.
+ */
+import { resourceNames } from '@streamctl/sdk/config';
+import { Annotations, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  AllowedMethods,
+  CacheCookieBehavior,
+  CacheHeaderBehavior,
+  CachePolicy,
+  CacheQueryStringBehavior,
+  Distribution,
+  HttpVersion,
+  KeyGroup,
+  OriginProtocolPolicy,
+  OriginRequestPolicy,
+  PriceClass,
+  PublicKey,
+  ResponseHeadersPolicy,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { HttpOrigin, OriginGroup, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
+import type { Construct } from 'constructs';
+import { type InfraConfig, primaryRegion } from './config.js';
+
+/** The API host of a Region: `api-<region>.<domain>` (custom domains of the Regions' HTTP APIs). */
+export const apiHost = (config: InfraConfig, region: string) => `api-${region}.${config.domain}`;
+
+/** The stage's CloudFront distribution and WAF. */
+export class EdgeStack extends Stack {
+  readonly distribution: Distribution;
+
+  constructor(scope: Construct, id: string, config: InfraConfig, props: StackProps) {
+    super(scope, id, props);
+    const primary = primaryRegion(config);
+    const names = resourceNames(config.stage, primary);
+
+    const keyGroup = new KeyGroup(this, 'SigningKeys', {
+      comment: `streamctl ${config.stage}: keys that sign playback URLs and cookies`,
+      items: config.publicKeys.map(
+        (k) => new PublicKey(this, `Key-${k.id}`, { encodedKey: k.pem, comment: `streamctl ${config.stage} ${k.id}` }),
+      ),
+    });
+
+    const waf = new CfnWebACL(this, 'Waf', {
+      scope: 'CLOUDFRONT',
+      defaultAction: { allow: {} },
+      visibilityConfig: {
+        cloudWatchMetricsEnabled: true,
+        metricName: `streamctl-${config.stage}`,
+        sampledRequestsEnabled: true,
+      },
+      rules: [
+        {
+          name: 'rate-limit-per-ip',
+          priority: 0,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: config.rateLimitPer5Min, aggregateKeyType: 'IP' } },
+          visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'rate-limit', sampledRequestsEnabled: true },
+        },
+        {
+          name: 'aws-common-rules',
+          priority: 1,
+          overrideAction: { none: {} },
+          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' } },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            metricName: 'common-rules',
+            sampledRequestsEnabled: true,
+          },
+        },
+      ],
+    });
+
+    // Segments never change: cache long. Manifests of VOD titles are stable but re-published titles
+    // are invalidated, so a short TTL bounds staleness when an invalidation is slow.
+    const segments = new CachePolicy(this, 'Segments', {
+      comment: 'HLS/DASH segments and images: keyed on the path only',
+      defaultTtl: Duration.days(1),
+      minTtl: Duration.seconds(0),
+      maxTtl: Duration.days(365),
+      queryStringBehavior: CacheQueryStringBehavior.none(),
+      headerBehavior: CacheHeaderBehavior.none(),
+      cookieBehavior: CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: false,
+      enableAcceptEncodingBrotli: false,
+    });
+    const manifests = new CachePolicy(this, 'Manifests', {
+      comment: 'HLS/DASH manifests: keyed on the path, short TTL, compressed',
+      defaultTtl: Duration.seconds(60),
+      minTtl: Duration.seconds(0),
+      maxTtl: Duration.minutes(5),
+      queryStringBehavior: CacheQueryStringBehavior.none(),
+      headerBehavior: CacheHeaderBehavior.none(),
+      cookieBehavior: CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const headers = new ResponseHeadersPolicy(this, 'PlayerHeaders', {
+      comment: 'CORS for web players and security headers',
+      corsBehavior: {
+        accessControlAllowCredentials: true,
+        accessControlAllowHeaders: ['Range', 'Authorization', 'Content-Type'],
+        accessControlAllowMethods: ['GET', 'HEAD', 'OPTIONS'],
+        accessControlAllowOrigins: [`https://${config.domain}`],
+        accessControlExposeHeaders: ['Content-Length', 'Content-Range'],
+        accessControlMaxAge: Duration.hours(1),
+        originOverride: true,
+      },
+      securityHeadersBehavior: {
+        contentTypeOptions: { override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+      },
+    });
+
+    const cdnBucket = Bucket.fromBucketAttributes(this, 'CdnBucket', { bucketName: names.cdnBucket, region: primary });
+    const media = S3BucketOrigin.withOriginAccessControl(cdnBucket, { originShieldRegion: primary });
+    // The bucket lives in the media stack of its Region, whose policy admits this account's distributions.
+    Annotations.of(this).acknowledgeWarning(
+      '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
+      'the media stack grants CloudFront (this account, SourceArn condition) read access to the CDN bucket',
+    );
+    const signed = {
+      origin: media,
+      viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      trustedKeyGroups: [keyGroup],
+      responseHeadersPolicy: headers,
+      allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+    };
+
+    const apiOrigins = config.regions.map(
+      (region) => new HttpOrigin(apiHost(config, region), { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY }),
+    );
+    const api =
+      apiOrigins.length > 1
+        ? new OriginGroup({
+            primaryOrigin: apiOrigins[0] as HttpOrigin,
+            fallbackOrigin: apiOrigins[1] as HttpOrigin,
+            fallbackStatusCodes: [500, 502, 503, 504],
+          })
+        : (apiOrigins[0] as HttpOrigin);
+
+    this.distribution = new Distribution(this, 'Cdn', {
+      comment: `streamctl ${config.stage}`,
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      priceClass: PriceClass.PRICE_CLASS_ALL,
+      webAclId: waf.attrArn,
+      defaultBehavior: { ...signed, cachePolicy: segments },
+      additionalBehaviors: {
+        '*.m3u8': { ...signed, cachePolicy: manifests, compress: true },
+        '*.mpd': { ...signed, cachePolicy: manifests, compress: true },
+        '/v1/*': {
+          origin: api,
+          viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+          allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+          cachePolicy: CachePolicy.CACHING_DISABLED,
+          originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        },
+      },
+    });
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Streaming: the events stream of one Region, the platform table, and the
+ * worker functions on Kinesis event source mappings (bisect on error,
+ * bounded retries and record age, an SQS on-failure destination, partial
+ * batch responses), with alarms on iterator age, throttles and DLQ depth.
+ */
+import { resourceNames } from '@streamctl/sdk/config';
+import { catalogTable, eventsStream, platformTable, userStateTable } from '@streamctl/sdk/resources';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Dashboard, GraphWidget, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { InfraConfig } from './config.js';
+import { tableFromDefinition } from './data-stack.js';
+import { platformFunction } from './functions.js';
+
+/** Event source mapping settings of every worker. */
+export const WORKER_MAPPING = {
+  batchSize: 100,
+  maxBatchingWindow: Duration.seconds(1),
+  bisectBatchOnError: true,
+  retryAttempts: 3,
+  maxRecordAge: Duration.hours(1),
+  parallelizationFactor: 2,
+  reportBatchItemFailures: true,
+} as const;
+
+/** The stream and workers of one Region. */
+export class StreamingStack extends Stack {
+  readonly stream: Stream;
+  readonly workers: NodejsFunction[] = [];
+
+  constructor(scope: Construct, id: string, config: InfraConfig, props: StackProps & { env: { region: string } }) {
+    super(scope, id, props);
+    const names = resourceNames(config.stage, props.env.region);
+    this.stream = new Stream(this, 'Events', {
+      streamName: names[eventsStream.nameKey],
+      streamMode: eventsStream.mode === 'ON_DEMAND' ? StreamMode.ON_DEMAND : StreamMode.PROVISIONED,
+      encryption: StreamEncryption.MANAGED,
+      retentionPeriod: Duration.hours(eventsStream.retentionHours),
+    });
+    const platform = tableFromDefinition(this, platformTable, names.platformTable, []);
+    // The global tables' replica in this Region, by the name the SDK derives.
+    const userState = TableV2.fromTableName(this, 'UserState', names[userStateTable.nameKey]);
+    const catalog = TableV2.fromTableName(this, 'Catalog', names[catalogTable.nameKey]);
+    const dlq = new Queue(this, 'WorkerFailures', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+    });
+    const environment = {
+      STREAMCTL_STAGE: config.stage,
+      STREAMCTL_REGION: props.env.region,
+      STREAMCTL_REGIONS: config.regions.join(','),
+      POWERTOOLS_SERVICE_NAME: 'streamctl-workers',
+    };
+    const workers = [
+      { id: 'WatchState', handler: 'watchStateHandler', tables: [userState, platform] },
+      { id: 'Signals', handler: 'signalsHandler', tables: [userState, platform, catalog] },
+      { id: 'Qoe', handler: 'qoeHandler', tables: [platform] },
+    ];
+    const dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `streamctl-${config.stage}-streaming-${props.env.region}`,
+    });
+    for (const w of workers) {
+      const fn = platformFunction(this, w.id, {
+        entry: 'packages/workers/src/lambda.ts',
+        handler: w.handler,
+        environment: { ...environment, POWERTOOLS_METRICS_NAMESPACE: 'streamctl' },
+      });
+      for (const table of w.tables) table.grantReadWriteData(fn);
+      fn.addEventSource(
+        new KinesisEventSource(this.stream, {
+          ...WORKER_MAPPING,
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          onFailure: new SqsDlq(dlq),
+        }),
+      );
+      new Alarm(this, `${w.id}IteratorAge`, {
+        metric: fn.metric('IteratorAge', { statistic: 'Maximum', period: Duration.minutes(1) }),
+        threshold: 60_000,
+        evaluationPeriods: 5,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: `${w.id} worker is more than a minute behind the stream`,
+      });
+      new Alarm(this, `${w.id}Throttles`, {
+        metric: fn.metricThrottles({ period: Duration.minutes(1) }),
+        threshold: 1,
+        evaluationPeriods: 3,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: `${w.id} worker is throttled`,
+      });
+      dashboard.addWidgets(
+        new GraphWidget({
+          title: `${w.id}: iterator age, errors, throttles`,
+          left: [fn.metric('IteratorAge', { statistic: 'Maximum' })],
+          right: [fn.metricErrors(), fn.metricThrottles()],
+        }),
+      );
+      this.workers.push(fn);
+    }
+    new Alarm(this, 'WorkerFailuresDepth', {
+      metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'Kinesis batches were parked on the on-failure queue',
+    });
+  }
+}

@@ -1,0 +1,298 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildPlatform, type PlatformStacks } from '../lib/app.js';
+import { loadInfraConfig, parseInfraConfig } from '../lib/config.js';
+
+const INFRA = fileURLToPath(new URL('..', import.meta.url));
+const EXAMPLE = join(INFRA, 'streamctl.infra.example.json');
+const config = loadInfraConfig(EXAMPLE);
+
+let stacks: PlatformStacks;
+const template = (stack: Parameters<typeof Template.fromStack>[0]) => Template.fromStack(stack);
+
+beforeAll(async () => {
+  // Bundling is exercised by `pnpm --filter @streamctl/infra synth`; the assertions need templates only.
+  stacks = await buildPlatform(config, { context: { 'aws:cdk:bundling-stacks': [] } });
+}, 60_000);
+
+describe('data', () => {
+  it('deploys the catalog and user-state tables as global tables with a replica in every Region', () => {
+    const t = template(stacks.data);
+    t.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
+    for (const name of ['streamctl-prod-catalog', 'streamctl-prod-user-state']) {
+      for (const region of config.regions) {
+        t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+          TableName: name,
+          BillingMode: 'PAY_PER_REQUEST',
+          Replicas: Match.arrayWith([
+            Match.objectLike({
+              Region: region,
+              PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            }),
+          ]),
+        });
+      }
+    }
+    // The GSIs and TTL come from the SDK's definitions, as `streamctl dev` creates them.
+    t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'streamctl-prod-catalog',
+      GlobalSecondaryIndexes: Match.arrayWith([
+        Match.objectLike({ IndexName: 'byGenre' }),
+        Match.objectLike({ IndexName: 'byCountry' }),
+      ]),
+    });
+    t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'streamctl-prod-user-state',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+});
+
+describe('streaming', () => {
+  it('maps the stream to every worker with bisect, retries, record age, an SQS destination and parallelization', () => {
+    const t = template(stacks.regions['eu-west-1']?.streaming as never);
+    t.hasResourceProperties('AWS::Kinesis::Stream', {
+      Name: 'streamctl-prod-events',
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      StreamEncryption: { EncryptionType: 'KMS' },
+    });
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+    t.allResourcesProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 100,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 3,
+      MaximumRecordAgeInSeconds: 3600,
+      ParallelizationFactor: 2,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      StartingPosition: 'TRIM_HORIZON',
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    t.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      TableName: 'streamctl-prod-platform',
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    });
+  });
+
+  it('alarms on iterator age, throttles and the on-failure queue', () => {
+    const t = template(stacks.regions['us-east-1']?.streaming as never);
+    const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => (a as { Properties: { MetricName?: string; Namespace?: string } }).Properties,
+    );
+    expect(alarms.filter((a) => a.MetricName === 'IteratorAge')).toHaveLength(3);
+    expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(3);
+    expect(alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(1);
+    t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('media', () => {
+  it('encrypts both buckets with KMS, with lifecycle rules and no public access', () => {
+    const t = template(stacks.regions['us-east-1']?.media as never);
+    for (const name of ['streamctl-prod-raw-us-east-1', 'streamctl-prod-cdn-us-east-1']) {
+      t.hasResourceProperties('AWS::S3::Bucket', {
+        BucketName: name,
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) }),
+          ],
+        },
+        LifecycleConfiguration: { Rules: Match.anyValue() },
+        PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true, RestrictPublicBuckets: true }),
+      });
+    }
+    t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('starts the workflow on an upload and submits the ladder to MediaConvert with its role', () => {
+    const t = template(stacks.regions['us-east-1']?.media as never);
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { bucket: { name: Match.anyValue() }, object: { key: [{ prefix: 'masters/' }] } },
+      }),
+    });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        source: ['aws.mediaconvert'],
+        detail: Match.objectLike({ status: ['COMPLETE', 'ERROR'] }),
+      }),
+    });
+    t.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'streamctl-prod-mediaconvert-us-east-1',
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { Service: 'mediaconvert.amazonaws.com' } })],
+      }),
+    });
+    const machines = t.findResources('AWS::StepFunctions::StateMachine');
+    const definitions = Object.values(machines).map((m) => JSON.stringify((m as { Properties: unknown }).Properties));
+    const ingest = definitions.find((d) => d.includes('mediaconvert:createJob'));
+    expect(ingest).toBeDefined();
+    // The rendered ladder: QVBR, the CMAF group and the role MediaConvert assumes.
+    expect(ingest).toMatch(/QVBR/);
+    expect(ingest).toMatch(/CMAF_GROUP_SETTINGS/);
+    expect(ingest).toMatch(/arn:aws:iam::123456789012:role\/streamctl-prod-mediaconvert-us-east-1/);
+    expect(ingest).toMatch(/FileInput\.\$/);
+  });
+});
+
+describe('api', () => {
+  it('serves the HTTP API from the server function in a VPC with Redis and a Cognito pool', () => {
+    const t = template(stacks.regions['us-east-1']?.api as never);
+    t.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    t.resourceCountIs('AWS::Cognito::UserPool', 1);
+    t.hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      Engine: 'redis',
+      TransitEncryptionEnabled: true,
+      AtRestEncryptionEnabled: true,
+      MultiAZEnabled: true,
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+      Environment: {
+        Variables: Match.objectLike({
+          STREAMCTL_STAGE: 'prod',
+          STREAMCTL_JWT_ISSUER: Match.anyValue(),
+          REDIS_URL: Match.anyValue(),
+          STREAMCTL_CF_PRIVATE_KEY: Match.stringLikeRegexp('resolve:secretsmanager:streamctl/prod/cloudfront-signing'),
+        }),
+      },
+    });
+    const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map(
+      (a) => (a as { Properties: { MetricName?: string } }).Properties.MetricName,
+    );
+    expect(alarms).toEqual(expect.arrayContaining(['5xx', 'Throttles']));
+  });
+});
+
+describe('edge', () => {
+  it('serves the CDN bucket through OAC with Origin Shield, a key group, an API origin group and WAF', () => {
+    const t = template(stacks.edge);
+    t.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    t.resourceCountIs('AWS::CloudFront::PublicKey', config.publicKeys.length);
+    t.resourceCountIs('AWS::CloudFront::KeyGroup', 1);
+    t.resourceCountIs('AWS::CloudFront::CachePolicy', 2);
+    t.resourceCountIs('AWS::CloudFront::ResponseHeadersPolicy', 1);
+    t.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'CLOUDFRONT',
+      Rules: Match.arrayWith([
+        Match.objectLike({ Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: 'IP' } } }),
+      ]),
+    });
+    t.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        WebACLId: Match.anyValue(),
+        Origins: Match.arrayWith([
+          Match.objectLike({ OriginShield: { Enabled: true, OriginShieldRegion: 'us-east-1' } }),
+          Match.objectLike({ DomainName: 'api-us-east-1.watch.example.com' }),
+          Match.objectLike({ DomainName: 'api-eu-west-1.watch.example.com' }),
+        ]),
+        OriginGroups: {
+          Quantity: 1,
+          Items: [
+            Match.objectLike({
+              FailoverCriteria: { StatusCodes: { Items: [500, 502, 503, 504], Quantity: 4 } },
+            }),
+          ],
+        },
+        DefaultCacheBehavior: Match.objectLike({ TrustedKeyGroups: [Match.anyValue()] }),
+        CacheBehaviors: Match.arrayWith([
+          Match.objectLike({ PathPattern: '*.m3u8', TrustedKeyGroups: [Match.anyValue()] }),
+          Match.objectLike({ PathPattern: '/v1/*' }),
+        ]),
+      }),
+    });
+  });
+});
+
+describe('least privilege', () => {
+  it('grants no wildcard action and no action on every resource for data services', () => {
+    const all = [
+      stacks.data,
+      stacks.edge,
+      ...Object.values(stacks.regions).flatMap((r) => [r.streaming, r.media, r.api]),
+    ];
+    const problems: string[] = [];
+    for (const stack of all) {
+      const policies = template(stack).findResources('AWS::IAM::Policy');
+      for (const [id, policy] of Object.entries(policies)) {
+        const statements = (policy as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } })
+          .Properties.PolicyDocument.Statement;
+        for (const s of statements) {
+          const actions = ([] as unknown[]).concat(s.Action);
+          const resources = ([] as unknown[]).concat(s.Resource);
+          for (const action of actions.map(String)) {
+            if (action === '*' || action.endsWith(':*')) problems.push(`${stack.stackName}/${id}: ${action}`);
+            if (/^(dynamodb|s3|kinesis|sqs):/.test(action) && resources.includes('*'))
+              problems.push(`${stack.stackName}/${id}: ${action} on *`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('config', () => {
+  it('names every bad field', () => {
+    expect(() =>
+      parseInfraConfig({
+        stage: 'Prod',
+        account: '12',
+        regions: [],
+        domain: 'x',
+        publicKeys: [{ id: 'k', pem: 'nope' }],
+      }),
+    ).toThrow(
+      /stage: 1–20 lowercase[\s\S]*account: a 12-digit AWS account id[\s\S]*regions: [\s\S]*domain: a DNS name[\s\S]*publicKeys\.0\.pem: a PEM public key/,
+    );
+  });
+});
+
+describe('cdk synth', () => {
+  it('synthesizes and bundles every stack offline with no AWS credentials', { timeout: 180_000 }, () => {
+    const out = mkdtempSync(join(tmpdir(), 'streamctl-cdk-'));
+    try {
+      const env = { ...process.env };
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'])
+        delete env[name];
+      const run = spawnSync(
+        process.execPath,
+        [
+          join(INFRA, 'node_modules', 'aws-cdk', 'bin', 'cdk'),
+          ...['synth', '--quiet', '--no-notices', '-o', out],
+          ...['-c', `config=${EXAMPLE}`],
+        ],
+        { cwd: INFRA, env, encoding: 'utf8' },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      // Each function was bundled by esbuild from its TypeScript source.
+      expect(readdirSync(out).filter((f) => f.startsWith('asset.')).length).toBeGreaterThanOrEqual(2);
+      const templates = readdirSync(out).filter((f) => f.endsWith('.template.json'));
+      expect(templates.sort()).toEqual(
+        [
+          'streamctl-prod-api-eu-west-1',
+          'streamctl-prod-api-us-east-1',
+          'streamctl-prod-data',
+          'streamctl-prod-edge',
+          'streamctl-prod-media-eu-west-1',
+          'streamctl-prod-media-us-east-1',
+          'streamctl-prod-streaming-eu-west-1',
+          'streamctl-prod-streaming-us-east-1',
+        ].map((s) => `${s}.template.json`),
+      );
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { artifacts: object };
+      expect(Object.keys(manifest.artifacts).length).toBeGreaterThanOrEqual(8);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
