@@ -18,7 +18,9 @@ const template = (stack: Parameters<typeof Template.fromStack>[0]) => Template.f
 beforeAll(async () => {
   // Bundling is exercised by `pnpm --filter @streamctl/infra synth`; the assertions need templates only.
   stacks = await buildPlatform(config, { context: { 'aws:cdk:bundling-stacks': [] } });
-}, 60_000);
+  // Synthesize once here (the assertions reuse the assembly), so no single test pays for it.
+  stacks.app.synth();
+}, 120_000);
 
 describe('data', () => {
   it('deploys the catalog and user-state tables as global tables with a replica in every Region', () => {
