@@ -1,6 +1,7 @@
 import {
   type Cache,
   createCatalog,
+  createDynamoModelStore,
   createHomeService,
   createMemoryCache,
   createUsers,
@@ -32,6 +33,7 @@ export function createPlatformServices(
   const homes = createHomeService({
     catalog,
     users: createUsers(clients, config.resources),
+    models: createDynamoModelStore(clients, config.resources),
     cache,
     ...(options.homeBudgetMs !== undefined ? { budgetMs: options.homeBudgetMs } : {}),
   });

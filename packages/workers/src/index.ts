@@ -37,7 +37,7 @@ export {
   createSignalsProcessor,
   createWatchStateProcessor,
   type QoeMetric,
-  SIGNAL_WEIGHTS,
+  type SignalsOptions,
   toEmf,
 } from './processors.js';
 export {

@@ -1,8 +1,18 @@
 /**
  * The workers' processors: each maps an event to SDK calls or table writes.
  */
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type AwsClients, type EngagementEvent, type ResourceNames, type Users, wrapAwsError } from '@streamctl/sdk';
+import {
+  type AwsClients,
+  createCatalog,
+  createDynamoModelStore,
+  type EngagementEvent,
+  type ModelSettings,
+  type ModelStore,
+  planUpdate,
+  type ResourceNames,
+  signalWeight,
+  type Users,
+} from '@streamctl/sdk';
 import type { EventProcessor } from './runner.js';
 
 /**
@@ -46,54 +56,48 @@ export function createWatchStateProcessor(users: Users): EventProcessor {
   };
 }
 
-/** Signal weights of event types: completion and likes strong, skips and dislikes negative. */
-export const SIGNAL_WEIGHTS: Partial<Record<EngagementEvent['type'], number>> = {
-  play: 1,
-  complete: 3,
-  like: 2,
-  watchlist_add: 1,
-  skip: -1,
-  dislike: -3,
-};
+/** Settings of the recommendation worker. */
+export interface SignalsOptions extends ModelSettings {
+  /** Where the models live; default the stage's DynamoDB model store. */
+  store?: ModelStore;
+  /** Genres of a title; default the catalog, remembered for five minutes. */
+  genresOf?: (titleId: string) => Promise<string[]>;
+}
 
 /**
- * recommendation signals: per-title popularity per country and day
- * (platform table, `PK = POPULARITY#<cc>#<yyyy-mm-dd>`, `SK = TITLE#<id>`) and
- * per-user interaction scores (user-state table, `SK = SIGNAL#<title>`).
- * Counters are additions, so they rely on the ledger for exactly-once.
+ * recommendations: each event with a signal updates the models
+ * incrementally (popularity per country, co-occurrence, the user's taste and
+ * genre affinity; see `@streamctl/sdk` recommendations). Counters are
+ * additions, so they rely on the ledger for exactly-once.
  *
  * @example
  * ```ts
  * const process = createSignalsProcessor(platform.clients, platform.config.resources);
  * ```
  */
-export function createSignalsProcessor(clients: AwsClients, names: ResourceNames): EventProcessor {
+export function createSignalsProcessor(
+  clients: AwsClients,
+  names: ResourceNames,
+  options: SignalsOptions = {},
+): EventProcessor {
+  const store = options.store ?? createDynamoModelStore(clients, names);
+  const catalog = createCatalog(clients, names);
+  const genres = new Map<string, { at: number; genres: string[] }>();
+  const genresOf =
+    options.genresOf ??
+    (async (titleId: string) => {
+      const hit = genres.get(titleId);
+      if (hit && Date.now() - hit.at < 300_000) return hit.genres;
+      const title = await catalog.findTitle(titleId);
+      const value = title?.genres ?? [];
+      if (genres.size > 10_000) genres.clear();
+      genres.set(titleId, { at: Date.now(), genres: value });
+      return value;
+    });
   return async (event) => {
-    const weight = SIGNAL_WEIGHTS[event.type];
-    if (weight === undefined) return;
-    const day = event.ts.slice(0, 10);
-    const country = event.country ?? 'ZZ';
-    try {
-      await clients.documents().send(
-        new UpdateCommand({
-          TableName: names.platformTable,
-          Key: { PK: `POPULARITY#${country}#${day}`, SK: `TITLE#${event.titleId}` },
-          UpdateExpression: 'ADD #t :one, score :w SET titleId = :id',
-          ExpressionAttributeNames: { '#t': event.type },
-          ExpressionAttributeValues: { ':one': 1, ':w': weight, ':id': event.titleId },
-        }),
-      );
-      await clients.documents().send(
-        new UpdateCommand({
-          TableName: names.userStateTable,
-          Key: { PK: `USER#${event.userId}`, SK: `SIGNAL#${event.titleId}` },
-          UpdateExpression: 'ADD score :w SET titleId = :id, lastTs = :ts',
-          ExpressionAttributeValues: { ':w': weight, ':id': event.titleId, ':ts': event.ts },
-        }),
-      );
-    } catch (err) {
-      throw wrapAwsError(err, 'dynamodb:UpdateItem', `signals of ${event.titleId}`);
-    }
+    if (signalWeight(event) === 0) return;
+    const update = planUpdate(event, await genresOf(event.titleId), options);
+    if (update) await store.apply(update);
   };
 }
 

@@ -1,15 +1,22 @@
 /**
- * The home page: rails built from the viewer's own state and the catalog.
+ * The home page: rails built from the viewer's own state, the catalog and
+ * the recommendation models (popularity, co-occurrence, genre affinity).
  * Each source has a time budget; a source that is slow or failing leaves
- * its rail out and marks the page `degraded` instead of failing it, and the
- * catalog's newest titles keep the page from ever being empty. Popularity,
- * co-occurrence and genre-affinity rails join when their models exist.
+ * its rail out (or falls back to the last known popularity) and marks the
+ * page `degraded` instead of failing it, and the catalog's newest titles
+ * keep the page from ever being empty.
  *
  * @module
  */
 import type { Cache } from '../cache/index.js';
 import type { Catalog, TitleSummary } from '../catalog/index.js';
 import type { Users } from '../users/index.js';
+import type { ModelStore, Scored, UserProfile } from './models.js';
+import { rankRails } from './rank.js';
+
+export * from './models.js';
+export * from './rank.js';
+export { createDynamoModelStore } from './store-dynamo.js';
 
 /** One item of a rail. */
 export interface RailItem {
@@ -19,6 +26,8 @@ export interface RailItem {
   /** Resume position, on Continue Watching. */
   positionSec?: number;
   ratio?: number;
+  /** Why the title is on the rail. */
+  reason?: string;
 }
 
 /** A rail of the home page. */
@@ -45,6 +54,8 @@ export interface HomeOptions {
   railSize?: number;
   /** Titles to fall back on when the catalog cannot be read (last known good). */
   fallbackTitles?: (country: string) => TitleSummary[] | undefined;
+  /** Popularity to fall back on when the models cannot be read (last known good). */
+  fallbackPopular?: (country: string) => Scored[] | undefined;
 }
 
 class BudgetExceeded extends Error {}
@@ -63,53 +74,107 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
   }
 }
 
+/** Sources of the home page. `models` adds the personal and popularity rails. */
+export interface HomeSources {
+  catalog: Pick<Catalog, 'listAvailable'>;
+  users: Pick<Users, 'continueWatching' | 'listWatchlist'>;
+  models?: ModelStore;
+}
+
+const EMPTY_PROFILE: UserProfile = {
+  titles: new Map(),
+  genres: new Map(),
+  positives: [],
+  completed: new Set(),
+  disliked: new Set(),
+  version: 0,
+};
+
 /**
- * Builds the home page for a viewer.
+ * Builds the home page for a viewer: Continue Watching, Top Picks, Because
+ * You Watched, My List, Top 10 in the country, genre rails and New; each
+ * source within its time budget. A failing source leaves its rails out (or
+ * falls back to the last known popularity) and marks the page `degraded`;
+ * the page is never empty while the country has published titles.
  *
  * @example
  * ```ts
- * const home = await buildHome({ catalog, users }, { userId: 'alice', country: 'GB' });
+ * const home = await buildHome({ catalog, users, models }, { userId: 'alice', country: 'GB' });
  * ```
  */
-export async function buildHome(
-  sources: { catalog: Pick<Catalog, 'listAvailable'>; users: Pick<Users, 'continueWatching' | 'listWatchlist'> },
-  options: HomeOptions,
-): Promise<Home> {
+export async function buildHome(sources: HomeSources, options: HomeOptions): Promise<Home> {
   const budget = options.budgetMs ?? 300;
   const size = options.railSize ?? 20;
-  const [available, progress, watchlist] = await Promise.allSettled([
-    within(budget, sources.catalog.listAvailable(options.country, { limit: 200 })),
+  const country = options.country.toUpperCase();
+  const { models } = sources;
+  const [available, progress, watchlist, profileResult, popularHere, popularAll] = await Promise.allSettled([
+    within(budget, sources.catalog.listAvailable(country, { limit: 200 })),
     within(budget, sources.users.continueWatching(options.userId, { limit: size })),
     within(budget, sources.users.listWatchlist(options.userId, { limit: Math.min(size, 100) })),
+    models ? within(budget, models.profile(options.userId)) : Promise.resolve(EMPTY_PROFILE),
+    models ? within(budget, models.popular(country, 50)) : Promise.resolve([]),
+    models ? within(budget, models.popular('ALL', 50)) : Promise.resolve([]),
   ]);
   let degraded = available.status === 'rejected';
   const catalog: TitleSummary[] =
-    available.status === 'fulfilled' ? available.value : (options.fallbackTitles?.(options.country) ?? []);
+    available.status === 'fulfilled' ? available.value : (options.fallbackTitles?.(country) ?? []);
   const byId = new Map(catalog.map((t) => [t.titleId, t]));
   const item = (titleId: string): RailItem | undefined => {
     const t = byId.get(titleId);
     // Only titles the viewer may play in their country appear.
     return t ? { titleId, name: t.name, genres: t.genres } : undefined;
   };
+
+  const profile = profileResult.status === 'fulfilled' ? profileResult.value : EMPTY_PROFILE;
+  let popular: Scored[] = [];
+  if (popularHere.status === 'fulfilled' && popularAll.status === 'fulfilled') {
+    // The country's own chart first, topped up from everywhere while it is young.
+    const seen = new Set(popularHere.value.map((p) => p.titleId));
+    popular = [...popularHere.value, ...popularAll.value.filter((p) => !seen.has(p.titleId))];
+  } else {
+    degraded = true;
+    popular = options.fallbackPopular?.(country) ?? [];
+  }
+  if (profileResult.status === 'rejected') degraded = true;
+  const neighbours = new Map<string, Scored[]>();
+  if (models && profile.positives.length) {
+    const seeds = profile.positives.slice(0, 5);
+    const lists = await Promise.allSettled(seeds.map((seed) => within(budget, models.neighbours(seed, 50))));
+    lists.forEach((list, i) => {
+      if (list.status === 'fulfilled') neighbours.set(seeds[i] as string, list.value);
+      else degraded = true;
+    });
+  }
+
   const rails: Rail[] = [];
   if (progress.status === 'fulfilled') {
     const items = progress.value.flatMap((p) => {
       const base = item(p.titleId);
-      return base ? [{ ...base, positionSec: p.positionSec, ratio: p.ratio }] : [];
+      return base
+        ? [{ ...base, positionSec: p.positionSec, ratio: p.ratio, reason: 'continue where you left off' }]
+        : [];
     });
     if (items.length) rails.push({ id: 'continue-watching', title: 'Continue Watching', items });
   } else degraded = true;
+  let myList: Rail | undefined;
   if (watchlist.status === 'fulfilled') {
-    const items = watchlist.value.items.flatMap((w) => item(w.titleId) ?? []);
-    if (items.length) rails.push({ id: 'my-list', title: 'My List', items });
-  } else degraded = true;
-  if (catalog.length) {
-    rails.push({
-      id: 'new',
-      title: `New in ${options.country.toUpperCase()}`,
-      items: catalog.slice(0, size).map((t) => ({ titleId: t.titleId, name: t.name, genres: t.genres })),
+    const items = watchlist.value.items.flatMap((w) => {
+      const base = item(w.titleId);
+      return base ? [{ ...base, reason: 'on your list' }] : [];
     });
-  }
+    if (items.length) myList = { id: 'my-list', title: 'My List', items };
+  } else degraded = true;
+
+  const ranked = rankRails({ country, available: catalog, profile, popular, neighbours, size });
+  const toRail = (r: (typeof ranked)[number]): Rail => ({
+    id: r.id,
+    title: r.title,
+    items: r.items.map(({ titleId, name, genres, reason }) => ({ titleId, name, genres, reason })),
+  });
+  const personal = ranked.filter((r) => r.id === 'top-picks' || r.id.startsWith('because-'));
+  rails.push(...personal.map(toRail));
+  if (myList) rails.push(myList);
+  rails.push(...ranked.filter((r) => !personal.includes(r)).map(toRail));
   return { rails, degraded };
 }
 
@@ -135,12 +200,39 @@ export function createHomeService(options: {
   catalog: Pick<Catalog, 'listAvailable'>;
   users: Users;
   cache: Cache;
+  /** The recommendation models; without them the page has no personal or Top 10 rails. */
+  models?: ModelStore;
   ttlSeconds?: number;
   budgetMs?: number;
 }): HomeService {
   const { cache } = options;
   const ttl = options.ttlSeconds ?? 60;
   const lastGood = new Map<string, TitleSummary[]>();
+  const lastPopular = new Map<string, Scored[]>();
+  // Shared model reads change slowly (neighbours, charts): a short in-process memo keeps a home page
+  // to the user's own profile read plus what is new. The profile itself is read on every rebuild.
+  const memo = new Map<string, { at: number; value: Promise<Scored[]> }>();
+  const memoized = (key: string, ms: number, read: () => Promise<Scored[]>) => {
+    const hit = memo.get(key);
+    if (hit && Date.now() - hit.at < ms) return hit.value;
+    const value = read();
+    value.catch(() => memo.delete(key));
+    memo.set(key, { at: Date.now(), value });
+    if (memo.size > 5_000) memo.clear();
+    return value;
+  };
+  const store = options.models;
+  const models: ModelStore | undefined = store && {
+    ...store,
+    profile: (userId) => store.profile(userId),
+    popular: (country, limit) =>
+      memoized(`pop:${country}:${limit}`, 5_000, async () => {
+        const list = await store.popular(country, limit);
+        lastPopular.set(country, list);
+        return list;
+      }),
+    neighbours: (titleId, limit) => memoized(`nb:${titleId}:${limit}`, 30_000, () => store.neighbours(titleId, limit)),
+  };
   const catalog: Pick<Catalog, 'listAvailable'> = {
     listAvailable: async (country, o) => {
       const titles = await options.catalog.listAvailable(country, o);
@@ -172,25 +264,29 @@ export function createHomeService(options: {
     users,
     async home(viewer) {
       const country = viewer.country.toUpperCase();
+      // The profile version moves with every event the models take in: a cached page of an older
+      // version is stale, so a user's new events show on their next request.
+      const version = store ? await store.version(viewer.userId).catch(() => -1) : 0;
       let cacheFailed = false;
       try {
-        const hit = await cache.get<{ country: string; home: Home }>(key(viewer.userId));
-        if (hit && hit.country === country) return hit.home;
+        const hit = await cache.get<{ country: string; version: number; home: Home }>(key(viewer.userId));
+        if (hit && hit.country === country && hit.version === version && version >= 0) return hit.home;
       } catch {
         cacheFailed = true;
       }
       const home = await buildHome(
-        { catalog, users: options.users },
+        { catalog, users: options.users, ...(models ? { models } : {}) },
         {
           userId: viewer.userId,
           country,
           ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
           fallbackTitles: (cc) => lastGood.get(cc),
+          fallbackPopular: (cc) => lastPopular.get(cc) ?? lastPopular.get('ALL'),
         },
       );
-      if (!cacheFailed && !home.degraded)
-        await cache.set(key(viewer.userId), { country, home }, ttl).catch(() => undefined);
-      return cacheFailed ? { ...home, degraded: true } : home;
+      if (!cacheFailed && !home.degraded && version >= 0)
+        await cache.set(key(viewer.userId), { country, version, home }, ttl).catch(() => undefined);
+      return cacheFailed || version < 0 ? { ...home, degraded: true } : home;
     },
   };
 }

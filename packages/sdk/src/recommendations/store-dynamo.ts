@@ -1,0 +1,203 @@
+/**
+ * The models in the Region's platform table (single-table keys):
+ *
+ * - `PK = POP#<cc|ALL>`, `SK = <titleId>`: decayed popularity `s` (ADD);
+ * - `PK = ITEM#<titleId>`, `SK = USERS`: users with a positive signal `n` (ADD);
+ * - `PK = CO#<a>`, `SK = <b>`: users positive on both `c` (ADD, both directions);
+ * - `PK = UPROF#<user>`, `SK = T#<titleId>` (taste `s`, `posAt`, `completed`,
+ *   `disliked`), `SK = G#<genre>` (affinity `s`), `SK = VERSION` (`v`).
+ *
+ * Every write is a single-item ADD or conditional SET, which every emulator
+ * supports; the workers' ledger makes each event apply once.
+ */
+import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AwsClients } from '../aws/index.js';
+import type { ResourceNames } from '../config/names.js';
+import { wrapAwsError } from '../errors/index.js';
+import { queryAll } from '../util/dynamo.js';
+import type { ModelStore, ModelUpdate, Scored, UserProfile } from './models.js';
+
+const byScore = (a: Scored, b: Scored) => b.score - a.score || a.titleId.localeCompare(b.titleId);
+
+/**
+ * The DynamoDB model store of a stage.
+ *
+ * @example
+ * ```ts
+ * const store = createDynamoModelStore(platform.clients, platform.config.resources);
+ * await store.popular('GB', 10);
+ * ```
+ */
+export function createDynamoModelStore(clients: AwsClients, names: ResourceNames): ModelStore {
+  const TableName = names.platformTable;
+  const docs = () => clients.documents();
+  const update = async (
+    Key: Record<string, string>,
+    UpdateExpression: string,
+    values: Record<string, unknown>,
+    extra: { names?: Record<string, string>; condition?: string } = {},
+  ) => {
+    await docs().send(
+      new UpdateCommand({
+        TableName,
+        Key,
+        UpdateExpression,
+        ExpressionAttributeValues: values,
+        ...(extra.names ? { ExpressionAttributeNames: extra.names } : {}),
+        ...(extra.condition ? { ConditionExpression: extra.condition } : {}),
+      }),
+    );
+  };
+
+  async function firstPositive(u: ModelUpdate): Promise<boolean> {
+    try {
+      await update(
+        { PK: `UPROF#${u.userId}`, SK: `T#${u.titleId}` },
+        'SET posAt = :at',
+        { ':at': u.at },
+        {
+          condition: 'attribute_not_exists(posAt)',
+        },
+      );
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
+  }
+
+  return {
+    async apply(u) {
+      try {
+        const flags = [u.completed ? ', completed = :true' : '', u.disliked ? ', disliked = :true' : ''].join('');
+        await Promise.all([
+          ...[u.country, 'ALL'].map((cc) => update({ PK: `POP#${cc}`, SK: u.titleId }, 'ADD s :s', { ':s': u.scaled })),
+          update({ PK: `UPROF#${u.userId}`, SK: `T#${u.titleId}` }, `ADD s :s SET lastAt = :at${flags}`, {
+            ':s': u.scaled,
+            ':at': u.at,
+            ...(flags ? { ':true': true } : {}),
+          }),
+          ...u.genres.map((g) =>
+            update({ PK: `UPROF#${u.userId}`, SK: `G#${g}` }, 'ADD s :s', {
+              ':s': u.scaled / Math.max(1, u.genres.length),
+            }),
+          ),
+        ]);
+        if (u.weight > 0 && (await firstPositive(u))) {
+          const mine = await queryAll(
+            clients,
+            {
+              TableName,
+              KeyConditionExpression: 'PK = :pk AND begins_with(SK, :t)',
+              FilterExpression: 'attribute_exists(posAt)',
+              ExpressionAttributeValues: { ':pk': `UPROF#${u.userId}`, ':t': 'T#' },
+              ProjectionExpression: 'SK, posAt',
+            },
+            `profile of ${u.userId}`,
+          );
+          const others = mine
+            .map((i) => ({ titleId: String(i.SK).slice(2), at: String(i.posAt) }))
+            .filter((i) => i.titleId !== u.titleId)
+            .sort((a, b) => b.at.localeCompare(a.at) || a.titleId.localeCompare(b.titleId))
+            .slice(0, u.maxPairs);
+          await update({ PK: `ITEM#${u.titleId}`, SK: 'USERS' }, 'ADD n :one', { ':one': 1 });
+          await Promise.all(
+            others.flatMap((o) => [
+              update({ PK: `CO#${u.titleId}`, SK: o.titleId }, 'ADD c :one', { ':one': 1 }),
+              update({ PK: `CO#${o.titleId}`, SK: u.titleId }, 'ADD c :one', { ':one': 1 }),
+            ]),
+          );
+        }
+        // Last: the version moves only once the profile reflects the event.
+        await update({ PK: `UPROF#${u.userId}`, SK: 'VERSION' }, 'ADD v :one', { ':one': 1 });
+      } catch (err) {
+        throw wrapAwsError(err, 'dynamodb:UpdateItem', `models for ${u.userId}/${u.titleId}`);
+      }
+    },
+
+    async popular(country, limit) {
+      const items = await queryAll(
+        clients,
+        { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `POP#${country}` } },
+        `popularity in ${country}`,
+      );
+      return items
+        .map((i) => ({ titleId: String(i.SK), score: Number(i.s) }))
+        .sort(byScore)
+        .slice(0, limit);
+    },
+
+    async neighbours(titleId, limit) {
+      const partners = await queryAll(
+        clients,
+        { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `CO#${titleId}` } },
+        `neighbours of ${titleId}`,
+      );
+      if (!partners.length) return [];
+      const ids = [titleId, ...partners.map((p) => String(p.SK))];
+      const counts = new Map<string, number>();
+      for (let i = 0; i < ids.length; i += 100) {
+        let keys: Record<string, unknown>[] = ids.slice(i, i + 100).map((id) => ({ PK: `ITEM#${id}`, SK: 'USERS' }));
+        for (let attempt = 0; keys.length && attempt < 5; attempt++) {
+          try {
+            const out = await docs().send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys } } }));
+            for (const item of out.Responses?.[TableName] ?? []) counts.set(String(item.PK).slice(5), Number(item.n));
+            keys = (out.UnprocessedKeys?.[TableName]?.Keys ?? []) as Record<string, unknown>[];
+          } catch (err) {
+            throw wrapAwsError(err, 'dynamodb:BatchGetItem', `item counts near ${titleId}`);
+          }
+        }
+      }
+      const n = counts.get(titleId) ?? 0;
+      return partners
+        .map((p) => {
+          const m = counts.get(String(p.SK)) ?? 0;
+          return { titleId: String(p.SK), score: n > 0 && m > 0 ? Number(p.c) / Math.sqrt(n * m) : 0 };
+        })
+        .sort(byScore)
+        .slice(0, limit);
+    },
+
+    async profile(userId) {
+      const items = await queryAll(
+        clients,
+        { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `UPROF#${userId}` } },
+        `profile of ${userId}`,
+      );
+      const profile: UserProfile = {
+        titles: new Map(),
+        genres: new Map(),
+        positives: [],
+        completed: new Set(),
+        disliked: new Set(),
+        version: 0,
+      };
+      const positives: Array<{ titleId: string; at: string }> = [];
+      for (const i of items) {
+        const sk = String(i.SK);
+        if (sk === 'VERSION') profile.version = Number(i.v);
+        else if (sk.startsWith('G#')) profile.genres.set(sk.slice(2), Number(i.s ?? 0));
+        else if (sk.startsWith('T#')) {
+          const titleId = sk.slice(2);
+          profile.titles.set(titleId, Number(i.s ?? 0));
+          if (i.completed) profile.completed.add(titleId);
+          if (i.disliked) profile.disliked.add(titleId);
+          if (i.posAt) positives.push({ titleId, at: String(i.lastAt ?? i.posAt) });
+        }
+      }
+      profile.positives = positives
+        .sort((a, b) => b.at.localeCompare(a.at) || a.titleId.localeCompare(b.titleId))
+        .map((p) => p.titleId);
+      return profile;
+    },
+
+    async version(userId) {
+      try {
+        const out = await docs().send(new GetCommand({ TableName, Key: { PK: `UPROF#${userId}`, SK: 'VERSION' } }));
+        return Number(out.Item?.v ?? 0);
+      } catch (err) {
+        throw wrapAwsError(err, 'dynamodb:GetItem', `profile version of ${userId}`);
+      }
+    },
+  };
+}
