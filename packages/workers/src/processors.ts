@@ -5,7 +5,6 @@ import {
   type AwsClients,
   createCatalog,
   createDynamoModelStore,
-  type EngagementEvent,
   type ModelSettings,
   type ModelStore,
   planUpdate,

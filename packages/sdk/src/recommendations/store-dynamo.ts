@@ -10,7 +10,7 @@
  * Every write is a single-item ADD or conditional SET, which every emulator
  * supports; the workers' ledger makes each event apply once.
  */
-import { BatchGetCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/names.js';
 import { wrapAwsError } from '../errors/index.js';
