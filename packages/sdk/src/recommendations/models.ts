@@ -220,6 +220,10 @@ export function createMemoryModelStore(): ModelStore & { applySync(update: Model
       user.positiveSet.add(u.titleId);
       user.positives.unshift(u.titleId);
       if (user.positives.length > 200) user.positiveSet.delete(user.positives.pop() as string);
+    } else if (u.weight > 0 && user.positives[0] !== u.titleId) {
+      // Newest interaction first, as the DynamoDB store orders them.
+      user.positives.splice(user.positives.indexOf(u.titleId), 1);
+      user.positives.unshift(u.titleId);
     }
   }
 

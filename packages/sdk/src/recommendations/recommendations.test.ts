@@ -1,0 +1,193 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createMemoryCache } from '../cache/index.js';
+import type { TitleSummary } from '../catalog/index.js';
+import type { EngagementEvent } from '../events/index.js';
+import { buildHome, createHomeService } from './index.js';
+import {
+  createMemoryModelStore,
+  DECAY_EPOCH_MS,
+  decayScale,
+  type ModelStore,
+  planUpdate,
+  signalWeight,
+} from './models.js';
+import { diversify, rankRails } from './rank.js';
+
+const title = (id: string, genres: string[]): TitleSummary => ({ titleId: id, name: `Title ${id}`, genres });
+const catalogTitles = [
+  title('c1', ['comedy']),
+  title('c2', ['comedy']),
+  title('c3', ['comedy']),
+  title('c4', ['comedy']),
+  title('d1', ['drama']),
+  title('d2', ['drama']),
+  title('h1', ['horror']),
+];
+let clock = Date.parse('2026-11-20T00:00:00Z');
+const event = (userId: string, titleId: string, type: EngagementEvent['type'], extra: Partial<EngagementEvent> = {}) =>
+  ({
+    v: 1,
+    id: randomUUID(),
+    type,
+    userId,
+    titleId,
+    ts: new Date((clock += 60_000)).toISOString(),
+    country: 'US',
+    ...extra,
+  }) as EngagementEvent;
+const genresOf = (id: string) => catalogTitles.find((t) => t.titleId === id)?.genres ?? [];
+
+async function feed(store: ModelStore, events: EngagementEvent[]) {
+  for (const e of events) {
+    const update = planUpdate(e, genresOf(e.titleId));
+    if (update) await store.apply(update);
+  }
+}
+
+const noUsers = { continueWatching: async () => [], listWatchlist: async () => ({ items: [] }) };
+const catalog = { listAvailable: async () => catalogTitles };
+
+describe('signals', () => {
+  it('weighs completion and long watches strongly, skips, short abandons and dislikes negatively', () => {
+    expect(signalWeight({ type: 'complete' })).toBe(3);
+    expect(signalWeight({ type: 'progress', positionSec: 3000, durationSec: 3600 })).toBe(2);
+    expect(signalWeight({ type: 'progress', positionSec: 300, durationSec: 3600 })).toBe(0);
+    expect(signalWeight({ type: 'like' })).toBe(2);
+    expect(signalWeight({ type: 'watchlist_add' })).toBe(1);
+    expect(signalWeight({ type: 'pause', positionSec: 60, durationSec: 3600 })).toBe(-0.5);
+    expect(signalWeight({ type: 'skip' })).toBe(-1);
+    expect(signalWeight({ type: 'dislike' })).toBe(-3);
+    expect(signalWeight({ type: 'seek' })).toBe(0);
+  });
+
+  it('decays with the half-life: the same weight a half-life later counts twice', () => {
+    const week = 168 * 3_600_000;
+    expect(decayScale(DECAY_EPOCH_MS + week) / decayScale(DECAY_EPOCH_MS)).toBeCloseTo(2, 10);
+    expect(decayScale(DECAY_EPOCH_MS + 24 * 3_600_000, 24)).toBeCloseTo(2, 10);
+  });
+});
+
+describe('models', () => {
+  it('scores neighbours by cosine over the users positive on both', async () => {
+    const store = createMemoryModelStore();
+    await feed(store, [
+      event('u1', 'c1', 'complete'),
+      event('u1', 'c2', 'complete'),
+      event('u2', 'c1', 'like'),
+      event('u2', 'c2', 'like'),
+      event('u3', 'c1', 'complete'),
+      event('u3', 'd1', 'complete'),
+      event('u3', 'h1', 'skip'),
+    ]);
+    const near = await store.neighbours('c1', 10);
+    expect(near.map((n) => n.titleId)).toEqual(['c2', 'd1']);
+    expect(near[0]?.score).toBeCloseTo(2 / Math.sqrt(3 * 2), 10);
+    expect(near[1]?.score).toBeCloseTo(1 / Math.sqrt(3 * 1), 10);
+    // A skip is not a positive: h1 pairs with nothing.
+    expect(await store.neighbours('h1', 10)).toEqual([]);
+    const profile = await store.profile('u3');
+    expect(profile.positives).toEqual(['d1', 'c1']);
+    expect(profile.completed).toEqual(new Set(['c1', 'd1']));
+    expect((await store.popular('US', 1))[0]?.titleId).toBe('c1');
+  });
+});
+
+describe('rails', () => {
+  it('leaves out completed, disliked and unavailable titles, spreads genres and is deterministic', async () => {
+    const store = createMemoryModelStore();
+    await feed(store, [
+      event('fan', 'c1', 'complete'),
+      event('fan', 'c2', 'like'),
+      event('fan', 'd2', 'dislike'),
+      event('other', 'c1', 'complete'),
+      event('other', 'c3', 'complete'),
+      event('other', 'c4', 'like'),
+      event('other', 'd2', 'like'),
+    ]);
+    const available = catalogTitles.filter((t) => t.titleId !== 'c4');
+    const input = {
+      country: 'us',
+      available,
+      profile: await store.profile('fan'),
+      popular: await store.popular('US', 50),
+      neighbours: new Map([
+        ['c1', await store.neighbours('c1', 50)],
+        ['c2', await store.neighbours('c2', 50)],
+      ]),
+    };
+    const rails = rankRails(input);
+    expect(rankRails(input)).toEqual(rails);
+    // c2's only neighbour is c1 (completed): its rail would be empty, so the next seed, c1, has one.
+    expect(rails.map((r) => r.id)).toEqual(['top-picks', 'because-c1', 'top10-us', 'genre-comedy', 'new']);
+    for (const rail of rails) {
+      const ids = rail.items.map((i) => i.titleId);
+      expect(ids).not.toContain('c1'); // completed
+      expect(ids).not.toContain('d2'); // disliked
+      expect(ids).not.toContain('c4'); // not available in the country
+      for (const item of rail.items) expect(item.reason).toBeTruthy();
+    }
+    expect(rails.find((r) => r.id === 'because-c1')?.title).toBe('Because You Watched Title c1');
+    expect(rails.find((r) => r.id === 'top-picks')?.items[0]).toMatchObject({
+      titleId: 'c3',
+      reason: expect.stringMatching(/^similar to/),
+    });
+  });
+
+  it('caps one genre per rail before taking the rest', () => {
+    const items = ['a', 'b', 'c', 'd', 'e', 'f'].map((id, i) => ({ id, genres: [i < 5 ? 'comedy' : 'drama'] }));
+    expect(diversify(items, 3, 2).map((i) => i.id)).toEqual(['a', 'b', 'f']);
+    expect(diversify(items, 6, 2).map((i) => i.id)).toEqual(['a', 'b', 'f', 'c', 'd', 'e']);
+  });
+});
+
+describe('home', () => {
+  it('gives a new user popular rails, never empty', async () => {
+    const store = createMemoryModelStore();
+    await feed(store, [event('x', 'd1', 'complete'), event('y', 'd1', 'like'), event('y', 'h1', 'complete')]);
+    const home = await buildHome({ catalog, users: noUsers, models: store }, { userId: 'newcomer', country: 'US' });
+    expect(home.degraded).toBe(false);
+    expect(home.rails.map((r) => r.id)).toEqual(['top10-us', 'new']);
+    expect(home.rails[0]?.items.map((i) => i.titleId)).toEqual(['d1', 'h1']);
+  });
+
+  it('falls back to the last known popularity, marked degraded, when the models fail', async () => {
+    const broken: ModelStore = {
+      apply: async () => undefined,
+      popular: async () => {
+        throw new Error('models unreachable');
+      },
+      neighbours: async () => [],
+      profile: async () => {
+        throw new Error('models unreachable');
+      },
+      version: async () => {
+        throw new Error('models unreachable');
+      },
+    };
+    const home = await buildHome(
+      { catalog, users: noUsers, models: broken },
+      { userId: 'u', country: 'US', fallbackPopular: () => [{ titleId: 'h1', score: 1 }] },
+    );
+    expect(home.degraded).toBe(true);
+    expect(home.rails.map((r) => r.id)).toEqual(['top10-us', 'new']);
+    expect(home.rails[0]?.items[0]?.titleId).toBe('h1');
+    const service = createHomeService({ catalog, users: noUsers as never, models: broken, cache: createMemoryCache() });
+    const served = await service.home({ userId: 'u', country: 'US' });
+    expect(served.degraded).toBe(true);
+    expect(served.rails.length).toBeGreaterThan(0);
+  });
+
+  it('rebuilds a cached page as soon as the user’s profile moves', async () => {
+    const store = createMemoryModelStore();
+    await feed(store, [event('o', 'c1', 'complete'), event('o', 'c2', 'complete'), event('o', 'c3', 'complete')]);
+    const service = createHomeService({ catalog, users: noUsers as never, models: store, cache: createMemoryCache() });
+    const before = await service.home({ userId: 'me', country: 'US' });
+    expect(before.rails.some((r) => r.id.startsWith('because-'))).toBe(false);
+    expect(await service.home({ userId: 'me', country: 'US' })).toEqual(before);
+    await feed(store, [event('me', 'c1', 'complete'), event('me', 'c2', 'like')]);
+    const after = await service.home({ userId: 'me', country: 'US' });
+    expect(after.rails.map((r) => r.id)).toEqual(expect.arrayContaining(['top-picks', 'because-c2', 'genre-comedy']));
+    expect(after.rails.flatMap((r) => r.items).map((i) => i.titleId)).not.toContain('c1');
+  });
+});
