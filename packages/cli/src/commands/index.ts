@@ -12,6 +12,7 @@ import { ladderList } from './ladder/list.js';
 import { ladderRender } from './ladder/render.js';
 import { ladderShow } from './ladder/show.js';
 import { publish, unpublish } from './publish.js';
+import { recs } from './recs.js';
 import { sign } from './sign.js';
 import { status } from './status.js';
 import { titlesGet } from './titles/get.js';
@@ -28,6 +29,7 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   unpublish,
   titlesList,
   titlesGet,
+  recs,
   token,
   sign,
   ladderList,

@@ -1,0 +1,59 @@
+import { defineCommand } from '../context.js';
+import { UsageError } from '../errors.js';
+
+interface RecsOptions {
+  country?: string;
+}
+
+/** `streamctl recs <user>`. */
+export const recs = defineCommand<RecsOptions>({
+  name: 'recs',
+  description: "a viewer's home rails from the recommendation models, with why each title is there",
+  arguments: [{ name: 'user', description: 'the viewer (user id)', required: true }],
+  options: [
+    {
+      flags: '--country <cc>',
+      description: "the viewer's country (default US)",
+      parse: (value) => {
+        if (!/^[A-Za-z]{2}$/.test(value))
+          throw new UsageError(`invalid --country "${value}"`, 'pass a two-letter code such as GB');
+        return value.toUpperCase();
+      },
+    },
+  ],
+  examples: ['streamctl recs alice --country GB', 'streamctl recs alice --json'],
+  async handler(ctx, args, options) {
+    const userId = args[0] as string;
+    const sdk = await import('@streamctl/sdk');
+    if (!sdk.IdSchema.safeParse(userId).success)
+      throw new UsageError(`invalid user "${userId}"`, 'use letters, digits and . _ : - only');
+    const platform = sdk.createPlatform(await ctx.config());
+    try {
+      const { clients, config } = platform;
+      const homes = sdk.createHomeService({
+        catalog: sdk.createCatalog(clients, config.resources),
+        users: sdk.createUsers(clients, config.resources),
+        models: sdk.createDynamoModelStore(clients, config.resources),
+        cache: sdk.createMemoryCache(),
+        // An operator view may wait longer than a viewer's request.
+        budgetMs: 5_000,
+      });
+      const home = await homes.home({ userId, country: options.country ?? 'US' });
+      if (ctx.globals.json) {
+        ctx.json({ userId, country: options.country ?? 'US', ...home });
+        return;
+      }
+      if (home.degraded) ctx.print('(degraded: a source failed or was slow; popular titles stand in)');
+      if (!home.rails.length) ctx.print('No rails: the catalog has no titles published in this country.');
+      for (const rail of home.rails) {
+        ctx.print(`${rail.title}`);
+        for (const item of rail.items.slice(0, 10)) {
+          ctx.print(`  ${item.titleId.padEnd(24)} ${item.name.slice(0, 40).padEnd(40)} ${item.reason ?? ''}`);
+        }
+        if (rail.items.length > 10) ctx.print(`  … ${rail.items.length - 10} more`);
+      }
+    } finally {
+      platform.close();
+    }
+  },
+});
