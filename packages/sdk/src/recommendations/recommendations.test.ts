@@ -25,17 +25,15 @@ const catalogTitles = [
   title('h1', ['horror']),
 ];
 let clock = Date.parse('2026-11-20T00:00:00Z');
-const event = (userId: string, titleId: string, type: EngagementEvent['type'], extra: Partial<EngagementEvent> = {}) =>
-  ({
-    v: 1,
-    id: randomUUID(),
-    type,
-    userId,
-    titleId,
-    ts: new Date((clock += 60_000)).toISOString(),
-    country: 'US',
-    ...extra,
-  }) as EngagementEvent;
+function event(
+  userId: string,
+  titleId: string,
+  type: EngagementEvent['type'],
+  extra: Partial<EngagementEvent> = {},
+): EngagementEvent {
+  clock += 60_000;
+  return { v: 1, id: randomUUID(), type, userId, titleId, ts: new Date(clock).toISOString(), country: 'US', ...extra };
+}
 const genresOf = (id: string) => catalogTitles.find((t) => t.titleId === id)?.genres ?? [];
 
 async function feed(store: ModelStore, events: EngagementEvent[]) {
