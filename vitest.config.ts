@@ -57,6 +57,15 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'examples',
+          include: ['examples/*/test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'pack',
           include: ['test/pack/**/*.test.ts'],
           testTimeout: 600_000,

@@ -32,7 +32,12 @@ async function streamctl(args, { json = false } = {}) {
   });
 }
 
-const dev = spawn(process.execPath, [BIN, 'dev', '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+const PLAYER = join(ROOT, 'examples', 'web-player', 'dist');
+const withPlayer = existsSync(join(PLAYER, 'index.html')) ? ['--player', PLAYER] : [];
+const dev = spawn(process.execPath, [BIN, 'dev', '--json', ...withPlayer], {
+  cwd: ROOT,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const stop = (signal) => dev.kill(signal);
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
@@ -87,6 +92,7 @@ try {
   console.log('  segments need the signed cookies of the grant, e.g.:');
   console.log(`  ffprobe -headers 'Cookie: ${cookie}' '${ready.edge}/${title.manifests.hls}'`);
   console.log('');
+  if (withPlayer.length) console.log(`Web player: ${ready.api}/player/ (sign in as any user, e.g. viewer / US)`);
   console.log(`API ${ready.api} · edge ${ready.edge}. The platform keeps running; Ctrl-C stops it.`);
 } catch (err) {
   console.error(`error: ${err.message}`);

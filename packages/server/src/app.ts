@@ -60,6 +60,11 @@ export interface ApiOptions {
   log?: (entry: Record<string, unknown>) => void;
   /** Largest request body in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Local stage only: `GET /dev/token?user=U&country=CC` mints a dev JWT with
+   * this function, so a browser app can sign in as a dev user. Never set on AWS.
+   */
+  devTokens?: (userId: string, country: string) => Promise<{ token: string; expiresAt: string }>;
 }
 
 type Env = { Variables: { viewer: Viewer; requestId: string } };
@@ -324,6 +329,23 @@ export function createHttpApp(services: ApiServices, options: ApiOptions = {}): 
   const country = (c: Context<Env>) => c.get('viewer').country ?? 'US';
   const noQuery = (c: Context<Env>) => check(NoQuery, c.req.query(), 'query');
   const titleId = (c: Context<Env>) => check(TitleIdParam, { titleId: c.req.param('titleId') }, 'title id').titleId;
+
+  const devTokens = options.devTokens;
+  if (devTokens) {
+    const DevTokenQuery = z
+      .object({
+        user: IdSchema,
+        country: z
+          .string()
+          .regex(/^[A-Za-z]{2}$/, 'a two-letter country code')
+          .default('US'),
+      })
+      .strict();
+    app.get('/dev/token', async (c) => {
+      const q = check(DevTokenQuery, c.req.query(), 'query');
+      return c.json(await devTokens(q.user, q.country.toUpperCase()));
+    });
+  }
 
   app.get('/health', async (c) => {
     const report = await services.health({ timeoutMs: 2_000 });

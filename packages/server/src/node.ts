@@ -1,5 +1,42 @@
+import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
 import { serve } from '@hono/node-server';
+
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+  '.map': 'application/json',
+};
+
+/** Serves a built web app's files under a path prefix; `index.html` for directories. */
+async function serveStatic(root: string, prefix: string, request: Request): Promise<Response | undefined> {
+  const { pathname } = new URL(request.url);
+  if (pathname !== prefix && !pathname.startsWith(`${prefix}/`)) return undefined;
+  if (request.method !== 'GET' && request.method !== 'HEAD') return new Response(null, { status: 405 });
+  const relative = decodeURIComponent(pathname.slice(prefix.length)) || '/';
+  const file = normalize(join(root, relative.endsWith('/') ? `${relative}index.html` : relative));
+  // Nothing outside the app's directory is ever served.
+  if (file !== root && !file.startsWith(root.endsWith(sep) ? root : `${root}${sep}`)) {
+    return new Response('not found', { status: 404 });
+  }
+  try {
+    const info = await stat(file);
+    const target = info.isDirectory() ? join(file, 'index.html') : file;
+    const body = await readFile(target);
+    return new Response(request.method === 'HEAD' ? null : body, {
+      headers: { 'content-type': STATIC_TYPES[extname(target)] ?? 'application/octet-stream' },
+    });
+  } catch {
+    return new Response('not found', { status: 404 });
+  }
+}
 
 /** A running Node server. */
 export interface NodeServer {
@@ -18,11 +55,16 @@ export interface NodeServer {
  */
 export function serveNode(
   app: { fetch: (request: Request, env?: unknown) => Response | Promise<Response> },
-  options: { port?: number; host?: string } = {},
+  options: { port?: number; host?: string; static?: { root: string; prefix: string } } = {},
 ): Promise<NodeServer> {
   const host = options.host ?? '127.0.0.1';
+  const files = options.static;
+  const fetch = files
+    ? async (request: Request, env?: unknown) =>
+        (await serveStatic(normalize(files.root), files.prefix, request)) ?? app.fetch(request, env)
+    : app.fetch;
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, (info: AddressInfo) => {
+    const server = serve({ fetch, port: options.port ?? 0, hostname: host }, (info: AddressInfo) => {
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
         stop: () =>

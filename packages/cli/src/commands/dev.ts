@@ -7,6 +7,7 @@ interface DevOptions {
   reset?: boolean;
   host: string;
   apiPort: number;
+  player?: string;
 }
 
 /** `streamctl dev`: the embedded local platform (SPEC §4). */
@@ -28,8 +29,17 @@ export const dev = defineCommand<DevOptions>({
         return port;
       },
     },
+    {
+      flags: '--player <dir>',
+      description: 'serve a built web app (e.g. examples/web-player/dist) at <api>/player/',
+    },
   ],
-  examples: ['streamctl dev', 'streamctl dev --json --data-dir /tmp/streamctl', 'streamctl dev --reset'],
+  examples: [
+    'streamctl dev',
+    'streamctl dev --json --data-dir /tmp/streamctl',
+    'streamctl dev --reset',
+    'streamctl dev --player examples/web-player/dist',
+  ],
   async handler(ctx, _args, options) {
     if (ctx.globals.stage && ctx.globals.stage !== 'local') {
       throw new UsageError(`streamctl dev runs the local stage only, not "${ctx.globals.stage}"`, 'drop --stage');
@@ -54,7 +64,19 @@ export const dev = defineCommand<DevOptions>({
       const log = ctx.globals.verbose
         ? (entry: Record<string, unknown>) => ctx.io.stderr.write(`${JSON.stringify(entry)}\n`)
         : undefined;
-      await startApi(platform, options.host, options.apiPort, ctx.io.env.REDIS_URL, log);
+      let player: string | undefined;
+      if (options.player) {
+        const { existsSync } = await import('node:fs');
+        const { resolve } = await import('node:path');
+        player = resolve(options.player);
+        if (!existsSync(`${player}/index.html`)) {
+          throw new UsageError(
+            `--player ${options.player} has no index.html`,
+            'build it first: npx -y pnpm@10.34.8 --filter web-player build',
+          );
+        }
+      }
+      await startApi(platform, options.host, options.apiPort, ctx.io.env.REDIS_URL, log, player);
       await startWorkers(platform);
     } catch (err) {
       await platform.stop();
@@ -96,9 +118,10 @@ async function startApi(
   port: number | undefined,
   redisUrl: string | undefined,
   log: ((entry: Record<string, unknown>) => void) | undefined,
+  player?: string,
 ): Promise<void> {
   const { createMemoryCache, createPlatform, createPlaybackSigner, createRedisCache } = await import('@streamctl/sdk');
-  const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, ensureEdgeKeyPair } = await import(
+  const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, ensureEdgeKeyPair, mintDevToken } = await import(
     '@streamctl/sdk/local'
   );
   const { createHttpApp, createJwtVerifier, createPlatformServices, serveNode } = await import('@streamctl/server');
@@ -121,9 +144,18 @@ async function startApi(
       cdnBaseUrl: edge,
     },
   });
-  const server = await serveNode(createHttpApp(services, log ? { log } : {}), {
+  const app = createHttpApp(services, {
+    ...(log ? { log } : {}),
+    // A browser app on the local stage signs in as a dev user through the API.
+    devTokens: async (userId, country) => {
+      const minted = await mintDevToken(platform.dataDir, { userId, country });
+      return { token: minted.token, expiresAt: minted.expiresAt };
+    },
+  });
+  const server = await serveNode(app, {
     host,
     ...(port !== undefined ? { port } : {}),
+    ...(player ? { static: { root: player, prefix: '/player' } } : {}),
   });
   platform.addPart({
     name: 'api',
