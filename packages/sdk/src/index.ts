@@ -32,6 +32,7 @@ export * from './platform/index.js';
 export * from './playback/index.js';
 export * from './publish/index.js';
 export * from './recommendations/index.js';
+export * from './regions/index.js';
 export * from './resources/index.js';
 export * from './transcoder/index.js';
 export * from './users/index.js';

@@ -6,6 +6,8 @@ import type { CommandDefinition } from '../context.js';
 import { dev } from './dev.js';
 import { eventsPublish } from './events/publish.js';
 import { eventsTail } from './events/tail.js';
+import { failover } from './failover/run.js';
+import { failoverStatus } from './failover/status.js';
 import { ingest } from './ingest.js';
 import { init } from './init.js';
 import { ladderList } from './ladder/list.js';
@@ -30,6 +32,8 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   titlesList,
   titlesGet,
   recs,
+  failover,
+  failoverStatus,
   token,
   sign,
   ladderList,

@@ -1,0 +1,113 @@
+/**
+ * Points the CloudFront API origin group's primary at a Region:
+ * `GetDistributionConfig`, reorder the group's members, `UpdateDistribution`
+ * with `IfMatch` (so a concurrent edit is refused, not overwritten), then
+ * wait until the distribution is deployed.
+ */
+import {
+  type CloudFrontClient,
+  type DistributionConfig,
+  GetDistributionCommand,
+  GetDistributionConfigCommand,
+  UpdateDistributionCommand,
+} from '@aws-sdk/client-cloudfront';
+import { ErrorCode, StreamctlError, ValidationError, wrapAwsError } from '../errors/index.js';
+
+/** What {@link repointOriginGroup} did. */
+export interface RepointResult {
+  changed: boolean;
+  distributionId: string;
+  primaryOriginId: string;
+  /** Deployment status when it returned. */
+  status: string;
+}
+
+/** The API origin id of a Region in the edge stack's origin group (`api-<region>…`). */
+export const apiOriginMatches = (originId: string, domainName: string | undefined, region: string) =>
+  originId.includes(region) || (domainName ?? '').startsWith(`api-${region}.`);
+
+/**
+ * Moves the Region's API origin to the front of the distribution's origin group.
+ *
+ * @example
+ * ```ts
+ * await repointOriginGroup({ client: () => clients.cloudfront(), distributionId: 'E2QWRUHAPOMQZL', region: 'eu-west-1' });
+ * ```
+ */
+export async function repointOriginGroup(options: {
+  client: () => CloudFrontClient;
+  distributionId: string;
+  region: string;
+  /** Wait for `Deployed`: polling interval and limit. Defaults 10 s and 20 min. */
+  pollMs?: number;
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}): Promise<RepointResult> {
+  const Id = options.distributionId;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let config: DistributionConfig;
+  let etag: string;
+  try {
+    const out = await options.client().send(new GetDistributionConfigCommand({ Id }));
+    if (!out.DistributionConfig || !out.ETag)
+      throw new Error('GetDistributionConfig answered without a config or ETag');
+    config = out.DistributionConfig;
+    etag = out.ETag;
+  } catch (err) {
+    throw wrapAwsError(err, 'cloudfront:GetDistributionConfig', `distribution ${Id}`);
+  }
+  const group = config.OriginGroups?.Items?.[0];
+  const members = group?.Members?.Items ?? [];
+  const origins = config.Origins?.Items ?? [];
+  const target = members.find((m) =>
+    apiOriginMatches(m.OriginId ?? '', origins.find((o) => o.Id === m.OriginId)?.DomainName, options.region),
+  );
+  if (!group || !target?.OriginId) {
+    throw new ValidationError(`Distribution ${Id} has no origin group member for ${options.region}`, [
+      { path: 'OriginGroups', message: `no API origin of ${options.region}` },
+    ]);
+  }
+  if (members[0]?.OriginId === target.OriginId) {
+    return { changed: false, distributionId: Id, primaryOriginId: target.OriginId, status: 'Deployed' };
+  }
+  const reordered = [target, ...members.filter((m) => m !== target)];
+  const next: DistributionConfig = {
+    ...config,
+    OriginGroups: {
+      ...config.OriginGroups,
+      Quantity: config.OriginGroups?.Quantity ?? 1,
+      Items: [
+        { ...group, Members: { Quantity: reordered.length, Items: reordered } },
+        ...(config.OriginGroups?.Items ?? []).slice(1),
+      ],
+    },
+  };
+  try {
+    await options.client().send(new UpdateDistributionCommand({ Id, IfMatch: etag, DistributionConfig: next }));
+  } catch (err) {
+    if ((err as { name?: string }).name === 'PreconditionFailed') {
+      throw new StreamctlError(ErrorCode.Conflict, `Distribution ${Id} changed while it was being repointed`, {
+        cause: err,
+        hint: 're-run the failover: it reads the distribution again',
+      });
+    }
+    throw wrapAwsError(err, 'cloudfront:UpdateDistribution', `distribution ${Id}`);
+  }
+  const deadline = Date.now() + (options.timeoutMs ?? 20 * 60_000);
+  for (;;) {
+    let status: string;
+    try {
+      const out = await options.client().send(new GetDistributionCommand({ Id }));
+      status = out.Distribution?.Status ?? 'Unknown';
+    } catch (err) {
+      throw wrapAwsError(err, 'cloudfront:GetDistribution', `distribution ${Id}`);
+    }
+    if (status === 'Deployed') return { changed: true, distributionId: Id, primaryOriginId: target.OriginId, status };
+    if (Date.now() > deadline) {
+      throw new StreamctlError(ErrorCode.AwsError, `Distribution ${Id} is still ${status}`, {
+        hint: 'the change is applied and deploying; check it in the CloudFront console',
+      });
+    }
+    await sleep(options.pollMs ?? 10_000);
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * Regions and failover (SPEC §9): the routing record, per-Region health,
+ * the Region router with circuit breakers, and the failover procedure that
+ * `streamctl failover` runs — preflight, flip the record, repoint the
+ * CloudFront API origin group, verify, and the rollback command.
+ *
+ * @module
+ */
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type AwsClients, createAwsClients } from '../aws/index.js';
+import { LOCAL_STAGE, resourceNames, type StreamctlConfig } from '../config/index.js';
+import { ConflictError, ErrorCode, StreamctlError, ValidationError } from '../errors/index.js';
+import { checkHealth, type HealthReport } from '../health/index.js';
+import { type RepointResult, repointOriginGroup } from './cloudfront.js';
+import { ensureRouting, type RoutingRecord, readRouting, setPrimary } from './routing.js';
+
+export { apiOriginMatches, type RepointResult, repointOriginGroup } from './cloudfront.js';
+export {
+  createFailoverPut,
+  createRegionRouter,
+  type RegionRouter,
+  type RegionRouterOptions,
+  type RegionTarget,
+  type Routed,
+} from './router.js';
+export {
+  ensureRouting,
+  type RegionState,
+  type RoutingChange,
+  type RoutingRecord,
+  readRouting,
+  setPrimary,
+} from './routing.js';
+
+/** The configuration of one Region of a stage: same stage, that Region's resources. */
+export function regionConfig(config: StreamctlConfig, region: string): StreamctlConfig {
+  if (config.stage === LOCAL_STAGE || config.endpoints) return { ...config, region };
+  return { ...config, region, resources: resourceNames(config.stage, region) };
+}
+
+/** The health of every Region of a stage. */
+export async function regionsHealth(
+  config: StreamctlConfig,
+  options: { timeoutMs?: number } = {},
+): Promise<Record<string, HealthReport>> {
+  const entries = await Promise.all(
+    config.regions.map(async (region) => {
+      const rc = regionConfig(config, region);
+      const clients = createAwsClients(rc);
+      try {
+        return [region, await checkHealth(rc, clients, options)] as const;
+      } finally {
+        clients.destroy();
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** One step of a failover, as planned and as done. */
+export interface FailoverStep {
+  id: 'preflight' | 'replica' | 'routing' | 'edge' | 'verify';
+  title: string;
+  done?: boolean;
+  detail?: string;
+}
+
+/** What a failover did (or, with `dryRun`, would do). */
+export interface FailoverResult {
+  from: string;
+  to: string;
+  changed: boolean;
+  dryRun: boolean;
+  steps: FailoverStep[];
+  record?: RoutingRecord;
+  edge?: RepointResult | { changed: false; reason: string };
+  rollback: string;
+}
+
+/** Inputs of {@link runFailover}. */
+export interface FailoverInput {
+  to: string;
+  /** The expected current primary; refused when it is not. */
+  from?: string;
+  dryRun?: boolean;
+  /** Fail over to a Region whose health check fails. */
+  force?: boolean;
+  by: string;
+  reason?: string;
+  /** Called as each step starts and ends. */
+  onStep?: (step: FailoverStep) => void;
+  /** Seconds to wait for the target's replica to show the canary. Default 10. */
+  replicaTimeoutSec?: number;
+}
+
+/**
+ * Fails the stage over to another Region: preflight (the target is healthy
+ * and its replica current), flip the routing record (a conditional write:
+ * a concurrent failover makes this one fail with `CONFLICT`), repoint the
+ * CloudFront API origin group (when the stage has a distribution), verify.
+ * Re-running with the same target is a no-op; `dryRun` changes nothing.
+ *
+ * @example
+ * ```ts
+ * const result = await runFailover(config, { to: 'eu-west-1', by: 'alice' });
+ * console.log(result.rollback); // "streamctl failover --to us-east-1 --yes"
+ * ```
+ */
+export async function runFailover(config: StreamctlConfig, input: FailoverInput): Promise<FailoverResult> {
+  if (!config.regions.includes(input.to)) {
+    throw new ValidationError(`${input.to} is not a Region of stage ${config.stage} (${config.regions.join(', ')})`, [
+      { path: 'to', message: 'unknown Region' },
+    ]);
+  }
+  const home = createAwsClients(config);
+  const names = config.resources;
+  const step = (s: FailoverStep) => input.onStep?.(s);
+  try {
+    const record = await ensureRouting(home, names, config.regions, input.by);
+    const from = record.primary;
+    const rollback = `streamctl failover --to ${from} --yes`;
+    const steps: FailoverStep[] = [
+      { id: 'preflight', title: `Check ${input.to} is healthy` },
+      { id: 'replica', title: `Check ${input.to}'s replica of the user-state table is current` },
+      { id: 'routing', title: `Flip the routing record: primary ${from} → ${input.to}` },
+      {
+        id: 'edge',
+        title: config.media.distributionId
+          ? `Point CloudFront ${config.media.distributionId}'s API origin group at ${input.to}`
+          : 'Point the edge at the new primary',
+      },
+      { id: 'verify', title: `Verify ${input.to} serves as primary` },
+    ];
+    if (input.from && input.from !== from) {
+      throw new ConflictError(`The primary is ${from}, not ${input.from}`, {
+        hint: `check \`streamctl failover status\`; drop --from to fail over from ${from}`,
+        details: { primary: from },
+      });
+    }
+    if (from === input.to) {
+      return { from, to: input.to, changed: false, dryRun: Boolean(input.dryRun), steps, record, rollback: '' };
+    }
+    if (input.dryRun) return { from, to: input.to, changed: false, dryRun: true, steps, record, rollback };
+
+    const run = async <T>(s: FailoverStep, work: () => Promise<T>, describe: (v: T) => string): Promise<T> => {
+      step(s);
+      const value = await work();
+      s.done = true;
+      s.detail = describe(value);
+      step(s);
+      return value;
+    };
+
+    await run(
+      steps[0] as FailoverStep,
+      async () => {
+        const report = (await regionsHealth({ ...config, regions: [input.to] }))[input.to] as HealthReport;
+        if (!report.healthy && !input.force) {
+          const reasons = report.parts.filter((p) => !p.ok).map((p) => `${p.name}: ${p.error?.message ?? 'unhealthy'}`);
+          throw new StreamctlError(ErrorCode.Conflict, `${input.to} is not healthy: ${reasons.join('; ')}`, {
+            hint: `fix ${input.to} first, or pass --force to fail over anyway`,
+          });
+        }
+        return report;
+      },
+      (r) => (r.healthy ? 'healthy' : 'unhealthy (--force)'),
+    );
+
+    await run(
+      steps[1] as FailoverStep,
+      async () => {
+        // A canary written through the current primary must show up in the target's replica.
+        const target = createAwsClients(regionConfig(config, input.to));
+        const canary = `${input.by}:${Date.now()}`;
+        try {
+          await home
+            .documents()
+            .send(new PutCommand({ TableName: names.userStateTable, Item: { PK: 'ROUTING', SK: 'CANARY', canary } }));
+          const deadline = Date.now() + (input.replicaTimeoutSec ?? 10) * 1000;
+          for (;;) {
+            const out = await target.documents().send(
+              new GetCommand({
+                TableName: regionConfig(config, input.to).resources.userStateTable,
+                Key: { PK: 'ROUTING', SK: 'CANARY' },
+              }),
+            );
+            if (out.Item?.canary === canary) return Date.now() - (deadline - (input.replicaTimeoutSec ?? 10) * 1000);
+            if (Date.now() > deadline) {
+              if (input.force) return -1;
+              throw new StreamctlError(
+                ErrorCode.Conflict,
+                `${input.to}'s replica is behind: the canary did not arrive`,
+                {
+                  hint: 'wait for replication to catch up, or pass --force',
+                },
+              );
+            }
+            await new Promise((r) => setTimeout(r, 200));
+          }
+        } finally {
+          target.destroy();
+        }
+      },
+      (ms) => (ms < 0 ? 'replica behind (--force)' : `canary replicated in ${ms} ms`),
+    );
+
+    const flipped = await run(
+      steps[2] as FailoverStep,
+      () =>
+        setPrimary(home, names, {
+          to: input.to,
+          expectedVersion: record.version,
+          by: input.by,
+          reason: input.reason ?? `failover from ${from}`,
+        }),
+      (r) => `version ${r.version}`,
+    );
+
+    const edge = await run(
+      steps[3] as FailoverStep,
+      async (): Promise<RepointResult | { changed: false; reason: string }> => {
+        if (config.media.distributionId && config.stage !== LOCAL_STAGE) {
+          return repointOriginGroup({
+            client: () => home.cloudfront(),
+            distributionId: config.media.distributionId,
+            region: input.to,
+          });
+        }
+        return {
+          changed: false,
+          reason: 'no CloudFront distribution: clients and the local edge follow the routing record',
+        };
+      },
+      (e) =>
+        'reason' in e ? e.reason : e.changed ? `origin ${e.primaryOriginId} first, ${e.status}` : 'already first',
+    );
+
+    await run(
+      steps[4] as FailoverStep,
+      async () => {
+        const now = await readRouting(home, names);
+        if (now?.primary !== input.to) {
+          throw new StreamctlError(ErrorCode.Conflict, `The routing record names ${now?.primary}, not ${input.to}`);
+        }
+        return now;
+      },
+      (r) => `routing record names ${r.primary} (version ${r.version})`,
+    );
+    return { from, to: input.to, changed: true, dryRun: false, steps, record: flipped, edge, rollback };
+  } finally {
+    home.destroy();
+  }
+}
+
+/** Clients for every Region of a stage, for a {@link createRegionRouter}. */
+export function regionClients(
+  config: StreamctlConfig,
+): Array<{ region: string; client: { clients: AwsClients; config: StreamctlConfig } }> {
+  return config.regions.map((region) => {
+    const rc = regionConfig(config, region);
+    return { region, client: { clients: createAwsClients(rc), config: rc } };
+  });
+}
