@@ -23,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seeded } from '../../scripts/random.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -45,18 +46,7 @@ if (!existsSync(join(ROOT, 'packages', 'sdk', 'dist', 'index.js'))) {
 }
 const sdk = await import(join(ROOT, 'packages', 'sdk', 'dist', 'index.js'));
 
-/** mulberry32: a small seeded PRNG, so the data set is the same on every run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(SEED);
+const random = seeded(SEED);
 const pick = (list) => list[Math.floor(random() * list.length)];
 function weighted(items, weights) {
   const total = weights.reduce((a, b) => a + b, 0);

@@ -1,3 +1,4 @@
+import type { StreamctlConfig } from '@streamctl/sdk';
 import { defineCommand } from '../context.js';
 import { UsageError } from '../errors.js';
 
@@ -24,6 +25,18 @@ export function parseCountries(value: string): string[] | 'ALL' {
   return list;
 }
 
+/** The stage's publisher: catalog, catalog events, CDN invalidation. */
+async function openPublisher(config: StreamctlConfig) {
+  const sdk = await import('@streamctl/sdk');
+  const platform = sdk.createPlatform(config);
+  const publisher = sdk.createPublisher({
+    config: platform.config,
+    clients: platform.clients,
+    catalog: sdk.createCatalog(platform.clients, platform.config.resources),
+  });
+  return { publisher, close: () => platform.close() };
+}
+
 /** `streamctl publish <titleId>`. */
 export const publish = defineCommand<PublishOptions>({
   name: 'publish',
@@ -44,14 +57,8 @@ export const publish = defineCommand<PublishOptions>({
       options.countries ??
         (await ctx.ui.input({ message: 'Countries (US,GB,… or ALL)', flag: '--countries', default: 'ALL' })),
     );
-    const sdk = await import('@streamctl/sdk');
-    const platform = sdk.createPlatform(await ctx.config());
+    const { publisher, close } = await openPublisher(await ctx.config());
     try {
-      const publisher = sdk.createPublisher({
-        config: platform.config,
-        clients: platform.clients,
-        catalog: sdk.createCatalog(platform.clients, platform.config.resources),
-      });
       const outcome = await ctx.ui.spin(`Publishing ${titleId}`, () =>
         publisher.publish(titleId, {
           countries,
@@ -78,7 +85,7 @@ export const publish = defineCommand<PublishOptions>({
           : `CDN: ${outcome.invalidation.reason}.`,
       );
     } finally {
-      platform.close();
+      close();
     }
   },
 });
@@ -94,19 +101,13 @@ export const unpublish = defineCommand<Record<string, never>>({
     if (!(await ctx.ui.confirm({ message: `Withdraw ${titleId} from every country?` }))) {
       throw new UsageError('unpublish was not confirmed', 'answer yes, or pass --yes');
     }
-    const sdk = await import('@streamctl/sdk');
-    const platform = sdk.createPlatform(await ctx.config());
+    const { publisher, close } = await openPublisher(await ctx.config());
     try {
-      const publisher = sdk.createPublisher({
-        config: platform.config,
-        clients: platform.clients,
-        catalog: sdk.createCatalog(platform.clients, platform.config.resources),
-      });
       const outcome = await ctx.ui.spin(`Unpublishing ${titleId}`, () => publisher.unpublish(titleId));
       if (ctx.globals.json) ctx.json(outcome);
       else ctx.print(`Title ${titleId} is ${outcome.status}.`);
     } finally {
-      platform.close();
+      close();
     }
   },
 });

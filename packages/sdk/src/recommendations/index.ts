@@ -11,7 +11,7 @@
 import type { Cache } from '../cache/index.js';
 import type { Catalog, TitleSummary } from '../catalog/index.js';
 import type { Users } from '../users/index.js';
-import type { ModelStore, Scored, UserProfile } from './models.js';
+import { emptyProfile, type ModelStore, type Scored, type UserProfile } from './models.js';
 import { rankRails } from './rank.js';
 
 export * from './models.js';
@@ -81,14 +81,7 @@ export interface HomeSources {
   models?: ModelStore;
 }
 
-const EMPTY_PROFILE: UserProfile = {
-  titles: new Map(),
-  genres: new Map(),
-  positives: [],
-  completed: new Set(),
-  disliked: new Set(),
-  version: 0,
-};
+const EMPTY_PROFILE: UserProfile = emptyProfile();
 
 /**
  * Builds the home page for a viewer: Continue Watching, Top Picks, Because

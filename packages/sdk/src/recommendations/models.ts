@@ -94,6 +94,11 @@ export interface UserProfile {
   version: number;
 }
 
+/** The profile of a user the models know nothing about. */
+export function emptyProfile(): UserProfile {
+  return { titles: new Map(), genres: new Map(), positives: [], completed: new Set(), disliked: new Set(), version: 0 };
+}
+
 /** Storage of the models. Implementations: memory (benchmarks, tests) and DynamoDB. */
 export interface ModelStore {
   /** Applies one event's updates. */

@@ -15,7 +15,7 @@ import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/names.js';
 import { wrapAwsError } from '../errors/index.js';
 import { queryAll } from '../util/dynamo.js';
-import type { ModelStore, ModelUpdate, Scored, UserProfile } from './models.js';
+import { emptyProfile, type ModelStore, type ModelUpdate, type Scored, type UserProfile } from './models.js';
 
 const byScore = (a: Scored, b: Scored) => b.score - a.score || a.titleId.localeCompare(b.titleId);
 
@@ -164,14 +164,7 @@ export function createDynamoModelStore(clients: AwsClients, names: ResourceNames
         { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `UPROF#${userId}` } },
         `profile of ${userId}`,
       );
-      const profile: UserProfile = {
-        titles: new Map(),
-        genres: new Map(),
-        positives: [],
-        completed: new Set(),
-        disliked: new Set(),
-        version: 0,
-      };
+      const profile: UserProfile = emptyProfile();
       const positives: Array<{ titleId: string; at: string }> = [];
       for (const i of items) {
         const sk = String(i.SK);

@@ -1,3 +1,4 @@
+import type { Rendition } from '../catalog/index.js';
 import type { Ladder } from '../ladders/index.js';
 
 /** Which service runs a transcode. */
@@ -26,17 +27,8 @@ export interface TranscodeJob {
   submittedAt: string;
 }
 
-/** One rendition as written. Paths are relative to the request's output prefix. */
-export interface RenditionOutput {
-  name: string;
-  width: number;
-  height: number;
-  /** Peak bits per second, as the master playlist advertises it. */
-  bandwidth: number;
-  /** RFC 6381 codecs, e.g. `avc1.64001f,mp4a.40.2`. */
-  codecs?: string;
-  playlist: string;
-}
+/** One rendition as written (the catalog records the same shape). Paths are relative to the request's output prefix. */
+export type RenditionOutput = Rendition;
 
 /** What a finished job wrote. Paths are relative to the request's output prefix. */
 export interface TranscodeOutputs {
