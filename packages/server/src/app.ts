@@ -65,6 +65,8 @@ export interface ApiOptions {
    * this function, so a browser app can sign in as a dev user. Never set on AWS.
    */
   devTokens?: (userId: string, country: string) => Promise<{ token: string; expiresAt: string }>;
+  /** The Region this app serves; every response says it in `x-streamctl-region`. */
+  region?: string;
 }
 
 type Env = { Variables: { viewer: Viewer; requestId: string } };
@@ -269,6 +271,13 @@ export function createHttpApp(services: ApiServices, options: ApiOptions = {}): 
   const document = openApiDocument();
 
   app.use('*', requestId());
+  const servedBy = options.region;
+  if (servedBy) {
+    app.use('*', async (c, next) => {
+      await next();
+      c.header('x-streamctl-region', servedBy);
+    });
+  }
   app.use(
     '*',
     cors({ origin: options.corsOrigins ?? '*', allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }),

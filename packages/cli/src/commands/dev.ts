@@ -1,4 +1,3 @@
-import type { LocalPlatform } from '@streamctl/sdk/local';
 import { defineCommand } from '../context.js';
 import { UsageError } from '../errors.js';
 
@@ -8,6 +7,7 @@ interface DevOptions {
   host: string;
   apiPort: number;
   player?: string;
+  regions?: string;
 }
 
 /** `streamctl dev`: the embedded local platform (SPEC §4). */
@@ -30,6 +30,10 @@ export const dev = defineCommand<DevOptions>({
       },
     },
     {
+      flags: '--regions <list>',
+      description: 'run one API, worker set and stream per Region over one shared store (e.g. us-east-1,eu-west-1)',
+    },
+    {
       flags: '--player <dir>',
       description: 'serve a built web app (e.g. examples/web-player/dist) at <api>/player/',
     },
@@ -39,6 +43,7 @@ export const dev = defineCommand<DevOptions>({
     'streamctl dev --json --data-dir /tmp/streamctl',
     'streamctl dev --reset',
     'streamctl dev --player examples/web-player/dist',
+    'streamctl dev --regions us-east-1,eu-west-1',
   ],
   async handler(ctx, _args, options) {
     if (ctx.globals.stage && ctx.globals.stage !== 'local') {
@@ -47,7 +52,12 @@ export const dev = defineCommand<DevOptions>({
     if (ctx.globals.endpointUrl) {
       throw new UsageError('streamctl dev starts its own emulators and takes no --endpoint-url', 'drop --endpoint-url');
     }
-    const config = await ctx.config({ stage: 'local', dataDir: options.dataDir });
+    const config = await ctx.config({
+      stage: 'local',
+      dataDir: options.dataDir,
+      ...(options.regions ? { regions: options.regions } : {}),
+    });
+    let regionsUp: Record<string, { api: string; kinesis: string }> = {};
     const { startLocalPlatform } = await import('@streamctl/sdk/local');
     const started = performance.now();
     const platform = await ctx.ui.spin('Starting the local platform', () =>
@@ -76,8 +86,15 @@ export const dev = defineCommand<DevOptions>({
           );
         }
       }
-      await startApi(platform, options.host, options.apiPort, ctx.io.env.REDIS_URL, log, player);
-      await startWorkers(platform);
+      const { startServing } = await import('../local-serving.js');
+      regionsUp = await startServing(platform, {
+        host: options.host,
+        ...(options.apiPort !== undefined ? { apiPort: options.apiPort } : {}),
+        ...(ctx.io.env.REDIS_URL ? { redisUrl: ctx.io.env.REDIS_URL } : {}),
+        ...(log ? { log } : {}),
+        ...(player ? { player } : {}),
+        regions: config.regions,
+      });
     } catch (err) {
       await platform.stop();
       throw err;
@@ -85,10 +102,15 @@ export const dev = defineCommand<DevOptions>({
     // Register the shutdown listener before announcing readiness, so a
     // signal sent right after the ready line is never missed.
     const shutdown = ctx.io.waitForShutdown();
+    const multiRegion = Object.keys(regionsUp).length > 1;
     if (ctx.globals.json) {
-      ctx.json(platform.readyLine());
+      ctx.json({ ...platform.readyLine(), ...(multiRegion ? { regions: regionsUp } : {}) });
     } else {
       const rows = Object.entries(platform.parts).map(([name, url]) => `  ${name.padEnd(9)} ${url}`);
+      if (multiRegion) {
+        for (const [region, parts] of Object.entries(regionsUp))
+          rows.push(`  ${region.padEnd(9)} api ${parts.api}, kinesis ${parts.kinesis}`);
+      }
       const created = platform.resources.filter((r) => r.action === 'created').map((r) => r.name);
       ctx.print(
         [
@@ -106,100 +128,3 @@ export const dev = defineCommand<DevOptions>({
     if (!ctx.globals.json) ctx.ui.note('Stopped.');
   },
 });
-
-/**
- * Serves the HTTP API against the platform's emulators and registers it as
- * the `api` part: tokens from `streamctl token` (the data dir's dev key),
- * playback signed for the local edge with the data dir's key pair.
- */
-async function startApi(
-  platform: LocalPlatform,
-  host: string,
-  port: number | undefined,
-  redisUrl: string | undefined,
-  log: ((entry: Record<string, unknown>) => void) | undefined,
-  player?: string,
-): Promise<void> {
-  const { createMemoryCache, createPlatform, createPlaybackSigner, createRedisCache } = await import('@streamctl/sdk');
-  const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, ensureEdgeKeyPair, mintDevToken } = await import(
-    '@streamctl/sdk/local'
-  );
-  const { createHttpApp, createJwtVerifier, createPlatformServices, serveNode } = await import('@streamctl/server');
-  const devKey = await ensureDevSigningKey(platform.dataDir);
-  const edgeKey = ensureEdgeKeyPair(platform.dataDir);
-  const edge = platform.parts.edge;
-  if (!edge) throw new Error('the local edge is not running');
-  const apiPlatform = createPlatform(platform.config);
-  // Redis when REDIS_URL is set (SPEC §4), else an in-process LRU.
-  const cache = redisUrl ? await createRedisCache(redisUrl) : createMemoryCache();
-  const services = createPlatformServices(apiPlatform, {
-    cache,
-    verifyToken: createJwtVerifier({
-      jwks: { keys: [devKey.publicJwk] },
-      issuer: DEV_TOKEN_ISSUER,
-      audience: DEV_TOKEN_AUDIENCE,
-    }),
-    playback: {
-      signer: createPlaybackSigner({ keyPairId: edgeKey.keyPairId, privateKey: edgeKey.privateKeyPem }),
-      cdnBaseUrl: edge,
-    },
-  });
-  const app = createHttpApp(services, {
-    ...(log ? { log } : {}),
-    // A browser app on the local stage signs in as a dev user through the API.
-    devTokens: async (userId, country) => {
-      const minted = await mintDevToken(platform.dataDir, { userId, country });
-      return { token: minted.token, expiresAt: minted.expiresAt };
-    },
-  });
-  const server = await serveNode(app, {
-    host,
-    ...(port !== undefined ? { port } : {}),
-    ...(player ? { static: { root: player, prefix: '/player' } } : {}),
-  });
-  platform.addPart({
-    name: 'api',
-    url: server.url,
-    stop: async () => {
-      await server.stop();
-      await cache.close();
-      apiPlatform.close();
-    },
-  });
-}
-
-/**
- * Runs the Kinesis workers (watch-state, signals, qoe) as local pollers over
- * the platform's stream, with the ledger and dead letters in the platform
- * table and QoE metrics as EMF lines in `<data dir>/metrics/qoe.emf.ndjson`.
- */
-async function startWorkers(platform: LocalPlatform): Promise<void> {
-  const { appendFile, mkdir } = await import('node:fs/promises');
-  const { join } = await import('node:path');
-  const { createAwsClients, createUsers } = await import('@streamctl/sdk');
-  const workers = await import('@streamctl/workers');
-  const clients = createAwsClients(platform.config);
-  const names = platform.config.resources;
-  const metricsDir = join(platform.dataDir, 'metrics');
-  await mkdir(metricsDir, { recursive: true });
-  const common = {
-    idempotency: workers.createDynamoIdempotencyStore(clients, names),
-    park: workers.createDeadLetterTable(clients, names),
-  };
-  const consumers = [
-    { name: 'watch-state', process: workers.createWatchStateProcessor(createUsers(clients, names)), ...common },
-    { name: 'signals', process: workers.createSignalsProcessor(clients, names), ...common },
-    {
-      name: 'qoe',
-      process: workers.createQoeProcessor((metric) =>
-        appendFile(join(metricsDir, 'qoe.emf.ndjson'), `${workers.toEmf(metric)}\n`),
-      ),
-      ...common,
-    },
-  ];
-  const pollers = await Promise.all(consumers.map((c) => workers.startPoller(clients, names, c, { idleMs: 100 })));
-  platform.onStop(async () => {
-    await Promise.all(pollers.map((p) => p.stop()));
-    clients.destroy();
-  });
-}

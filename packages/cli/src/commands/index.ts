@@ -6,6 +6,7 @@ import type { CommandDefinition } from '../context.js';
 import { dev } from './dev.js';
 import { eventsPublish } from './events/publish.js';
 import { eventsTail } from './events/tail.js';
+import { failoverDrill } from './failover/drill.js';
 import { failover } from './failover/run.js';
 import { failoverStatus } from './failover/status.js';
 import { ingest } from './ingest.js';
@@ -34,6 +35,7 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   recs,
   failover,
   failoverStatus,
+  failoverDrill,
   token,
   sign,
   ladderList,

@@ -120,6 +120,58 @@ export interface EdgeOptions {
 export interface RunningEdge {
   url: string;
   stop(): Promise<void>;
+  /**
+   * Routes `/v1/*` to API origins, in the order the function returns them
+   * (primary first), failing over to the next origin when one refuses the
+   * connection, or answers 5xx to GET/HEAD/OPTIONS — as a CloudFront origin group does.
+   */
+  setApiOrigins(origins: (() => Promise<string[]>) | undefined): void;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+
+/** Forwards one API request to the first origin that takes it. */
+async function proxyApi(req: IncomingMessage, res: ServerResponse, origins: string[]): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const body = chunks.length ? Buffer.concat(chunks) : undefined;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (typeof v === 'string' && !HOP_BY_HOP.has(k)) headers[k] = v;
+  }
+  const retryable5xx = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
+  let last = 'no API origin is configured';
+  for (const origin of origins) {
+    let answer: Response;
+    try {
+      answer = await fetch(`${origin}${req.url ?? '/'}`, {
+        method: req.method ?? 'GET',
+        headers,
+        ...(body && req.method !== 'GET' && req.method !== 'HEAD' ? { body } : {}),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      // Never reached the origin (refused, reset, timed out): the next origin may take it.
+      last = `${origin}: ${(err as Error).message}`;
+      continue;
+    }
+    if (answer.status >= 500 && retryable5xx && origin !== origins[origins.length - 1]) {
+      last = `${origin}: ${answer.status}`;
+      await answer.arrayBuffer().catch(() => undefined);
+      continue;
+    }
+    const out: Record<string, string> = {};
+    answer.headers.forEach((value, key) => {
+      if (!HOP_BY_HOP.has(key) && key !== 'content-encoding') out[key] = value;
+    });
+    const payload = Buffer.from(await answer.arrayBuffer());
+    out['content-length'] = String(payload.length);
+    res.writeHead(answer.status, out);
+    res.end(req.method === 'HEAD' ? undefined : payload);
+    return;
+  }
+  sendError(res, 502, 'ORIGIN_ERROR', `No API origin answered (${last})`);
 }
 
 /**
@@ -132,7 +184,13 @@ export interface RunningEdge {
  */
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const host = options.host ?? '127.0.0.1';
+  let apiOrigins: (() => Promise<string[]>) | undefined;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const requestPath = (req.url ?? '/').split('?')[0] ?? '/';
+    if (apiOrigins && (requestPath === '/v1' || requestPath.startsWith('/v1/'))) {
+      await proxyApi(req, res, await apiOrigins());
+      return;
+    }
     cors(req, res);
     if (req.method === 'OPTIONS') {
       res.writeHead(204, {
@@ -227,6 +285,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    setApiOrigins(origins) {
+      apiOrigins = origins;
+    },
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

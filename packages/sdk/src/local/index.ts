@@ -43,6 +43,7 @@ export {
   type RunningEdge,
   startEdge,
 } from './edge.js';
+export { type RunningEmulator, startKinesalite } from './emulators.js';
 export {
   dataDirLayout,
   isProcessAlive,
@@ -57,6 +58,8 @@ export interface LocalPart {
   name: PartName;
   url: string;
   stop(): Promise<void>;
+  /** The edge only: where `/v1/*` goes. */
+  setApiOrigins?: (origins: (() => Promise<string[]>) | undefined) => void;
 }
 
 /** Options of {@link startLocalPlatform}. */
@@ -138,6 +141,14 @@ export class LocalPlatform {
     }
     this.#parts.set(part.name, part);
     this.#writeState();
+  }
+
+  /**
+   * Sends the edge's `/v1/*` traffic to API origins, primary first (a
+   * multi-Region `streamctl dev`, following the routing record).
+   */
+  routeApi(origins: () => Promise<string[]>): void {
+    this.#parts.get('edge')?.setApiOrigins?.(origins);
   }
 
   /**
@@ -304,6 +315,7 @@ async function startLocalEdge(
     return {
       name: 'edge',
       url: edge.url,
+      setApiOrigins: (origins) => edge.setApiOrigins(origins),
       stop: async () => {
         await edge.stop();
         clients.destroy();

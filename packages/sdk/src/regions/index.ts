@@ -15,6 +15,7 @@ import { type RepointResult, repointOriginGroup } from './cloudfront.js';
 import { ensureRouting, type RoutingRecord, readRouting, setPrimary } from './routing.js';
 
 export { apiOriginMatches, type RepointResult, repointOriginGroup } from './cloudfront.js';
+export { type DrillOptions, type DrillReport, runDrill } from './drill.js';
 export {
   createFailoverPut,
   createRegionRouter,

@@ -1,0 +1,115 @@
+import { defineCommand } from '../../context.js';
+import { ExitCode, ExitError, UsageError } from '../../errors.js';
+
+interface DrillOptions {
+  to?: string;
+}
+
+/** `streamctl failover drill`. */
+export const failoverDrill = defineCommand<DrillOptions>({
+  name: 'failover drill',
+  description:
+    'rehearse a Region failure: locally, a two-Region platform under load loses its primary and fails over; on AWS, the plan only',
+  options: [{ flags: '--to <region>', description: 'the Region to fail over to (default: the second Region)' }],
+  examples: ['streamctl failover drill', 'streamctl failover drill --json', 'streamctl failover drill --stage prod'],
+  async handler(ctx, _args, options) {
+    const sdk = await import('@streamctl/sdk');
+    const config = await ctx.config();
+    if (config.stage !== 'local') {
+      // On AWS a drill stops nothing: it shows what a failover would do.
+      const to = options.to ?? config.regions[1];
+      if (!to)
+        throw new UsageError(`stage ${config.stage} has one Region`, 'set STREAMCTL_REGIONS to two or more Regions');
+      const plan = await sdk.runFailover(config, { to, dryRun: true, by: 'drill' });
+      if (ctx.globals.json) ctx.json({ ...plan, drill: 'plan-only' });
+      else {
+        ctx.print(`Drill plan for stage ${config.stage} (nothing is stopped on AWS): ${plan.from} → ${plan.to}`);
+        for (const [i, s] of plan.steps.entries()) ctx.print(`  ${i + 1}. ${s.title}`);
+        ctx.print(`Rollback: ${plan.rollback}`);
+      }
+      return;
+    }
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const local = await import('@streamctl/sdk/local');
+    const { startRegions } = await import('../../local-serving.js');
+    const regions =
+      config.regions.length > 1
+        ? config.regions
+        : [config.region, config.region === 'eu-west-1' ? 'us-east-1' : 'eu-west-1'];
+    const from = regions[0] as string;
+    const to = options.to ?? (regions[1] as string);
+    if (!regions.includes(to) || to === from)
+      throw new UsageError(
+        `--to ${to} is not another Region of the drill`,
+        `use one of ${regions.slice(1).join(', ')}`,
+      );
+    const dataDir = await mkdtemp(join(tmpdir(), 'streamctl-drill-'));
+    const platform = await ctx.ui.spin('Starting a two-Region local platform', () =>
+      local.startLocalPlatform({ dataDir, region: from }),
+    );
+    try {
+      const controls = await startRegions(platform, { host: '127.0.0.1', regions });
+      const multi = { ...platform.config, regions };
+      const clients = sdk.createAwsClients(multi);
+      const catalog = sdk.createCatalog(clients, multi.resources);
+      const titleIds = Array.from({ length: 40 }, (_, i) => `drill-${String(i).padStart(2, '0')}`);
+      for (const titleId of titleIds) {
+        await catalog.putTitle({ titleId, name: `Drill ${titleId}`, genres: ['drama'], manifests: { hls: 'x.m3u8' } });
+        await catalog.publishTitle(titleId, { countries: 'ALL' });
+      }
+      const userId = `drill-viewer-${Date.now()}`;
+      const { token } = await local.mintDevToken(dataDir, { userId, country: 'US' });
+      const edge = platform.parts.edge as string;
+      const report = await ctx.ui.spin(`Load through the edge; breaking ${from}; failing over to ${to}`, () =>
+        sdk.runDrill({
+          edgeUrl: edge,
+          token,
+          from,
+          to,
+          titleIds,
+          breakPrimary: async () => {
+            await controls[from]?.stopApi();
+            await controls[from]?.stopStream();
+          },
+          failover: async () => {
+            await sdk.runFailover(multi, { to, by: 'drill', force: true, reason: 'drill' });
+          },
+          readWatchlist: async () => {
+            const page = await sdk.createUsers(clients, multi.resources).listWatchlist(userId, { limit: 100 });
+            return new Set(page.items.map((i) => i.titleId));
+          },
+        }),
+      );
+      clients.destroy();
+      if (ctx.globals.json) ctx.json(report);
+      else {
+        ctx.print(`Drill: ${from} broken, failover to ${to}`);
+        ctx.print(
+          `  requests ${report.requests}, failed ${report.failed} (${report.failedPct} %) ${JSON.stringify(report.errors)}`,
+        );
+        ctx.print(
+          `  served by ${Object.entries(report.servedBy)
+            .map(([r, n]) => `${r} ${n}`)
+            .join(', ')}`,
+        );
+        ctx.print(
+          `  failover took ${report.failoverMs} ms; every response from ${to} ${report.allFromTargetMs} ms after it began`,
+        );
+        ctx.print(`  acknowledged writes ${report.ackedWrites}, lost ${report.lostWrites.length}`);
+      }
+      if (
+        report.lostWrites.length ||
+        report.failedPct >= 1 ||
+        report.allFromTargetMs === null ||
+        report.allFromTargetMs > 5_000
+      ) {
+        throw new ExitError(ExitCode.Failure);
+      }
+    } finally {
+      await platform.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  },
+});

@@ -1,0 +1,217 @@
+/**
+ * What `streamctl dev` (and `failover drill`) run on top of the embedded
+ * platform's emulators: per Region an HTTP API, the Kinesis workers and a
+ * stream. The home Region uses the platform's own kinesalite; each further
+ * Region gets a kinesalite of its own (the stream of that Region) over the
+ * one shared DynamoDB, which behaves as a global table with zero lag. The
+ * local edge sends `/v1/*` to the primary Region's API per the routing record.
+ */
+import type { StreamctlConfig } from '@streamctl/sdk';
+import type { LocalPlatform } from '@streamctl/sdk/local';
+
+/** One Region's running parts. */
+export interface RegionServing {
+  api: string;
+  kinesis: string;
+}
+
+/** Handles to break a Region on purpose (the drill). */
+export interface RegionControl extends RegionServing {
+  /** Stops the Region's API (its port refuses connections from then on). */
+  stopApi(): Promise<void>;
+  /** Stops the Region's stream and workers. */
+  stopStream(): Promise<void>;
+}
+
+/** Options of {@link startServing}. */
+export interface ServingOptions {
+  host: string;
+  apiPort?: number;
+  redisUrl?: string;
+  log?: (entry: Record<string, unknown>) => void;
+  player?: string;
+  /** Regions of the stage, home first. Default: the platform's Region only. */
+  regions?: string[];
+}
+
+/**
+ * Starts the API and workers of every Region and routes the edge.
+ * Everything stops with the platform.
+ */
+export async function startServing(
+  platform: LocalPlatform,
+  options: ServingOptions,
+): Promise<Record<string, RegionServing>> {
+  const controls = await startRegions(platform, options);
+  return Object.fromEntries(Object.entries(controls).map(([r, c]) => [r, { api: c.api, kinesis: c.kinesis }]));
+}
+
+/** Like {@link startServing}, with the handles a drill needs. */
+export async function startRegions(
+  platform: LocalPlatform,
+  options: ServingOptions,
+): Promise<Record<string, RegionControl>> {
+  const sdk = await import('@streamctl/sdk');
+  const local = await import('@streamctl/sdk/local');
+  const regions = options.regions?.length ? options.regions : [platform.region];
+  const home =
+    regions[0] === platform.region ? regions : [platform.region, ...regions.filter((r) => r !== platform.region)];
+  const controls: Record<string, RegionControl> = {};
+  for (const [i, region] of home.entries()) {
+    let config: StreamctlConfig = { ...platform.config, region, regions: home };
+    let kinesisStop: (() => Promise<void>) | undefined;
+    if (i > 0) {
+      // A Region of its own: its own stream endpoint, the shared tables and buckets.
+      const { join } = await import('node:path');
+      const emulator = await local.startKinesalite(join(platform.dataDir, `kinesis-${region}`), options.host);
+      config = { ...config, endpoints: { ...platform.config.endpoints, kinesis: emulator.url } };
+      const clients = sdk.createAwsClients(config);
+      await sdk.ensureStreams(clients.kinesis(), config.resources);
+      clients.destroy();
+      kinesisStop = () => emulator.stop();
+    }
+    const api = await startApi(platform, config, {
+      ...options,
+      ...(i > 0 ? { apiPort: undefined, player: undefined } : {}),
+      register: i === 0,
+    });
+    const workers = await startWorkers(platform, config);
+    let streamStopped = false;
+    const stopStream = async () => {
+      if (streamStopped) return;
+      streamStopped = true;
+      await workers();
+      await kinesisStop?.();
+    };
+    if (i > 0) platform.onStop(stopStream);
+    else platform.onStop(workers);
+    controls[region] = {
+      api: api.url,
+      kinesis: config.endpoints?.kinesis ?? '',
+      stopApi: api.stop,
+      stopStream,
+    };
+  }
+  if (home.length > 1) {
+    const clients = sdk.createAwsClients(platform.config);
+    await sdk.ensureRouting(clients, platform.config.resources, home, 'streamctl dev');
+    let cached: { at: number; order: string[] } | undefined;
+    platform.routeApi(async () => {
+      if (!cached || Date.now() - cached.at > 500) {
+        const record = await sdk.readRouting(clients, platform.config.resources).catch(() => undefined);
+        const rank = (r: string) => (r === record?.primary ? 0 : record?.regions[r] === 'down' ? 2 : 1);
+        cached = { at: Date.now(), order: [...home].sort((a, b) => rank(a) - rank(b)) };
+      }
+      return cached.order.map((r) => controls[r]?.api ?? '').filter(Boolean);
+    });
+    platform.onStop(async () => clients.destroy());
+  }
+  return controls;
+}
+
+/**
+ * Serves the HTTP API of one Region: tokens from `streamctl token` (the data
+ * dir's dev key), playback signed for the local edge with the data dir's key
+ * pair. The home Region's API is the platform's `api` part.
+ */
+async function startApi(
+  platform: LocalPlatform,
+  config: StreamctlConfig,
+  options: ServingOptions & { register: boolean },
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const { createMemoryCache, createPlatform, createPlaybackSigner, createRedisCache } = await import('@streamctl/sdk');
+  const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, ensureEdgeKeyPair, mintDevToken } = await import(
+    '@streamctl/sdk/local'
+  );
+  const { createHttpApp, createJwtVerifier, createPlatformServices, serveNode } = await import('@streamctl/server');
+  const devKey = await ensureDevSigningKey(platform.dataDir);
+  const edgeKey = ensureEdgeKeyPair(platform.dataDir);
+  const edge = platform.parts.edge;
+  if (!edge) throw new Error('the local edge is not running');
+  const apiPlatform = createPlatform(config);
+  // Redis when REDIS_URL is set (SPEC §4), else an in-process LRU.
+  const cache = options.redisUrl ? await createRedisCache(options.redisUrl) : createMemoryCache();
+  const services = createPlatformServices(apiPlatform, {
+    cache,
+    verifyToken: createJwtVerifier({
+      jwks: { keys: [devKey.publicJwk] },
+      issuer: DEV_TOKEN_ISSUER,
+      audience: DEV_TOKEN_AUDIENCE,
+    }),
+    playback: {
+      signer: createPlaybackSigner({ keyPairId: edgeKey.keyPairId, privateKey: edgeKey.privateKeyPem }),
+      cdnBaseUrl: edge,
+    },
+  });
+  const app = createHttpApp(services, {
+    ...(options.log ? { log: options.log } : {}),
+    region: config.region,
+    // A browser app on the local stage signs in as a dev user through the API.
+    devTokens: async (userId, country) => {
+      const minted = await mintDevToken(platform.dataDir, { userId, country });
+      return { token: minted.token, expiresAt: minted.expiresAt };
+    },
+  });
+  const server = await serveNode(app, {
+    host: options.host,
+    ...(options.apiPort !== undefined ? { port: options.apiPort } : {}),
+    ...(options.player ? { static: { root: options.player, prefix: '/player' } } : {}),
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await server.stop();
+    await cache.close();
+    apiPlatform.close();
+  };
+  if (options.register) platform.addPart({ name: 'api', url: server.url, stop });
+  else platform.onStop(stop);
+  return { url: server.url, stop };
+}
+
+/**
+ * Runs the Kinesis workers (watch-state, signals, qoe) as local pollers over
+ * a Region's stream, with the ledger and dead letters in the platform table
+ * and QoE metrics as EMF lines in `<data dir>/metrics/qoe.emf.ndjson`.
+ * Returns their stop.
+ */
+async function startWorkers(platform: LocalPlatform, config: StreamctlConfig): Promise<() => Promise<void>> {
+  const { appendFile, mkdir } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const { createAwsClients, createUsers } = await import('@streamctl/sdk');
+  const workers = await import('@streamctl/workers');
+  const clients = createAwsClients(config);
+  const names = config.resources;
+  const metricsDir = join(platform.dataDir, 'metrics');
+  await mkdir(metricsDir, { recursive: true });
+  const common = {
+    idempotency: workers.createDynamoIdempotencyStore(clients, names),
+    park: workers.createDeadLetterTable(clients, names),
+  };
+  // Consumer names carry the Region: each Region's stream has its own shards and checkpoints.
+  const suffix = config.region === platform.region ? '' : `@${config.region}`;
+  const consumers = [
+    {
+      name: `watch-state${suffix}`,
+      process: workers.createWatchStateProcessor(createUsers(clients, names)),
+      ...common,
+    },
+    { name: `signals${suffix}`, process: workers.createSignalsProcessor(clients, names), ...common },
+    {
+      name: `qoe${suffix}`,
+      process: workers.createQoeProcessor((metric) =>
+        appendFile(join(metricsDir, 'qoe.emf.ndjson'), `${workers.toEmf(metric)}\n`),
+      ),
+      ...common,
+    },
+  ];
+  const pollers = await Promise.all(consumers.map((c) => workers.startPoller(clients, names, c, { idleMs: 100 })));
+  let stopped = false;
+  return async () => {
+    if (stopped) return;
+    stopped = true;
+    await Promise.all(pollers.map((p) => p.stop()));
+    clients.destroy();
+  };
+}
