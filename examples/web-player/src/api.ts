@@ -25,5 +25,7 @@ export async function signIn(userId: string, country: string): Promise<Session> 
   const body = (await res.json()) as { token?: string; error?: { message: string } };
   if (!res.ok || !body.token) throw new Error(body.error?.message ?? `sign-in failed (${res.status})`);
   const token = body.token;
-  return { userId, country, token, client: createClient({ baseUrl: apiBase(), token }) };
+  // keepalive: events posted as the page goes away (pause on reload or close) still reach the API.
+  const keepalive: typeof fetch = (input, init) => fetch(input, { ...init, keepalive: init?.method === 'POST' });
+  return { userId, country, token, client: createClient({ baseUrl: apiBase(), token, fetch: keepalive }) };
 }

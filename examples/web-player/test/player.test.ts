@@ -118,12 +118,18 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
       timeout: 30_000,
     });
     await page.screenshot({ path: join(ARTIFACTS, 'web-player-playback.png') });
+    // The pause event is posted at once; wait for the API to accept it before reloading.
+    const accepted = page.waitForResponse(
+      (r) => r.url().endsWith('/v1/events') && r.request().method() === 'POST' && r.status() === 202,
+      { timeout: 15_000 },
+    );
     const position = await page.evaluate(() => {
       const video = document.getElementById('video') as HTMLVideoElement;
       video.pause();
       return video.currentTime;
     });
     expect(position).toBeGreaterThan(2);
+    await accepted;
 
     // The pause event goes to the API, the stream and the watch-state worker: continue watching.
     await page.reload();
