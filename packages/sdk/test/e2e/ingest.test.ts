@@ -144,7 +144,12 @@ describe.skipIf(!runnable)(`ingest (${target.kind})`, () => {
   it.each([
     [
       'corrupt',
-      () => writeFileSync(join(work, 'corrupt.mp4'), randomBytes(200_000)),
+      // The header of a real master, the body gone (random bytes alone can pass for some audio format).
+      () =>
+        writeFileSync(
+          join(work, 'corrupt.mp4'),
+          Buffer.concat([readFileSync(clip).subarray(0, 4096), Buffer.alloc(200_000)]),
+        ),
       'corrupt.mp4',
       /not a readable media file/,
     ],
