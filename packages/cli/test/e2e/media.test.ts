@@ -130,6 +130,29 @@ describe.skipIf(!runnable)('streamctl ingest, publish and titles', () => {
       () => Buffer.concat([readFileSync(clip).subarray(0, 4096), Buffer.alloc(100_000)]),
       /not a readable media file/,
     ],
+    [
+      'audio-only',
+      'audio.m4a',
+      () => {
+        const out = join(dir, 'audio-src.m4a');
+        execFileSync('ffmpeg', [
+          '-v',
+          'error',
+          '-y',
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=frequency=440',
+          '-t',
+          '2',
+          '-c:a',
+          'aac',
+          out,
+        ]);
+        return readFileSync(out);
+      },
+      /no video stream \(audio-only\)/,
+    ],
     ['zero-length', 'empty.mp4', () => Buffer.alloc(0), /empty \(0 bytes\)/],
   ])('refuses a %s file with one line, exit 1, and no title', async (_, name, bytes, reason) => {
     writeFileSync(join(dir, name), bytes());

@@ -12,7 +12,7 @@ import type { Cache } from '../cache/index.js';
 import type { Catalog, TitleSummary } from '../catalog/index.js';
 import type { Users } from '../users/index.js';
 import { emptyProfile, type ModelStore, type Scored, type UserProfile } from './models.js';
-import { rankRails } from './rank.js';
+import { indexTitles, rankRails } from './rank.js';
 
 export * from './models.js';
 export * from './rank.js';
@@ -111,7 +111,7 @@ export async function buildHome(sources: HomeSources, options: HomeOptions): Pro
   let degraded = available.status === 'rejected';
   const catalog: TitleSummary[] =
     available.status === 'fulfilled' ? available.value : (options.fallbackTitles?.(country) ?? []);
-  const byId = new Map(catalog.map((t) => [t.titleId, t]));
+  const byId = indexTitles(catalog);
   const item = (titleId: string): RailItem | undefined => {
     const t = byId.get(titleId);
     // Only titles the viewer may play in their country appear.

@@ -159,7 +159,11 @@ export function planUpdate(
 }
 
 const cosine = (pair: number, a: number, b: number) => (a > 0 && b > 0 ? pair / Math.sqrt(a * b) : 0);
-const byScore = (a: Scored, b: Scored) => b.score - a.score || a.titleId.localeCompare(b.titleId);
+/** Code-unit order of two ids: deterministic everywhere (no locale), and the order DynamoDB keeps keys in. */
+export const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Best score first, ties by title id: the one order of every ranked list. */
+export const byScore = (a: Scored, b: Scored): number => b.score - a.score || compareIds(a.titleId, b.titleId);
 
 /**
  * Models in memory: the offline evaluation builds them from a whole data

@@ -5,7 +5,7 @@
  * the offline evaluation and the home page rank the same way.
  */
 import type { TitleSummary } from '../catalog/index.js';
-import type { Scored, UserProfile } from './models.js';
+import { byScore, compareIds, type Scored, type UserProfile } from './models.js';
 
 /** An item of a recommendation rail, with why it is there. */
 export interface RankedItem {
@@ -37,11 +37,15 @@ export interface RankInput {
   size?: number;
 }
 
-/** Weights of the blended "Top Picks" score (tuned with bench/recs: NDCG@10 plateaus around these). */
-export const BLEND = { similarity: 1, genre: 0.4, popularity: 0.7 } as const;
+/** Weights of a blended "Top Picks" score. */
+export interface BlendWeights {
+  similarity: number;
+  genre: number;
+  popularity: number;
+}
 
-const order = (a: { score: number; titleId: string }, b: { score: number; titleId: string }) =>
-  b.score - a.score || a.titleId.localeCompare(b.titleId);
+/** The blend in use (tuned with bench/recs: NDCG@10 plateaus around these). */
+export const BLEND: Readonly<BlendWeights> = { similarity: 1, genre: 0.4, popularity: 0.7 };
 
 /** Titles never recommended to this user: completed and disliked. */
 export function excluded(profile: UserProfile): Set<string> {
@@ -51,6 +55,22 @@ export function excluded(profile: UserProfile): Set<string> {
 /** Titles the user already engaged with positively (not recommended again in personal rails). */
 function seen(profile: UserProfile): Set<string> {
   return new Set([...excluded(profile), ...[...profile.titles].filter(([, s]) => s > 0).map(([id]) => id)]);
+}
+
+const indexes = new WeakMap<readonly TitleSummary[], ReadonlyMap<string, TitleSummary>>();
+
+/**
+ * Titles by id, built once per catalogue list: a home page asks for the
+ * same (memoized) list on every request, and indexing it is most of a
+ * page's work otherwise.
+ */
+export function indexTitles(titles: readonly TitleSummary[]): ReadonlyMap<string, TitleSummary> {
+  let index = indexes.get(titles);
+  if (!index) {
+    index = new Map(titles.map((t) => [t.titleId, t]));
+    indexes.set(titles, index);
+  }
+  return index;
 }
 
 /**
@@ -73,15 +93,22 @@ export function diversify<T extends { genres: string[] }>(items: T[], size: numb
   return [...picked, ...deferred].slice(0, size);
 }
 
+/** A candidate's blended score and what it came from, before any string is made. */
+interface Candidate extends Scored {
+  genres: string[];
+  /** The seed title that contributed most similarity, and the summed similarity, when any did. */
+  seed?: string;
+  similarity?: number;
+  /** The viewer's best-liked genre of the title, when the viewer likes any. */
+  genre?: string;
+}
+
 /**
- * The blended personal score of every candidate: similarity to the user's
- * recent positive titles (weighted by their taste), genre affinity, and a
- * little popularity; over the whole available catalogue, minus what the
- * user has seen, completed or disliked.
+ * Scores the whole available catalogue, best first. Strings are made later
+ * and only for what is shown ({@link explain}): a home page ranks hundreds of
+ * titles and shows a few dozen.
  */
-export function scoreCandidates(
-  input: Omit<RankInput, 'size'> & { blend?: { similarity: number; genre: number; popularity: number } },
-): Array<Scored & { reason: string }> {
+function rankCandidates(input: Omit<RankInput, 'size'> & { blend?: BlendWeights }): Candidate[] {
   const { profile } = input;
   const blend = input.blend ?? BLEND;
   const skip = seen(profile);
@@ -105,29 +132,61 @@ export function scoreCandidates(
       similarity.set(n.titleId, current);
     }
   }
-  const names = new Map(input.available.map((t) => [t.titleId, t.name]));
-  const scored: Array<Scored & { reason: string }> = [];
+  const scored: Candidate[] = [];
   for (const title of input.available) {
     if (skip.has(title.titleId)) continue;
     const sim = similarity.get(title.titleId);
-    const genre = title.genres.length
-      ? title.genres.reduce((sum, g) => sum + (genreScore.get(g) ?? 0), 0) / title.genres.length
-      : 0;
-    const score =
-      blend.similarity * (sim?.score ?? 0) + blend.genre * genre + blend.popularity * (pop.get(title.titleId) ?? 0);
+    let genreSum = 0;
+    let best: string | undefined;
+    let bestScore = 0;
+    for (const g of title.genres) {
+      const gs = genreScore.get(g) ?? 0;
+      genreSum += gs;
+      if (gs > bestScore) {
+        bestScore = gs;
+        best = g;
+      }
+    }
+    const genre = title.genres.length ? genreSum / title.genres.length : 0;
+    const simScore = sim?.score ?? 0;
+    const score = blend.similarity * simScore + blend.genre * genre + blend.popularity * (pop.get(title.titleId) ?? 0);
     if (score <= 0) continue;
-    const topGenre = title.genres.reduce<[string, number]>(
-      (best, g) => ((genreScore.get(g) ?? 0) > best[1] ? [g, genreScore.get(g) ?? 0] : best),
-      ['', 0],
-    );
-    const reason = sim?.score
-      ? `similar to ${names.get(sim.seed) ?? sim.seed} (${sim.score.toFixed(2)})`
-      : topGenre[1] > 0
-        ? `you like ${topGenre[0]}`
-        : 'popular';
-    scored.push({ titleId: title.titleId, score, reason });
+    const candidate: Candidate = { titleId: title.titleId, score, genres: title.genres };
+    if (simScore > 0 && sim) {
+      candidate.seed = sim.seed;
+      candidate.similarity = simScore;
+    }
+    if (best) candidate.genre = best;
+    scored.push(candidate);
   }
-  return scored.sort(order);
+  return scored.sort(byScore);
+}
+
+/** Why a candidate is recommended, in words. */
+function explain(candidate: Candidate, names: ReadonlyMap<string, { name: string }>): string {
+  if (candidate.seed) {
+    return `similar to ${names.get(candidate.seed)?.name ?? candidate.seed} (${(candidate.similarity ?? 0).toFixed(2)})`;
+  }
+  return candidate.genre ? `you like ${candidate.genre}` : 'popular';
+}
+
+/**
+ * The blended personal score of every candidate: similarity to the user's
+ * recent positive titles (weighted by their taste), genre affinity, and a
+ * little popularity; over the whole available catalogue, minus what the
+ * user has seen, completed or disliked. Best first, ties by title id.
+ *
+ * @example
+ * ```ts
+ * const ranked = scoreCandidates({ country: 'GB', available, profile, popular, neighbours });
+ * ranked[0]; // { titleId: 't7', score: 1.42, reason: 'similar to Title 3' }
+ * ```
+ */
+export function scoreCandidates(
+  input: Omit<RankInput, 'size'> & { blend?: BlendWeights },
+): Array<Scored & { reason: string }> {
+  const names = indexTitles(input.available);
+  return rankCandidates(input).map((c) => ({ titleId: c.titleId, score: c.score, reason: explain(c, names) }));
 }
 
 /**
@@ -144,7 +203,7 @@ export function scoreCandidates(
 export function rankRails(input: RankInput): RankedRail[] {
   const size = input.size ?? 20;
   const { profile } = input;
-  const byId = new Map(input.available.map((t) => [t.titleId, t]));
+  const byId = indexTitles(input.available);
   const never = excluded(profile);
   const personal = seen(profile);
   const item = (titleId: string, score: number, reason: string): RankedItem | undefined => {
@@ -154,9 +213,11 @@ export function rankRails(input: RankInput): RankedRail[] {
   const rails: RankedRail[] = [];
   const cc = input.country.toUpperCase();
 
-  const picks = scoreCandidates(input).flatMap((s) => item(s.titleId, s.score, s.reason) ?? []);
-  if (profile.positives.length && picks.length) {
-    rails.push({ id: 'top-picks', title: 'Top Picks for You', items: diversify(picks, size) });
+  if (profile.positives.length) {
+    const items = diversify(rankCandidates(input), size).flatMap(
+      (c) => item(c.titleId, c.score, explain(c, byId)) ?? [],
+    );
+    if (items.length) rails.push({ id: 'top-picks', title: 'Top Picks for You', items });
   }
 
   for (const seed of profile.positives.filter((s) => input.neighbours.has(s)).slice(0, 2)) {
@@ -179,7 +240,7 @@ export function rankRails(input: RankInput): RankedRail[] {
   const popRank = new Map(input.popular.map((p, i) => [p.titleId, i]));
   const genres = [...profile.genres]
     .filter(([, s]) => s > 0)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .sort((a, b) => b[1] - a[1] || compareIds(a[0], b[0]))
     .slice(0, 2);
   for (const [genre] of genres) {
     const items = input.available
@@ -187,7 +248,7 @@ export function rankRails(input: RankInput): RankedRail[] {
       .sort(
         (a, b) =>
           (popRank.get(a.titleId) ?? Number.MAX_SAFE_INTEGER) - (popRank.get(b.titleId) ?? Number.MAX_SAFE_INTEGER) ||
-          a.titleId.localeCompare(b.titleId),
+          compareIds(a.titleId, b.titleId),
       )
       .slice(0, size)
       .flatMap((t) => item(t.titleId, 0, `you like ${genre}`) ?? []);

@@ -15,9 +15,7 @@ import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/names.js';
 import { wrapAwsError } from '../errors/index.js';
 import { queryAll } from '../util/dynamo.js';
-import { emptyProfile, type ModelStore, type ModelUpdate, type Scored, type UserProfile } from './models.js';
-
-const byScore = (a: Scored, b: Scored) => b.score - a.score || a.titleId.localeCompare(b.titleId);
+import { byScore, compareIds, emptyProfile, type ModelStore, type ModelUpdate, type UserProfile } from './models.js';
 
 /**
  * The DynamoDB model store of a stage.
@@ -98,7 +96,7 @@ export function createDynamoModelStore(clients: AwsClients, names: ResourceNames
           const others = mine
             .map((i) => ({ titleId: String(i.SK).slice(2), at: String(i.posAt) }))
             .filter((i) => i.titleId !== u.titleId)
-            .sort((a, b) => b.at.localeCompare(a.at) || a.titleId.localeCompare(b.titleId))
+            .sort((a, b) => compareIds(b.at, a.at) || compareIds(a.titleId, b.titleId))
             .slice(0, u.maxPairs);
           await update({ PK: `ITEM#${u.titleId}`, SK: 'USERS' }, 'ADD n :one', { ':one': 1 });
           await Promise.all(
@@ -179,7 +177,7 @@ export function createDynamoModelStore(clients: AwsClients, names: ResourceNames
         }
       }
       profile.positives = positives
-        .sort((a, b) => b.at.localeCompare(a.at) || a.titleId.localeCompare(b.titleId))
+        .sort((a, b) => compareIds(b.at, a.at) || compareIds(a.titleId, b.titleId))
         .map((p) => p.titleId);
       return profile;
     },
