@@ -1,4 +1,5 @@
 import { defineCommand } from '../context.js';
+import { UsageError } from '../errors.js';
 import type { TaskStep } from '../ui.js';
 
 interface IngestOptions {
@@ -6,7 +7,25 @@ interface IngestOptions {
   id?: string;
   ladder?: string;
   genres?: string;
+  captions?: Array<{ language: string; file: string }>;
   wait?: boolean;
+}
+
+/** `en=en.vtt,pt-BR=subs/pt.vtt` → one sidecar per language (the SDK checks codes and files). */
+function parseCaptions(value: string): Array<{ language: string; file: string }> {
+  return value
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq <= 0 || eq === pair.length - 1) {
+        throw new UsageError(
+          `--captions takes LANG=FILE pairs, got "${pair}"`,
+          'write e.g. --captions en=en.vtt,fr=fr.vtt',
+        );
+      }
+      return { language: pair.slice(0, eq).trim(), file: pair.slice(eq + 1).trim() };
+    });
 }
 
 type Step = 'probe' | 'register' | 'upload' | 'transcode' | 'record';
@@ -43,6 +62,11 @@ export const ingest = defineCommand<IngestOptions>({
     { flags: '--ladder <name|file.json>', description: 'transcode ladder: default, mobile, premium-4k or a JSON file' },
     { flags: '--genres <a,b>', description: 'comma-separated genres, e.g. drama,thriller' },
     {
+      flags: '--captions <lang=file.vtt,…>',
+      description: "WebVTT caption sidecars by language (the master's own text subtitles are carried too)",
+      parse: parseCaptions,
+    },
+    {
       flags: '--wait',
       description: 'follow a MediaConvert job to READY (the local ffmpeg transcode is always followed)',
     },
@@ -50,6 +74,7 @@ export const ingest = defineCommand<IngestOptions>({
   examples: [
     'streamctl ingest clip.mp4 --id clip --genres documentary --wait',
     'streamctl ingest master.mov --ladder premium-4k --json',
+    'streamctl ingest film.mov --captions en=film.en.vtt,fr=film.fr.vtt',
   ],
   async handler(ctx, args, options) {
     const file = args[0] as string;
@@ -76,6 +101,7 @@ export const ingest = defineCommand<IngestOptions>({
         ...(options.id ? { titleId: options.id } : {}),
         ...(options.title ? { name: options.title } : {}),
         ...(options.ladder ? { ladder: options.ladder } : {}),
+        ...(options.captions ? { captions: options.captions } : {}),
         ...(options.genres
           ? {
               genres: options.genres
@@ -118,6 +144,8 @@ export const ingest = defineCommand<IngestOptions>({
           status: result.status,
           renditions: result.renditions,
           manifests: result.manifests,
+          ...(result.tracks ? { tracks: result.tracks } : {}),
+          ...(result.skippedSubtitles ? { skippedSubtitles: result.skippedSubtitles } : {}),
           ...(result.jobId ? { jobId: result.jobId } : {}),
           unchanged: result.unchanged,
         });
@@ -131,6 +159,15 @@ export const ingest = defineCommand<IngestOptions>({
       );
       if (result.manifests.hls) {
         ctx.print(`HLS manifest: s3://${platform.config.resources.cdnBucket}/${result.manifests.hls}`);
+      }
+      if (result.tracks?.audio.length) {
+        ctx.print(`Audio: ${result.tracks.audio.map((a) => a.language).join(', ')}`);
+      }
+      if (result.tracks?.captions.length) {
+        ctx.print(`Captions: ${result.tracks.captions.map((c) => c.language).join(', ')}`);
+      }
+      for (const s of result.skippedSubtitles ?? []) {
+        ctx.print(`Not carried: subtitle stream ${s.index} (${s.codec}) is a bitmap format WebVTT cannot hold.`);
       }
       if (result.status === 'TRANSCODING') ctx.print(`Follow it with \`streamctl titles get ${result.titleId}\`.`);
       if (result.status === 'READY') ctx.print(`Next: streamctl publish ${result.titleId} --countries ALL`);

@@ -179,5 +179,8 @@ describe.skipIf(!runnable)('streamctl ingest, publish and titles', () => {
     const bad = await cli('publish', 'x', '--countries', 'USA');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/USA is not a two-letter country code/);
+    const captions = await cli('ingest', clip, '--captions', 'english.vtt');
+    expect(captions.code).toBe(2);
+    expect(captions.stderr).toMatch(/--captions takes LANG=FILE pairs, got "english.vtt"/);
   });
 });

@@ -81,6 +81,8 @@ export interface Title extends EntitlementTitle {
   /** Why the title is FAILED (or any note on its last status change). */
   statusReason?: string;
   images?: { poster?: string; thumbnails?: string };
+  /** Alternate audio and captions, when the transcode wrote any. */
+  tracks?: TitleTracks;
   source?: TitleSource;
   updatedAt?: string;
 }
@@ -109,6 +111,25 @@ export interface RenditionsUpdate {
   renditions: Rendition[];
   manifests: { hls?: string; dash?: string };
   images?: { poster?: string; thumbnails?: string };
+  tracks?: TitleTracks;
+}
+
+/** An alternate audio or caption (WebVTT) rendition of a title. Keys are CDN bucket keys. */
+export interface Track {
+  /** ISO 639 / BCP 47 code (`eng`, `fr`, `pt-BR`); `und` when the master does not say. */
+  language: string;
+  /** What players show in their menu. */
+  name: string;
+  /** Its HLS media playlist. */
+  playlist: string;
+  /** The track a player picks when the viewer has chosen none. */
+  default?: boolean;
+}
+
+/** A title's audio tracks (when it has more than one) and captions. */
+export interface TitleTracks {
+  audio: Track[];
+  captions: Track[];
 }
 
 /** One rendition of a title, as the transcoder wrote it. Keys are CDN bucket keys. */
@@ -268,6 +289,7 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
     };
     if (meta.statusReason !== undefined) title.statusReason = String(meta.statusReason);
     if (meta.images !== undefined) title.images = meta.images as NonNullable<Title['images']>;
+    if (meta.tracks !== undefined) title.tracks = meta.tracks as TitleTracks;
     if (meta.source !== undefined) title.source = meta.source as TitleSource;
     if (meta.updatedAt !== undefined) title.updatedAt = String(meta.updatedAt);
     if (meta.synopsis !== undefined) title.synopsis = String(meta.synopsis);
@@ -567,12 +589,14 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
       await update(
         titleId,
         {
-          UpdateExpression: 'SET #s = :s, manifests = :m, images = :i, updatedAt = :now REMOVE statusReason',
+          UpdateExpression:
+            'SET #s = :s, manifests = :m, images = :i, tracks = :t, updatedAt = :now REMOVE statusReason',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {
             ':s': 'READY',
             ':m': result.manifests,
             ':i': result.images ?? {},
+            ':t': result.tracks ?? { audio: [], captions: [] },
             ':now': new Date().toISOString(),
           },
         },

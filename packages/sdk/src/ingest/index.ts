@@ -8,11 +8,21 @@
  *
  * @module
  */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws/index.js';
-import { type Catalog, createCatalog, type Rendition, type Title, type TitleSource } from '../catalog/index.js';
+import {
+  type Catalog,
+  createCatalog,
+  type Rendition,
+  type Title,
+  type TitleSource,
+  type TitleTracks,
+} from '../catalog/index.js';
 import type { StreamctlConfig } from '../config/index.js';
-import { ConflictError, isStreamctlError, ValidationError } from '../errors/index.js';
+import { ConflictError, isStreamctlError, ValidationError, wrapAwsError } from '../errors/index.js';
 import { type Ladder, loadLadder } from '../ladders/index.js';
 import type { TitleStatus } from '../playback/entitlement.js';
 import {
@@ -26,9 +36,18 @@ import {
 import { IdSchema } from '../users/index.js';
 import { parseInput } from '../util/validate.js';
 import { type MediaProbe, probeMedia } from './probe.js';
+import {
+  audioTracksOf,
+  type CaptionFile,
+  captionKey,
+  checkCaptionFiles,
+  extractSubtitles,
+  type PreparedCaption,
+} from './tracks.js';
 import { sha256File, type UploadProgress, type UploadResult, uploadResumable } from './upload.js';
 
 export { MediaInvalidError, type MediaProbe, probeMedia } from './probe.js';
+export { audioTracksOf, type CaptionFile, checkCaptionFiles, extractSubtitles } from './tracks.js';
 export {
   type ResumableUploadOptions,
   sha256File,
@@ -58,6 +77,11 @@ export interface IngestInput {
   signal?: AbortSignal;
   /** Multipart part size of the master upload. */
   partSize?: number;
+  /**
+   * WebVTT caption sidecars. The master's own text subtitle streams are
+   * carried through as well; a sidecar wins over a stream of the same language.
+   */
+  captions?: CaptionFile[];
 }
 
 /** The steps of an ingest, in order. */
@@ -76,6 +100,10 @@ export interface IngestResult {
   status: TitleStatus;
   renditions: Rendition[];
   manifests: { hls?: string; dash?: string };
+  /** Alternate audio and captions, when the title has any. */
+  tracks?: TitleTracks;
+  /** Subtitle streams of the master that could not be carried (bitmap subtitles), by stream index. */
+  skippedSubtitles?: Array<{ index: number; codec: string }>;
   probe: MediaProbe;
   /** Present when this run uploaded (or found) the master. */
   upload?: UploadResult;
@@ -116,7 +144,24 @@ function cdnKeys(prefix: string, outputs: TranscodeOutputs) {
       ...(outputs.poster ? { poster: `${prefix}${outputs.poster}` } : {}),
       ...(outputs.thumbnails ? { thumbnails: `${prefix}${outputs.thumbnails}` } : {}),
     },
+    ...(outputs.tracks
+      ? {
+          tracks: {
+            audio: outputs.tracks.audio.map((t) => ({ ...t, playlist: `${prefix}${t.playlist}` })),
+            captions: outputs.tracks.captions.map((t) => ({ ...t, playlist: `${prefix}${t.playlist}` })),
+          },
+        }
+      : {}),
   };
+}
+
+/** Sidecars first; a master's subtitle stream only for a language no sidecar has. */
+function mergeCaptions(sidecars: CaptionFile[], extracted: PreparedCaption[]): PreparedCaption[] {
+  const languages = new Set(sidecars.map((c) => c.language));
+  return [
+    ...sidecars.map((c) => ({ ...c, origin: 'sidecar' as const })),
+    ...extracted.filter((c) => c.language === 'und' || !languages.has(c.language)),
+  ];
 }
 
 /**
@@ -178,6 +223,7 @@ export function createIngest(deps: {
       // 1. Probe: nothing is written for a file that cannot make a title.
       step('probe', input.file);
       const probe = await probeMedia(input.file, config.media);
+      await checkCaptionFiles(input.captions ?? []);
       const sha256 = await sha256File(input.file);
       const titleId = input.titleId ?? `${slug(basename(input.file))}-${sha256.slice(0, 8)}`;
       const name = input.name ?? basename(input.file).replace(/\.[^.]+$/, '');
@@ -199,6 +245,7 @@ export function createIngest(deps: {
           status: title.status,
           renditions: title.renditions,
           manifests: title.manifests,
+          ...(title.tracks ? { tracks: title.tracks } : {}),
           probe,
           unchanged: true,
         };
@@ -233,6 +280,42 @@ export function createIngest(deps: {
         return fail(titleId, err);
       }
 
+      // Captions (sidecars and the master's text subtitles as WebVTT) go up beside the master.
+      const work = await mkdtemp(join(tmpdir(), 'streamctl-captions-'));
+      let captionSources: Array<{ language: string; name?: string; source: string }>;
+      let skippedSubtitles: Array<{ index: number; codec: string }>;
+      try {
+        const extracted = await extractSubtitles(probe, work, config.media);
+        skippedSubtitles = extracted.skipped;
+        const captions = mergeCaptions(input.captions ?? [], extracted.captions);
+        captionSources = [];
+        for (const [i, c] of captions.entries()) {
+          const Key = captionKey(masterKey, i, c.language);
+          try {
+            await clients.s3().send(
+              new PutObjectCommand({
+                Bucket: names.rawBucket,
+                Key,
+                Body: await readFile(c.file),
+                ContentType: 'text/vtt',
+              }),
+            );
+          } catch (err) {
+            throw wrapAwsError(err, 's3:PutObject', `s3://${names.rawBucket}/${Key}`);
+          }
+          captionSources.push({
+            language: c.language,
+            ...(c.name ? { name: c.name } : {}),
+            source: `s3://${names.rawBucket}/${Key}`,
+          });
+        }
+      } catch (err) {
+        return fail(titleId, err);
+      } finally {
+        await rm(work, { recursive: true, force: true });
+      }
+      const audio = audioTracksOf(probe);
+
       // 4. Transcode into the CDN bucket.
       const engine = getTranscoder();
       step('transcode', `${engine.backend}, ladder ${ladder.name}`);
@@ -244,6 +327,8 @@ export function createIngest(deps: {
           input: `s3://${names.rawBucket}/${masterKey}`,
           output: `s3://${names.cdnBucket}/${prefixOf(titleId)}`,
           durationSec: probe.durationSec,
+          ...(audio.length ? { audio } : {}),
+          ...(captionSources.length ? { captions: captionSources } : {}),
         });
       } catch (err) {
         return fail(titleId, err);
@@ -285,6 +370,8 @@ export function createIngest(deps: {
         status: ready.status,
         renditions: ready.renditions,
         manifests: ready.manifests,
+        ...(ready.tracks ? { tracks: ready.tracks } : {}),
+        ...(skippedSubtitles.length ? { skippedSubtitles } : {}),
         probe,
         upload,
         jobId: job.jobId,

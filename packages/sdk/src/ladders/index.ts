@@ -248,6 +248,40 @@ function videoCodecSettings(r: Rung, gopSeconds: number): VideoCodecSettings {
   }
 }
 
+/** One audio track of the master to carry through. */
+export interface AudioTrackInput {
+  /** ISO 639 / BCP 47 code; `und` when the master does not say. */
+  language: string;
+  /** Menu label; default: the language. */
+  name?: string;
+}
+
+/** One WebVTT caption file to carry through. */
+export interface CaptionInput {
+  /** ISO 639 / BCP 47 code. */
+  language: string;
+  /** Menu label; default: the language. */
+  name?: string;
+  /** `s3://bucket/key.vtt` (MediaConvert), or a path (local ffmpeg). */
+  source: string;
+}
+
+/** A language code as players and MediaConvert's `CustomLanguageCode` take it. */
+export const LanguageSchema = z
+  .string()
+  .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'an ISO 639 / BCP 47 code such as en, fra or pt-BR');
+
+/**
+ * Output name modifiers of a job's audio tracks: `_audio` for a single
+ * track (the layout without alternate audio), `_audio_<n>_<language>` for several.
+ */
+export const audioModifiers = (audio: readonly AudioTrackInput[]): string[] =>
+  audio.length <= 1 ? ['_audio'] : audio.map((a, i) => `_audio_${i + 1}_${a.language}`);
+
+/** Output name modifiers of a job's caption tracks: `_captions_<n>_<language>`. */
+export const captionModifiers = (captions: readonly CaptionInput[]): string[] =>
+  captions.map((c, i) => `_captions_${i + 1}_${c.language}`);
+
 /** Inputs of {@link renderMediaConvertJob}. */
 export interface MediaConvertTarget {
   /** The master, e.g. `s3://streamctl-prod-raw-eu-west-1/masters/t1.mov`. */
@@ -259,12 +293,18 @@ export interface MediaConvertTarget {
   titleId?: string;
   /** A queue ARN; the account's default queue otherwise. */
   queue?: string;
+  /** The master's audio tracks, in order; default: its first. */
+  audio?: AudioTrackInput[];
+  /** WebVTT sidecars (`s3://` URIs) carried through as caption tracks. */
+  captions?: CaptionInput[];
 }
 
 /**
  * Renders a ladder into a MediaConvert `CreateJob` request: one CMAF output
- * group (fMP4 segments, HLS and DASH manifests) with a video output per rung
- * and one audio output, plus a frame-capture group for thumbnails.
+ * group (fMP4 segments, HLS and DASH manifests) with a video output per rung,
+ * an audio output per audio track of the master (one audio group, the first
+ * track the default) and a WebVTT output per caption sidecar, plus a
+ * frame-capture group for thumbnails and the poster.
  *
  * @example
  * ```ts
@@ -300,12 +340,44 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
       CodecSettings: videoCodecSettings(r, gop),
     },
   }));
-  const audioOutput: Output = {
-    NameModifier: '_audio',
-    ContainerSettings: { Container: 'CMFC' },
+  const audio = target.audio?.length ? target.audio : [{ language: 'und' }];
+  const captions = target.captions ?? [];
+  for (const [i, track] of [...audio, ...captions].entries()) {
+    const check = LanguageSchema.safeParse(track.language);
+    if (!check.success) {
+      throw new ValidationError(
+        `Invalid language "${track.language}" of track ${i + 1}: ${check.error.issues[0]?.message}`,
+        [{ path: `tracks.${i}.language`, message: check.error.issues[0]?.message ?? 'invalid' }],
+      );
+    }
+  }
+  for (const [i, c] of captions.entries()) {
+    if (!/^s3:\/\/[^/]+\/.+\.vtt$/i.test(c.source)) {
+      throw new ValidationError(`Invalid caption source "${c.source}": expected s3://bucket/key.vtt`, [
+        { path: `captions.${i}.source`, message: 'not an s3:// WebVTT file' },
+      ]);
+    }
+  }
+  const language = (code: string) => (code === 'und' ? {} : { CustomLanguageCode: code });
+  const audioNames = audioModifiers(audio);
+  const audioOutputs: Output[] = audio.map((track, i) => ({
+    NameModifier: audioNames[i] as string,
+    ContainerSettings: {
+      Container: 'CMFC',
+      // Several tracks form one alternate-audio group (the default program_audio); players start on the first.
+      ...(audio.length > 1
+        ? {
+            CmfcSettings: {
+              AudioTrackType: i === 0 ? 'ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT' : 'ALTERNATE_AUDIO_AUTO_SELECT',
+            },
+          }
+        : {}),
+    },
     AudioDescriptions: [
       {
-        AudioSourceName: 'Audio Selector 1',
+        AudioSourceName: `Audio Selector ${i + 1}`,
+        ...(track.language !== 'und' ? { LanguageCodeControl: 'USE_CONFIGURED', ...language(track.language) } : {}),
+        ...(audio.length > 1 ? { StreamName: track.name ?? track.language } : {}),
         CodecSettings: {
           Codec: 'AAC',
           AacSettings: {
@@ -317,7 +389,38 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
         },
       },
     ],
-  };
+  }));
+  const captionNames = captionModifiers(captions);
+  const captionOutputs: Output[] = captions.map((c, i) => ({
+    NameModifier: captionNames[i] as string,
+    CaptionDescriptions: [
+      {
+        CaptionSelectorName: `Captions Selector ${i + 1}`,
+        ...language(c.language),
+        LanguageDescription: c.name ?? c.language,
+        DestinationSettings: { DestinationType: 'WEBVTT', WebvttDestinationSettings: { StylePassthrough: 'ENABLED' } },
+      },
+    ],
+  }));
+  // An MP4/MOV master's audio tracks by number (1-based, audio tracks only).
+  const audioSelectors = Object.fromEntries(
+    audio.map((_, i) => [
+      `Audio Selector ${i + 1}`,
+      target.audio?.length
+        ? {
+            SelectorType: 'TRACK' as const,
+            Tracks: [i + 1],
+            DefaultSelection: i === 0 ? ('DEFAULT' as const) : ('NOT_DEFAULT' as const),
+          }
+        : { DefaultSelection: 'DEFAULT' as const },
+    ]),
+  );
+  const captionSelectors = Object.fromEntries(
+    captions.map((c, i) => [
+      `Captions Selector ${i + 1}`,
+      { SourceSettings: { SourceType: 'WEBVTT' as const, FileSourceSettings: { SourceFile: c.source } } },
+    ]),
+  );
   const thumbnails =
     ladder.outputs.thumbnailSeconds > 0
       ? [
@@ -372,7 +475,13 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
     ...(target.queue ? { Queue: target.queue } : {}),
     StatusUpdateInterval: 'SECONDS_10',
     AccelerationSettings: { Mode: 'PREFERRED' },
-    UserMetadata: { ladder: ladder.name, ...(target.titleId ? { titleId: target.titleId } : {}) },
+    UserMetadata: {
+      ladder: ladder.name,
+      ...(target.titleId ? { titleId: target.titleId } : {}),
+      // The tracks, so the job's end can be recorded by whoever hears of it (EventBridge).
+      ...(target.audio && target.audio.length > 1 ? { audio: target.audio.map((a) => a.language).join(',') } : {}),
+      ...(captions.length ? { captions: captions.map((c) => c.language).join(',') } : {}),
+    },
     Settings: {
       TimecodeConfig: { Source: 'ZEROBASED' },
       Inputs: [
@@ -380,7 +489,8 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
           FileInput: target.input,
           TimecodeSource: 'ZEROBASED',
           VideoSelector: {},
-          AudioSelectors: { 'Audio Selector 1': { DefaultSelection: 'DEFAULT' } },
+          AudioSelectors: audioSelectors,
+          ...(captions.length ? { CaptionSelectors: captionSelectors } : {}),
         },
       ],
       OutputGroups: [
@@ -401,7 +511,7 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
               CodecSpecification: 'RFC_6381',
             },
           },
-          Outputs: [...videoOutputs, audioOutput],
+          Outputs: [...videoOutputs, ...audioOutputs, ...captionOutputs],
         },
         ...thumbnails,
       ],
@@ -419,6 +529,8 @@ export interface FfmpegPlan {
   writeMaster: boolean;
   /** Each rung's media playlist, in ladder order. */
   variants: string[];
+  /** The alternate-audio playlists, when the master has several audio tracks (none otherwise: audio rides in each variant). */
+  audio: Array<{ language: string; name: string; playlist: string; default?: true }>;
   /** Directories ffmpeg expects to exist before it starts (image outputs do not create theirs). */
   directories: string[];
   /** Thumbnail file pattern, when the ladder asks for thumbnails. */
@@ -448,12 +560,22 @@ const ENCODERS: Record<Rung['codec'], string[]> = {
  */
 export function renderFfmpegPlan(
   ladder: Ladder,
-  target: { input: string; outputDir: string },
+  target: { input: string; outputDir: string; audio?: AudioTrackInput[] },
   options: { ffmpegMajorVersion?: number } = {},
 ): FfmpegPlan {
   const n = ladder.rungs.length;
+  const audio = target.audio ?? [];
+  // Several audio tracks: video-only variants over one alternate-audio group, a playlist per track.
+  const group = audio.length > 1;
   const images = ladder.outputs.thumbnailSeconds > 0;
   const modern = (options.ffmpegMajorVersion ?? 5) >= 5;
+  if (group && !modern) {
+    throw new StreamctlError(
+      ErrorCode.ToolMissing,
+      `This master has ${audio.length} audio tracks; carrying them all needs ffmpeg 5 or newer (found ${options.ffmpegMajorVersion})`,
+      { hint: 'install ffmpeg 5+ (apt-get install ffmpeg) and put it on PATH, then re-run the ingest' },
+    );
+  }
   // Encoders need even sizes; force_divisible_by arrived in ffmpeg 4.3, older builds round with a second scale.
   const fit = (w: number, h: number) =>
     `scale=w=${w}:h=${h}:force_original_aspect_ratio=decrease${modern ? ':force_divisible_by=2' : ',scale=trunc(iw/2)*2:trunc(ih/2)*2'}`;
@@ -492,10 +614,10 @@ export function renderFfmpegPlan(
       ...(r.frameRate === 'source' ? [] : [`-r:v:${i}`, String(r.frameRate)]),
     );
   });
-  ladder.rungs.forEach((_, i) => {
+  const encodeAudio = (i: number, source: string): void => {
     args.push(
       '-map',
-      'a:0?',
+      source,
       `-c:a:${i}`,
       'aac',
       `-b:a:${i}`,
@@ -503,7 +625,20 @@ export function renderFfmpegPlan(
       `-ar:a:${i}`,
       String(ladder.audio.sampleRate),
     );
-  });
+  };
+  // One encode per track for a group; otherwise the first track muxed into every variant.
+  const audioCount = group ? audio.length : ladder.rungs.length;
+  for (let i = 0; i < audioCount; i++) encodeAudio(i, group ? `0:a:${i}` : '0:a:0?');
+  const audioNames = audioModifiers(audio).map((m) => m.slice(1));
+  const streamMap = group
+    ? [
+        ...ladder.rungs.map((r, i) => `v:${i},agroup:audio,name:${rungName(r)}`),
+        ...audio.map(
+          (a, i) => `a:${i},agroup:audio,language:${a.language},name:${audioNames[i]}${i === 0 ? ',default:yes' : ''}`,
+        ),
+      ]
+    : // Variant names (`name:`) arrived in ffmpeg 4.2; older builds number the variant directories.
+      ladder.rungs.map((r, i) => `v:${i},a:${i}${modern ? `,name:${rungName(r)}` : ''}`);
   const gop = ['-force_key_frames', `expr:gte(t,n_forced*${Math.min(ladder.segmentSeconds, 2)})`, '-sc_threshold', '0'];
   args.push(
     ...gop,
@@ -520,8 +655,7 @@ export function renderFfmpegPlan(
     // ffmpeg before 4.2 crashes writing a master playlist for several variants: the transcoder writes it then.
     ...(modern ? ['-master_pl_name', 'master.m3u8'] : []),
     '-var_stream_map',
-    // Variant names (`name:`) arrived in ffmpeg 4.2; older builds number the variant directories.
-    ladder.rungs.map((r, i) => `v:${i},a:${i}${modern ? `,name:${rungName(r)}` : ''}`).join(' '),
+    streamMap.join(' '),
     '-hls_segment_filename',
     `${target.outputDir}/%v/seg_%05d.m4s`,
     `${target.outputDir}/%v/index.m3u8`,
@@ -532,6 +666,14 @@ export function renderFfmpegPlan(
     master: `${target.outputDir}/master.m3u8`,
     writeMaster: !modern,
     variants: ladder.rungs.map((r, i) => `${target.outputDir}/${modern ? rungName(r) : i}/index.m3u8`),
+    audio: group
+      ? audio.map((a, i) => ({
+          language: a.language,
+          name: a.name ?? a.language,
+          playlist: `${target.outputDir}/${audioNames[i]}/index.m3u8`,
+          ...(i === 0 ? { default: true } : {}),
+        }))
+      : [],
     directories: [target.outputDir],
   };
   if (images) {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as mediaconvert from '@aws-sdk/client-mediaconvert';
 import { describe, expect, it } from 'vitest';
 import { checkAgainstModel } from '../../../../test/aws-model.js';
+import { mediaConvertOutputs } from '../transcoder/index.js';
 import { type Ladder, listLadders, loadLadder, renderFfmpegPlan, renderMediaConvertJob } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamctl-ladders-'));
@@ -140,6 +141,82 @@ describe('MediaConvert rendering', () => {
       expect(request.AccelerationSettings?.Mode).toBe('PREFERRED');
     },
   );
+
+  it('carries every audio track and WebVTT sidecars through, in a request that fits the model', async () => {
+    const ladder = await loadLadder('default');
+    const request = renderMediaConvertJob(ladder, {
+      ...target,
+      audio: [{ language: 'eng' }, { language: 'fra', name: 'Français' }, { language: 'und' }],
+      captions: [
+        { language: 'en', source: 's3://raw/masters/t1/captions/1_en.vtt' },
+        { language: 'pt-BR', name: 'Português', source: 's3://raw/masters/t1/captions/2_pt-BR.vtt' },
+      ],
+    });
+    const problems: string[] = [];
+    checkAgainstModel(request, mediaconvert.CreateJobRequest$, '', problems);
+    checkEnums(request, '', problems);
+    expect(problems).toEqual([]);
+    const input = request.Settings?.Inputs?.[0];
+    expect(Object.keys(input?.AudioSelectors ?? {})).toEqual([
+      'Audio Selector 1',
+      'Audio Selector 2',
+      'Audio Selector 3',
+    ]);
+    expect(input?.AudioSelectors?.['Audio Selector 2']).toMatchObject({ SelectorType: 'TRACK', Tracks: [2] });
+    expect(input?.CaptionSelectors?.['Captions Selector 2']?.SourceSettings).toEqual({
+      SourceType: 'WEBVTT',
+      FileSourceSettings: { SourceFile: 's3://raw/masters/t1/captions/2_pt-BR.vtt' },
+    });
+    const outputs = request.Settings?.OutputGroups?.[0]?.Outputs ?? [];
+    expect(outputs).toHaveLength(ladder.rungs.length + 3 + 2);
+    const audio = outputs.filter((o) => o.AudioDescriptions?.length);
+    expect(audio.map((o) => o.NameModifier)).toEqual(['_audio_1_eng', '_audio_2_fra', '_audio_3_und']);
+    expect(audio.map((o) => o.ContainerSettings?.CmfcSettings?.AudioTrackType)).toEqual([
+      'ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT',
+      'ALTERNATE_AUDIO_AUTO_SELECT',
+      'ALTERNATE_AUDIO_AUTO_SELECT',
+    ]);
+    expect(audio[1]?.AudioDescriptions?.[0]).toMatchObject({ CustomLanguageCode: 'fra', StreamName: 'Français' });
+    // An undetermined language is left for the service to read from the master, not written as a code.
+    expect(audio[2]?.AudioDescriptions?.[0]?.CustomLanguageCode).toBeUndefined();
+    const captions = outputs.filter((o) => o.CaptionDescriptions?.length);
+    expect(captions.map((o) => o.CaptionDescriptions?.[0])).toMatchObject([
+      {
+        CaptionSelectorName: 'Captions Selector 1',
+        CustomLanguageCode: 'en',
+        DestinationSettings: { DestinationType: 'WEBVTT' },
+      },
+      { CaptionSelectorName: 'Captions Selector 2', CustomLanguageCode: 'pt-BR', LanguageDescription: 'Português' },
+    ]);
+    expect(request.UserMetadata).toMatchObject({ audio: 'eng,fra,und', captions: 'en,pt-BR' });
+    // The job's end maps back to the same playlists.
+    const outputsOf = mediaConvertOutputs(ladder, {
+      Role: target.role,
+      Settings: {},
+      UserMetadata: request.UserMetadata,
+    });
+    expect(outputsOf.tracks).toEqual({
+      audio: [
+        { language: 'eng', name: 'eng', playlist: 'cmaf/master_audio_1_eng.m3u8', default: true },
+        { language: 'fra', name: 'fra', playlist: 'cmaf/master_audio_2_fra.m3u8' },
+        { language: 'und', name: 'und', playlist: 'cmaf/master_audio_3_und.m3u8' },
+      ],
+      captions: [
+        { language: 'en', name: 'en', playlist: 'cmaf/master_captions_1_en.m3u8' },
+        { language: 'pt-BR', name: 'pt-BR', playlist: 'cmaf/master_captions_2_pt-BR.m3u8' },
+      ],
+    });
+  });
+
+  it('names a bad caption language or source precisely', async () => {
+    const ladder = await loadLadder('default');
+    expect(() =>
+      renderMediaConvertJob(ladder, { ...target, captions: [{ language: 'English', source: 's3://b/k.vtt' }] }),
+    ).toThrow(/Invalid language "English" of track 2: an ISO 639/);
+    expect(() =>
+      renderMediaConvertJob(ladder, { ...target, captions: [{ language: 'en', source: 's3://b/k.srt' }] }),
+    ).toThrow(/expected s3:\/\/bucket\/key\.vtt/);
+  });
 
   it('refuses bad targets with typed errors', async () => {
     const ladder = await loadLadder('default');

@@ -9,8 +9,16 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { NotFoundError, ValidationError, wrapAwsError } from '../errors/index.js';
-import { type Ladder, renderFfmpegPlan, rungName } from '../ladders/index.js';
+import type { Track } from '../catalog/index.js';
+import { ErrorCode, NotFoundError, StreamctlError, ValidationError, wrapAwsError } from '../errors/index.js';
+import {
+  type CaptionInput,
+  captionModifiers,
+  type FfmpegPlan,
+  type Ladder,
+  renderFfmpegPlan,
+  rungName,
+} from '../ladders/index.js';
 import { findMediaTools, type MediaToolSettings } from './tools.js';
 import type { RenditionOutput, TranscodeOutputs, TranscodeRequest, Transcoder, TranscodeStatus } from './types.js';
 
@@ -126,6 +134,107 @@ async function writeMasterPlaylist(ffprobe: string, master: string, variants: st
   await writeFile(master, `${lines.join('\n')}\n`);
 }
 
+/** The end of the last cue of a WebVTT file, in seconds (0 without cues). */
+function lastCueEnd(vtt: string): number {
+  let end = 0;
+  for (const m of vtt.matchAll(/-->\s*(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})/g)) {
+    const [, h, mm, ss, ms] = m;
+    end = Math.max(end, Number(h ?? 0) * 3600 + Number(mm) * 60 + Number(ss) + Number(ms) / 1000);
+  }
+  return end;
+}
+
+/** The HLS media playlist of one whole-title WebVTT file. */
+export function subtitlePlaylist(file: string, durationSec: number): string {
+  const duration = Math.max(durationSec, 0.001);
+  return [
+    '#EXTM3U',
+    '#EXT-X-VERSION:3',
+    `#EXT-X-TARGETDURATION:${Math.ceil(duration)}`,
+    '#EXT-X-MEDIA-SEQUENCE:0',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    `#EXTINF:${duration.toFixed(3)},`,
+    file,
+    '#EXT-X-ENDLIST',
+    '',
+  ].join('\n');
+}
+
+const quoted = (value: string) => value.replace(/"/g, "'");
+
+/**
+ * Adds tracks to a master playlist: names the alternate-audio renditions
+ * ffmpeg wrote (it labels them `audio_N`), and adds a SUBTITLES group with
+ * one rendition per caption track, referenced by every variant.
+ *
+ * @example
+ * ```ts
+ * withTracks(master, { audio: [], captions: [{ language: 'en', name: 'English', playlist: 'subs/en/index.m3u8' }] });
+ * ```
+ */
+export function withTracks(master: string, tracks: { audio: Track[]; captions: Track[] }): string {
+  const lines = master.split(/\r?\n/);
+  const out: string[] = [];
+  for (const line of lines) {
+    if (line.startsWith('#EXT-X-MEDIA:TYPE=AUDIO')) {
+      const uri = /URI="([^"]*)"/.exec(line)?.[1];
+      const track = tracks.audio.find((a) => a.playlist === uri);
+      out.push(track ? line.replace(/NAME="[^"]*"/, `NAME="${quoted(track.name)}"`) : line);
+      continue;
+    }
+    if (line.startsWith('#EXT-X-STREAM-INF:') && tracks.captions.length) {
+      // Subtitle renditions go before the first variant, which then names their group.
+      if (!out.some((l) => l.startsWith('#EXT-X-MEDIA:TYPE=SUBTITLES'))) {
+        for (const c of tracks.captions) {
+          out.push(
+            `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="${quoted(c.name)}",LANGUAGE="${c.language}",DEFAULT=NO,AUTOSELECT=YES,URI="${c.playlist}"`,
+          );
+        }
+      }
+      out.push(`${line},SUBTITLES="subs"`);
+      continue;
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+/**
+ * Copies each caption file into the output tree as `subs/<n>_<language>/captions.vtt`
+ * with its media playlist, refusing a file that is not WebVTT.
+ */
+async function writeCaptions(
+  captions: Array<CaptionInput & { file: string }>,
+  outputDir: string,
+  durationSec: number | undefined,
+): Promise<Track[]> {
+  const names = captionModifiers(captions).map((m) => m.replace(/^_captions_/, ''));
+  const tracks: Track[] = [];
+  for (const [i, c] of captions.entries()) {
+    const text = (await readFile(c.file, 'utf8')).replace(/^\uFEFF/, '');
+    if (!/^WEBVTT(?:[ \t].*)?(?:\r?\n|$)/.test(text)) {
+      throw new StreamctlError(
+        ErrorCode.MediaInvalid,
+        `${basename(c.file)} is not WebVTT: its first line is not "WEBVTT"`,
+        {
+          hint: 'convert the captions to WebVTT (ffmpeg -i captions.srt captions.vtt), then re-run',
+          details: { file: c.file, language: c.language },
+        },
+      );
+    }
+    const dir = join(outputDir, 'subs', names[i] as string);
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'captions.vtt'), text);
+    await writeFile(join(dir, 'index.m3u8'), subtitlePlaylist('captions.vtt', durationSec ?? lastCueEnd(text)));
+    tracks.push({ language: c.language, name: c.name ?? c.language, playlist: `subs/${names[i]}/index.m3u8` });
+  }
+  return tracks;
+}
+
+/** The plan's alternate-audio tracks with playlists relative to the master. */
+const audioTracks = (plan: FfmpegPlan): Track[] =>
+  plan.audio.map((a) => ({ ...a, playlist: relative(dirname(plan.master), a.playlist).split('\\').join('/') }));
+
 interface LocalJob {
   status: TranscodeStatus;
   child?: ChildProcess;
@@ -148,6 +257,7 @@ interface LocalJob {
  */
 export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): Transcoder {
   const jobs = new Map<string, LocalJob>();
+  let staged = 0;
 
   const s3 = () => {
     if (!options.s3)
@@ -155,17 +265,19 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
     return options.s3();
   };
 
-  async function stageInput(input: string, work: string): Promise<string> {
+  async function stageInput(input: string, work: string, what = 'Master'): Promise<string> {
     const match = S3_URI.exec(input);
     if (!match) {
       await stat(input).catch(() => {
-        throw new NotFoundError(`Master ${input} does not exist`);
+        throw new NotFoundError(`${what} ${input} does not exist`);
       });
       return input;
     }
     const [, Bucket, Key] = match as unknown as [string, string, string];
-    const file = join(work, 'input', basename(Key) || 'master');
-    await mkdir(join(work, 'input'), { recursive: true });
+    // Each staged file in a folder of its own: two inputs may share a base name.
+    const folder = join(work, 'input', String(staged++));
+    const file = join(folder, basename(Key) || 'master');
+    await mkdir(folder, { recursive: true });
     try {
       const out = await s3().send(new GetObjectCommand({ Bucket, Key }));
       await pipeline(out.Body as Readable, createWriteStream(file));
@@ -257,9 +369,12 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
       const tools = await findMediaTools(options);
       const input = await stageInput(request.input, work);
       const outputDir = local ? request.output.replace(/\/+$/, '') : join(work, 'out');
+      const captions = [];
+      for (const c of request.captions ?? [])
+        captions.push({ ...c, file: await stageInput(c.source, work, 'Caption file') });
       const plan = renderFfmpegPlan(
         request.ladder,
-        { input, outputDir },
+        { input, outputDir, ...(request.audio ? { audio: request.audio } : {}) },
         { ffmpegMajorVersion: tools.ffmpegMajorVersion },
       );
       for (const dir of plan.directories) await mkdir(dir, { recursive: true });
@@ -268,6 +383,13 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
       job.status.startedAt = new Date().toISOString();
       await runFfmpeg(tools.ffmpeg, plan.args, job, request.durationSec);
       if (plan.writeMaster) await writeMasterPlaylist(tools.ffprobe, plan.master, plan.variants, request.ladder);
+      const tracks = {
+        audio: audioTracks(plan),
+        captions: await writeCaptions(captions, outputDir, request.durationSec),
+      };
+      if (tracks.audio.length || tracks.captions.length) {
+        await writeFile(plan.master, withTracks(await readFile(plan.master, 'utf8'), tracks));
+      }
       // The master lists the variants in ladder order; name them after the rungs whatever the directories are called.
       const renditions = parseMasterPlaylist(await readFile(plan.master, 'utf8')).map((r, i) => {
         const rung = request.ladder.rungs[i];
@@ -279,6 +401,7 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
         renditions,
         ...(plan.thumbnails ? { thumbnails: 'thumbnails/' } : {}),
         ...(plan.poster ? { poster: 'poster.jpg' } : {}),
+        ...(tracks.audio.length || tracks.captions.length ? { tracks } : {}),
       };
       if (job.cancelled) return;
       job.status = {

@@ -7,7 +7,7 @@ import {
   type MediaConvertClient,
 } from '@aws-sdk/client-mediaconvert';
 import { NotFoundError, wrapAwsError } from '../errors/index.js';
-import { type Ladder, renderMediaConvertJob, rungName } from '../ladders/index.js';
+import { audioModifiers, captionModifiers, type Ladder, renderMediaConvertJob, rungName } from '../ladders/index.js';
 import type { TranscodeOutputs, Transcoder, TranscodeState, TranscodeStatus } from './types.js';
 
 /** Settings of the MediaConvert backend. */
@@ -50,6 +50,35 @@ export function mediaConvertOutputs(ladder: Ladder, job?: Job): TranscodeOutputs
     ...(ladder.outputs.thumbnailSeconds > 0
       ? { thumbnails: 'thumbnails/', poster: 'thumbnails/master_poster.0000000.jpg' }
       : {}),
+    ...tracksOf(job),
+  };
+}
+
+/** The alternate audio and caption playlists of a job, from the languages its request put in UserMetadata. */
+function tracksOf(job: Job | undefined): Pick<TranscodeOutputs, 'tracks'> {
+  const list = (key: string) => (job?.UserMetadata?.[key] ?? '').split(',').filter(Boolean);
+  const audio = list('audio').map((language) => ({ language }));
+  const captions = list('captions').map((language) => ({ language, source: '' }));
+  if (audio.length < 2 && !captions.length) return {};
+  const audioNames = audioModifiers(audio);
+  const captionNames = captionModifiers(captions);
+  return {
+    tracks: {
+      audio:
+        audio.length > 1
+          ? audio.map((a, i) => ({
+              language: a.language,
+              name: a.language,
+              playlist: `cmaf/master${audioNames[i]}.m3u8`,
+              ...(i === 0 ? { default: true } : {}),
+            }))
+          : [],
+      captions: captions.map((c, i) => ({
+        language: c.language,
+        name: c.language,
+        playlist: `cmaf/master${captionNames[i]}.m3u8`,
+      })),
+    },
   };
 }
 
@@ -136,9 +165,20 @@ export function createMediaConvertTranscoder(options: MediaConvertTranscoderOpti
         role: options.role,
         titleId: request.titleId,
         ...(options.queue ? { queue: options.queue } : {}),
+        ...(request.audio ? { audio: request.audio } : {}),
+        ...(request.captions ? { captions: request.captions } : {}),
       });
       const token = createHash('sha256')
-        .update(JSON.stringify([request.titleId, request.input, request.output, request.ladder]))
+        .update(
+          JSON.stringify([
+            request.titleId,
+            request.input,
+            request.output,
+            request.ladder,
+            request.audio,
+            request.captions,
+          ]),
+        )
         .digest('hex')
         .slice(0, 32);
       try {

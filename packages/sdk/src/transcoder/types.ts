@@ -1,5 +1,7 @@
-import type { Rendition } from '../catalog/index.js';
-import type { Ladder } from '../ladders/index.js';
+import type { Rendition, TitleTracks } from '../catalog/index.js';
+import type { AudioTrackInput, CaptionInput, Ladder } from '../ladders/index.js';
+
+export type { AudioTrackInput, CaptionInput };
 
 /** Which service runs a transcode. */
 export type TranscoderBackend = 'mediaconvert' | 'ffmpeg';
@@ -17,6 +19,13 @@ export interface TranscodeRequest {
   output: string;
   /** The master's duration, for progress percentages. */
   durationSec?: number;
+  /**
+   * The master's audio tracks to carry through, in stream order (default:
+   * its first). More than one becomes an alternate-audio group.
+   */
+  audio?: AudioTrackInput[];
+  /** WebVTT caption files to carry through: `s3://` URIs, or (local backend) paths. */
+  captions?: CaptionInput[];
 }
 
 /** A submitted job. */
@@ -37,6 +46,8 @@ export interface TranscodeOutputs {
   renditions: RenditionOutput[];
   thumbnails?: string;
   poster?: string;
+  /** Alternate audio and captions (playlists relative to the output prefix). */
+  tracks?: TitleTracks;
 }
 
 /** A job's state, progress and, when finished, its outputs or error. */

@@ -178,6 +178,121 @@ describe.skipIf(!runnable)(`ingest (${target.kind})`, () => {
     expect(await createCatalog(clients, config.resources).findTitle(titleId)).toBeUndefined();
   });
 
+  it("carries every audio track, the master's subtitles and WebVTT sidecars into the HLS master", async () => {
+    // A master with two audio languages and an English text subtitle stream, plus a French sidecar.
+    const master = join(work, 'multi.mp4');
+    const srt = join(work, 'en.srt');
+    writeFileSync(srt, '1\n00:00:00,500 --> 00:00:02,000\nHello\n');
+    ffmpeg(
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=660:sample_rate=48000', '-i', srt],
+      ...['-t', '3', '-map', '0', '-map', '1', '-map', '2', '-map', '3'],
+      ...['-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'aac', '-c:s', 'mov_text'],
+      ...['-metadata:s:a:0', 'language=eng', '-metadata:s:a:1', 'language=fra', '-metadata:s:s:0', 'language=eng'],
+      master,
+    );
+    const sidecar = join(work, 'fr.vtt');
+    writeFileSync(sidecar, 'WEBVTT\n\n00:00.500 --> 00:02.000\nBonjour\n');
+    const titleId = `multi-${randomUUID().slice(0, 8)}`;
+    const result = await createIngest({ config, clients }).run({
+      file: master,
+      titleId,
+      ladder: 'mobile',
+      captions: [{ language: 'fr', name: 'Français', file: sidecar }],
+      wait: true,
+    });
+    expect(result.status).toBe('READY');
+    const prefix = `titles/${titleId}/`;
+    expect(result.tracks).toEqual({
+      audio: [
+        { language: 'eng', name: 'eng', playlist: `${prefix}audio_1_eng/index.m3u8`, default: true },
+        { language: 'fra', name: 'fra', playlist: `${prefix}audio_2_fra/index.m3u8` },
+      ],
+      captions: [
+        { language: 'fr', name: 'Français', playlist: `${prefix}subs/1_fr/index.m3u8` },
+        { language: 'eng', name: 'eng', playlist: `${prefix}subs/2_eng/index.m3u8` },
+      ],
+    });
+    expect((await createCatalog(clients, config.resources).getTitle(titleId)).tracks).toEqual(result.tracks);
+
+    const local = join(work, titleId);
+    await download(clients, config.resources.cdnBucket, prefix, local);
+    const text = readFileSync(join(local, 'master.m3u8'), 'utf8');
+    expect(
+      text.match(/#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="[^"]+",NAME="(eng|fra)",DEFAULT=(YES|NO),LANGUAGE="(eng|fra)"/g),
+    ).toHaveLength(2);
+    expect(text).toMatch(
+      /#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Français",LANGUAGE="fr",.*URI="subs\/1_fr\/index.m3u8"/,
+    );
+    const variants = text.split('\n').filter((l) => l.startsWith('#EXT-X-STREAM-INF:'));
+    expect(variants).toHaveLength(result.renditions.length);
+    for (const v of variants) expect(v).toMatch(/CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2",AUDIO="[^"]+",SUBTITLES="subs"$/);
+    expect(readFileSync(join(local, 'subs', '2_eng', 'captions.vtt'), 'utf8')).toMatch(/^WEBVTT[\s\S]*Hello/);
+    // ffprobe opens the master: each program has its video and both audio languages.
+    const probed = JSON.parse(
+      execFileSync(
+        'ffprobe',
+        [
+          '-v',
+          'error',
+          '-show_entries',
+          'stream=codec_type:stream_tags=language',
+          '-of',
+          'json',
+          join(local, 'master.m3u8'),
+        ],
+        { encoding: 'utf8' },
+      ),
+    ) as { streams: Array<{ codec_type: string; tags?: { language?: string } }> };
+    // Each audio language once per program; the HLS demuxer also lists every rendition once on its own.
+    const languages = (type: string) =>
+      [...new Set(probed.streams.filter((x) => x.codec_type === type).map((x) => x.tags?.language))].sort();
+    expect(languages('audio')).toEqual(['eng', 'fra']);
+    // ffmpeg's HLS demuxer skips subtitle renditions ("Can't support the subtitle"): probe each playlist itself.
+    for (const c of result.tracks?.captions ?? []) {
+      const sub = execFileSync(
+        'ffprobe',
+        [
+          '-v',
+          'error',
+          '-show_entries',
+          'stream=codec_name',
+          '-of',
+          'csv=p=0',
+          join(local, c.playlist.slice(prefix.length)),
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(new Set(sub.split('\n').filter(Boolean)), c.language).toEqual(new Set(['webvtt']));
+    }
+    // Each audio track decodes in full.
+    for (const lang of ['eng', 'fra']) {
+      const idx = result.tracks?.audio.findIndex((a) => a.language === lang) ?? -1;
+      const decoded = spawnSync(
+        'ffmpeg',
+        ['-v', 'error', '-i', join(local, `audio_${idx + 1}_${lang}`, 'index.m3u8'), '-f', 'null', '-'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(decoded.stderr, lang).toBe('');
+    }
+  });
+
+  it('refuses a caption sidecar that is not WebVTT before uploading anything', async () => {
+    const bad = join(work, 'bad.vtt');
+    writeFileSync(bad, '1\n00:00:00,500 --> 00:00:02,000\nNot WebVTT\n');
+    const titleId = `badcap-${randomUUID().slice(0, 8)}`;
+    const steps: IngestStep[] = [];
+    const error = await createIngest({ config, clients })
+      .run({ file: small, titleId, captions: [{ language: 'en', file: bad }] }, { onStep: (s) => steps.push(s) })
+      .catch((err: unknown) => err);
+    expect(error).toMatchObject({ code: 'MEDIA_INVALID', message: expect.stringMatching(/bad\.vtt .*not WebVTT/) });
+    expect(steps).toEqual(['probe']);
+    expect(await createCatalog(clients, config.resources).findTitle(titleId)).toBeUndefined();
+  });
+
   it('a crashed transcode ends FAILED with the reason, and a re-run finishes the title', async () => {
     const ingest = createIngest({ config, clients });
     const titleId = `crash-${randomUUID().slice(0, 8)}`;
