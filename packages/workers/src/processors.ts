@@ -5,6 +5,7 @@ import {
   type AwsClients,
   createCatalog,
   createDynamoModelStore,
+  type EngagementEvent,
   type ModelSettings,
   type ModelStore,
   planUpdate,
@@ -14,44 +15,63 @@ import {
 } from '@streamctl/sdk';
 import type { EventProcessor } from './runner.js';
 
+/** Settings of the watch-state worker. */
+export interface WatchStateOptions {
+  /**
+   * The recommendation models whose per-user version keys the cached home page: after a write
+   * that changed something, the user's version is moved, so Continue Watching and My List show the
+   * change on the next request rather than after the cache's TTL. Without it nothing is moved.
+   */
+  models?: Pick<ModelStore, 'touch'>;
+}
+
 /**
  * watch-state: resume positions, completion and history through the SDK's
- * user state (last writer wins by event time), and the watchlist.
+ * user state (last writer wins by event time), and the watchlist; a change
+ * moves the user's model version (see {@link WatchStateOptions.models}).
  *
  * @example
  * ```ts
- * const process = createWatchStateProcessor(createUsers(clients, names));
+ * const process = createWatchStateProcessor(createUsers(clients, names), {
+ *   models: createDynamoModelStore(clients, names),
+ * });
  * ```
  */
-export function createWatchStateProcessor(users: Users): EventProcessor {
-  return async (event) => {
+export function createWatchStateProcessor(users: Users, options: WatchStateOptions = {}): EventProcessor {
+  const { models } = options;
+  const write = async (event: EngagementEvent): Promise<boolean> => {
     switch (event.type) {
       case 'play':
       case 'pause':
       case 'seek':
       case 'progress':
       case 'complete': {
-        if (event.durationSec === undefined) return;
+        if (event.durationSec === undefined) return false;
         const positionSec = event.type === 'complete' ? event.durationSec : event.positionSec;
-        if (positionSec === undefined) return;
-        await users.recordProgress({
+        if (positionSec === undefined) return false;
+        return users.recordProgress({
           userId: event.userId,
           titleId: event.titleId,
           positionSec,
           durationSec: event.durationSec,
           at: event.ts,
         });
-        return;
       }
       case 'watchlist_add':
-        await users.addToWatchlist(event.userId, event.titleId, event.ts);
-        return;
+        return users.addToWatchlist(event.userId, event.titleId, event.ts);
       case 'watchlist_remove':
-        await users.removeFromWatchlist(event.userId, event.titleId, event.ts);
-        return;
+        return users.removeFromWatchlist(event.userId, event.titleId, event.ts);
       default:
-        return;
+        return false;
     }
+  };
+  return async (event) => {
+    // A stale or duplicate event changes nothing, so it moves nothing.
+    if (!(await write(event)) || !models) return;
+    // After the write, so a page rebuilt for the new version reads it. Best effort: a retry of this
+    // event could not bump it either (its write would now change nothing), and a missed bump only
+    // leaves the cached page as stale as the cache's TTL, as it was before the bump existed.
+    await models.touch(event.userId).catch(() => undefined);
   };
 }
 

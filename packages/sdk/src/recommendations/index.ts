@@ -12,7 +12,7 @@ import type { Cache } from '../cache/index.js';
 import type { Catalog, TitleSummary } from '../catalog/index.js';
 import type { Users } from '../users/index.js';
 import { emptyProfile, type ModelStore, type Scored, type UserProfile } from './models.js';
-import { indexTitles, rankRails } from './rank.js';
+import { indexTitles, rankRails, seedTitles } from './rank.js';
 
 export * from './models.js';
 export * from './rank.js';
@@ -100,10 +100,13 @@ export async function buildHome(sources: HomeSources, options: HomeOptions): Pro
   const size = options.railSize ?? 20;
   const country = options.country.toUpperCase();
   const { models } = sources;
+  // The viewer's own rails read more than they show: titles left out (unavailable, completed,
+  // disliked) are topped up from the rest.
+  const ownLimit = Math.min(size * 2, 100);
   const [available, progress, watchlist, profileResult, popularHere, popularAll] = await Promise.allSettled([
     within(budget, sources.catalog.listAvailable(country, { limit: 200 })),
-    within(budget, sources.users.continueWatching(options.userId, { limit: size })),
-    within(budget, sources.users.listWatchlist(options.userId, { limit: Math.min(size, 100) })),
+    within(budget, sources.users.continueWatching(options.userId, { limit: ownLimit })),
+    within(budget, sources.users.listWatchlist(options.userId, { limit: ownLimit })),
     models ? within(budget, models.profile(options.userId)) : Promise.resolve(EMPTY_PROFILE),
     models ? within(budget, models.popular(country, 50)) : Promise.resolve([]),
     models ? within(budget, models.popular('ALL', 50)) : Promise.resolve([]),
@@ -130,8 +133,8 @@ export async function buildHome(sources: HomeSources, options: HomeOptions): Pro
   }
   if (profileResult.status === 'rejected') degraded = true;
   const neighbours = new Map<string, Scored[]>();
-  if (models && profile.positives.length) {
-    const seeds = profile.positives.slice(0, 5);
+  const seeds = seedTitles(profile).slice(0, 5);
+  if (models && seeds.length) {
     const lists = await Promise.allSettled(seeds.map((seed) => within(budget, models.neighbours(seed, 50))));
     lists.forEach((list, i) => {
       if (list.status === 'fulfilled') neighbours.set(seeds[i] as string, list.value);
@@ -141,20 +144,30 @@ export async function buildHome(sources: HomeSources, options: HomeOptions): Pro
 
   const rails: Rail[] = [];
   if (progress.status === 'fulfilled') {
-    const items = progress.value.flatMap((p) => {
-      const base = item(p.titleId);
-      return base
-        ? [{ ...base, positionSec: p.positionSec, ratio: p.ratio, reason: 'continue where you left off' }]
-        : [];
-    });
+    const items = progress.value
+      // Finished (by resume position or by a completion event the models took in) or disliked: not resumed.
+      .filter((p) => !p.completed && !profile.completed.has(p.titleId) && !profile.disliked.has(p.titleId))
+      .flatMap((p) => {
+        const base = item(p.titleId);
+        return base
+          ? [{ ...base, positionSec: p.positionSec, ratio: p.ratio, reason: 'continue where you left off' }]
+          : [];
+      })
+      .slice(0, size);
     if (items.length) rails.push({ id: 'continue-watching', title: 'Continue Watching', items });
   } else degraded = true;
   let myList: Rail | undefined;
   if (watchlist.status === 'fulfilled') {
-    const items = watchlist.value.items.flatMap((w) => {
-      const base = item(w.titleId);
-      return base ? [{ ...base, reason: 'on your list' }] : [];
-    });
+    const items = watchlist.value.items
+      // Disliked titles go. Completed ones stay: the list is the viewer's own, kept by their adds and
+      // removes (a finished title may be there to watch again), and the rail must not disagree with
+      // the list the viewer manages; recommendations, not the viewer's choices, leave completed out.
+      .filter((w) => !profile.disliked.has(w.titleId))
+      .flatMap((w) => {
+        const base = item(w.titleId);
+        return base ? [{ ...base, reason: 'on your list' }] : [];
+      })
+      .slice(0, size);
     if (items.length) myList = { id: 'my-list', title: 'My List', items };
   } else degraded = true;
 
@@ -257,8 +270,9 @@ export function createHomeService(options: {
     users,
     async home(viewer) {
       const country = viewer.country.toUpperCase();
-      // The profile version moves with every event the models take in: a cached page of an older
-      // version is stale, so a user's new events show on their next request.
+      // The profile version moves with every event the models take in, and with every change the
+      // watch-state worker writes (ModelStore.touch): a cached page of an older version is stale, so
+      // a user's new events, resume positions and list changes show on their next request.
       const version = store ? await store.version(viewer.userId).catch(() => -1) : 0;
       let cacheFailed = false;
       try {

@@ -86,7 +86,10 @@ export interface UserProfile {
   titles: Map<string, number>;
   /** Decayed affinity per genre (scaled). */
   genres: Map<string, number>;
-  /** Titles the user liked or watched, newest first. */
+  /**
+   * Titles with a positive signal, newest positive signal first. A title stays here after a
+   * later dislike or skips: seed personal rails from `seedTitles` (rank.ts), never from this alone.
+   */
   positives: string[];
   completed: Set<string>;
   disliked: Set<string>;
@@ -111,6 +114,11 @@ export interface ModelStore {
   profile(userId: string): Promise<UserProfile>;
   /** The profile's version only (cheap; keys the cached home page). */
   version(userId: string): Promise<number>;
+  /**
+   * Moves the user's version without any model change: for writers of other state the home page
+   * shows (the watch-state worker's resume positions and watchlist), so a cached page goes stale.
+   */
+  touch(userId: string): Promise<void>;
 }
 
 /** The changes one event makes, computed by {@link planUpdate}. */
@@ -199,9 +207,8 @@ export function createMemoryModelStore(): ModelStore & { applySync(update: Model
     return inner;
   };
 
-  function applySync(u: ModelUpdate): void {
-    for (const cc of [u.country, 'ALL']) add(bucket(popularity, cc), u.titleId, u.scaled);
-    let user = users.get(u.userId);
+  const userOf = (userId: string): MemoryUser => {
+    let user = users.get(userId);
     if (!user) {
       user = {
         titles: new Map(),
@@ -212,8 +219,14 @@ export function createMemoryModelStore(): ModelStore & { applySync(update: Model
         disliked: new Set(),
         version: 0,
       };
-      users.set(u.userId, user);
+      users.set(userId, user);
     }
+    return user;
+  };
+
+  function applySync(u: ModelUpdate): void {
+    for (const cc of [u.country, 'ALL']) add(bucket(popularity, cc), u.titleId, u.scaled);
+    const user = userOf(u.userId);
     user.version += 1;
     add(user.titles, u.titleId, u.scaled);
     for (const g of u.genres) add(user.genres, g, u.scaled / Math.max(1, u.genres.length));
@@ -268,6 +281,9 @@ export function createMemoryModelStore(): ModelStore & { applySync(update: Model
     },
     async version(userId) {
       return users.get(userId)?.version ?? 0;
+    },
+    async touch(userId) {
+      userOf(userId).version += 1;
     },
   };
 }

@@ -52,6 +52,24 @@ export function excluded(profile: UserProfile): Set<string> {
   return new Set([...profile.completed, ...profile.disliked]);
 }
 
+/**
+ * The titles personal rails may be built around ("Because You Watched",
+ * the similarity of Top Picks), newest first: the user's positives that the
+ * user has not disliked and still likes on balance (taste score above 0).
+ * `positives` alone is not enough: a title joins it on its first positive
+ * signal (a play counts) and stays there after a dislike or a run of skips.
+ * Completed titles do seed: watching to the end is the strongest positive,
+ * and "Because You Watched" is about exactly those.
+ *
+ * @example
+ * ```ts
+ * const seeds = seedTitles(await store.profile('alice')).slice(0, 5);
+ * ```
+ */
+export function seedTitles(profile: UserProfile): string[] {
+  return profile.positives.filter((id) => !profile.disliked.has(id) && (profile.titles.get(id) ?? 0) > 0);
+}
+
 /** Titles the user already engaged with positively (not recommended again in personal rails). */
 function seen(profile: UserProfile): Set<string> {
   return new Set([...excluded(profile), ...[...profile.titles].filter(([, s]) => s > 0).map(([id]) => id)]);
@@ -119,7 +137,10 @@ function rankCandidates(input: Omit<RankInput, 'size'> & { blend?: BlendWeights 
   const maxPop = Math.max(1e-9, ...input.popular.map((p) => p.score));
   const pop = new Map(input.popular.map((p) => [p.titleId, p.score / maxPop]));
   const similarity = new Map<string, { score: number; seed: string; best: number }>();
+  // Only seeds count, whatever neighbour lists the caller read: nothing is "similar to" a disliked title.
+  const seeds = new Set(seedTitles(profile));
   for (const [seed, list] of input.neighbours) {
+    if (!seeds.has(seed)) continue;
     const weight = Math.max(0, profile.titles.get(seed) ?? 0) / maxTaste;
     for (const n of list) {
       const contribution = n.score * weight;
@@ -220,7 +241,9 @@ export function rankRails(input: RankInput): RankedRail[] {
     if (items.length) rails.push({ id: 'top-picks', title: 'Top Picks for You', items });
   }
 
-  for (const seed of profile.positives.filter((s) => input.neighbours.has(s)).slice(0, 2)) {
+  for (const seed of seedTitles(profile)
+    .filter((s) => input.neighbours.has(s))
+    .slice(0, 2)) {
     const seedName = byId.get(seed)?.name ?? seed;
     const items = (input.neighbours.get(seed) ?? [])
       .filter((n) => !personal.has(n.titleId) && n.titleId !== seed)

@@ -12,7 +12,7 @@ import {
   planUpdate,
   signalWeight,
 } from './models.js';
-import { diversify, rankRails } from './rank.js';
+import { diversify, rankRails, seedTitles } from './rank.js';
 
 const title = (id: string, genres: string[]): TitleSummary => ({ titleId: id, name: `Title ${id}`, genres });
 const catalogTitles = [
@@ -132,6 +132,57 @@ describe('rails', () => {
     });
   });
 
+  it('never seeds Because You Watched with a disliked or net-negative title', async () => {
+    const store = createMemoryModelStore();
+    await feed(store, [
+      event('o1', 'c1', 'complete'),
+      event('o1', 'c2', 'complete'),
+      event('o2', 'c1', 'complete'),
+      event('o2', 'c3', 'complete'),
+      event('o3', 'd1', 'complete'),
+      event('o3', 'd2', 'complete'),
+      event('o4', 'h1', 'complete'),
+      event('o4', 'c4', 'complete'),
+      // A play (positive) then a dislike; a play then a skip (net negative); a real like.
+      event('sour', 'c1', 'play'),
+      event('sour', 'c1', 'dislike'),
+      event('sour', 'h1', 'play'),
+      event('sour', 'h1', 'skip'),
+      event('sour', 'd1', 'like'),
+    ]);
+    const profile = await store.profile('sour');
+    // The raw positives still hold every title that ever had a positive signal ...
+    expect(profile.positives).toEqual(['d1', 'h1', 'c1']);
+    // ... but only the one the viewer still likes seeds anything.
+    expect(seedTitles(profile)).toEqual(['d1']);
+    const asked: string[] = [];
+    const spy: ModelStore = {
+      ...store,
+      neighbours: (titleId, limit) => {
+        asked.push(titleId);
+        return store.neighbours(titleId, limit);
+      },
+    };
+    const home = await buildHome({ catalog, users: noUsers, models: spy }, { userId: 'sour', country: 'US' });
+    expect(asked).toEqual(['d1']);
+    expect(home.rails.map((r) => r.id)).toContain('because-d1');
+    expect(home.rails.filter((r) => r.id.startsWith('because-')).map((r) => r.id)).toEqual(['because-d1']);
+    for (const r of home.rails) for (const i of r.items) expect(i.reason).not.toMatch(/Title (c1|h1)\b/);
+    // rankRails on its own, handed the neighbours of every raw positive, still seeds only d1.
+    const rails = rankRails({
+      country: 'US',
+      available: catalogTitles,
+      profile,
+      popular: await store.popular('US', 50),
+      neighbours: new Map(
+        await Promise.all(profile.positives.map(async (p) => [p, await store.neighbours(p, 50)] as const)),
+      ),
+    });
+    expect(rails.filter((r) => r.id.startsWith('because-')).map((r) => r.id)).toEqual(['because-d1']);
+    const picks = rails.find((r) => r.id === 'top-picks')?.items ?? [];
+    for (const i of picks) expect(i.reason).not.toMatch(/similar to Title (c1|h1)/);
+  });
+
   it('caps one genre per rail before taking the rest', () => {
     const items = ['a', 'b', 'c', 'd', 'e', 'f'].map((id, i) => ({ id, genres: [i < 5 ? 'comedy' : 'drama'] }));
     expect(diversify(items, 3, 2).map((i) => i.id)).toEqual(['a', 'b', 'f']);
@@ -162,6 +213,9 @@ describe('home', () => {
       version: async () => {
         throw new Error('models unreachable');
       },
+      touch: async () => {
+        throw new Error('models unreachable');
+      },
     };
     const home = await buildHome(
       { catalog, users: noUsers, models: broken },
@@ -174,6 +228,59 @@ describe('home', () => {
     const served = await service.home({ userId: 'u', country: 'US' });
     expect(served.degraded).toBe(true);
     expect(served.rails.length).toBeGreaterThan(0);
+  });
+
+  it('leaves disliked titles out of Continue Watching and My List, and completed ones out of Continue Watching', async () => {
+    const store = createMemoryModelStore();
+    await feed(store, [event('me', 'c1', 'complete'), event('me', 'c2', 'dislike')]);
+    const at = new Date(clock).toISOString();
+    const progress = (titleId: string) => ({
+      titleId,
+      positionSec: 600,
+      durationSec: 3000,
+      ratio: 0.2,
+      completed: false,
+      updatedAt: at,
+    });
+    const users = {
+      continueWatching: async () => ['c1', 'c2', 'c3'].map(progress),
+      listWatchlist: async () => ({ items: ['c1', 'c2', 'd1'].map((titleId) => ({ titleId, addedAt: at })) }),
+    };
+    const home = await buildHome({ catalog, users, models: store }, { userId: 'me', country: 'US' });
+    const ids = (id: string) => home.rails.find((r) => r.id === id)?.items.map((i) => i.titleId);
+    expect(ids('continue-watching')).toEqual(['c3']);
+    // The viewer's own list keeps a title they finished (their list, their call), never a disliked one.
+    expect(ids('my-list')).toEqual(['c1', 'd1']);
+    expect(home.degraded).toBe(false);
+  });
+
+  it('rebuilds a cached page when the watch state moves the profile version', async () => {
+    const store = createMemoryModelStore();
+    const watching: string[] = [];
+    const users = {
+      continueWatching: async () =>
+        watching.map((titleId) => ({
+          titleId,
+          positionSec: 600,
+          durationSec: 3000,
+          ratio: 0.2,
+          completed: false,
+          updatedAt: new Date(clock).toISOString(),
+        })),
+      listWatchlist: async () => ({ items: [] }),
+    };
+    const service = createHomeService({ catalog, users: users as never, models: store, cache: createMemoryCache() });
+    const rails = async () => (await service.home({ userId: 'w', country: 'US' })).rails.map((r) => r.id);
+    expect(await rails()).not.toContain('continue-watching');
+    expect(await store.version('w')).toBe(0);
+    // A write outside the service's own users wrapper (the watch-state worker): the cached page holds ...
+    watching.push('d1');
+    expect(await rails()).not.toContain('continue-watching');
+    // ... until the writer moves the version.
+    await store.touch('w');
+    expect(await store.version('w')).toBe(1);
+    expect((await store.profile('w')).version).toBe(1);
+    expect(await rails()).toContain('continue-watching');
   });
 
   it('rebuilds a cached page as soon as the user’s profile moves', async () => {

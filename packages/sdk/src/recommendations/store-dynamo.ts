@@ -4,8 +4,10 @@
  * - `PK = POP#<cc|ALL>`, `SK = <titleId>`: decayed popularity `s` (ADD);
  * - `PK = ITEM#<titleId>`, `SK = USERS`: users with a positive signal `n` (ADD);
  * - `PK = CO#<a>`, `SK = <b>`: users positive on both `c` (ADD, both directions);
- * - `PK = UPROF#<user>`, `SK = T#<titleId>` (taste `s`, `posAt`, `completed`,
- *   `disliked`), `SK = G#<genre>` (affinity `s`), `SK = VERSION` (`v`).
+ * - `PK = UPROF#<user>`, `SK = T#<titleId>` (taste `s`, first and latest positive
+ *   signal `posAt` and `lastAt`, `completed`, `disliked`), `SK = G#<genre>`
+ *   (affinity `s`), `SK = VERSION` (`v`, moved by every model update and by
+ *   {@link ModelStore.touch}).
  *
  * Every write is a single-item ADD or conditional SET, which every emulator
  * supports; the workers' ledger makes each event apply once.
@@ -67,14 +69,24 @@ export function createDynamoModelStore(clients: AwsClients, names: ResourceNames
   return {
     async apply(u) {
       try {
-        const flags = [u.completed ? ', completed = :true' : '', u.disliked ? ', disliked = :true' : ''].join('');
+        // `lastAt` orders the positives, so only a positive signal moves it (as the memory store
+        // orders them): a dislike or a skip must not bring a title to the front.
+        const sets = [
+          u.weight > 0 ? 'lastAt = :at' : '',
+          u.completed ? 'completed = :true' : '',
+          u.disliked ? 'disliked = :true' : '',
+        ].filter(Boolean);
         await Promise.all([
           ...[u.country, 'ALL'].map((cc) => update({ PK: `POP#${cc}`, SK: u.titleId }, 'ADD s :s', { ':s': u.scaled })),
-          update({ PK: `UPROF#${u.userId}`, SK: `T#${u.titleId}` }, `ADD s :s SET lastAt = :at${flags}`, {
-            ':s': u.scaled,
-            ':at': u.at,
-            ...(flags ? { ':true': true } : {}),
-          }),
+          update(
+            { PK: `UPROF#${u.userId}`, SK: `T#${u.titleId}` },
+            `ADD s :s${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
+            {
+              ':s': u.scaled,
+              ...(u.weight > 0 ? { ':at': u.at } : {}),
+              ...(u.completed || u.disliked ? { ':true': true } : {}),
+            },
+          ),
           ...u.genres.map((g) =>
             update({ PK: `UPROF#${u.userId}`, SK: `G#${g}` }, 'ADD s :s', {
               ':s': u.scaled / Math.max(1, u.genres.length),
@@ -180,6 +192,14 @@ export function createDynamoModelStore(clients: AwsClients, names: ResourceNames
         .sort((a, b) => compareIds(b.at, a.at) || compareIds(a.titleId, b.titleId))
         .map((p) => p.titleId);
       return profile;
+    },
+
+    async touch(userId) {
+      try {
+        await update({ PK: `UPROF#${userId}`, SK: 'VERSION' }, 'ADD v :one', { ':one': 1 });
+      } catch (err) {
+        throw wrapAwsError(err, 'dynamodb:UpdateItem', `profile version of ${userId}`);
+      }
     },
 
     async version(userId) {

@@ -17,11 +17,19 @@ import {
   ensureStreams,
   type Home,
   type HomeService,
+  type ModelStore,
   type StreamctlConfig,
+  seedTitles,
 } from '@streamctl/sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { targetConfig } from '../../../../test/e2e/target.js';
-import { createMemoryIdempotencyStore, createSignalsProcessor, type Poller, startPoller } from '../../src/index.js';
+import {
+  createMemoryIdempotencyStore,
+  createSignalsProcessor,
+  createWatchStateProcessor,
+  type Poller,
+  startPoller,
+} from '../../src/index.js';
 
 const target = inject('target');
 const run = randomUUID().slice(0, 6);
@@ -32,9 +40,16 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`recomm
   let config: StreamctlConfig;
   let clients: AwsClients;
   let poller: Poller;
+  let watchState: Poller;
+  let store: ModelStore;
   let homes: HomeService;
   const publisher = () => createEventPublisher(clients, config.resources, { lingerMs: 0 });
-  const event = (userId: string, titleId: string, type: EngagementEvent['type']): EngagementEvent => ({
+  const event = (
+    userId: string,
+    titleId: string,
+    type: EngagementEvent['type'],
+    extra: Partial<EngagementEvent> = {},
+  ): EngagementEvent => ({
     v: 1,
     id: randomUUID(),
     type,
@@ -42,7 +57,17 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`recomm
     titleId: id(titleId),
     ts: new Date().toISOString(),
     country: COUNTRY,
+    ...extra,
   });
+  async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, ms: number): Promise<T> {
+    const started = Date.now();
+    for (;;) {
+      const value = await read();
+      if (ok(value)) return value;
+      if (Date.now() - started > ms) throw new Error(`not within ${ms} ms: ${JSON.stringify(value)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   async function publish(events: EngagementEvent[]) {
     const p = publisher();
     for (const e of events) await p.publish(e);
@@ -91,10 +116,19 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`recomm
         throw new Error(`parked: ${record.reason}`);
       },
     });
+    store = createDynamoModelStore(clients, config.resources);
+    watchState = await startPoller(clients, config.resources, {
+      name: `watch-state-${run}`,
+      process: createWatchStateProcessor(createUsers(clients, config.resources), { models: store }),
+      idempotency: createMemoryIdempotencyStore(),
+      park: async (record) => {
+        throw new Error(`parked: ${record.reason}`);
+      },
+    });
     homes = createHomeService({
       catalog,
       users: createUsers(clients, config.resources),
-      models: createDynamoModelStore(clients, config.resources),
+      models: store,
       cache: createMemoryCache(),
     });
     // Other viewers' history: comedies watched together, some drama and horror.
@@ -114,6 +148,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`recomm
     ]);
   }, 60_000);
   afterAll(async () => {
+    await watchState?.stop();
     await poller?.stop();
     clients?.destroy();
   });
@@ -160,5 +195,56 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`recomm
     expect(everything).not.toContain(id('d1')); // disliked
     expect(everything).not.toContain(id('cgb')); // not available in NZ
     expect(home.rails[0]?.id).toBe('top-picks');
+  });
+
+  it('seeds Because You Watched only with titles the viewer still likes', async () => {
+    const viewer = id('sour');
+    // The others' history is in: c1 and h1 have neighbours.
+    await eventually(
+      () => Promise.all([store.neighbours(id('c1'), 5), store.neighbours(id('h1'), 5)]),
+      (lists) => lists.every((l) => l.length > 0),
+      20_000,
+    );
+    const t0 = Date.now() - 60_000;
+    const at = (s: number) => ({ ts: new Date(t0 + s * 1_000).toISOString() });
+    // A play then a dislike; a play then a skip (net negative); a like. Distinct times: the newest
+    // signal of a title is what a disliked title used to come to the front of the positives by.
+    await publish([
+      event(viewer, 'c1', 'play', at(1)),
+      event(viewer, 'c1', 'dislike', at(2)),
+      event(viewer, 'h1', 'play', at(3)),
+      event(viewer, 'h1', 'skip', at(4)),
+      event(viewer, 'd2', 'like', at(5)),
+    ]);
+    await eventually(
+      () => store.version(viewer),
+      (v) => v >= 5,
+      5_000,
+    );
+    const profile = await store.profile(viewer);
+    expect([...profile.positives].sort()).toEqual([id('c1'), id('d2'), id('h1')].sort());
+    expect(profile.positives[0]).toBe(id('d2'));
+    expect(seedTitles(profile)).toEqual([id('d2')]);
+    const home = await homes.home({ userId: viewer, country: COUNTRY });
+    expect(home.degraded).toBe(false);
+    expect(home.rails.filter((r) => r.id.startsWith('because-')).map((r) => r.id)).toEqual([`because-${id('d2')}`]);
+    const reasons = home.rails.flatMap((r) => r.items.map((i) => i.reason ?? ''));
+    expect(reasons.filter((r) => /Title (c1|h1)\b/.test(r))).toEqual([]);
+    expect(home.rails.flatMap((r) => r.items.map((i) => i.titleId))).not.toContain(id('c1'));
+  });
+
+  it('shows a resume position from the watch-state worker on the next request, not after the cache expires', async () => {
+    const viewer = id('resumer');
+    const first = await homes.home({ userId: viewer, country: COUNTRY });
+    expect(first.rails.some((r) => r.id === 'continue-watching')).toBe(false);
+    const before = await store.version(viewer);
+    // A seek carries no taste signal: only the watch-state worker writes for it.
+    await publish([event(viewer, 'c2', 'seek', { positionSec: 600, durationSec: 3000 })]);
+    const { home, ms } = await until((h) => h.rails.some((r) => r.id === 'continue-watching'), viewer, 5_000);
+    console.log(`[recs] continue watching ${ms} ms after the viewer's seek was published`);
+    expect(home.rails.find((r) => r.id === 'continue-watching')?.items).toEqual([
+      expect.objectContaining({ titleId: id('c2'), positionSec: 600, ratio: 0.2 }),
+    ]);
+    expect(await store.version(viewer)).toBeGreaterThan(before);
   });
 });
