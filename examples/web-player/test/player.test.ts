@@ -49,7 +49,8 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
     const clip = join(dataDir, 'clip.mp4');
     await exec('ffmpeg', [
       ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25'],
-      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '8'],
+      // Longer than the player's 10 s progress interval, so a progress event is sent while it plays.
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '14'],
       ...['-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'aac', '-shortest', clip],
     ]);
     await cli(
@@ -112,12 +113,27 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
     await page.click('#my-list');
     await page.waitForFunction(() => document.getElementById('my-list')?.textContent === 'Remove from My List');
 
+    // Every event batch the player posts, as the API accepted it.
+    const posted: Array<{ type: string; positionSec?: number }> = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/v1/events') && r.method() === 'POST') posted.push(...(r.postDataJSON() as typeof posted));
+    });
+    const progressed = page.waitForResponse(
+      (r) =>
+        r.url().endsWith('/v1/events') &&
+        r.status() === 202 &&
+        (r.request().postDataJSON() as Array<{ type: string }>).some((e) => e.type === 'progress'),
+      { timeout: 30_000 },
+    );
     await page.click('#play');
     // The video really plays: its clock runs past two seconds.
     await page.waitForFunction(() => (document.getElementById('video') as HTMLVideoElement).currentTime > 2, null, {
       timeout: 30_000,
     });
     await page.screenshot({ path: join(ARTIFACTS, 'web-player-playback.png') });
+    // Ten seconds into playing, the player reports progress on its own.
+    await progressed;
+    expect(posted.find((e) => e.type === 'progress')?.positionSec).toBeGreaterThanOrEqual(8);
     // The pause event is posted at once; wait for the API to accept it before reloading.
     const accepted = page.waitForResponse(
       (r) => r.url().endsWith('/v1/events') && r.request().method() === 'POST' && r.status() === 202,
@@ -128,8 +144,9 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
       video.pause();
       return video.currentTime;
     });
-    expect(position).toBeGreaterThan(2);
+    expect(position).toBeGreaterThan(8);
     await accepted;
+    expect(posted.map((e) => e.type)).toEqual(expect.arrayContaining(['play', 'progress', 'pause']));
 
     // The pause event goes to the API, the stream and the watch-state worker: continue watching.
     await page.reload();
@@ -145,5 +162,15 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
     expect(await page.locator(`.rail[data-rail="continue-watching"] .item[data-title-id="${titleId}"]`).count()).toBe(
       1,
     );
+
+    // Playing it again resumes where the viewer paused.
+    await page.locator(cw).first().click();
+    await page.waitForSelector('#title:not([hidden])');
+    await page.click('#play');
+    await page.waitForFunction(() => (document.getElementById('video') as HTMLVideoElement).currentTime > 0.5, null, {
+      timeout: 30_000,
+    });
+    const resumedAt = await page.evaluate(() => (document.getElementById('video') as HTMLVideoElement).currentTime);
+    expect(resumedAt).toBeGreaterThanOrEqual(Math.floor(position) - 1);
   }, 180_000);
 });
