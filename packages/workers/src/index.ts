@@ -39,6 +39,7 @@ export {
   type QoeMetric,
   type SignalsOptions,
   toEmf,
+  type WatchStateOptions,
 } from './processors.js';
 export {
   type Consumer,

@@ -8,7 +8,7 @@
  * @module
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { createUsers, loadPlatform, type Platform } from '@streamctl/sdk';
+import { createDynamoModelStore, createUsers, loadPlatform, type Platform } from '@streamctl/sdk';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { createDeadLetterTable } from './dead-letter.js';
 import { createDynamoIdempotencyStore } from './idempotency.js';
@@ -46,7 +46,10 @@ function lazyHandler(name: string, makeProcessor: (p: Platform) => EventProcesso
 
 /** The watch-state worker. */
 export const watchStateHandler: Handler = lazyHandler('watch-state', (p) =>
-  createWatchStateProcessor(createUsers(p.clients, p.config.resources)),
+  // The model store's version keys each viewer's cached home page: a watch-state change moves it.
+  createWatchStateProcessor(createUsers(p.clients, p.config.resources), {
+    models: createDynamoModelStore(p.clients, p.config.resources),
+  }),
 );
 
 /** The recommendation-signals worker. */
