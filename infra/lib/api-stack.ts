@@ -4,12 +4,12 @@
  * and ElastiCache Redis in a VPC with the function for the shared cache.
  */
 import { resourceNames } from '@streamctl/sdk/config';
-import { catalogTable, eventsStream, userStateTable } from '@streamctl/sdk/resources';
+import { catalogTable, eventsStream, platformTable, userStateTable } from '@streamctl/sdk/resources';
 import { CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, Dashboard, GraphWidget, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { ClientAttributes, StringAttribute, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { GatewayVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache';
@@ -74,9 +74,15 @@ export class ApiStack extends Stack {
       userPoolName: `streamctl-${config.stage}-viewers`,
       selfSignUpEnabled: true,
       signInAliases: { email: true },
-      customAttributes: {},
+      // The server reads the viewer's country from the `custom:country` claim (ISO 3166-1 alpha-2).
+      customAttributes: { country: new StringAttribute({ minLen: 2, maxLen: 2, mutable: true }) },
     });
-    const client = new UserPoolClient(this, 'PlayerClient', { userPool: users, authFlows: { userSrp: true } });
+    const client = new UserPoolClient(this, 'PlayerClient', {
+      userPool: users,
+      authFlows: { userSrp: true },
+      // The country gates titles by territory: viewers may not set it themselves (admins and triggers may).
+      writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
+    });
     const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${users.userPoolId}`;
 
     this.server = platformFunction(this, 'Server', {
@@ -107,6 +113,9 @@ export class ApiStack extends Stack {
     });
     TableV2.fromTableName(this, 'Catalog', names[catalogTable.nameKey]).grantReadData(this.server);
     TableV2.fromTableName(this, 'UserState', names[userStateTable.nameKey]).grantReadWriteData(this.server);
+    // The recommendation models (popularity, co-occurrence, taste profiles) that /v1/home reads live in the
+    // Region's platform table, created by the streaming stack of this Region (a TableV2 of the same name).
+    TableV2.fromTableName(this, 'Platform', names[platformTable.nameKey]).grantReadData(this.server);
     Stream.fromStreamArn(
       this,
       'Events',
@@ -143,7 +152,10 @@ export class ApiStack extends Stack {
         right: [this.server.metricThrottles()],
       }),
     );
-    new CfnOutput(this, 'ApiEndpoint', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'ApiEndpoint', {
+      value: this.api.apiEndpoint,
+      description: `The HTTP API URL of ${props.env.region}: the target of api-${props.env.region}.${config.domain}`,
+    });
     new CfnOutput(this, 'UserPoolId', { value: users.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
   }

@@ -33,14 +33,32 @@ export const InfraConfigSchema = z
     ladder: z.enum(['default', 'mobile', 'premium-4k']).default('default'),
     /** Requests per 5 minutes per IP before WAF blocks. */
     rateLimitPer5Min: z.number().int().min(100).max(2_000_000_000).default(2000),
+    /**
+     * The Region whose API the edge sends writes to and tries first for reads (the origin group's
+     * primary). Default: the primary Region. After `streamctl failover --to R`, set it to R and deploy
+     * the edge stack: the failover moves only the origin group, not the write behaviours.
+     */
+    apiPrimaryRegion: Region.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.apiPrimaryRegion && !config.regions.includes(config.apiPrimaryRegion)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiPrimaryRegion'],
+        message: `one of the stage's regions (${config.regions.join(', ')})`,
+      });
+    }
+  });
 
 /** A validated deployment config. */
 export type InfraConfig = z.infer<typeof InfraConfigSchema>;
 
 /** The primary Region: first in the list. */
 export const primaryRegion = (config: InfraConfig): string => config.regions[0] as string;
+
+/** The Region whose API takes the edge's writes and heads its API origin group: `apiPrimaryRegion`, else the primary. */
+export const apiPrimaryRegion = (config: InfraConfig): string => config.apiPrimaryRegion ?? primaryRegion(config);
 
 /**
  * Reads and validates a config file, naming every bad field.

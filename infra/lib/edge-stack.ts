@@ -3,11 +3,12 @@
  * where CloudFront's WAF lives): the primary Region's CDN bucket through
  * origin access control with Origin Shield, signed URLs and cookies checked
  * against a key group, cache policies for HLS/DASH manifests and segments,
- * the API behind an origin group over the Regions' API origins (failover on
- * 5xx), response headers, and a WAF web ACL with rate limiting.
+ * the API's reads behind an origin group over the Regions' API origins
+ * (failover on 5xx) and its writes on the primary API origin, response
+ * headers, and a WAF web ACL with rate limiting.
  */
 import { resourceNames } from '@streamctl/sdk/config';
-import { Annotations, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   CacheCookieBehavior,
@@ -28,7 +29,7 @@ import { HttpOrigin, OriginGroup, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfr
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { type InfraConfig, primaryRegion } from './config.js';
+import { apiPrimaryRegion, type InfraConfig, primaryRegion } from './config.js';
 
 /** The API host of a Region: `api-<region>.<domain>` (custom domains of the Regions' HTTP APIs). */
 export const apiHost = (config: InfraConfig, region: string) => `api-${region}.${config.domain}`;
@@ -135,17 +136,35 @@ export class EdgeStack extends Stack {
       allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
     };
 
-    const apiOrigins = config.regions.map(
-      (region) => new HttpOrigin(apiHost(config, region), { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY }),
-    );
-    const api =
-      apiOrigins.length > 1
-        ? new OriginGroup({
-            primaryOrigin: apiOrigins[0] as HttpOrigin,
-            fallbackOrigin: apiOrigins[1] as HttpOrigin,
-            fallbackStatusCodes: [500, 502, 503, 504],
-          })
-        : (apiOrigins[0] as HttpOrigin);
+    // Origin ids name the Region: `streamctl failover` finds the group member of a Region by id or host.
+    const apiOrigin = (region: string, originId = `api-${region}`) =>
+      new HttpOrigin(apiHost(config, region), { originId, protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY });
+    const apiPrimary = apiPrimaryRegion(config);
+    const apiFallback = config.regions.find((r) => r !== apiPrimary);
+    const api = apiFallback
+      ? new OriginGroup({
+          primaryOrigin: apiOrigin(apiPrimary),
+          fallbackOrigin: apiOrigin(apiFallback),
+          fallbackStatusCodes: [500, 502, 503, 504],
+        })
+      : apiOrigin(apiPrimary);
+    // Writes cannot use the origin group: CloudFront accepts only GET/HEAD/OPTIONS on a behaviour whose
+    // target is an origin group, and origin-group failover only ever retries GET/HEAD/OPTIONS. So the
+    // write paths go to one origin, the API of `apiPrimaryRegion` (default: the primary Region). The
+    // routing record decides where writes belong; `streamctl failover` flips it and reorders the origin
+    // group's members, but it does not touch this origin. After a failover to R, set `apiPrimaryRegion`
+    // to R in the infra config and deploy the edge stack (infra/README.md, "After a failover"): that
+    // moves the writes and keeps the template's origin group in the order the failover left it.
+    // The stable id keeps the origin in place while its host moves between Regions.
+    const writeOrigin = apiOrigin(apiPrimary, 'api-writes');
+    const writes = {
+      origin: writeOrigin,
+      viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: AllowedMethods.ALLOW_ALL,
+      cachePolicy: CachePolicy.CACHING_DISABLED,
+      // Authorization, Content-Type, the body's headers: everything but Host (the API's custom domain answers).
+      originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+    };
 
     this.distribution = new Distribution(this, 'Cdn', {
       comment: `streamctl ${config.stage}`,
@@ -156,6 +175,11 @@ export class EdgeStack extends Stack {
       additionalBehaviors: {
         '*.m3u8': { ...signed, cachePolicy: manifests, compress: true },
         '*.mpd': { ...signed, cachePolicy: manifests, compress: true },
+        // Before `/v1/*`: CloudFront takes the first matching pattern. The web ACL covers every behaviour.
+        '/v1/events': writes,
+        '/v1/playback/*': writes,
+        '/v1/watchlist/*': writes,
+        // Reads (GET /v1/home, /v1/titles/…, /v1/watchlist, …) fail over between Regions on 5xx.
         '/v1/*': {
           origin: api,
           viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
@@ -164,6 +188,14 @@ export class EdgeStack extends Stack {
           originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
         },
       },
+    });
+    new CfnOutput(this, 'DistributionId', {
+      value: this.distribution.distributionId,
+      description: 'STREAMCTL_DISTRIBUTION_ID (media.distributionId): invalidations and `streamctl failover`',
+    });
+    new CfnOutput(this, 'DistributionDomainName', {
+      value: this.distribution.distributionDomainName,
+      description: "The distribution's own host name (*.cloudfront.net)",
     });
   }
 }

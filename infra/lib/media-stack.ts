@@ -222,6 +222,8 @@ export class MediaStack extends Stack {
         level: LogLevel.ERROR,
       },
     });
+    // The topic is encrypted with the media key: publishing needs the key as well as sns:Publish.
+    key.grant(ingest, 'kms:GenerateDataKey*', 'kms:Decrypt');
     new Rule(this, 'MasterUploaded', {
       description: 'A master in the raw bucket starts the ingest workflow',
       eventPattern: {
@@ -277,6 +279,7 @@ export class MediaStack extends Stack {
       timeout: Duration.minutes(5),
       tracingEnabled: true,
     });
+    key.grant(jobEnded, 'kms:GenerateDataKey*', 'kms:Decrypt');
     new Rule(this, 'JobEnded', {
       description: 'A MediaConvert job of this stage completed or failed',
       eventPattern: {

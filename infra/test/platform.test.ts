@@ -142,6 +142,31 @@ describe('media', () => {
     expect(ingest).toMatch(/arn:aws:iam::123456789012:role\/streamctl-prod-mediaconvert-us-east-1/);
     expect(ingest).toMatch(/FileInput\.\$/);
   });
+
+  it('lets both state machines use the KMS key of the topic they publish to', () => {
+    const t = template(stacks.regions['us-east-1']?.media as never);
+    const [keyId] = Object.keys(t.findResources('AWS::KMS::Key'));
+    t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    const machines = Object.values(t.findResources('AWS::StepFunctions::StateMachine')).map(
+      (m) => (m as { Properties: { RoleArn: { 'Fn::GetAtt': [string, string] } } }).Properties.RoleArn['Fn::GetAtt'][0],
+    );
+    expect(machines).toHaveLength(2);
+    for (const role of machines) {
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: role }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Action: 'sns:Publish' }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: Match.arrayWith(['kms:GenerateDataKey*', 'kms:Decrypt']),
+              Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+            }),
+          ]),
+        },
+      });
+    }
+  });
 });
 
 describe('api', () => {
@@ -172,6 +197,67 @@ describe('api', () => {
       (a) => (a as { Properties: { MetricName?: string } }).Properties.MetricName,
     );
     expect(alarms).toEqual(expect.arrayContaining(['5xx', 'Throttles']));
+  });
+
+  it('lets the server read the recommendation models in the platform table', () => {
+    for (const region of config.regions) {
+      const t = template(stacks.regions[region]?.api as never);
+      const [serverRole] =
+        Object.entries(t.findResources('AWS::IAM::Role')).find(([id]) => id.startsWith('Server')) ?? [];
+      expect(serverRole).toBeDefined();
+      const tableArn = `:dynamodb:${region}:123456789012:table/streamctl-prod-platform`;
+      t.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: serverRole }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: Match.arrayWith(['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:GetItem']),
+              Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, tableArn]] },
+            }),
+          ]),
+        },
+      });
+      // Read only: the workers own the models.
+      const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
+            .PolicyDocument.Statement,
+      );
+      const onPlatform = statements.filter((st) => JSON.stringify(st.Resource).includes('streamctl-prod-platform'));
+      expect(onPlatform.length).toBeGreaterThan(0);
+      const actions = onPlatform.flatMap((st) => ([] as unknown[]).concat(st.Action).map(String));
+      expect(actions.filter((a) => /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/.test(a))).toEqual([]);
+    }
+  });
+
+  it('gives the user pool the custom:country attribute the server reads, which viewers cannot write', () => {
+    const t = template(stacks.regions['eu-west-1']?.api as never);
+    t.hasResourceProperties('AWS::Cognito::UserPool', {
+      Schema: Match.arrayWith([
+        {
+          Name: 'country',
+          AttributeDataType: 'String',
+          Mutable: true,
+          StringAttributeConstraints: { MinLength: '2', MaxLength: '2' },
+        },
+      ]),
+    });
+    const client = Object.values(t.findResources('AWS::Cognito::UserPoolClient'))[0] as {
+      Properties: { WriteAttributes?: string[] };
+    };
+    expect(client.Properties.WriteAttributes).toEqual(['email']);
+  });
+
+  it("outputs each Region's HTTP API URL", () => {
+    for (const region of config.regions) {
+      const t = template(stacks.regions[region]?.api as never);
+      const [apiId] = Object.keys(t.findResources('AWS::ApiGatewayV2::Api'));
+      t.hasOutput('ApiEndpoint', {
+        Value: { 'Fn::GetAtt': [apiId, 'ApiEndpoint'] },
+        Description: Match.stringLikeRegexp(`HTTP API URL of ${region}`),
+      });
+    }
   });
 });
 
@@ -213,32 +299,149 @@ describe('edge', () => {
       }),
     });
   });
+
+  it("sends the API writes to the primary Region's API origin with every method, and keeps reads on the group", () => {
+    const t = template(stacks.edge);
+    const distribution = Object.values(t.findResources('AWS::CloudFront::Distribution'))[0] as {
+      Properties: {
+        DistributionConfig: {
+          WebACLId: unknown;
+          Origins: Array<{ Id: string; DomainName: string }>;
+          OriginGroups: { Items: Array<{ Id: string; Members: { Items: Array<{ OriginId: string }> } }> };
+          CacheBehaviors: Array<Record<string, unknown> & { PathPattern: string; TargetOriginId: string }>;
+        };
+      };
+    };
+    const { Origins, OriginGroups, CacheBehaviors, WebACLId } = distribution.Properties.DistributionConfig;
+    expect(WebACLId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Waf/), 'Arn'] });
+    const host = (id: string) => Origins.find((o) => o.Id === id)?.DomainName;
+    const patterns = CacheBehaviors.map((b) => b.PathPattern);
+    const writes = ['/v1/events', '/v1/playback/*', '/v1/watchlist/*'];
+    for (const path of writes) {
+      const behaviour = CacheBehaviors.find((b) => b.PathPattern === path);
+      expect(behaviour, path).toMatchObject({
+        AllowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'],
+        CachePolicyId: '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', // Managed-CachingDisabled
+        OriginRequestPolicyId: 'b689b0a8-53d0-40ab-baf2-68738e2966ac', // Managed-AllViewerExceptHostHeader
+        ViewerProtocolPolicy: 'https-only',
+      });
+      // One origin, not the group (CloudFront refuses writes on an origin group), on the primary's API.
+      expect(OriginGroups.Items.map((g) => g.Id)).not.toContain(behaviour?.TargetOriginId);
+      expect(host(behaviour?.TargetOriginId as string)).toBe('api-us-east-1.watch.example.com');
+      // CloudFront takes the first match: every write path comes before the catch-all.
+      expect(patterns.indexOf(path)).toBeLessThan(patterns.indexOf('/v1/*'));
+    }
+    const reads = CacheBehaviors.find((b) => b.PathPattern === '/v1/*');
+    expect(reads).toMatchObject({
+      AllowedMethods: ['GET', 'HEAD', 'OPTIONS'],
+      TargetOriginId: OriginGroups.Items[0]?.Id,
+    });
+    // The group's primary is the same Region as the writes; `streamctl failover` finds members by id or host.
+    const members = OriginGroups.Items[0]?.Members.Items.map((m) => m.OriginId) ?? [];
+    expect(members).toEqual(['api-us-east-1', 'api-eu-west-1']);
+    expect(members.map(host)).toEqual(['api-us-east-1.watch.example.com', 'api-eu-west-1.watch.example.com']);
+  });
+
+  it("moves the writes and the origin group's primary with apiPrimaryRegion", async () => {
+    const moved = await buildPlatform(
+      { ...config, apiPrimaryRegion: 'eu-west-1' },
+      { context: { 'aws:cdk:bundling-stacks': [] } },
+    );
+    const t = template(moved.edge);
+    t.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        Origins: Match.arrayWith([
+          Match.objectLike({ Id: 'api-writes', DomainName: 'api-eu-west-1.watch.example.com' }),
+        ]),
+        OriginGroups: Match.objectLike({
+          Items: [
+            Match.objectLike({
+              Members: { Quantity: 2, Items: [{ OriginId: 'api-eu-west-1' }, { OriginId: 'api-us-east-1' }] },
+            }),
+          ],
+        }),
+        CacheBehaviors: Match.arrayWith([
+          Match.objectLike({ PathPattern: '/v1/events', TargetOriginId: 'api-writes' }),
+        ]),
+      }),
+    });
+    // The data stack stays in the primary Region.
+    expect(moved.data.region).toBe('us-east-1');
+    expect(() => parseInfraConfig({ ...config, apiPrimaryRegion: 'ap-south-1' })).toThrow(
+      /apiPrimaryRegion: one of the stage's regions/,
+    );
+  });
+
+  it('outputs the distribution id for STREAMCTL_DISTRIBUTION_ID', () => {
+    const t = template(stacks.edge);
+    const [distributionId] = Object.keys(t.findResources('AWS::CloudFront::Distribution'));
+    t.hasOutput('DistributionId', { Value: { Ref: distributionId } });
+    t.hasOutput('DistributionDomainName', { Value: { 'Fn::GetAtt': [distributionId, 'DomainName'] } });
+  });
 });
 
 describe('least privilege', () => {
-  it('grants no wildcard action and no action on every resource for data services', () => {
+  /** Actions that touch data or keys: never on `*`. */
+  const DATA_ACTION = /^(dynamodb|s3|kinesis|sqs|kms|sns|secretsmanager|states):/;
+  /**
+   * The only actions allowed on `*`, because AWS offers no resource-level permissions for them:
+   * X-Ray's own trace upload and sampling (active tracing on the functions and state machines), and
+   * CloudWatch Logs' vended log delivery that Step Functions logging needs (the ingest workflow's logs).
+   */
+  const ON_EVERY_RESOURCE = new Set([
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    'xray:GetSamplingRules',
+    'xray:GetSamplingTargets',
+    'logs:CreateLogDelivery',
+    'logs:GetLogDelivery',
+    'logs:UpdateLogDelivery',
+    'logs:DeleteLogDelivery',
+    'logs:ListLogDeliveries',
+    'logs:PutResourcePolicy',
+    'logs:DescribeResourcePolicies',
+    'logs:DescribeLogGroups',
+  ]);
+
+  it('grants no wildcard action, and no data or key action on every resource, in any policy or role', () => {
     const all = [
       stacks.data,
       stacks.edge,
       ...Object.values(stacks.regions).flatMap((r) => [r.streaming, r.media, r.api]),
     ];
+    type Statement = { Effect?: string; Action?: unknown; Resource?: unknown };
+    type Document = { Statement: Statement[] };
     const problems: string[] = [];
+    let checked = 0;
     for (const stack of all) {
-      const policies = template(stack).findResources('AWS::IAM::Policy');
-      for (const [id, policy] of Object.entries(policies)) {
-        const statements = (policy as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } })
-          .Properties.PolicyDocument.Statement;
-        for (const s of statements) {
-          const actions = ([] as unknown[]).concat(s.Action);
-          const resources = ([] as unknown[]).concat(s.Resource);
-          for (const action of actions.map(String)) {
+      const t = template(stack);
+      const documents: Array<[string, Document]> = [];
+      for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+        for (const [id, policy] of Object.entries(t.findResources(type))) {
+          documents.push([id, (policy as { Properties: { PolicyDocument: Document } }).Properties.PolicyDocument]);
+        }
+      }
+      // Inline policies of roles (`Policies` on AWS::IAM::Role) grant just as much.
+      for (const [id, role] of Object.entries(t.findResources('AWS::IAM::Role'))) {
+        const inline = (role as { Properties: { Policies?: Array<{ PolicyName: string; PolicyDocument: Document }> } })
+          .Properties.Policies;
+        for (const p of inline ?? []) documents.push([`${id}(${p.PolicyName})`, p.PolicyDocument]);
+      }
+      for (const [id, document] of documents) {
+        for (const s of document.Statement) {
+          if (s.Effect === 'Deny') continue;
+          const actions = ([] as unknown[]).concat(s.Action ?? []).map(String);
+          const resources = ([] as unknown[]).concat(s.Resource ?? []);
+          for (const action of actions) {
+            checked++;
             if (action === '*' || action.endsWith(':*')) problems.push(`${stack.stackName}/${id}: ${action}`);
-            if (/^(dynamodb|s3|kinesis|sqs):/.test(action) && resources.includes('*'))
+            if (resources.includes('*') && (DATA_ACTION.test(action) || !ON_EVERY_RESOURCE.has(action)))
               problems.push(`${stack.stackName}/${id}: ${action} on *`);
           }
         }
       }
     }
+    expect(checked).toBeGreaterThan(50);
     expect(problems).toEqual([]);
   });
 });
