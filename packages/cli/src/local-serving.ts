@@ -5,6 +5,7 @@
  * Region gets a kinesalite of its own (the stream of that Region) over the
  * one shared DynamoDB, which behaves as a global table with zero lag. The
  * local edge sends `/v1/*` to the primary Region's API per the routing record.
+ * With several Regions, `<data dir>/regions.json` says where each serves.
  */
 import type { StreamctlConfig } from '@streamctl/sdk';
 import type { LocalPlatform } from '@streamctl/sdk/local';
@@ -93,6 +94,12 @@ export async function startRegions(
     };
   }
   if (home.length > 1) {
+    // Where each Region serves, for `failover` and `failover status` in other processes.
+    const clear = sdk.writeLocalRegions(platform.dataDir, {
+      ...(platform.parts.edge ? { edge: platform.parts.edge } : {}),
+      regions: Object.fromEntries(Object.entries(controls).map(([r, c]) => [r, { api: c.api, kinesis: c.kinesis }])),
+    });
+    platform.onStop(async () => clear());
     const clients = sdk.createAwsClients(platform.config);
     await sdk.ensureRouting(clients, platform.config.resources, home, 'streamctl dev');
     let cached: { at: number; order: string[] } | undefined;

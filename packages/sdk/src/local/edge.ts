@@ -122,8 +122,10 @@ export interface RunningEdge {
   stop(): Promise<void>;
   /**
    * Routes `/v1/*` to API origins, in the order the function returns them
-   * (primary first), failing over to the next origin when one refuses the
-   * connection, or answers 5xx to GET/HEAD/OPTIONS — as a CloudFront origin group does.
+   * (primary first). As a CloudFront origin group does, only GET, HEAD and
+   * OPTIONS fail over to the next origin (when one refuses the connection
+   * or answers 5xx); every other method goes to the primary alone and gets
+   * a 502 while the primary is down.
    */
   setApiOrigins(origins: (() => Promise<string[]>) | undefined): void;
 }
@@ -139,9 +141,10 @@ async function proxyApi(req: IncomingMessage, res: ServerResponse, origins: stri
   for (const [k, v] of Object.entries(req.headers)) {
     if (typeof v === 'string' && !HOP_BY_HOP.has(k)) headers[k] = v;
   }
-  const retryable5xx = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
+  // CloudFront origin groups fail over only these methods; the rest go to the primary alone.
+  const failsOver = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
   let last = 'no API origin is configured';
-  for (const origin of origins) {
+  for (const origin of failsOver ? origins : origins.slice(0, 1)) {
     let answer: Response;
     try {
       answer = await fetch(`${origin}${req.url ?? '/'}`, {
@@ -152,11 +155,11 @@ async function proxyApi(req: IncomingMessage, res: ServerResponse, origins: stri
         signal: AbortSignal.timeout(10_000),
       });
     } catch (err) {
-      // Never reached the origin (refused, reset, timed out): the next origin may take it.
+      // Never reached the origin (refused, reset, timed out): the next origin may take a GET/HEAD/OPTIONS.
       last = `${origin}: ${(err as Error).message}`;
       continue;
     }
-    if (answer.status >= 500 && retryable5xx && origin !== origins[origins.length - 1]) {
+    if (answer.status >= 500 && failsOver && origin !== origins[origins.length - 1]) {
       last = `${origin}: ${answer.status}`;
       await answer.arrayBuffer().catch(() => undefined);
       continue;
@@ -171,7 +174,14 @@ async function proxyApi(req: IncomingMessage, res: ServerResponse, origins: stri
     res.end(req.method === 'HEAD' ? undefined : payload);
     return;
   }
-  sendError(res, 502, 'ORIGIN_ERROR', `No API origin answered (${last})`);
+  sendError(
+    res,
+    502,
+    'ORIGIN_ERROR',
+    failsOver
+      ? `No API origin answered (${last})`
+      : `The primary API origin did not answer the ${req.method} (${last}); only GET, HEAD and OPTIONS fail over`,
+  );
 }
 
 /**

@@ -3,6 +3,13 @@
  * broken on purpose, a failover, and a report of what viewers saw —
  * requests and failures, which Region served them and when the target
  * took over, and whether any acknowledged write was lost.
+ *
+ * The edge fails over only GET/HEAD/OPTIONS (as CloudFront's origin group
+ * does), so writes fail while the primary is down and until the failover
+ * lands. The load client does what a real client does: it retries a failed
+ * write a bounded number of times with exponential backoff and jitter. A
+ * request counts as failed only when its last attempt fails; the report
+ * shows every retry and the errors the retried attempts saw.
  */
 
 /** What a drill needs: where to send load, and how to break and fail over. */
@@ -15,13 +22,24 @@ export interface DrillOptions {
   /** Titles the load adds to the viewer's list (each acknowledged add must survive). */
   titleIds: string[];
   breakPrimary: () => Promise<void>;
+  /**
+   * The primary's health, watched after it is broken as an automated
+   * operator does: the failover starts once it fails twice in a row
+   * (polled every 200 ms, for at most 10 s). Without it the drill waits `brokenMs`.
+   */
+  primaryHealthy?: () => Promise<boolean>;
   failover: () => Promise<void>;
   /** The viewer's list as stored, read after the drill. */
   readWatchlist: () => Promise<Set<string>>;
-  /** Phases, in ms. Defaults 1,500 warm-up, 1,000 broken before the failover, 3,000 after. */
+  /** The primary the routing record names, read after the drill. */
+  readPrimary?: () => Promise<string | undefined>;
+  /** Phases, in ms. Defaults 1,500 warm-up, 1,000 broken before the failover (without `primaryHealthy`), 3,000 after. */
   warmupMs?: number;
   brokenMs?: number;
   afterMs?: number;
+  /** Attempts per write, the first included. Default 5 (backoff 250, 500, 1,000, 2,000 ms, each ± 20 %). */
+  writeAttempts?: number;
+  backoffMs?: number;
   /** Requests in flight. Default 4. */
   concurrency?: number;
   /** Requests per second, all workers together; under the API's per-viewer limit. Default 15. */
@@ -33,26 +51,48 @@ export interface DrillReport {
   from: string;
   to: string;
   requests: number;
+  /** Requests whose last attempt failed. */
   failed: number;
   failedPct: number;
+  /** Retried attempts, all requests together. */
+  retries: number;
+  /** Requests that needed at least one retry, and how many of those failed in the end anyway. */
+  retriedRequests: number;
+  retriedThenFailed: number;
+  /** What the attempts that were retried saw. */
+  retriedErrors: Record<string, number>;
+  /** When the last failed attempt (retried or not) ended, from the failover's start; negative when before it. */
+  lastFailedAttemptMs: number | null;
   servedBy: Record<string, number>;
   errors: Record<string, number>;
   /** From the failover's start to the first response the target served. */
   firstFromTargetMs: number | null;
   /** From the failover's start until every later response came from the target. */
   allFromTargetMs: number | null;
+  /** From breaking the primary until its health check failed (null: not watched, or never failed). */
+  detectedMs: number | null;
   /** How long the failover command took. */
   failoverMs: number;
+  /** Responses the old primary served that arrived after the failover completed. */
+  fromOldPrimaryAfterFailover: number;
+  /** The primary the routing record named after the drill. */
+  primaryAfter: string | null;
   ackedWrites: number;
   lostWrites: string[];
 }
 
 interface Sample {
+  /** When the request was sent, and when its last attempt ended. */
   at: number;
+  doneAt: number;
   ok: boolean;
   region?: string;
   error?: string;
+  retries: number;
 }
+
+/** Attempt errors worth retrying: the request may not have reached a healthy API. */
+const retryable = (error: string) => error === 'timeout' || error === 'network' || /^HTTP (429|5\d\d)$/.test(error);
 
 /**
  * Runs a drill and reports.
@@ -68,12 +108,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const acked = new Set<string>();
   let stop = false;
   let next = 0;
+  const retriedErrors: Record<string, number> = {};
+  let lastFailedAttemptAt: number | undefined;
   const headers = { authorization: `Bearer ${options.token}` };
-  const once = async () => {
-    const write = next % 3 === 2 && next / 3 < options.titleIds.length * 3;
-    const titleId = options.titleIds[Math.floor(next / 3) % options.titleIds.length] as string;
-    next++;
-    const at = Date.now();
+  const attempts = options.writeAttempts ?? 5;
+  const backoffMs = options.backoffMs ?? 250;
+  const attempt = async (write: boolean, titleId: string) => {
     try {
       const res = write
         ? await fetch(`${options.edgeUrl}/v1/watchlist/${titleId}`, {
@@ -84,12 +124,30 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         : await fetch(`${options.edgeUrl}/v1/home`, { headers, signal: AbortSignal.timeout(5_000) });
       await res.arrayBuffer();
       const region = res.headers.get('x-streamctl-region') ?? undefined;
-      if (res.ok) {
-        if (write) acked.add(titleId);
-        samples.push({ at, ok: true, ...(region ? { region } : {}) });
-      } else samples.push({ at, ok: false, error: `HTTP ${res.status}`, ...(region ? { region } : {}) });
+      return { ok: res.ok, ...(res.ok ? {} : { error: `HTTP ${res.status}` }), ...(region ? { region } : {}) };
     } catch (err) {
-      samples.push({ at, ok: false, error: (err as Error).name === 'TimeoutError' ? 'timeout' : 'network' });
+      return { ok: false, error: (err as Error).name === 'TimeoutError' ? 'timeout' : 'network' };
+    }
+  };
+  const once = async () => {
+    const write = next % 3 === 2 && next / 3 < options.titleIds.length * 3;
+    const titleId = options.titleIds[Math.floor(next / 3) % options.titleIds.length] as string;
+    next++;
+    const at = Date.now();
+    let retries = 0;
+    for (;;) {
+      const result = await attempt(write, titleId);
+      if (!result.ok) lastFailedAttemptAt = Date.now();
+      // Reads fail over at the edge; a write is retried (PUT is idempotent) with backoff, as a client does.
+      if (!result.ok && write && retries + 1 < attempts && retryable(result.error ?? '')) {
+        retriedErrors[result.error ?? 'error'] = (retriedErrors[result.error ?? 'error'] ?? 0) + 1;
+        await new Promise((r) => setTimeout(r, backoffMs * 2 ** retries * (0.8 + Math.random() * 0.4)));
+        retries++;
+        continue;
+      }
+      if (result.ok && write) acked.add(titleId);
+      samples.push({ at, doneAt: Date.now(), retries, ...result });
+      return;
     }
   };
   const workers = options.concurrency ?? 4;
@@ -107,10 +165,18 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let failoverAt = 0;
   let failoverMs = 0;
+  let detectedMs: number | null = null;
   try {
     await pause(options.warmupMs ?? 1_500);
+    const brokenAt = Date.now();
     await options.breakPrimary();
-    await pause(options.brokenMs ?? 1_000);
+    if (options.primaryHealthy) {
+      for (let failures = 0; failures < 2 && Date.now() - brokenAt < 10_000; ) {
+        failures = (await options.primaryHealthy().catch(() => false)) ? 0 : failures + 1;
+        if (failures < 2) await pause(200);
+      }
+      if (Date.now() - brokenAt < 10_000) detectedMs = Date.now() - brokenAt;
+    } else await pause(options.brokenMs ?? 1_000);
     failoverAt = Date.now();
     await options.failover();
     failoverMs = Date.now() - failoverAt;
@@ -120,10 +186,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     await load;
   }
   const stored = await options.readWatchlist();
-  const after = samples.filter((s) => s.at >= failoverAt).sort((a, b) => a.at - b.at);
+  const primaryAfter = (await options.readPrimary?.()) ?? null;
+  // Responses by when they arrived: a write sent before the failover may be served by the target after it.
+  const after = samples.filter((s) => s.doneAt >= failoverAt).sort((a, b) => a.doneAt - b.doneAt);
   const first = after.find((s) => s.ok && s.region === options.to);
   const lastOther = [...after].reverse().find((s) => !(s.ok && s.region === options.to));
-  const allFrom = after.length ? (lastOther ? lastOther.at - failoverAt : 0) : null;
+  const allFrom = after.length ? (lastOther ? lastOther.doneAt - failoverAt : 0) : null;
+  const failoverDone = failoverAt + failoverMs;
   const servedBy: Record<string, number> = {};
   const errors: Record<string, number> = {};
   for (const s of samples) {
@@ -131,17 +200,26 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     if (!s.ok) errors[s.error ?? 'error'] = (errors[s.error ?? 'error'] ?? 0) + 1;
   }
   const failed = samples.filter((s) => !s.ok).length;
+  const retried = samples.filter((s) => s.retries > 0);
   return {
     from: options.from,
     to: options.to,
     requests: samples.length,
     failed,
     failedPct: samples.length ? Math.round((failed / samples.length) * 10_000) / 100 : 0,
+    retries: samples.reduce((n, s) => n + s.retries, 0),
+    retriedRequests: retried.length,
+    retriedThenFailed: retried.filter((s) => !s.ok).length,
+    retriedErrors,
+    lastFailedAttemptMs: lastFailedAttemptAt === undefined ? null : lastFailedAttemptAt - failoverAt,
     servedBy,
     errors,
-    firstFromTargetMs: first ? first.at - failoverAt : null,
+    firstFromTargetMs: first ? first.doneAt - failoverAt : null,
     allFromTargetMs: allFrom === null ? null : Math.max(0, allFrom),
+    detectedMs,
     failoverMs,
+    fromOldPrimaryAfterFailover: samples.filter((s) => s.region === options.from && s.doneAt > failoverDone).length,
+    primaryAfter,
     ackedWrites: acked.size,
     lostWrites: [...acked].filter((t) => !stored.has(t)),
   };

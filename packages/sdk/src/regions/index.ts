@@ -6,16 +6,20 @@
  *
  * @module
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsClients, createAwsClients } from '../aws/index.js';
 import { LOCAL_STAGE, resourceNames, type StreamctlConfig } from '../config/index.js';
 import { ConflictError, ErrorCode, StreamctlError, ValidationError } from '../errors/index.js';
 import { checkHealth, type HealthReport } from '../health/index.js';
+import { readLocalPlatformState } from '../local/state.js';
 import { type RepointResult, repointOriginGroup } from './cloudfront.js';
-import { ensureRouting, type RoutingRecord, readRouting, setPrimary } from './routing.js';
+import { readLocalRegions } from './local.js';
+import { defaultRouting, ensureRouting, type RoutingRecord, readRouting, setPrimary } from './routing.js';
 
 export { apiOriginMatches, type RepointResult, repointOriginGroup } from './cloudfront.js';
 export { type DrillOptions, type DrillReport, runDrill } from './drill.js';
+export { type LocalRegion, type LocalRegions, readLocalRegions, writeLocalRegions } from './local.js';
 export {
   createFailoverPut,
   createRegionRouter,
@@ -25,6 +29,7 @@ export {
   type Routed,
 } from './router.js';
 export {
+  defaultRouting,
   ensureRouting,
   type RegionState,
   type RoutingChange,
@@ -33,29 +38,107 @@ export {
   setPrimary,
 } from './routing.js';
 
-/** The configuration of one Region of a stage: same stage, that Region's resources. */
+/**
+ * The configuration of one Region of a stage: same stage, that Region's
+ * resources. Locally the tables are shared (a global table with zero lag)
+ * and each Region of `streamctl dev --regions` has a stream of its own.
+ */
 export function regionConfig(config: StreamctlConfig, region: string): StreamctlConfig {
-  if (config.stage === LOCAL_STAGE || config.endpoints) return { ...config, region };
+  if (config.stage === LOCAL_STAGE || config.endpoints) {
+    const kinesis =
+      config.stage === LOCAL_STAGE ? readLocalRegions(config.dataDir)?.regions[region]?.kinesis : undefined;
+    return { ...config, region, ...(kinesis ? { endpoints: { ...config.endpoints, kinesis } } : {}) };
+  }
   return { ...config, region, resources: resourceNames(config.stage, region) };
 }
 
-/** The health of every Region of a stage. */
+/**
+ * The URL of a Region's HTTP API, where known: given by the caller, or
+ * locally the running platform's (each Region's with `--regions`).
+ */
+export function regionApiUrl(
+  config: StreamctlConfig,
+  region: string,
+  apiUrls: Record<string, string> = {},
+): string | undefined {
+  if (apiUrls[region]) return apiUrls[region];
+  if (config.stage !== LOCAL_STAGE) return undefined;
+  const local = readLocalRegions(config.dataDir);
+  if (local) return local.regions[region]?.api;
+  try {
+    const state = readLocalPlatformState(config.dataDir);
+    return state.region === region ? state.parts.api : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Options of {@link regionsHealth}. */
+export interface RegionsHealthOptions {
+  timeoutMs?: number;
+  /** Each Region's API base URL, checked through `/health` (locally found on its own). */
+  apiUrls?: Record<string, string>;
+}
+
+/** The health of every Region of a stage: tables, stream, buckets, and its API's `/health` where known. */
 export async function regionsHealth(
   config: StreamctlConfig,
-  options: { timeoutMs?: number } = {},
+  options: RegionsHealthOptions = {},
 ): Promise<Record<string, HealthReport>> {
   const entries = await Promise.all(
     config.regions.map(async (region) => {
       const rc = regionConfig(config, region);
+      const api = regionApiUrl(config, region, options.apiUrls);
       const clients = createAwsClients(rc);
       try {
-        return [region, await checkHealth(rc, clients, options)] as const;
+        const report = await checkHealth(rc, clients, {
+          ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+          httpParts: api ? [{ name: 'api', url: api }] : [],
+        });
+        return [region, report] as const;
       } finally {
         clients.destroy();
       }
     }),
   );
   return Object.fromEntries(entries);
+}
+
+/** The edge in front of the Regions' APIs, where known: given, or locally the multi-Region platform's. */
+function edgeUrlOf(config: StreamctlConfig, edgeUrl: string | undefined): string | undefined {
+  if (edgeUrl) return edgeUrl;
+  return config.stage === LOCAL_STAGE ? readLocalRegions(config.dataDir)?.edge : undefined;
+}
+
+/**
+ * Asks the edge which Region is its primary API origin until it names
+ * `region` or time runs out. The probe is a POST without a token: the edge
+ * (like a CloudFront origin group) never fails a POST over, so the answer
+ * comes from the primary origin alone, and the API refuses it (401) before
+ * doing anything, naming the Region that served it.
+ */
+async function regionThroughEdge(
+  edgeUrl: string,
+  region: string,
+  timeoutMs: number,
+): Promise<{ region: string; ms: number; ok: boolean }> {
+  const started = Date.now();
+  for (;;) {
+    let seen: string;
+    try {
+      const res = await fetch(`${edgeUrl.replace(/\/$/, '')}/v1/events`, {
+        method: 'POST',
+        signal: AbortSignal.timeout(2_000),
+      });
+      await res.body?.cancel();
+      seen = res.headers.get('x-streamctl-region') ?? `no Region (HTTP ${res.status})`;
+    } catch (err) {
+      seen = `no answer (${(err as Error).message})`;
+    }
+    const ms = Date.now() - started;
+    if (seen === region || ms > timeoutMs) return { region: seen, ms, ok: seen === region };
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** One step of a failover, as planned and as done. */
@@ -92,6 +175,12 @@ export interface FailoverInput {
   onStep?: (step: FailoverStep) => void;
   /** Seconds to wait for the target's replica to show the canary. Default 10. */
   replicaTimeoutSec?: number;
+  /** Each Region's API base URL for the preflight (locally found on its own). */
+  apiUrls?: Record<string, string>;
+  /** The edge to verify through (locally found on its own); without one, that check is skipped. */
+  edgeUrl?: string;
+  /** Seconds to wait for the edge to serve from the target. Default 10 (2 when forced onto an unhealthy target). */
+  verifyTimeoutSec?: number;
 }
 
 /**
@@ -117,8 +206,12 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
   const names = config.resources;
   const step = (s: FailoverStep) => input.onStep?.(s);
   try {
-    const record = await ensureRouting(home, names, config.regions, input.by);
+    // A dry run writes nothing: with no record yet, the plan starts from the one ensureRouting would create.
+    const record = input.dryRun
+      ? ((await readRouting(home, names)) ?? defaultRouting(config.regions, input.by))
+      : await ensureRouting(home, names, config.regions, input.by);
     const from = record.primary;
+    const edgeUrl = edgeUrlOf(config, input.edgeUrl);
     const rollback = `streamctl failover --to ${from} --yes`;
     const steps: FailoverStep[] = [
       { id: 'preflight', title: `Check ${input.to} is healthy` },
@@ -130,7 +223,12 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
           ? `Point CloudFront ${config.media.distributionId}'s API origin group at ${input.to}`
           : 'Point the edge at the new primary',
       },
-      { id: 'verify', title: `Verify ${input.to} serves as primary` },
+      {
+        id: 'verify',
+        title: edgeUrl
+          ? `Verify ${input.to} serves as primary through the edge`
+          : `Verify ${input.to} serves as primary`,
+      },
     ];
     if (input.from && input.from !== from) {
       throw new ConflictError(`The primary is ${from}, not ${input.from}`, {
@@ -152,12 +250,14 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
       return value;
     };
 
-    await run(
+    const health = await run(
       steps[0] as FailoverStep,
       async () => {
-        const report = (await regionsHealth({ ...config, regions: [input.to] }))[input.to] as HealthReport;
+        const report = (
+          await regionsHealth({ ...config, regions: [input.to] }, input.apiUrls ? { apiUrls: input.apiUrls } : {})
+        )[input.to] as HealthReport;
         if (!report.healthy && !input.force) {
-          const reasons = report.parts.filter((p) => !p.ok).map((p) => `${p.name}: ${p.error?.message ?? 'unhealthy'}`);
+          const reasons = report.parts.filter((p) => !p.ok).map((p) => p.error?.message ?? `${p.name} is unhealthy`);
           throw new StreamctlError(ErrorCode.Conflict, `${input.to} is not healthy: ${reasons.join('; ')}`, {
             hint: `fix ${input.to} first, or pass --force to fail over anyway`,
           });
@@ -171,18 +271,18 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
       steps[1] as FailoverStep,
       async () => {
         // A canary written through the current primary must show up in the target's replica.
+        // Its key is this run's own: racing failovers never read each other's canary.
         const target = createAwsClients(regionConfig(config, input.to));
         const canary = `${input.by}:${Date.now()}`;
+        const Key = { PK: 'ROUTING', SK: `CANARY#${randomUUID()}` };
         try {
-          await home
-            .documents()
-            .send(new PutCommand({ TableName: names.userStateTable, Item: { PK: 'ROUTING', SK: 'CANARY', canary } }));
+          await home.documents().send(new PutCommand({ TableName: names.userStateTable, Item: { ...Key, canary } }));
           const deadline = Date.now() + (input.replicaTimeoutSec ?? 10) * 1000;
           for (;;) {
             const out = await target.documents().send(
               new GetCommand({
                 TableName: regionConfig(config, input.to).resources.userStateTable,
-                Key: { PK: 'ROUTING', SK: 'CANARY' },
+                Key,
               }),
             );
             if (out.Item?.canary === canary) return Date.now() - (deadline - (input.replicaTimeoutSec ?? 10) * 1000);
@@ -200,6 +300,11 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
           }
         } finally {
           target.destroy();
+          try {
+            await home.documents().send(new DeleteCommand({ TableName: names.userStateTable, Key }));
+          } catch {
+            // A canary left behind is harmless: no later run reads this key.
+          }
         }
       },
       (ms) => (ms < 0 ? 'replica behind (--force)' : `canary replicated in ${ms} ms`),
@@ -243,9 +348,32 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
         if (now?.primary !== input.to) {
           throw new StreamctlError(ErrorCode.Conflict, `The routing record names ${now?.primary}, not ${input.to}`);
         }
-        return now;
+        if (!edgeUrl) return { record: now, edge: undefined };
+        const forcedUnhealthy = !health.healthy;
+        const seen = await regionThroughEdge(
+          edgeUrl,
+          input.to,
+          (input.verifyTimeoutSec ?? (forcedUnhealthy ? 2 : 10)) * 1000,
+        );
+        if (!seen.ok && !input.force) {
+          throw new StreamctlError(
+            ErrorCode.Conflict,
+            `The edge ${edgeUrl} answers from ${seen.region}, not ${input.to}, ${seen.ms} ms after the flip`,
+            {
+              hint: `the routing record names ${input.to}; check the edge and \`streamctl failover status\`, or roll back with \`${rollback}\``,
+            },
+          );
+        }
+        return { record: now, edge: seen };
       },
-      (r) => `routing record names ${r.primary} (version ${r.version})`,
+      ({ record: r, edge: e }) =>
+        `routing record names ${r.primary} (version ${r.version}); ${
+          !e
+            ? 'edge not checked: no edge URL is known for this stage'
+            : e.ok
+              ? `the edge's primary API origin is ${e.region} (${e.ms} ms)`
+              : `the edge answers from ${e.region}, not ${input.to} (--force)`
+        }`,
     );
     return { from, to: input.to, changed: true, dryRun: false, steps, record: flipped, edge, rollback };
   } finally {

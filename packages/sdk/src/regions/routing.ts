@@ -54,6 +54,27 @@ export async function readRouting(clients: AwsClients, names: ResourceNames): Pr
 }
 
 /**
+ * The record a stage starts with: the first Region primary, every Region
+ * active, version 1. Built in memory only; {@link ensureRouting} writes it.
+ *
+ * @example
+ * ```ts
+ * defaultRouting(['us-east-1', 'eu-west-1'], 'alice').primary; // "us-east-1"
+ * ```
+ */
+export function defaultRouting(regions: string[], by: string): RoutingRecord {
+  const list = z.array(Region).min(1).parse(regions);
+  return {
+    primary: list[0] as string,
+    regions: Object.fromEntries(list.map((r) => [r, 'active' as const])),
+    version: 1,
+    changedBy: by,
+    changedAt: new Date().toISOString(),
+    reason: 'created',
+  };
+}
+
+/**
  * Creates the routing record when the stage has none: the first Region
  * primary, every Region active. An existing record is returned unchanged.
  *
@@ -68,15 +89,7 @@ export async function ensureRouting(
   regions: string[],
   by: string,
 ): Promise<RoutingRecord> {
-  const list = z.array(Region).min(1).parse(regions);
-  const record: RoutingRecord = {
-    primary: list[0] as string,
-    regions: Object.fromEntries(list.map((r) => [r, 'active' as const])),
-    version: 1,
-    changedBy: by,
-    changedAt: new Date().toISOString(),
-    reason: 'created',
-  };
+  const record = defaultRouting(regions, by);
   try {
     await clients.documents().send(
       new PutCommand({
@@ -123,7 +136,7 @@ export async function setPrimary(
   const current = await readRouting(clients, names);
   if (!current) {
     throw new NotFoundError('The stage has no routing record', {
-      hint: 'create it with `streamctl failover status --init` or deploy the stage first',
+      hint: '`streamctl failover --to <region>` creates it before it fails over (locally, so does `streamctl dev --regions a,b`)',
     });
   }
   if (!(to in current.regions)) {

@@ -73,13 +73,17 @@ export const failoverDrill = defineCommand<DrillOptions>({
             await controls[from]?.stopApi();
             await controls[from]?.stopStream();
           },
+          primaryHealthy: async () =>
+            (await sdk.regionsHealth({ ...multi, regions: [from] }, { timeoutMs: 1_000 }))[from]?.healthy ?? false,
+          // No --force: the preflight checks the target as an operator's failover would.
           failover: async () => {
-            await sdk.runFailover(multi, { to, by: 'drill', force: true, reason: 'drill' });
+            await sdk.runFailover(multi, { to, by: 'drill', reason: 'drill' });
           },
           readWatchlist: async () => {
             const page = await sdk.createUsers(clients, multi.resources).listWatchlist(userId, { limit: 100 });
             return new Set(page.items.map((i) => i.titleId));
           },
+          readPrimary: async () => (await sdk.readRouting(clients, multi.resources))?.primary,
         }),
       );
       clients.destroy();
@@ -90,18 +94,23 @@ export const failoverDrill = defineCommand<DrillOptions>({
           `  requests ${report.requests}, failed ${report.failed} (${report.failedPct} %) ${JSON.stringify(report.errors)}`,
         );
         ctx.print(
+          `  retries ${report.retries} over ${report.retriedRequests} writes (${report.retriedThenFailed} failed anyway) ${JSON.stringify(report.retriedErrors)}; last failed attempt ${report.lastFailedAttemptMs ?? '-'} ms after the failover began`,
+        );
+        ctx.print(
           `  served by ${Object.entries(report.servedBy)
             .map(([r, n]) => `${r} ${n}`)
             .join(', ')}`,
         );
         ctx.print(
-          `  failover took ${report.failoverMs} ms; every response from ${to} ${report.allFromTargetMs} ms after it began`,
+          `  ${from} seen down after ${report.detectedMs ?? '-'} ms; failover took ${report.failoverMs} ms; every response from ${to} ${report.allFromTargetMs} ms after it began; ${report.fromOldPrimaryAfterFailover} from ${from} after it; routing record names ${report.primaryAfter}`,
         );
         ctx.print(`  acknowledged writes ${report.ackedWrites}, lost ${report.lostWrites.length}`);
       }
       if (
         report.lostWrites.length ||
         report.failedPct >= 1 ||
+        report.primaryAfter !== to ||
+        report.fromOldPrimaryAfterFailover > 0 ||
         report.allFromTargetMs === null ||
         report.allFromTargetMs > 5_000
       ) {

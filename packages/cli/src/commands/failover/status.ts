@@ -22,7 +22,7 @@ export const failoverStatus = defineCommand<Record<string, never>>({
         healthy: health[region]?.healthy ?? false,
         problems: (health[region]?.parts ?? [])
           .filter((p) => !p.ok)
-          .map((p) => `${p.name}: ${p.error?.message ?? 'unhealthy'}`),
+          .map((p) => p.error?.message ?? `${p.name} is unhealthy`),
       }));
       if (ctx.globals.json) ctx.json({ stage: platform.config.stage, routing: record ?? null, regions });
       else {
