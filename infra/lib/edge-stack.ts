@@ -7,6 +7,7 @@
  * (failover on 5xx) and its writes on the primary API origin, response
  * headers, and a WAF web ACL with rate limiting.
  */
+import { API_WRITES_ORIGIN_ID } from '@streamctl/sdk';
 import { resourceNames } from '@streamctl/sdk/config';
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import {
@@ -156,7 +157,7 @@ export class EdgeStack extends Stack {
     // to R in the infra config and deploy the edge stack (infra/README.md, "After a failover"): that
     // moves the writes and keeps the template's origin group in the order the failover left it.
     // The stable id keeps the origin in place while its host moves between Regions.
-    const writeOrigin = apiOrigin(apiPrimary, 'api-writes');
+    const writeOrigin = apiOrigin(apiPrimary, API_WRITES_ORIGIN_ID);
     const writes = {
       origin: writeOrigin,
       viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,

@@ -186,7 +186,7 @@ async function startApi(
 async function startWorkers(platform: LocalPlatform, config: StreamctlConfig): Promise<() => Promise<void>> {
   const { appendFile, mkdir } = await import('node:fs/promises');
   const { join } = await import('node:path');
-  const { createAwsClients, createUsers } = await import('@streamctl/sdk');
+  const { createAwsClients, createDynamoModelStore, createUsers } = await import('@streamctl/sdk');
   const workers = await import('@streamctl/workers');
   const clients = createAwsClients(config);
   const names = config.resources;
@@ -201,7 +201,10 @@ async function startWorkers(platform: LocalPlatform, config: StreamctlConfig): P
   const consumers = [
     {
       name: `watch-state${suffix}`,
-      process: workers.createWatchStateProcessor(createUsers(clients, names)),
+      // The model version keys each viewer's cached home page: watch-state changes move it too.
+      process: workers.createWatchStateProcessor(createUsers(clients, names), {
+        models: createDynamoModelStore(clients, names),
+      }),
       ...common,
     },
     { name: `signals${suffix}`, process: workers.createSignalsProcessor(clients, names), ...common },

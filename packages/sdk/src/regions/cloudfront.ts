@@ -1,8 +1,10 @@
 /**
- * Points the CloudFront API origin group's primary at a Region:
- * `GetDistributionConfig`, reorder the group's members, `UpdateDistribution`
- * with `IfMatch` (so a concurrent edit is refused, not overwritten), then
- * wait until the distribution is deployed.
+ * Points the CloudFront API at a Region: `GetDistributionConfig`, put the
+ * Region's origin first in the API origin group (reads, which CloudFront
+ * fails over by itself) and point the write origin at the Region's API
+ * (writes, which origin groups never fail over), `UpdateDistribution` with
+ * `IfMatch` (so a concurrent edit is refused, not overwritten), then wait
+ * until the distribution is deployed.
  */
 import {
   type CloudFrontClient,
@@ -12,6 +14,13 @@ import {
   UpdateDistributionCommand,
 } from '@aws-sdk/client-cloudfront';
 import { ErrorCode, StreamctlError, ValidationError, wrapAwsError } from '../errors/index.js';
+
+/**
+ * The id of the origin the edge's write behaviours (`POST /v1/events`, …)
+ * use: one origin, moved to the primary Region's API on failover. The CDK
+ * edge stack names it with this constant.
+ */
+export const API_WRITES_ORIGIN_ID = 'api-writes';
 
 /** What {@link repointOriginGroup} did. */
 export interface RepointResult {
@@ -67,12 +76,26 @@ export async function repointOriginGroup(options: {
       { path: 'OriginGroups', message: `no API origin of ${options.region}` },
     ]);
   }
-  if (members[0]?.OriginId === target.OriginId) {
+  // The write origin takes the target origin's whole connection (domain, path, protocol settings).
+  const targetOrigin = origins.find((o) => o.Id === target.OriginId);
+  const writes = origins.find((o) => o.Id === API_WRITES_ORIGIN_ID);
+  const writesMove = Boolean(writes && targetOrigin && writes.DomainName !== targetOrigin.DomainName);
+  if (members[0]?.OriginId === target.OriginId && !writesMove) {
     return { changed: false, distributionId: Id, primaryOriginId: target.OriginId, status: 'Deployed' };
   }
   const reordered = [target, ...members.filter((m) => m !== target)];
   const next: DistributionConfig = {
     ...config,
+    ...(writesMove && targetOrigin
+      ? {
+          Origins: {
+            Quantity: origins.length,
+            Items: origins.map((o) =>
+              o.Id === API_WRITES_ORIGIN_ID ? { ...targetOrigin, Id: API_WRITES_ORIGIN_ID } : o,
+            ),
+          },
+        }
+      : {}),
     OriginGroups: {
       ...config.OriginGroups,
       Quantity: config.OriginGroups?.Quantity ?? 1,

@@ -17,7 +17,7 @@ import { type RepointResult, repointOriginGroup } from './cloudfront.js';
 import { readLocalRegions } from './local.js';
 import { defaultRouting, ensureRouting, type RoutingRecord, readRouting, setPrimary } from './routing.js';
 
-export { apiOriginMatches, type RepointResult, repointOriginGroup } from './cloudfront.js';
+export { API_WRITES_ORIGIN_ID, apiOriginMatches, type RepointResult, repointOriginGroup } from './cloudfront.js';
 export { type DrillOptions, type DrillReport, runDrill } from './drill.js';
 export { type LocalRegion, type LocalRegions, readLocalRegions, writeLocalRegions } from './local.js';
 export {

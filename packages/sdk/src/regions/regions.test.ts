@@ -16,7 +16,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { modelProblems } from '../../../../test/aws-model.js';
 import { resolveConfig } from '../config/index.js';
 import { startEdge } from '../local/edge.js';
-import { createRegionRouter, type RoutingRecord, repointOriginGroup, runFailover } from './index.js';
+import {
+  API_WRITES_ORIGIN_ID,
+  createRegionRouter,
+  type RoutingRecord,
+  repointOriginGroup,
+  runFailover,
+} from './index.js';
 
 const cf = mockClient(CloudFrontClient);
 afterEach(() => cf.reset());
@@ -85,6 +91,46 @@ describe('CloudFront origin group', () => {
       ),
     ).toEqual([]);
     expect(cf.commandCalls(GetDistributionCommand)).toHaveLength(2);
+  });
+
+  it('moves the write origin to the Region too, keeping every other origin as it was', async () => {
+    const base = distributionConfig('api-eu', 'api-us');
+    const origins = base.Origins?.Items ?? [];
+    const us = origins.find((o) => o.Id === 'api-us');
+    const withWrites = {
+      ...base,
+      Origins: {
+        Quantity: origins.length + 1,
+        Items: [...origins, { ...(us as NonNullable<typeof us>), Id: API_WRITES_ORIGIN_ID }],
+      },
+    };
+    cf.on(GetDistributionConfigCommand).resolves({ ETag: 'E7', DistributionConfig: withWrites });
+    cf.on(UpdateDistributionCommand).resolves({ ETag: 'E8' });
+    cf.on(GetDistributionCommand).resolves({ Distribution: { Status: 'Deployed' } as never });
+    // The group already prefers eu-west-1, but writes still go to us-east-1: that alone is a change.
+    expect(
+      await repointOriginGroup({ client, distributionId: 'D2', region: 'eu-west-1', sleep: async () => {} }),
+    ).toMatchObject({
+      changed: true,
+      primaryOriginId: 'api-eu',
+    });
+    const sent = cf.commandCalls(UpdateDistributionCommand)[0]?.args[0].input;
+    expect(modelProblems(sent, cloudfront.UpdateDistributionRequest$)).toEqual([]);
+    const items = sent?.DistributionConfig?.Origins?.Items ?? [];
+    const eu = origins.find((o) => o.Id === 'api-eu');
+    expect(items.find((o) => o.Id === API_WRITES_ORIGIN_ID)).toEqual({ ...eu, Id: API_WRITES_ORIGIN_ID });
+    expect(items.filter((o) => o.Id !== API_WRITES_ORIGIN_ID)).toEqual(origins);
+    expect(sent?.DistributionConfig?.Origins?.Quantity).toBe(items.length);
+    // Once writes and the group agree, re-running changes nothing.
+    cf.reset();
+    cf.on(GetDistributionConfigCommand).resolves({
+      ETag: 'E8',
+      DistributionConfig: { ...withWrites, Origins: { Quantity: items.length, Items: items } },
+    });
+    expect(await repointOriginGroup({ client, distributionId: 'D2', region: 'eu-west-1' })).toMatchObject({
+      changed: false,
+    });
+    expect(cf.commandCalls(UpdateDistributionCommand)).toHaveLength(0);
   });
 
   it('changes nothing when the Region is already first, and reports a concurrent edit as a conflict', async () => {
