@@ -27,6 +27,10 @@ export const titlesGet = defineCommand<Record<string, never>>({
       }
       if (title.manifests.hls) ctx.print(`  HLS: ${title.manifests.hls}`);
       if (title.manifests.dash) ctx.print(`  DASH: ${title.manifests.dash}`);
+      for (const a of title.tracks?.audio ?? []) {
+        ctx.print(`  audio ${a.language.padEnd(6)} ${a.playlist}${a.default ? '  (default)' : ''}`);
+      }
+      for (const c of title.tracks?.captions ?? []) ctx.print(`  captions ${c.language.padEnd(6)} ${c.playlist}`);
       if (title.availability) {
         const a = title.availability;
         ctx.print(
