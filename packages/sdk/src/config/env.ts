@@ -15,6 +15,10 @@ export const ENV_VARS = {
   STREAMCTL_DATA_DIR: { key: 'dataDir', doc: 'Data dir of the embedded local platform. Default: ./.streamctl/local.' },
   STREAMCTL_MAX_ATTEMPTS: { key: 'maxAttempts', doc: 'Attempts per AWS call, retries included (1–10). Default: 3.' },
   STREAMCTL_REGIONS: { key: 'regions', doc: 'Comma-separated Regions of a multi-Region stage.' },
+  STREAMCTL_DOMAIN: {
+    key: 'domain',
+    doc: "The stage's public domain: the edge at https://<domain>, each Region's API at https://api-<region>.<domain>.",
+  },
   STREAMCTL_MEDIACONVERT_ROLE_ARN: {
     key: 'media.mediaConvertRoleArn',
     doc: 'IAM role MediaConvert assumes to read masters and write renditions (AWS stages).',

@@ -40,6 +40,12 @@ const EndpointUrl = z
   .url('expected an absolute URL such as http://localhost:4566')
   .refine((u) => /^https?:\/\//.test(u), 'expected an http:// or https:// URL');
 const MaxAttempts = z.coerce.number().int().min(1).max(10);
+const Domain = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'a DNS name such as watch.example.com',
+  );
 const Regions = z.array(Region).min(1);
 
 /** Media settings: where transcodes run and which CDN to invalidate. */
@@ -65,6 +71,7 @@ const StageSettingsSchema = z
     dataDir: z.string().min(1),
     maxAttempts: MaxAttempts,
     regions: Regions,
+    domain: Domain,
     resources: ResourceNameOverridesSchema,
     media: MediaSettingsSchema,
   })
@@ -91,13 +98,22 @@ export interface ConfigFlags {
   dataDir?: string | undefined;
   maxAttempts?: number | string | undefined;
   regions?: string[] | string | undefined;
+  domain?: string | undefined;
 }
 
 /** Where a resolved value came from. */
 export type ConfigSource = 'flag' | 'env' | 'file' | 'default';
 
 /** The keys that resolve by precedence. */
-export type ConfigKey = 'stage' | 'region' | 'profile' | 'endpointUrl' | 'dataDir' | 'maxAttempts' | 'regions';
+export type ConfigKey =
+  | 'stage'
+  | 'region'
+  | 'profile'
+  | 'endpointUrl'
+  | 'dataDir'
+  | 'maxAttempts'
+  | 'regions'
+  | 'domain';
 
 /** Fully resolved configuration of one stage. */
 export interface StreamctlConfig {
@@ -115,6 +131,12 @@ export interface StreamctlConfig {
   maxAttempts: number;
   /** Regions of the stage, the first being the home Region. */
   regions: string[];
+  /**
+   * The stage's public domain, as the CDK app deploys it: the edge at
+   * `https://<domain>`, each Region's API at `https://api-<region>.<domain>`.
+   * Failover checks each Region's API and verifies through the edge with it.
+   */
+  domain?: string;
   /** Physical resource names for this stage and Region. */
   resources: ResourceNames;
   /** Media settings (MediaConvert role and queue, CloudFront distribution, ffmpeg): environment over file. */
@@ -290,6 +312,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     undefined,
     z.preprocess((v) => (typeof v === 'string' ? splitList(v) : v), Regions),
   );
+  const domain = resolveKey('domain', flags.domain, stageFile.domain, undefined, Domain);
   const projectRoot = configFile ? dirname(configFile) : cwd;
   const dataDirRaw = resolveKey('dataDir', flags.dataDir, stageFile.dataDir, join('.streamctl', stage), z.string());
   const dataDirBase = dataDirRaw.source === 'file' || dataDirRaw.source === 'default' ? projectRoot : cwd;
@@ -310,6 +333,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     dataDir,
     maxAttempts: maxAttempts.value as number,
     regions: regionList.includes(homeRegion) ? regionList : [homeRegion, ...regionList],
+    ...(domain.value ? { domain: domain.value as string } : {}),
     resources: resourceNames(stage, homeRegion, overrides),
     media,
     configFile,
@@ -321,6 +345,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
       dataDir: dataDirRaw.source,
       maxAttempts: maxAttempts.source,
       regions: regions.source,
+      domain: domain.source,
     },
   };
 }

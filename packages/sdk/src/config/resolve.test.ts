@@ -61,6 +61,18 @@ describe('resolveConfig precedence, per key', () => {
     expect(dev).toMatchObject({ region: 'us-east-1', regions: ['us-east-1'] });
   });
 
+  it("takes the stage's domain from the environment over the file's stage section", async () => {
+    const cwd = project({
+      name: 'streamctl.config.json',
+      body: JSON.stringify({ stages: { prod: { domain: 'watch.example.com' } } }),
+    });
+    const fromFile = await resolveConfig({ env: { STREAMCTL_STAGE: 'prod' }, cwd });
+    expect(fromFile).toMatchObject({ domain: 'watch.example.com', sources: { domain: 'file' } });
+    const fromEnv = await resolveConfig({ env: { STREAMCTL_STAGE: 'prod', STREAMCTL_DOMAIN: 'tv.example.org' }, cwd });
+    expect(fromEnv).toMatchObject({ domain: 'tv.example.org', sources: { domain: 'env' } });
+    expect((await resolveConfig({ env: {}, cwd })).domain).toBeUndefined();
+  });
+
   it('puts the home Region first in the Region list', async () => {
     const config = await resolveConfig({
       flags: { region: 'eu-west-1', regions: 'us-east-1,ap-south-1' },
@@ -128,6 +140,7 @@ describe('invalid values name where they came from', () => {
     [{ env: { STREAMCTL_MAX_ATTEMPTS: 'abc' } }, /Invalid maxAttempts "abc" from \$STREAMCTL_MAX_ATTEMPTS/, 'env'],
     [{ env: { STREAMCTL_REGION: 'nowhere' } }, /Invalid region "nowhere" from \$STREAMCTL_REGION/, 'env'],
     [{ env: {}, flags: { stage: 'Prod!' } }, /Invalid stage "Prod!" from --stage/, 'flag'],
+    [{ env: { STREAMCTL_DOMAIN: 'https://watch.example.com' } }, /Invalid domain .* a DNS name/, 'env'],
     [
       { env: {}, flags: { endpointUrl: 'localhost:4566' } },
       /Invalid endpointUrl "localhost:4566" from --endpoint-url/,

@@ -53,8 +53,9 @@ export function regionConfig(config: StreamctlConfig, region: string): Streamctl
 }
 
 /**
- * The URL of a Region's HTTP API, where known: given by the caller, or
- * locally the running platform's (each Region's with `--regions`).
+ * The URL of a Region's HTTP API, where known: given by the caller, on AWS
+ * `https://api-<region>.<domain>` when the stage has a domain, or locally
+ * the running platform's (each Region's with `--regions`).
  */
 export function regionApiUrl(
   config: StreamctlConfig,
@@ -62,7 +63,8 @@ export function regionApiUrl(
   apiUrls: Record<string, string> = {},
 ): string | undefined {
   if (apiUrls[region]) return apiUrls[region];
-  if (config.stage !== LOCAL_STAGE) return undefined;
+  // On AWS each Region's API has the custom domain the CDK app gives it.
+  if (config.stage !== LOCAL_STAGE) return config.domain ? `https://api-${region}.${config.domain}` : undefined;
   const local = readLocalRegions(config.dataDir);
   if (local) return local.regions[region]?.api;
   try {
@@ -107,7 +109,8 @@ export async function regionsHealth(
 /** The edge in front of the Regions' APIs, where known: given, or locally the multi-Region platform's. */
 function edgeUrlOf(config: StreamctlConfig, edgeUrl: string | undefined): string | undefined {
   if (edgeUrl) return edgeUrl;
-  return config.stage === LOCAL_STAGE ? readLocalRegions(config.dataDir)?.edge : undefined;
+  if (config.stage === LOCAL_STAGE) return readLocalRegions(config.dataDir)?.edge;
+  return config.domain ? `https://${config.domain}` : undefined;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   API_WRITES_ORIGIN_ID,
   createRegionRouter,
   type RoutingRecord,
+  regionApiUrl,
   repointOriginGroup,
   runFailover,
 } from './index.js';
@@ -152,6 +153,20 @@ describe('CloudFront origin group', () => {
       code: 'CONFLICT',
       message: 'Distribution D1 changed while it was being repointed',
     });
+  });
+});
+
+describe('Region APIs on AWS', () => {
+  it("derive from the stage's domain as the CDK app names them, or are unknown without one", async () => {
+    const config = await resolveConfig({
+      flags: { stage: 'prod', regions: 'us-east-1,eu-west-1' },
+      env: { STREAMCTL_DOMAIN: 'watch.example.com' },
+      configFile: false,
+    });
+    expect(regionApiUrl(config, 'eu-west-1')).toBe('https://api-eu-west-1.watch.example.com');
+    expect(regionApiUrl(config, 'eu-west-1', { 'eu-west-1': 'https://x.example.net' })).toBe('https://x.example.net');
+    const bare = await resolveConfig({ flags: { stage: 'prod' }, env: {}, configFile: false });
+    expect(regionApiUrl(bare, 'us-east-1')).toBeUndefined();
   });
 });
 
