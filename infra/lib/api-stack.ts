@@ -5,8 +5,15 @@
  */
 import { resourceNames } from '@streamctl/sdk/config';
 import { catalogTable, eventsStream, platformTable, userStateTable } from '@streamctl/sdk/resources';
-import { CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Annotations, CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import {
+  ApiMapping,
+  DomainName,
+  EndpointType,
+  HttpApi,
+  IpAddressType,
+  SecurityPolicy,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, Dashboard, GraphWidget, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { ClientAttributes, StringAttribute, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
@@ -15,8 +22,11 @@ import { GatewayVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vp
 import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
-import type { InfraConfig } from './config.js';
+import { apiHost, customDomains, type InfraConfig } from './config.js';
+import { domainCertificate } from './domains.js';
 import { platformFunction } from './functions.js';
 
 /** The name of the secret holding the CloudFront signing key: JSON `{ "keyPairId", "privateKey" }`. */
@@ -26,6 +36,8 @@ export const signingSecretName = (stage: string) => `streamctl/${stage}/cloudfro
 export class ApiStack extends Stack {
   readonly api: HttpApi;
   readonly server: NodejsFunction;
+  /** The custom domain `api-<region>.<domain>`, unless the config gives neither a hosted zone nor certificates. */
+  readonly domainName?: DomainName;
 
   /** Named zones (a, b): synth needs no AWS call to look them up. */
   override get availabilityZones(): string[] {
@@ -122,10 +134,52 @@ export class ApiStack extends Stack {
       `arn:aws:kinesis:${this.region}:${this.account}:stream/${names[eventsStream.nameKey]}`,
     ).grantWrite(this.server);
 
+    // `api-<region>.<domain>`: the host the edge's API origins (and the SDK) use for this Region.
+    const host = apiHost(config, props.env.region);
+    const domains = customDomains(config);
+    const zone =
+      domains.mode === 'zone'
+        ? HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+            hostedZoneId: domains.hostedZoneId,
+            zoneName: domains.hostedZoneName,
+          })
+        : undefined;
+    const certificate = domainCertificate(this, 'ApiCertificate', host, domains, zone, props.env.region);
+    if (certificate) {
+      this.domainName = new DomainName(this, 'ApiDomain', {
+        domainName: host,
+        certificate,
+        endpointType: EndpointType.REGIONAL,
+        securityPolicy: SecurityPolicy.TLS_1_2,
+        // IPv6 too, so the AAAA alias resolves (CloudFront reaches origins over IPv6 when it can).
+        ipAddressType: IpAddressType.DUAL_STACK,
+      });
+    } else {
+      Annotations.of(this).addWarning(
+        `No custom domain for ${host}: the config has neither hostedZoneId/hostedZoneName nor certificates. ` +
+          `The edge's API origin for ${props.env.region} will not resolve until ${host} exists and is mapped to this HTTP API.`,
+      );
+    }
+
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: `streamctl-${config.stage}`,
       defaultIntegration: new HttpLambdaIntegration('Server', this.server),
     });
+    if (this.domainName) {
+      // `api-<region>.<domain>/` → the API's `$default` stage (the server routes every path itself).
+      new ApiMapping(this, 'ApiMapping', {
+        api: this.api,
+        domainName: this.domainName,
+        stage: this.api.defaultStage,
+      });
+    }
+    if (this.domainName && zone) {
+      const target = RecordTarget.fromAlias(
+        new ApiGatewayv2DomainProperties(this.domainName.regionalDomainName, this.domainName.regionalHostedZoneId),
+      );
+      new ARecord(this, 'ApiAlias', { zone, recordName: host, target });
+      new AaaaRecord(this, 'ApiAliasIpv6', { zone, recordName: host, target });
+    }
     new Alarm(this, 'Api5xx', {
       metric: this.api.metricServerError({ period: Duration.minutes(1) }),
       threshold: 5,
@@ -156,6 +210,14 @@ export class ApiStack extends Stack {
       value: this.api.apiEndpoint,
       description: `The HTTP API URL of ${props.env.region}: the target of api-${props.env.region}.${config.domain}`,
     });
+    if (this.domainName) {
+      new CfnOutput(this, 'ApiDomainTarget', {
+        value: this.domainName.regionalDomainName,
+        description: zone
+          ? `The API Gateway host behind ${host} (Route 53 aliases it)`
+          : `Point ${host} here (a CNAME, or an alias in Route 53)`,
+      });
+    }
     new CfnOutput(this, 'UserPoolId', { value: users.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
   }

@@ -43,7 +43,13 @@ export async function buildPlatform(config: InfraConfig, props: AppProps = {}): 
     regions[region] = { streaming, media, api };
   }
   const edge = new EdgeStack(app, `${prefix}-edge`, config, { env: env('us-east-1') });
-  for (const { media } of Object.values(regions)) edge.addStackDependency(media);
+  // Deploy order only, no references: the edge (us-east-1) names the Regions' API hosts from the
+  // config (`api-<region>.<domain>`), so no construct or token crosses a Region and the app needs
+  // no `crossRegionReferences`. The APIs' custom domains exist before the distribution uses them.
+  for (const { media, api } of Object.values(regions)) {
+    edge.addStackDependency(media);
+    edge.addStackDependency(api);
+  }
   Tags.of(app).add('streamctl:stage', config.stage);
   return { app, data, regions, edge };
 }

@@ -7,6 +7,17 @@ import { z } from 'zod';
 
 const Region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS Region such as us-east-1');
 
+/** An ACM certificate ARN: `arn:aws:acm:<region>:<account>:certificate/<id>`. */
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z]{2}(?:-gov)?-[a-z]+-\d):(\d{12}):certificate\/[0-9a-f-]{36}$/;
+const CertificateArn = z
+  .string()
+  .regex(CERTIFICATE_ARN, 'an ACM certificate ARN such as arn:aws:acm:us-east-1:123456789012:certificate/<id>');
+/** The Region and account of a well-formed certificate ARN. */
+const certificateArnParts = (arn: string) => {
+  const m = CERTIFICATE_ARN.exec(arn);
+  return m ? { region: m[1] as string, account: m[2] as string } : undefined;
+};
+
 /** The shape of `streamctl.infra.json`. */
 export const InfraConfigSchema = z
   .object({
@@ -39,9 +50,94 @@ export const InfraConfigSchema = z
      * the edge stack: the failover moves only the origin group, not the write behaviours.
      */
     apiPrimaryRegion: Region.optional(),
+    /**
+     * The Route 53 public hosted zone of `domain` (its name is `domain` or a parent of it), with
+     * `hostedZoneName`. Given a zone, the app creates DNS-validated certificates (`<domain>` in
+     * us-east-1 for CloudFront, `api-<region>.<domain>` in each Region) and the alias records.
+     */
+    hostedZoneId: z
+      .string()
+      .regex(/^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ')
+      .optional(),
+    /** The name of the hosted zone `hostedZoneId`, e.g. `example.com` for `watch.example.com`. */
+    hostedZoneName: z
+      .string()
+      .regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'a DNS name such as example.com')
+      .optional(),
+    /**
+     * Without a hosted zone: existing ACM certificates. `edge` (in us-east-1) covers `<domain>`; `api`
+     * has one per Region of `regions`, in that Region, covering `api-<region>.<domain>`. The DNS
+     * records are then yours to create (see the `ApiDomainTarget` and `DistributionDomainName` outputs).
+     */
+    certificates: z
+      .object({
+        edge: CertificateArn,
+        // Keys are checked against `regions` below, so a mistyped Region is named as such.
+        api: z.record(z.string(), CertificateArn),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
+    const zoneGiven = config.hostedZoneId !== undefined || config.hostedZoneName !== undefined;
+    if (config.hostedZoneId !== undefined && config.hostedZoneName === undefined)
+      ctx.addIssue({ code: 'custom', path: ['hostedZoneName'], message: 'required with hostedZoneId' });
+    if (config.hostedZoneName !== undefined && config.hostedZoneId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['hostedZoneId'], message: 'required with hostedZoneName' });
+    if (
+      config.hostedZoneName !== undefined &&
+      config.domain !== config.hostedZoneName &&
+      !config.domain.endsWith(`.${config.hostedZoneName}`)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hostedZoneName'],
+        message: `the zone of domain ${config.domain}: ${config.domain} itself or a parent of it`,
+      });
+    }
+    if (config.certificates) {
+      if (zoneGiven) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['certificates'],
+          message: 'either a hosted zone (hostedZoneId, hostedZoneName) or certificates, not both',
+        });
+      }
+      const expect = (path: Array<string>, arn: string, region: string, covers: string) => {
+        const parts = certificateArnParts(arn);
+        if (!parts) return; // the ARN's own issue names it
+        if (parts.region !== region)
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `a certificate in ${region} for ${covers}, not ${parts.region}`,
+          });
+        if (parts.account !== config.account)
+          ctx.addIssue({ code: 'custom', path, message: `a certificate of account ${config.account}` });
+      };
+      expect(['certificates', 'edge'], config.certificates.edge, 'us-east-1', `${config.domain} (CloudFront)`);
+      for (const [region, arn] of Object.entries(config.certificates.api)) {
+        if (!config.regions.includes(region)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['certificates', 'api', region],
+            message: `not one of the stage's regions (${config.regions.join(', ')})`,
+          });
+          continue;
+        }
+        expect(['certificates', 'api', region], arn, region, `api-${region}.${config.domain}`);
+      }
+      for (const region of config.regions) {
+        if (!(region in config.certificates.api)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['certificates', 'api', region],
+            message: `required: the certificate of api-${region}.${config.domain} in ${region}`,
+          });
+        }
+      }
+    }
     if (config.apiPrimaryRegion && !config.regions.includes(config.apiPrimaryRegion)) {
       ctx.addIssue({
         code: 'custom',
@@ -53,6 +149,23 @@ export const InfraConfigSchema = z
 
 /** A validated deployment config. */
 export type InfraConfig = z.infer<typeof InfraConfigSchema>;
+
+/** How the stage gets its custom domains: certificates made in a hosted zone, existing ones, or none. */
+export type CustomDomains =
+  | { mode: 'zone'; hostedZoneId: string; hostedZoneName: string }
+  | { mode: 'certificates'; edge: string; api: Record<string, string> }
+  | { mode: 'none' };
+
+/** The custom-domain mode of a validated config. */
+export function customDomains(config: InfraConfig): CustomDomains {
+  if (config.hostedZoneId && config.hostedZoneName)
+    return { mode: 'zone', hostedZoneId: config.hostedZoneId, hostedZoneName: config.hostedZoneName };
+  if (config.certificates) return { mode: 'certificates', ...config.certificates };
+  return { mode: 'none' };
+}
+
+/** The API host of a Region: `api-<region>.<domain>` (the custom domain of that Region's HTTP API). */
+export const apiHost = (config: InfraConfig, region: string) => `api-${region}.${config.domain}`;
 
 /** The primary Region: first in the list. */
 export const primaryRegion = (config: InfraConfig): string => config.regions[0] as string;

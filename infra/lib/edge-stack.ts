@@ -24,16 +24,21 @@ import {
   PriceClass,
   PublicKey,
   ResponseHeadersPolicy,
+  SecurityPolicyProtocol,
+  SSLMethod,
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, OriginGroup, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { apiPrimaryRegion, type InfraConfig, primaryRegion } from './config.js';
+import { apiHost, apiPrimaryRegion, customDomains, type InfraConfig, primaryRegion } from './config.js';
+import { domainCertificate } from './domains.js';
 
-/** The API host of a Region: `api-<region>.<domain>` (custom domains of the Regions' HTTP APIs). */
-export const apiHost = (config: InfraConfig, region: string) => `api-${region}.${config.domain}`;
+/** The API host of a Region, re-exported where it always was. */
+export { apiHost } from './config.js';
 
 /** The stage's CloudFront distribution and WAF. */
 export class EdgeStack extends Stack {
@@ -167,8 +172,35 @@ export class EdgeStack extends Stack {
       originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
     };
 
+    // `<domain>` on the distribution: a certificate in us-east-1 (this stack's Region, as CloudFront requires).
+    const domains = customDomains(config);
+    const zone =
+      domains.mode === 'zone'
+        ? HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+            hostedZoneId: domains.hostedZoneId,
+            zoneName: domains.hostedZoneName,
+          })
+        : undefined;
+    const certificate = domainCertificate(this, 'Certificate', config.domain, domains, zone, 'edge');
+    if (!certificate) {
+      const hosts = config.regions.map((r) => apiHost(config, r)).join(', ');
+      Annotations.of(this).addWarning(
+        'No custom domains: the config has neither hostedZoneId/hostedZoneName nor certificates, so the ' +
+          `distribution answers only on its *.cloudfront.net name, and its API origins (${hosts}) will not ` +
+          "resolve until each api-<region>.<domain> exists as a custom domain of that Region's HTTP API.",
+      );
+    }
+
     this.distribution = new Distribution(this, 'Cdn', {
       comment: `streamctl ${config.stage}`,
+      ...(certificate
+        ? {
+            domainNames: [config.domain],
+            certificate,
+            sslSupportMethod: SSLMethod.SNI,
+            minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+          }
+        : {}),
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_ALL,
       webAclId: waf.attrArn,
@@ -190,13 +222,18 @@ export class EdgeStack extends Stack {
         },
       },
     });
+    if (zone) {
+      const target = RecordTarget.fromAlias(new CloudFrontTarget(this.distribution));
+      new ARecord(this, 'Alias', { zone, recordName: config.domain, target });
+      new AaaaRecord(this, 'AliasIpv6', { zone, recordName: config.domain, target });
+    }
     new CfnOutput(this, 'DistributionId', {
       value: this.distribution.distributionId,
       description: 'STREAMCTL_DISTRIBUTION_ID (media.distributionId): invalidations and `streamctl failover`',
     });
     new CfnOutput(this, 'DistributionDomainName', {
       value: this.distribution.distributionDomainName,
-      description: "The distribution's own host name (*.cloudfront.net)",
+      description: `The distribution's own host name (*.cloudfront.net), the target of ${config.domain}`,
     });
   }
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPlatform, type PlatformStacks } from '../lib/app.js';
 import { loadInfraConfig, parseInfraConfig } from '../lib/config.js';
@@ -380,6 +380,183 @@ describe('edge', () => {
   });
 });
 
+describe('custom domains', () => {
+  const cert = (region: string, account = '123456789012') =>
+    `arn:aws:acm:${region}:${account}:certificate/0f3c1e2a-8d4b-4b7e-9c1a-${region === 'us-east-1' ? '000000000001' : '000000000002'}`;
+  const { hostedZoneId: _id, hostedZoneName: _name, ...withoutZone } = config;
+  const certificates = {
+    edge: cert('us-east-1'),
+    api: { 'us-east-1': cert('us-east-1'), 'eu-west-1': cert('eu-west-1') },
+  };
+  let imported: PlatformStacks;
+  let bare: PlatformStacks;
+  beforeAll(async () => {
+    const props = { context: { 'aws:cdk:bundling-stacks': [] } };
+    imported = await buildPlatform(parseInfraConfig({ ...withoutZone, certificates }), props);
+    bare = await buildPlatform(parseInfraConfig(withoutZone), props);
+  }, 120_000);
+
+  const distributionConfig = (t: Template) =>
+    (
+      Object.values(t.findResources('AWS::CloudFront::Distribution'))[0] as {
+        Properties: { DistributionConfig: Record<string, unknown> };
+      }
+    ).Properties.DistributionConfig;
+
+  it('with a hosted zone: a DNS-validated certificate, a custom domain, its mapping and A/AAAA aliases per Region', () => {
+    expect(config.hostedZoneId).toBe('Z0123456789ABCDEFGHIJ');
+    for (const region of config.regions) {
+      const host = `api-${region}.watch.example.com`;
+      const stack = stacks.regions[region]?.api as never;
+      const t = template(stack);
+      t.resourceCountIs('AWS::CertificateManager::Certificate', 1);
+      t.hasResourceProperties('AWS::CertificateManager::Certificate', {
+        DomainName: host,
+        ValidationMethod: 'DNS',
+        DomainValidationOptions: [{ DomainName: host, HostedZoneId: 'Z0123456789ABCDEFGHIJ' }],
+      });
+      const [certId] = Object.keys(t.findResources('AWS::CertificateManager::Certificate'));
+      t.resourceCountIs('AWS::ApiGatewayV2::DomainName', 1);
+      t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+        DomainName: host,
+        DomainNameConfigurations: [
+          {
+            CertificateArn: { Ref: certId },
+            EndpointType: 'REGIONAL',
+            SecurityPolicy: 'TLS_1_2',
+            IpAddressType: 'dualstack',
+          },
+        ],
+      });
+      const [domainId] = Object.keys(t.findResources('AWS::ApiGatewayV2::DomainName'));
+      const [apiId] = Object.keys(t.findResources('AWS::ApiGatewayV2::Api'));
+      t.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+      t.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', {
+        ApiId: { Ref: apiId },
+        DomainName: { Ref: domainId },
+        Stage: '$default',
+      });
+      t.resourceCountIs('AWS::Route53::RecordSet', 2);
+      for (const type of ['A', 'AAAA']) {
+        t.hasResourceProperties('AWS::Route53::RecordSet', {
+          Type: type,
+          Name: `${host}.`,
+          HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+          AliasTarget: {
+            DNSName: { 'Fn::GetAtt': [domainId, 'RegionalDomainName'] },
+            HostedZoneId: { 'Fn::GetAtt': [domainId, 'RegionalHostedZoneId'] },
+          },
+        });
+      }
+      t.hasOutput('ApiDomainTarget', { Value: { 'Fn::GetAtt': [domainId, 'RegionalDomainName'] } });
+      expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('No custom domain'))).toEqual([]);
+    }
+  });
+
+  it('with a hosted zone: the distribution serves <domain> on a us-east-1 certificate (SNI, TLSv1.2_2021) with A/AAAA aliases', () => {
+    const t = template(stacks.edge);
+    expect(stacks.edge.region).toBe('us-east-1');
+    t.resourceCountIs('AWS::CertificateManager::Certificate', 1);
+    t.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'watch.example.com',
+      ValidationMethod: 'DNS',
+      DomainValidationOptions: [{ DomainName: 'watch.example.com', HostedZoneId: 'Z0123456789ABCDEFGHIJ' }],
+    });
+    const [certId] = Object.keys(t.findResources('AWS::CertificateManager::Certificate'));
+    const [distributionId] = Object.keys(t.findResources('AWS::CloudFront::Distribution'));
+    expect(distributionConfig(t)).toMatchObject({
+      Aliases: ['watch.example.com'],
+      ViewerCertificate: {
+        AcmCertificateArn: { Ref: certId },
+        SslSupportMethod: 'sni-only',
+        MinimumProtocolVersion: 'TLSv1.2_2021',
+      },
+    });
+    t.resourceCountIs('AWS::Route53::RecordSet', 2);
+    for (const type of ['A', 'AAAA']) {
+      t.hasResourceProperties('AWS::Route53::RecordSet', {
+        Type: type,
+        Name: 'watch.example.com.',
+        HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        AliasTarget: Match.objectLike({ DNSName: { 'Fn::GetAtt': [distributionId, 'DomainName'] } }),
+      });
+    }
+    expect(Annotations.fromStack(stacks.edge).findWarning('*', Match.stringLikeRegexp('No custom domains'))).toEqual(
+      [],
+    );
+  });
+
+  it('with certificate ARNs: imports them, makes the custom domains and aliases, and leaves DNS to the operator', () => {
+    for (const region of config.regions) {
+      const t = template(imported.regions[region]?.api as never);
+      t.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+      t.resourceCountIs('AWS::Route53::RecordSet', 0);
+      t.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+        DomainName: `api-${region}.watch.example.com`,
+        DomainNameConfigurations: [Match.objectLike({ CertificateArn: cert(region), EndpointType: 'REGIONAL' })],
+      });
+      const [domainId] = Object.keys(t.findResources('AWS::ApiGatewayV2::DomainName'));
+      const [apiId] = Object.keys(t.findResources('AWS::ApiGatewayV2::Api'));
+      t.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', {
+        ApiId: { Ref: apiId },
+        DomainName: { Ref: domainId },
+      });
+      t.hasOutput('ApiDomainTarget', { Value: { 'Fn::GetAtt': [domainId, 'RegionalDomainName'] } });
+    }
+    const edge = template(imported.edge);
+    edge.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    edge.resourceCountIs('AWS::Route53::RecordSet', 0);
+    expect(distributionConfig(edge)).toMatchObject({
+      Aliases: ['watch.example.com'],
+      ViewerCertificate: {
+        AcmCertificateArn: cert('us-east-1'),
+        SslSupportMethod: 'sni-only',
+        MinimumProtocolVersion: 'TLSv1.2_2021',
+      },
+    });
+  });
+
+  it('without a zone or certificates: no custom domains, and a warning that the API origins will not resolve', () => {
+    for (const region of config.regions) {
+      const stack = bare.regions[region]?.api as never;
+      const t = template(stack);
+      for (const type of [
+        'AWS::CertificateManager::Certificate',
+        'AWS::ApiGatewayV2::DomainName',
+        'AWS::ApiGatewayV2::ApiMapping',
+        'AWS::Route53::RecordSet',
+      ])
+        t.resourceCountIs(type, 0);
+      Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp(`api-${region}\\.watch\\.example\\.com`));
+    }
+    const edge = template(bare.edge);
+    edge.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    edge.resourceCountIs('AWS::Route53::RecordSet', 0);
+    const cfg = distributionConfig(edge);
+    expect(cfg.Aliases).toBeUndefined();
+    expect(cfg.ViewerCertificate).toBeUndefined();
+    // The API origins are still the hosts the config derives.
+    expect((cfg.Origins as Array<{ DomainName: unknown }>).map((o) => o.DomainName)).toEqual(
+      expect.arrayContaining(['api-us-east-1.watch.example.com', 'api-eu-west-1.watch.example.com']),
+    );
+    Annotations.fromStack(bare.edge).hasWarning(
+      '*',
+      Match.stringLikeRegexp(
+        'API origins \\(api-us-east-1\\.watch\\.example\\.com, api-eu-west-1\\.watch\\.example\\.com\\) will not resolve',
+      ),
+    );
+  });
+
+  it('orders the edge after every API stack without cross-Region references', () => {
+    const names = stacks.edge.dependencies.map((s) => s.stackName);
+    for (const region of config.regions) expect(names).toContain(`streamctl-prod-api-${region}`);
+    for (const stack of [stacks.edge, ...Object.values(stacks.regions).map((r) => r.api)]) {
+      const json = JSON.stringify(template(stack).toJSON());
+      expect(json).not.toMatch(/Fn::ImportValue|ExportsReader|ExportsWriter|\/cdk\/exports\//);
+    }
+  });
+});
+
 describe('least privilege', () => {
   /** Actions that touch data or keys: never on `*`. */
   const DATA_ACTION = /^(dynamodb|s3|kinesis|sqs|kms|sns|secretsmanager|states):/;
@@ -458,6 +635,63 @@ describe('config', () => {
       }),
     ).toThrow(
       /stage: 1–20 lowercase[\s\S]*account: a 12-digit AWS account id[\s\S]*regions: [\s\S]*domain: a DNS name[\s\S]*publicKeys\.0\.pem: a PEM public key/,
+    );
+  });
+
+  it('names a bad certificate ARN, a certificate in the wrong Region or account, and one for a Region not in regions', () => {
+    const arn = (region: string, account = '123456789012') =>
+      `arn:aws:acm:${region}:${account}:certificate/0f3c1e2a-8d4b-4b7e-9c1a-000000000001`;
+    const { hostedZoneId: _id, hostedZoneName: _name, ...withoutZone } = config;
+    const parse = (certificates: unknown) => () => parseInfraConfig({ ...withoutZone, certificates });
+    expect(
+      parse({
+        edge: 'arn:aws:acm:us-east-1:123:cert',
+        api: { 'us-east-1': arn('us-east-1'), 'eu-west-1': arn('eu-west-1') },
+      }),
+    ).toThrow(/certificates\.edge: an ACM certificate ARN/);
+    expect(
+      parse({
+        edge: arn('us-east-1'),
+        api: { 'us-east-1': arn('us-east-1'), 'eu-west-1': arn('eu-west-1'), 'ap-south-1': arn('ap-south-1') },
+      }),
+    ).toThrow(/certificates\.api\.ap-south-1: not one of the stage's regions \(us-east-1, eu-west-1\)/);
+    let message = '';
+    try {
+      parse({ edge: arn('eu-west-1'), api: { 'us-east-1': arn('us-east-1', '210987654321'), 'eu-west-1': 'nope' } })();
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(
+      /certificates\.edge: a certificate in us-east-1 for watch\.example\.com \(CloudFront\), not eu-west-1/,
+    );
+    expect(message).toMatch(/certificates\.api\.us-east-1: a certificate of account 123456789012/);
+    expect(message).toMatch(/certificates\.api\.eu-west-1: an ACM certificate ARN/);
+    expect(parse({ edge: arn('us-east-1'), api: { 'us-east-1': arn('us-east-1') } })).toThrow(
+      /certificates\.api\.eu-west-1: required: the certificate of api-eu-west-1\.watch\.example\.com in eu-west-1/,
+    );
+    expect(
+      parse({ edge: arn('us-east-1'), api: { 'us-east-1': arn('eu-west-1'), 'eu-west-1': arn('eu-west-1') } }),
+    ).toThrow(
+      /certificates\.api\.us-east-1: a certificate in us-east-1 for api-us-east-1\.watch\.example\.com, not eu-west-1/,
+    );
+    // A hosted zone and certificates are two ways to the same end: one at a time.
+    expect(() =>
+      parseInfraConfig({
+        ...config,
+        certificates: { edge: arn('us-east-1'), api: { 'us-east-1': arn('us-east-1'), 'eu-west-1': arn('eu-west-1') } },
+      }),
+    ).toThrow(/certificates: either a hosted zone/);
+  });
+
+  it('names a hosted zone that is incomplete or not the zone of the domain', () => {
+    expect(() => parseInfraConfig({ ...config, hostedZoneName: undefined })).toThrow(
+      /hostedZoneName: required with hostedZoneId/,
+    );
+    expect(() => parseInfraConfig({ ...config, hostedZoneId: 'nope', hostedZoneName: 'example.org' })).toThrow(
+      /hostedZoneId: a Route 53 hosted zone id[\s\S]*hostedZoneName: the zone of domain watch\.example\.com/,
+    );
+    expect(parseInfraConfig({ ...config, hostedZoneName: 'watch.example.com' }).hostedZoneName).toBe(
+      'watch.example.com',
     );
   });
 });
