@@ -23,6 +23,7 @@ export { type LocalRegion, type LocalRegions, readLocalRegions, writeLocalRegion
 export {
   createFailoverPut,
   createRegionRouter,
+  failsOver,
   type RegionRouter,
   type RegionRouterOptions,
   type RegionTarget,

@@ -15,10 +15,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { modelProblems } from '../../../../test/aws-model.js';
 import { resolveConfig } from '../config/index.js';
+import { ErrorCode, NotFoundError, StreamctlError } from '../errors/index.js';
 import { startEdge } from '../local/edge.js';
 import {
   API_WRITES_ORIGIN_ID,
   createRegionRouter,
+  failsOver,
   type RoutingRecord,
   regionApiUrl,
   repointOriginGroup,
@@ -171,6 +173,34 @@ describe('Region APIs on AWS', () => {
 });
 
 describe('Region router', () => {
+  it('hands back an error about the request at once, from a Region it still counts as healthy', async () => {
+    const calls: string[] = [];
+    const router = createRegionRouter({
+      targets: [
+        { region: 'us-east-1', client: 'us' },
+        { region: 'eu-west-1', client: 'eu' },
+      ],
+      preferred: 'us-east-1',
+      threshold: 2,
+    });
+    for (let i = 0; i < 3; i++) {
+      const error = await router
+        .run(async (_, region) => {
+          calls.push(region);
+          throw new NotFoundError('Title t9 does not exist');
+        })
+        .catch((err: unknown) => err);
+      expect(error).toBeInstanceOf(NotFoundError);
+    }
+    // Never retried in eu-west-1, and us-east-1's breaker stays closed after three such answers.
+    expect(calls).toEqual(['us-east-1', 'us-east-1', 'us-east-1']);
+    expect(router.states()).toEqual({ 'us-east-1': 'closed', 'eu-west-1': 'closed' });
+    // A throttled or unreachable Region is the Region's fault: that fails over.
+    expect(failsOver(new StreamctlError(ErrorCode.Throttled, 'slow down'))).toBe(true);
+    expect(failsOver(new Error('socket hang up'))).toBe(true);
+    expect(failsOver(new StreamctlError(ErrorCode.ValidationFailed, 'bad'))).toBe(false);
+  });
+
   it('prefers the local Region, fails over on errors, opens its breaker, and comes back after a probe', async () => {
     let clock = 0;
     let usDown = true;

@@ -5,7 +5,7 @@
  * after a cool-down, back to the preferred Region once a probe succeeds).
  */
 import { CircuitOpenError, createCircuitBreaker } from '../cache/index.js';
-import { ErrorCode, StreamctlError } from '../errors/index.js';
+import { ErrorCode, isStreamctlError, StreamctlError } from '../errors/index.js';
 import type { EngagementEvent, PublishResult } from '../events/index.js';
 import type { RoutingRecord } from './routing.js';
 
@@ -27,6 +27,33 @@ export interface RegionRouterOptions<C> {
   threshold?: number;
   coolDownMs?: number;
   now?: () => number;
+  /**
+   * Whether an error is the Region's fault, so the next Region may take
+   * the call. Default {@link failsOver}: everything but typed errors that
+   * say the request itself is wrong, which another Region would refuse too.
+   */
+  failsOver?: (err: unknown) => boolean;
+}
+
+/** Errors about the request, not the Region: answered the same everywhere. */
+const REQUEST_ERRORS = new Set<string>([
+  ErrorCode.ValidationFailed,
+  ErrorCode.NotFound,
+  ErrorCode.Conflict,
+  ErrorCode.Forbidden,
+  ErrorCode.ConfigInvalid,
+  ErrorCode.CredentialsMissing,
+]);
+
+/**
+ * The router's default: fail over on anything (network, throttling, service
+ * errors, a Region's missing resource, unknown errors) except a typed error
+ * about the request itself — validation, not found, conflict, forbidden,
+ * bad config or credentials — which is thrown at once and does not count
+ * against the Region's breaker.
+ */
+export function failsOver(err: unknown): boolean {
+  return !(isStreamctlError(err) && REQUEST_ERRORS.has(err.code));
 }
 
 /** A call routed to a Region. */
@@ -63,6 +90,7 @@ export function createRegionRouter<C>(options: RegionRouterOptions<C>): RegionRo
   );
   let routing: { at: number; record: RoutingRecord | undefined } | undefined;
   const ttl = options.routingTtlMs ?? 5_000;
+  const regionFault = options.failsOver ?? failsOver;
 
   async function order(): Promise<Array<RegionTarget<C>>> {
     if (options.routing && (!routing || now() - routing.at > ttl)) {
@@ -85,18 +113,28 @@ export function createRegionRouter<C>(options: RegionRouterOptions<C>): RegionRo
       let last: unknown;
       for (const target of await order()) {
         const breaker = breakers.get(target.region);
+        // A Region that answered "your request is wrong" is healthy: the breaker sees a success.
+        const call = async () => {
+          try {
+            return { ok: true as const, value: await fn(target.client, target.region) };
+          } catch (err) {
+            if (regionFault(err)) throw err;
+            return { ok: false as const, err };
+          }
+        };
+        let outcome: Awaited<ReturnType<typeof call>>;
         try {
-          const value = await (breaker
-            ? breaker.run(() => fn(target.client, target.region))
-            : fn(target.client, target.region));
-          return { value, region: target.region, skipped };
+          outcome = await (breaker ? breaker.run(call) : call());
         } catch (err) {
           last = err;
           skipped.push({
             region: target.region,
             reason: err instanceof CircuitOpenError ? 'circuit open' : (err as Error).message,
           });
+          continue;
         }
+        if (!outcome.ok) throw outcome.err;
+        return { value: outcome.value, region: target.region, skipped };
       }
       throw new StreamctlError(
         ErrorCode.EndpointUnreachable,
