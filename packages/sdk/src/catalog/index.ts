@@ -162,6 +162,9 @@ export interface TitleSummary {
   genres: string[];
   releaseDate?: string;
   publishedAt?: string;
+  /** The availability window of a published title, when it has one (ISO). */
+  availableFrom?: string;
+  availableUntil?: string;
 }
 
 const AvailabilitySchema = z
@@ -185,8 +188,11 @@ export interface Catalog {
   findTitle(titleId: string): Promise<Title | undefined>;
   /** Makes a title PUBLISHED where and when given. */
   publishTitle(titleId: string, availability: Availability, at?: string): Promise<Title>;
-  /** Published titles available in a country (its own and `ALL`), newest publication first. */
-  listAvailable(country: string, options?: { limit?: number }): Promise<TitleSummary[]>;
+  /**
+   * Published titles available in a country (its own and `ALL`) and inside
+   * their window at `at` (default: now), newest publication first.
+   */
+  listAvailable(country: string, options?: { limit?: number; at?: Date }): Promise<TitleSummary[]>;
   /** Titles of a genre, newest release first. */
   listByGenre(genre: string, options?: { limit?: number }): Promise<TitleSummary[]>;
   /** Titles of a genre, newest release first, a page at a time. */
@@ -328,6 +334,8 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
         genres: (i.genres as string[] | undefined) ?? [],
         ...(i.releaseDate ? { releaseDate: String(i.releaseDate) } : {}),
         ...(i.publishedAt ? { publishedAt: String(i.publishedAt) } : {}),
+        ...(i.availableFrom ? { availableFrom: String(i.availableFrom) } : {}),
+        ...(i.availableUntil ? { availableUntil: String(i.availableUntil) } : {}),
       }));
       const next = toCursor(out.LastEvaluatedKey);
       return next ? { items, cursor: next } : { items };
@@ -435,6 +443,9 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
         genres: title.genres,
         publishedAt,
         ...(title.releaseDate ? { releaseDate: title.releaseDate } : {}),
+        // The window rides on each country's projection, so browsing leaves out what may not play yet (or any more).
+        ...(a.from ? { availableFrom: a.from } : {}),
+        ...(a.until ? { availableUntil: a.until } : {}),
       };
       await writeAll(
         countries.map((cc) => ({
@@ -471,8 +482,12 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
         summaries('byCountry', 'COUNTRY#ALL', limit),
       ]);
       const seen = new Set<string>();
+      const now = (options.at ?? new Date()).getTime();
+      const inWindow = (t: TitleSummary) =>
+        (!t.availableFrom || Date.parse(t.availableFrom) <= now) &&
+        (!t.availableUntil || now < Date.parse(t.availableUntil));
       return [...own, ...all]
-        .filter((t) => !seen.has(t.titleId) && seen.add(t.titleId))
+        .filter((t) => !seen.has(t.titleId) && seen.add(t.titleId) && inWindow(t))
         .sort((a, b) => (b.publishedAt ?? '').localeCompare(a.publishedAt ?? '') || a.titleId.localeCompare(b.titleId))
         .slice(0, limit);
     },

@@ -71,6 +71,24 @@ describe.skipIf(!target.endpoints.dynamodb)(`catalog (${target.kind})`, () => {
     expect(byGenre.slice(0, 2)).toEqual([id('everywhere'), id('gb-only')]);
   });
 
+  it('lists a title only inside its availability window', async () => {
+    await catalog.putTitle({ titleId: id('windowed'), name: 'Windowed', genres: [genre] });
+    await catalog.publishTitle(id('windowed'), {
+      countries: ['NZ'],
+      from: '2027-01-01T00:00:00Z',
+      until: '2027-02-01T00:00:00Z',
+    });
+    const nz = async (at: string) =>
+      (await catalog.listAvailable('NZ', { limit: 200, at: new Date(at) })).map((t) => t.titleId);
+    expect(await nz('2026-12-31T23:59:59Z')).not.toContain(id('windowed'));
+    expect(await nz('2027-01-01T00:00:00Z')).toContain(id('windowed'));
+    expect(await nz('2027-02-01T00:00:00Z')).not.toContain(id('windowed'));
+    const listed = (await catalog.listAvailable('NZ', { limit: 200, at: new Date('2027-01-15T00:00:00Z') })).find(
+      (t) => t.titleId === id('windowed'),
+    );
+    expect(listed).toMatchObject({ availableFrom: '2027-01-01T00:00:00Z', availableUntil: '2027-02-01T00:00:00Z' });
+  });
+
   it('answers unknown titles and bad input with typed errors', async () => {
     await expect(catalog.getTitle(id('nope'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await catalog.findTitle(id('nope'))).toBeUndefined();
