@@ -22,11 +22,11 @@ import { GatewayVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vp
 import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { AaaaRecord, ARecord, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
 import { apiHost, customDomains, type InfraConfig } from './config.js';
-import { domainCertificate } from './domains.js';
+import { domainCertificate, stageZone } from './domains.js';
 import { platformFunction } from './functions.js';
 
 /** The name of the secret holding the CloudFront signing key: JSON `{ "keyPairId", "privateKey" }`. */
@@ -137,13 +137,7 @@ export class ApiStack extends Stack {
     // `api-<region>.<domain>`: the host the edge's API origins (and the SDK) use for this Region.
     const host = apiHost(config, props.env.region);
     const domains = customDomains(config);
-    const zone =
-      domains.mode === 'zone'
-        ? HostedZone.fromHostedZoneAttributes(this, 'Zone', {
-            hostedZoneId: domains.hostedZoneId,
-            zoneName: domains.hostedZoneName,
-          })
-        : undefined;
+    const zone = stageZone(this, domains);
     const certificate = domainCertificate(this, 'ApiCertificate', host, domains, zone, props.env.region);
     if (certificate) {
       this.domainName = new DomainName(this, 'ApiDomain', {

@@ -4,9 +4,19 @@
  * the config, so no construct crosses a Region.
  */
 import { Certificate, CertificateValidation, type ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
-import type { IHostedZone } from 'aws-cdk-lib/aws-route53';
+import { HostedZone, type IHostedZone } from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import type { CustomDomains } from './config.js';
+
+/** The stage's hosted zone in this stack, when the config names one. */
+export function stageZone(scope: Construct, domains: CustomDomains): IHostedZone | undefined {
+  return domains.mode === 'zone'
+    ? HostedZone.fromHostedZoneAttributes(scope, 'Zone', {
+        hostedZoneId: domains.hostedZoneId,
+        zoneName: domains.hostedZoneName,
+      })
+    : undefined;
+}
 
 /**
  * The certificate of `host` in the scope's Region: with a hosted zone a new DNS-validated one, with

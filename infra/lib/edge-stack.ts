@@ -29,13 +29,13 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, OriginGroup, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
-import { AaaaRecord, ARecord, HostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import { AaaaRecord, ARecord, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { apiHost, apiPrimaryRegion, customDomains, type InfraConfig, primaryRegion } from './config.js';
-import { domainCertificate } from './domains.js';
+import { domainCertificate, stageZone } from './domains.js';
 
 /** The API host of a Region, re-exported where it always was. */
 export { apiHost } from './config.js';
@@ -174,13 +174,7 @@ export class EdgeStack extends Stack {
 
     // `<domain>` on the distribution: a certificate in us-east-1 (this stack's Region, as CloudFront requires).
     const domains = customDomains(config);
-    const zone =
-      domains.mode === 'zone'
-        ? HostedZone.fromHostedZoneAttributes(this, 'Zone', {
-            hostedZoneId: domains.hostedZoneId,
-            zoneName: domains.hostedZoneName,
-          })
-        : undefined;
+    const zone = stageZone(this, domains);
     const certificate = domainCertificate(this, 'Certificate', config.domain, domains, zone, 'edge');
     if (!certificate) {
       const hosts = config.regions.map((r) => apiHost(config, r)).join(', ');
