@@ -172,14 +172,17 @@ describe('Region APIs on AWS', () => {
   });
 });
 
+/** Two Regions whose clients are just their names. */
+const TWO_REGIONS = [
+  { region: 'us-east-1', client: 'us' },
+  { region: 'eu-west-1', client: 'eu' },
+];
+
 describe('Region router', () => {
   it('hands back an error about the request at once, from a Region it still counts as healthy', async () => {
     const calls: string[] = [];
     const router = createRegionRouter({
-      targets: [
-        { region: 'us-east-1', client: 'us' },
-        { region: 'eu-west-1', client: 'eu' },
-      ],
+      targets: TWO_REGIONS,
       preferred: 'us-east-1',
       threshold: 2,
     });
@@ -205,10 +208,7 @@ describe('Region router', () => {
     let clock = 0;
     let usDown = true;
     const router = createRegionRouter({
-      targets: [
-        { region: 'us-east-1', client: 'us' },
-        { region: 'eu-west-1', client: 'eu' },
-      ],
+      targets: TWO_REGIONS,
       preferred: 'us-east-1',
       threshold: 2,
       coolDownMs: 1_000,
@@ -238,10 +238,7 @@ describe('Region router', () => {
 
   it('tries a Region the routing record marks down last, and says so when none answers', async () => {
     const router = createRegionRouter({
-      targets: [
-        { region: 'us-east-1', client: 'us' },
-        { region: 'eu-west-1', client: 'eu' },
-      ],
+      targets: TWO_REGIONS,
       preferred: 'us-east-1',
       routing: async () => ({
         primary: 'eu-west-1',
