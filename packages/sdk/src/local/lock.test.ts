@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resourceNames } from '../config/names.js';
-import { acquireDataDirLock, dataDirLayout, readLocalPlatformState, writeState } from './state.js';
+import { acquireDataDirLock, dataDirLayout, isProcessAlive, readLocalPlatformState, writeState } from './state.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'streamctl-lock-'));
 const children: Array<ReturnType<typeof spawn>> = [];
@@ -16,6 +16,16 @@ function liveChild(): Promise<number> {
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
   children.push(child);
   return new Promise((resolve) => child.once('spawn', () => resolve(child.pid as number)));
+}
+
+/** Kills the last live child and resolves once it is reaped, so its pid no longer answers signal 0. */
+function killLastChild(): Promise<void> {
+  const child = children.pop();
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
+  });
 }
 
 describe('the data dir lock', () => {
@@ -37,12 +47,17 @@ describe('the data dir lock', () => {
 
   it('takes over a lock left by a dead process', async () => {
     const dataDir = dir();
+    const { lockFile } = dataDirLayout(dataDir);
     const pid = await liveChild();
-    children.pop()?.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 100));
-    writeFileSync(dataDirLayout(dataDir).lockFile, String(pid));
+    await killLastChild();
+    expect(isProcessAlive(pid)).toBe(false);
+    writeFileSync(lockFile, String(pid));
     const release = acquireDataDirLock(dataDir);
+    // The lock is now this process's: it names our pid and refuses a second take.
+    expect(readFileSync(lockFile, 'utf8')).toBe(String(process.pid));
+    expect(() => acquireDataDirLock(dataDir)).toThrow(expect.objectContaining({ code: 'LOCAL_ALREADY_RUNNING' }));
     release();
+    expect(existsSync(lockFile)).toBe(false);
   });
 });
 
@@ -61,8 +76,7 @@ describe('readLocalPlatformState', () => {
     };
     writeState(dataDir, state);
     expect(readLocalPlatformState(dataDir)).toEqual(state);
-    children.pop()?.kill('SIGKILL');
-    await new Promise((r) => setTimeout(r, 100));
+    await killLastChild();
     expect(() => readLocalPlatformState(dataDir)).toThrow(expect.objectContaining({ code: 'LOCAL_NOT_RUNNING' }));
   });
 });
