@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dataDirLayout, readLocalPlatformState } from '@streamctl/sdk/local';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { startRecordingProxy } from '../recording-proxy.js';
 import { jsonLines, runCli } from '../run-cli.js';
 
 const target = inject('target');
@@ -65,15 +67,40 @@ describe.skipIf(target.kind !== 'embedded')('streamctl events', () => {
   });
 
   it('tails new records as JSON lines', { timeout: 30_000 }, async () => {
-    const tail = runCli(['events', 'tail', '--stage', 'local', '--limit', '2', '--json'], { env });
-    await new Promise((r) => setTimeout(r, 1_000));
-    const mine = [event({ userId: 'tail-a' }), event({ userId: 'tail-b' })];
-    const file = join(dir, 'tail.ndjson');
-    writeFileSync(file, mine.map((e) => JSON.stringify(e)).join('\n'));
-    expect((await runCli(['events', 'publish', file, '--stage', 'local'], { env })).code).toBe(0);
-    const run = await tail;
-    expect(run.code).toBe(0);
-    const records = jsonLines(run.stdout) as Array<{ event: { id: string }; shardId: string }>;
-    expect(records.map((r) => r.event.id).sort()).toEqual(mine.map((e) => e.id).sort());
+    // The tail finds the platform through a data dir of its own whose Kinesis is the
+    // platform's behind a recording proxy: the events go out once the tail holds its
+    // place (a LATEST iterator) on every shard, not after a guessed pause.
+    const state = readLocalPlatformState(target.dataDir as string);
+    const kinesis = await startRecordingProxy(state.parts.kinesis as string);
+    const tailDir = mkdtempSync(join(tmpdir(), 'streamctl-tail-'));
+    writeFileSync(
+      dataDirLayout(tailDir).stateFile,
+      JSON.stringify({ ...state, parts: { ...state.parts, kinesis: kinesis.url } }),
+    );
+    try {
+      const tail = runCli(['events', 'tail', '--stage', 'local', '--limit', '2', '--json'], {
+        env: { STREAMCTL_DATA_DIR: tailDir },
+      });
+      await vi.waitFor(
+        () => {
+          const answered = (operation: string) =>
+            kinesis.calls.filter((c) => c.operation === operation && c.status === 200);
+          const shards = answered('ListShards')[0]?.output.Shards as unknown[] | undefined;
+          expect(shards?.length).toBeGreaterThan(0);
+          expect(new Set(answered('GetShardIterator').map((c) => c.input.ShardId)).size).toBe(shards?.length);
+        },
+        { timeout: 10_000, interval: 20 },
+      );
+      const mine = [event({ userId: 'tail-a' }), event({ userId: 'tail-b' })];
+      const file = join(dir, 'tail.ndjson');
+      writeFileSync(file, mine.map((e) => JSON.stringify(e)).join('\n'));
+      expect((await runCli(['events', 'publish', file, '--stage', 'local'], { env })).code).toBe(0);
+      const run = await tail;
+      expect(run.code).toBe(0);
+      const records = jsonLines(run.stdout) as Array<{ event: { id: string }; shardId: string }>;
+      expect(records.map((r) => r.event.id).sort()).toEqual(mine.map((e) => e.id).sort());
+    } finally {
+      await kinesis.close();
+    }
   });
 });
