@@ -7,7 +7,7 @@ const root = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const alias = [
   { find: /^@streamctl\/sdk$/, replacement: root('./packages/sdk/src/index.ts') },
   { find: /^@streamctl\/sdk\/(.+)$/, replacement: root('./packages/sdk/src/$1/index.ts') },
-  { find: /^@streamctl\/(cli|server|workers)$/, replacement: root('./packages/$1/src/index.ts') },
+  { find: /^@streamctl\/(cli|local|server|workers)$/, replacement: root('./packages/$1/src/index.ts') },
 ];
 
 /** Tests that need only DynamoDB: run against the embedded platform and against AWS's DynamoDB Local. */

@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ensureEdgeKeyPair } from '@streamctl/local';
 import {
   createCatalog,
   createDynamoModelStore,
@@ -30,7 +31,7 @@ import {
   findMediaTools,
   loadPlatform,
 } from '@streamctl/sdk';
-import { ensureEdgeKeyPair, readLocalPlatformState } from '@streamctl/sdk/local';
+import { readLocalPlatformState } from '@streamctl/sdk/local';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const arg = (name, fallback) => {

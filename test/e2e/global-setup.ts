@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startLocalPlatform } from '@streamctl/local';
 import { createAwsClients, ensureResources, resolveConfig } from '@streamctl/sdk';
-import { startLocalPlatform } from '@streamctl/sdk/local';
 import type { TestProject } from 'vitest/node';
 
 export default async function setup(project: TestProject) {

@@ -7,8 +7,8 @@
  * local edge sends `/v1/*` to the primary Region's API per the routing record.
  * With several Regions, `<data dir>/regions.json` says where each serves.
  */
+import type { LocalPlatform } from '@streamctl/local';
 import type { StreamctlConfig } from '@streamctl/sdk';
-import type { LocalPlatform } from '@streamctl/sdk/local';
 
 /** One Region's running parts. */
 export interface RegionServing {
@@ -53,7 +53,7 @@ export async function startRegions(
   options: ServingOptions,
 ): Promise<Record<string, RegionControl>> {
   const sdk = await import('@streamctl/sdk');
-  const local = await import('@streamctl/sdk/local');
+  const local = await import('@streamctl/local');
   const regions = options.regions?.length ? options.regions : [platform.region];
   const home =
     regions[0] === platform.region ? regions : [platform.region, ...regions.filter((r) => r !== platform.region)];
@@ -128,7 +128,7 @@ async function startApi(
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   const { createMemoryCache, createPlatform, createPlaybackSigner, createRedisCache } = await import('@streamctl/sdk');
   const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, ensureEdgeKeyPair, mintDevToken } = await import(
-    '@streamctl/sdk/local'
+    '@streamctl/local'
   );
   const { createHttpApp, createJwtVerifier, createPlatformServices, serveNode } = await import('@streamctl/server');
   const devKey = await ensureDevSigningKey(platform.dataDir);

@@ -99,7 +99,7 @@ describe('streamctl token', () => {
     const [out] = jsonLines(run.stdout) as Array<{ token: string; userId: string; country: string; expiresAt: string }>;
     expect(out?.userId).toBe('alice');
     expect(out?.country).toBe('GB');
-    const { verifyDevToken } = await import('@streamctl/sdk/local');
+    const { verifyDevToken } = await import('@streamctl/local');
     await expect(verifyDevToken(dataDir, out?.token ?? '')).resolves.toEqual({ userId: 'alice', country: 'GB' });
     const ttl = Date.parse(out?.expiresAt ?? '') - Date.now();
     expect(ttl).toBeGreaterThan(14 * 60_000);

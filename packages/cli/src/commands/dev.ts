@@ -58,7 +58,7 @@ export const dev = defineCommand<DevOptions>({
       ...(options.regions ? { regions: options.regions } : {}),
     });
     let regionsUp: Record<string, { api: string; kinesis: string }> = {};
-    const { startLocalPlatform } = await import('@streamctl/sdk/local');
+    const { startLocalPlatform } = await import('@streamctl/local');
     const started = performance.now();
     const platform = await ctx.ui.spin('Starting the local platform', () =>
       startLocalPlatform({

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
+import { ensureEdgeKeyPair } from '@streamctl/local';
 import { createPlaybackVerifier } from '@streamctl/sdk';
-import { ensureEdgeKeyPair } from '@streamctl/sdk/local';
 import { describe, expect, it } from 'vitest';
 import { jsonLines, runCli } from '../../test/run-cli.js';
 

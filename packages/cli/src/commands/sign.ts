@@ -137,7 +137,7 @@ async function loadKey(
       'pass both (the dev key exists on the local stage only)',
     );
   }
-  const { ensureEdgeKeyPair } = await import('@streamctl/sdk/local');
+  const { ensureEdgeKeyPair } = await import('@streamctl/local');
   const pair = ensureEdgeKeyPair(config.dataDir);
   return { keyPairId: pair.keyPairId, privateKey: pair.privateKeyPem };
 }

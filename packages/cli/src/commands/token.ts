@@ -43,7 +43,7 @@ export const token = defineCommand<TokenOptions>({
         { hint: "on AWS, sign in through the stage's Cognito user pool; locally, use --stage local" },
       );
     }
-    const { mintDevToken } = await import('@streamctl/sdk/local');
+    const { mintDevToken } = await import('@streamctl/local');
     const minted = await mintDevToken(config.dataDir, { userId: options.user, country: options.country, ttlSeconds });
     if (ctx.globals.json) ctx.json(minted);
     else ctx.print(minted.token);

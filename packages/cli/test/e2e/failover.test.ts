@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalPlatform } from '@streamctl/sdk/local';
+import { startLocalPlatform } from '@streamctl/local';
 import { describe, expect, it } from 'vitest';
 import { startRegions } from '../../src/local-serving.js';
 import { jsonLines, runCli } from '../run-cli.js';

@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { type RunningEdge, startEdge } from '@streamctl/local';
 import { createAwsClients, createPlaybackSigner, createPlaybackVerifier, resolveConfig } from '@streamctl/sdk';
-import { type RunningEdge, startEdge } from '@streamctl/sdk/local';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { jsonLines, runCli } from '../run-cli.js';
 

@@ -25,7 +25,14 @@ export interface LocalPlatformState {
   parts: Partial<Record<PartName, string>>;
 }
 
-/** Paths inside a data dir. */
+/**
+ * Paths inside a data dir.
+ *
+ * @example
+ * ```ts
+ * const { stateFile, keys } = dataDirLayout('.streamctl/local');
+ * ```
+ */
 export function dataDirLayout(dataDir: string) {
   return {
     root: dataDir,
@@ -38,7 +45,14 @@ export function dataDirLayout(dataDir: string) {
   };
 }
 
-/** True when a process with this pid exists (signal 0 probes without killing). */
+/**
+ * True when a process with this pid exists (signal 0 probes without killing).
+ *
+ * @example
+ * ```ts
+ * isProcessAlive(readLocalPlatformState(dataDir).pid);
+ * ```
+ */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -61,6 +75,16 @@ function readPid(lockFile: string): number | undefined {
  * Takes the data dir for this process. A second `streamctl dev` on the same
  * dir fails with a clear error; a lock left by a dead process is taken over.
  * Returns the function that releases the lock.
+ *
+ * @example
+ * ```ts
+ * const release = acquireDataDirLock('.streamctl/local');
+ * try {
+ *   // start the platform
+ * } finally {
+ *   release();
+ * }
+ * ```
  */
 export function acquireDataDirLock(dataDir: string): () => void {
   const { lockFile } = dataDirLayout(dataDir);
@@ -106,7 +130,14 @@ export function acquireDataDirLock(dataDir: string): () => void {
   });
 }
 
-/** Writes the state file atomically (write, then rename), so readers never see half a file. */
+/**
+ * Writes the state file atomically (write, then rename), so readers never see half a file.
+ *
+ * @example
+ * ```ts
+ * writeState(dataDir, { version: 1, pid: process.pid, startedAt, region, resources, parts });
+ * ```
+ */
 export function writeState(dataDir: string, state: LocalPlatformState): void {
   const { stateFile } = dataDirLayout(dataDir);
   const tmp = `${stateFile}.${process.pid}.tmp`;
@@ -114,7 +145,14 @@ export function writeState(dataDir: string, state: LocalPlatformState): void {
   renameSync(tmp, stateFile);
 }
 
-/** Removes the state file if this process wrote it. */
+/**
+ * Removes the state file if this process wrote it.
+ *
+ * @example
+ * ```ts
+ * clearState('.streamctl/local');
+ * ```
+ */
 export function clearState(dataDir: string): void {
   const { stateFile } = dataDirLayout(dataDir);
   try {

@@ -32,7 +32,7 @@ export const failoverDrill = defineCommand<DrillOptions>({
     const { mkdtemp, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const local = await import('@streamctl/sdk/local');
+    const local = await import('@streamctl/local');
     const { startRegions } = await import('../../local-serving.js');
     const regions =
       config.regions.length > 1

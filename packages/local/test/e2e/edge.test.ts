@@ -5,6 +5,7 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { type RunningEdge, startEdge } from '@streamctl/local';
 import {
   type AwsClients,
   createAwsClients,
@@ -12,7 +13,6 @@ import {
   createPlaybackVerifier,
   type PlaybackSigner,
 } from '@streamctl/sdk';
-import { type RunningEdge, startEdge } from '@streamctl/sdk/local';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { targetConfig } from '../../../../test/e2e/target.js';
 

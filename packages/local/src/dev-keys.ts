@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ErrorCode, StreamctlError, ValidationError } from '@streamctl/sdk/errors';
+import { dataDirLayout } from '@streamctl/sdk/local';
 import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-import { ErrorCode, StreamctlError, ValidationError } from '../errors/index.js';
-import { dataDirLayout } from './state.js';
 
 /** Issuer of dev tokens. */
 export const DEV_TOKEN_ISSUER = 'streamctl-local';

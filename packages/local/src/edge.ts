@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { PlaybackVerifier } from '../playback/verifier.js';
-import { dataDirLayout } from './state.js';
+import { dataDirLayout } from '@streamctl/sdk/local';
+import type { PlaybackVerifier } from '@streamctl/sdk/playback';
 
 /** The local stage's CloudFront key pair (the key group has this one public key). */
 export interface EdgeKeyPair {

@@ -1,0 +1,327 @@
+/**
+ * The embedded platform: the emulators on loopback, the platform's resources
+ * created from the same definitions the CDK app deploys, the edge, and a
+ * registry that the API and workers join as parts. Other processes find it
+ * through the data dir's state file (`@streamctl/sdk/local`).
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { createAwsClients } from '@streamctl/sdk';
+import { type ResourceNames, resolveConfig, type StreamctlConfig } from '@streamctl/sdk/config';
+import { ErrorCode, StreamctlError } from '@streamctl/sdk/errors';
+import {
+  acquireDataDirLock,
+  clearState,
+  dataDirLayout,
+  type LocalPlatformState,
+  PART_ORDER,
+  type PartName,
+  writeState,
+} from '@streamctl/sdk/local';
+import { createPlaybackVerifier } from '@streamctl/sdk/playback';
+import { type EnsuredResource, ensureResources } from '@streamctl/sdk/resources';
+import { ensureDevSigningKey } from './dev-keys.js';
+import { ensureEdgeKeyPair, startEdge } from './edge.js';
+import { type RunningEmulator, startDynalite, startKinesalite, startS3rver } from './emulators.js';
+
+/** A part that joins the platform: started by its own package, stopped with the platform. */
+export interface LocalPart {
+  name: PartName;
+  url: string;
+  stop(): Promise<void>;
+  /** The edge only: where `/v1/*` goes. */
+  setApiOrigins?: (origins: (() => Promise<string[]>) | undefined) => void;
+}
+
+/** Options of {@link startLocalPlatform}. */
+export interface StartLocalPlatformOptions {
+  /** Where tables, streams, objects and keys are kept. */
+  dataDir: string;
+  /** Wipe the data dir before starting. */
+  reset?: boolean;
+  /** Region the local stage reports. Default `us-east-1`. */
+  region?: string;
+  /** Loopback address to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Fixed ports; unset parts get a free port from the OS. */
+  ports?: Partial<Record<'dynamodb' | 'kinesis' | 's3' | 'edge', number>>;
+  /** Resource names to create (the config file may override them). Default: the `local` stage's names. */
+  resources?: ResourceNames;
+}
+
+/** The `--json` ready line of `streamctl dev` (SPEC §4). */
+export type ReadyLine = { event: 'ready' } & Partial<Record<PartName, string>>;
+
+/**
+ * A running embedded platform. Stop it with {@link LocalPlatform.stop}.
+ */
+export class LocalPlatform {
+  readonly dataDir: string;
+  readonly region: string;
+  /** Configuration of the `local` stage pointing at this platform's emulators. */
+  readonly config: StreamctlConfig;
+  /** What resource creation did at start. */
+  readonly resources: EnsuredResource[];
+  readonly #parts = new Map<PartName, LocalPart>();
+  readonly #services: Array<() => Promise<void>> = [];
+  readonly #startedAt = new Date().toISOString();
+  readonly #release: () => void;
+  #stopping: Promise<void> | undefined;
+
+  /** @internal use {@link startLocalPlatform}. */
+  constructor(init: {
+    dataDir: string;
+    region: string;
+    config: StreamctlConfig;
+    resources: EnsuredResource[];
+    parts: LocalPart[];
+    release: () => void;
+  }) {
+    this.dataDir = init.dataDir;
+    this.region = init.region;
+    this.config = init.config;
+    this.resources = init.resources;
+    this.#release = init.release;
+    for (const part of init.parts) this.#parts.set(part.name, part);
+    this.#writeState();
+  }
+
+  /** URL of each running part, in ready-line order. */
+  get parts(): Partial<Record<PartName, string>> {
+    const out: Partial<Record<PartName, string>> = {};
+    for (const name of PART_ORDER) {
+      const part = this.#parts.get(name);
+      if (part) out[name] = part.url;
+    }
+    return out;
+  }
+
+  /** The ready line: one key per running part, none for parts not running. */
+  readyLine(): ReadyLine {
+    return { event: 'ready', ...this.parts };
+  }
+
+  /**
+   * Adds a part (API, edge, workers) that was started against this platform;
+   * it is listed in the state file and stopped with the platform.
+   */
+  addPart(part: LocalPart): void {
+    if (this.#stopping) throw new StreamctlError(ErrorCode.Internal, 'The local platform is stopping');
+    if (this.#parts.has(part.name)) {
+      throw new StreamctlError(ErrorCode.Internal, `Part ${part.name} is already running`);
+    }
+    this.#parts.set(part.name, part);
+    this.#writeState();
+  }
+
+  /**
+   * Sends the edge's `/v1/*` traffic to API origins, primary first (a
+   * multi-Region `streamctl dev`, following the routing record).
+   */
+  routeApi(origins: () => Promise<string[]>): void {
+    this.#parts.get('edge')?.setApiOrigins?.(origins);
+  }
+
+  /**
+   * Registers something without a URL (the workers) to stop with the
+   * platform, before every part: it may still be using them.
+   */
+  onStop(stop: () => Promise<void>): void {
+    this.#services.push(stop);
+  }
+
+  /** Stops every part (the joined ones first), then releases the data dir. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      clearState(this.dataDir);
+      const order = [...PART_ORDER];
+      const errors: unknown[] = [];
+      for (const stop of this.#services.splice(0)) {
+        try {
+          await stop();
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+      for (const name of order) {
+        const part = this.#parts.get(name);
+        if (!part) continue;
+        try {
+          await part.stop();
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+      this.#parts.clear();
+      this.#release();
+      if (errors.length) {
+        throw new StreamctlError(
+          ErrorCode.Internal,
+          `Some parts did not stop cleanly: ${errors.map(String).join('; ')}`,
+          {
+            cause: errors[0],
+          },
+        );
+      }
+    })();
+    return this.#stopping;
+  }
+
+  #writeState(): void {
+    const state: LocalPlatformState = {
+      version: 1,
+      pid: process.pid,
+      startedAt: this.#startedAt,
+      region: this.region,
+      resources: this.config.resources,
+      parts: this.parts,
+    };
+    writeState(this.dataDir, state);
+  }
+}
+
+/** Removes everything the platform keeps in a data dir (the lock stays with its owner). */
+function wipeDataDir(dataDir: string): void {
+  const layout = dataDirLayout(dataDir);
+  for (const path of [layout.dynamodb, layout.kinesis, layout.s3, layout.keys, layout.stateFile]) {
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts the embedded platform: takes the data dir, starts the emulators on
+ * loopback, creates the platform's tables, stream and buckets, and writes
+ * the state file other commands read.
+ *
+ * @example
+ * ```ts
+ * const local = await startLocalPlatform({ dataDir: '.streamctl/local' });
+ * console.log(JSON.stringify(local.readyLine()));
+ * await local.stop();
+ * ```
+ */
+export async function startLocalPlatform(options: StartLocalPlatformOptions): Promise<LocalPlatform> {
+  const host = options.host ?? '127.0.0.1';
+  const region = options.region ?? 'us-east-1';
+  const layout = dataDirLayout(options.dataDir);
+  const release = acquireDataDirLock(options.dataDir);
+  const started: RunningEmulator[] = [];
+  try {
+    if (options.reset) wipeDataDir(options.dataDir);
+    for (const dir of [layout.dynamodb, layout.kinesis, layout.s3]) mkdirSync(dir, { recursive: true });
+
+    const startPart = async (name: 'dynamodb' | 'kinesis' | 's3', start: () => Promise<RunningEmulator>) => {
+      try {
+        const emulator = await start();
+        started.push(emulator);
+        return { name, url: emulator.url, stop: emulator.stop } satisfies LocalPart;
+      } catch (cause) {
+        const port = options.ports?.[name];
+        throw new StreamctlError(
+          ErrorCode.LocalStartFailed,
+          `Could not start the local ${name}: ${(cause as Error).message}`,
+          {
+            cause,
+            hint: port
+              ? `free port ${port} or choose another`
+              : 'run `streamctl dev --reset` if the data dir is damaged',
+          },
+        );
+      }
+    };
+    const parts = await Promise.all([
+      startPart('dynamodb', () => startDynalite(layout.dynamodb, host, options.ports?.dynamodb)),
+      startPart('kinesis', () => startKinesalite(layout.kinesis, host, options.ports?.kinesis)),
+      startPart('s3', () => startS3rver(layout.s3, host, options.ports?.s3)),
+    ]);
+
+    const base = await localStageConfig(options.dataDir, region, {
+      dynamodb: parts[0].url,
+      kinesis: parts[1].url,
+      s3: parts[2].url,
+    });
+    const config = options.resources ? { ...base, resources: options.resources } : base;
+    const clients = createAwsClients(config);
+    let resources: EnsuredResource[];
+    try {
+      resources = await ensureResources(clients, config.resources);
+    } finally {
+      clients.destroy();
+    }
+    await ensureDevSigningKey(options.dataDir);
+    const edge = await startLocalEdge(options.dataDir, config, host, options.ports?.edge);
+    started.push({ url: edge.url, port: 0, stop: edge.stop });
+    return new LocalPlatform({
+      dataDir: options.dataDir,
+      region,
+      config,
+      resources,
+      parts: [...parts, edge],
+      release,
+    });
+  } catch (err) {
+    await Promise.allSettled(started.map((e) => e.stop()));
+    release();
+    throw err;
+  }
+}
+
+/** Starts the edge over the CDN bucket, trusting the data dir's key pair. */
+async function startLocalEdge(
+  dataDir: string,
+  config: StreamctlConfig,
+  host: string,
+  port: number | undefined,
+): Promise<LocalPart> {
+  const keyPair = ensureEdgeKeyPair(dataDir);
+  const clients = createAwsClients(config);
+  try {
+    const edge = await startEdge({
+      s3: clients.s3(),
+      bucket: config.resources.cdnBucket,
+      verifier: createPlaybackVerifier({ [keyPair.keyPairId]: keyPair.publicKeyPem }),
+      host,
+      ...(port !== undefined ? { port } : {}),
+    });
+    return {
+      name: 'edge',
+      url: edge.url,
+      setApiOrigins: (origins) => edge.setApiOrigins(origins),
+      stop: async () => {
+        await edge.stop();
+        clients.destroy();
+      },
+    };
+  } catch (cause) {
+    clients.destroy();
+    throw new StreamctlError(
+      ErrorCode.LocalStartFailed,
+      `Could not start the local edge: ${(cause as Error).message}`,
+      {
+        cause,
+        hint: port ? `free port ${port} or choose another` : 'run `streamctl dev --reset` if the data dir is damaged',
+      },
+    );
+  }
+}
+
+/**
+ * The `local` stage's configuration pointed at given emulator endpoints,
+ * for code that runs its own emulators next to (or instead of) the platform's.
+ *
+ * @example
+ * ```ts
+ * const config = await localStageConfig('.streamctl/local', 'us-east-1', { dynamodb: 'http://127.0.0.1:4567' });
+ * ```
+ */
+export async function localStageConfig(
+  dataDir: string,
+  region: string,
+  endpoints: NonNullable<StreamctlConfig['endpoints']>,
+): Promise<StreamctlConfig> {
+  const base = await resolveConfig({
+    flags: { stage: 'local', region, dataDir },
+    env: {},
+    configFile: false,
+  });
+  return { ...base, endpoints };
+}
