@@ -8,7 +8,7 @@
 
 import { loadLadder, renderMediaConvertJob } from '@streamctl/sdk';
 import { resourceNames } from '@streamctl/sdk/config';
-import { catalogTable } from '@streamctl/sdk/resources';
+import { catalogTable, mediaConvertManifestKeys, titleOutputUri, titlePrefix } from '@streamctl/sdk/resources';
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
@@ -44,11 +44,12 @@ async function jobParameters(config: InfraConfig, cdnBucket: string, roleArn: st
   const ladder = await loadLadder(config.ladder);
   const request = renderMediaConvertJob(ladder, {
     input: 's3://placeholder/placeholder',
-    output: `s3://${cdnBucket}/titles/placeholder/`,
+    output: titleOutputUri(cdnBucket, 'placeholder'),
     role: roleArn,
     titleId: 'placeholder',
   }) as unknown as Record<string, unknown>;
   // Replace every placeholder with the workflow's title and object.
+  const placeholderPrefix = `/${titlePrefix('placeholder')}`;
   const swap = (value: unknown): unknown => {
     if (typeof value === 'string') {
       if (value === 's3://placeholder/placeholder') {
@@ -58,9 +59,9 @@ async function jobParameters(config: InfraConfig, cdnBucket: string, roleArn: st
           JsonPath.stringAt('$.detail.object.key'),
         );
       }
-      if (value.includes('/titles/placeholder/')) {
-        const [before, after] = value.split('/titles/placeholder/') as [string, string];
-        return JsonPath.format(`${before}/titles/{}/${after}`, JsonPath.stringAt('$.titleId'));
+      if (value.includes(placeholderPrefix)) {
+        const [before, after] = value.split(placeholderPrefix) as [string, string];
+        return JsonPath.format(`${before}/${titlePrefix('{}')}${after}`, JsonPath.stringAt('$.titleId'));
       }
       if (value === 'placeholder') return JsonPath.stringAt('$.titleId');
       return value;
@@ -235,6 +236,7 @@ export class MediaStack extends Stack {
     });
 
     // Workflow 2: the job ends; the title becomes READY or FAILED.
+    const manifests = mediaConvertManifestKeys('{}');
     const setStatus = (id: string, status: 'READY' | 'FAILED') =>
       new DynamoUpdateItem(this, id, {
         table: catalog,
@@ -253,10 +255,10 @@ export class MediaStack extends Stack {
                 ':s': DynamoAttributeValue.fromString('READY'),
                 ':m': DynamoAttributeValue.fromMap({
                   hls: DynamoAttributeValue.fromString(
-                    JsonPath.format('titles/{}/cmaf/master.m3u8', JsonPath.stringAt('$.detail.userMetadata.titleId')),
+                    JsonPath.format(manifests.hls, JsonPath.stringAt('$.detail.userMetadata.titleId')),
                   ),
                   dash: DynamoAttributeValue.fromString(
-                    JsonPath.format('titles/{}/cmaf/master.mpd', JsonPath.stringAt('$.detail.userMetadata.titleId')),
+                    JsonPath.format(manifests.dash, JsonPath.stringAt('$.detail.userMetadata.titleId')),
                   ),
                 }),
               }

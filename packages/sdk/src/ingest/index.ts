@@ -25,6 +25,7 @@ import type { StreamctlConfig } from '../config/index.js';
 import { ConflictError, isStreamctlError, ValidationError, wrapAwsError } from '../errors/index.js';
 import { type Ladder, loadLadder } from '../ladders/index.js';
 import type { TitleStatus } from '../playback/entitlement.js';
+import { titleObjectKey, titleOutputUri } from '../resources/index.js';
 import {
   createTranscoder,
   type TranscodeOutputs,
@@ -132,23 +133,24 @@ const slug = (name: string) =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 60) || 'title';
 
-/** CDN keys of a transcode's outputs under the title's prefix. */
-function cdnKeys(prefix: string, outputs: TranscodeOutputs) {
+/** CDN keys of a transcode's outputs (paths relative to the title's prefix). */
+function cdnKeys(titleId: string, outputs: TranscodeOutputs) {
+  const key = (relative: string) => titleObjectKey(titleId, relative);
   return {
-    renditions: outputs.renditions.map((r) => ({ ...r, playlist: `${prefix}${r.playlist}` })),
+    renditions: outputs.renditions.map((r) => ({ ...r, playlist: key(r.playlist) })),
     manifests: {
-      hls: `${prefix}${outputs.hls}`,
-      ...(outputs.dash ? { dash: `${prefix}${outputs.dash}` } : {}),
+      hls: key(outputs.hls),
+      ...(outputs.dash ? { dash: key(outputs.dash) } : {}),
     },
     images: {
-      ...(outputs.poster ? { poster: `${prefix}${outputs.poster}` } : {}),
-      ...(outputs.thumbnails ? { thumbnails: `${prefix}${outputs.thumbnails}` } : {}),
+      ...(outputs.poster ? { poster: key(outputs.poster) } : {}),
+      ...(outputs.thumbnails ? { thumbnails: key(outputs.thumbnails) } : {}),
     },
     ...(outputs.tracks
       ? {
           tracks: {
-            audio: outputs.tracks.audio.map((t) => ({ ...t, playlist: `${prefix}${t.playlist}` })),
-            captions: outputs.tracks.captions.map((t) => ({ ...t, playlist: `${prefix}${t.playlist}` })),
+            audio: outputs.tracks.audio.map((t) => ({ ...t, playlist: key(t.playlist) })),
+            captions: outputs.tracks.captions.map((t) => ({ ...t, playlist: key(t.playlist) })),
           },
         }
       : {}),
@@ -191,7 +193,6 @@ export function createIngest(deps: {
     transcoder ??= createTranscoder(config, clients);
     return transcoder;
   };
-  const prefixOf = (titleId: string) => `titles/${titleId}/`;
 
   async function fail(titleId: string, err: unknown): Promise<never> {
     const reason = isStreamctlError(err) || err instanceof Error ? err.message : String(err);
@@ -201,7 +202,7 @@ export function createIngest(deps: {
 
   async function recordTranscode(titleId: string, status: TranscodeStatus): Promise<Title> {
     if (status.state === 'COMPLETE' && status.outputs) {
-      const keys = cdnKeys(prefixOf(titleId), status.outputs);
+      const keys = cdnKeys(titleId, status.outputs);
       return catalog.setRenditions(titleId, keys);
     }
     if (status.state === 'ERROR' || status.state === 'CANCELED') {
@@ -325,7 +326,7 @@ export function createIngest(deps: {
           titleId,
           ladder,
           input: `s3://${names.rawBucket}/${masterKey}`,
-          output: `s3://${names.cdnBucket}/${prefixOf(titleId)}`,
+          output: titleOutputUri(names.cdnBucket, titleId),
           durationSec: probe.durationSec,
           ...(audio.length ? { audio } : {}),
           ...(captionSources.length ? { captions: captionSources } : {}),

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import type { CreateJobCommandInput, Output, VideoCodecSettings } from '@aws-sdk/client-mediaconvert';
 import { z } from 'zod';
 import { ErrorCode, StreamctlError, ValidationError } from '../errors/index.js';
+import { CMAF_BASE } from '../resources/index.js';
 import { parseInput } from '../util/validate.js';
 
 const Even = (what: string) =>
@@ -499,8 +500,8 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
           OutputGroupSettings: {
             Type: 'CMAF_GROUP_SETTINGS',
             CmafGroupSettings: {
-              // A base name, so the manifests are cmaf/master.m3u8 and cmaf/master.mpd whatever the master is called.
-              Destination: `${target.output}cmaf/master`,
+              // A base name, so the manifests are the same whatever the master is called.
+              Destination: `${target.output}${CMAF_BASE}`,
               SegmentLength: ladder.segmentSeconds,
               FragmentLength: gop,
               SegmentControl: 'SEGMENTED_FILES',

@@ -13,6 +13,7 @@ import { LOCAL_STAGE, type StreamctlConfig } from '../config/index.js';
 import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
 import { putCatalogEvent } from '../events/catalog.js';
 import type { Availability, TitleStatus } from '../playback/entitlement.js';
+import { titleInvalidationPaths } from '../resources/index.js';
 
 /** What happened to the CDN's cached copies. */
 export type InvalidationResult =
@@ -96,9 +97,6 @@ export interface Publisher {
 
 const PUBLISHABLE: TitleStatus[] = ['READY', 'PUBLISHED', 'UNPUBLISHED'];
 
-/** The CDN paths of a title: its whole tree. */
-export const titlePaths = (titleId: string) => [`/titles/${titleId}/*`];
-
 /**
  * Creates the publisher of a stage.
  *
@@ -145,7 +143,7 @@ export function createPublisher(deps: {
       const invalidation =
         before.status === 'READY'
           ? ({ status: 'not-needed', reason: 'first publication: nothing cached yet' } as const)
-          : await invalidator.invalidate(titlePaths(titleId), `publish-${titleId}-${randomUUID()}`);
+          : await invalidator.invalidate(titleInvalidationPaths(titleId), `publish-${titleId}-${randomUUID()}`);
       const event = await putCatalogEvent(deps.clients, names, {
         type: 'title_published',
         titleId,
@@ -169,7 +167,10 @@ export function createPublisher(deps: {
         });
       }
       const title = await deps.catalog.unpublishTitle(titleId);
-      const invalidation = await invalidator.invalidate(titlePaths(titleId), `unpublish-${titleId}-${randomUUID()}`);
+      const invalidation = await invalidator.invalidate(
+        titleInvalidationPaths(titleId),
+        `unpublish-${titleId}-${randomUUID()}`,
+      );
       const event = await putCatalogEvent(deps.clients, names, { type: 'title_unpublished', titleId });
       return { titleId, status: title.status, invalidation, eventId: event.id };
     },

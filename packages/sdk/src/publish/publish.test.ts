@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { modelProblems } from '../../../../test/aws-model.js';
 import { createAwsClients } from '../aws/index.js';
 import { resolveConfig } from '../config/index.js';
-import { createCloudFrontInvalidator, invalidatorFor, titlePaths } from './index.js';
+import { titleInvalidationPaths } from '../resources/index.js';
+import { createCloudFrontInvalidator, invalidatorFor } from './index.js';
 
 const cf = mockClient(CloudFrontClient);
 afterEach(() => cf.reset());
@@ -24,7 +25,7 @@ describe('CDN invalidation', () => {
       client: () => new CloudFrontClient({ region: 'us-east-1' }),
       distributionId: 'E2QWRUHAPOMQZL',
     });
-    const result = await invalidator.invalidate(titlePaths('t1'), 'publish-t1-1');
+    const result = await invalidator.invalidate(titleInvalidationPaths('t1'), 'publish-t1-1');
     expect(result).toEqual({ status: 'created', id: 'I2J0I21PCUYOIK', paths: ['/titles/t1/*'] });
     const sent = cf.commandCalls(CreateInvalidationCommand)[0]?.args[0].input;
     expect(modelProblems(sent, cloudfront.CreateInvalidationRequest$)).toEqual([]);

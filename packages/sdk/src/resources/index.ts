@@ -1,6 +1,7 @@
 /**
- * Resource definitions (plain data shared with the CDK app) and
- * {@link ensureResources}, which creates them on an emulator or LocalStack.
+ * Resource definitions (plain data shared with the CDK app), the CDN
+ * bucket's object layout, and {@link ensureResources}, which creates the
+ * resources on an emulator or LocalStack.
  *
  * @module
  */
@@ -23,6 +24,7 @@ import type { ResourceNames } from '../config/names.js';
 import { wrapAwsError } from '../errors/index.js';
 import { PLATFORM_RESOURCES, type TableDefinition } from './definitions.js';
 
+export * from './cdn-layout.js';
 export * from './definitions.js';
 
 /**

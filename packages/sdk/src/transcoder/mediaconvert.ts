@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-mediaconvert';
 import { NotFoundError, wrapAwsError } from '../errors/index.js';
 import { audioModifiers, captionModifiers, type Ladder, renderMediaConvertJob, rungName } from '../ladders/index.js';
+import { CMAF_BASE, CMAF_MANIFESTS } from '../resources/index.js';
 import type { TranscodeOutputs, Transcoder, TranscodeState, TranscodeStatus } from './types.js';
 
 /** Settings of the MediaConvert backend. */
@@ -34,8 +35,8 @@ const STATES: Record<string, TranscodeState> = {
 export function mediaConvertOutputs(ladder: Ladder, job?: Job): TranscodeOutputs {
   const details = job?.OutputGroupDetails?.[0]?.OutputDetails ?? [];
   return {
-    hls: 'cmaf/master.m3u8',
-    ...(ladder.outputs.dash ? { dash: 'cmaf/master.mpd' } : {}),
+    hls: CMAF_MANIFESTS.hls,
+    ...(ladder.outputs.dash ? { dash: CMAF_MANIFESTS.dash } : {}),
     renditions: ladder.rungs.map((r, i) => {
       // The service reports the size it really wrote (the aspect ratio of the master may differ).
       const video = details[i]?.VideoDetails;
@@ -44,7 +45,7 @@ export function mediaConvertOutputs(ladder: Ladder, job?: Job): TranscodeOutputs
         width: video?.WidthInPx ?? r.width,
         height: video?.HeightInPx ?? r.height,
         bandwidth: r.maxBitrate + ladder.audio.bitrate,
-        playlist: `cmaf/master_${rungName(r)}.m3u8`,
+        playlist: `${CMAF_BASE}_${rungName(r)}.m3u8`,
       };
     }),
     ...(ladder.outputs.thumbnailSeconds > 0
@@ -69,14 +70,14 @@ function tracksOf(job: Job | undefined): Pick<TranscodeOutputs, 'tracks'> {
           ? audio.map((a, i) => ({
               language: a.language,
               name: a.language,
-              playlist: `cmaf/master${audioNames[i]}.m3u8`,
+              playlist: `${CMAF_BASE}${audioNames[i]}.m3u8`,
               ...(i === 0 ? { default: true } : {}),
             }))
           : [],
       captions: captions.map((c, i) => ({
         language: c.language,
         name: c.language,
-        playlist: `cmaf/master${captionNames[i]}.m3u8`,
+        playlist: `${CMAF_BASE}${captionNames[i]}.m3u8`,
       })),
     },
   };
