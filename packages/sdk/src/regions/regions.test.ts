@@ -1,3 +1,9 @@
+/**
+ * Regions without storage: the CloudFront origin group (aws-sdk-client-mock,
+ * requests checked against the service model), Region API URLs, and the
+ * Region router's breakers. runFailover, which needs the tables, stream and
+ * buckets, runs on the emulators in test/e2e/regions-routing.test.ts.
+ */
 import * as cloudfront from '@aws-sdk/client-cloudfront';
 import {
   CloudFrontClient,
@@ -5,24 +11,12 @@ import {
   GetDistributionConfigCommand,
   UpdateDistributionCommand,
 } from '@aws-sdk/client-cloudfront';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { modelProblems } from '../../../../test/aws-model.js';
 import { resolveConfig } from '../config/index.js';
 import { ErrorCode, NotFoundError, StreamctlError } from '../errors/index.js';
-import {
-  API_WRITES_ORIGIN_ID,
-  createRegionRouter,
-  failsOver,
-  type RoutingRecord,
-  regionApiUrl,
-  repointOriginGroup,
-  runFailover,
-} from './index.js';
+import { API_WRITES_ORIGIN_ID, createRegionRouter, failsOver, regionApiUrl, repointOriginGroup } from './index.js';
 
 const cf = mockClient(CloudFrontClient);
 afterEach(() => cf.reset());
@@ -259,74 +253,5 @@ describe('Region router', () => {
       code: 'ENDPOINT_UNREACHABLE',
       message: expect.stringMatching(/eu-west-1: boom; us-east-1: boom/),
     });
-  });
-});
-
-describe('runFailover on AWS (mocked)', () => {
-  const docs = mockClient(DynamoDBDocumentClient);
-  const ddb = mockClient(DynamoDBClient);
-  const kinesis = mockClient(KinesisClient);
-  const s3 = mockClient(S3Client);
-  afterEach(() => {
-    for (const m of [docs, ddb, kinesis, s3]) m.reset();
-  });
-  const config = () =>
-    resolveConfig({ flags: { stage: 'prod', regions: 'us-east-1,eu-west-1' }, env: {}, configFile: false });
-
-  it('plans a dry run from the default record without writing one', async () => {
-    docs.on(GetCommand).resolves({});
-    const plan = await runFailover(await config(), { to: 'eu-west-1', dryRun: true, by: 'alice' });
-    expect(plan).toMatchObject({ from: 'us-east-1', to: 'eu-west-1', changed: false, dryRun: true });
-    expect(plan.rollback).toBe('streamctl failover --to us-east-1 --yes');
-    expect(docs.commandCalls(PutCommand)).toHaveLength(0);
-    expect(docs.commandCalls(UpdateCommand)).toHaveLength(0);
-  });
-
-  it("checks the replica with a canary of this run's own key, deletes it, and skips the edge check with a note", async () => {
-    ddb.on(DescribeTableCommand).resolves({ Table: { TableStatus: 'ACTIVE' } });
-    kinesis
-      .on(DescribeStreamSummaryCommand)
-      .resolves({ StreamDescriptionSummary: { StreamStatus: 'ACTIVE' } as never });
-    s3.on(HeadBucketCommand).resolves({});
-    let record: RoutingRecord = {
-      primary: 'us-east-1',
-      regions: { 'us-east-1': 'active', 'eu-west-1': 'active' },
-      version: 4,
-      changedBy: 'ops',
-      changedAt: '2026-11-24T00:00:00Z',
-    };
-    const items = new Map<string, Record<string, unknown>>();
-    docs.on(GetCommand).callsFake((input: { Key: { SK: string } }) => ({
-      Item: input.Key.SK === 'RECORD' ? { PK: 'ROUTING', SK: 'RECORD', ...record } : items.get(input.Key.SK),
-    }));
-    docs.on(PutCommand).callsFake((input: { Item: Record<string, unknown> & { SK: string } }) => {
-      // The record exists: ensureRouting's conditional create fails as DynamoDB's would.
-      if (input.Item.SK === 'RECORD') {
-        throw Object.assign(new Error('exists'), { name: 'ConditionalCheckFailedException' });
-      }
-      items.set(input.Item.SK, input.Item);
-      return {};
-    });
-    docs.on(DeleteCommand).callsFake((input: { Key: { SK: string } }) => {
-      items.delete(input.Key.SK);
-      return {};
-    });
-    docs.on(UpdateCommand).callsFake((input: { ExpressionAttributeValues: Record<string, unknown> }) => {
-      const v = input.ExpressionAttributeValues;
-      record = { ...record, primary: v[':p'] as string, version: v[':next'] as number };
-      return {};
-    });
-    const result = await runFailover(await config(), { to: 'eu-west-1', by: 'alice' });
-    expect(result).toMatchObject({ changed: true, record: { primary: 'eu-west-1', version: 5 } });
-    const canaries = docs
-      .commandCalls(PutCommand)
-      .map((c) => c.args[0].input.Item?.SK as string)
-      .filter((sk) => sk !== 'RECORD');
-    expect(canaries).toEqual([expect.stringMatching(/^CANARY#[0-9a-f-]{36}$/)]);
-    expect(docs.commandCalls(DeleteCommand).map((c) => c.args[0].input.Key?.SK)).toEqual(canaries);
-    expect(items.size).toBe(0);
-    expect(result.steps.find((s) => s.id === 'verify')?.detail).toBe(
-      'routing record names eu-west-1 (version 5); edge not checked: no edge URL is known for this stage',
-    );
   });
 });
