@@ -7,6 +7,7 @@
  * @module
  */
 import { LRUCache } from 'lru-cache';
+import { ErrorCode, StreamctlError } from '../errors/index.js';
 
 /** A cache of JSON values. */
 export interface Cache {
@@ -108,6 +109,9 @@ export function createCircuitBreaker(options: { threshold?: number; coolDownMs?:
  * breaker, so a dead or slow Redis costs a request at most one timeout, and
  * then nothing until a probe succeeds.
  *
+ * Needs the `ioredis` package, an optional peer dependency of the SDK: an
+ * app without it gets a `TOOL_MISSING` error here rather than at install.
+ *
  * @example
  * ```ts
  * const cache = await createRedisCache(process.env.REDIS_URL!, { timeoutMs: 50 });
@@ -117,7 +121,7 @@ export async function createRedisCache(
   url: string,
   options: { timeoutMs?: number; prefix?: string; threshold?: number; coolDownMs?: number } = {},
 ): Promise<Cache> {
-  const { Redis } = await import('ioredis');
+  const Redis = await importRedis();
   const prefix = options.prefix ?? 'streamctl:';
   const redis = new Redis(url, {
     lazyConnect: true,
@@ -163,4 +167,28 @@ export async function createRedisCache(
       redis.disconnect();
     },
   };
+}
+
+/** True when `err` says the module `name` itself could not be found (not one of its own imports). */
+function isMissingModule(err: unknown, name: string): boolean {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return false;
+  return typeof message === 'string' && (message.includes(`'${name}'`) || message.includes(`"${name}"`));
+}
+
+/** Loads ioredis's client class; only apps that use a Redis cache install ioredis. */
+async function importRedis(): Promise<typeof import('ioredis').Redis> {
+  try {
+    return (await import('ioredis')).Redis;
+  } catch (cause) {
+    if (!isMissingModule(cause, 'ioredis')) throw cause;
+    throw new StreamctlError(
+      ErrorCode.ToolMissing,
+      'The Redis cache needs the ioredis package, which is not installed',
+      {
+        cause,
+        hint: 'install ioredis next to @streamctl/sdk: `npm install ioredis`',
+      },
+    );
+  }
 }
