@@ -17,17 +17,19 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import type { AwsServiceName, StreamctlConfig } from '../config/index.js';
+import { AWS_RETRY, backoffDelay } from '../util/backoff.js';
 
 /** Credentials every embedded emulator accepts (s3rver insists on these). */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
-/** Base and cap of the retry backoff, in milliseconds. */
-export const RETRY_BASE_MS = 100;
-export const RETRY_CAP_MS = 20_000;
+/** Base of the clients' retry backoff ({@link AWS_RETRY}), in milliseconds. */
+export const RETRY_BASE_MS = AWS_RETRY.baseMs;
+/** Cap of the clients' retry backoff ({@link AWS_RETRY}), in milliseconds. */
+export const RETRY_CAP_MS = AWS_RETRY.capMs as number;
 
 /**
- * Exponential backoff with full jitter: a uniformly random delay between 0
- * and min(cap, base · 2^attempt). Spreads retries of many clients apart.
+ * The clients' retry delay: {@link AWS_RETRY}, exponential backoff with full
+ * jitter, a uniformly random delay between 0 and min(cap, base · 2^attempt).
  *
  * @example
  * ```ts
@@ -35,8 +37,7 @@ export const RETRY_CAP_MS = 20_000;
  * ```
  */
 export function fullJitterDelay(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** attempt);
-  return Math.floor(random() * ceiling);
+  return backoffDelay(AWS_RETRY, attempt, random);
 }
 
 /** The clients the SDK uses, created lazily and shared. */

@@ -24,6 +24,7 @@ import type { ResourceNames } from '../config/names.js';
 import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
 import type { Availability, EntitlementTitle, TitleStatus } from '../playback/entitlement.js';
 import { IdSchema, type Page } from '../users/index.js';
+import { BATCH_RETRY, retry } from '../util/backoff.js';
 import { decodeCursor, encodeCursor } from '../util/cursor.js';
 import { queryAll } from '../util/dynamo.js';
 import { parseInput } from '../util/validate.js';
@@ -233,17 +234,20 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
   async function writeAll(items: Record<string, unknown>[], what: string): Promise<void> {
     for (let i = 0; i < items.length; i += 25) {
       let pending: Record<string, unknown>[] = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; pending.length; attempt++) {
-        try {
-          const out = await docs().send(new BatchWriteCommand({ RequestItems: { [TableName]: pending as never } }));
-          pending = (out.UnprocessedItems?.[TableName] ?? []) as Record<string, unknown>[];
-        } catch (err) {
-          throw wrapAwsError(err, 'dynamodb:BatchWriteItem', what);
-        }
-        if (pending.length && attempt >= 8)
-          throw wrapAwsError(new Error('unprocessed items'), 'dynamodb:BatchWriteItem', what);
-        if (pending.length) await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
-      }
+      // Throttled writes come back as unprocessed items: those are written again, backing off.
+      pending = await retry(
+        async () => {
+          try {
+            const out = await docs().send(new BatchWriteCommand({ RequestItems: { [TableName]: pending as never } }));
+            pending = (out.UnprocessedItems?.[TableName] ?? []) as Record<string, unknown>[];
+            return pending;
+          } catch (err) {
+            throw wrapAwsError(err, 'dynamodb:BatchWriteItem', what);
+          }
+        },
+        { attempts: 9, policy: BATCH_RETRY, retryable: () => false, retryResult: (left) => left.length > 0 },
+      );
+      if (pending.length) throw wrapAwsError(new Error('unprocessed items'), 'dynamodb:BatchWriteItem', what);
     }
   }
 

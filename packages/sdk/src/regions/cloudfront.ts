@@ -14,6 +14,7 @@ import {
   UpdateDistributionCommand,
 } from '@aws-sdk/client-cloudfront';
 import { ErrorCode, StreamctlError, ValidationError, wrapAwsError } from '../errors/index.js';
+import { sleep as pause } from '../util/backoff.js';
 
 /**
  * The id of the origin the edge's write behaviours (`POST /v1/events`, …)
@@ -53,7 +54,7 @@ export async function repointOriginGroup(options: {
   sleep?: (ms: number) => Promise<void>;
 }): Promise<RepointResult> {
   const Id = options.distributionId;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? pause;
   let config: DistributionConfig;
   let etag: string;
   try {

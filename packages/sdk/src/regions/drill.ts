@@ -11,6 +11,7 @@
  * request counts as failed only when its last attempt fails; the report
  * shows every retry and the errors the retried attempts saw.
  */
+import { type BackoffPolicy, CLIENT_WRITE_RETRY, retry, sleep } from '../util/backoff.js';
 
 /** What a drill needs: where to send load, and how to break and fail over. */
 export interface DrillOptions {
@@ -37,8 +38,9 @@ export interface DrillOptions {
   warmupMs?: number;
   brokenMs?: number;
   afterMs?: number;
-  /** Attempts per write, the first included. Default 5 (backoff 250, 500, 1,000, 2,000 ms, each ± 20 %). */
+  /** Attempts per write, the first included. Default 5 (backoff 250, 500, 1,000, 2,000 ms, each ± 20 %: {@link CLIENT_WRITE_RETRY}). */
   writeAttempts?: number;
+  /** The first retry's backoff, in ms (doubling after). Default 250. */
   backoffMs?: number;
   /** Requests in flight. Default 4. */
   concurrency?: number;
@@ -112,7 +114,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   let lastFailedAttemptAt: number | undefined;
   const headers = { authorization: `Bearer ${options.token}` };
   const attempts = options.writeAttempts ?? 5;
-  const backoffMs = options.backoffMs ?? 250;
+  const policy: BackoffPolicy = {
+    ...CLIENT_WRITE_RETRY,
+    ...(options.backoffMs !== undefined ? { baseMs: options.backoffMs } : {}),
+  };
   const attempt = async (write: boolean, titleId: string) => {
     try {
       const res = write
@@ -135,52 +140,57 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     next++;
     const at = Date.now();
     let retries = 0;
-    for (;;) {
-      const result = await attempt(write, titleId);
-      if (!result.ok) lastFailedAttemptAt = Date.now();
-      // Reads fail over at the edge; a write is retried (PUT is idempotent) with backoff, as a client does.
-      if (!result.ok && write && retries + 1 < attempts && retryable(result.error ?? '')) {
-        retriedErrors[result.error ?? 'error'] = (retriedErrors[result.error ?? 'error'] ?? 0) + 1;
-        await new Promise((r) => setTimeout(r, backoffMs * 2 ** retries * (0.8 + Math.random() * 0.4)));
-        retries++;
-        continue;
-      }
-      if (result.ok && write) acked.add(titleId);
-      samples.push({ at, doneAt: Date.now(), retries, ...result });
-      return;
-    }
+    // Reads fail over at the edge; a write is retried (PUT is idempotent) with backoff, as a client does.
+    const result = await retry(
+      async () => {
+        const outcome = await attempt(write, titleId);
+        if (!outcome.ok) lastFailedAttemptAt = Date.now();
+        return outcome;
+      },
+      {
+        attempts: write ? attempts : 1,
+        policy,
+        retryResult: (outcome) => !outcome.ok && retryable(outcome.error ?? ''),
+        onRetry: ({ value }) => {
+          const error = value?.error ?? 'error';
+          retriedErrors[error] = (retriedErrors[error] ?? 0) + 1;
+          retries++;
+        },
+      },
+    );
+    if (result.ok && write) acked.add(titleId);
+    samples.push({ at, doneAt: Date.now(), retries, ...result });
   };
   const workers = options.concurrency ?? 4;
   const gapMs = (1000 * workers) / (options.ratePerSecond ?? 15);
   const load = Promise.all(
     Array.from({ length: workers }, async (_, w) => {
-      await new Promise((r) => setTimeout(r, (gapMs / workers) * w));
+      await sleep((gapMs / workers) * w);
       while (!stop) {
         const started = Date.now();
         await once();
-        await new Promise((r) => setTimeout(r, Math.max(0, gapMs - (Date.now() - started))));
+        await sleep(Math.max(0, gapMs - (Date.now() - started)));
       }
     }),
   );
-  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let failoverAt = 0;
   let failoverMs = 0;
   let detectedMs: number | null = null;
   try {
-    await pause(options.warmupMs ?? 1_500);
+    await sleep(options.warmupMs ?? 1_500);
     const brokenAt = Date.now();
     await options.breakPrimary();
     if (options.primaryHealthy) {
       for (let failures = 0; failures < 2 && Date.now() - brokenAt < 10_000; ) {
         failures = (await options.primaryHealthy().catch(() => false)) ? 0 : failures + 1;
-        if (failures < 2) await pause(200);
+        if (failures < 2) await sleep(200);
       }
       if (Date.now() - brokenAt < 10_000) detectedMs = Date.now() - brokenAt;
-    } else await pause(options.brokenMs ?? 1_000);
+    } else await sleep(options.brokenMs ?? 1_000);
     failoverAt = Date.now();
     await options.failover();
     failoverMs = Date.now() - failoverAt;
-    await pause(options.afterMs ?? 3_000);
+    await sleep(options.afterMs ?? 3_000);
   } finally {
     stop = true;
     await load;

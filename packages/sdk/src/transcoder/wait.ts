@@ -1,4 +1,5 @@
 import { ErrorCode, StreamctlError } from '../errors/index.js';
+import { sleep as pause } from '../util/backoff.js';
 import type { Transcoder, TranscodeStatus } from './types.js';
 
 /** How {@link waitForTranscode} watches a job. */
@@ -45,7 +46,7 @@ export async function waitForTranscode(
   const startTimeoutMs = options.startTimeoutMs ?? defaults.startTimeoutMs;
   const stallTimeoutMs = options.stallTimeoutMs ?? defaults.stallTimeoutMs;
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? pause;
   const since = now();
   let lastChange = since;
   let last: TranscodeStatus | undefined;
