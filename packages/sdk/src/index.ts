@@ -36,4 +36,5 @@ export * from './regions/index.js';
 export * from './resources/index.js';
 export * from './transcoder/index.js';
 export * from './users/index.js';
+export * from './util/backoff.js';
 export { parseDuration } from './util/duration.js';
