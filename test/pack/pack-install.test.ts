@@ -1,11 +1,16 @@
 /**
- * What npm users get: pack the SDK, server, workers and CLI with `pnpm pack`, install
- * the tarballs into a fresh project with npm, and run them from there:
- * `streamctl --version`, an SDK import, and a real `streamctl dev` process
- * that must be ready within 20 s and stop on SIGINT within 5 s, freeing its ports.
+ * What npm users get: pack the SDK, the local platform, server, workers and CLI
+ * with `pnpm pack`, install the tarballs into fresh projects with npm, and run
+ * them from there.
+ *
+ * The SDK alone installs no emulator (dynalite, kinesalite, s3rver and their
+ * LevelDB stores) and no Redis client; its createRedisCache then says how to
+ * add ioredis. Everything together gives `streamctl --version`, SDK imports,
+ * and a real `streamctl dev` process that must be ready within 20 s and stop
+ * on SIGINT within 5 s, freeing its ports.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +19,11 @@ import { canConnect } from '../../scripts/net.mjs';
 
 const exec = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-const PACKAGES = ['sdk', 'server', 'workers', 'cli'] as const;
+const PACKAGES = ['sdk', 'local', 'server', 'workers', 'cli'] as const;
+type PackageDir = (typeof PACKAGES)[number];
+
+/** What an app that installs only the SDK must not get. */
+const NOT_WITH_THE_SDK = ['dynalite', 'kinesalite', 's3rver', 'leveldown', 'classic-level', 'level', 'ioredis'];
 
 /** pnpm as the scripts run it, or the pinned version through npx when vitest runs alone. */
 function pnpm(): [string, string[]] {
@@ -40,33 +49,110 @@ const env = Object.fromEntries(
   ),
 );
 
-describe('packed packages install and run', () => {
+/** Every package name in a node_modules tree, nested node_modules included. */
+function installedPackages(dir: string, found = new Set<string>()): Set<string> {
+  if (!existsSync(dir)) return found;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+    const names = entry.name.startsWith('@')
+      ? readdirSync(join(dir, entry.name)).map((scoped) => `${entry.name}/${scoped}`)
+      : [entry.name];
+    for (const name of names) {
+      found.add(name);
+      installedPackages(join(dir, name, 'node_modules'), found);
+    }
+  }
+  return found;
+}
+
+/** A fresh npm project with these tarballs installed. */
+async function installInto(files: string[]): Promise<string> {
   const project = mkdtempSync(join(tmpdir(), 'streamctl-pack-'));
-  const bin = join(project, 'node_modules', '.bin', 'streamctl');
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  await exec('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...files], {
+    cwd: project,
+    env,
+    maxBuffer: 16 << 20,
+  });
+  return project;
+}
+
+/** Runs an ES module script with node in a project; returns its stdout parsed as JSON. */
+async function runScript(project: string, lines: string[]): Promise<unknown> {
+  const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', lines.join('\n')], {
+    cwd: project,
+    env,
+  });
+  return JSON.parse(stdout);
+}
+
+const tarballs = {} as Record<PackageDir, string>;
+
+beforeAll(async () => {
+  if (PACKAGES.some((p) => !existsSync(join(ROOT, 'packages', p, 'dist', 'index.js')))) {
+    const [cmd, args] = pnpm();
+    await exec(cmd, [...args, 'run', 'build'], { cwd: ROOT, env });
+  }
+  const destination = mkdtempSync(join(tmpdir(), 'streamctl-tarballs-'));
+  for (const name of PACKAGES) {
+    const [cmd, args] = pnpm();
+    const { stdout } = await exec(cmd, [...args, 'pack', '--pack-destination', destination], {
+      cwd: join(ROOT, 'packages', name),
+      env,
+    });
+    const tarball = stdout.trim().split('\n').pop() ?? '';
+    expect(tarball).toMatch(/\.tgz$/);
+    tarballs[name] = tarball;
+  }
+});
+
+describe('the packed SDK alone', () => {
+  let project: string;
+
+  beforeAll(async () => {
+    project = await installInto([tarballs.sdk]);
+  });
+
+  it('installs no emulator, LevelDB store or Redis client, and reports its size', async () => {
+    const installed = installedPackages(join(project, 'node_modules'));
+    expect(installed.has('@streamctl/sdk')).toBe(true);
+    expect(NOT_WITH_THE_SDK.filter((name) => installed.has(name))).toEqual([]);
+    expect(installed.has('@streamctl/local')).toBe(false);
+    const { stdout } = await exec('du', ['-sb', 'node_modules'], { cwd: project, env });
+    const bytes = Number.parseInt(stdout, 10);
+    console.log(
+      `[pack] @streamctl/sdk alone: node_modules ${bytes} bytes (${(bytes / 1e6).toFixed(1)} MB), ${installed.size} packages`,
+    );
+  });
+
+  it('imports, the local state subpath included, without the local platform', async () => {
+    const result = await runScript(project, [
+      "const sdk = await import('@streamctl/sdk');",
+      "const local = await import('@streamctl/sdk/local');",
+      'console.log(JSON.stringify({ createPlatform: typeof sdk.createPlatform, readState: typeof local.readLocalPlatformState,',
+      '  start: typeof local.startLocalPlatform }));',
+    ]);
+    expect(result).toEqual({ createPlatform: 'function', readState: 'function', start: 'undefined' });
+  });
+
+  it('createRedisCache without ioredis fails with TOOL_MISSING and says to install it', async () => {
+    const result = await runScript(project, [
+      "const { createRedisCache } = await import('@streamctl/sdk');",
+      "const error = await createRedisCache('redis://127.0.0.1:9').then(() => undefined, (err) => err);",
+      'console.log(JSON.stringify({ code: error?.code, hint: error?.hint }));',
+    ]);
+    expect(result).toEqual({ code: 'TOOL_MISSING', hint: expect.stringContaining('install ioredis') });
+  });
+});
+
+describe('packed packages install and run', () => {
+  let project: string;
+  let bin: string;
   let dev: ChildProcess | undefined;
 
   beforeAll(async () => {
-    if (PACKAGES.some((p) => !existsSync(join(ROOT, 'packages', p, 'dist', 'index.js')))) {
-      const [cmd, args] = pnpm();
-      await exec(cmd, [...args, 'run', 'build'], { cwd: ROOT, env });
-    }
-    const tarballs: string[] = [];
-    for (const name of PACKAGES) {
-      const [cmd, args] = pnpm();
-      const { stdout } = await exec(cmd, [...args, 'pack', '--pack-destination', project], {
-        cwd: join(ROOT, 'packages', name),
-        env,
-      });
-      const tarball = stdout.trim().split('\n').pop() ?? '';
-      expect(tarball).toMatch(/\.tgz$/);
-      tarballs.push(tarball);
-    }
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    await exec('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs], {
-      cwd: project,
-      env,
-      maxBuffer: 16 << 20,
-    });
+    project = await installInto(PACKAGES.map((name) => tarballs[name]));
+    bin = join(project, 'node_modules', '.bin', 'streamctl');
   });
 
   afterAll(() => {
@@ -82,26 +168,33 @@ describe('packed packages install and run', () => {
   });
 
   it('the workspace dependencies were rewritten to versions', () => {
-    const cli = JSON.parse(readFileSync(join(project, 'node_modules/@streamctl/cli/package.json'), 'utf8')) as {
-      dependencies: Record<string, string>;
-    };
-    expect(cli.dependencies['@streamctl/sdk']).toMatch(/^\^\d+\.\d+\.\d+$/);
+    const dependencies = (name: string) =>
+      (
+        JSON.parse(readFileSync(join(project, `node_modules/@streamctl/${name}/package.json`), 'utf8')) as {
+          dependencies: Record<string, string>;
+        }
+      ).dependencies;
+    expect(dependencies('cli')['@streamctl/sdk']).toMatch(/^\^\d+\.\d+\.\d+$/);
+    expect(dependencies('cli')['@streamctl/local']).toMatch(/^\^\d+\.\d+\.\d+$/);
+    expect(dependencies('local')['@streamctl/sdk']).toMatch(/^\^\d+\.\d+\.\d+$/);
   });
 
-  it('the SDK imports from the installed package, subpaths included', async () => {
-    const script = [
+  it('the SDK and the local platform import from the installed packages, subpaths included', async () => {
+    const result = await runScript(project, [
       "const sdk = await import('@streamctl/sdk');",
       "const errors = await import('@streamctl/sdk/errors');",
-      "const local = await import('@streamctl/sdk/local');",
+      "const state = await import('@streamctl/sdk/local');",
+      "const local = await import('@streamctl/local');",
       "const c = await sdk.resolveConfig({ flags: { stage: 'qa' }, env: {}, configFile: false });",
       'console.log(JSON.stringify({ createPlatform: typeof sdk.createPlatform, table: c.resources.catalogTable,',
-      '  error: new errors.StreamctlError("NOT_FOUND", "x").code, start: typeof local.startLocalPlatform }));',
-    ].join('\n');
-    const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script], { cwd: project, env });
-    expect(JSON.parse(stdout)).toEqual({
+      '  error: new errors.StreamctlError("NOT_FOUND", "x").code, readState: typeof state.readLocalPlatformState,',
+      '  start: typeof local.startLocalPlatform }));',
+    ]);
+    expect(result).toEqual({
       createPlatform: 'function',
       table: 'streamctl-qa-catalog',
       error: 'NOT_FOUND',
+      readState: 'function',
       start: 'function',
     });
   });
