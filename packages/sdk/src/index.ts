@@ -2,8 +2,10 @@
  * `@streamctl/sdk`: one typed SDK for operating a streaming and
  * personalization platform on AWS, LocalStack or the embedded local platform.
  *
- * The embedded platform itself (`startLocalPlatform`, dev tokens) is under
- * the `@streamctl/sdk/local` subpath, so server bundles never load emulators.
+ * The embedded platform itself (`startLocalPlatform`, the edge, dev tokens)
+ * is the separate package `@streamctl/local`, so installing the SDK never
+ * installs emulators; `@streamctl/sdk/local` only reads a running
+ * platform's state from its data dir.
  *
  * @example
  * ```ts
