@@ -2,7 +2,7 @@
  * CLI errors and their exit codes: 0 success, 1 failure, 2 usage error.
  * Only the bin turns these into `process.exit`.
  */
-import type { StreamctlError } from '@streamctl/sdk/errors';
+import { exitCodeFor, type StreamctlError } from '@streamctl/sdk/errors';
 
 /** Exit codes of `streamctl`. */
 export const ExitCode = { Success: 0, Failure: 1, Usage: 2 } as const;
@@ -55,10 +55,9 @@ export function describeError(err: unknown): ReportedError {
     return { exitCode: ExitCode.Usage, code: 'USAGE', message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
   }
   if (isStreamctlError(err)) {
-    // A bad value given on the command line is a usage error, wherever it was caught.
-    const fromFlag = err.details?.source === 'flag';
+    // The SDK's one table: a bad value given on the command line is a usage error, wherever it was caught.
     return {
-      exitCode: fromFlag ? ExitCode.Usage : ExitCode.Failure,
+      exitCode: exitCodeFor(err),
       code: err.code,
       message: err.message,
       ...(err.hint ? { hint: err.hint } : {}),

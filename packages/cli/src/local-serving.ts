@@ -8,7 +8,7 @@
  * With several Regions, `<data dir>/regions.json` says where each serves.
  */
 import type { LocalPlatform } from '@streamctl/local';
-import type { StreamctlConfig } from '@streamctl/sdk';
+import type { Platform, StreamctlConfig } from '@streamctl/sdk';
 
 /** One Region's running parts. */
 export interface RegionServing {
@@ -71,12 +71,15 @@ export async function startRegions(
       clients.destroy();
       kinesisStop = () => emulator.stop();
     }
-    const api = await startApi(platform, config, {
+    // One platform per Region, shared by its API and its workers: a worker's write tells the
+    // Region's home pages at once.
+    const serving = await createRegionPlatform(platform, config, options);
+    const api = await startApi(platform, serving, {
       ...options,
       ...(i > 0 ? { apiPort: undefined, player: undefined } : {}),
       register: i === 0,
     });
-    const workers = await startWorkers(platform, config);
+    const workers = await startWorkers(platform, serving);
     let streamStopped = false;
     const stopStream = async () => {
       if (streamStopped) return;
@@ -117,28 +120,28 @@ export async function startRegions(
 }
 
 /**
- * Serves the HTTP API of one Region: tokens from `streamctl token` (the data
- * dir's dev key), playback signed for the local edge with the data dir's key
- * pair. The home Region's API is the platform's `api` part.
+ * The platform of one Region: tokens from `streamctl token` (the data dir's
+ * dev key), playback signed for the local edge with the data dir's key pair,
+ * and a cache (Redis when REDIS_URL is set, SPEC §4, else an in-process LRU).
+ * Its API and its workers each release it when they stop; it closes after both.
  */
-async function startApi(
+async function createRegionPlatform(
   platform: LocalPlatform,
   config: StreamctlConfig,
-  options: ServingOptions & { register: boolean },
-): Promise<{ url: string; stop: () => Promise<void> }> {
-  const { createMemoryCache, createPlatform, createPlaybackSigner, createRedisCache } = await import('@streamctl/sdk');
-  const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, ensureEdgeKeyPair, mintDevToken } = await import(
+  options: ServingOptions,
+): Promise<RegionPlatform> {
+  const { createJwtVerifier, createMemoryCache, createPlatform, createPlaybackSigner, createRedisCache } = await import(
+    '@streamctl/sdk'
+  );
+  const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, ensureEdgeKeyPair } = await import(
     '@streamctl/local'
   );
-  const { createHttpApp, createJwtVerifier, createPlatformServices, serveNode } = await import('@streamctl/server');
   const devKey = await ensureDevSigningKey(platform.dataDir);
   const edgeKey = ensureEdgeKeyPair(platform.dataDir);
   const edge = platform.parts.edge;
   if (!edge) throw new Error('the local edge is not running');
-  const apiPlatform = createPlatform(config);
-  // Redis when REDIS_URL is set (SPEC §4), else an in-process LRU.
   const cache = options.redisUrl ? await createRedisCache(options.redisUrl) : createMemoryCache();
-  const services = createPlatformServices(apiPlatform, {
+  const regionPlatform = createPlatform(config, {
     cache,
     verifyToken: createJwtVerifier({
       jwks: { keys: [devKey.publicJwk] },
@@ -150,9 +153,36 @@ async function startApi(
       cdnBaseUrl: edge,
     },
   });
-  const app = createHttpApp(services, {
+  let users = 2;
+  return {
+    platform: regionPlatform,
+    release: async () => {
+      users -= 1;
+      if (users !== 0) return;
+      regionPlatform.close();
+      await cache.close();
+    },
+  };
+}
+
+/** A Region's platform, and its release by each of its two users (API, workers). */
+interface RegionPlatform {
+  platform: Platform;
+  release(): Promise<void>;
+}
+
+/** Serves the HTTP API of one Region. The home Region's API is the platform's `api` part. */
+async function startApi(
+  platform: LocalPlatform,
+  region: RegionPlatform,
+  options: ServingOptions & { register: boolean },
+): Promise<{ url: string; stop: () => Promise<void> }> {
+  const regionPlatform = region.platform;
+  const { mintDevToken } = await import('@streamctl/local');
+  const { createHttpApp, serveNode } = await import('@streamctl/server');
+  const app = createHttpApp(regionPlatform, {
     ...(options.log ? { log: options.log } : {}),
-    region: config.region,
+    region: regionPlatform.config.region,
     // A browser app on the local stage signs in as a dev user through the API.
     devTokens: async (userId, country) => {
       const minted = await mintDevToken(platform.dataDir, { userId, country });
@@ -169,8 +199,7 @@ async function startApi(
     if (stopped) return;
     stopped = true;
     await server.stop();
-    await cache.close();
-    apiPlatform.close();
+    await region.release();
   };
   if (options.register) platform.addPart({ name: 'api', url: server.url, stop });
   else platform.onStop(stop);
@@ -178,50 +207,32 @@ async function startApi(
 }
 
 /**
- * Runs the Kinesis workers (watch-state, signals, qoe) as local pollers over
- * a Region's stream, with the ledger and dead letters in the platform table
- * and QoE metrics as EMF lines in `<data dir>/metrics/qoe.emf.ndjson`.
- * Returns their stop.
+ * Runs the Region's worker set as local pollers over its stream, with the
+ * ledger and dead letters in the platform table and QoE metrics as EMF lines
+ * in `<data dir>/metrics/qoe.emf.ndjson`. Returns their stop.
  */
-async function startWorkers(platform: LocalPlatform, config: StreamctlConfig): Promise<() => Promise<void>> {
+async function startWorkers(platform: LocalPlatform, region: RegionPlatform): Promise<() => Promise<void>> {
+  const regionPlatform = region.platform;
   const { appendFile, mkdir } = await import('node:fs/promises');
   const { join } = await import('node:path');
-  const { createAwsClients, createDynamoModelStore, createUsers } = await import('@streamctl/sdk');
-  const workers = await import('@streamctl/workers');
-  const clients = createAwsClients(config);
-  const names = config.resources;
+  const { toEmf } = await import('@streamctl/sdk');
+  const { startPoller } = await import('@streamctl/workers');
+  const { clients, config } = regionPlatform;
   const metricsDir = join(platform.dataDir, 'metrics');
   await mkdir(metricsDir, { recursive: true });
-  const common = {
-    idempotency: workers.createDynamoIdempotencyStore(clients, names),
-    park: workers.createDeadLetterTable(clients, names),
-  };
   // Consumer names carry the Region: each Region's stream has its own shards and checkpoints.
-  const suffix = config.region === platform.region ? '' : `@${config.region}`;
-  const consumers = [
-    {
-      name: `watch-state${suffix}`,
-      // The model version keys each viewer's cached home page: watch-state changes move it too.
-      process: workers.createWatchStateProcessor(createUsers(clients, names), {
-        models: createDynamoModelStore(clients, names),
-      }),
-      ...common,
-    },
-    { name: `signals${suffix}`, process: workers.createSignalsProcessor(clients, names), ...common },
-    {
-      name: `qoe${suffix}`,
-      process: workers.createQoeProcessor((metric) =>
-        appendFile(join(metricsDir, 'qoe.emf.ndjson'), `${workers.toEmf(metric)}\n`),
-      ),
-      ...common,
-    },
-  ];
-  const pollers = await Promise.all(consumers.map((c) => workers.startPoller(clients, names, c, { idleMs: 100 })));
+  const consumers = regionPlatform.consumers.workerSet({
+    qoeSink: (metric) => appendFile(join(metricsDir, 'qoe.emf.ndjson'), `${toEmf(metric)}\n`),
+    nameSuffix: config.region === platform.region ? '' : `@${config.region}`,
+  });
+  const pollers = await Promise.all(
+    Object.values(consumers).map((c) => startPoller(clients, config.resources, c, { idleMs: 100 })),
+  );
   let stopped = false;
   return async () => {
     if (stopped) return;
     stopped = true;
     await Promise.all(pollers.map((p) => p.stop()));
-    clients.destroy();
+    await region.release();
   };
 }

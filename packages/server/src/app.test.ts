@@ -1,7 +1,7 @@
 import type { HealthReport } from '@streamctl/sdk';
-import { NotFoundError, ValidationError } from '@streamctl/sdk/errors';
+import { NotFoundError, UnauthorizedError, ValidationError } from '@streamctl/sdk/errors';
 import { describe, expect, it } from 'vitest';
-import { type ApiServices, createHttpApp } from './app.js';
+import { createHttpApp, type HttpPlatform } from './app.js';
 import { serveNode } from './node.js';
 
 function report(healthy: boolean): HealthReport {
@@ -18,23 +18,20 @@ const unused = () => {
   throw new Error('not used by this test');
 };
 
-/** Services for routing tests: plain functions, no AWS behind them. */
-function services(over: Partial<ApiServices> = {}): ApiServices {
+/** A platform for routing tests: plain functions, no AWS behind them. */
+function services(over: { health?: HttpPlatform['health']; home?: () => Promise<never> } = {}): HttpPlatform {
+  const unusedGroup = <T extends object>() => new Proxy({} as T, { get: () => unused });
   return {
-    health: async () => report(true),
-    catalog: { findTitle: unused, listAvailable: unused },
-    users: new Proxy({} as ApiServices['users'], { get: () => unused }),
-    home: async () => ({ rails: [], degraded: false }),
-    publishEvents: unused,
-    verifyToken: async (token) => {
-      if (token !== 'good') throw new Error('bad signature');
+    health: over.health ?? (async () => report(true)),
+    authenticate: async (token) => {
+      if (token !== 'good') throw new UnauthorizedError('Invalid token: bad signature');
       return { userId: 'alice', country: 'GB' };
     },
-    playback: {
-      signer: new Proxy({} as ApiServices['playback']['signer'], { get: () => unused }),
-      cdnBaseUrl: 'https://cdn.test',
-    },
-    ...over,
+    home: { build: over.home ?? (async () => ({ rails: [], degraded: false })), changed: unused },
+    titles: unusedGroup<HttpPlatform['titles']>(),
+    lists: unusedGroup<HttpPlatform['lists']>(),
+    playback: unusedGroup<HttpPlatform['playback']>(),
+    events: unusedGroup<HttpPlatform['events']>(),
   };
 }
 
@@ -118,6 +115,31 @@ describe('createHttpApp', () => {
     expect(doc.paths['/v1/home']?.get?.responses['200']?.content).toMatchObject({
       'application/json': { schema: { type: 'object', required: ['rails', 'degraded'] } },
     });
+  });
+
+  it('GET /openapi.json holds every route the app serves, each with the schema of its success answer', async () => {
+    const app = createHttpApp(services(), { devTokens: async () => ({ token: 't', expiresAt: 'x' }) });
+    const doc = (await (await app.request('/openapi.json')).json()) as {
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, { schema?: object }> }> }>
+      >;
+    };
+    const served = app.routes
+      .filter((r) => r.method !== 'ALL' && r.path !== '/openapi.json')
+      .map((r) => ({ method: r.method.toLowerCase(), path: r.path.replace(/:([A-Za-z]+)/g, '{$1}') }));
+    expect(served.length).toBeGreaterThanOrEqual(10);
+    for (const { method, path } of served) {
+      const operation = doc.paths[path]?.[method];
+      expect(operation, `${method} ${path} is in the document`).toBeDefined();
+      const success = Object.entries(operation?.responses ?? {}).find(([status]) => status.startsWith('2'));
+      expect(
+        success?.[1].content?.['application/json']?.schema,
+        `${method} ${path} has a response schema`,
+      ).toMatchObject({
+        type: 'object',
+      });
+    }
   });
 
   it('serves on Node and stops', async () => {

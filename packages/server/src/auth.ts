@@ -1,59 +1,6 @@
 /**
- * Bearer-token verification for the API and the edge: JWTs signed by a
- * JWKS (Cognito on AWS, the data dir's dev key locally), verified with jose.
+ * Bearer-token verification lives in the SDK (`createJwtVerifier`, which
+ * makes the viewer from verified claims); the server re-exports it for
+ * callers that wire an app by hand.
  */
-import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
-import { LRUCache } from 'lru-cache';
-
-/** Who the caller is, from their token. */
-export interface Viewer {
-  userId: string;
-  country: string | undefined;
-}
-
-/** Verifies a bearer token; throws when it is not valid. */
-export type TokenVerifier = (token: string) => Promise<Viewer>;
-
-/** Options of {@link createJwtVerifier}. */
-export interface JwtVerifierOptions {
-  /** A JWKS URL (Cognito: `https://cognito-idp.<region>.amazonaws.com/<pool>/.well-known/jwks.json`) or the key set itself. */
-  jwks: string | JSONWebKeySet;
-  issuer: string;
-  audience?: string;
-  /** How many verified tokens to remember until they expire. Default 10,000. */
-  cacheSize?: number;
-}
-
-function viewerFrom(payload: JWTPayload): Viewer {
-  if (!payload.sub) throw new Error('token has no sub');
-  const country = payload.country ?? payload['custom:country'];
-  return { userId: payload.sub, country: typeof country === 'string' ? country.toUpperCase() : undefined };
-}
-
-/**
- * A verifier for JWTs signed by a JWKS.
- *
- * @example
- * ```ts
- * const verify = createJwtVerifier({ jwks: `${issuer}/.well-known/jwks.json`, issuer });
- * const { userId, country } = await verify(token);
- * ```
- */
-export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
-  const keys =
-    typeof options.jwks === 'string' ? createRemoteJWKSet(new URL(options.jwks)) : createLocalJWKSet(options.jwks);
-  // A verified token stays valid until it expires: remember it, so a viewer's
-  // requests cost one signature check per token, not one per request.
-  const verified = new LRUCache<string, { viewer: Viewer; exp: number }>({ max: options.cacheSize ?? 10_000 });
-  return async (token) => {
-    const hit = verified.get(token);
-    if (hit && hit.exp > Date.now() / 1000) return hit.viewer;
-    const { payload } = await jwtVerify(token, keys, {
-      issuer: options.issuer,
-      ...(options.audience ? { audience: options.audience } : {}),
-    });
-    const viewer = viewerFrom(payload);
-    if (typeof payload.exp === 'number') verified.set(token, { viewer, exp: payload.exp });
-    return viewer;
-  };
-}
+export { createJwtVerifier, type JwtVerifierOptions, type TokenVerifier, type Viewer } from '@streamctl/sdk';

@@ -12,11 +12,16 @@
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ConfigError, createPlaybackSigner, createRedisCache, loadPlatform } from '@streamctl/sdk';
+import {
+  ConfigError,
+  createJwtVerifier,
+  createPlatform,
+  createPlaybackSigner,
+  createRedisCache,
+  resolveConfig,
+} from '@streamctl/sdk';
 import { handle } from 'hono/aws-lambda';
 import { createHttpApp } from './app.js';
-import { createJwtVerifier } from './auth.js';
-import { createPlatformServices } from './services.js';
 
 let lambdaHandler: ReturnType<typeof handle> | undefined;
 
@@ -31,11 +36,11 @@ function required(name: string): string {
 
 async function getHandler(): Promise<ReturnType<typeof handle>> {
   if (!lambdaHandler) {
-    const platform = await loadPlatform({ configFile: false });
+    const config = await resolveConfig({ configFile: false });
     const issuer = required('STREAMCTL_JWT_ISSUER');
     const audience = process.env.STREAMCTL_JWT_AUDIENCE;
     const redisUrl = process.env.REDIS_URL;
-    const services = createPlatformServices(platform, {
+    const platform = createPlatform(config, {
       // The cache degrades to misses (circuit breaker) when Redis is away; the API keeps serving.
       ...(redisUrl ? { cache: await createRedisCache(redisUrl) } : {}),
       verifyToken: createJwtVerifier({
@@ -53,7 +58,7 @@ async function getHandler(): Promise<ReturnType<typeof handle>> {
     });
     const logger = new Logger({ serviceName: 'streamctl-api' });
     lambdaHandler = handle(
-      createHttpApp(services, {
+      createHttpApp(platform, {
         log: ({ level, message, ...fields }) =>
           level === 'ERROR' ? logger.error(String(message), fields) : logger.info(String(message), fields),
       }),

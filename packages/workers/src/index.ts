@@ -1,29 +1,22 @@
 /**
- * `@streamctl/workers`: Kinesis consumers — watch-state, recommendation
- * signals and QoE — as Lambda handlers and as local pollers over the same
- * processors, with an idempotency ledger and a dead-letter table.
+ * `@streamctl/workers`: the adapters that run the SDK's worker set (its
+ * consumers of the events stream: watch-state, recommendation signals, QoE)
+ * as Lambda handlers for Kinesis event source mappings and as local pollers
+ * with per-shard checkpoints. What each consumer does, its ledger and its
+ * dead letters are the SDK's (`platform.consumers`).
  *
  * @example
  * ```ts
- * import { createWatchStateProcessor, startPoller, createDynamoIdempotencyStore, createDeadLetterTable } from '@streamctl/workers';
+ * import { loadPlatform } from '@streamctl/sdk';
+ * import { startPoller } from '@streamctl/workers';
  *
- * const poller = await startPoller(clients, names, {
- *   name: 'watch-state',
- *   process: createWatchStateProcessor(users),
- *   idempotency: createDynamoIdempotencyStore(clients, names),
- *   park: createDeadLetterTable(clients, names),
- * });
+ * const platform = await loadPlatform({ flags: { stage: 'local' } });
+ * const set = platform.consumers.workerSet({ qoeSink: (metric) => console.log(metric) });
+ * const poller = await startPoller(platform.clients, platform.config.resources, set['watch-state']);
  * ```
  *
  * @module
  */
-export { createDeadLetterTable } from './dead-letter.js';
-export {
-  type Claim,
-  createDynamoIdempotencyStore,
-  createMemoryIdempotencyStore,
-  type IdempotencyStore,
-} from './idempotency.js';
 export {
   createConsumerHandler,
   createKinesisHandler,
@@ -32,21 +25,3 @@ export {
   type RecordProcessor,
 } from './kinesis.js';
 export { type Poller, type PollerOptions, startPoller } from './poller.js';
-export {
-  createQoeProcessor,
-  createSignalsProcessor,
-  createWatchStateProcessor,
-  type QoeMetric,
-  type SignalsOptions,
-  toEmf,
-  type WatchStateOptions,
-} from './processors.js';
-export {
-  type Consumer,
-  EventBusyError,
-  type EventProcessor,
-  type Outcome,
-  type ParkedRecord,
-  type Parker,
-  runRecord,
-} from './runner.js';

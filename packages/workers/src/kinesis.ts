@@ -5,8 +5,8 @@
  * never loses one (Powertools batch, in-order for streams).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { type Consumer, runRecord } from '@streamctl/sdk';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { type Consumer, runRecord } from './runner.js';
 
 /** A decoded Kinesis record handed to a processor. */
 export interface DecodedRecord<T = unknown> {

@@ -5,9 +5,16 @@
  * where the last one left off.
  */
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { AwsClients, ResourceNames } from '@streamctl/sdk';
-import { type Consumer, EventBusyError, type Outcome, runRecord } from './runner.js';
+import {
+  type AwsClients,
+  type CheckpointStore,
+  type Consumer,
+  createCheckpointStore,
+  EventBusyError,
+  type Outcome,
+  type ResourceNames,
+  runRecord,
+} from '@streamctl/sdk';
 
 /** Options of {@link startPoller}. */
 export interface PollerOptions {
@@ -17,6 +24,8 @@ export interface PollerOptions {
   batchSize?: number;
   /** Called after every record, with its outcome. */
   onRecord?: (outcome: Outcome, shardId: string, sequenceNumber: string) => void;
+  /** Where shard positions are kept. Default: the stage's platform table. */
+  checkpoints?: CheckpointStore;
 }
 
 /** A running poller. */
@@ -45,26 +54,15 @@ export async function startPoller(
 ): Promise<Poller> {
   const StreamName = names.eventsStream;
   const kinesis = clients.kinesis();
-  const docs = clients.documents();
+  const checkpoints = options.checkpoints ?? createCheckpointStore(clients, names);
   const idle = options.idleMs ?? 200;
   let state: 'running' | 'stopping' | 'killed' = 'running';
   // Read through a function: the state changes across awaits, which narrowing cannot see.
   const now = () => state;
   let processed = 0;
-  const checkpointKey = (shardId: string) => ({ PK: `CHECKPOINT#${consumer.name}`, SK: `SHARD#${shardId}` });
-
-  async function readCheckpoint(shardId: string): Promise<string | undefined> {
-    const out = await docs.send(new GetCommand({ TableName: names.platformTable, Key: checkpointKey(shardId) }));
-    return out.Item?.sequenceNumber as string | undefined;
-  }
-  async function writeCheckpoint(shardId: string, sequenceNumber: string): Promise<void> {
-    await docs.send(
-      new PutCommand({
-        TableName: names.platformTable,
-        Item: { ...checkpointKey(shardId), sequenceNumber, updatedAt: new Date().toISOString() },
-      }),
-    );
-  }
+  const readCheckpoint = (shardId: string) => checkpoints.read(consumer.name, shardId);
+  const writeCheckpoint = (shardId: string, sequenceNumber: string) =>
+    checkpoints.write(consumer.name, shardId, sequenceNumber);
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   async function pollShard(shardId: string): Promise<void> {

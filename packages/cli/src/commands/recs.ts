@@ -13,7 +13,7 @@ export const recs = defineCommand<RecsOptions>({
   options: [
     {
       flags: '--country <cc>',
-      description: "the viewer's country (default US)",
+      description: "the viewer's country (ISO 3166 alpha-2), which decides what they may watch",
       parse: (value) => {
         if (!/^[A-Za-z]{2}$/.test(value))
           throw new UsageError(`invalid --country "${value}"`, 'pass a two-letter code such as GB');
@@ -27,20 +27,18 @@ export const recs = defineCommand<RecsOptions>({
     const sdk = await import('@streamctl/sdk');
     if (!sdk.IdSchema.safeParse(userId).success)
       throw new UsageError(`invalid user "${userId}"`, 'use letters, digits and . _ : - only');
-    const platform = sdk.createPlatform(await ctx.config());
+    const country = options.country;
+    if (!country)
+      throw new UsageError(
+        "recs needs the viewer's country",
+        `pass --country, e.g. streamctl recs ${userId} --country GB`,
+      );
+    // An operator view may wait longer than a viewer's request.
+    const platform = sdk.createPlatform(await ctx.config(), { homeBudgetMs: 5_000 });
     try {
-      const { clients, config } = platform;
-      const homes = sdk.createHomeService({
-        catalog: sdk.createCatalog(clients, config.resources),
-        users: sdk.createUsers(clients, config.resources),
-        models: sdk.createDynamoModelStore(clients, config.resources),
-        cache: sdk.createMemoryCache(),
-        // An operator view may wait longer than a viewer's request.
-        budgetMs: 5_000,
-      });
-      const home = await homes.home({ userId, country: options.country ?? 'US' });
+      const home = await platform.home.build({ userId, country });
       if (ctx.globals.json) {
-        ctx.json({ userId, country: options.country ?? 'US', ...home });
+        ctx.json({ userId, country, ...home });
         return;
       }
       if (home.degraded) ctx.print('(degraded: a source failed or was slow; popular titles stand in)');

@@ -13,89 +13,53 @@
  *
  * @module
  */
-import type { Title } from '../catalog/index.js';
-import { ErrorCode, StreamctlError } from '../errors/index.js';
-import type { Home } from '../recommendations/index.js';
+
+import type {
+  ClientEvent,
+  ContinueWatching,
+  EventsResult,
+  Health,
+  Home,
+  PlaybackGrant,
+  TitleView,
+  WatchlistChange,
+  WatchlistPage,
+} from '../contract/index.js';
+import { type ErrorCode, errorCodeForStatus, isErrorCode, StreamctlError } from '../errors/index.js';
 
 /** An error answer of the API, with its status and code. */
 export class ApiError extends StreamctlError {
   readonly status: number;
-  /** The server's error code (`NOT_FOUND`, `UNAUTHORIZED`, `RATE_LIMITED`, …). */
+  /** The server's error code (`NOT_FOUND`, `UNAUTHORIZED`, `RATE_LIMITED`, …), as it sent it. */
   readonly apiCode: string;
   /** Seconds to wait, from `Retry-After`, on a 429. */
   readonly retryAfter: number | undefined;
   constructor(status: number, apiCode: string, message: string, retryAfter?: number) {
-    super(
-      status === 404
-        ? ErrorCode.NotFound
-        : status === 403 || status === 401
-          ? ErrorCode.Forbidden
-          : status === 429
-            ? ErrorCode.Throttled
-            : status < 500
-              ? ErrorCode.ValidationFailed
-              : ErrorCode.Internal,
-      message,
-      {
-        details: { status, apiCode },
-      },
-    );
+    // The server's code is one of ours (one error family); a proxy's bare status maps by status.
+    const code: ErrorCode = isErrorCode(apiCode) ? apiCode : errorCodeForStatus(status);
+    super(code, message, { details: { status, apiCode } });
     this.status = status;
     this.apiCode = apiCode;
     this.retryAfter = retryAfter;
   }
 }
 
-export type { Title } from '../catalog/index.js';
-export type { Home, Rail, RailItem } from '../recommendations/index.js';
-export interface WatchlistPage {
-  items: Array<{ titleId: string; addedAt: string }>;
-  cursor?: string;
-}
-export interface ContinueWatchingItem {
-  titleId: string;
-  name: string;
-  positionSec: number;
-  durationSec: number;
-  ratio: number;
-  completed: boolean;
-  updatedAt: string;
-}
-export interface PlaybackGrant {
-  manifestUrl: string;
-  expiresAt: string;
-  cookies?: Record<string, string>;
-}
-/** An engagement event as a client sends it (the server takes the user from the token). */
-export interface ClientEvent {
-  v: 1;
-  id: string;
-  type:
-    | 'play'
-    | 'pause'
-    | 'seek'
-    | 'progress'
-    | 'complete'
-    | 'like'
-    | 'dislike'
-    | 'skip'
-    | 'watchlist_add'
-    | 'watchlist_remove'
-    | 'quality_switch'
-    | 'rebuffer';
-  titleId: string;
-  ts: string;
-  sessionId?: string;
-  positionSec?: number;
-  durationSec?: number;
-  device?: string;
-  country?: string;
-  region?: string;
-}
-export interface EventsResult {
-  accepted: number;
-  rejected: Array<{ index: number; code: string }>;
-}
+export type {
+  ClientEvent,
+  ContinueWatching,
+  ContinueWatchingItem,
+  EventsResult,
+  Health,
+  Home,
+  PlaybackGrant,
+  Rail,
+  RailItem,
+  TitleView,
+  WatchlistChange,
+  WatchlistPage,
+} from '../contract/index.js';
+/** A title as the API shows it to viewers. */
+export type Title = TitleView;
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
@@ -109,13 +73,13 @@ export interface ClientOptions {
 
 /** The typed API client. */
 export interface Client {
-  health(): Promise<{ healthy: boolean; parts: Array<{ name: string; ok: boolean }> }>;
+  health(): Promise<Health>;
   home(): Promise<Home>;
-  title(titleId: string): Promise<Title>;
+  title(titleId: string): Promise<TitleView>;
   watchlist(options?: { limit?: number; cursor?: string }): Promise<WatchlistPage>;
-  addToWatchlist(titleId: string): Promise<{ titleId: string; onWatchlist: boolean; changed: boolean }>;
-  removeFromWatchlist(titleId: string): Promise<{ titleId: string; onWatchlist: boolean; changed: boolean }>;
-  continueWatching(): Promise<{ items: ContinueWatchingItem[] }>;
+  addToWatchlist(titleId: string): Promise<WatchlistChange>;
+  removeFromWatchlist(titleId: string): Promise<WatchlistChange>;
+  continueWatching(): Promise<ContinueWatching>;
   playback(titleId: string): Promise<PlaybackGrant>;
   sendEvents(events: ClientEvent[]): Promise<EventsResult>;
 }

@@ -24,6 +24,14 @@ export const ErrorCode = {
   Conflict: 'CONFLICT',
   /** The caller may not do this (not entitled, not their data). */
   Forbidden: 'FORBIDDEN',
+  /** No valid credentials came with the request (a missing, expired or forged token). */
+  Unauthorized: 'UNAUTHORIZED',
+  /** The caller sent too many requests; `details.retryAfterSeconds` says when to come back. */
+  RateLimited: 'RATE_LIMITED',
+  /** A request body over the size limit. */
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  /** The events stream refused an entry for a reason other than throttling. */
+  StreamError: 'STREAM_ERROR',
   /** No credentials could be found for the AWS provider chain. */
   CredentialsMissing: 'CREDENTIALS_MISSING',
   /** An endpoint did not answer (connection refused, DNS, timeout). */
@@ -179,6 +187,36 @@ export class ConflictError extends StreamctlError {
   }
 }
 
+/** The request carries no valid credentials (HTTP 401). */
+export class UnauthorizedError extends StreamctlError {
+  constructor(message: string, options: StreamctlErrorOptions = {}) {
+    super(ErrorCode.Unauthorized, message, options);
+  }
+}
+
+/** The caller may not do this (HTTP 403). */
+export class ForbiddenError extends StreamctlError {
+  constructor(message: string, options: StreamctlErrorOptions = {}) {
+    super(ErrorCode.Forbidden, message, options);
+  }
+}
+
+/** Too many requests (HTTP 429); `retryAfterSeconds` says when to come back. */
+export class RateLimitedError extends StreamctlError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number, options: Omit<StreamctlErrorOptions, 'details'> = {}) {
+    super(ErrorCode.RateLimited, message, { ...options, details: { retryAfterSeconds } });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A request body over the size limit (HTTP 413). */
+export class PayloadTooLargeError extends StreamctlError {
+  constructor(message: string, options: StreamctlErrorOptions = {}) {
+    super(ErrorCode.PayloadTooLarge, message, options);
+  }
+}
+
 /** An error that came from an AWS service or its transport, wrapped. */
 export class AwsServiceError extends StreamctlError {
   /** The service's own error name (`ResourceNotFoundException`, …). */
@@ -197,22 +235,69 @@ export function isStreamctlError(value: unknown): value is StreamctlError {
   return value instanceof StreamctlError;
 }
 
-const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
-  VALIDATION_FAILED: 400,
-  CONFIG_INVALID: 400,
-  NOT_FOUND: 404,
-  RESOURCE_NOT_FOUND: 404,
-  CONFLICT: 409,
-  MEDIA_INVALID: 422,
-  FORBIDDEN: 403,
-  THROTTLED: 429,
-  ENDPOINT_UNREACHABLE: 503,
-  LOCAL_NOT_RUNNING: 503,
+/**
+ * The one mapping of error codes: the HTTP status the API answers with, and
+ * the exit code of the CLI (1 failure, 2 usage). Every shell reads this
+ * table; none keeps its own.
+ */
+export const ERROR_TABLE: Readonly<Record<ErrorCode, { readonly status: number; readonly exit: 1 | 2 }>> = {
+  VALIDATION_FAILED: { status: 400, exit: 1 },
+  CONFIG_INVALID: { status: 400, exit: 1 },
+  NOT_FOUND: { status: 404, exit: 1 },
+  CONFLICT: { status: 409, exit: 1 },
+  FORBIDDEN: { status: 403, exit: 1 },
+  UNAUTHORIZED: { status: 401, exit: 1 },
+  RATE_LIMITED: { status: 429, exit: 1 },
+  PAYLOAD_TOO_LARGE: { status: 413, exit: 1 },
+  STREAM_ERROR: { status: 503, exit: 1 },
+  CREDENTIALS_MISSING: { status: 500, exit: 1 },
+  ENDPOINT_UNREACHABLE: { status: 503, exit: 1 },
+  RESOURCE_NOT_FOUND: { status: 404, exit: 1 },
+  THROTTLED: { status: 429, exit: 1 },
+  AWS_ERROR: { status: 500, exit: 1 },
+  LOCAL_NOT_RUNNING: { status: 503, exit: 1 },
+  LOCAL_ALREADY_RUNNING: { status: 500, exit: 1 },
+  LOCAL_START_FAILED: { status: 500, exit: 1 },
+  LOCAL_STAGE_ONLY: { status: 400, exit: 1 },
+  MEDIA_INVALID: { status: 422, exit: 1 },
+  TRANSCODE_FAILED: { status: 500, exit: 1 },
+  TRANSCODE_STALLED: { status: 500, exit: 1 },
+  TOOL_MISSING: { status: 500, exit: 1 },
+  INTERNAL: { status: 500, exit: 1 },
 };
+
+/** True when a string is one of the SDK's error codes (e.g. an API answer's `error.code`). */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_TABLE, value);
+}
 
 /** The HTTP status for an error code: 4xx for the caller's mistakes, 5xx for ours. */
 export function httpStatusFor(code: ErrorCode): number {
-  return STATUS_BY_CODE[code] ?? 500;
+  return ERROR_TABLE[code]?.status ?? 500;
+}
+
+/**
+ * The exit code of the CLI for an error: 2 when it is about a value given on
+ * the command line, else the code's own (1 for every code today).
+ */
+export function exitCodeFor(error: Pick<StreamctlError, 'code' | 'details'>): 1 | 2 {
+  if (error.details?.source === 'flag') return 2;
+  return ERROR_TABLE[error.code]?.exit ?? 1;
+}
+
+/**
+ * The code an HTTP status stands for, for answers that carry no known code
+ * (a proxy's 502, a gateway's 413).
+ */
+export function errorCodeForStatus(status: number): ErrorCode {
+  if (status === 401) return ErrorCode.Unauthorized;
+  if (status === 403) return ErrorCode.Forbidden;
+  if (status === 404) return ErrorCode.NotFound;
+  if (status === 409) return ErrorCode.Conflict;
+  if (status === 413) return ErrorCode.PayloadTooLarge;
+  if (status === 429) return ErrorCode.RateLimited;
+  if (status === 503) return ErrorCode.EndpointUnreachable;
+  return status < 500 ? ErrorCode.ValidationFailed : ErrorCode.Internal;
 }
 
 const CONNECTION_ERRORS = new Set([

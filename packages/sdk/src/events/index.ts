@@ -1,147 +1,36 @@
 /**
- * Engagement events (SPEC §8): the versioned schema, and publishing into the
- * events stream partitioned by user, with every entry Kinesis refuses
- * reported by index, never dropped silently.
+ * Engagement events (SPEC §8): the versioned schema, publishing into the
+ * events stream partitioned by user (one call, or a batching publisher that
+ * retries and never drops silently), accepting a viewer's batch, catalog
+ * events on the same stream, and reading the stream back.
  *
  * @module
  */
-import { PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
-import { z } from 'zod';
-import type { AwsClients } from '../aws/index.js';
-import type { ResourceNames } from '../config/names.js';
-import { ValidationError, wrapAwsError } from '../errors/index.js';
-import { IdSchema } from '../users/index.js';
-
-/** The event types of schema version 1. */
-export const EVENT_TYPES = [
-  'play',
-  'pause',
-  'seek',
-  'progress',
-  'complete',
-  'like',
-  'dislike',
-  'skip',
-  'watchlist_add',
-  'watchlist_remove',
-  'quality_switch',
-  'rebuffer',
-] as const;
-
-/** An engagement event, schema version 1. */
-export const EventV1Schema = z
-  .object({
-    v: z.literal(1),
-    id: z.uuid(),
-    type: z.enum(EVENT_TYPES),
-    userId: IdSchema,
-    titleId: IdSchema,
-    ts: z.iso.datetime({ offset: true }),
-    sessionId: z.string().min(1).max(128).optional(),
-    positionSec: z.number().finite().min(0).max(1e6).optional(),
-    durationSec: z.number().finite().positive().max(1e6).optional(),
-    device: z.string().min(1).max(64).optional(),
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/)
-      .optional(),
-    region: z.string().min(1).max(32).optional(),
-  })
-  .strict();
-
-/** An engagement event. */
-export type EngagementEvent = z.infer<typeof EventV1Schema>;
-
-/** Versions this SDK reads; anything else is refused, not guessed at. */
-export const SUPPORTED_EVENT_VERSIONS = [1] as const;
-
-/** Largest encoded event Kinesis gets from us (the record limit is 1 MiB; ours are small). */
-export const MAX_EVENT_BYTES = 16 * 1024;
-/** Most records in one PutRecords call. */
-export const MAX_BATCH = 500;
-
-/** Why one event of a batch was refused. */
-export interface RejectedEvent {
-  index: number;
-  code: string;
-  message: string;
-}
-
-/**
- * Validates one event; the error names the first bad field, or says that the
- * schema version is unknown.
- *
- * @example
- * ```ts
- * const event = parseEvent(JSON.parse(line));
- * ```
- */
-export function parseEvent(value: unknown): EngagementEvent {
-  const v = (value as { v?: unknown } | null)?.v;
-  if (typeof value === 'object' && value !== null && v !== undefined && !SUPPORTED_EVENT_VERSIONS.includes(v as 1)) {
-    throw new ValidationError(`Unsupported event schema version ${JSON.stringify(v)}: this SDK reads version 1`, [
-      { path: 'v', message: 'unsupported version' },
-    ]);
-  }
-  const parsed = EventV1Schema.safeParse(value);
-  if (!parsed.success) throw ValidationError.fromZod('event', parsed.error);
-  if (Buffer.byteLength(JSON.stringify(parsed.data)) > MAX_EVENT_BYTES) {
-    throw new ValidationError(`Event larger than ${MAX_EVENT_BYTES} bytes`, [{ path: '', message: 'too large' }]);
-  }
-  return parsed.data;
-}
-
-/** The outcome of publishing a batch. */
-export interface PublishResult {
-  accepted: number;
-  /** Events Kinesis refused (throttled, internal failure), by index in the batch. */
-  failed: RejectedEvent[];
-}
-
-/**
- * Publishes up to 500 validated events in one PutRecords call, partition
- * key = user id, so a user's events stay in order on one shard. Entries the
- * stream refuses are returned by index for the caller to retry or report.
- *
- * @example
- * ```ts
- * const { failed } = await putEvents(platform.clients, platform.config.resources, events);
- * ```
- */
-export async function putEvents(
-  clients: AwsClients,
-  names: ResourceNames,
-  events: EngagementEvent[],
-): Promise<PublishResult> {
-  if (events.length === 0) return { accepted: 0, failed: [] };
-  if (events.length > MAX_BATCH) {
-    throw new ValidationError(`At most ${MAX_BATCH} events per batch, got ${events.length}`, [
-      { path: '', message: 'batch too large' },
-    ]);
-  }
-  let out: PutRecordsCommandOutput;
-  try {
-    out = await clients.kinesis().send(
-      new PutRecordsCommand({
-        StreamName: names.eventsStream,
-        Records: events.map((event) => ({
-          PartitionKey: event.userId,
-          Data: Buffer.from(JSON.stringify(event)),
-        })),
-      }),
-    );
-  } catch (err) {
-    throw wrapAwsError(err, 'kinesis:PutRecords', `stream ${names.eventsStream}`);
-  }
-  const failed: RejectedEvent[] = [];
-  (out.Records ?? []).forEach((record, index) => {
-    if (record.ErrorCode) {
-      failed.push({
-        index,
-        code: record.ErrorCode === 'ProvisionedThroughputExceededException' ? 'THROTTLED' : 'STREAM_ERROR',
-        message: record.ErrorMessage ?? record.ErrorCode,
-      });
-    }
-  });
-  return { accepted: events.length - failed.length, failed };
-}
+export { type AcceptResult, createEventsAcceptor, type EventsAcceptor, streamPut } from './accept.js';
+export {
+  type CatalogEvent,
+  CatalogEventSchema,
+  isCatalogRecord,
+  parseCatalogEvent,
+  putCatalogEvent,
+} from './catalog.js';
+export {
+  createEventPublisher,
+  type EventPublisher,
+  MAX_BATCH_BYTES,
+  type PublisherOptions,
+  type PublisherStats,
+  type UndeliveredEvent,
+} from './publisher.js';
+export { type PublishResult, putEvents } from './put.js';
+export {
+  type EngagementEvent,
+  EVENT_TYPES,
+  EventV1Schema,
+  MAX_BATCH,
+  MAX_EVENT_BYTES,
+  parseEvent,
+  type RejectedEvent,
+  SUPPORTED_EVENT_VERSIONS,
+} from './schema.js';
+export { type NdjsonEvents, readNdjson, type TailedRecord, tailEvents } from './tail.js';

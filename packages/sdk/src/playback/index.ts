@@ -14,6 +14,12 @@ export {
   type NotEntitledReason,
   type TitleStatus,
 } from './entitlement.js';
+export {
+  createPlaybackGrants,
+  type PlaybackGrant,
+  type PlaybackGrantOptions,
+  type PlaybackGrants,
+} from './grant.js';
 export { canonicalUrl, cidrContains, normalizeCidr, resourceMatches } from './policy.js';
 export {
   createPlaybackSigner,
@@ -23,6 +29,8 @@ export {
   type SignedCookies,
   type SignedPolicy,
   type SignOptions,
+  signedCookies,
+  signedUrl,
 } from './signer.js';
 export { MAX_PLAYBACK_TOKEN_SECONDS, mintPlaybackToken, type PlaybackClaims, verifyPlaybackToken } from './token.js';
 export {

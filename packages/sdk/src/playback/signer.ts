@@ -174,24 +174,45 @@ export function createPlaybackSigner(options: PlaybackSignerOptions): PlaybackSi
     keyPairId: activeId,
     publicKeys,
     signPolicy: (url, opts) => signPolicy(url, opts),
-    signUrl(url, opts) {
-      const signed = signPolicy(url, opts);
-      const base = canonicalUrl(url);
-      const first =
-        signed.kind === 'canned'
-          ? `Expires=${signed.expires}`
-          : `Policy=${toCloudFrontBase64(Buffer.from(signed.policy).toString('base64'))}`;
-      return `${base}${base.includes('?') ? '&' : '?'}${first}&Key-Pair-Id=${encodeURIComponent(signed.keyPairId)}&Signature=${signed.signature}`;
-    },
-    signCookies(url, opts) {
-      const signed = signPolicy(url, opts, false);
-      return {
-        'CloudFront-Key-Pair-Id': signed.keyPairId,
-        'CloudFront-Signature': signed.signature,
-        ...(signed.kind === 'canned'
-          ? { 'CloudFront-Expires': String(signed.expires) }
-          : { 'CloudFront-Policy': toCloudFrontBase64(Buffer.from(signed.policy).toString('base64')) }),
-      };
-    },
+    signUrl: (url, opts) => signedUrl(url, signPolicy(url, opts)),
+    signCookies: (url, opts) => signedCookies(signPolicy(url, opts, false)),
+  };
+}
+
+/**
+ * The signed URL of a policy signed for `url`: the canonical URL with `Expires` (canned) or
+ * `Policy` (custom), then `Key-Pair-Id` and `Signature`, as CloudFront reads them.
+ *
+ * @example
+ * ```ts
+ * const signed = signer.signPolicy(url, { expiresAt, resource: `${cdn}/titles/t1/*` });
+ * const [link, cookies] = [signedUrl(url, signed), signedCookies(signed)]; // one RSA signature
+ * ```
+ */
+export function signedUrl(url: string, signed: SignedPolicy): string {
+  const base = canonicalUrl(url);
+  const first =
+    signed.kind === 'canned'
+      ? `Expires=${signed.expires}`
+      : `Policy=${toCloudFrontBase64(Buffer.from(signed.policy).toString('base64'))}`;
+  return `${base}${base.includes('?') ? '&' : '?'}${first}&Key-Pair-Id=${encodeURIComponent(signed.keyPairId)}&Signature=${signed.signature}`;
+}
+
+/**
+ * The signed cookies of a policy. A canned policy's resource is the exact URL it was signed for;
+ * a custom one (a wildcard resource) carries its policy.
+ *
+ * @example
+ * ```ts
+ * const cookies = signedCookies(signer.signPolicy(url, { expiresAt, resource: `${cdn}/titles/t1/*` }));
+ * ```
+ */
+export function signedCookies(signed: SignedPolicy): SignedCookies {
+  return {
+    'CloudFront-Key-Pair-Id': signed.keyPairId,
+    'CloudFront-Signature': signed.signature,
+    ...(signed.kind === 'canned'
+      ? { 'CloudFront-Expires': String(signed.expires) }
+      : { 'CloudFront-Policy': toCloudFrontBase64(Buffer.from(signed.policy).toString('base64')) }),
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMemoryCache } from '../cache/index.js';
 import type { TitleSummary } from '../catalog/index.js';
 import type { EngagementEvent } from '../events/index.js';
@@ -225,7 +225,7 @@ describe('home', () => {
     expect(home.rails.map((r) => r.id)).toEqual(['top10-us', 'new']);
     expect(home.rails[0]?.items[0]?.titleId).toBe('h1');
     const service = createHomeService({ catalog, users: noUsers as never, models: broken, cache: createMemoryCache() });
-    const served = await service.home({ userId: 'u', country: 'US' });
+    const served = await service.build({ userId: 'u', country: 'US' });
     expect(served.degraded).toBe(true);
     expect(served.rails.length).toBeGreaterThan(0);
   });
@@ -270,28 +270,71 @@ describe('home', () => {
       listWatchlist: async () => ({ items: [] }),
     };
     const service = createHomeService({ catalog, users: users as never, models: store, cache: createMemoryCache() });
-    const rails = async () => (await service.home({ userId: 'w', country: 'US' })).rails.map((r) => r.id);
+    const rails = async () => (await service.build({ userId: 'w', country: 'US' })).rails.map((r) => r.id);
     expect(await rails()).not.toContain('continue-watching');
     expect(await store.version('w')).toBe(0);
     // A write outside the service's own users wrapper (the watch-state worker): the cached page holds ...
     watching.push('d1');
     expect(await rails()).not.toContain('continue-watching');
-    // ... until the writer moves the version.
+    // ... until the writer moves the version and tells the home page.
     await store.touch('w');
+    await service.changed('w');
     expect(await store.version('w')).toBe(1);
     expect((await store.profile('w')).version).toBe(1);
     expect(await rails()).toContain('continue-watching');
+  });
+
+  it('sees a version moved by a writer that shares no cache once the cached version expires', async () => {
+    const store = createMemoryModelStore();
+    const watching: string[] = [];
+    const users = {
+      continueWatching: async () =>
+        watching.map((titleId) => ({
+          titleId,
+          positionSec: 600,
+          durationSec: 3000,
+          ratio: 0.2,
+          completed: false,
+          updatedAt: new Date(clock).toISOString(),
+        })),
+      listWatchlist: async () => ({ items: [] }),
+    };
+    let versionReads = 0;
+    const counted = {
+      ...store,
+      version: (userId: string) => {
+        versionReads++;
+        return store.version(userId);
+      },
+    };
+    const service = createHomeService({
+      catalog,
+      users: users as never,
+      models: counted,
+      cache: createMemoryCache(),
+      versionTtlSeconds: 0.2,
+    });
+    const rails = async () => (await service.build({ userId: 'x', country: 'US' })).rails.map((r) => r.id);
+    expect(await rails()).not.toContain('continue-watching');
+    // Warm requests read no version from the store while the cached one is fresh.
+    for (let i = 0; i < 20; i++) await rails();
+    expect(versionReads).toBe(1);
+    // A worker in another process writes and moves the version, but cannot clear this cache.
+    watching.push('d1');
+    await store.touch('x');
+    await vi.waitFor(async () => expect(await rails()).toContain('continue-watching'), { timeout: 2_000 });
   });
 
   it('rebuilds a cached page as soon as the user’s profile moves', async () => {
     const store = createMemoryModelStore();
     await feed(store, [event('o', 'c1', 'complete'), event('o', 'c2', 'complete'), event('o', 'c3', 'complete')]);
     const service = createHomeService({ catalog, users: noUsers as never, models: store, cache: createMemoryCache() });
-    const before = await service.home({ userId: 'me', country: 'US' });
+    const before = await service.build({ userId: 'me', country: 'US' });
     expect(before.rails.some((r) => r.id.startsWith('because-'))).toBe(false);
-    expect(await service.home({ userId: 'me', country: 'US' })).toEqual(before);
+    expect(await service.build({ userId: 'me', country: 'US' })).toEqual(before);
     await feed(store, [event('me', 'c1', 'complete'), event('me', 'c2', 'like')]);
-    const after = await service.home({ userId: 'me', country: 'US' });
+    await service.changed('me');
+    const after = await service.build({ userId: 'me', country: 'US' });
     expect(after.rails.map((r) => r.id)).toEqual(expect.arrayContaining(['top-picks', 'because-c2', 'genre-comedy']));
     expect(after.rails.flatMap((r) => r.items).map((i) => i.titleId)).not.toContain('c1');
   });

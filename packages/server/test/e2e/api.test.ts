@@ -17,13 +17,7 @@ import { handle } from 'hono/aws-lambda';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { targetConfig } from '../../../../test/e2e/target.js';
-import {
-  createHttpApp,
-  createJwtVerifier,
-  createPlatformServices,
-  type NodeServer,
-  serveNode,
-} from '../../src/index.js';
+import { createHttpApp, createJwtVerifier, type NodeServer, serveNode } from '../../src/index.js';
 
 const target = inject('target');
 const ISSUER = 'https://issuer.test';
@@ -90,7 +84,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
     const signer = createPlaybackSigner({ keyPairId: 'KAPITEST00001', privateKey: cf.privateKey });
     verifier = createPlaybackVerifier(signer.publicKeys);
     app = createHttpApp(
-      createPlatformServices(platform, {
+      createPlatform(platform.config, {
         verifyToken: createJwtVerifier({ jwks: { keys: [jwk] }, issuer: ISSUER }),
         playback: { signer, cdnBaseUrl: CDN },
       }),

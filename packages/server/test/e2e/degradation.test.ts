@@ -11,7 +11,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startRedis } from '../../../../scripts/redis.mjs';
 import { targetConfig } from '../../../../test/e2e/target.js';
-import { createHttpApp, createJwtVerifier, createPlatformServices } from '../../src/index.js';
+import { createHttpApp, createJwtVerifier } from '../../src/index.js';
 
 const target = inject('target');
 const required = process.env.STREAMCTL_REQUIRE_REDIS === '1';
@@ -99,7 +99,7 @@ describe.skipIf(!redis || !target.endpoints.dynamodb)(`home page under failure (
 
   it('caches the home page in Redis, invalidates it on the user’s writes, and degrades when Redis stops', async () => {
     const cache = await createRedisCache(redis?.url ?? '', { timeoutMs: 100 });
-    const app = createHttpApp(createPlatformServices(platform, { verifyToken, playback, cache }));
+    const app = createHttpApp(createPlatform(platform.config, { verifyToken, playback, cache }));
     const inspect = new Redis(redis?.url ?? '');
     const first = await get(app, '/v1/home');
     expect(first.status).toBe(200);
@@ -137,8 +137,11 @@ describe.skipIf(!redis || !target.endpoints.dynamodb)(`home page under failure (
 
   it('keeps serving the last known titles, degraded, when DynamoDB is unreachable', async () => {
     const path = await proxy(target.endpoints.dynamodb as string);
-    const cut = createPlatform({ ...platform.config, endpoints: { ...platform.config.endpoints, dynamodb: path.url } });
-    const app = createHttpApp(createPlatformServices(cut, { verifyToken, playback, homeBudgetMs: 300 }));
+    const cut = createPlatform(
+      { ...platform.config, endpoints: { ...platform.config.endpoints, dynamodb: path.url } },
+      { verifyToken, playback, homeBudgetMs: 300 },
+    );
+    const app = createHttpApp(cut);
     const warm = await get(app, '/v1/home');
     expect(warm.body.degraded).toBe(false);
     await path.cut();

@@ -7,21 +7,19 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
   createAwsClients,
+  createDeadLetterTable,
+  createDynamoIdempotencyStore,
   createEventPublisher,
+  createMemoryIdempotencyStore,
   createUsers,
+  createWatchState,
   type EngagementEvent,
   ensureStreams,
   type StreamctlConfig,
 } from '@streamctl/sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { targetConfig } from '../../../../test/e2e/target.js';
-import {
-  createDeadLetterTable,
-  createDynamoIdempotencyStore,
-  createMemoryIdempotencyStore,
-  createWatchStateProcessor,
-  startPoller,
-} from '../../src/index.js';
+import { startPoller } from '../../src/index.js';
 import { startFaultProxy } from './fault-proxy.js';
 
 const target = inject('target');
@@ -213,7 +211,9 @@ describe.skipIf(!target.endpoints.kinesis || !target.endpoints.dynamodb)(`event 
       config.resources,
       {
         name,
-        process: createWatchStateProcessor(users),
+        process: async (event) => {
+          await createWatchState({ users }).apply(event);
+        },
         idempotency: createDynamoIdempotencyStore(clients, config.resources),
         park: createDeadLetterTable(clients, config.resources),
       },

@@ -6,30 +6,20 @@
 import { randomUUID } from 'node:crypto';
 import {
   type AwsClients,
-  createAwsClients,
-  createCatalog,
-  createDynamoModelStore,
-  createEventPublisher,
-  createHomeService,
-  createMemoryCache,
-  createUsers,
+  createMemoryIdempotencyStore,
+  createPlatform,
   type EngagementEvent,
   ensureStreams,
   type Home,
-  type HomeService,
   type ModelStore,
+  type ParkedRecord,
+  type Platform,
   type StreamctlConfig,
   seedTitles,
 } from '@streamctl/sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { targetConfig } from '../../../../test/e2e/target.js';
-import {
-  createMemoryIdempotencyStore,
-  createSignalsProcessor,
-  createWatchStateProcessor,
-  type Poller,
-  startPoller,
-} from '../../src/index.js';
+import { type Poller, startPoller } from '../../src/index.js';
 
 const target = inject('target');
 const run = randomUUID().slice(0, 6);
@@ -42,8 +32,8 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`recomm
   let poller: Poller;
   let watchState: Poller;
   let store: ModelStore;
-  let homes: HomeService;
-  const publisher = () => createEventPublisher(clients, config.resources, { lingerMs: 0 });
+  let platform: Platform;
+  const publisher = () => platform.events.publisher({ lingerMs: 0 });
   const event = (
     userId: string,
     titleId: string,
@@ -80,7 +70,10 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`recomm
   ): Promise<{ home: Home; ms: number }> {
     const started = Date.now();
     for (;;) {
-      const home = await homes.home({ userId: typeof userId === 'string' ? userId : userId(), country: COUNTRY });
+      const home = await platform.home.build({
+        userId: typeof userId === 'string' ? userId : userId(),
+        country: COUNTRY,
+      });
       if (check(home)) return { home, ms: Date.now() - started };
       if (Date.now() - started > ms)
         throw new Error(`not within ${ms} ms: ${JSON.stringify(home.rails.map((r) => r.id))}`);
@@ -91,9 +84,11 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`recomm
   beforeAll(async () => {
     const base = await targetConfig(target);
     config = { ...base, resources: { ...base.resources, eventsStream: `streamctl-e2e-recs-${run}` } };
-    clients = createAwsClients(config);
+    // One platform, as `streamctl dev` runs it: the workers' writes tell the same home page.
+    platform = createPlatform(config);
+    clients = platform.clients;
     await ensureStreams(clients.kinesis(), config.resources);
-    const catalog = createCatalog(clients, config.resources);
+    const catalog = platform.catalog;
     const titles: Array<[string, string[], string[] | 'ALL']> = [
       ['c1', ['comedy'], 'ALL'],
       ['c2', ['comedy'], 'ALL'],
@@ -108,28 +103,20 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`recomm
       await catalog.putTitle({ titleId: id(name), name: `Title ${name}`, genres, manifests: { hls: 'x.m3u8' } });
       await catalog.publishTitle(id(name), { countries });
     }
-    poller = await startPoller(clients, config.resources, {
-      name: `recs-${run}`,
-      process: createSignalsProcessor(clients, config.resources),
+    // The platform's worker set, with a ledger of this run and a parker that fails the test.
+    const set = platform.consumers.workerSet({ qoeSink: () => undefined });
+    const runtime = {
       idempotency: createMemoryIdempotencyStore(),
-      park: async (record) => {
+      park: async (record: ParkedRecord) => {
         throw new Error(`parked: ${record.reason}`);
       },
-    });
-    store = createDynamoModelStore(clients, config.resources);
+    };
+    poller = await startPoller(clients, config.resources, { ...set.signals, ...runtime, name: `recs-${run}` });
+    store = platform.recommendations.models;
     watchState = await startPoller(clients, config.resources, {
+      ...set['watch-state'],
+      ...runtime,
       name: `watch-state-${run}`,
-      process: createWatchStateProcessor(createUsers(clients, config.resources), { models: store }),
-      idempotency: createMemoryIdempotencyStore(),
-      park: async (record) => {
-        throw new Error(`parked: ${record.reason}`);
-      },
-    });
-    homes = createHomeService({
-      catalog,
-      users: createUsers(clients, config.resources),
-      models: store,
-      cache: createMemoryCache(),
     });
     // Other viewers' history: comedies watched together, some drama and horror.
     await publish([
@@ -150,7 +137,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`recomm
   afterAll(async () => {
     await watchState?.stop();
     await poller?.stop();
-    clients?.destroy();
+    platform?.close();
   });
 
   it('gives a new viewer popular rails, then personal ones within 5 s of their events', async () => {
@@ -162,7 +149,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`recomm
       () => id(`passer-${randomUUID().slice(0, 4)}`),
       20_000,
     );
-    const first = await homes.home({ userId: viewer, country: COUNTRY });
+    const first = await platform.home.build({ userId: viewer, country: COUNTRY });
     expect(first.degraded).toBe(false);
     expect(first.rails.map((r) => r.id)).toEqual(['top10-nz', 'new']);
     // c1, d1 and h1 lead the chart (two completions each); the GB-only title never shows in NZ.
@@ -225,7 +212,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`recomm
     expect([...profile.positives].sort()).toEqual([id('c1'), id('d2'), id('h1')].sort());
     expect(profile.positives[0]).toBe(id('d2'));
     expect(seedTitles(profile)).toEqual([id('d2')]);
-    const home = await homes.home({ userId: viewer, country: COUNTRY });
+    const home = await platform.home.build({ userId: viewer, country: COUNTRY });
     expect(home.degraded).toBe(false);
     expect(home.rails.filter((r) => r.id.startsWith('because-')).map((r) => r.id)).toEqual([`because-${id('d2')}`]);
     const reasons = home.rails.flatMap((r) => r.items.map((i) => i.reason ?? ''));
@@ -235,7 +222,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`recomm
 
   it('shows a resume position from the watch-state worker on the next request, not after the cache expires', async () => {
     const viewer = id('resumer');
-    const first = await homes.home({ userId: viewer, country: COUNTRY });
+    const first = await platform.home.build({ userId: viewer, country: COUNTRY });
     expect(first.rails.some((r) => r.id === 'continue-watching')).toBe(false);
     const before = await store.version(viewer);
     // A seek carries no taste signal: only the watch-state worker writes for it.

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createMemoryModelStore, type EngagementEvent, type ProgressInput, type Users } from '@streamctl/sdk';
 import { describe, expect, it } from 'vitest';
-import { createWatchStateProcessor } from './processors.js';
+import type { EngagementEvent } from '../events/index.js';
+import { createMemoryModelStore } from '../recommendations/index.js';
+import { createWatchState, type ProgressInput, type Users } from './index.js';
 
 /** User state in memory with the SDK's rules that matter here: a write older than or equal to the stored one changes nothing. */
 function memoryUsers(): Users & { writes: string[] } {
@@ -32,11 +33,11 @@ const event = (type: EngagementEvent['type'], extra: Partial<EngagementEvent> = 
   return { v: 1, id: randomUUID(), type, userId: 'u1', titleId: 't1', ts: new Date(clock).toISOString(), ...extra };
 };
 
-describe('watch-state processor', () => {
+describe('watch state from events', () => {
   it("moves the user's model version after every write that changed something, and only then", async () => {
     const users = memoryUsers();
     const models = createMemoryModelStore();
-    const process = createWatchStateProcessor(users, { models });
+    const { apply: process } = createWatchState({ users, changed: (userId) => models.touch(userId) });
     const version = () => models.version('u1');
 
     const seek = event('seek', { positionSec: 600, durationSec: 3000 });
@@ -61,17 +62,16 @@ describe('watch-state processor', () => {
 
   it('still records the watch state when the version cannot be moved', async () => {
     const users = memoryUsers();
-    const process = createWatchStateProcessor(users, {
-      models: {
-        touch: async () => {
-          throw new Error('models unreachable');
-        },
+    const { apply: process } = createWatchState({
+      users,
+      changed: async () => {
+        throw new Error('models unreachable');
       },
     });
-    await expect(process(event('complete', { durationSec: 3000 }))).resolves.toBeUndefined();
+    await expect(process(event('complete', { durationSec: 3000 }))).resolves.toBe(true);
     expect(users.writes).toEqual(['u1/progress/t1']);
-    // Without models, the processor writes as before.
-    await createWatchStateProcessor(users)(event('watchlist_add'));
+    // Without anyone to tell, the watch state is written as before.
+    await createWatchState({ users }).apply(event('watchlist_add'));
     expect(users.writes).toEqual(['u1/progress/t1', 'u1/list/t1']);
   });
 });

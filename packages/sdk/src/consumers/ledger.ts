@@ -5,7 +5,9 @@
  * that died mid-event does not block it forever. Conditional writes only.
  */
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type AwsClients, type ResourceNames, wrapAwsError } from '@streamctl/sdk';
+import type { AwsClients } from '../aws/index.js';
+import type { ResourceNames } from '../config/index.js';
+import { wrapAwsError } from '../errors/index.js';
 
 /** The outcome of a claim. */
 export type Claim = 'claimed' | 'duplicate' | 'busy';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createMemoryIdempotencyStore } from './idempotency.js';
-import { type Consumer, type ParkedRecord, runRecord } from './runner.js';
+import { createMemoryIdempotencyStore } from './ledger.js';
+import { type Consumer, type ParkedRecord, runRecord } from './run.js';
 
 function consumer(processed: string[], parked: ParkedRecord[]): Consumer {
   return {

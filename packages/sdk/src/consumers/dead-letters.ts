@@ -1,6 +1,8 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { type AwsClients, type ResourceNames, wrapAwsError } from '@streamctl/sdk';
-import type { Parker } from './runner.js';
+import type { AwsClients } from '../aws/index.js';
+import type { ResourceNames } from '../config/index.js';
+import { wrapAwsError } from '../errors/index.js';
+import type { Parker } from './run.js';
 
 /**
  * Parks records in the platform table (`PK = DEADLETTER#<consumer>`,

@@ -2,10 +2,12 @@
  * One record through a consumer: decode, validate, claim its event id,
  * process (retrying a few times), mark done. Poison (not JSON, unknown
  * version, a processor that keeps failing) is parked and skipped so it
- * never blocks its shard. Shared by the Lambda handlers and the local poller.
+ * never blocks its shard. Shared by the Lambda handlers and the local poller, so both treat a record the same way.
  */
-import { type EngagementEvent, isCatalogRecord, parseEvent } from '@streamctl/sdk';
-import type { IdempotencyStore } from './idempotency.js';
+import { ErrorCode, StreamctlError } from '../errors/index.js';
+import { type EngagementEvent, isCatalogRecord, parseEvent } from '../events/index.js';
+import { type BackoffPolicy, backoffDelay, sleep } from '../util/backoff.js';
+import type { IdempotencyStore } from './ledger.js';
 
 /** Handles one valid event; throw to have it retried. */
 export type EventProcessor = (event: EngagementEvent) => Promise<void>;
@@ -36,7 +38,14 @@ export interface Consumer {
 export type Outcome = 'processed' | 'duplicate' | 'parked' | 'skipped';
 
 /** Raised when another worker holds the event: retry the record later, do not skip it. */
-export class EventBusyError extends Error {}
+export class EventBusyError extends StreamctlError {
+  constructor(eventId: string) {
+    super(ErrorCode.Conflict, `event ${eventId} is being processed by another worker`, { details: { eventId } });
+  }
+}
+
+/** Backoff between attempts of a failing event: full jitter from 100 ms, doubling, capped at 1 s. */
+export const RECORD_RETRY: BackoffPolicy = { baseMs: 50, capMs: 1_000, jitter: 'full' };
 
 /**
  * Runs one raw record through a consumer.
@@ -71,7 +80,7 @@ export async function runRecord(
   }
   const claim = await consumer.idempotency.claim(consumer.name, event.id);
   if (claim === 'duplicate') return 'duplicate';
-  if (claim === 'busy') throw new EventBusyError(`event ${event.id} is being processed by another worker`);
+  if (claim === 'busy') throw new EventBusyError(event.id);
   const attempts = consumer.maxAttempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -85,7 +94,7 @@ export async function runRecord(
         await consumer.idempotency.complete(consumer.name, event.id);
         return 'parked';
       }
-      await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
+      await sleep(backoffDelay(RECORD_RETRY, attempt));
     }
   }
 }

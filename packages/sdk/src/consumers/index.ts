@@ -1,0 +1,33 @@
+/**
+ * Consumers of the events stream: running one record (decode, claim in the
+ * ledger, process with retries, park poison), the idempotency ledger, the
+ * dead letters and the per-shard checkpoints in the platform table, and the
+ * worker set that maps each consumer to its use case.
+ *
+ * @module
+ */
+export { type CheckpointStore, createCheckpointStore } from './checkpoints.js';
+export { createDeadLetterTable } from './dead-letters.js';
+export {
+  type Claim,
+  createDynamoIdempotencyStore,
+  createMemoryIdempotencyStore,
+  type IdempotencyStore,
+} from './ledger.js';
+export {
+  type Consumer,
+  EventBusyError,
+  type EventProcessor,
+  type Outcome,
+  type ParkedRecord,
+  type Parker,
+  RECORD_RETRY,
+  runRecord,
+} from './run.js';
+export {
+  CONSUMER_NAMES,
+  type ConsumerName,
+  createWorkerSet,
+  type WorkerSetOptions,
+  type WorkerSetUseCases,
+} from './workers.js';

@@ -1,0 +1,409 @@
+/**
+ * `createPlatform(config)`: every capability of a stage as a member, and the
+ * use cases the shells call (the API's routes, the workers, the CLI). A
+ * shell translates its input into one call here and the result back; the
+ * rules live behind these members, once.
+ */
+import { type AwsClients, createAwsClients } from '../aws/index.js';
+import { type Cache, createMemoryCache } from '../cache/index.js';
+import { type Catalog, createCatalog, withCatalogCache } from '../catalog/index.js';
+import { createTitleViews, type TitleViews } from '../catalog/view.js';
+import { LOCAL_STAGE, type ResolveConfigOptions, resolveConfig, type StreamctlConfig } from '../config/index.js';
+import {
+  type CheckpointStore,
+  type Consumer,
+  type ConsumerName,
+  createCheckpointStore,
+  createDeadLetterTable,
+  createDynamoIdempotencyStore,
+  createWorkerSet,
+  type IdempotencyStore,
+  type Parker,
+  type WorkerSetOptions,
+} from '../consumers/index.js';
+import { ConfigError, isStreamctlError } from '../errors/index.js';
+import {
+  createEventPublisher,
+  createEventsAcceptor,
+  type EngagementEvent,
+  type EventPublisher,
+  type EventsAcceptor,
+  type PublisherOptions,
+  type PublishResult,
+  putEvents,
+} from '../events/index.js';
+import { checkHealth, type HealthReport, type HttpPart } from '../health/index.js';
+import { createIngest, type Ingest } from '../ingest/index.js';
+import { readLocalPlatformState } from '../local/index.js';
+import { createPlaybackGrants, type PlaybackGrantOptions, type PlaybackGrants } from '../playback/index.js';
+import { createPublisher, type Publisher } from '../publish/index.js';
+import { type QoeMetric, qoeMetrics } from '../qoe/index.js';
+import {
+  createDynamoModelStore,
+  createHomeService,
+  createLearner,
+  type Home,
+  type Learner,
+  type ModelStore,
+} from '../recommendations/index.js';
+import {
+  type FailoverInput,
+  type FailoverResult,
+  type RegionsHealthOptions,
+  type RoutingRecord,
+  readRouting,
+  regionsHealth,
+  runFailover,
+} from '../regions/index.js';
+import {
+  createUsers,
+  createViewerLists,
+  createWatchState,
+  type TokenVerifier,
+  type Users,
+  type Viewer,
+  type ViewerLists,
+  type WatchState,
+} from '../users/index.js';
+
+/** What a stage's platform is made with besides its configuration. */
+export interface PlatformOptions {
+  /** The shared cache (Redis on AWS). Default: an in-process LRU. The caller closes a cache it passes. */
+  cache?: Cache;
+  /** How viewers' bearer tokens are verified (Cognito's JWKS on AWS, the data dir's dev key locally). */
+  verifyToken?: TokenVerifier;
+  /** How playback grants are signed; without it grants throw `CONFIG_INVALID`. */
+  playback?: PlaybackGrantOptions;
+  /** Time budget of each home-page source, in ms. Default 300. */
+  homeBudgetMs?: number;
+  /** The clock, in epoch ms (tests move it). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The platform of one stage: its configuration, clients, capabilities and use cases. */
+export interface Platform {
+  readonly config: StreamctlConfig;
+  readonly clients: AwsClients;
+  readonly cache: Cache;
+
+  /** The catalog, as operators see it (uncached). */
+  readonly catalog: Catalog;
+  /** The viewer-facing catalog: published titles only. */
+  readonly titles: TitleViews;
+  readonly ingest: Ingest;
+  readonly publish: Publisher;
+  /** Region-local user state (watchlist, progress, history). */
+  readonly users: Users;
+  /** The viewer's own lists, as the API serves them. */
+  readonly lists: ViewerLists;
+  /** Playback grants: entitlement, then signed URL and cookies. */
+  readonly playback: PlaybackGrants;
+  /** Engagement events: a viewer's batch, validated events into the stream, a batching publisher. */
+  readonly events: EventsAcceptor & {
+    put(events: EngagementEvent[]): Promise<PublishResult>;
+    publisher(options?: PublisherOptions): EventPublisher;
+  };
+  /** Watch state written from events. */
+  readonly watchState: WatchState;
+  /** The home page. */
+  readonly home: { build(viewer: Viewer): Promise<Home>; changed(userId: string): Promise<void> };
+  /** The recommendation models and the learner that feeds them. */
+  readonly recommendations: Learner & { readonly models: ModelStore };
+  /** Quality-of-experience metrics from events. */
+  readonly qoe: { measure(event: EngagementEvent): QoeMetric[] };
+  /** The stream's consumers: their ledger, dead letters, checkpoints, and the worker set. */
+  readonly consumers: {
+    readonly ledger: IdempotencyStore;
+    readonly park: Parker;
+    readonly checkpoints: CheckpointStore;
+    workerSet(options: WorkerSetOptions): Record<ConsumerName, Consumer>;
+  };
+  /** Regions: the routing record, every Region's health, failover. */
+  readonly regions: {
+    routing(): Promise<RoutingRecord | undefined>;
+    health(options?: RegionsHealthOptions): ReturnType<typeof regionsHealth>;
+    failover(input: FailoverInput): Promise<FailoverResult>;
+  };
+  /** The viewer a bearer token stands for; `UNAUTHORIZED` when it is not valid. */
+  authenticate(token: string): Promise<Viewer>;
+  /** Health of every part of the stage; the cache is included (reported, not critical) unless `includeCache: false`. */
+  health(options?: { timeoutMs?: number; includeCache?: boolean }): Promise<HealthReport>;
+  /** Closes every client's sockets (not a cache passed in). */
+  close(): void;
+}
+
+/**
+ * For the `local` stage with no endpoint override, points the configuration
+ * at the running embedded platform found through its data dir.
+ * Throws `LOCAL_NOT_RUNNING` when none runs.
+ */
+export function withLocalEndpoints(config: StreamctlConfig): { config: StreamctlConfig; httpParts: HttpPart[] } {
+  if (config.stage !== LOCAL_STAGE || config.endpointUrl || config.endpoints) return { config, httpParts: [] };
+  const state = readLocalPlatformState(config.dataDir);
+  const { dynamodb, kinesis, s3 } = state.parts;
+  const endpoints = {
+    ...(dynamodb ? { dynamodb } : {}),
+    ...(kinesis ? { kinesis } : {}),
+    ...(s3 ? { s3 } : {}),
+  };
+  const httpParts = (['api', 'edge'] as const).flatMap((name) => {
+    const url = state.parts[name];
+    return url ? [{ name, url }] : [];
+  });
+  // The running platform's Region and resource names win: they are what it created.
+  return { config: { ...config, region: state.region, resources: state.resources, endpoints }, httpParts };
+}
+
+/**
+ * Creates the platform of a resolved stage. On the `local` stage it finds
+ * the running `streamctl dev` through the data dir. Members are made on
+ * first use, so a command that needs one capability pays for that one.
+ *
+ * @example
+ * ```ts
+ * import { createPlatform, resolveConfig } from '@streamctl/sdk';
+ *
+ * const platform = createPlatform(await resolveConfig({ flags: { stage: 'local' } }));
+ * const report = await platform.health();
+ * const grant = await platform.playback.grant({ userId: 'alice', country: 'GB' }, 't1');
+ * platform.close();
+ * ```
+ */
+export function createPlatform(config: StreamctlConfig, options: PlatformOptions = {}): Platform {
+  const { config: effective, httpParts } = withLocalEndpoints(config);
+  const clients = createAwsClients(effective);
+  const names = effective.resources;
+  const cache = options.cache ?? createMemoryCache();
+  const ownsCache = !options.cache;
+  const once = <T>(make: () => T): (() => T) => {
+    let value: T | undefined;
+    let made = false;
+    return () => {
+      if (!made) {
+        value = make();
+        made = true;
+      }
+      return value as T;
+    };
+  };
+  const catalog = once(() => createCatalog(clients, names));
+  // Viewer-facing reads go through the cache: hot titles and availability lists.
+  const viewerCatalog = once(() => withCatalogCache(catalog(), cache));
+  const users = once(() => createUsers(clients, names));
+  const models = once(() => createDynamoModelStore(clients, names));
+  const home = once(() =>
+    createHomeService({
+      catalog: viewerCatalog(),
+      users: users(),
+      models: models(),
+      cache,
+      ...(options.homeBudgetMs !== undefined ? { budgetMs: options.homeBudgetMs } : {}),
+    }),
+  );
+  const changed = (userId: string) => home().changed(userId);
+  const ledger = once(() => createDynamoIdempotencyStore(clients, names));
+  const park = once(() => createDeadLetterTable(clients, names));
+  const put = (events: EngagementEvent[]) => putEvents(clients, names, events);
+
+  const platform: Platform = {
+    config: effective,
+    clients,
+    cache,
+    get catalog() {
+      return catalog();
+    },
+    get titles() {
+      return titleViews();
+    },
+    get ingest() {
+      return ingest();
+    },
+    get publish() {
+      return publisher();
+    },
+    get users() {
+      return users();
+    },
+    get lists() {
+      return lists();
+    },
+    get playback() {
+      return grants();
+    },
+    events: {
+      accept: (viewer, batch) => acceptor().accept(viewer, batch),
+      put,
+      publisher: (o) => createEventPublisher(clients, names, o),
+    },
+    get watchState() {
+      return watchState();
+    },
+    home: {
+      build: (viewer) => home().build(viewer),
+      changed,
+    },
+    get recommendations() {
+      return recommendations();
+    },
+    qoe: { measure: qoeMetrics },
+    consumers: {
+      get ledger() {
+        return ledger();
+      },
+      get park() {
+        return park();
+      },
+      get checkpoints() {
+        return checkpoints();
+      },
+      workerSet: (o) => createWorkerSet(platform, { idempotency: ledger(), park: park() }, o),
+    },
+    regions: {
+      routing: () => readRouting(clients, names),
+      health: (o) => regionsHealth(effective, o),
+      failover: (input) => runFailover(effective, input),
+    },
+    async authenticate(token) {
+      if (!options.verifyToken) {
+        throw new ConfigError('Token verification is not configured for this platform', {
+          hint: 'create the platform with verifyToken (createJwtVerifier)',
+        });
+      }
+      return options.verifyToken(token);
+    },
+    health: async ({ includeCache = true, ...o } = {}) => {
+      const started = performance.now();
+      const [report, cacheHealth] = await Promise.all([
+        checkHealth(effective, clients, { httpParts, ...o }),
+        cache.health(),
+      ]);
+      if (!includeCache) return report;
+      // The cache is reported but not critical: the API degrades without it.
+      return {
+        ...report,
+        parts: [
+          ...report.parts,
+          {
+            name: 'cache',
+            ok: cacheHealth.ok,
+            endpoint: undefined,
+            latencyMs: Math.round(performance.now() - started),
+            resources: [{ name: cache.kind, ok: cacheHealth.ok, status: cacheHealth.detail }],
+            ...(cacheHealth.ok ? {} : { error: { code: 'CACHE_UNAVAILABLE', message: cacheHealth.detail } }),
+          },
+        ],
+      };
+    },
+    close: () => {
+      clients.destroy();
+      if (ownsCache) void cache.close();
+    },
+  };
+  const titleViews = once(() => createTitleViews({ catalog: viewerCatalog() }));
+  const ingest = once(() => createIngest({ config: effective, clients, catalog: catalog() }));
+  const publisher = once(() => createPublisher({ config: effective, clients, catalog: catalog() }));
+  const lists = once(() => createViewerLists({ users: users(), catalog: viewerCatalog(), changed }));
+  const grants = once(() =>
+    createPlaybackGrants({ catalog: viewerCatalog(), ...(options.now ? { now: options.now } : {}) }, options.playback),
+  );
+  const acceptor = once(() => createEventsAcceptor({ put }));
+  // A watch-state change moves the viewer's model version (other processes' pages see it) and
+  // drops this cache's page (this process's next request rebuilds at once).
+  const watchState = once(() =>
+    createWatchState({
+      users: users(),
+      changed: async (userId) => {
+        await models().touch(userId);
+        await changed(userId);
+      },
+    }),
+  );
+  const recommendations = once(() => {
+    const learner = createLearner({ models: models(), catalog: catalog(), changed });
+    return { learn: learner.learn, models: models() };
+  });
+  const checkpoints = once(() => createCheckpointStore(clients, names));
+  return platform;
+}
+
+/**
+ * Resolves the configuration (flags > env > file > defaults) and creates the platform.
+ *
+ * @example
+ * ```ts
+ * const platform = await loadPlatform({ flags: { stage: 'prod', region: 'eu-west-1' } });
+ * ```
+ */
+export async function loadPlatform(options: ResolveConfigOptions = {}): Promise<Platform> {
+  return createPlatform(await resolveConfig(options));
+}
+
+/**
+ * The health of a stage, also when it cannot be reached at all: a local
+ * stage with no running platform, or missing credentials, come back as a
+ * report whose parts carry the reason instead of as a thrown error.
+ *
+ * @example
+ * ```ts
+ * const report = await checkStage(await resolveConfig());
+ * process.exitCode = report.healthy ? 0 : 1;
+ * ```
+ */
+export async function checkStage(config: StreamctlConfig, options: { timeoutMs?: number } = {}): Promise<HealthReport> {
+  let platform: Platform;
+  try {
+    platform = createPlatform(config);
+  } catch (err) {
+    const error = isStreamctlError(err)
+      ? { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) }
+      : { code: 'INTERNAL', message: String(err) };
+    return {
+      stage: config.stage,
+      region: config.region,
+      healthy: false,
+      checkedAt: new Date().toISOString(),
+      parts: (['dynamodb', 'kinesis', 's3'] as const).map((name) => ({
+        name,
+        ok: false,
+        endpoint: config.endpoints?.[name] ?? config.endpointUrl,
+        latencyMs: 0,
+        resources: [],
+        error,
+      })),
+    };
+  }
+  try {
+    return await platform.health({ ...options, includeCache: false });
+  } finally {
+    platform.close();
+  }
+}
+
+/** A note about the runtime that an operator should act on. */
+export interface RuntimeNotice {
+  code: string;
+  message: string;
+}
+
+/**
+ * Notices about the runtime, reported once by `streamctl status` instead of
+ * as a warning on every command (the AWS SDK's own Node version warning is
+ * silenced by the CLI and surfaces here).
+ *
+ * @example
+ * ```ts
+ * for (const n of runtimeNotices()) console.warn(n.message);
+ * ```
+ */
+export function runtimeNotices(nodeVersion: string = process.versions.node): RuntimeNotice[] {
+  const major = Number.parseInt(nodeVersion.split('.')[0] ?? '0', 10);
+  if (major < 22) {
+    return [
+      {
+        code: 'NODE_VERSION',
+        message: `Node.js ${nodeVersion}: AWS SDK for JavaScript v3 releases after early January 2027 require Node.js 22 or newer; upgrade Node.js to keep receiving SDK fixes`,
+      },
+    ];
+  }
+  return [];
+}

@@ -1,0 +1,7 @@
+/**
+ * Quality of experience: the metrics engagement events stand for, and
+ * their CloudWatch EMF form.
+ *
+ * @module
+ */
+export { type QoeMetric, qoeMetrics, toEmf } from './metrics.js';

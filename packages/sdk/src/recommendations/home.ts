@@ -1,0 +1,313 @@
+/**
+ * The home page: rails built from the viewer's own state, the catalog and
+ * the recommendation models (popularity, co-occurrence, genre affinity).
+ * Each source has a time budget; a source that is slow or failing leaves
+ * its rail out (or falls back to the last known popularity) and marks the
+ * page `degraded` instead of failing it, and the catalog's newest titles
+ * keep the page from ever being empty.
+ *
+ * @module
+ */
+import { LRUCache } from 'lru-cache';
+import type { Cache } from '../cache/index.js';
+import type { Catalog, TitleSummary } from '../catalog/index.js';
+import type { Users } from '../users/index.js';
+import { emptyProfile, type ModelStore, type Scored, type UserProfile } from './models.js';
+import { indexTitles, rankRails, seedTitles } from './rank.js';
+
+/** One item of a rail. */
+export interface RailItem {
+  titleId: string;
+  name: string;
+  genres: string[];
+  /** Resume position, on Continue Watching. */
+  positionSec?: number;
+  ratio?: number;
+  /** Why the title is on the rail. */
+  reason?: string;
+}
+
+/** A rail of the home page. */
+export interface Rail {
+  id: string;
+  title: string;
+  items: RailItem[];
+}
+
+/** The home page (`GET /v1/home`). */
+export interface Home {
+  rails: Rail[];
+  /** True when a source failed or ran out of time and its rail was left out. */
+  degraded: boolean;
+}
+
+/** Options of {@link buildHome}. */
+export interface HomeOptions {
+  userId: string;
+  country: string;
+  /** Per-source time budget in ms. Default 300. */
+  budgetMs?: number;
+  /** Items per rail. Default 20. */
+  railSize?: number;
+  /** Titles to fall back on when the catalog cannot be read (last known good). */
+  fallbackTitles?: (country: string) => TitleSummary[] | undefined;
+  /** Popularity to fall back on when the models cannot be read (last known good). */
+  fallbackPopular?: (country: string) => Scored[] | undefined;
+}
+
+class BudgetExceeded extends Error {}
+
+async function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new BudgetExceeded(`over ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sources of the home page. `models` adds the personal and popularity rails. */
+export interface HomeSources {
+  catalog: Pick<Catalog, 'listAvailable'>;
+  users: Pick<Users, 'continueWatching' | 'listWatchlist'>;
+  models?: ModelStore;
+}
+
+const EMPTY_PROFILE: UserProfile = emptyProfile();
+
+/**
+ * Builds the home page for a viewer: Continue Watching, Top Picks, Because
+ * You Watched, My List, Top 10 in the country, genre rails and New; each
+ * source within its time budget. A failing source leaves its rails out (or
+ * falls back to the last known popularity) and marks the page `degraded`;
+ * the page is never empty while the country has published titles.
+ *
+ * @example
+ * ```ts
+ * const home = await buildHome({ catalog, users, models }, { userId: 'alice', country: 'GB' });
+ * ```
+ */
+export async function buildHome(sources: HomeSources, options: HomeOptions): Promise<Home> {
+  const budget = options.budgetMs ?? 300;
+  const size = options.railSize ?? 20;
+  const country = options.country.toUpperCase();
+  const { models } = sources;
+  // The viewer's own rails read more than they show: titles left out (unavailable, completed,
+  // disliked) are topped up from the rest.
+  const ownLimit = Math.min(size * 2, 100);
+  const [available, progress, watchlist, profileResult, popularHere, popularAll] = await Promise.allSettled([
+    within(budget, sources.catalog.listAvailable(country, { limit: 200 })),
+    within(budget, sources.users.continueWatching(options.userId, { limit: ownLimit })),
+    within(budget, sources.users.listWatchlist(options.userId, { limit: ownLimit })),
+    models ? within(budget, models.profile(options.userId)) : Promise.resolve(EMPTY_PROFILE),
+    models ? within(budget, models.popular(country, 50)) : Promise.resolve([]),
+    models ? within(budget, models.popular('ALL', 50)) : Promise.resolve([]),
+  ]);
+  let degraded = available.status === 'rejected';
+  const catalog: TitleSummary[] =
+    available.status === 'fulfilled' ? available.value : (options.fallbackTitles?.(country) ?? []);
+  const byId = indexTitles(catalog);
+  const item = (titleId: string): RailItem | undefined => {
+    const t = byId.get(titleId);
+    // Only titles the viewer may play in their country appear.
+    return t ? { titleId, name: t.name, genres: t.genres } : undefined;
+  };
+
+  const profile = profileResult.status === 'fulfilled' ? profileResult.value : EMPTY_PROFILE;
+  let popular: Scored[] = [];
+  if (popularHere.status === 'fulfilled' && popularAll.status === 'fulfilled') {
+    // The country's own chart first, topped up from everywhere while it is young.
+    const seen = new Set(popularHere.value.map((p) => p.titleId));
+    popular = [...popularHere.value, ...popularAll.value.filter((p) => !seen.has(p.titleId))];
+  } else {
+    degraded = true;
+    popular = options.fallbackPopular?.(country) ?? [];
+  }
+  if (profileResult.status === 'rejected') degraded = true;
+  const neighbours = new Map<string, Scored[]>();
+  const seeds = seedTitles(profile).slice(0, 5);
+  if (models && seeds.length) {
+    const lists = await Promise.allSettled(seeds.map((seed) => within(budget, models.neighbours(seed, 50))));
+    lists.forEach((list, i) => {
+      if (list.status === 'fulfilled') neighbours.set(seeds[i] as string, list.value);
+      else degraded = true;
+    });
+  }
+
+  const rails: Rail[] = [];
+  if (progress.status === 'fulfilled') {
+    const items = progress.value
+      // Finished (by resume position or by a completion event the models took in) or disliked: not resumed.
+      .filter((p) => !p.completed && !profile.completed.has(p.titleId) && !profile.disliked.has(p.titleId))
+      .flatMap((p) => {
+        const base = item(p.titleId);
+        return base
+          ? [{ ...base, positionSec: p.positionSec, ratio: p.ratio, reason: 'continue where you left off' }]
+          : [];
+      })
+      .slice(0, size);
+    if (items.length) rails.push({ id: 'continue-watching', title: 'Continue Watching', items });
+  } else degraded = true;
+  let myList: Rail | undefined;
+  if (watchlist.status === 'fulfilled') {
+    const items = watchlist.value.items
+      // Disliked titles go. Completed ones stay: the list is the viewer's own, kept by their adds and
+      // removes (a finished title may be there to watch again), and the rail must not disagree with
+      // the list the viewer manages; recommendations, not the viewer's choices, leave completed out.
+      .filter((w) => !profile.disliked.has(w.titleId))
+      .flatMap((w) => {
+        const base = item(w.titleId);
+        return base ? [{ ...base, reason: 'on your list' }] : [];
+      })
+      .slice(0, size);
+    if (items.length) myList = { id: 'my-list', title: 'My List', items };
+  } else degraded = true;
+
+  const ranked = rankRails({ country, available: catalog, profile, popular, neighbours, size });
+  const toRail = (r: (typeof ranked)[number]): Rail => ({
+    id: r.id,
+    title: r.title,
+    items: r.items.map(({ titleId, name, genres, reason }) => ({ titleId, name, genres, reason })),
+  });
+  const personal = ranked.filter((r) => r.id === 'top-picks' || r.id.startsWith('because-'));
+  rails.push(...personal.map(toRail));
+  if (myList) rails.push(myList);
+  rails.push(...ranked.filter((r) => !personal.includes(r)).map(toRail));
+  return { rails, degraded };
+}
+
+/** The cache keys of a viewer's home page and of the profile version it was built from. */
+export const homeCacheKeys = (userId: string) => ({ page: `home:${userId}`, version: `homever:${userId}` });
+
+/** The home page with caching, per-user invalidation and a last-known-good catalog. */
+export interface HomeService {
+  /** The viewer's home page: from the cache while the viewer's state is unchanged, else rebuilt. */
+  build(viewer: { userId: string; country: string }): Promise<Home>;
+  /**
+   * Tells the home page that the viewer's state changed (a model update, a resume position, a
+   * list change written elsewhere): the next request rebuilds it. Best effort, never throws.
+   */
+  changed(userId: string): Promise<void>;
+}
+
+/** Options of {@link createHomeService}. */
+export interface HomeServiceOptions {
+  catalog: Pick<Catalog, 'listAvailable'>;
+  users: Pick<Users, 'continueWatching' | 'listWatchlist'>;
+  cache: Cache;
+  /** The recommendation models; without them the page has no personal or Top 10 rails. */
+  models?: ModelStore;
+  /** How long a built page is kept. Default 60 s. */
+  ttlSeconds?: number;
+  /**
+   * How long the profile version read from the store is trusted before it is read again. Writers
+   * that share the cache clear it at once ({@link HomeService.changed}); writers that do not (a
+   * worker in another process) are seen within this time. Default 2 s.
+   */
+  versionTtlSeconds?: number;
+  budgetMs?: number;
+}
+
+/**
+ * Wraps {@link buildHome} with a cache (home pages per user, never a
+ * degraded one), and a per-country last-known-good title list so the page
+ * stays full while the catalog or the cache fails; any such failure marks
+ * the page `degraded`.
+ *
+ * Freshness costs no store read per request: a page is cached with the
+ * profile version it was built from, and the version itself is cached for a
+ * couple of seconds. Writers clear the cached version ({@link HomeService.changed}),
+ * so the next request reads the store's version once and rebuilds.
+ *
+ * @example
+ * ```ts
+ * const home = createHomeService({ catalog, users, models, cache: createMemoryCache() });
+ * const page = await home.build({ userId: 'alice', country: 'GB' });
+ * await home.changed('alice'); // after alice's state changed
+ * ```
+ */
+export function createHomeService(options: HomeServiceOptions): HomeService {
+  const { cache } = options;
+  const ttl = options.ttlSeconds ?? 60;
+  const versionTtl = options.versionTtlSeconds ?? 2;
+  const lastGood = new Map<string, TitleSummary[]>();
+  const lastPopular = new Map<string, Scored[]>();
+  // Shared model reads change slowly (neighbours, charts): a short in-process memo keeps a home page
+  // to the user's own profile read plus what is new. The profile itself is read on every rebuild.
+  const memo = new LRUCache<string, Promise<Scored[]>>({ max: 5_000 });
+  const memoized = (key: string, ms: number, read: () => Promise<Scored[]>) => {
+    const hit = memo.get(key);
+    if (hit) return hit;
+    const value = read();
+    value.catch(() => memo.delete(key));
+    memo.set(key, value, { ttl: ms });
+    return value;
+  };
+  const store = options.models;
+  const models: ModelStore | undefined = store && {
+    ...store,
+    profile: (userId) => store.profile(userId),
+    popular: (country, limit) =>
+      memoized(`pop:${country}:${limit}`, 5_000, async () => {
+        const list = await store.popular(country, limit);
+        lastPopular.set(country, list);
+        return list;
+      }),
+    neighbours: (titleId, limit) => memoized(`nb:${titleId}:${limit}`, 30_000, () => store.neighbours(titleId, limit)),
+  };
+  const catalog: Pick<Catalog, 'listAvailable'> = {
+    listAvailable: async (country, o) => {
+      const titles = await options.catalog.listAvailable(country, o);
+      lastGood.set(country.toUpperCase(), titles);
+      return titles;
+    },
+  };
+  /** The profile version pages are keyed by: -1 when it cannot be known (the page is then degraded). */
+  async function version(userId: string): Promise<number> {
+    if (!store) return 0;
+    const key = homeCacheKeys(userId).version;
+    const cached = await cache.get<number>(key).catch(() => undefined);
+    if (typeof cached === 'number') return cached;
+    const v = await store.version(userId).catch(() => -1);
+    if (v >= 0) await cache.set(key, v, versionTtl).catch(() => undefined);
+    return v;
+  }
+  return {
+    async changed(userId) {
+      const keys = homeCacheKeys(userId);
+      await cache.delete(keys.version, keys.page).catch(() => undefined);
+    },
+    async build(viewer) {
+      const country = viewer.country.toUpperCase();
+      const key = homeCacheKeys(viewer.userId).page;
+      // The profile version moves with every event the models take in, and with every change the
+      // watch-state writer makes (ModelStore.touch): a cached page of an older version is stale.
+      const v = await version(viewer.userId);
+      let cacheFailed = false;
+      try {
+        const hit = await cache.get<{ country: string; version: number; home: Home }>(key);
+        if (hit && hit.country === country && hit.version === v && v >= 0) return hit.home;
+      } catch {
+        cacheFailed = true;
+      }
+      const home = await buildHome(
+        { catalog, users: options.users, ...(models ? { models } : {}) },
+        {
+          userId: viewer.userId,
+          country,
+          ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
+          fallbackTitles: (cc) => lastGood.get(cc),
+          fallbackPopular: (cc) => lastPopular.get(cc) ?? lastPopular.get('ALL'),
+        },
+      );
+      if (!cacheFailed && !home.degraded && v >= 0)
+        await cache.set(key, { country, version: v, home }, ttl).catch(() => undefined);
+      return cacheFailed || v < 0 ? { ...home, degraded: true } : home;
+    },
+  };
+}

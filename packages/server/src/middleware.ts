@@ -1,0 +1,79 @@
+/**
+ * The app's middleware: request ids, the serving Region, CORS, request logs,
+ * rate limits, the body limit and bearer authentication. Each turns HTTP
+ * into SDK calls or SDK errors; none decides a product rule.
+ */
+import { PayloadTooLargeError, RateLimitedError, UnauthorizedError } from '@streamctl/sdk/errors';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Env, HttpPlatform } from './context.js';
+import { createRateLimiter, type RateLimit } from './rate-limit.js';
+
+/** The client's address as the transport gives it. */
+export function clientIp(c: Context): string {
+  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+  if (forwarded) return forwarded;
+  const env = c.env as
+    | { incoming?: { socket?: { remoteAddress?: string } }; requestContext?: { http?: { sourceIp?: string } } }
+    | undefined;
+  return env?.requestContext?.http?.sourceIp ?? env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/** Says which Region served each response (`x-streamctl-region`). */
+export const servedBy =
+  (region: string): MiddlewareHandler<Env> =>
+  async (c, next) => {
+    await next();
+    c.header('x-streamctl-region', region);
+  };
+
+/** One JSON log entry per request. */
+export const requestLog =
+  (log: (entry: Record<string, unknown>) => void): MiddlewareHandler<Env> =>
+  async (c, next) => {
+    const started = performance.now();
+    await next();
+    log({
+      level: c.res.status >= 500 ? 'ERROR' : 'INFO',
+      message: 'request',
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      durationMs: Math.round(performance.now() - started),
+      userId: c.get('viewer')?.userId,
+    });
+  };
+
+/** Per-IP token buckets. */
+export const ipRateLimit = (limit: RateLimit): MiddlewareHandler<Env> => {
+  const limiter = createRateLimiter(limit);
+  return async (c, next) => {
+    const retry = limiter.take(clientIp(c));
+    if (retry > 0) throw new RateLimitedError('Too many requests from this address', retry);
+    await next();
+  };
+};
+
+/** Bodies over the limit get a 413 in the one error shape. */
+export const bodySizeLimit = (maxBytes: number): MiddlewareHandler<Env> =>
+  bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new PayloadTooLargeError(`The body is larger than ${maxBytes} bytes`);
+    },
+  });
+
+/** Bearer authentication: the platform makes the viewer; then per-user token buckets. */
+export const authenticate = (platform: HttpPlatform, userLimit: RateLimit): MiddlewareHandler<Env> => {
+  const limiter = createRateLimiter(userLimit);
+  return async (c, next) => {
+    const token = c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    if (!token) throw new UnauthorizedError('A bearer token is required');
+    const viewer = await platform.authenticate(token);
+    const retry = limiter.take(viewer.userId);
+    if (retry > 0) throw new RateLimitedError('Too many requests for this user', retry);
+    c.set('viewer', viewer);
+    await next();
+  };
+};
