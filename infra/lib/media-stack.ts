@@ -6,7 +6,7 @@
  * end (EventBridge) moves the title to READY or FAILED and notifies.
  */
 
-import { loadLadder, renderMediaConvertJob } from '@streamctl/sdk';
+import { loadLadder, renderMediaConvertJob, TITLE_STATUS } from '@streamctl/sdk';
 import { resourceNames } from '@streamctl/sdk/config';
 import { catalogTable, mediaConvertManifestKeys, titleOutputUri, titlePrefix } from '@streamctl/sdk/resources';
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -192,7 +192,7 @@ export class MediaStack extends Stack {
       },
       updateExpression: 'SET #s = :s',
       expressionAttributeNames: { '#s': 'status' },
-      expressionAttributeValues: { ':s': DynamoAttributeValue.fromString('TRANSCODING') },
+      expressionAttributeValues: { ':s': DynamoAttributeValue.fromString(TITLE_STATUS.TRANSCODING) },
       resultPath: JsonPath.DISCARD,
     });
     const notifySubmitted = new SnsPublish(this, 'NotifySubmitted', {
@@ -237,7 +237,8 @@ export class MediaStack extends Stack {
 
     // Workflow 2: the job ends; the title becomes READY or FAILED.
     const manifests = mediaConvertManifestKeys('{}');
-    const setStatus = (id: string, status: 'READY' | 'FAILED') =>
+    // The workflow moves titles along the SDK's lifecycle: TRANSCODING → READY or FAILED.
+    const setStatus = (id: string, status: typeof TITLE_STATUS.READY | typeof TITLE_STATUS.FAILED) =>
       new DynamoUpdateItem(this, id, {
         table: catalog,
         key: {
@@ -247,12 +248,14 @@ export class MediaStack extends Stack {
           SK: DynamoAttributeValue.fromString('METADATA'),
         },
         updateExpression:
-          status === 'READY' ? 'SET #s = :s, manifests = :m REMOVE statusReason' : 'SET #s = :s, statusReason = :r',
+          status === TITLE_STATUS.READY
+            ? 'SET #s = :s, manifests = :m REMOVE statusReason'
+            : 'SET #s = :s, statusReason = :r',
         expressionAttributeNames: { '#s': 'status' },
         expressionAttributeValues:
-          status === 'READY'
+          status === TITLE_STATUS.READY
             ? {
-                ':s': DynamoAttributeValue.fromString('READY'),
+                ':s': DynamoAttributeValue.fromString(TITLE_STATUS.READY),
                 ':m': DynamoAttributeValue.fromMap({
                   hls: DynamoAttributeValue.fromString(
                     JsonPath.format(manifests.hls, JsonPath.stringAt('$.detail.userMetadata.titleId')),
@@ -263,7 +266,7 @@ export class MediaStack extends Stack {
                 }),
               }
             : {
-                ':s': DynamoAttributeValue.fromString('FAILED'),
+                ':s': DynamoAttributeValue.fromString(TITLE_STATUS.FAILED),
                 ':r': DynamoAttributeValue.fromString(JsonPath.stringAt('$.detail.errorMessage')),
               },
         resultPath: JsonPath.DISCARD,
@@ -274,8 +277,11 @@ export class MediaStack extends Stack {
       resultPath: JsonPath.DISCARD,
     });
     const ended = new Choice(this, 'JobOutcome')
-      .when(Condition.stringEquals('$.detail.status', 'COMPLETE'), setStatus('MarkReady', 'READY').next(notifyDone))
-      .otherwise(setStatus('MarkFailed', 'FAILED').next(notifyDone));
+      .when(
+        Condition.stringEquals('$.detail.status', 'COMPLETE'),
+        setStatus('MarkReady', TITLE_STATUS.READY).next(notifyDone),
+      )
+      .otherwise(setStatus('MarkFailed', TITLE_STATUS.FAILED).next(notifyDone));
     const jobEnded = new StateMachine(this, 'JobEndedWorkflow', {
       definitionBody: DefinitionBody.fromChainable(ended),
       timeout: Duration.minutes(5),

@@ -22,12 +22,15 @@ import type { AwsClients } from '../aws/index.js';
 import type { Cache } from '../cache/index.js';
 import type { ResourceNames } from '../config/names.js';
 import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
-import type { Availability, EntitlementTitle, TitleStatus } from '../playback/entitlement.js';
+import type { Availability, EntitlementTitle } from '../playback/index.js';
 import { IdSchema, type Page } from '../users/index.js';
 import { BATCH_RETRY, retry } from '../util/backoff.js';
 import { decodeCursor, encodeCursor } from '../util/cursor.js';
 import { queryAll } from '../util/dynamo.js';
 import { parseInput } from '../util/validate.js';
+import { assertTransition, TITLE_STATUSES, type TitleStatus, transitionCondition } from './lifecycle.js';
+
+export * from './lifecycle.js';
 
 const Country = z.string().regex(/^[A-Z]{2}$/, 'a two-letter ISO 3166 country code such as US');
 const Genre = z
@@ -54,7 +57,7 @@ export const TitleInputSchema = z.object({
   durationSec: z.number().int().positive().optional(),
   /** Manifest keys in the CDN bucket, e.g. `titles/t1/master.m3u8`. */
   manifests: z.object({ hls: z.string().optional(), dash: z.string().optional() }).default({}),
-  status: z.enum(['UPLOADING', 'TRANSCODING', 'READY', 'PUBLISHED', 'FAILED', 'UNPUBLISHED']).default('READY'),
+  status: z.enum(TITLE_STATUSES).default('READY'),
   seasons: z
     .array(z.object({ number: z.number().int().min(1).max(99), episodes: z.array(EpisodeSchema).max(200) }))
     .max(50)
@@ -101,7 +104,10 @@ export interface TitleListItem {
 export interface StatusChange {
   /** Recorded as `statusReason`; cleared when absent. */
   reason?: string;
-  /** Only change a title currently in one of these states (CONFLICT otherwise). */
+  /**
+   * Only change a title currently in one of these states (CONFLICT otherwise);
+   * the lifecycle's transition table applies either way.
+   */
   expect?: TitleStatus[];
   /** Replaces the title's source record. */
   source?: TitleSource;
@@ -200,15 +206,17 @@ export interface Catalog {
   pageByGenre(genre: string, options?: { limit?: number; cursor?: string }): Promise<Page<TitleSummary>>;
   /** Every title in id order, a page at a time, optionally only those in one status. */
   listTitles(options?: { limit?: number; cursor?: string; status?: TitleStatus }): Promise<Page<TitleListItem>>;
-  /** Moves a title to a status (conditionally on its current one); NOT_FOUND when unknown. */
+  /**
+   * Moves a title to a status, conditionally on its current one (the
+   * lifecycle's transition table): NOT_FOUND when unknown, CONFLICT when
+   * the title may not move there.
+   */
   setStatus(titleId: string, status: TitleStatus, change?: StatusChange): Promise<Title>;
   /** Records a finished transcode: rendition items, manifests, images, and status READY. */
   setRenditions(titleId: string, update: RenditionsUpdate): Promise<Title>;
   /** Withdraws a published title everywhere: availability removed, status UNPUBLISHED. */
   unpublishTitle(titleId: string): Promise<Title>;
 }
-
-const TITLE_STATUSES = ['UPLOADING', 'TRANSCODING', 'READY', 'PUBLISHED', 'FAILED', 'UNPUBLISHED'] as const;
 
 /** Cursors are the index's LastEvaluatedKey: the table and index keys, all strings here. */
 const IndexKey = (keys: string[]) => z.object(Object.fromEntries(keys.map((k) => [k, z.string()]))).strict();
@@ -350,34 +358,44 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
   const summaries = async (index: 'byGenre' | 'byCountry', key: string, limit: number) =>
     (await summaryPage(index, key, limit)).items;
 
+  /** Why a conditional write failed: the title is gone, may not make this move, or moved meanwhile. */
+  const conflict = async (titleId: string, to: TitleStatus, what: string): Promise<never> => {
+    const title = await findTitle(titleId);
+    if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+    assertTransition(titleId, title.status, to);
+    throw new ConflictError(`Cannot ${what}: title ${titleId} is ${title.status}`, {
+      details: { titleId, status: title.status },
+    });
+  };
+
+  /** Updates a title's METADATA item, moving it to `to` only along the lifecycle's transition table. */
   const update = async (
     titleId: string,
+    to: TitleStatus,
     input: {
       UpdateExpression: string;
-      ConditionExpression?: string;
       ExpressionAttributeNames?: Record<string, string>;
       ExpressionAttributeValues?: Record<string, unknown>;
     },
     what: string,
+    only?: readonly TitleStatus[],
   ): Promise<void> => {
+    const transition = transitionCondition(to, only);
+    if (!transition) return conflict(titleId, to, what);
     try {
       await docs().send(
         new UpdateCommand({
           TableName,
           Key: { PK: pk(titleId), SK: 'METADATA' },
-          ...input,
-          ConditionExpression: input.ConditionExpression
-            ? `attribute_exists(PK) AND (${input.ConditionExpression})`
-            : 'attribute_exists(PK)',
+          UpdateExpression: input.UpdateExpression,
+          ConditionExpression: `attribute_exists(PK) AND (${transition.ConditionExpression})`,
+          ExpressionAttributeNames: { ...input.ExpressionAttributeNames, ...transition.ExpressionAttributeNames },
+          ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ...transition.ExpressionAttributeValues },
         }),
       );
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
-        const title = await findTitle(titleId);
-        if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
-        throw new ConflictError(`Cannot ${what}: title ${titleId} is ${title.status}`, {
-          details: { titleId, status: title.status },
-        });
+        return conflict(titleId, to, what);
       }
       throw wrapAwsError(err, 'dynamodb:UpdateItem', `title ${titleId}`);
     }
@@ -439,6 +457,8 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
       const a = parseInput(AvailabilitySchema, availability, 'availability');
       const title = await findTitle(titleId);
       if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      // Checked before the projections are written; the update below checks again, atomically.
+      assertTransition(titleId, title.status, 'PUBLISHED');
       const publishedAt = at ?? new Date().toISOString();
       const countries = a.countries === 'ALL' ? ['ALL'] : a.countries;
       const summary = {
@@ -461,20 +481,16 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
         })),
         `availability of ${titleId}`,
       );
-      try {
-        await docs().send(
-          new UpdateCommand({
-            TableName,
-            Key: { PK: pk(titleId), SK: 'METADATA' },
-            UpdateExpression: 'SET #s = :s, availability = :a, publishedAt = :p',
-            ConditionExpression: 'attribute_exists(PK)',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':s': 'PUBLISHED', ':a': a, ':p': publishedAt },
-          }),
-        );
-      } catch (err) {
-        throw wrapAwsError(err, 'dynamodb:UpdateItem', `title ${titleId}`);
-      }
+      await update(
+        titleId,
+        'PUBLISHED',
+        {
+          UpdateExpression: 'SET #s = :s, availability = :a, publishedAt = :p',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': 'PUBLISHED', ':a': a, ':p': publishedAt },
+        },
+        'publish it',
+      );
       return (await findTitle(titleId)) as Title;
     },
 
@@ -559,22 +575,16 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
         sets.push('#src = :src');
         values[':src'] = change.source;
       }
-      let condition: string | undefined;
-      if (change.expect?.length) {
-        condition = `#s IN (${change.expect.map((_, i) => `:e${i}`).join(', ')})`;
-        change.expect.forEach((e, i) => {
-          values[`:e${i}`] = e;
-        });
-      }
       await update(
         titleId,
+        status,
         {
           UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ...(condition ? { ConditionExpression: condition } : {}),
           ExpressionAttributeNames: { '#s': 'status', ...(change.source ? { '#src': 'source' } : {}) },
           ExpressionAttributeValues: values,
         },
         `move it to ${status}`,
+        change.expect?.length ? change.expect : undefined,
       );
       return (await findTitle(titleId)) as Title;
     },
@@ -582,6 +592,7 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
     async setRenditions(titleId, result) {
       const existing = await findTitle(titleId);
       if (!existing) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      assertTransition(titleId, existing.status, 'READY');
       const keep = new Set(result.renditions.map((r) => r.name));
       const stale = existing.renditions.filter((r) => !keep.has(r.name));
       if (stale.length) {
@@ -607,6 +618,7 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
       );
       await update(
         titleId,
+        'READY',
         {
           UpdateExpression:
             'SET #s = :s, manifests = :m, images = :i, tracks = :t, updatedAt = :now REMOVE statusReason',
@@ -627,6 +639,7 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
     async unpublishTitle(titleId) {
       const title = await findTitle(titleId);
       if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      assertTransition(titleId, title.status, 'UNPUBLISHED');
       const items = await queryAll(
         clients,
         {
@@ -653,6 +666,7 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
       }
       await update(
         titleId,
+        'UNPUBLISHED',
         {
           UpdateExpression: 'SET #s = :s, updatedAt = :now REMOVE availability, publishedAt',
           ExpressionAttributeNames: { '#s': 'status' },

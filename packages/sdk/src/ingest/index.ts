@@ -16,15 +16,16 @@ import type { AwsClients } from '../aws/index.js';
 import {
   type Catalog,
   createCatalog,
+  isTranscoded,
   type Rendition,
   type Title,
   type TitleSource,
+  type TitleStatus,
   type TitleTracks,
 } from '../catalog/index.js';
 import type { StreamctlConfig } from '../config/index.js';
 import { ConflictError, isStreamctlError, ValidationError, wrapAwsError } from '../errors/index.js';
 import { type Ladder, loadLadder } from '../ladders/index.js';
-import type { TitleStatus } from '../playback/entitlement.js';
 import { titleObjectKey, titleOutputUri } from '../resources/index.js';
 import {
   createTranscoder,
@@ -122,8 +123,6 @@ export interface Ingest {
    */
   recordTranscode(titleId: string, status: TranscodeStatus): Promise<Title>;
 }
-
-const DONE: TitleStatus[] = ['READY', 'PUBLISHED', 'UNPUBLISHED'];
 
 const slug = (name: string) =>
   name
@@ -240,7 +239,7 @@ export function createIngest(deps: {
           details: { titleId, sha256: title.source.sha256 },
         });
       }
-      if (title && DONE.includes(title.status) && title.source?.ladder === ladder.name) {
+      if (title && isTranscoded(title.status) && title.source?.ladder === ladder.name) {
         return {
           titleId,
           status: title.status,

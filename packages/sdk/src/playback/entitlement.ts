@@ -2,10 +2,11 @@
  * Entitlement: may this viewer play this title now? A title is playable when
  * it is PUBLISHED, available in the viewer's country, and inside its window.
  */
+import type { TitleStatus } from '../catalog/index.js';
 import { ErrorCode, NotFoundError, StreamctlError } from '../errors/index.js';
 
-/** A title's status in its lifecycle (SPEC §5). */
-export type TitleStatus = 'UPLOADING' | 'TRANSCODING' | 'READY' | 'PUBLISHED' | 'FAILED' | 'UNPUBLISHED';
+/** A title's status in its lifecycle (SPEC §5), as the catalog's lifecycle defines it. */
+export type { TitleStatus };
 
 /** The availability of a title: where and when it may be played. */
 export interface Availability {

@@ -8,11 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import { type CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import type { AwsClients } from '../aws/index.js';
-import type { Catalog, Title } from '../catalog/index.js';
+import { type Catalog, canTransition, type Title, type TitleStatus } from '../catalog/index.js';
 import { LOCAL_STAGE, type StreamctlConfig } from '../config/index.js';
 import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
 import { putCatalogEvent } from '../events/catalog.js';
-import type { Availability, TitleStatus } from '../playback/entitlement.js';
+import type { Availability } from '../playback/index.js';
 import { titleInvalidationPaths } from '../resources/index.js';
 
 /** What happened to the CDN's cached copies. */
@@ -95,8 +95,6 @@ export interface Publisher {
   unpublish(titleId: string): Promise<PublishOutcome>;
 }
 
-const PUBLISHABLE: TitleStatus[] = ['READY', 'PUBLISHED', 'UNPUBLISHED'];
-
 /**
  * Creates the publisher of a stage.
  *
@@ -129,7 +127,7 @@ export function createPublisher(deps: {
   return {
     async publish(titleId, availability) {
       const before = await existing(titleId);
-      if (!PUBLISHABLE.includes(before.status) || !before.manifests.hls) {
+      if (!canTransition(before.status, 'PUBLISHED') || !before.manifests.hls) {
         throw new ConflictError(`Title ${titleId} is ${before.status} and cannot be published yet`, {
           hint:
             before.status === 'FAILED'
@@ -161,7 +159,7 @@ export function createPublisher(deps: {
 
     async unpublish(titleId) {
       const before = await existing(titleId);
-      if (before.status !== 'PUBLISHED') {
+      if (!canTransition(before.status, 'UNPUBLISHED')) {
         throw new ConflictError(`Title ${titleId} is ${before.status}, not PUBLISHED`, {
           details: { titleId, status: before.status },
         });

@@ -1,0 +1,190 @@
+/**
+ * A title's lifecycle (SPEC §5): the statuses, which status may follow
+ * which, and the DynamoDB condition that makes a catalog write honour it.
+ *
+ * ```text
+ * UPLOADING → TRANSCODING → READY → PUBLISHED ⇄ UNPUBLISHED
+ *     ↓            ↓          ↑
+ *     └──────→ FAILED ────────┘
+ * ```
+ *
+ * Ingest may send any title back to UPLOADING: an interrupted run resumes,
+ * a FAILED one is retried, and a transcoded one is re-ingested with another
+ * ladder.
+ *
+ * @module
+ */
+import { ConflictError } from '../errors/index.js';
+
+/**
+ * Every status a title can be in, in lifecycle order.
+ *
+ * @example
+ * ```ts
+ * z.enum(TITLE_STATUSES).parse('READY');
+ * ```
+ */
+export const TITLE_STATUSES = ['UPLOADING', 'TRANSCODING', 'READY', 'PUBLISHED', 'FAILED', 'UNPUBLISHED'] as const;
+
+/** A title's status in its lifecycle. */
+export type TitleStatus = (typeof TITLE_STATUSES)[number];
+
+/**
+ * The statuses by name, for code that must not type them as strings (the
+ * CDK app's workflow among it).
+ *
+ * @example
+ * ```ts
+ * DynamoAttributeValue.fromString(TITLE_STATUS.TRANSCODING);
+ * ```
+ */
+export const TITLE_STATUS: { readonly [S in TitleStatus]: S } = {
+  UPLOADING: 'UPLOADING',
+  TRANSCODING: 'TRANSCODING',
+  READY: 'READY',
+  PUBLISHED: 'PUBLISHED',
+  FAILED: 'FAILED',
+  UNPUBLISHED: 'UNPUBLISHED',
+};
+
+/**
+ * The transition table: for each status, the statuses a title may be in to
+ * move to it. Every status write of the SDK and the CDK app's workflow
+ * follows one of these edges.
+ *
+ * @example
+ * ```ts
+ * TITLE_TRANSITIONS.UNPUBLISHED; // ["PUBLISHED"]
+ * ```
+ */
+export const TITLE_TRANSITIONS: { readonly [S in TitleStatus]: readonly TitleStatus[] } = {
+  // Registering a master: an interrupted upload resumes, a failed or unfinished ingest is retried,
+  // a transcoded (even published) title is re-ingested with another ladder.
+  UPLOADING: TITLE_STATUSES,
+  // The transcode is submitted; the cloud workflow may mark it after ingest did.
+  TRANSCODING: ['UPLOADING', 'TRANSCODING'],
+  // Renditions recorded; again when the job's end is heard twice (ingest and the workflow),
+  // or after a watcher gave up on a job that then finished.
+  READY: ['TRANSCODING', 'READY', 'FAILED'],
+  // Publishing, republishing with another window, and bringing back a withdrawn title.
+  PUBLISHED: ['READY', 'PUBLISHED', 'UNPUBLISHED'],
+  // Upload, submit or transcode failed; failing a failed title again keeps the latest reason.
+  FAILED: ['UPLOADING', 'TRANSCODING', 'FAILED'],
+  UNPUBLISHED: ['PUBLISHED'],
+};
+
+/**
+ * The statuses a title may be in to move to `to`.
+ *
+ * @example
+ * ```ts
+ * previousStatuses('TRANSCODING'); // ["UPLOADING", "TRANSCODING"]
+ * ```
+ */
+export function previousStatuses(to: TitleStatus): readonly TitleStatus[] {
+  return TITLE_TRANSITIONS[to];
+}
+
+/**
+ * The statuses a title in `from` may move to.
+ *
+ * @example
+ * ```ts
+ * nextStatuses('PUBLISHED'); // ["UPLOADING", "PUBLISHED", "UNPUBLISHED"]
+ * ```
+ */
+export function nextStatuses(from: TitleStatus): TitleStatus[] {
+  return TITLE_STATUSES.filter((to) => TITLE_TRANSITIONS[to].includes(from));
+}
+
+/**
+ * Whether a title in `from` may move to `to`.
+ *
+ * @example
+ * ```ts
+ * canTransition('READY', 'PUBLISHED'); // true
+ * canTransition('TRANSCODING', 'PUBLISHED'); // false
+ * ```
+ */
+export function canTransition(from: TitleStatus, to: TitleStatus): boolean {
+  return TITLE_TRANSITIONS[to].includes(from);
+}
+
+/** The statuses of a title whose renditions are recorded. */
+const TRANSCODED: readonly TitleStatus[] = ['READY', 'PUBLISHED', 'UNPUBLISHED'];
+
+/**
+ * Whether a title in this status has its renditions: READY, and the
+ * statuses publishing moves it between. Ingest skips such a title when the
+ * same master and ladder come again.
+ *
+ * @example
+ * ```ts
+ * isTranscoded('UNPUBLISHED'); // true
+ * isTranscoded('FAILED'); // false
+ * ```
+ */
+export function isTranscoded(status: TitleStatus): boolean {
+  return TRANSCODED.includes(status);
+}
+
+/** A title may not move from its status to the one asked for (`CONFLICT`). */
+export class TitleTransitionError extends ConflictError {
+  readonly titleId: string;
+  readonly from: TitleStatus;
+  readonly to: TitleStatus;
+  constructor(titleId: string, from: TitleStatus, to: TitleStatus, hint?: string) {
+    super(`Title ${titleId} is ${from} and cannot become ${to}`, {
+      hint:
+        hint ??
+        `a ${from} title can become ${nextStatuses(from).join(', ') || 'nothing else'} (\`streamctl titles get ${titleId}\`)`,
+      details: { titleId, status: from, to },
+    });
+    this.titleId = titleId;
+    this.from = from;
+    this.to = to;
+  }
+}
+
+/**
+ * Throws {@link TitleTransitionError} (`CONFLICT`) unless a title in `from`
+ * may move to `to`.
+ *
+ * @example
+ * ```ts
+ * assertTransition('t1', title.status, 'UNPUBLISHED'); // throws unless t1 is PUBLISHED
+ * ```
+ */
+export function assertTransition(titleId: string, from: TitleStatus, to: TitleStatus, hint?: string): void {
+  if (!canTransition(from, to)) throw new TitleTransitionError(titleId, from, to, hint);
+}
+
+/** The parts of a DynamoDB write that hold it to the transition table. */
+export interface TransitionCondition {
+  /** `#s IN (:from0, …)`. */
+  ConditionExpression: string;
+  ExpressionAttributeNames: { '#s': 'status' };
+  ExpressionAttributeValues: Record<string, TitleStatus>;
+}
+
+/**
+ * The condition of a write that moves a title (its `status` attribute) to
+ * `to`: the title must be in one of the statuses it may come from, and in
+ * one of `only` when given. Undefined when no status qualifies.
+ *
+ * @example
+ * ```ts
+ * transitionCondition('UNPUBLISHED');
+ * // { ConditionExpression: '#s IN (:from0)', ExpressionAttributeNames: { '#s': 'status' },
+ * //   ExpressionAttributeValues: { ':from0': 'PUBLISHED' } }
+ * ```
+ */
+export function transitionCondition(to: TitleStatus, only?: readonly TitleStatus[]): TransitionCondition | undefined {
+  const from = previousStatuses(to).filter((s) => !only || only.includes(s));
+  if (!from.length) return undefined;
+  return {
+    ConditionExpression: `#s IN (${from.map((_, i) => `:from${i}`).join(', ')})`,
+    ExpressionAttributeNames: { '#s': 'status' },
+    ExpressionAttributeValues: Object.fromEntries(from.map((s, i) => [`:from${i}`, s])),
+  };
+}
