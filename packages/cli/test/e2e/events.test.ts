@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dataDirLayout, readLocalPlatformState } from '@streamctl/sdk/local';
+import { readLocalPlatformState, writeState } from '@streamctl/sdk/local';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { startRecordingProxy } from '../recording-proxy.js';
 import { jsonLines, runCli } from '../run-cli.js';
@@ -73,10 +73,7 @@ describe.skipIf(target.kind !== 'embedded')('streamctl events', () => {
     const state = readLocalPlatformState(target.dataDir as string);
     const kinesis = await startRecordingProxy(state.parts.kinesis as string);
     const tailDir = mkdtempSync(join(tmpdir(), 'streamctl-tail-'));
-    writeFileSync(
-      dataDirLayout(tailDir).stateFile,
-      JSON.stringify({ ...state, parts: { ...state.parts, kinesis: kinesis.url } }),
-    );
+    writeState(tailDir, { ...state, parts: { ...state.parts, kinesis: kinesis.url } });
     try {
       const tail = runCli(['events', 'tail', '--stage', 'local', '--limit', '2', '--json'], {
         env: { STREAMCTL_DATA_DIR: tailDir },
