@@ -1,0 +1,382 @@
+/**
+ * The catalog over its DynamoDB table: titles, seasons, episodes,
+ * renditions and availability (the layout is in `items.ts`), with every
+ * status write held to the lifecycle's transition table.
+ *
+ * @module
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { AwsClients } from '../aws/index.js';
+import type { ResourceNames } from '../config/index.js';
+import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
+import { IdSchema, type Page } from '../users/index.js';
+import { BATCH_RETRY, retry } from '../util/backoff.js';
+import { decodeCursor, encodeCursor } from '../util/cursor.js';
+import { queryAll } from '../util/dynamo.js';
+import { parseInput } from '../util/validate.js';
+import {
+  ALL_TITLES,
+  AVAILABILITY_PREFIX,
+  availabilityItems,
+  countryPartition,
+  genrePartition,
+  listItemFromItem,
+  renditionItem,
+  renditionKey,
+  summaryFromItem,
+  titleFromItems,
+  titleItems,
+  titleKey,
+  titlePartition,
+} from './items.js';
+import { assertTransition, TITLE_STATUSES, type TitleStatus, transitionCondition } from './lifecycle.js';
+import {
+  AvailabilitySchema,
+  type Catalog,
+  Country,
+  Genre,
+  type Title,
+  TitleInputSchema,
+  type TitleListItem,
+  type TitleSummary,
+} from './types.js';
+
+/** Cursors are the index's LastEvaluatedKey: the table and index keys, all strings here. */
+const IndexKey = (keys: string[]) => z.object(Object.fromEntries(keys.map((k) => [k, z.string()]))).strict();
+const toCursor = (key: Record<string, unknown> | undefined) => (key ? encodeCursor(key) : undefined);
+const fromCursor = (cursor: string | undefined, keys: string[]) =>
+  cursor ? (decodeCursor(cursor, IndexKey(keys)) as Record<string, unknown>) : undefined;
+
+/**
+ * Creates the catalog capability over the catalog table.
+ *
+ * @example
+ * ```ts
+ * const catalog = createCatalog(platform.clients, platform.config.resources);
+ * await catalog.putTitle({ titleId: 't1', name: 'Big Buck Bunny', genres: ['animation'] });
+ * await catalog.publishTitle('t1', { countries: ['US', 'GB'] });
+ * ```
+ */
+export function createCatalog(clients: AwsClients, names: ResourceNames): Catalog {
+  const TableName = names.catalogTable;
+  const docs = () => clients.documents();
+
+  async function writeAll(items: Record<string, unknown>[], what: string): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let pending: Record<string, unknown>[] = items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } }));
+      // Throttled writes come back as unprocessed items: those are written again, backing off.
+      pending = await retry(
+        async () => {
+          try {
+            const out = await docs().send(new BatchWriteCommand({ RequestItems: { [TableName]: pending as never } }));
+            pending = (out.UnprocessedItems?.[TableName] ?? []) as Record<string, unknown>[];
+            return pending;
+          } catch (err) {
+            throw wrapAwsError(err, 'dynamodb:BatchWriteItem', what);
+          }
+        },
+        { attempts: 9, policy: BATCH_RETRY, retryable: () => false, retryResult: (left) => left.length > 0 },
+      );
+      if (pending.length) throw wrapAwsError(new Error('unprocessed items'), 'dynamodb:BatchWriteItem', what);
+    }
+  }
+
+  async function findTitle(titleId: string): Promise<Title | undefined> {
+    parseInput(IdSchema, titleId, 'titleId');
+    const items = await queryAll(
+      clients,
+      { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': titlePartition(titleId) } },
+      `title ${titleId}`,
+    );
+    return titleFromItems(titleId, items);
+  }
+
+  const summaryPage = async (
+    index: 'byGenre' | 'byCountry',
+    key: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<TitleSummary>> => {
+    const pkName = index === 'byGenre' ? 'GSI1PK' : 'GSI2PK';
+    const skName = index === 'byGenre' ? 'GSI1SK' : 'GSI2SK';
+    const start = fromCursor(cursor, ['PK', 'SK', pkName, skName]);
+    try {
+      const out = await docs().send(
+        new QueryCommand({
+          TableName,
+          IndexName: index,
+          KeyConditionExpression: '#pk = :key',
+          ExpressionAttributeNames: { '#pk': pkName },
+          ExpressionAttributeValues: { ':key': key },
+          ScanIndexForward: false,
+          Limit: limit,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      const items = (out.Items ?? []).map(summaryFromItem);
+      const next = toCursor(out.LastEvaluatedKey);
+      return next ? { items, cursor: next } : { items };
+    } catch (err) {
+      throw wrapAwsError(err, 'dynamodb:Query', `${index} ${key}`);
+    }
+  };
+  const summaries = async (index: 'byGenre' | 'byCountry', key: string, limit: number) =>
+    (await summaryPage(index, key, limit)).items;
+
+  /** Why a conditional write failed: the title is gone, may not make this move, or moved meanwhile. */
+  const conflict = async (titleId: string, to: TitleStatus, what: string): Promise<never> => {
+    const title = await findTitle(titleId);
+    if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+    assertTransition(titleId, title.status, to);
+    throw new ConflictError(`Cannot ${what}: title ${titleId} is ${title.status}`, {
+      details: { titleId, status: title.status },
+    });
+  };
+
+  /** Updates a title's METADATA item, moving it to `to` only along the lifecycle's transition table. */
+  const update = async (
+    titleId: string,
+    to: TitleStatus,
+    input: {
+      UpdateExpression: string;
+      ExpressionAttributeNames?: Record<string, string>;
+      ExpressionAttributeValues?: Record<string, unknown>;
+    },
+    what: string,
+    only?: readonly TitleStatus[],
+  ): Promise<void> => {
+    const transition = transitionCondition(to, only);
+    if (!transition) return conflict(titleId, to, what);
+    try {
+      await docs().send(
+        new UpdateCommand({
+          TableName,
+          Key: titleKey(titleId),
+          UpdateExpression: input.UpdateExpression,
+          ConditionExpression: `attribute_exists(PK) AND (${transition.ConditionExpression})`,
+          ExpressionAttributeNames: { ...input.ExpressionAttributeNames, ...transition.ExpressionAttributeNames },
+          ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ...transition.ExpressionAttributeValues },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
+        return conflict(titleId, to, what);
+      }
+      throw wrapAwsError(err, 'dynamodb:UpdateItem', `title ${titleId}`);
+    }
+  };
+
+  return {
+    async putTitle(input) {
+      const t = parseInput(TitleInputSchema, input, 'title');
+      await writeAll(titleItems(t, new Date().toISOString()), `title ${t.titleId}`);
+      return (await findTitle(t.titleId)) as Title;
+    },
+
+    async getTitle(titleId) {
+      const title = await findTitle(titleId);
+      if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      return title;
+    },
+
+    findTitle,
+
+    async publishTitle(titleId, availability, at) {
+      const a = parseInput(AvailabilitySchema, availability, 'availability');
+      const title = await findTitle(titleId);
+      if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      // Checked before the projections are written; the update below checks again, atomically.
+      assertTransition(titleId, title.status, 'PUBLISHED');
+      const publishedAt = at ?? new Date().toISOString();
+      await writeAll(availabilityItems(title, a, publishedAt), `availability of ${titleId}`);
+      await update(
+        titleId,
+        'PUBLISHED',
+        {
+          UpdateExpression: 'SET #s = :s, availability = :a, publishedAt = :p',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': 'PUBLISHED', ':a': a, ':p': publishedAt },
+        },
+        'publish it',
+      );
+      return (await findTitle(titleId)) as Title;
+    },
+
+    async listAvailable(country, options = {}) {
+      const cc = parseInput(Country, country.toUpperCase(), 'country');
+      const limit = parseInput(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
+      const [own, all] = await Promise.all([
+        summaries('byCountry', countryPartition(cc), limit),
+        summaries('byCountry', countryPartition('ALL'), limit),
+      ]);
+      const seen = new Set<string>();
+      const now = (options.at ?? new Date()).getTime();
+      const inWindow = (t: TitleSummary) =>
+        (!t.availableFrom || Date.parse(t.availableFrom) <= now) &&
+        (!t.availableUntil || now < Date.parse(t.availableUntil));
+      return [...own, ...all]
+        .filter((t) => !seen.has(t.titleId) && seen.add(t.titleId) && inWindow(t))
+        .sort((a, b) => (b.publishedAt ?? '').localeCompare(a.publishedAt ?? '') || a.titleId.localeCompare(b.titleId))
+        .slice(0, limit);
+    },
+
+    async listByGenre(genre, options = {}) {
+      const g = parseInput(Genre, genre, 'genre');
+      const limit = parseInput(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
+      return summaries('byGenre', genrePartition(g), limit);
+    },
+
+    async pageByGenre(genre, options = {}) {
+      const g = parseInput(Genre, genre, 'genre');
+      const limit = parseInput(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
+      return summaryPage('byGenre', genrePartition(g), limit, options.cursor);
+    },
+
+    async listTitles(options = {}) {
+      const limit = parseInput(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
+      const status = options.status ? parseInput(z.enum(TITLE_STATUSES), options.status, 'status') : undefined;
+      const items: TitleListItem[] = [];
+      let start = fromCursor(options.cursor, ['PK', 'SK', 'GSI1PK', 'GSI1SK']);
+      // A status filter may leave pages short: keep reading until the page is full or the index ends.
+      do {
+        let out: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> };
+        try {
+          out = await docs().send(
+            new QueryCommand({
+              TableName,
+              IndexName: 'byGenre',
+              KeyConditionExpression: 'GSI1PK = :titles',
+              ExpressionAttributeValues: { ':titles': ALL_TITLES, ...(status ? { ':s': status } : {}) },
+              ...(status ? { FilterExpression: '#s = :s', ExpressionAttributeNames: { '#s': 'status' } } : {}),
+              Limit: limit - items.length,
+              ...(start ? { ExclusiveStartKey: start } : {}),
+            }),
+          );
+        } catch (err) {
+          throw wrapAwsError(err, 'dynamodb:Query', 'titles');
+        }
+        items.push(...(out.Items ?? []).map(listItemFromItem));
+        start = out.LastEvaluatedKey;
+      } while (start && items.length < limit);
+      const cursor = toCursor(start);
+      return cursor ? { items, cursor } : { items };
+    },
+
+    async setStatus(titleId, status, change = {}) {
+      parseInput(IdSchema, titleId, 'titleId');
+      const values: Record<string, unknown> = { ':s': status, ':now': new Date().toISOString() };
+      const sets = ['#s = :s', 'updatedAt = :now'];
+      const removes: string[] = [];
+      if (change.reason) {
+        sets.push('statusReason = :r');
+        values[':r'] = change.reason.slice(0, 1000);
+      } else removes.push('statusReason');
+      if (change.source) {
+        sets.push('#src = :src');
+        values[':src'] = change.source;
+      }
+      await update(
+        titleId,
+        status,
+        {
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ExpressionAttributeNames: { '#s': 'status', ...(change.source ? { '#src': 'source' } : {}) },
+          ExpressionAttributeValues: values,
+        },
+        `move it to ${status}`,
+        change.expect?.length ? change.expect : undefined,
+      );
+      return (await findTitle(titleId)) as Title;
+    },
+
+    async setRenditions(titleId, result) {
+      const existing = await findTitle(titleId);
+      if (!existing) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      assertTransition(titleId, existing.status, 'READY');
+      const keep = new Set(result.renditions.map((r) => r.name));
+      const stale = existing.renditions.filter((r) => !keep.has(r.name));
+      if (stale.length) {
+        for (let i = 0; i < stale.length; i += 25) {
+          try {
+            await docs().send(
+              new BatchWriteCommand({
+                RequestItems: {
+                  [TableName]: stale
+                    .slice(i, i + 25)
+                    .map((r) => ({ DeleteRequest: { Key: renditionKey(titleId, r.name) } })),
+                },
+              }),
+            );
+          } catch (err) {
+            throw wrapAwsError(err, 'dynamodb:BatchWriteItem', `renditions of ${titleId}`);
+          }
+        }
+      }
+      await writeAll(
+        result.renditions.map((r) => renditionItem(titleId, r)),
+        `renditions of ${titleId}`,
+      );
+      await update(
+        titleId,
+        'READY',
+        {
+          UpdateExpression:
+            'SET #s = :s, manifests = :m, images = :i, tracks = :t, updatedAt = :now REMOVE statusReason',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: {
+            ':s': 'READY',
+            ':m': result.manifests,
+            ':i': result.images ?? {},
+            ':t': result.tracks ?? { audio: [], captions: [] },
+            ':now': new Date().toISOString(),
+          },
+        },
+        'record its renditions',
+      );
+      return (await findTitle(titleId)) as Title;
+    },
+
+    async unpublishTitle(titleId) {
+      const title = await findTitle(titleId);
+      if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      assertTransition(titleId, title.status, 'UNPUBLISHED');
+      const items = await queryAll(
+        clients,
+        {
+          TableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :a)',
+          ExpressionAttributeValues: { ':pk': titlePartition(titleId), ':a': AVAILABILITY_PREFIX },
+        },
+        `availability of ${titleId}`,
+      );
+      for (let i = 0; i < items.length; i += 25) {
+        try {
+          await docs().send(
+            new BatchWriteCommand({
+              RequestItems: {
+                [TableName]: items
+                  .slice(i, i + 25)
+                  .map((item) => ({ DeleteRequest: { Key: { PK: item.PK, SK: item.SK } } })),
+              },
+            }),
+          );
+        } catch (err) {
+          throw wrapAwsError(err, 'dynamodb:BatchWriteItem', `availability of ${titleId}`);
+        }
+      }
+      await update(
+        titleId,
+        'UNPUBLISHED',
+        {
+          UpdateExpression: 'SET #s = :s, updatedAt = :now REMOVE availability, publishedAt',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': 'UNPUBLISHED', ':now': new Date().toISOString() },
+        },
+        'unpublish it',
+      );
+      return (await findTitle(titleId)) as Title;
+    },
+  };
+}
