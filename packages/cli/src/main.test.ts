@@ -51,6 +51,8 @@ describe('usage errors exit 2 with one line', () => {
     [['token'], /--user is required; pass --user <id>/],
     [['token', '--user', 'a', '--ttl', 'forever'], /Invalid --ttl "forever"/],
     [['token', '--user', 'a', '--country', 'usa'], /invalid --country "usa"/],
+    [['token', '--user', 'a'], /--country is required: a token without a country is refused/],
+    [['token', '--user', 'a@b', '--country', 'GB'], /invalid --user "a@b"/],
     [['dev', '--stage', 'prod'], /dev runs the local stage only/],
     [['dev', '--api-port', 'http'], /invalid --api-port "http"/],
     [['status', '--region', 'moon-1'], /Invalid region "moon-1" from --region/],
@@ -107,7 +109,10 @@ describe('streamctl token', () => {
   });
 
   it('prints the bare token without --json, for $(streamctl token ...)', async () => {
-    const run = await runCli(['token', '--user', 'bob'], { env: { STREAMCTL_DATA_DIR: join(tmp(), 'd') }, cwd: tmp() });
+    const run = await runCli(['token', '--user', 'bob', '--country', 'GB'], {
+      env: { STREAMCTL_DATA_DIR: join(tmp(), 'd') },
+      cwd: tmp(),
+    });
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   });

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CountrySchema, IdSchema, viewerFromClaims } from '@streamctl/sdk';
 import { ErrorCode, StreamctlError, ValidationError } from '@streamctl/sdk/errors';
 import { dataDirLayout } from '@streamctl/sdk/local';
 import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
@@ -67,15 +68,9 @@ export async function ensureDevSigningKey(dataDir: string): Promise<StoredKey> {
 }
 
 const DevTokenInput = z.object({
-  userId: z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[A-Za-z0-9._@:-]+$/, 'letters, digits and . _ @ : - only'),
-  country: z
-    .string()
-    .regex(/^[A-Z]{2}$/, 'a two-letter ISO 3166 country code such as US or GB')
-    .default('US'),
+  // The API's own rules: a dev token names a user and a country the API accepts.
+  userId: IdSchema,
+  country: CountrySchema,
   ttlSeconds: z
     .number()
     .int()
@@ -145,8 +140,7 @@ export async function verifyDevToken(dataDir: string, token: string): Promise<De
       audience: DEV_TOKEN_AUDIENCE,
       algorithms: [ALG],
     });
-    if (!payload.sub) throw new Error('token has no sub');
-    return { userId: payload.sub, country: typeof payload.country === 'string' ? payload.country : 'US' };
+    return viewerFromClaims(payload);
   } catch (cause) {
     throw new StreamctlError(ErrorCode.Forbidden, `Invalid dev token: ${(cause as Error).message}`, {
       cause,

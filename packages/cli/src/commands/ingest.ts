@@ -80,7 +80,7 @@ export const ingest = defineCommand<IngestOptions>({
     const file = args[0] as string;
     const sdk = await import('@streamctl/sdk');
     const platform = sdk.createPlatform(await ctx.config());
-    const ingestion = sdk.createIngest({ config: platform.config, clients: platform.clients });
+    const ingestion = platform.ingest;
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.once('SIGINT', onSignal);

@@ -29,12 +29,7 @@ export function parseCountries(value: string): string[] | 'ALL' {
 async function openPublisher(config: StreamctlConfig) {
   const sdk = await import('@streamctl/sdk');
   const platform = sdk.createPlatform(config);
-  const publisher = sdk.createPublisher({
-    config: platform.config,
-    clients: platform.clients,
-    catalog: sdk.createCatalog(platform.clients, platform.config.resources),
-  });
-  return { publisher, close: () => platform.close() };
+  return { publisher: platform.publish, close: () => platform.close() };
 }
 
 /** `streamctl publish <titleId>`. */

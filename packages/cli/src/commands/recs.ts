@@ -13,26 +13,24 @@ export const recs = defineCommand<RecsOptions>({
   options: [
     {
       flags: '--country <cc>',
-      description: "the viewer's country (ISO 3166 alpha-2), which decides what they may watch",
-      parse: (value) => {
-        if (!/^[A-Za-z]{2}$/.test(value))
-          throw new UsageError(`invalid --country "${value}"`, 'pass a two-letter code such as GB');
-        return value.toUpperCase();
-      },
+      description: "the viewer's country (ISO 3166 alpha-2, required), which decides what they may watch",
     },
   ],
-  examples: ['streamctl recs alice --country GB', 'streamctl recs alice --json'],
+  examples: ['streamctl recs alice --country GB', 'streamctl recs alice --country US --json'],
   async handler(ctx, args, options) {
     const userId = args[0] as string;
     const sdk = await import('@streamctl/sdk');
     if (!sdk.IdSchema.safeParse(userId).success)
       throw new UsageError(`invalid user "${userId}"`, 'use letters, digits and . _ : - only');
-    const country = options.country;
-    if (!country)
+    if (!options.country)
       throw new UsageError(
         "recs needs the viewer's country",
         `pass --country, e.g. streamctl recs ${userId} --country GB`,
       );
+    const parsed = sdk.CountrySchema.safeParse(options.country);
+    if (!parsed.success)
+      throw new UsageError(`invalid --country "${options.country}"`, 'pass a two-letter code such as GB');
+    const country = parsed.data;
     // An operator view may wait longer than a viewer's request.
     const platform = sdk.createPlatform(await ctx.config(), { homeBudgetMs: 5_000 });
     try {

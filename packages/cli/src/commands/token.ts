@@ -3,7 +3,7 @@ import { UsageError } from '../errors.js';
 
 interface TokenOptions {
   user: string;
-  country: string;
+  country?: string;
   ttl: string;
 }
 
@@ -15,20 +15,16 @@ export const token = defineCommand<TokenOptions>({
     { flags: '--user <id>', description: "user id, the token's sub (required)" },
     {
       flags: '--country <CC>',
-      description: 'viewer country, ISO 3166 alpha-2',
-      default: 'US',
-      parse: (value) => {
-        const cc = value.toUpperCase();
-        if (!/^[A-Z]{2}$/.test(cc)) throw new UsageError(`invalid --country "${value}"`, 'use two letters, e.g. US');
-        return cc;
-      },
+      description: "the viewer's country, ISO 3166 alpha-2 (required: it decides what the viewer may watch)",
     },
     { flags: '--ttl <duration>', description: 'lifetime, e.g. 15m, 1h, 7d', default: '1h' },
   ],
-  examples: ['streamctl token --user alice', 'TOKEN=$(streamctl token --user bob --country GB --ttl 15m)'],
+  examples: ['streamctl token --user alice --country US', 'TOKEN=$(streamctl token --user bob --country GB --ttl 15m)'],
   async handler(ctx, _args, options) {
     if (!options.user) throw new UsageError('--user is required', 'pass --user <id>');
-    const { ErrorCode, StreamctlError, parseDuration, isStreamctlError } = await import('@streamctl/sdk');
+    const { CountrySchema, ErrorCode, IdSchema, StreamctlError, parseDuration, isStreamctlError } = await import(
+      '@streamctl/sdk'
+    );
     let ttlSeconds: number;
     try {
       ttlSeconds = parseDuration(options.ttl, '--ttl');
@@ -43,8 +39,15 @@ export const token = defineCommand<TokenOptions>({
         { hint: "on AWS, sign in through the stage's Cognito user pool; locally, use --stage local" },
       );
     }
+    // The API's own rules: a token names a user id and a country the API accepts; none is made up.
+    if (!options.country)
+      throw new UsageError('--country is required: a token without a country is refused', 'pass e.g. --country GB');
+    const country = CountrySchema.safeParse(options.country);
+    if (!country.success) throw new UsageError(`invalid --country "${options.country}"`, 'use two letters, e.g. GB');
+    if (!IdSchema.safeParse(options.user).success)
+      throw new UsageError(`invalid --user "${options.user}"`, 'use letters, digits and . _ : - only');
     const { mintDevToken } = await import('@streamctl/local');
-    const minted = await mintDevToken(config.dataDir, { userId: options.user, country: options.country, ttlSeconds });
+    const minted = await mintDevToken(config.dataDir, { userId: options.user, country: country.data, ttlSeconds });
     if (ctx.globals.json) ctx.json(minted);
     else ctx.print(minted.token);
   },

@@ -92,8 +92,12 @@ describe('streamctl dev', () => {
     const health = await fetch(`${dev.ready.api}/health`);
     expect(health.status).toBe(200);
 
-    // `streamctl token` mints what the local API accepts; without it, 401.
-    const minted = await runCli(['token', '--user', 'alice', '--json'], { env: { STREAMCTL_DATA_DIR: dataDir } });
+    // `streamctl token` mints what the local API accepts; without it, 401. A token names its country.
+    const countryless = await runCli(['token', '--user', 'alice', '--json'], { env: { STREAMCTL_DATA_DIR: dataDir } });
+    expect(countryless.code).toBe(2);
+    const minted = await runCli(['token', '--user', 'alice', '--country', 'US', '--json'], {
+      env: { STREAMCTL_DATA_DIR: dataDir },
+    });
     const { token } = jsonLines(minted.stdout)[0] as { token: string };
     const watchlist = await fetch(`${dev.ready.api}/v1/watchlist`, { headers: { authorization: `Bearer ${token}` } });
     expect(watchlist.status).toBe(200);

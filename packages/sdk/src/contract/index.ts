@@ -10,12 +10,26 @@
  */
 import { z } from 'zod';
 
-/** Ids of users and titles, as they appear in paths. */
-export const IdParam = z
+/** Ids of users and titles: letters, digits and `._:-`, as they appear in keys and paths. */
+export const IdSchema = z
   .string()
   .min(1)
   .max(128)
   .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+
+/**
+ * A country as stored and sent on the wire: an ISO 3166 alpha-2 code in upper
+ * case (events, availability windows, rails). The one spelling of the rule.
+ */
+export const CountryCodeSchema = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'a two-letter ISO 3166 country code in upper case, such as GB');
+
+/** A country as people type it (tokens, flags, queries): two letters in any case, upper-cased. */
+export const CountrySchema = z
+  .string()
+  .transform((value) => value.toUpperCase())
+  .pipe(CountryCodeSchema);
 
 /** Every error answer: `{"error":{"code","message"}}`. */
 export const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
@@ -200,8 +214,8 @@ export const EventsResultSchema = z.object({
 
 export const DevTokenQuerySchema = z
   .object({
-    user: IdParam,
-    country: z.string().regex(/^[A-Za-z]{2}$/, 'a two-letter country code'),
+    user: IdSchema,
+    country: CountrySchema,
   })
   .strict();
 

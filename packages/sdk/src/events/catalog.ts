@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/names.js';
 import { ValidationError, wrapAwsError } from '../errors/index.js';
-import { IdSchema } from '../users/index.js';
+import { CountryCodeSchema, IdSchema } from '../users/index.js';
 
 /** A catalog event, schema version 1. */
 export const CatalogEventSchema = z
@@ -23,7 +23,7 @@ export const CatalogEventSchema = z
     ts: z.iso.datetime({ offset: true }),
     availability: z
       .object({
-        countries: z.union([z.literal('ALL'), z.array(z.string().regex(/^[A-Z]{2}$/))]),
+        countries: z.union([z.literal('ALL'), z.array(CountryCodeSchema)]),
         from: z.string().optional(),
         until: z.string().optional(),
       })

@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
-import { IdSchema } from '../users/index.js';
+import { CountryCodeSchema, IdSchema } from '../users/index.js';
 
 /** The event types of schema version 1. */
 export const EVENT_TYPES = [
@@ -34,10 +34,7 @@ export const EventV1Schema = z
     positionSec: z.number().finite().min(0).max(1e6).optional(),
     durationSec: z.number().finite().positive().max(1e6).optional(),
     device: z.string().min(1).max(64).optional(),
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/)
-      .optional(),
+    country: CountryCodeSchema.optional(),
     region: z.string().min(1).max(32).optional(),
   })
   .strict();

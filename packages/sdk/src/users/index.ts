@@ -5,7 +5,7 @@
  *
  * @module
  */
-export { CountrySchema, IdSchema } from './ids.js';
+export { CountryCodeSchema, CountrySchema, IdSchema } from './ids.js';
 export {
   type ContinueWatchingItem,
   createViewerLists,

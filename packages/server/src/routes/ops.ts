@@ -41,7 +41,7 @@ export function opsRoutes(app: HttpApp, platform: HttpPlatform, devTokens?: DevT
     });
     app.openapi(route, async (c) => {
       const q = c.req.valid('query');
-      return c.json(await devTokens(q.user, q.country.toUpperCase()), 200);
+      return c.json(await devTokens(q.user, q.country), 200);
     });
   }
 }

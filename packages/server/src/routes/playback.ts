@@ -1,6 +1,6 @@
 /** `POST /v1/playback/:titleId`: the viewer's playback grant. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { IdParam, PlaybackGrantSchema } from '@streamctl/sdk/contract';
+import { IdSchema, PlaybackGrantSchema } from '@streamctl/sdk/contract';
 import type { HttpApp, HttpPlatform } from '../context.js';
 import { json, NoQuery, secured, viewerErrors } from './shared.js';
 
@@ -9,7 +9,7 @@ const grant = createRoute({
   path: '/v1/playback/{titleId}',
   summary: 'A signed manifest URL (and cookies) for an entitled viewer',
   ...secured,
-  request: { params: z.object({ titleId: IdParam }), query: NoQuery },
+  request: { params: z.object({ titleId: IdSchema }), query: NoQuery },
   responses: { 200: { description: 'grant', content: json(PlaybackGrantSchema) }, ...viewerErrors },
 });
 

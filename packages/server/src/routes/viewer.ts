@@ -6,7 +6,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import {
   ContinueWatchingSchema,
   HomeSchema,
-  IdParam,
+  IdSchema,
   TitleSchema,
   WatchlistChangeSchema,
   WatchlistPageSchema,
@@ -15,7 +15,7 @@ import {
 import type { HttpApp, HttpPlatform } from '../context.js';
 import { json, NoQuery, secured, viewerErrors } from './shared.js';
 
-const TitleParams = z.object({ titleId: IdParam });
+const TitleParams = z.object({ titleId: IdSchema });
 
 const home = createRoute({
   method: 'get',

@@ -36,7 +36,7 @@ export const eventsPublish = defineCommand<PublishOptions>({
     const sdk = await import('@streamctl/sdk');
     const { events, invalid } = sdk.readNdjson(text, sdk.parseEvent);
     const platform = sdk.createPlatform(await ctx.config());
-    const publisher = sdk.createEventPublisher(platform.clients, platform.config.resources);
+    const publisher = platform.events.publisher();
     const undelivered = await ctx.ui.spin(`Publishing ${events.length} events`, async () => {
       for (const event of events) await publisher.publish(event);
       return publisher.close();

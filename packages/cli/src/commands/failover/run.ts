@@ -27,9 +27,11 @@ export const failover = defineCommand<FailoverOptions>({
     if (!options.to) throw new UsageError('--to is required', 'pass --to <region>, e.g. --to eu-west-1');
     const sdk = await import('@streamctl/sdk');
     // On the local stage this finds the running platform's endpoints.
-    const { config } = sdk.createPlatform(await ctx.config());
+    const platform = sdk.createPlatform(await ctx.config());
+    // Failover makes its own clients per Region: this one only resolved the stage.
+    platform.close();
     const by = ctx.io.env.USER ? `${ctx.io.env.USER} (streamctl)` : 'streamctl';
-    const plan = await sdk.runFailover(config, {
+    const plan = await platform.regions.failover({
       to: options.to,
       ...(options.from ? { from: options.from } : {}),
       dryRun: true,
@@ -44,14 +46,16 @@ export const failover = defineCommand<FailoverOptions>({
     if (options.dryRun) {
       if (ctx.globals.json) ctx.json(plan);
       else {
-        ctx.print(`Plan: fail over stage ${config.stage} from ${plan.from} to ${plan.to}`);
+        ctx.print(`Plan: fail over stage ${platform.config.stage} from ${plan.from} to ${plan.to}`);
         for (const [i, s] of plan.steps.entries()) ctx.print(`  ${i + 1}. ${s.title}`);
         ctx.print(`Rollback: ${plan.rollback}`);
         ctx.print('Nothing was changed (--dry-run).');
       }
       return;
     }
-    if (!(await ctx.ui.confirm({ message: `Fail over stage ${config.stage} from ${plan.from} to ${plan.to}?` }))) {
+    if (
+      !(await ctx.ui.confirm({ message: `Fail over stage ${platform.config.stage} from ${plan.from} to ${plan.to}?` }))
+    ) {
       throw new UsageError('failover was not confirmed', 'answer yes, or pass --yes');
     }
     const progress = new Map<string, (text: string) => void>();
@@ -67,7 +71,7 @@ export const failover = defineCommand<FailoverOptions>({
       settled.set(s.id, { resolve, reject, promise });
     }
     let current = plan.steps[0]?.id ?? 'preflight';
-    const running = sdk.runFailover(config, {
+    const running = platform.regions.failover({
       to: options.to,
       ...(options.from ? { from: options.from } : {}),
       force: Boolean(options.force),

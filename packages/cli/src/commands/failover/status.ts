@@ -12,8 +12,8 @@ export const failoverStatus = defineCommand<Record<string, never>>({
     const platform = sdk.createPlatform(config);
     try {
       const [record, health] = await Promise.all([
-        sdk.readRouting(platform.clients, platform.config.resources),
-        sdk.regionsHealth(platform.config, { timeoutMs: 3_000 }),
+        platform.regions.routing(),
+        platform.regions.health({ timeoutMs: 3_000 }),
       ]);
       const regions = platform.config.regions.map((region) => ({
         region,

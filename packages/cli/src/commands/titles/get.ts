@@ -10,7 +10,7 @@ export const titlesGet = defineCommand<Record<string, never>>({
     const sdk = await import('@streamctl/sdk');
     const platform = sdk.createPlatform(await ctx.config());
     try {
-      const title = await sdk.createCatalog(platform.clients, platform.config.resources).getTitle(args[0] as string);
+      const title = await platform.catalog.getTitle(args[0] as string);
       if (ctx.globals.json) {
         ctx.json(title);
         return;

@@ -41,7 +41,7 @@ export const titlesList = defineCommand<ListOptions>({
     const sdk = await import('@streamctl/sdk');
     const platform = sdk.createPlatform(await ctx.config());
     try {
-      const page = await sdk.createCatalog(platform.clients, platform.config.resources).listTitles({
+      const page = await platform.catalog.listTitles({
         ...(options.status ? { status: options.status as (typeof STATUSES)[number] } : {}),
         ...(options.limit ? { limit: options.limit } : {}),
         ...(options.cursor ? { cursor: options.cursor } : {}),
