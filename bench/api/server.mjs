@@ -12,29 +12,14 @@ import { pathToFileURL } from 'node:url';
 const root = join(import.meta.dirname, '..', '..');
 const load = (pkg, sub = 'index.js') => import(pathToFileURL(join(root, 'packages', pkg, 'dist', sub)).href);
 const sdk = await load('sdk');
-const local = await load('sdk', 'local/index.js');
+const local = await load('local');
 const server = await load('server');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'streamctl-bench-api-'));
 const platform = await local.startLocalPlatform({ dataDir });
-const api = sdk.createPlatform(platform.config);
-const catalog = sdk.createCatalog(api.clients, api.config.resources);
-for (let i = 0; i < 50; i++) {
-  const titleId = `bench-${i}`;
-  await catalog.putTitle({
-    titleId,
-    name: `Bench title ${i}`,
-    genres: ['drama'],
-    manifests: { hls: `titles/${titleId}/master.m3u8` },
-  });
-  await catalog.publishTitle(titleId, { countries: 'ALL' });
-}
-const users = sdk.createUsers(api.clients, api.config.resources);
-for (let i = 0; i < 20; i++) await users.addToWatchlist('bench-user', `bench-${i}`);
-const { token } = await local.mintDevToken(dataDir, { userId: 'bench-user', country: 'GB' });
 const devKey = await local.ensureDevSigningKey(dataDir);
-const services = server.createPlatformServices(api, {
-  verifyToken: server.createJwtVerifier({
+const api = sdk.createPlatform(platform.config, {
+  verifyToken: sdk.createJwtVerifier({
     jwks: { keys: [devKey.publicJwk] },
     issuer: local.DEV_TOKEN_ISSUER,
     audience: local.DEV_TOKEN_AUDIENCE,
@@ -47,8 +32,22 @@ const services = server.createPlatformServices(api, {
     cdnBaseUrl: 'https://cdn.bench',
   },
 });
+const catalog = api.catalog;
+for (let i = 0; i < 50; i++) {
+  const titleId = `bench-${i}`;
+  await catalog.putTitle({
+    titleId,
+    name: `Bench title ${i}`,
+    genres: ['drama'],
+    manifests: { hls: sdk.titleObjectKey(titleId, 'master.m3u8') },
+  });
+  await catalog.publishTitle(titleId, { countries: 'ALL' });
+}
+const users = api.users;
+for (let i = 0; i < 20; i++) await users.addToWatchlist('bench-user', `bench-${i}`);
+const { token } = await local.mintDevToken(dataDir, { userId: 'bench-user', country: 'GB' });
 // The benchmark measures serving, not the limiter: lift the limits far above the load.
-const app = server.createHttpApp(services, {
+const app = server.createHttpApp(api, {
   rateLimits: { user: { perSecond: 1e9, burst: 1e9 }, ip: { perSecond: 1e9, burst: 1e9 } },
 });
 const http = await server.serveNode(app);

@@ -23,7 +23,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const root = join(import.meta.dirname, '..', '..');
 const load = (pkg, sub = 'index.js') => import(pathToFileURL(join(root, 'packages', pkg, 'dist', sub)).href);
 const sdk = await load('sdk');
-const local = await load('sdk', 'local/index.js');
+const local = await load('local');
 const workers = await load('workers');
 const { PutRecordCommand } = createRequire(join(root, 'packages/sdk/package.json'))('@aws-sdk/client-kinesis');
 const args = process.argv.slice(2);
@@ -86,8 +86,10 @@ const memoryUsers = {
 };
 const consumer = {
   name: 'bench',
-  process: workers.createWatchStateProcessor(memoryUsers),
-  idempotency: workers.createMemoryIdempotencyStore(),
+  process: async (event) => {
+    await sdk.createWatchState({ users: memoryUsers }).apply(event);
+  },
+  idempotency: sdk.createMemoryIdempotencyStore(),
   park: async () => {},
 };
 const records = Array.from({ length: 200_000 }, (_, i) => ({
@@ -96,10 +98,10 @@ const records = Array.from({ length: 200_000 }, (_, i) => ({
   sequenceNumber: String(i),
 }));
 for (const r of records.slice(0, 10_000))
-  await workers.runRecord({ ...consumer, idempotency: workers.createMemoryIdempotencyStore() }, r);
+  await sdk.runRecord({ ...consumer, idempotency: sdk.createMemoryIdempotencyStore() }, r);
 const cpuStart = process.cpuUsage();
 const workStart = performance.now();
-for (const r of records) await workers.runRecord(consumer, r);
+for (const r of records) await sdk.runRecord(consumer, r);
 const wallSeconds = (performance.now() - workStart) / 1000;
 const cpu = process.cpuUsage(cpuStart);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -112,9 +114,11 @@ const poller = await workers.startPoller(
   names,
   {
     name: 'bench-watch-state',
-    process: workers.createWatchStateProcessor(users),
-    idempotency: workers.createDynamoIdempotencyStore(clients, names),
-    park: workers.createDeadLetterTable(clients, names),
+    process: async (event) => {
+      await sdk.createWatchState({ users }).apply(event);
+    },
+    idempotency: sdk.createDynamoIdempotencyStore(clients, names),
+    park: sdk.createDeadLetterTable(clients, names),
   },
   { idleMs: 100 },
 );

@@ -38,7 +38,7 @@ if (!existsSync(join(ROOT, 'packages', 'sdk', 'dist', 'index.js'))) {
   process.exit(1);
 }
 const sdk = await import(join(ROOT, 'packages', 'sdk', 'dist', 'index.js'));
-const local = await import(join(ROOT, 'packages', 'sdk', 'dist', 'local', 'index.js'));
+const local = await import(join(ROOT, 'packages', 'local', 'dist', 'index.js'));
 
 const tools = await sdk.findMediaTools();
 const work = mkdtempSync(join(tmpdir(), 'streamctl-bench-ingest-'));

@@ -197,7 +197,7 @@ const homes = sdk.createHomeService({ catalog, users: usersStub, models: store, 
 const timings = [];
 for (const user of users.slice(0, 2000)) {
   const started = process.hrtime.bigint();
-  const home = await homes.home({ userId: user.userId, country: 'US' });
+  const home = await homes.build({ userId: user.userId, country: 'US' });
   timings.push(Number(process.hrtime.bigint() - started) / 1e6);
   if (home.degraded || !home.rails.some((r) => r.id === 'top-picks'))
     throw new Error(`home of ${user.userId} lacks its rails`);

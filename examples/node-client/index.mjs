@@ -9,7 +9,7 @@
  *   4. publish a batch of engagement events for a viewer;
  *   5. read that viewer's home rails once the workers have taken the events in.
  *
- *   node examples/node-client/index.mjs [--stage local] [--user node-viewer]
+ *   node examples/node-client/index.mjs [--stage local] [--user node-viewer] [--country GB]
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -18,19 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureEdgeKeyPair } from '@streamctl/local';
-import {
-  createCatalog,
-  createDynamoModelStore,
-  createEventPublisher,
-  createHomeService,
-  createIngest,
-  createMemoryCache,
-  createPlaybackSigner,
-  createPublisher,
-  createUsers,
-  findMediaTools,
-  loadPlatform,
-} from '@streamctl/sdk';
+import { createPlaybackSigner, findMediaTools, loadPlatform, titleResourcePattern } from '@streamctl/sdk';
 import { readLocalPlatformState } from '@streamctl/sdk/local';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -43,7 +31,7 @@ const userId = arg('user', 'node-viewer');
 const log = (step, text) => console.log(`${step.padEnd(10)} ${text}`);
 
 const platform = await loadPlatform({ flags: { stage } });
-const { config, clients } = platform;
+const { config } = platform;
 const work = mkdtempSync(join(tmpdir(), 'streamctl-node-client-'));
 try {
   // 1. Ingest a generated clip.
@@ -55,15 +43,14 @@ try {
     ...['-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'aac', '-shortest', clip],
   ]);
   const titleId = 'node-client-clip';
-  const ingested = await createIngest({ config, clients }).run(
+  const ingested = await platform.ingest.run(
     { file: clip, titleId, name: 'Node Client Clip', ladder: 'mobile', genres: ['documentary'], wait: true },
     { onStep: (step, detail) => log('ingest', `${step}: ${detail}`) },
   );
   log('ingest', `${ingested.titleId} is ${ingested.status} with ${ingested.renditions.length} renditions`);
 
   // 2. Publish everywhere.
-  const catalog = createCatalog(clients, config.resources);
-  const published = await createPublisher({ config, clients, catalog }).publish(titleId, { countries: 'ALL' });
+  const published = await platform.publish.publish(titleId, { countries: 'ALL' });
   log('publish', `${published.status}, catalog event ${published.eventId}`);
 
   // 3. Sign a playback URL and cookies for the title's tree, and fetch the master through the edge.
@@ -73,7 +60,7 @@ try {
     const signer = createPlaybackSigner({ keyPairId: key.keyPairId, privateKey: key.privateKeyPem });
     const manifest = `${edge}/${ingested.manifests.hls}`;
     const expiresAt = new Date(Date.now() + 3600_000);
-    const url = signer.signUrl(manifest, { expiresAt, resource: `${edge}/titles/${titleId}/*` });
+    const url = signer.signUrl(manifest, { expiresAt, resource: titleResourcePattern(edge, titleId) });
     const res = await fetch(url);
     const body = await res.text();
     if (!res.ok || !body.startsWith('#EXTM3U')) throw new Error(`the edge answered ${res.status} for the signed URL`);
@@ -86,9 +73,10 @@ try {
   }
 
   // 4. A batch of engagement events for one viewer.
-  const events = createEventPublisher(clients, config.resources);
+  const events = platform.events.publisher();
   const now = Date.now();
-  const base = { v: 1, userId, titleId, country: 'US', durationSec: 4, sessionId: randomUUID() };
+  const country = arg('country', 'GB');
+  const base = { v: 1, userId, titleId, country, durationSec: 4, sessionId: randomUUID() };
   const batch = [
     { type: 'play', positionSec: 0 },
     { type: 'progress', positionSec: 2 },
@@ -101,15 +89,9 @@ try {
   log('events', `${batch.length} events delivered for ${userId}`);
 
   // 5. The viewer's home rails, once the workers have taken the events in.
-  const homes = createHomeService({
-    catalog,
-    users: createUsers(clients, config.resources),
-    models: createDynamoModelStore(clients, config.resources),
-    cache: createMemoryCache(),
-  });
   let home;
   for (let i = 0; i < 100; i++) {
-    home = await homes.home({ userId, country: 'US' });
+    home = await platform.home.build({ userId, country });
     if (home.rails.some((r) => r.id === 'continue-watching')) break;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -4,6 +4,8 @@
  * everyone else to H.264, and passes the viewer's identity and country on
  * to the origin and the logs.
  */
+
+import { parseTitlePath, titleObjectPath } from '@streamctl/sdk/resources';
 import type { CloudFrontHeaders, CloudFrontRequestEvent, CloudFrontRequestResult } from 'aws-lambda';
 import type { TokenVerifier, Viewer } from '../auth.js';
 
@@ -88,11 +90,11 @@ export function createViewerRequestHandler(
       return deny('401', 'Unauthorized', `Invalid token: ${(err as Error).message}`);
     }
 
-    // /titles/<id>/<rest> without a codec tree goes to the tree this device decodes.
-    const match = /^\/titles\/([^/]+)\/(.+)$/.exec(request.uri);
-    if (match && !(CODEC_TREES as readonly string[]).includes(match[2]?.split('/')[0] ?? '')) {
+    // A title's object without a codec tree goes to the tree this device decodes.
+    const object = parseTitlePath(request.uri);
+    if (object && !(CODEC_TREES as readonly string[]).includes(object.relative.split('/')[0] ?? '')) {
       const tree = supportsAv1(request.headers, request.querystring) ? 'av1' : 'h264';
-      request.uri = `/titles/${match[1]}/${tree}/${match[2]}`;
+      request.uri = titleObjectPath(object.titleId, `${tree}/${object.relative}`);
     }
     // The origin (S3 through origin access control) signs its own requests;
     // the viewer's credentials never travel further than the edge.
