@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ErrorCode, NotFoundError, StreamctlError } from '../errors/index.js';
-import { findMediaTools, type MediaToolSettings } from '../transcoder/tools.js';
+import { findMediaTools, type MediaToolSettings } from '../transcoder/index.js';
 
 /** What ffprobe says about a master. */
 export interface MediaProbe {

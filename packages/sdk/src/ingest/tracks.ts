@@ -7,8 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, StreamctlError } from '../errors/index.js';
-import { type AudioTrackInput, LanguageSchema } from '../ladders/index.js';
-import { findMediaTools, type MediaToolSettings } from '../transcoder/tools.js';
+import { type AudioTrackInput, findMediaTools, LanguageSchema, type MediaToolSettings } from '../transcoder/index.js';
 import { MediaInvalidError, type MediaProbe } from './probe.js';
 
 /** A caption sidecar given with a master. */

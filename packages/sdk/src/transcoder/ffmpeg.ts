@@ -11,15 +11,10 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Track } from '../catalog/index.js';
 import { ErrorCode, NotFoundError, StreamctlError, ValidationError, wrapAwsError } from '../errors/index.js';
-import {
-  type CaptionInput,
-  captionModifiers,
-  type FfmpegPlan,
-  type Ladder,
-  renderFfmpegPlan,
-  rungName,
-} from '../ladders/index.js';
+import { type Ladder, rungName } from '../ladders/index.js';
+import { type FfmpegPlan, renderFfmpegPlan } from './ffmpeg-plan.js';
 import { findMediaTools, type MediaToolSettings } from './tools.js';
+import { type CaptionInput, captionModifiers } from './tracks.js';
 import type { RenditionOutput, TranscodeOutputs, TranscodeRequest, Transcoder, TranscodeStatus } from './types.js';
 
 /** Settings of the local ffmpeg backend. */

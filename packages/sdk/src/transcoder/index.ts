@@ -2,7 +2,9 @@
  * Transcoding behind one interface: MediaConvert on AWS, ffmpeg locally.
  * Both take the same ladder and request, report the same states (SUBMITTED,
  * PROGRESSING, COMPLETE, ERROR, CANCELED) and percentages, and describe
- * their outputs the same way.
+ * their outputs the same way. A ladder renders into a MediaConvert
+ * `CreateJob` request (`mediaconvert-job.ts`) or one ffmpeg command
+ * (`ffmpeg-plan.ts`).
  *
  * @module
  */
@@ -19,6 +21,7 @@ export {
   parseMasterPlaylist,
   progressPercent,
 } from './ffmpeg.js';
+export { type FfmpegPlan, renderFfmpegPlan } from './ffmpeg-plan.js';
 export {
   createMediaConvertTranscoder,
   type MediaConvertStateChange,
@@ -27,7 +30,15 @@ export {
   statusFromEvent,
   statusFromJob,
 } from './mediaconvert.js';
+export { type MediaConvertTarget, renderMediaConvertJob } from './mediaconvert-job.js';
 export { findMediaTools, type MediaToolSettings, type MediaTools } from './tools.js';
+export {
+  type AudioTrackInput,
+  audioModifiers,
+  type CaptionInput,
+  captionModifiers,
+  LanguageSchema,
+} from './tracks.js';
 export type {
   RenditionOutput,
   TranscodeJob,

@@ -7,8 +7,10 @@ import {
   type MediaConvertClient,
 } from '@aws-sdk/client-mediaconvert';
 import { NotFoundError, wrapAwsError } from '../errors/index.js';
-import { audioModifiers, captionModifiers, type Ladder, renderMediaConvertJob, rungName } from '../ladders/index.js';
+import { type Ladder, rungName } from '../ladders/index.js';
 import { CMAF_BASE, CMAF_MANIFESTS } from '../resources/index.js';
+import { renderMediaConvertJob } from './mediaconvert-job.js';
+import { audioModifiers, captionModifiers } from './tracks.js';
 import type { TranscodeOutputs, Transcoder, TranscodeState, TranscodeStatus } from './types.js';
 
 /** Settings of the MediaConvert backend. */

@@ -1,7 +1,6 @@
 import type { Rendition, TitleTracks } from '../catalog/index.js';
-import type { AudioTrackInput, CaptionInput, Ladder } from '../ladders/index.js';
-
-export type { AudioTrackInput, CaptionInput };
+import type { Ladder } from '../ladders/index.js';
+import type { AudioTrackInput, CaptionInput } from './tracks.js';
 
 /** Which service runs a transcode. */
 export type TranscoderBackend = 'mediaconvert' | 'ffmpeg';

@@ -1,0 +1,86 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type Ladder, loadLadder } from '../ladders/index.js';
+import { renderFfmpegPlan } from './index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'streamctl-ffmpeg-plan-'));
+
+const ffmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+describe.skipIf(!ffmpeg && process.env.STREAMCTL_REQUIRE_FFMPEG !== '1')('ffmpeg plan', () => {
+  it('transcodes a whole ladder in one ffmpeg process into an HLS master with every rung', {
+    timeout: 60_000,
+  }, async () => {
+    const clip = join(dir, 'clip.mp4');
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x360:rate=25',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=frequency=440:sample_rate=48000',
+      '-t',
+      '3',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+      '-shortest',
+      clip,
+    ]);
+    const file = join(dir, 'small.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'small',
+        segmentSeconds: 2,
+        rungs: [
+          { width: 320, height: 180, codec: 'h264', qvbrQuality: 6, maxBitrate: 300_000 },
+          { width: 640, height: 360, codec: 'h264', qvbrQuality: 7, maxBitrate: 800_000 },
+        ],
+      }),
+    );
+    const ladder: Ladder = await loadLadder(file);
+    const out = join(dir, 'out');
+    const plan = renderFfmpegPlan(ladder, { input: clip, outputDir: out });
+    for (const d of plan.directories) mkdirSync(d, { recursive: true });
+    const run = spawnSync(plan.command, ['-loglevel', 'error', ...plan.args], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const master = readFileSync(plan.master, 'utf8');
+    expect(master).toMatch(/RESOLUTION=320x180/);
+    expect(master).toMatch(/RESOLUTION=640x360/);
+    expect(master.match(/#EXT-X-STREAM-INF:.*BANDWIDTH=\d+.*CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2"/g)).toHaveLength(2);
+    const probe = spawnSync(
+      'ffprobe',
+      [
+        '-v',
+        'error',
+        '-count_frames',
+        '-select_streams',
+        'v:0',
+        '-show_entries',
+        'stream=nb_read_frames',
+        '-of',
+        'csv=p=0',
+        join(out, '360p', 'index.m3u8'),
+      ],
+      { encoding: 'utf8' },
+    );
+    // 3 s at 25 fps; ffprobe prints the count once per HLS program.
+    expect(Number(probe.stdout.trim().split('\n')[0])).toBeGreaterThanOrEqual(70);
+    // Thumbnails every 10 s (a 3 s clip: the one at 0 s) and a poster, from the same process.
+    expect(readdirSync(join(out, 'thumbnails'))).toEqual(['thumb_00001.jpg']);
+    expect(statSync(plan.poster as string).size).toBeGreaterThan(1000);
+  });
+});
