@@ -37,3 +37,4 @@ export {
   type TitleTracks,
   type Track,
 } from './types.js';
+export { createTitleViews, type TitleViews } from './view.js';
