@@ -41,6 +41,7 @@ async function serveStatic(root: string, prefix: string, request: Request): Prom
 /** A running Node server. */
 export interface NodeServer {
   url: string;
+  /** Stops accepting connections, closes the open ones, and waits for handlers still running. */
   stop(): Promise<void>;
 }
 
@@ -59,19 +60,34 @@ export function serveNode(
 ): Promise<NodeServer> {
   const host = options.host ?? '127.0.0.1';
   const files = options.static;
-  const fetch = files
+  const handle = files
     ? async (request: Request, env?: unknown) =>
         (await serveStatic(normalize(files.root), files.prefix, request)) ?? app.fetch(request, env)
     : app.fetch;
+  // Requests whose handlers still run: stop() waits for them, so nothing the app uses (a store,
+  // an emulator) is closed under a handler that is still working on a request.
+  const inFlight = new Set<Promise<unknown>>();
+  const fetch = (request: Request, env?: unknown) => {
+    const work = Promise.resolve(handle(request, env));
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    inFlight.add(settled);
+    void settled.then(() => inFlight.delete(settled));
+    return work;
+  };
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port: options.port ?? 0, hostname: host }, (info: AddressInfo) => {
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
-        stop: () =>
-          new Promise<void>((done, fail) => {
+        stop: async () => {
+          await new Promise<void>((done, fail) => {
             server.close((err) => (err ? fail(err) : done()));
             (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-          }),
+          });
+          await Promise.all(inFlight);
+        },
       });
     });
     server.once('error', reject);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readLocalPlatformState, writeState } from '@streamctl/sdk/local';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
-import { startRecordingProxy } from '../recording-proxy.js';
+import { startRecordingProxy } from '../../../../test/e2e/recording-proxy.js';
 import { jsonLines, runCli } from '../run-cli.js';
 
 const target = inject('target');

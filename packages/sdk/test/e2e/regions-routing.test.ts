@@ -8,8 +8,6 @@
  * write the failover sends, not only what is left in the table.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type AwsClients,
@@ -22,54 +20,9 @@ import {
   type StreamctlConfig,
 } from '@streamctl/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { type RecordedCall, startRecordingProxy } from '../../../../test/e2e/recording-proxy.js';
 
 const target = inject('target');
-
-/** One DynamoDB call that went through the proxy: its operation and request, in DynamoDB's JSON. */
-interface DynamoCall {
-  operation: string;
-  input: { Item?: { SK?: { S?: string } }; Key?: { SK?: { S?: string } } };
-}
-
-/** Forwards every call to DynamoDB unchanged and records it. */
-async function startRecordingProxy(upstream: string) {
-  const calls: DynamoCall[] = [];
-  const dropped = new Set(['host', 'connection', 'keep-alive', 'transfer-encoding', 'content-length']);
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (!dropped.has(name) && typeof value === 'string') headers[name] = value;
-    }
-    try {
-      const operation = String(req.headers['x-amz-target'] ?? '').replace(/^.*\./, '');
-      calls.push({ operation, input: JSON.parse(body.toString('utf8')) as DynamoCall['input'] });
-      const answer = await fetch(new URL(req.url ?? '/', upstream), { method: 'POST', headers, body });
-      const out = Buffer.from(await answer.arrayBuffer());
-      const back: Record<string, string> = {};
-      answer.headers.forEach((value, name) => {
-        if (!dropped.has(name) && name !== 'content-encoding') back[name] = value;
-      });
-      res.writeHead(answer.status, { ...back, 'content-length': out.length });
-      res.end(out);
-    } catch (err) {
-      res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`recording proxy: ${(err as Error).message}`);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 const ROUTING_KEY = { PK: 'ROUTING', SK: 'RECORD' };
@@ -104,7 +57,11 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis || !targ
       proxy.calls.length = 0;
     });
 
-    const sent = (operation: string) => proxy.calls.filter((c) => c.operation === operation);
+    /** The calls of one operation, with DynamoDB's JSON request. */
+    const sent = (operation: string) =>
+      proxy.calls
+        .filter((c) => c.operation === operation)
+        .map((c) => c as RecordedCall & { input: { Item?: { SK?: { S?: string } }; Key?: { SK?: { S?: string } } } });
 
     it('plans a dry run from the default record without writing one', async () => {
       await direct
