@@ -1,0 +1,47 @@
+import { type Catalog, isTranscoded, type Title, type TitleSource } from '../catalog/index.js';
+import { ConflictError } from '../errors/index.js';
+import type { MediaProbe } from './probe.js';
+
+/** What {@link registerTitle} registers. */
+export interface Registration {
+  titleId: string;
+  name: string;
+  genres: string[];
+  probe: MediaProbe;
+  /** The master and the ladder it is ingested with. */
+  source: TitleSource;
+}
+
+/**
+ * The register step: puts a new title in the catalog, or picks up where an
+ * earlier run stopped, moving the title to UPLOADING with its source.
+ * A title already transcoded from this master with this ladder is handed
+ * back untouched (`done`); one ingested from another master is a CONFLICT.
+ *
+ * @example
+ * ```ts
+ * const { done } = await registerTitle(catalog, { titleId, name, genres: [], probe, source });
+ * if (done) return done; // nothing to redo
+ * ```
+ */
+export async function registerTitle(catalog: Catalog, r: Registration): Promise<{ done?: Title }> {
+  const title = await catalog.findTitle(r.titleId);
+  if (title?.source && title.source.sha256 !== r.source.sha256) {
+    throw new ConflictError(`Title ${r.titleId} was ingested from a different master`, {
+      hint: 'pass another --id for a new title, or ingest the original file',
+      details: { titleId: r.titleId, sha256: title.source.sha256 },
+    });
+  }
+  if (title && isTranscoded(title.status) && title.source?.ladder === r.source.ladder) return { done: title };
+  if (!title) {
+    await catalog.putTitle({
+      titleId: r.titleId,
+      name: r.name,
+      genres: r.genres,
+      durationSec: Math.max(1, Math.round(r.probe.durationSec)),
+      status: 'UPLOADING',
+    });
+  }
+  await catalog.setStatus(r.titleId, 'UPLOADING', { source: r.source });
+  return {};
+}

@@ -1,0 +1,157 @@
+import { basename } from 'node:path';
+import { createCatalog, type TitleSource } from '../catalog/index.js';
+import { isStreamctlError, ValidationError } from '../errors/index.js';
+import { loadLadder } from '../ladders/index.js';
+import { createTranscoder, type Transcoder, type TranscodeStatus } from '../transcoder/index.js';
+import { IdSchema } from '../users/index.js';
+import { parseInput } from '../util/index.js';
+import { examineMaster } from './examine.js';
+import { registerTitle } from './register.js';
+import { uploadCaptions, uploadMaster } from './stage.js';
+import { audioTracksOf } from './tracks.js';
+import { followTranscode, recordTranscode, submitTranscode } from './transcode.js';
+import type { Ingest, IngestDeps, IngestStep } from './types.js';
+import type { UploadResult } from './upload.js';
+
+/**
+ * Creates ingest for a stage: the catalog, the raw and CDN buckets and the
+ * transcoder of its configuration (ffmpeg locally, MediaConvert on AWS).
+ * A run goes probe → register → upload → transcode → follow → record; a
+ * step that fails after the title is registered leaves it FAILED with the reason.
+ *
+ * @example
+ * ```ts
+ * const platform = await loadPlatform();
+ * const ingest = createIngest({ config: platform.config, clients: platform.clients });
+ * const result = await ingest.run({ file: 'clip.mp4', titleId: 'clip', wait: true });
+ * result.status; // "READY"
+ * ```
+ */
+export function createIngest(deps: IngestDeps): Ingest {
+  const { config, clients } = deps;
+  const names = config.resources;
+  const catalog = deps.catalog ?? createCatalog(clients, names);
+  let transcoder = deps.transcoder;
+  const getTranscoder = (): Transcoder => {
+    transcoder ??= createTranscoder(config, clients);
+    return transcoder;
+  };
+
+  /** Runs a step of a registered title; its failure makes the title FAILED with the reason. */
+  async function orFail<T>(titleId: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      const reason = isStreamctlError(err) || err instanceof Error ? err.message : String(err);
+      await catalog.setStatus(titleId, 'FAILED', { reason }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  return {
+    recordTranscode: (titleId: string, status: TranscodeStatus) => recordTranscode(catalog, titleId, status),
+
+    async run(input, hooks = {}) {
+      const step = (s: IngestStep, detail: string) => hooks.onStep?.(s, detail);
+      if (input.titleId !== undefined) parseInput(IdSchema, input.titleId, 'titleId');
+      const ladder = await loadLadder(input.ladder ?? 'default');
+
+      step('probe', input.file);
+      const { probe, sha256, titleId, name } = await examineMaster(config, input);
+
+      step('register', titleId);
+      const masterKey = `masters/${titleId}/${sha256.slice(0, 16)}/${basename(input.file)}`;
+      const source: TitleSource = { sha256, key: masterKey, bytes: probe.sizeBytes, ladder: ladder.name };
+      const { done: finished } = await registerTitle(catalog, {
+        titleId,
+        name,
+        genres: input.genres ?? [],
+        probe,
+        source,
+      });
+      if (finished) {
+        return {
+          titleId,
+          status: finished.status,
+          renditions: finished.renditions,
+          manifests: finished.manifests,
+          ...(finished.tracks ? { tracks: finished.tracks } : {}),
+          probe,
+          unchanged: true,
+        };
+      }
+
+      step('upload', `s3://${names.rawBucket}/${masterKey}`);
+      const upload: UploadResult = await orFail(titleId, () =>
+        uploadMaster(config, clients, {
+          file: input.file,
+          sha256,
+          key: masterKey,
+          partSize: input.partSize,
+          onProgress: hooks.onUpload,
+          signal: input.signal,
+        }),
+      );
+      const captions = await orFail(titleId, () =>
+        uploadCaptions(config, clients, { probe, masterKey, sidecars: input.captions ?? [] }),
+      );
+
+      const engine = getTranscoder();
+      step('transcode', `${engine.backend}, ladder ${ladder.name}`);
+      const job = await orFail(titleId, () =>
+        submitTranscode(engine, {
+          titleId,
+          ladder,
+          master: `s3://${names.rawBucket}/${masterKey}`,
+          cdnBucket: names.cdnBucket,
+          durationSec: probe.durationSec,
+          audio: audioTracksOf(probe),
+          captions: captions.captions,
+        }),
+      );
+      await catalog.setStatus(titleId, 'TRANSCODING', {
+        source: { ...source, jobId: job.jobId, backend: engine.backend },
+      });
+      // MediaConvert runs on without us; the local ffmpeg transcode runs in this process.
+      if (engine.backend === 'mediaconvert' && !input.wait) {
+        return {
+          titleId,
+          status: 'TRANSCODING',
+          renditions: [],
+          manifests: {},
+          probe,
+          upload,
+          jobId: job.jobId,
+          unchanged: false,
+        };
+      }
+      const done = await orFail(titleId, () =>
+        followTranscode(engine, job.jobId, {
+          ...deps.wait,
+          ...(hooks.onTranscode ? { onProgress: hooks.onTranscode } : {}),
+          ...(input.signal ? { signal: input.signal } : {}),
+        }),
+      );
+
+      step('record', `${done.outputs?.renditions.length ?? 0} renditions`);
+      if (!done.outputs?.renditions.length) {
+        return orFail(titleId, () =>
+          Promise.reject(new ValidationError('The transcode finished without renditions', [])),
+        );
+      }
+      const ready = await recordTranscode(catalog, titleId, done);
+      return {
+        titleId,
+        status: ready.status,
+        renditions: ready.renditions,
+        manifests: ready.manifests,
+        ...(ready.tracks ? { tracks: ready.tracks } : {}),
+        ...(captions.skipped.length ? { skippedSubtitles: captions.skipped } : {}),
+        probe,
+        upload,
+        jobId: job.jobId,
+        unchanged: false,
+      };
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import type { Catalog, Title } from '../catalog/index.js';
+import type { Ladder } from '../ladders/index.js';
+import { titleObjectKey, titleOutputUri } from '../resources/index.js';
+import {
+  type AudioTrackInput,
+  type CaptionInput,
+  type TranscodeJob,
+  type TranscodeOutputs,
+  type Transcoder,
+  type TranscodeStatus,
+  type WaitOptions,
+  waitForTranscode,
+} from '../transcoder/index.js';
+
+/**
+ * The transcode step: submits the master in the raw bucket to the
+ * transcoder, with its renditions going to the title's tree in the CDN bucket.
+ *
+ * @example
+ * ```ts
+ * const job = await submitTranscode(transcoder, { titleId, ladder, master: 's3://raw/masters/…', cdnBucket, durationSec: 8 });
+ * ```
+ */
+export function submitTranscode(
+  transcoder: Transcoder,
+  request: {
+    titleId: string;
+    ladder: Ladder;
+    /** The master's `s3://` URI. */
+    master: string;
+    cdnBucket: string;
+    durationSec: number;
+    audio: AudioTrackInput[];
+    captions: CaptionInput[];
+  },
+): Promise<TranscodeJob> {
+  return transcoder.submit({
+    titleId: request.titleId,
+    ladder: request.ladder,
+    input: request.master,
+    output: titleOutputUri(request.cdnBucket, request.titleId),
+    durationSec: request.durationSec,
+    ...(request.audio.length ? { audio: request.audio } : {}),
+    ...(request.captions.length ? { captions: request.captions } : {}),
+  });
+}
+
+/**
+ * The follow step: waits for a transcode to finish, reporting progress.
+ *
+ * @example
+ * ```ts
+ * const done = await followTranscode(transcoder, job.jobId, { onProgress: (s) => console.log(s.percent) });
+ * ```
+ */
+export function followTranscode(transcoder: Transcoder, jobId: string, options: WaitOptions): Promise<TranscodeStatus> {
+  return waitForTranscode(transcoder, jobId, options);
+}
+
+/** CDN keys of a transcode's outputs (paths relative to the title's prefix). */
+function cdnKeys(titleId: string, outputs: TranscodeOutputs) {
+  const key = (relative: string) => titleObjectKey(titleId, relative);
+  return {
+    renditions: outputs.renditions.map((r) => ({ ...r, playlist: key(r.playlist) })),
+    manifests: {
+      hls: key(outputs.hls),
+      ...(outputs.dash ? { dash: key(outputs.dash) } : {}),
+    },
+    images: {
+      ...(outputs.poster ? { poster: key(outputs.poster) } : {}),
+      ...(outputs.thumbnails ? { thumbnails: key(outputs.thumbnails) } : {}),
+    },
+    ...(outputs.tracks
+      ? {
+          tracks: {
+            audio: outputs.tracks.audio.map((t) => ({ ...t, playlist: key(t.playlist) })),
+            captions: outputs.tracks.captions.map((t) => ({ ...t, playlist: key(t.playlist) })),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * The record step: a finished transcode's renditions, manifests and images
+ * go into the catalog (READY); a failed or canceled one makes the title
+ * FAILED with the reason; a running one changes nothing.
+ *
+ * @example
+ * ```ts
+ * const title = await recordTranscode(catalog, 't1', await transcoder.status(jobId));
+ * ```
+ */
+export async function recordTranscode(catalog: Catalog, titleId: string, status: TranscodeStatus): Promise<Title> {
+  if (status.state === 'COMPLETE' && status.outputs) {
+    return catalog.setRenditions(titleId, cdnKeys(titleId, status.outputs));
+  }
+  if (status.state === 'ERROR' || status.state === 'CANCELED') {
+    return catalog.setStatus(titleId, 'FAILED', {
+      reason: status.error?.message ?? `transcode ${status.jobId} was ${status.state.toLowerCase()}`,
+    });
+  }
+  return catalog.getTitle(titleId);
+}
