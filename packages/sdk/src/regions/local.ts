@@ -7,7 +7,7 @@
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isProcessAlive } from '../local/state.js';
+import { isProcessAlive } from '../local/index.js';
 
 /** One local Region's endpoints. */
 export interface LocalRegion {
