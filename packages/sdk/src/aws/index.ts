@@ -17,7 +17,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import type { AwsServiceName, StreamctlConfig } from '../config/index.js';
-import { AWS_RETRY, backoffDelay } from '../util/backoff.js';
+import { AWS_RETRY, backoffDelay } from '../util/index.js';
 
 /** Credentials every embedded emulator accepts (s3rver insists on these). */
 export const EMULATOR_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;

@@ -12,10 +12,7 @@ import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
 import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
 import { IdSchema, type Page } from '../users/index.js';
-import { BATCH_RETRY, retry } from '../util/backoff.js';
-import { decodeCursor, encodeCursor } from '../util/cursor.js';
-import { queryAll } from '../util/dynamo.js';
-import { parseInput } from '../util/validate.js';
+import { BATCH_RETRY, decodeCursor, encodeCursor, parseInput, queryAll, retry } from '../util/index.js';
 import {
   ALL_TITLES,
   AVAILABILITY_PREFIX,

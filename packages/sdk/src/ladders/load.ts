@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, StreamctlError, ValidationError } from '../errors/index.js';
-import { parseInput } from '../util/validate.js';
+import { parseInput } from '../util/index.js';
 import { BUILT_IN_LADDERS } from './builtins.js';
 import { type Ladder, LadderSchema } from './schema.js';
 

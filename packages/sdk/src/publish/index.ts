@@ -11,7 +11,7 @@ import type { AwsClients } from '../aws/index.js';
 import { type Catalog, canTransition, type Title, type TitleStatus } from '../catalog/index.js';
 import { LOCAL_STAGE, type StreamctlConfig } from '../config/index.js';
 import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
-import { putCatalogEvent } from '../events/catalog.js';
+import { putCatalogEvent } from '../events/index.js';
 import type { Availability } from '../playback/index.js';
 import { titleInvalidationPaths } from '../resources/index.js';
 

@@ -14,7 +14,7 @@ import {
   UpdateDistributionCommand,
 } from '@aws-sdk/client-cloudfront';
 import { ErrorCode, StreamctlError, ValidationError, wrapAwsError } from '../errors/index.js';
-import { sleep as pause } from '../util/backoff.js';
+import { sleep as pause } from '../util/index.js';
 
 /**
  * The id of the origin the edge's write behaviours (`POST /v1/events`, …)

@@ -11,7 +11,7 @@
  * request counts as failed only when its last attempt fails; the report
  * shows every retry and the errors the retried attempts saw.
  */
-import { type BackoffPolicy, CLIENT_WRITE_RETRY, retry, sleep } from '../util/backoff.js';
+import { type BackoffPolicy, CLIENT_WRITE_RETRY, retry, sleep } from '../util/index.js';
 
 /** What a drill needs: where to send load, and how to break and fail over. */
 export interface DrillOptions {

@@ -7,7 +7,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
-import type { ResourceNames } from '../config/names.js';
+import type { ResourceNames } from '../config/index.js';
 import { ConflictError, NotFoundError, ValidationError, wrapAwsError } from '../errors/index.js';
 
 /** A Region's state in the routing record. */

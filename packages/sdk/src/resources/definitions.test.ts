@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resourceNames } from '../config/names.js';
+import { resourceNames } from '../config/index.js';
 import { catalogTable, PLATFORM_RESOURCES, physicalName, toCreateTableInput } from './index.js';
 
 describe('table definitions render into CreateTable requests', () => {

@@ -3,7 +3,7 @@
  * `streamctl dev` creates them from these definitions and the CDK app deploys
  * them from the same definitions, so local and AWS cannot drift.
  */
-import type { ResourceNames } from '../config/names.js';
+import type { ResourceNames } from '../config/index.js';
 
 /** A DynamoDB key attribute. */
 export interface KeyAttribute {

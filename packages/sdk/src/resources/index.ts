@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws/index.js';
-import type { ResourceNames } from '../config/names.js';
+import type { ResourceNames } from '../config/index.js';
 import { wrapAwsError } from '../errors/index.js';
 import { PLATFORM_RESOURCES, type TableDefinition } from './definitions.js';
 

@@ -1,5 +1,5 @@
 import { ErrorCode, StreamctlError } from '../errors/index.js';
-import { sleep as pause } from '../util/backoff.js';
+import { sleep as pause } from '../util/index.js';
 import type { Transcoder, TranscodeStatus } from './types.js';
 
 /** How {@link waitForTranscode} watches a job. */
