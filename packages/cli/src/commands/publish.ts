@@ -8,21 +8,23 @@ interface PublishOptions {
   until?: string;
 }
 
-/** Parses `--countries US,GB` or `ALL`. */
-export function parseCountries(value: string): string[] | 'ALL' {
+/** Parses `--countries US,GB` or `ALL` with the SDK's one country rule. */
+async function parseCountries(value: string): Promise<string[] | 'ALL'> {
   if (value.trim().toUpperCase() === 'ALL') return 'ALL';
+  const { CountrySchema } = await import('@streamctl/sdk');
   const list = value
     .split(',')
-    .map((c) => c.trim().toUpperCase())
+    .map((c) => c.trim())
     .filter(Boolean);
-  const bad = list.find((c) => !/^[A-Z]{2}$/.test(c));
+  const parsed = list.map((c) => CountrySchema.safeParse(c));
+  const bad = list.find((_, i) => !parsed[i]?.success);
   if (!list.length || bad !== undefined) {
     throw new UsageError(
       `invalid --countries "${value}"${bad !== undefined ? `: ${bad} is not a two-letter country code` : ''}`,
       'pass ISO 3166 codes such as US,GB, or ALL',
     );
   }
-  return list;
+  return parsed.map((p) => p.data as string);
 }
 
 /** The stage's publisher: catalog, catalog events, CDN invalidation. */
@@ -48,7 +50,7 @@ export const publish = defineCommand<PublishOptions>({
   ],
   async handler(ctx, args, options) {
     const titleId = args[0] as string;
-    const countries = parseCountries(
+    const countries = await parseCountries(
       options.countries ??
         (await ctx.ui.input({ message: 'Countries (US,GB,… or ALL)', flag: '--countries', default: 'ALL' })),
     );

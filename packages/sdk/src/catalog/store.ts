@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
 import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
-import { IdSchema, type Page } from '../users/index.js';
+import { CountrySchema, IdSchema, type Page } from '../users/index.js';
 import { BATCH_RETRY, decodeCursor, encodeCursor, parseInput, queryAll, retry } from '../util/index.js';
 import {
   ALL_TITLES,
@@ -32,7 +32,6 @@ import { assertTransition, TITLE_STATUSES, type TitleStatus, transitionCondition
 import {
   AvailabilitySchema,
   type Catalog,
-  Country,
   Genre,
   type Title,
   TitleInputSchema,
@@ -202,7 +201,7 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
     },
 
     async listAvailable(country, options = {}) {
-      const cc = parseInput(Country, country.toUpperCase(), 'country');
+      const cc = parseInput(CountrySchema, country, 'country');
       const limit = parseInput(z.number().int().min(1).max(200), options.limit ?? 50, 'limit');
       const [own, all] = await Promise.all([
         summaries('byCountry', countryPartition(cc), limit),

@@ -5,11 +5,10 @@
  */
 import { z } from 'zod';
 import type { Availability, EntitlementTitle } from '../playback/index.js';
-import { IdSchema, type Page } from '../users/index.js';
+import { CountryCodeSchema, IdSchema, type Page } from '../users/index.js';
 import { TITLE_STATUSES, type TitleStatus } from './lifecycle.js';
 
 /** A country of an availability: an upper-case ISO 3166 alpha-2 code. */
-export const Country = z.string().regex(/^[A-Z]{2}$/, 'a two-letter ISO 3166 country code such as US');
 /** A genre: lowercase words joined by dashes. */
 export const Genre = z
   .string()
@@ -155,7 +154,7 @@ export interface TitleSummary {
 /** Where and when a title may be played, as {@link Catalog.publishTitle} takes it. */
 export const AvailabilitySchema = z
   .object({
-    countries: z.union([z.literal('ALL'), z.array(Country).min(1).max(250)]),
+    countries: z.union([z.literal('ALL'), z.array(CountryCodeSchema).min(1).max(250)]),
     from: z.iso.datetime({ offset: true }).optional(),
     until: z.iso.datetime({ offset: true }).optional(),
   })

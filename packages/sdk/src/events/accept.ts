@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
-import type { ResourceNames } from '../config/names.js';
+import type { ResourceNames } from '../config/index.js';
 import { ErrorCode, ValidationError } from '../errors/index.js';
 import type { Viewer } from '../users/index.js';
 import { putEvents } from './put.js';

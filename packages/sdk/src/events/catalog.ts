@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
-import type { ResourceNames } from '../config/names.js';
+import type { ResourceNames } from '../config/index.js';
 import { ValidationError, wrapAwsError } from '../errors/index.js';
 import { CountryCodeSchema, IdSchema } from '../users/index.js';
 

@@ -7,7 +7,7 @@
  */
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { AwsClients } from '../aws/index.js';
-import type { ResourceNames } from '../config/names.js';
+import type { ResourceNames } from '../config/index.js';
 import { type EngagementEvent, MAX_BATCH } from './schema.js';
 
 /** Kinesis's limit on one PutRecords request. */

@@ -4,7 +4,7 @@
  */
 import { PutRecordsCommand, type PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import type { AwsClients } from '../aws/index.js';
-import type { ResourceNames } from '../config/names.js';
+import type { ResourceNames } from '../config/index.js';
 import { ErrorCode, ValidationError, wrapAwsError } from '../errors/index.js';
 import { type EngagementEvent, MAX_BATCH, type RejectedEvent } from './schema.js';
 

@@ -1,6 +1,6 @@
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { AwsClients } from '../aws/index.js';
-import type { ResourceNames } from '../config/names.js';
+import type { ResourceNames } from '../config/index.js';
 import { wrapAwsError } from '../errors/index.js';
 
 /** One record read by {@link tailEvents}: the parsed event, or the raw text when it is not JSON. */

@@ -10,7 +10,7 @@ import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws/index.js';
 import type { StreamctlConfig } from '../config/index.js';
 import { isStreamctlError, wrapAwsError } from '../errors/index.js';
-import { PLATFORM_RESOURCES } from '../resources/definitions.js';
+import { PLATFORM_RESOURCES } from '../resources/index.js';
 
 /** Health of one resource of a part. */
 export interface ResourceHealth {

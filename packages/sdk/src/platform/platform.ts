@@ -6,8 +6,8 @@
  */
 import { type AwsClients, createAwsClients } from '../aws/index.js';
 import { type Cache, createMemoryCache } from '../cache/index.js';
-import { type Catalog, createCatalog, withCatalogCache } from '../catalog/index.js';
-import { createTitleViews, type TitleViews } from '../catalog/view.js';
+import { type Catalog, createCatalog, createTitleViews, type TitleViews, withCatalogCache } from '../catalog/index.js';
+
 import { LOCAL_STAGE, type ResolveConfigOptions, resolveConfig, type StreamctlConfig } from '../config/index.js';
 import {
   type CheckpointStore,

@@ -14,7 +14,7 @@
  */
 import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../aws/index.js';
-import type { ResourceNames } from '../config/names.js';
+import type { ResourceNames } from '../config/index.js';
 import { wrapAwsError } from '../errors/index.js';
 import { queryAll } from '../util/dynamo.js';
 import { byScore, compareIds, emptyProfile, type ModelStore, type ModelUpdate, type UserProfile } from './models.js';

@@ -13,7 +13,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
-import type { ResourceNames } from '../config/names.js';
+import type { ResourceNames } from '../config/index.js';
 import { wrapAwsError } from '../errors/index.js';
 import { decodeCursor, encodeCursor } from '../util/cursor.js';
 import { queryAll as queryItems } from '../util/dynamo.js';
