@@ -8,7 +8,15 @@
 
 import { loadLadder, renderMediaConvertJob, TITLE_STATUS } from '@streamctl/sdk';
 import { resourceNames } from '@streamctl/sdk/config';
-import { catalogTable, mediaConvertManifestKeys, titleOutputUri, titlePrefix } from '@streamctl/sdk/resources';
+import {
+  catalogTable,
+  MASTER_KEY_PATTERN,
+  MASTER_KEY_TITLE_SEGMENT,
+  MASTERS_PREFIX,
+  mediaConvertManifestKeys,
+  titleOutputUri,
+  titlePrefix,
+} from '@streamctl/sdk/resources';
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
@@ -168,7 +176,7 @@ export class MediaStack extends Stack {
     const titleOf = new Pass(this, 'TitleFromKey', {
       // masters/<titleId>/<sha256 prefix>/<file>
       parameters: {
-        'titleId.$': "States.ArrayGetItem(States.StringSplit($.detail.object.key, '/'), 1)",
+        'titleId.$': `States.ArrayGetItem(States.StringSplit($.detail.object.key, '/'), ${MASTER_KEY_TITLE_SEGMENT})`,
         'detail.$': '$.detail',
       },
     });
@@ -204,14 +212,14 @@ export class MediaStack extends Stack {
       .when(
         Condition.and(
           Condition.numberGreaterThan('$.detail.object.size', 0),
-          Condition.stringMatches('$.detail.object.key', 'masters/*/*/*'),
+          Condition.stringMatches('$.detail.object.key', MASTER_KEY_PATTERN),
         ),
         titleOf.next(createJob).next(markTranscoding).next(notifySubmitted).next(new Succeed(this, 'Submitted')),
       )
       .otherwise(
         new Fail(this, 'UnusableMaster', {
           error: 'MEDIA_INVALID',
-          cause: 'empty object or not under masters/<titleId>/',
+          cause: `empty object or not under ${MASTERS_PREFIX}<titleId>/`,
         }),
       );
     const ingest = new StateMachine(this, 'IngestWorkflow', {
@@ -230,7 +238,7 @@ export class MediaStack extends Stack {
       eventPattern: {
         source: ['aws.s3'],
         detailType: ['Object Created'],
-        detail: { bucket: { name: [this.rawBucket.bucketName] }, object: { key: [{ prefix: 'masters/' }] } },
+        detail: { bucket: { name: [this.rawBucket.bucketName] }, object: { key: [{ prefix: MASTERS_PREFIX }] } },
       },
       targets: [new SfnStateMachine(ingest)],
     });

@@ -2,6 +2,7 @@ import { basename } from 'node:path';
 import { createCatalog, type TitleSource } from '../catalog/index.js';
 import { isStreamctlError, ValidationError } from '../errors/index.js';
 import { loadLadder } from '../ladders/index.js';
+import { masterKey as rawMasterKey } from '../resources/index.js';
 import { createTranscoder, type Transcoder, type TranscodeStatus } from '../transcoder/index.js';
 import { IdSchema } from '../users/index.js';
 import { parseInput } from '../util/index.js';
@@ -60,7 +61,7 @@ export function createIngest(deps: IngestDeps): Ingest {
       const { probe, sha256, titleId, name } = await examineMaster(config, input);
 
       step('register', titleId);
-      const masterKey = `masters/${titleId}/${sha256.slice(0, 16)}/${basename(input.file)}`;
+      const masterKey = rawMasterKey(titleId, sha256, basename(input.file));
       const source: TitleSource = { sha256, key: masterKey, bytes: probe.sizeBytes, ladder: ladder.name };
       const { done: finished } = await registerTitle(catalog, {
         titleId,

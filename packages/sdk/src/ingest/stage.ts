@@ -5,9 +5,10 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws/index.js';
 import type { StreamctlConfig } from '../config/index.js';
 import { wrapAwsError } from '../errors/index.js';
+import { masterCaptionKey } from '../resources/index.js';
 import type { CaptionInput } from '../transcoder/index.js';
 import type { MediaProbe } from './probe.js';
-import { type CaptionFile, captionKey, extractSubtitles, type PreparedCaption } from './tracks.js';
+import { type CaptionFile, extractSubtitles, type PreparedCaption } from './tracks.js';
 import { type UploadProgress, type UploadResult, uploadResumable } from './upload.js';
 
 /**
@@ -74,7 +75,7 @@ export async function uploadCaptions(
     const extracted = await extractSubtitles(input.probe, work, config.media);
     const captions: CaptionInput[] = [];
     for (const [i, c] of mergeCaptions(input.sidecars, extracted.captions).entries()) {
-      const Key = captionKey(input.masterKey, i, c.language);
+      const Key = masterCaptionKey(input.masterKey, i, c.language);
       try {
         await clients
           .s3()

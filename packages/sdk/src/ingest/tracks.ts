@@ -111,7 +111,3 @@ export async function extractSubtitles(
   });
   return { captions, skipped };
 }
-
-/** The raw-bucket key of a caption track beside its master. */
-export const captionKey = (masterKey: string, index: number, lang: string) =>
-  `${masterKey.slice(0, masterKey.lastIndexOf('/'))}/captions/${index + 1}_${lang}.vtt`;

@@ -26,6 +26,7 @@ import { PLATFORM_RESOURCES, type TableDefinition } from './definitions.js';
 
 export * from './cdn-layout.js';
 export * from './definitions.js';
+export * from './raw-layout.js';
 
 /**
  * Renders a table definition into a DynamoDB `CreateTable` request
