@@ -8,6 +8,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import { ErrorCode, StreamctlError } from '../errors/index.js';
+import { backoffDelay, REDIS_RECONNECT } from '../util/index.js';
 
 /** A cache of JSON values. */
 export interface Cache {
@@ -130,7 +131,7 @@ export async function createRedisCache(
     commandTimeout: options.timeoutMs ?? 50,
     connectTimeout: 1_000,
     // Reconnect in the background, backing off to a second.
-    retryStrategy: (times) => Math.min(1_000, 50 * 2 ** times),
+    retryStrategy: (times) => backoffDelay(REDIS_RECONNECT, times),
   });
   // Errors are reported through the breaker and health(); an unhandled 'error' event would crash the process.
   redis.on('error', () => {});

@@ -21,7 +21,6 @@ export {
   type Outcome,
   type ParkedRecord,
   type Parker,
-  RECORD_RETRY,
   runRecord,
 } from './run.js';
 export {

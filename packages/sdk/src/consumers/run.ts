@@ -6,7 +6,7 @@
  */
 import { ErrorCode, StreamctlError } from '../errors/index.js';
 import { type EngagementEvent, isCatalogRecord, parseEvent } from '../events/index.js';
-import { type BackoffPolicy, backoffDelay, sleep } from '../util/backoff.js';
+import { backoffDelay, RECORD_RETRY, sleep } from '../util/index.js';
 import type { IdempotencyStore } from './ledger.js';
 
 /** Handles one valid event; throw to have it retried. */
@@ -43,9 +43,6 @@ export class EventBusyError extends StreamctlError {
     super(ErrorCode.Conflict, `event ${eventId} is being processed by another worker`, { details: { eventId } });
   }
 }
-
-/** Backoff between attempts of a failing event: full jitter from 100 ms, doubling, capped at 1 s. */
-export const RECORD_RETRY: BackoffPolicy = { baseMs: 50, capMs: 1_000, jitter: 'full' };
 
 /**
  * Runs one raw record through a consumer.

@@ -8,6 +8,7 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
+import { type BackoffPolicy, backoffDelay, sleep } from '../util/index.js';
 import { type EngagementEvent, MAX_BATCH } from './schema.js';
 
 /** Kinesis's limit on one PutRecords request. */
@@ -64,8 +65,6 @@ interface Pending {
   attempts: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Creates a publisher for the events stream.
  *
@@ -98,7 +97,8 @@ export function createEventPublisher(
   const spaceWaiters: Array<() => void> = [];
   const idleWaiters: Array<() => void> = [];
 
-  const backoff = (attempt: number) => Math.floor(random() * Math.min(cap, base * 2 ** attempt));
+  const policy: BackoffPolicy = { baseMs: base, capMs: cap, jitter: 'full' };
+  const backoff = (attempt: number) => backoffDelay(policy, attempt, random);
 
   function settle(count: number): void {
     outstanding -= count;

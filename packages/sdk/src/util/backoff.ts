@@ -77,6 +77,28 @@ export function backoffDelay(policy: BackoffPolicy, attempt: number, random: () 
 }
 
 /**
+ * Attempts of a stream consumer at an event that failed: full jitter from
+ * 100 ms (the first retry), doubling, capped at 1 s; then the event is parked.
+ *
+ * @example
+ * ```ts
+ * await sleep(backoffDelay(RECORD_RETRY, attempt));
+ * ```
+ */
+export const RECORD_RETRY: BackoffPolicy = { baseMs: 50, capMs: 1_000, jitter: 'full' };
+
+/**
+ * Reconnects to Redis in the background: 100 ms doubling to a second, no
+ * jitter (one client per process; nothing to spread).
+ *
+ * @example
+ * ```ts
+ * new Redis(url, { retryStrategy: (times) => backoffDelay(REDIS_RECONNECT, times) });
+ * ```
+ */
+export const REDIS_RECONNECT: BackoffPolicy = { baseMs: 50, capMs: 1_000, jitter: 'none' };
+
+/**
  * Resolves after `ms` milliseconds.
  *
  * @example

@@ -12,6 +12,8 @@ export {
   backoffDelay,
   CLIENT_WRITE_RETRY,
   type Jitter,
+  RECORD_RETRY,
+  REDIS_RECONNECT,
   type RetryOptions,
   retry,
   sleep,
