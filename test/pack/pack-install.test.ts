@@ -1,13 +1,15 @@
 /**
- * What npm users get: pack the SDK, the local platform, server, workers and CLI
- * with `pnpm pack`, install the tarballs into fresh projects with npm, and run
- * them from there.
+ * What npm users get: pack the client, the SDK, the local platform, server,
+ * workers and CLI with `pnpm pack`, install the tarballs into fresh projects
+ * with npm, and run them from there.
  *
- * The SDK alone installs no emulator (dynalite, kinesalite, s3rver and their
- * LevelDB stores) and no Redis client; its createRedisCache then says how to
- * add ioredis. Everything together gives `streamctl --version`, SDK imports,
- * and a real `streamctl dev` process that must be ready within 20 s and stop
- * on SIGINT within 5 s, freeing its ports.
+ * The client alone (what a browser app installs) brings zod and nothing else:
+ * no AWS SDK, no Smithy. The SDK alone (with the client it depends on)
+ * installs no emulator (dynalite, kinesalite, s3rver and their LevelDB
+ * stores) and no Redis client; its createRedisCache then says how to add
+ * ioredis. Everything together gives `streamctl --version`, SDK imports, and
+ * a real `streamctl dev` process that must be ready within 20 s and stop on
+ * SIGINT within 5 s, freeing its ports.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,11 +21,14 @@ import { canConnect } from '../../scripts/net.mjs';
 
 const exec = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
-const PACKAGES = ['sdk', 'local', 'server', 'workers', 'cli'] as const;
+const PACKAGES = ['client', 'sdk', 'local', 'server', 'workers', 'cli'] as const;
 type PackageDir = (typeof PACKAGES)[number];
 
 /** What an app that installs only the SDK must not get. */
 const NOT_WITH_THE_SDK = ['dynalite', 'kinesalite', 's3rver', 'leveldown', 'classic-level', 'level', 'ioredis'];
+
+/** The only packages an app that installs only the client may get. */
+const WITH_THE_CLIENT = ['@streamctl/client', 'zod'];
 
 /** pnpm as the scripts run it, or the pinned version through npx when vitest runs alone. */
 function pnpm(): [string, string[]] {
@@ -77,6 +82,12 @@ async function installInto(files: string[]): Promise<string> {
   return project;
 }
 
+/** The size of a project's node_modules in bytes (`du -sb`). */
+async function nodeModulesBytes(project: string): Promise<number> {
+  const { stdout } = await exec('du', ['-sb', 'node_modules'], { cwd: project, env });
+  return Number.parseInt(stdout, 10);
+}
+
 /** Runs an ES module script with node in a project; returns its stdout parsed as JSON. */
 async function runScript(project: string, lines: string[]): Promise<unknown> {
   const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', lines.join('\n')], {
@@ -106,20 +117,68 @@ beforeAll(async () => {
   }
 });
 
+describe('the packed client alone', () => {
+  let project: string;
+
+  beforeAll(async () => {
+    project = await installInto([tarballs.client]);
+  });
+
+  it('installs zod and nothing else (no AWS SDK, no Smithy), and reports its size', async () => {
+    const installed = installedPackages(join(project, 'node_modules'));
+    expect([...installed].filter((name) => name.startsWith('@aws-sdk/') || name.startsWith('@smithy/'))).toEqual([]);
+    expect([...installed].sort()).toEqual(WITH_THE_CLIENT);
+    const bytes = await nodeModulesBytes(project);
+    console.log(
+      `[pack] @streamctl/client alone: node_modules ${bytes} bytes (${(bytes / 1e6).toFixed(1)} MB), ${installed.size} packages`,
+    );
+  });
+
+  it('imports, subpaths included, and its createClient calls the API through fetch', async () => {
+    const result = await runScript(project, [
+      "const { ApiError, createClient } = await import('@streamctl/client');",
+      "const { IdSchema } = await import('@streamctl/client/contract');",
+      "const { StreamctlError } = await import('@streamctl/client/errors');",
+      'const seen = [];',
+      'const fetch = async (url, init) => {',
+      "  seen.push([init.method, url, init.headers.authorization].join(' '));",
+      "  return url.endsWith('/health')",
+      "    ? Response.json({ stage: 'qa', healthy: true })",
+      "    : Response.json({ error: { code: 'NOT_FOUND', message: 'no title t9' } }, { status: 404 });",
+      '};',
+      "const api = createClient({ baseUrl: 'http://api.test/', token: () => 'tok', fetch });",
+      'const health = await api.health();',
+      "const error = await api.title('t9').then(() => undefined, (err) => err);",
+      'console.log(JSON.stringify({ health, seen, api: error instanceof ApiError, family: error instanceof StreamctlError,',
+      "  code: error?.code, status: error?.status, id: IdSchema.safeParse('a b').success }));",
+    ]);
+    expect(result).toEqual({
+      health: { stage: 'qa', healthy: true },
+      seen: ['GET http://api.test/health Bearer tok', 'GET http://api.test/v1/titles/t9 Bearer tok'],
+      api: true,
+      family: true,
+      code: 'NOT_FOUND',
+      status: 404,
+      id: false,
+    });
+  });
+});
+
 describe('the packed SDK alone', () => {
   let project: string;
 
   beforeAll(async () => {
-    project = await installInto([tarballs.sdk]);
+    // The SDK depends on @streamctl/client, which is not on the registry: its tarball comes along.
+    project = await installInto([tarballs.client, tarballs.sdk]);
   });
 
   it('installs no emulator, LevelDB store or Redis client, and reports its size', async () => {
     const installed = installedPackages(join(project, 'node_modules'));
     expect(installed.has('@streamctl/sdk')).toBe(true);
+    expect(installed.has('@streamctl/client')).toBe(true);
     expect(NOT_WITH_THE_SDK.filter((name) => installed.has(name))).toEqual([]);
     expect(installed.has('@streamctl/local')).toBe(false);
-    const { stdout } = await exec('du', ['-sb', 'node_modules'], { cwd: project, env });
-    const bytes = Number.parseInt(stdout, 10);
+    const bytes = await nodeModulesBytes(project);
     console.log(
       `[pack] @streamctl/sdk alone: node_modules ${bytes} bytes (${(bytes / 1e6).toFixed(1)} MB), ${installed.size} packages`,
     );
@@ -133,6 +192,21 @@ describe('the packed SDK alone', () => {
       '  start: typeof local.startLocalPlatform }));',
     ]);
     expect(result).toEqual({ createPlatform: 'function', readState: 'function', start: 'undefined' });
+  });
+
+  it("has one error family: the SDK's errors, its client and @streamctl/client share one StreamctlError", async () => {
+    const result = await runScript(project, [
+      "const sdk = await import('@streamctl/sdk');",
+      "const errors = await import('@streamctl/sdk/errors');",
+      "const sdkClient = await import('@streamctl/sdk/client');",
+      "const client = await import('@streamctl/client');",
+      "const own = await import('@streamctl/client/errors');",
+      "const wrapped = errors.wrapAwsError(Object.assign(new Error('x'), { name: 'ThrottlingException' }), 'kinesis:PutRecords');",
+      'console.log(JSON.stringify({ same: sdk.StreamctlError === own.StreamctlError && errors.StreamctlError === own.StreamctlError,',
+      '  client: sdkClient.createClient === client.createClient, wrapped: wrapped instanceof own.StreamctlError,',
+      '  api: new sdkClient.ApiError(404, "NOT_FOUND", "x") instanceof errors.StreamctlError }));',
+    ]);
+    expect(result).toEqual({ same: true, client: true, wrapped: true, api: true });
   });
 
   it('createRedisCache without ioredis fails with TOOL_MISSING and says to install it', async () => {
@@ -174,6 +248,7 @@ describe('packed packages install and run', () => {
           dependencies: Record<string, string>;
         }
       ).dependencies;
+    expect(dependencies('sdk')['@streamctl/client']).toMatch(/^\^\d+\.\d+\.\d+$/);
     expect(dependencies('cli')['@streamctl/sdk']).toMatch(/^\^\d+\.\d+\.\d+$/);
     expect(dependencies('cli')['@streamctl/local']).toMatch(/^\^\d+\.\d+\.\d+$/);
     expect(dependencies('local')['@streamctl/sdk']).toMatch(/^\^\d+\.\d+\.\d+$/);

@@ -1,9 +1,9 @@
 /**
  * The player's connection to the platform: a dev sign-in against the local
  * API (`GET /dev/token`, served by `streamctl dev` only) and the typed client
- * of `@streamctl/sdk/client` for everything else.
+ * of `@streamctl/client` for everything else.
  */
-import { type Client, createClient } from '@streamctl/sdk/client';
+import { type Client, createClient } from '@streamctl/client';
 
 export interface Session {
   userId: string;

@@ -3,7 +3,7 @@
  * batches (at most a second late), never silently dropped: a batch the API
  * refuses stays queued and is retried with the next flush.
  */
-import type { Client, ClientEvent } from '@streamctl/sdk/client';
+import type { Client, ClientEvent } from '@streamctl/client';
 
 export type PlayerEventType = ClientEvent['type'];
 

@@ -2,7 +2,7 @@
  * The player app: sign in, the personalized home page, a title page with
  * My List and Like, and playback with resume and engagement events.
  */
-import type { Home, Title } from '@streamctl/sdk/client';
+import type { Home, Title } from '@streamctl/client';
 import { type Session, signIn } from './api.js';
 import { createEventSender, type EventSender } from './events.js';
 import { type Playback, play } from './player.js';

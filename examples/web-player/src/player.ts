@@ -3,7 +3,7 @@
  * for the title's tree), hls.js loading through the edge with the cookies,
  * resume from the last position, and the engagement events of SPEC §8.
  */
-import type { Client } from '@streamctl/sdk/client';
+import type { Client } from '@streamctl/client';
 import Hls from 'hls.js';
 import type { EventSender } from './events.js';
 

@@ -1,14 +1,6 @@
+import { StreamctlError as ClientStreamctlError } from '@streamctl/client/errors';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import {
-  ConflictError,
-  httpStatusFor,
-  isStreamctlError,
-  NotFoundError,
-  StreamctlError,
-  ValidationError,
-  wrapAwsError,
-} from './index.js';
+import { AwsServiceError, isStreamctlError, NotFoundError, StreamctlError, wrapAwsError } from './index.js';
 
 const awsError = (name: string, extra: object = {}) => Object.assign(new Error(`${name} happened`), { name, ...extra });
 
@@ -38,32 +30,12 @@ describe('wrapAwsError', () => {
   });
 });
 
-describe('error shapes', () => {
-  it('map caller mistakes to 4xx and the rest to 5xx', () => {
-    expect([new ValidationError('v'), new NotFoundError('n'), new ConflictError('c')].map((e) => e.httpStatus)).toEqual(
-      [400, 404, 409],
-    );
-    expect(httpStatusFor('FORBIDDEN')).toBe(403);
-    expect(httpStatusFor('THROTTLED')).toBe(429);
-    expect(httpStatusFor('AWS_ERROR')).toBe(500);
-    expect(httpStatusFor('INTERNAL')).toBe(500);
-  });
-
-  it('serialize to {code, message, hint?, details?} and keep their class name', () => {
-    const error = new StreamctlError('LOCAL_NOT_RUNNING', 'not running', { hint: 'run `streamctl dev`' });
-    expect(JSON.parse(JSON.stringify(error))).toEqual({
-      code: 'LOCAL_NOT_RUNNING',
-      message: 'not running',
-      hint: 'run `streamctl dev`',
-    });
-    expect(new NotFoundError('x').name).toBe('NotFoundError');
-    expect(new NotFoundError('x')).toBeInstanceOf(StreamctlError);
-  });
-
-  it('ValidationError.fromZod lists every issue with its path', () => {
-    const parsed = z.object({ a: z.number(), b: z.object({ c: z.string() }) }).safeParse({ a: 'x', b: { c: 1 } });
-    const error = ValidationError.fromZod('ladder file l.json', parsed.error as z.ZodError);
-    expect(error.issues.map((i) => i.path)).toEqual(['a', 'b.c']);
-    expect(error.message).toMatch(/^Invalid ladder file l\.json: a: .*; b\.c: /);
+describe('the error family across packages', () => {
+  it("is one class: the SDK re-exports the client's StreamctlError, and AWS errors are instances of it", () => {
+    expect(StreamctlError).toBe(ClientStreamctlError);
+    const wrapped = wrapAwsError(awsError('ThrottlingException'), 'kinesis:PutRecords');
+    expect(wrapped).toBeInstanceOf(AwsServiceError);
+    expect(wrapped).toBeInstanceOf(ClientStreamctlError);
+    expect(new NotFoundError('x')).toBeInstanceOf(ClientStreamctlError);
   });
 });

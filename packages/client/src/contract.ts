@@ -1,0 +1,238 @@
+/**
+ * `@streamctl/client/contract`: the HTTP API's contract (SPEC §7), the shape
+ * of every request and answer, as zod schemas (re-exported by
+ * `@streamctl/sdk/contract`). The server defines its routes with these
+ * schemas (and `GET /openapi.json` is generated from the routes); the typed
+ * client's types are inferred from the same schemas, so neither can drift.
+ *
+ * This module depends on zod only: no AWS SDK, no Node built-ins.
+ *
+ * @module
+ */
+import { z } from 'zod';
+
+/** Ids of users and titles: letters, digits and `._:-`, as they appear in keys and paths. */
+export const IdSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+
+/**
+ * A country as stored and sent on the wire: an ISO 3166 alpha-2 code in upper
+ * case (events, availability windows, rails). The one spelling of the rule.
+ */
+export const CountryCodeSchema = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'a two-letter ISO 3166 country code in upper case, such as GB');
+
+/** A country as people type it (tokens, flags, queries): two letters in any case, upper-cased. */
+export const CountrySchema = z
+  .string()
+  .transform((value) => value.toUpperCase())
+  .pipe(CountryCodeSchema);
+
+/** Every error answer: `{"error":{"code","message"}}`. */
+export const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+export const HealthSchema = z.object({
+  stage: z.string(),
+  region: z.string(),
+  healthy: z.boolean(),
+  checkedAt: z.string(),
+  parts: z.array(
+    z.object({
+      name: z.string(),
+      ok: z.boolean(),
+      /** Where it was checked; absent for AWS's own endpoint. */
+      endpoint: z.string().optional(),
+      latencyMs: z.number(),
+      resources: z.array(z.object({ name: z.string(), ok: z.boolean(), status: z.string() })),
+      error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
+    }),
+  ),
+});
+
+export const LiveSchema = z.object({ status: z.literal('ok') });
+
+export const RailItemSchema = z.object({
+  titleId: z.string(),
+  name: z.string(),
+  genres: z.array(z.string()),
+  /** Resume position, on Continue Watching. */
+  positionSec: z.number().optional(),
+  ratio: z.number().optional(),
+  /** Why the title is on the rail. */
+  reason: z.string().optional(),
+});
+
+export const HomeSchema = z.object({
+  rails: z.array(z.object({ id: z.string(), title: z.string(), items: z.array(RailItemSchema) })),
+  /** True when a source failed or ran out of time and its rail was left out. */
+  degraded: z.boolean(),
+});
+
+const TrackSchema = z.object({
+  language: z.string(),
+  name: z.string(),
+  playlist: z.string(),
+  default: z.boolean().optional(),
+});
+
+export const TitleSchema = z.object({
+  titleId: z.string(),
+  name: z.string(),
+  kind: z.enum(['movie', 'series']),
+  genres: z.array(z.string()),
+  synopsis: z.string().optional(),
+  releaseDate: z.string().optional(),
+  durationSec: z.number().optional(),
+  manifests: z.object({ hls: z.string().optional(), dash: z.string().optional() }),
+  status: z.enum(['UPLOADING', 'TRANSCODING', 'READY', 'PUBLISHED', 'FAILED', 'UNPUBLISHED']),
+  availability: z
+    .object({
+      countries: z.union([z.array(z.string()), z.literal('ALL')]),
+      from: z.string().optional(),
+      until: z.string().optional(),
+    })
+    .optional(),
+  publishedAt: z.string().optional(),
+  seasons: z.array(
+    z.object({
+      number: z.number(),
+      episodes: z.array(z.object({ episodeId: z.string(), name: z.string(), durationSec: z.number().optional() })),
+    }),
+  ),
+  renditions: z.array(
+    z.object({
+      name: z.string(),
+      width: z.number(),
+      height: z.number(),
+      bandwidth: z.number(),
+      codecs: z.string().optional(),
+      playlist: z.string(),
+    }),
+  ),
+  statusReason: z.string().optional(),
+  images: z.object({ poster: z.string().optional(), thumbnails: z.string().optional() }).optional(),
+  tracks: z.object({ audio: z.array(TrackSchema), captions: z.array(TrackSchema) }).optional(),
+  source: z
+    .object({
+      sha256: z.string(),
+      key: z.string(),
+      bytes: z.number(),
+      ladder: z.string(),
+      jobId: z.string().optional(),
+      backend: z.enum(['mediaconvert', 'ffmpeg']).optional(),
+    })
+    .optional(),
+  updatedAt: z.string().optional(),
+});
+
+export const WatchlistQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).optional(),
+    cursor: z.string().min(1).max(512).optional(),
+  })
+  .strict();
+
+export const WatchlistPageSchema = z.object({
+  items: z.array(z.object({ titleId: z.string(), addedAt: z.string() })),
+  /** Pass back to get the next page; absent on the last page. */
+  cursor: z.string().optional(),
+});
+
+export const WatchlistChangeSchema = z.object({
+  titleId: z.string(),
+  onWatchlist: z.boolean(),
+  /** False when the list already was that way (the call is idempotent). */
+  changed: z.boolean(),
+});
+
+export const ContinueWatchingSchema = z.object({
+  items: z.array(
+    z.object({
+      titleId: z.string(),
+      name: z.string(),
+      positionSec: z.number(),
+      durationSec: z.number(),
+      ratio: z.number(),
+      completed: z.boolean(),
+      updatedAt: z.string(),
+    }),
+  ),
+});
+
+export const PlaybackGrantSchema = z.object({
+  manifestUrl: z.string(),
+  expiresAt: z.string(),
+  cookies: z.record(z.string(), z.string()).optional(),
+});
+
+/** The largest events batch (Kinesis PutRecords' limit). */
+export const MAX_EVENTS_PER_BATCH = 500;
+
+export const EVENT_TYPE_NAMES = [
+  'play',
+  'pause',
+  'seek',
+  'progress',
+  'complete',
+  'like',
+  'dislike',
+  'skip',
+  'watchlist_add',
+  'watchlist_remove',
+  'quality_switch',
+  'rebuffer',
+] as const;
+
+/** An engagement event as a client sends it (the server takes the user from the token). */
+export const ClientEventSchema = z.object({
+  v: z.literal(1),
+  id: z.string(),
+  type: z.enum(EVENT_TYPE_NAMES),
+  titleId: z.string(),
+  ts: z.string(),
+  sessionId: z.string().optional(),
+  positionSec: z.number().optional(),
+  durationSec: z.number().optional(),
+  device: z.string().optional(),
+  country: z.string().optional(),
+  region: z.string().optional(),
+});
+
+/**
+ * The body of `POST /v1/events`: 1–500 entries. Entries are checked one by one by the server (a
+ * bad entry is rejected by index, not the whole batch), so the body schema takes any entries.
+ */
+export const EventsBodySchema = z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_BATCH);
+
+export const EventsResultSchema = z.object({
+  accepted: z.number(),
+  rejected: z.array(z.object({ index: z.number(), code: z.string() })),
+});
+
+export const DevTokenQuerySchema = z
+  .object({
+    user: IdSchema,
+    country: CountrySchema,
+  })
+  .strict();
+
+export const DevTokenSchema = z.object({ token: z.string(), expiresAt: z.string() });
+
+/** Answer types, inferred from the schemas. */
+export type Health = z.output<typeof HealthSchema>;
+export type Home = z.output<typeof HomeSchema>;
+export type Rail = Home['rails'][number];
+export type RailItem = z.output<typeof RailItemSchema>;
+export type TitleView = z.output<typeof TitleSchema>;
+export type WatchlistPage = z.output<typeof WatchlistPageSchema>;
+export type WatchlistChange = z.output<typeof WatchlistChangeSchema>;
+export type ContinueWatching = z.output<typeof ContinueWatchingSchema>;
+export type ContinueWatchingItem = ContinueWatching['items'][number];
+export type PlaybackGrant = z.output<typeof PlaybackGrantSchema>;
+export type ClientEvent = z.input<typeof ClientEventSchema>;
+export type EventsResult = z.output<typeof EventsResultSchema>;
+export type ErrorBody = z.output<typeof ErrorBodySchema>;

@@ -1,0 +1,160 @@
+/**
+ * `@streamctl/client`: a typed `fetch` client for the HTTP API (SPEC §7),
+ * safe for browsers: no AWS SDK, no Node built-ins. The contract is imported
+ * for its types only, so a browser bundle of the client holds no zod.
+ * `@streamctl/sdk/client` re-exports this module.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from '@streamctl/client';
+ *
+ * const api = createClient({ baseUrl: 'http://127.0.0.1:4510', token: () => session.token });
+ * const { rails } = await api.home();
+ * const { manifestUrl } = await api.playback('t1');
+ * ```
+ *
+ * @module
+ */
+
+import type {
+  ClientEvent,
+  ContinueWatching,
+  EventsResult,
+  Health,
+  Home,
+  PlaybackGrant,
+  TitleView,
+  WatchlistChange,
+  WatchlistPage,
+} from './contract.js';
+import { type ErrorCode, errorCodeForStatus, isErrorCode, StreamctlError } from './errors.js';
+
+/**
+ * An error answer of the API, with its status and code. It is a
+ * `StreamctlError`, so callers branch on `code` as everywhere else.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await api.playback('t1');
+ * } catch (err) {
+ *   if (err instanceof ApiError && err.code === ErrorCode.Forbidden) showNotAvailable();
+ * }
+ * ```
+ */
+export class ApiError extends StreamctlError {
+  readonly status: number;
+  /** The server's error code (`NOT_FOUND`, `UNAUTHORIZED`, `RATE_LIMITED`, …), as it sent it. */
+  readonly apiCode: string;
+  /** Seconds to wait, from `Retry-After`, on a 429. */
+  readonly retryAfter: number | undefined;
+  constructor(status: number, apiCode: string, message: string, retryAfter?: number) {
+    // The server's code is one of ours (one error family); a proxy's bare status maps by status.
+    const code: ErrorCode = isErrorCode(apiCode) ? apiCode : errorCodeForStatus(status);
+    super(code, message, { details: { status, apiCode } });
+    this.status = status;
+    this.apiCode = apiCode;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export type {
+  ClientEvent,
+  ContinueWatching,
+  ContinueWatchingItem,
+  EventsResult,
+  Health,
+  Home,
+  PlaybackGrant,
+  Rail,
+  RailItem,
+  TitleView,
+  WatchlistChange,
+  WatchlistPage,
+} from './contract.js';
+/** A title as the API shows it to viewers. */
+export type Title = TitleView;
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  /** The API's base URL. */
+  baseUrl: string;
+  /** The bearer token, or a function returning the current one. */
+  token?: string | (() => string | undefined | Promise<string | undefined>);
+  /** A fetch implementation (default: the global one). */
+  fetch?: typeof fetch;
+}
+
+/** The typed API client. */
+export interface Client {
+  health(): Promise<Health>;
+  home(): Promise<Home>;
+  title(titleId: string): Promise<TitleView>;
+  watchlist(options?: { limit?: number; cursor?: string }): Promise<WatchlistPage>;
+  addToWatchlist(titleId: string): Promise<WatchlistChange>;
+  removeFromWatchlist(titleId: string): Promise<WatchlistChange>;
+  continueWatching(): Promise<ContinueWatching>;
+  playback(titleId: string): Promise<PlaybackGrant>;
+  sendEvents(events: ClientEvent[]): Promise<EventsResult>;
+}
+
+/**
+ * Creates an API client.
+ *
+ * @example
+ * ```ts
+ * const api = createClient({ baseUrl, token });
+ * await api.addToWatchlist('t1');
+ * ```
+ */
+export function createClient(options: ClientOptions): Client {
+  const base = options.baseUrl.replace(/\/$/, '');
+  const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+  async function call<T>(method: string, path: string, body?: unknown, expected = [200]): Promise<T> {
+    const token = typeof options.token === 'function' ? await options.token() : options.token;
+    const res = await doFetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    if (!expected.includes(res.status)) {
+      const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const retry = res.headers.get('retry-after');
+      throw new ApiError(
+        res.status,
+        error?.code ?? `HTTP_${res.status}`,
+        error?.message ?? `${method} ${path} answered ${res.status}`,
+        retry ? Number(retry) : undefined,
+      );
+    }
+    return json as T;
+  }
+  const id = (titleId: string) => encodeURIComponent(titleId);
+  return {
+    health: () => call('GET', '/health', undefined, [200, 503]),
+    home: () => call('GET', '/v1/home'),
+    title: (titleId) => call('GET', `/v1/titles/${id(titleId)}`),
+    watchlist: (o = {}) => {
+      const query = new URLSearchParams();
+      if (o.limit !== undefined) query.set('limit', String(o.limit));
+      if (o.cursor) query.set('cursor', o.cursor);
+      const qs = query.toString();
+      return call('GET', `/v1/watchlist${qs ? `?${qs}` : ''}`);
+    },
+    addToWatchlist: (titleId) => call('PUT', `/v1/watchlist/${id(titleId)}`),
+    removeFromWatchlist: (titleId) => call('DELETE', `/v1/watchlist/${id(titleId)}`),
+    continueWatching: () => call('GET', '/v1/continue-watching'),
+    playback: (titleId) => call('POST', `/v1/playback/${id(titleId)}`),
+    sendEvents: (events) => call('POST', '/v1/events', events, [202]),
+  };
+}
