@@ -56,7 +56,7 @@ export const failoverDrill = defineCommand<DrillOptions>({
       const controls = await startRegions(platform, { host: '127.0.0.1', regions });
       const multi = { ...platform.config, regions };
       const drillPlatform = sdk.createPlatform(multi);
-      const { catalog, clients } = drillPlatform;
+      const { catalog } = drillPlatform;
       const titleIds = Array.from({ length: 40 }, (_, i) => `drill-${String(i).padStart(2, '0')}`);
       for (const titleId of titleIds) {
         await catalog.putTitle({ titleId, name: `Drill ${titleId}`, genres: ['drama'], manifests: { hls: 'x.m3u8' } });
