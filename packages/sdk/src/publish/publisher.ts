@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { AwsClients } from '../aws/index.js';
+import { type Catalog, canTransition, type Title, type TitleStatus } from '../catalog/index.js';
+import type { StreamctlConfig } from '../config/index.js';
+import { ConflictError, NotFoundError } from '../errors/index.js';
+import { putCatalogEvent } from '../events/index.js';
+import type { Availability } from '../playback/index.js';
+import { titleInvalidationPaths } from '../resources/index.js';
+import { type CdnInvalidator, type InvalidationResult, invalidatorFor } from './invalidate.js';
+
+/** The result of publishing or unpublishing. */
+export interface PublishOutcome {
+  titleId: string;
+  status: TitleStatus;
+  availability?: Availability;
+  invalidation: InvalidationResult;
+  eventId: string;
+}
+
+/** Publishing over one catalog. */
+export interface Publisher {
+  publish(titleId: string, availability: Availability): Promise<PublishOutcome>;
+  unpublish(titleId: string): Promise<PublishOutcome>;
+}
+
+/**
+ * Creates the publisher of a stage.
+ *
+ * @example
+ * ```ts
+ * const publisher = createPublisher({ config, clients, catalog });
+ * await publisher.publish('t1', { countries: ['US', 'GB'], from: '2026-12-01T00:00:00Z' });
+ * ```
+ */
+export function createPublisher(deps: {
+  config: StreamctlConfig;
+  clients: AwsClients;
+  catalog: Catalog;
+  invalidator?: CdnInvalidator;
+}): Publisher {
+  const invalidator = deps.invalidator ?? invalidatorFor(deps.config, deps.clients);
+  const names = deps.config.resources;
+
+  const existing = async (titleId: string): Promise<Title> => {
+    const title = await deps.catalog.findTitle(titleId);
+    if (!title) {
+      throw new NotFoundError(`Title ${titleId} does not exist`, {
+        hint: 'run `streamctl titles list` to see the titles, or `streamctl ingest <file>` to add one',
+        details: { titleId },
+      });
+    }
+    return title;
+  };
+
+  return {
+    async publish(titleId, availability) {
+      const before = await existing(titleId);
+      if (!canTransition(before.status, 'PUBLISHED') || !before.manifests.hls) {
+        throw new ConflictError(`Title ${titleId} is ${before.status} and cannot be published yet`, {
+          hint:
+            before.status === 'FAILED'
+              ? `fix the master and re-run \`streamctl ingest <file> --id ${titleId}\``
+              : `wait until it is READY (\`streamctl titles get ${titleId}\`)`,
+          details: { titleId, status: before.status },
+        });
+      }
+      const title = await deps.catalog.publishTitle(titleId, availability);
+      // Viewers may hold cached manifests only if the title was out before.
+      const invalidation =
+        before.status === 'READY'
+          ? ({ status: 'not-needed', reason: 'first publication: nothing cached yet' } as const)
+          : await invalidator.invalidate(titleInvalidationPaths(titleId), `publish-${titleId}-${randomUUID()}`);
+      const event = await putCatalogEvent(deps.clients, names, {
+        type: 'title_published',
+        titleId,
+        genres: title.genres,
+        ...(title.availability ? { availability: title.availability } : {}),
+      });
+      return {
+        titleId,
+        status: title.status,
+        ...(title.availability ? { availability: title.availability } : {}),
+        invalidation,
+        eventId: event.id,
+      };
+    },
+
+    async unpublish(titleId) {
+      const before = await existing(titleId);
+      if (!canTransition(before.status, 'UNPUBLISHED')) {
+        throw new ConflictError(`Title ${titleId} is ${before.status}, not PUBLISHED`, {
+          details: { titleId, status: before.status },
+        });
+      }
+      const title = await deps.catalog.unpublishTitle(titleId);
+      const invalidation = await invalidator.invalidate(
+        titleInvalidationPaths(titleId),
+        `unpublish-${titleId}-${randomUUID()}`,
+      );
+      const event = await putCatalogEvent(deps.clients, names, { type: 'title_unpublished', titleId });
+      return { titleId, status: title.status, invalidation, eventId: event.id };
+    },
+  };
+}
