@@ -1,7 +1,7 @@
 import type { HealthReport } from '@streamctl/sdk';
 import { NotFoundError, UnauthorizedError, ValidationError } from '@streamctl/sdk/errors';
 import { describe, expect, it } from 'vitest';
-import { createHttpApp, type HttpPlatform } from './app.js';
+import { createHttpApp, type HttpPlatform, openApiDocument } from './app.js';
 import { serveNode } from './node.js';
 
 function report(healthy: boolean): HealthReport {
@@ -140,6 +140,11 @@ describe('createHttpApp', () => {
         type: 'object',
       });
     }
+  });
+
+  it('openApiDocument() is the document the app serves', async () => {
+    const served = await (await createHttpApp(services()).request('/openapi.json')).json();
+    expect(openApiDocument()).toEqual(served);
   });
 
   it('serves on Node and stops', async () => {

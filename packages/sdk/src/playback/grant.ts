@@ -60,7 +60,7 @@ export function createPlaybackGrants(
   const now = deps.now ?? Date.now;
   const ttl = options?.ttlSeconds ?? 6 * 3600;
   const bucket = options?.bucketSeconds ?? 900;
-  // A grant is reused until it has less than a full TTL left, so every viewer gets at least the TTL.
+  // Grants by title, manifest and expiry; the newest buckets of the hottest titles stay.
   const memo = new LRUCache<string, PlaybackGrant>({ max: 10_000 });
   return {
     async grant(viewer, titleId) {
@@ -77,6 +77,7 @@ export function createPlaybackGrants(
       const nowSec = Math.floor(nowMs / 1000);
       const expires = Math.ceil((nowSec + ttl) / bucket) * bucket;
       const key = `${titleId}|${manifest}|${expires}`;
+      // The key holds the expiry, which is at least a TTL away from now: a hit still gives the full TTL.
       const hit = memo.get(key);
       if (hit) return hit;
       const base = options.cdnBaseUrl.replace(/\/$/, '');
@@ -90,8 +91,7 @@ export function createPlaybackGrants(
         expiresAt: new Date(expires * 1000).toISOString(),
         cookies: { ...signedCookies(signed) },
       };
-      // Kept until less than a TTL is left on it; then the next bucket's grant takes over.
-      memo.set(key, grant, { ttl: Math.max(1, (expires - nowSec - ttl) * 1000) });
+      memo.set(key, grant);
       return grant;
     },
   };
