@@ -8,7 +8,6 @@ import type { Availability, EntitlementTitle } from '../playback/index.js';
 import { CountryCodeSchema, IdSchema, type Page } from '../users/index.js';
 import { TITLE_STATUSES, type TitleStatus } from './lifecycle.js';
 
-/** A country of an availability: an upper-case ISO 3166 alpha-2 code. */
 /** A genre: lowercase words joined by dashes. */
 export const Genre = z
   .string()
