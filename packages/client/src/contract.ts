@@ -79,6 +79,12 @@ const TrackSchema = z.object({
   default: z.boolean().optional(),
 });
 
+/**
+ * Every status a title can be in, in lifecycle order (which may follow which
+ * is the SDK's transition table).
+ */
+export const TITLE_STATUSES = ['UPLOADING', 'TRANSCODING', 'READY', 'PUBLISHED', 'FAILED', 'UNPUBLISHED'] as const;
+
 export const TitleSchema = z.object({
   titleId: z.string(),
   name: z.string(),
@@ -88,7 +94,7 @@ export const TitleSchema = z.object({
   releaseDate: z.string().optional(),
   durationSec: z.number().optional(),
   manifests: z.object({ hls: z.string().optional(), dash: z.string().optional() }),
-  status: z.enum(['UPLOADING', 'TRANSCODING', 'READY', 'PUBLISHED', 'FAILED', 'UNPUBLISHED']),
+  status: z.enum(TITLE_STATUSES),
   availability: z
     .object({
       countries: z.union([z.array(z.string()), z.literal('ALL')]),

@@ -14,17 +14,11 @@
  *
  * @module
  */
+import { TITLE_STATUSES } from '../contract/index.js';
 import { ConflictError } from '../errors/index.js';
 
-/**
- * Every status a title can be in, in lifecycle order.
- *
- * @example
- * ```ts
- * z.enum(TITLE_STATUSES).parse('READY');
- * ```
- */
-export const TITLE_STATUSES = ['UPLOADING', 'TRANSCODING', 'READY', 'PUBLISHED', 'FAILED', 'UNPUBLISHED'] as const;
+// Every status a title can be in, in lifecycle order: part of the API's contract (`z.enum(TITLE_STATUSES)`).
+export { TITLE_STATUSES };
 
 /** A title's status in its lifecycle. */
 export type TitleStatus = (typeof TITLE_STATUSES)[number];

@@ -4,7 +4,7 @@
  * for a viewer, so it answers the same `NOT_FOUND` as an unknown id.
  */
 import { NotFoundError } from '../errors/index.js';
-import type { Catalog, Title } from './index.js';
+import { type Catalog, TITLE_STATUS, type Title } from './index.js';
 
 /** The viewer-facing catalog. */
 export interface TitleViews {
@@ -25,7 +25,7 @@ export function createTitleViews(deps: { catalog: Pick<Catalog, 'findTitle'> }):
   return {
     async view(_viewer, titleId) {
       const title = await deps.catalog.findTitle(titleId);
-      if (title?.status !== 'PUBLISHED') throw new NotFoundError(`Title ${titleId} does not exist`);
+      if (title?.status !== TITLE_STATUS.PUBLISHED) throw new NotFoundError(`Title ${titleId} does not exist`);
       return title;
     },
   };

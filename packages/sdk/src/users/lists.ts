@@ -3,7 +3,7 @@
  * titles the viewer can see may be added) and Continue Watching joined with
  * the names of titles still available in the viewer's country.
  */
-import type { Catalog } from '../catalog/index.js';
+import { type Catalog, TITLE_STATUS } from '../catalog/index.js';
 import { NotFoundError } from '../errors/index.js';
 import type { Page, Progress, Users, WatchlistEntry } from './store.js';
 import type { Viewer } from './viewer.js';
@@ -55,7 +55,7 @@ export function createViewerLists(deps: {
     async addToWatchlist(viewer, titleId) {
       const title = await catalog.findTitle(titleId);
       // Viewers see published titles only; anything else does not exist for them.
-      if (title?.status !== 'PUBLISHED') throw new NotFoundError(`Title ${titleId} does not exist`);
+      if (title?.status !== TITLE_STATUS.PUBLISHED) throw new NotFoundError(`Title ${titleId} does not exist`);
       const changed = await users.addToWatchlist(viewer.userId, titleId);
       await after(viewer.userId, changed);
       return { titleId, onWatchlist: true, changed };

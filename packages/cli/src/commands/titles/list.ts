@@ -7,8 +7,6 @@ interface ListOptions {
   cursor?: string;
 }
 
-const STATUSES = ['UPLOADING', 'TRANSCODING', 'READY', 'PUBLISHED', 'FAILED', 'UNPUBLISHED'] as const;
-
 /** `streamctl titles list`. */
 export const titlesList = defineCommand<ListOptions>({
   name: 'titles list',
@@ -16,13 +14,7 @@ export const titlesList = defineCommand<ListOptions>({
   options: [
     {
       flags: '--status <status>',
-      description: STATUSES.join(', '),
-      parse: (value) => {
-        const upper = value.toUpperCase();
-        if (!(STATUSES as readonly string[]).includes(upper))
-          throw new UsageError(`invalid --status "${value}"`, `use one of ${STATUSES.join(', ')}`);
-        return upper;
-      },
+      description: 'only titles in this status of the lifecycle (e.g. READY, FAILED)',
     },
     {
       flags: '--limit <n>',
@@ -39,10 +31,13 @@ export const titlesList = defineCommand<ListOptions>({
   examples: ['streamctl titles list', 'streamctl titles list --status FAILED --json'],
   async handler(ctx, _args, options) {
     const sdk = await import('@streamctl/sdk');
+    const status = options.status?.toUpperCase();
+    if (status !== undefined && !(sdk.TITLE_STATUSES as readonly string[]).includes(status))
+      throw new UsageError(`invalid --status "${options.status}"`, `use one of ${sdk.TITLE_STATUSES.join(', ')}`);
     const platform = sdk.createPlatform(await ctx.config());
     try {
       const page = await platform.catalog.listTitles({
-        ...(options.status ? { status: options.status as (typeof STATUSES)[number] } : {}),
+        ...(status ? { status: status as (typeof sdk.TITLE_STATUSES)[number] } : {}),
         ...(options.limit ? { limit: options.limit } : {}),
         ...(options.cursor ? { cursor: options.cursor } : {}),
       });
