@@ -29,6 +29,8 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
   let app: ReturnType<typeof createHttpApp>;
   let token: (userId: string, country?: string, expSeconds?: number) => Promise<string>;
   let forged: string;
+  /** Signed by the right key, but without a country, or with one that is not a country. */
+  let countryless: string[];
   let verifier: ReturnType<typeof createPlaybackVerifier>;
   const run = randomUUID().slice(0, 6);
   const ids = { all: `all-${run}`, gb: `gb-${run}`, draft: `draft-${run}` };
@@ -80,6 +82,16 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
       .setIssuer(ISSUER)
       .setExpirationTime('10m')
       .sign(other.privateKey);
+    countryless = await Promise.all(
+      [{}, { country: 'USA' }, { country: '' }].map((claims) =>
+        new SignJWT(claims)
+          .setProtectedHeader({ alg: 'ES256', kid: 'test' })
+          .setSubject(alice)
+          .setIssuer(ISSUER)
+          .setExpirationTime('10m')
+          .sign(jwtKeys.privateKey),
+      ),
+    );
     const cf = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const signer = createPlaybackSigner({ keyPairId: 'KAPITEST00001', privateKey: cf.privateKey });
     verifier = createPlaybackVerifier(signer.publicKeys);
@@ -235,10 +247,11 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
     expect(ours.map((e) => e.userId)).toEqual([alice, alice]);
   });
 
-  it('answers forged, expired and absent tokens with 401', async () => {
+  it('answers forged, expired, country-less and absent tokens with 401', async () => {
     const expired = await token(alice, 'GB', -60);
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(`{"sub":"${alice}","iss":"${ISSUER}"}`).toString('base64url')}.`;
-    for (const t of [forged, expired, none, 'garbage']) {
+    // A token without a usable country is refused, never given a default one.
+    for (const t of [forged, expired, none, 'garbage', ...countryless]) {
       const res = await call('GET', '/v1/watchlist', { token: t });
       expect(res.status).toBe(401);
       expect(res.json).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.any(String) } });
