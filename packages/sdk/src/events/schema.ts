@@ -2,24 +2,12 @@
  * Engagement events (SPEC §8): the versioned schema and its validation.
  */
 import { z } from 'zod';
+import { EVENT_TYPE_NAMES, MAX_EVENTS_PER_BATCH } from '../contract/index.js';
 import { ValidationError } from '../errors/index.js';
 import { CountryCodeSchema, IdSchema } from '../users/index.js';
 
-/** The event types of schema version 1. */
-export const EVENT_TYPES = [
-  'play',
-  'pause',
-  'seek',
-  'progress',
-  'complete',
-  'like',
-  'dislike',
-  'skip',
-  'watchlist_add',
-  'watchlist_remove',
-  'quality_switch',
-  'rebuffer',
-] as const;
+/** The event types of schema version 1 (the API's contract lists them). */
+export const EVENT_TYPES = EVENT_TYPE_NAMES;
 
 /** An engagement event, schema version 1. */
 export const EventV1Schema = z
@@ -48,7 +36,7 @@ export const SUPPORTED_EVENT_VERSIONS = [1] as const;
 /** Largest encoded event Kinesis gets from us (the record limit is 1 MiB; ours are small). */
 export const MAX_EVENT_BYTES = 16 * 1024;
 /** Most records in one PutRecords call. */
-export const MAX_BATCH = 500;
+export const MAX_BATCH = MAX_EVENTS_PER_BATCH;
 
 /** Why one event of a batch was refused. */
 export interface RejectedEvent {

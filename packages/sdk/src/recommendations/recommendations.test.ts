@@ -46,6 +46,20 @@ async function feed(store: ModelStore, events: EngagementEvent[]) {
 const noUsers = { continueWatching: async () => [], listWatchlist: async () => ({ items: [] }) };
 const catalog = { listAvailable: async () => catalogTitles };
 
+/** User state whose Continue Watching holds the titles in `watching`, 20 % in, and an empty list. */
+const watchingUsers = (watching: string[]) => ({
+  continueWatching: async () =>
+    watching.map((titleId) => ({
+      titleId,
+      positionSec: 600,
+      durationSec: 3000,
+      ratio: 0.2,
+      completed: false,
+      updatedAt: new Date(clock).toISOString(),
+    })),
+  listWatchlist: async () => ({ items: [] }),
+});
+
 describe('signals', () => {
   it('weighs completion and long watches strongly, skips, short abandons and dislikes negatively', () => {
     expect(signalWeight({ type: 'complete' })).toBe(3);
@@ -257,18 +271,7 @@ describe('home', () => {
   it('rebuilds a cached page when the watch state moves the profile version', async () => {
     const store = createMemoryModelStore();
     const watching: string[] = [];
-    const users = {
-      continueWatching: async () =>
-        watching.map((titleId) => ({
-          titleId,
-          positionSec: 600,
-          durationSec: 3000,
-          ratio: 0.2,
-          completed: false,
-          updatedAt: new Date(clock).toISOString(),
-        })),
-      listWatchlist: async () => ({ items: [] }),
-    };
+    const users = watchingUsers(watching);
     const service = createHomeService({ catalog, users: users as never, models: store, cache: createMemoryCache() });
     const rails = async () => (await service.build({ userId: 'w', country: 'US' })).rails.map((r) => r.id);
     expect(await rails()).not.toContain('continue-watching');
@@ -287,18 +290,7 @@ describe('home', () => {
   it('sees a version moved by a writer that shares no cache once the cached version expires', async () => {
     const store = createMemoryModelStore();
     const watching: string[] = [];
-    const users = {
-      continueWatching: async () =>
-        watching.map((titleId) => ({
-          titleId,
-          positionSec: 600,
-          durationSec: 3000,
-          ratio: 0.2,
-          completed: false,
-          updatedAt: new Date(clock).toISOString(),
-        })),
-      listWatchlist: async () => ({ items: [] }),
-    };
+    const users = watchingUsers(watching);
     let versionReads = 0;
     const counted = {
       ...store,
