@@ -10,8 +10,9 @@ import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dyn
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
+import { CountrySchema, IdSchema } from '../contract/index.js';
 import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
-import { CountrySchema, IdSchema, type Page } from '../users/index.js';
+import type { Page } from '../users/index.js';
 import { BATCH_RETRY, decodeCursor, encodeCursor, parseInput, queryAll, retry } from '../util/index.js';
 import {
   ALL_TITLES,

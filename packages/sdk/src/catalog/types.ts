@@ -4,8 +4,9 @@
  * @module
  */
 import { z } from 'zod';
+import { CountryCodeSchema, IdSchema } from '../contract/index.js';
 import type { Availability, EntitlementTitle } from '../playback/index.js';
-import { CountryCodeSchema, IdSchema, type Page } from '../users/index.js';
+import type { Page } from '../users/index.js';
 import { TITLE_STATUSES, type TitleStatus } from './lifecycle.js';
 
 /** A genre: lowercase words joined by dashes. */

@@ -9,8 +9,8 @@ import { PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
+import { CountryCodeSchema, IdSchema } from '../contract/index.js';
 import { ValidationError, wrapAwsError } from '../errors/index.js';
-import { CountryCodeSchema, IdSchema } from '../users/index.js';
 
 /** A catalog event, schema version 1. */
 export const CatalogEventSchema = z

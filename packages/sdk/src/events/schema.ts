@@ -2,9 +2,8 @@
  * Engagement events (SPEC §8): the versioned schema and its validation.
  */
 import { z } from 'zod';
-import { EVENT_TYPE_NAMES, MAX_EVENTS_PER_BATCH } from '../contract/index.js';
+import { CountryCodeSchema, EVENT_TYPE_NAMES, IdSchema, MAX_EVENTS_PER_BATCH } from '../contract/index.js';
 import { ValidationError } from '../errors/index.js';
-import { CountryCodeSchema, IdSchema } from '../users/index.js';
 
 /** The event types of schema version 1 (the API's contract lists them). */
 export const EVENT_TYPES = EVENT_TYPE_NAMES;

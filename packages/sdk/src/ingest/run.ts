@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
 import { createCatalog, type TitleSource } from '../catalog/index.js';
+import { IdSchema } from '../contract/index.js';
 import { isStreamctlError, ValidationError } from '../errors/index.js';
 import { loadLadder } from '../ladders/index.js';
 import { masterKey as rawMasterKey } from '../resources/index.js';
 import { createTranscoder, type Transcoder, type TranscodeStatus } from '../transcoder/index.js';
-import { IdSchema } from '../users/index.js';
 import { parseInput } from '../util/index.js';
 import { examineMaster } from './examine.js';
 import { registerTitle } from './register.js';
