@@ -105,12 +105,12 @@ export async function startRegions(
     platform.onStop(async () => clear());
     const clients = sdk.createAwsClients(platform.config);
     await sdk.ensureRouting(clients, platform.config.resources, home, 'streamctl dev');
+    // The edge reads the routing record at most every half second, as an origin group would see it.
     let cached: { at: number; order: string[] } | undefined;
     platform.routeApi(async () => {
       if (!cached || Date.now() - cached.at > 500) {
         const record = await sdk.readRouting(clients, platform.config.resources).catch(() => undefined);
-        const rank = (r: string) => (r === record?.primary ? 0 : record?.regions[r] === 'down' ? 2 : 1);
-        cached = { at: Date.now(), order: [...home].sort((a, b) => rank(a) - rank(b)) };
+        cached = { at: Date.now(), order: sdk.apiOrder(record, home) };
       }
       return cached.order.map((r) => controls[r]?.api ?? '').filter(Boolean);
     });

@@ -26,6 +26,7 @@ export {
   type Routed,
 } from './router.js';
 export {
+  apiOrder,
   defaultRouting,
   ensureRouting,
   type RegionState,

@@ -16,7 +16,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { modelProblems } from '../../../../test/aws-model.js';
 import { resolveConfig } from '../config/index.js';
 import { ErrorCode, NotFoundError, StreamctlError } from '../errors/index.js';
-import { API_WRITES_ORIGIN_ID, createRegionRouter, failsOver, regionApiUrl, repointOriginGroup } from './index.js';
+import {
+  API_WRITES_ORIGIN_ID,
+  apiOrder,
+  createRegionRouter,
+  failsOver,
+  regionApiUrl,
+  repointOriginGroup,
+} from './index.js';
 
 const cf = mockClient(CloudFrontClient);
 afterEach(() => cf.reset());
@@ -253,5 +260,18 @@ describe('Region router', () => {
       code: 'ENDPOINT_UNREACHABLE',
       message: expect.stringMatching(/eu-west-1: boom; us-east-1: boom/),
     });
+  });
+});
+
+describe('apiOrder', () => {
+  it('puts the primary first and Regions marked down last, keeping the given order otherwise', () => {
+    const regions = ['us-east-1', 'eu-west-1', 'ap-southeast-2'];
+    expect(apiOrder(undefined, regions)).toEqual(regions);
+    expect(
+      apiOrder(
+        { primary: 'eu-west-1', regions: { 'us-east-1': 'down', 'eu-west-1': 'active', 'ap-southeast-2': 'active' } },
+        regions,
+      ),
+    ).toEqual(['eu-west-1', 'ap-southeast-2', 'us-east-1']);
   });
 });

@@ -75,6 +75,25 @@ export function defaultRouting(regions: string[], by: string): RoutingRecord {
 }
 
 /**
+ * The order an origin group tries the Regions' APIs in, by the routing
+ * record: the primary first, Regions marked down last, the rest in the given
+ * order. Without a record, the given order.
+ *
+ * @example
+ * ```ts
+ * apiOrder({ primary: 'eu-west-1', regions: { 'us-east-1': 'down', 'eu-west-1': 'active' }, … }, ['us-east-1', 'eu-west-1']);
+ * // ["eu-west-1", "us-east-1"]
+ * ```
+ */
+export function apiOrder(
+  record: Pick<RoutingRecord, 'primary' | 'regions'> | undefined,
+  regions: readonly string[],
+): string[] {
+  const rank = (r: string) => (r === record?.primary ? 0 : record?.regions[r] === 'down' ? 2 : 1);
+  return [...regions].sort((a, b) => rank(a) - rank(b));
+}
+
+/**
  * Creates the routing record when the stage has none: the first Region
  * primary, every Region active. An existing record is returned unchanged.
  *
