@@ -142,6 +142,29 @@ describe('createHttpApp', () => {
     }
   });
 
+  it('answers CORS: any origin by default, only the configured ones otherwise, and preflights', async () => {
+    const open = await createHttpApp(services()).request('/health', { headers: { origin: 'https://any.example' } });
+    expect(open.headers.get('access-control-allow-origin')).toBe('*');
+    const app = createHttpApp(services(), { corsOrigins: ['https://player.example'] });
+    const allowed = await app.request('/v1/home', {
+      headers: { authorization: 'Bearer good', origin: 'https://player.example' },
+    });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://player.example');
+    expect(allowed.headers.get('vary')).toContain('Origin');
+    const other = await app.request('/v1/home', {
+      headers: { authorization: 'Bearer good', origin: 'https://evil.example' },
+    });
+    expect(other.status).toBe(200);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await app.request('/v1/events', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://player.example', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('https://player.example');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('Authorization,Content-Type');
+  });
+
   it('openApiDocument() is the document the app serves', async () => {
     const served = await (await createHttpApp(services()).request('/openapi.json')).json();
     expect(openApiDocument()).toEqual(served);

@@ -6,11 +6,10 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorCode, errorCodeForStatus, isStreamctlError, StreamctlError } from '@streamctl/sdk/errors';
-import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type Env, type HttpApp, type HttpPlatform, validationHook } from './context.js';
-import { authenticate, bodySizeLimit, ipRateLimit, requestLog, servedBy } from './middleware.js';
+import { authenticate, bodySizeLimit, corsHeaders, ipRateLimit, requestLog, servedBy } from './middleware.js';
 import type { RateLimit } from './rate-limit.js';
 import { eventsRoutes } from './routes/events.js';
 import { type DevTokenMinter, opsRoutes } from './routes/ops.js';
@@ -56,10 +55,7 @@ export function createHttpApp(platform: HttpPlatform, options: ApiOptions = {}):
   const app: HttpApp = new OpenAPIHono<Env>({ defaultHook: validationHook });
   app.use('*', requestId());
   if (options.region) app.use('*', servedBy(options.region));
-  app.use(
-    '*',
-    cors({ origin: options.corsOrigins ?? '*', allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }),
-  );
+  app.use('*', corsHeaders(options.corsOrigins ?? '*'));
   if (options.log) app.use('*', requestLog(options.log));
   app.use('*', ipRateLimit(options.rateLimits?.ip ?? { perSecond: 50, burst: 150 }));
   app.use('/v1/*', bodySizeLimit(options.maxBodyBytes ?? 1024 * 1024));

@@ -6,6 +6,7 @@
 import { PayloadTooLargeError, RateLimitedError, UnauthorizedError } from '@streamctl/sdk/errors';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import type { Env, HttpPlatform } from './context.js';
 import { createRateLimiter, type RateLimit } from './rate-limit.js';
 
@@ -26,6 +27,26 @@ export const servedBy =
     await next();
     c.header('x-streamctl-region', region);
   };
+
+/**
+ * CORS: preflights answered by Hono's middleware; on every other request the
+ * headers are added after the handler, so the handler's response is sent as
+ * it was made (Hono's own middleware touches the response before the handler
+ * runs, which makes the Node adapter copy every body through a stream).
+ */
+export const corsHeaders = (origins: string[] | '*'): MiddlewareHandler<Env> => {
+  const preflight = cors({ origin: origins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 });
+  return async (c, next) => {
+    if (c.req.method === 'OPTIONS') return preflight(c, next);
+    await next();
+    const origin = c.req.header('origin');
+    if (origins === '*') c.header('Access-Control-Allow-Origin', '*');
+    else {
+      if (origin && origins.includes(origin)) c.header('Access-Control-Allow-Origin', origin);
+      c.header('Vary', 'Origin', { append: true });
+    }
+  };
+};
 
 /** One JSON log entry per request. */
 export const requestLog =
@@ -55,14 +76,20 @@ export const ipRateLimit = (limit: RateLimit): MiddlewareHandler<Env> => {
   };
 };
 
-/** Bodies over the limit get a 413 in the one error shape. */
-export const bodySizeLimit = (maxBytes: number): MiddlewareHandler<Env> =>
-  bodyLimit({
+/**
+ * Bodies over the limit get a 413 in the one error shape. Requests that carry
+ * no body (GET, HEAD) pass untouched: looking for a body makes the Node
+ * adapter build a full Request for every call.
+ */
+export const bodySizeLimit = (maxBytes: number): MiddlewareHandler<Env> => {
+  const limit = bodyLimit({
     maxSize: maxBytes,
     onError: () => {
       throw new PayloadTooLargeError(`The body is larger than ${maxBytes} bytes`);
     },
   });
+  return (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limit(c, next));
+};
 
 /** Bearer authentication: the platform makes the viewer; then per-user token buckets. */
 export const authenticate = (platform: HttpPlatform, userLimit: RateLimit): MiddlewareHandler<Env> => {
