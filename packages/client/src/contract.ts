@@ -16,7 +16,9 @@ export const IdSchema = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only')
+  // `.` and `..` are path segments, not names: in a key or a CDN path they would walk the tree.
+  .refine((value) => !/^\.+$/.test(value), 'not only dots');
 
 /**
  * A country as stored and sent on the wire: an ISO 3166 alpha-2 code in upper
@@ -119,19 +121,8 @@ export const TitleSchema = z.object({
       playlist: z.string(),
     }),
   ),
-  statusReason: z.string().optional(),
   images: z.object({ poster: z.string().optional(), thumbnails: z.string().optional() }).optional(),
   tracks: z.object({ audio: z.array(TrackSchema), captions: z.array(TrackSchema) }).optional(),
-  source: z
-    .object({
-      sha256: z.string(),
-      key: z.string(),
-      bytes: z.number(),
-      ladder: z.string(),
-      jobId: z.string().optional(),
-      backend: z.enum(['mediaconvert', 'ffmpeg']).optional(),
-    })
-    .optional(),
   updatedAt: z.string().optional(),
 });
 

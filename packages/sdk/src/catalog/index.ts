@@ -37,4 +37,4 @@ export {
   type TitleTracks,
   type Track,
 } from './types.js';
-export { createTitleViews, type TitleViews } from './view.js';
+export { createTitleViews, type TitleView, type TitleViews, toTitleView } from './view.js';

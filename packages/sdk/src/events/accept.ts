@@ -1,9 +1,11 @@
 /**
  * Accepting a viewer's batch of engagement events (the API's `POST /v1/events`):
- * each entry is validated on its own, stamped with the viewer as its user,
- * refused when it claims to be someone else's, and the rest published in one
- * PutRecords; every refusal and every entry the stream refused is reported
- * by its index in the batch the viewer sent.
+ * each entry is validated on its own and stamped with the viewer as its user
+ * and the viewer's country (a body never chooses either); it is refused when
+ * it claims to be someone else's, when its time is in the future beyond a
+ * small clock skew or older than events are kept for, or when its title is
+ * not one the viewer can see. The rest go into one PutRecords; every refusal
+ * and every entry the stream refused is reported by its index in the batch.
  */
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
@@ -24,30 +26,52 @@ export interface AcceptResult {
 export interface EventsAcceptor {
   /**
    * Accepts up to {@link MAX_BATCH} events from a viewer. A batch that is not an array of 1–500
-   * entries throws `VALIDATION_FAILED`; bad entries are rejected one by one.
+   * entries throws `VALIDATION_FAILED`; bad entries are rejected one by one (`VALIDATION_FAILED`,
+   * `FORBIDDEN` for another user's, `NOT_FOUND` for a title the viewer cannot see).
    */
   accept(viewer: Viewer, batch: unknown): Promise<AcceptResult>;
 }
 
 const Batch = z.array(z.unknown()).min(1).max(MAX_BATCH);
 
+/** How far ahead of the platform's clock an event's time may be (clients' clocks drift). Default 5 min. */
+export const EVENT_MAX_FUTURE_SKEW_MS = 5 * 60_000;
+/** How old an event may be when it arrives (offline viewing syncs late). Default 30 days. */
+export const EVENT_MAX_AGE_MS = 30 * 86_400_000;
+
+/** What {@link createEventsAcceptor} works with. */
+export interface EventsAcceptorDeps {
+  put: (events: EngagementEvent[]) => ReturnType<typeof putEvents>;
+  /** Whether the viewer can see a title (published); events about any other title are refused. */
+  titleVisible: (titleId: string) => Promise<boolean>;
+  /** The clock, in epoch ms. Default `Date.now`. */
+  now?: () => number;
+  maxFutureSkewMs?: number;
+  maxAgeMs?: number;
+}
+
 /**
  * Creates the events use case over a publisher of validated events.
  *
  * @example
  * ```ts
- * const events = createEventsAcceptor({ put: (batch) => putEvents(clients, names, batch) });
+ * const events = createEventsAcceptor({
+ *   put: (batch) => putEvents(clients, names, batch),
+ *   titleVisible: async (id) => (await catalog.findTitle(id))?.status === 'PUBLISHED',
+ * });
  * const { accepted, rejected } = await events.accept(viewer, JSON.parse(body));
  * ```
  */
-export function createEventsAcceptor(deps: {
-  put: (events: EngagementEvent[]) => ReturnType<typeof putEvents>;
-}): EventsAcceptor {
+export function createEventsAcceptor(deps: EventsAcceptorDeps): EventsAcceptor {
+  const now = deps.now ?? Date.now;
+  const skew = deps.maxFutureSkewMs ?? EVENT_MAX_FUTURE_SKEW_MS;
+  const maxAge = deps.maxAgeMs ?? EVENT_MAX_AGE_MS;
   return {
     async accept(viewer, batch) {
       const parsed = Batch.safeParse(batch);
       if (!parsed.success) throw ValidationError.fromZod(`events (an array of 1–${MAX_BATCH})`, parsed.error);
       const rejected: AcceptResult['rejected'] = [];
+      const candidates: Array<{ index: number; event: EngagementEvent }> = [];
       const valid: Array<{ index: number; event: EngagementEvent }> = [];
       parsed.data.forEach((raw, index) => {
         if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -59,12 +83,32 @@ export function createEventsAcceptor(deps: {
           rejected.push({ index, code: ErrorCode.Forbidden });
           return;
         }
+        let event: EngagementEvent;
         try {
-          valid.push({ index, event: parseEvent({ ...raw, userId: viewer.userId }) });
+          event = parseEvent({ ...raw, userId: viewer.userId, country: viewer.country });
         } catch {
           rejected.push({ index, code: ErrorCode.ValidationFailed });
+          return;
         }
+        // A time far ahead would pin a resume position and weigh in the models forever; a very old
+        // one is a replay. Both are refused, not clamped.
+        const at = Date.parse(event.ts);
+        const t = now();
+        if (!(at <= t + skew && at >= t - maxAge)) {
+          rejected.push({ index, code: ErrorCode.ValidationFailed });
+          return;
+        }
+        candidates.push({ index, event });
       });
+      // Made-up title ids would grow popularity partitions and metric dimensions without bound.
+      const titleIds = [...new Set(candidates.map((c) => c.event.titleId))];
+      const visible = new Map(
+        await Promise.all(titleIds.map(async (id) => [id, await deps.titleVisible(id)] as const)),
+      );
+      for (const candidate of candidates) {
+        if (visible.get(candidate.event.titleId)) valid.push(candidate);
+        else rejected.push({ index: candidate.index, code: ErrorCode.NotFound });
+      }
       const result = await deps.put(valid.map((v) => v.event));
       for (const failure of result.failed) {
         const sent = valid[failure.index];

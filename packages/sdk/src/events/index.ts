@@ -6,7 +6,15 @@
  *
  * @module
  */
-export { type AcceptResult, createEventsAcceptor, type EventsAcceptor, streamPut } from './accept.js';
+export {
+  type AcceptResult,
+  createEventsAcceptor,
+  EVENT_MAX_AGE_MS,
+  EVENT_MAX_FUTURE_SKEW_MS,
+  type EventsAcceptor,
+  type EventsAcceptorDeps,
+  streamPut,
+} from './accept.js';
 export {
   type CatalogEvent,
   CatalogEventSchema,

@@ -6,7 +6,14 @@
  */
 import { type AwsClients, createAwsClients } from '../aws/index.js';
 import { type Cache, createMemoryCache } from '../cache/index.js';
-import { type Catalog, createCatalog, createTitleViews, type TitleViews, withCatalogCache } from '../catalog/index.js';
+import {
+  type Catalog,
+  createCatalog,
+  createTitleViews,
+  TITLE_STATUS,
+  type TitleViews,
+  withCatalogCache,
+} from '../catalog/index.js';
 
 import { LOCAL_STAGE, type ResolveConfigOptions, resolveConfig, type StreamctlConfig } from '../config/index.js';
 import {
@@ -306,7 +313,13 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
   const grants = once(() =>
     createPlaybackGrants({ catalog: viewerCatalog(), ...(options.now ? { now: options.now } : {}) }, options.playback),
   );
-  const acceptor = once(() => createEventsAcceptor({ put }));
+  const acceptor = once(() =>
+    createEventsAcceptor({
+      put,
+      titleVisible: async (titleId) => (await viewerCatalog().findTitle(titleId))?.status === TITLE_STATUS.PUBLISHED,
+      ...(options.now ? { now: options.now } : {}),
+    }),
+  );
   // A watch-state change moves the viewer's model version (other processes' pages see it) and
   // drops this cache's page (this process's next request rebuilds at once).
   const watchState = once(() =>

@@ -8,7 +8,7 @@
  * per viewer. URL and cookies come from the one signed policy.
  */
 import { LRUCache } from 'lru-cache';
-import type { Catalog } from '../catalog/index.js';
+import { type Catalog, TITLE_STATUS } from '../catalog/index.js';
 import { ConfigError, NotFoundError } from '../errors/index.js';
 import { titleResourcePattern } from '../resources/index.js';
 import type { Viewer } from '../users/index.js';
@@ -37,8 +37,9 @@ export interface PlaybackGrantOptions {
 /** The playback use case. */
 export interface PlaybackGrants {
   /**
-   * A grant for an entitled viewer: `NOT_FOUND` for an unknown title or one without an HLS
-   * manifest, `FORBIDDEN` (NotEntitledError) when the viewer may not play it now.
+   * A grant for an entitled viewer: `NOT_FOUND` for a title that is unknown, not published or
+   * without an HLS manifest, `FORBIDDEN` (NotEntitledError) when the viewer may not play it here
+   * or now.
    */
   grant(viewer: Viewer, titleId: string): Promise<PlaybackGrant>;
 }
@@ -65,6 +66,11 @@ export function createPlaybackGrants(
   return {
     async grant(viewer, titleId) {
       const title = await deps.catalog.findTitle(titleId);
+      // A title that is not published does not exist for a viewer: the answer must not tell it
+      // from an unknown id (a 403 would confirm that a draft or a withdrawn title is there).
+      if (title?.status !== TITLE_STATUS.PUBLISHED) {
+        throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      }
       const nowMs = now();
       assertEntitled(title, viewer, titleId, new Date(nowMs));
       const manifest = title?.manifests.hls;

@@ -42,6 +42,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
     try {
       ({ payload } = await jwtVerify(token, keys, {
         issuer: options.issuer,
+        // A token without an expiry would be valid forever.
+        requiredClaims: ['exp'],
         ...(options.audience ? { audience: options.audience } : {}),
       }));
     } catch (err) {

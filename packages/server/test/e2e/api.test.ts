@@ -153,6 +153,9 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
     const title = await call('GET', `/v1/titles/${ids.all}`, { token: aliceToken });
     expect(title.status).toBe(200);
     expect(title.json).toMatchObject({ titleId: ids.all, status: 'PUBLISHED', availability: { countries: 'ALL' } });
+    // The operator's record (where the master lies, its checksum, the transcode job) is not a viewer's.
+    expect(title.json).not.toHaveProperty('source');
+    expect(title.json).not.toHaveProperty('statusReason');
     expect((await call('GET', `/v1/titles/${ids.draft}`, { token: aliceToken })).status).toBe(404);
 
     const users = createUsers(platform.clients, platform.config.resources);
@@ -179,7 +182,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
     expect(JSON.stringify(us.json)).not.toContain(ids.gb);
   });
 
-  it('grants playback to entitled viewers with one shared signature per bucket, 403/404 otherwise', async () => {
+  it('grants playback to entitled viewers with one shared signature per bucket, 403/404 otherwise (404 for a draft too)', async () => {
     const grant = await call('POST', `/v1/playback/${ids.gb}`, { token: aliceToken });
     expect(grant.status).toBe(200);
     const manifestUrl = grant.json.manifestUrl as string;
@@ -200,7 +203,8 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
     const us = await call('POST', `/v1/playback/${ids.gb}`, { token: await token(`dave-${run}`, 'US') });
     expect(us.status).toBe(403);
     expect((us.json.error as { code: string }).code).toBe('FORBIDDEN');
-    expect((await call('POST', `/v1/playback/${ids.draft}`, { token: aliceToken })).status).toBe(403);
+    // An unpublished title and an unknown one get the same answer: a viewer cannot tell a draft is there.
+    expect((await call('POST', `/v1/playback/${ids.draft}`, { token: aliceToken })).status).toBe(404);
     expect((await call('POST', `/v1/playback/none-${run}`, { token: aliceToken })).status).toBe(404);
   });
 
@@ -215,10 +219,13 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
     });
     const batch = [
       event(),
-      event({ type: 'progress', positionSec: 30 }),
+      // A body never picks the country its play counts toward: the viewer's token does.
+      event({ type: 'progress', positionSec: 30, country: 'US' }),
       event({ type: 'teleport' }),
       event({ userId: bob }),
       'nope',
+      event({ titleId: `made-up-${run}` }),
+      event({ ts: '9999-12-31T23:59:59Z' }),
     ];
     const res = await call('POST', '/v1/events', { token: aliceToken, body: JSON.stringify(batch) });
     expect(res.status).toBe(202);
@@ -228,13 +235,15 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
         { index: 2, code: 'VALIDATION_FAILED' },
         { index: 3, code: 'FORBIDDEN' },
         { index: 4, code: 'VALIDATION_FAILED' },
+        { index: 5, code: 'NOT_FOUND' },
+        { index: 6, code: 'VALIDATION_FAILED' },
       ],
     });
     // Both accepted events are in the stream, partitioned by and attributed to Alice.
     const kinesis = platform.clients.kinesis();
     const StreamName = platform.config.resources.eventsStream;
     const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName }));
-    const found: Array<{ id: string; userId: string }> = [];
+    const found: Array<{ id: string; userId: string; country?: string }> = [];
     for (const shard of Shards) {
       const { ShardIterator } = await kinesis.send(
         new GetShardIteratorCommand({ StreamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
@@ -245,6 +254,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
     const sent = [batch[0], batch[1]].map((e) => (e as { id: string }).id);
     const ours = found.filter((e) => sent.includes(e.id));
     expect(ours.map((e) => e.userId)).toEqual([alice, alice]);
+    expect(ours.map((e) => e.country)).toEqual(['GB', 'GB']);
   });
 
   it('answers forged, expired, country-less and absent tokens with 401', async () => {
@@ -267,6 +277,9 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
     ['PUT', `/v1/watchlist/${long}`, undefined, 400],
     ['PUT', '/v1/watchlist/%C3%BC%C3%B1%C3%AE', undefined, 400],
     ['PUT', '/v1/watchlist/%00', undefined, 400],
+    // Encoded dot segments are resolved by the URL parser: they never name a title, and get a 404.
+    ['PUT', '/v1/watchlist/%2E%2E', undefined, 404],
+    ['POST', '/v1/playback/%2E', undefined, 404],
     ['PUT', '/v1/watchlist/%F0%9F%8E%AC', undefined, 400],
     ['DELETE', '/v1/watchlist/a%2Fb', undefined, 400],
     ['GET', '/v1/watchlist?limit=0', undefined, 400],
