@@ -207,7 +207,7 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   const started: RunningEmulator[] = [];
   try {
     if (options.reset) wipeDataDir(options.dataDir);
-    for (const dir of [layout.dynamodb, layout.kinesis, layout.s3]) mkdirSync(dir, { recursive: true });
+    for (const dir of [layout.dynamodb, layout.kinesis, layout.s3]) mkdirSync(dir, { recursive: true, mode: 0o700 });
 
     const startPart = async (name: 'dynamodb' | 'kinesis' | 's3', start: () => Promise<RunningEmulator>) => {
       try {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { ErrorCode, NotFoundError, StreamctlError } from '../errors/index.js';
 import { findMediaTools, type MediaToolSettings } from '../transcoder/index.js';
 
@@ -89,6 +89,8 @@ export async function probeMedia(file: string, settings: MediaToolSettings = {})
     });
   }
   if (info.size === 0) throw new MediaInvalidError(file, 'the file is empty (0 bytes)');
+  // The tools get an absolute path, so a name such as `-version` can never be read as an option.
+  const path = resolve(file);
   const tools = await findMediaTools(settings);
   const probe = await run(tools.ffprobe, [
     '-v',
@@ -97,7 +99,7 @@ export async function probeMedia(file: string, settings: MediaToolSettings = {})
     'json',
     '-show_format',
     '-show_streams',
-    file,
+    path,
   ]);
   if (probe.code !== 0)
     throw new MediaInvalidError(file, `not a readable media file (${firstLine(probe.stderr, file)})`);
@@ -122,7 +124,7 @@ export async function probeMedia(file: string, settings: MediaToolSettings = {})
     '-t',
     '2',
     '-i',
-    file,
+    path,
     '-map',
     `0:${video.index}`,
     '-f',
@@ -133,7 +135,7 @@ export async function probeMedia(file: string, settings: MediaToolSettings = {})
     throw new MediaInvalidError(file, `its video does not decode (${firstLine(decode.stderr, file)})`);
   }
   return {
-    file,
+    file: path,
     sizeBytes: info.size,
     container: parsed.format?.format_name ?? 'unknown',
     durationSec,

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -29,6 +29,16 @@ function killLastChild(): Promise<void> {
 }
 
 describe('the data dir lock', () => {
+  it('keeps the data dir to its owner (0700), whether it makes the dir or finds it open', () => {
+    const fresh = join(dir(), 'data');
+    acquireDataDirLock(fresh)();
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
+    const open = dir();
+    chmodSync(open, 0o755);
+    acquireDataDirLock(open)();
+    expect(statSync(open).mode & 0o777).toBe(0o700);
+  });
+
   it('is taken once; a second take fails with LOCAL_ALREADY_RUNNING; release frees it', () => {
     const dataDir = dir();
     const release = acquireDataDirLock(dataDir);

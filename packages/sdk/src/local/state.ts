@@ -2,7 +2,17 @@
  * The data dir of the embedded platform: its layout, the single-owner lock,
  * and the state file through which other commands find a running platform.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { ResourceNames } from '../config/index.js';
 import { ErrorCode, StreamctlError } from '../errors/index.js';
@@ -88,7 +98,9 @@ function readPid(lockFile: string): number | undefined {
  */
 export function acquireDataDirLock(dataDir: string): () => void {
   const { lockFile } = dataDirLayout(dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  // Raw masters, tables and keys live here: only their owner may read them.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockFile, 'wx');
