@@ -1,8 +1,10 @@
+import { connect } from 'node:net';
 import type { HealthReport } from '@streamctl/sdk';
 import { NotFoundError, UnauthorizedError, ValidationError } from '@streamctl/sdk/errors';
 import { describe, expect, it } from 'vitest';
 import { createHttpApp, type HttpPlatform, openApiDocument } from './app.js';
 import { serveNode } from './node.js';
+import { createRateLimiter } from './rate-limit.js';
 
 function report(healthy: boolean): HealthReport {
   return {
@@ -142,6 +144,30 @@ describe('createHttpApp', () => {
     }
   });
 
+  it('keys the per-IP limit on what the transport vouches for: a spoofed X-Forwarded-For changes nothing', async () => {
+    const app = createHttpApp(services(), { rateLimits: { ip: { perSecond: 1, burst: 3 } } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await app.request('/live', { headers: { 'x-forwarded-for': `198.51.100.${i}` } });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    // Behind one declared proxy, the address that proxy saw counts; what the client wrote before it does not.
+    const proxied = createHttpApp(services(), { rateLimits: { ip: { perSecond: 1, burst: 1 } }, trustedProxyHops: 1 });
+    const via = async (spoof: string, seen: string) =>
+      (await proxied.request('/live', { headers: { 'x-forwarded-for': `${spoof}, ${seen}` } })).status;
+    expect([await via('1.1.1.1', '203.0.113.7'), await via('2.2.2.2', '203.0.113.7')]).toEqual([200, 429]);
+    expect(await via('1.1.1.1', '203.0.113.8')).toBe(200);
+  });
+
+  it('holds a bounded number of rate-limit keys', () => {
+    const limiter = createRateLimiter({ perSecond: 1, burst: 1 }, () => 0, { maxKeys: 3 });
+    for (let i = 0; i < 50; i++) limiter.take(`key-${i}`);
+    expect(limiter.size).toBe(3);
+    // The keys still held keep their state: a fourth take of the newest is refused.
+    expect(limiter.take('key-49')).toBeGreaterThan(0);
+  });
+
   it('answers CORS: any origin by default, only the configured ones otherwise, and preflights', async () => {
     const open = await createHttpApp(services()).request('/health', { headers: { origin: 'https://any.example' } });
     expect(open.headers.get('access-control-allow-origin')).toBe('*');
@@ -168,6 +194,26 @@ describe('createHttpApp', () => {
   it('openApiDocument() is the document the app serves', async () => {
     const served = await (await createHttpApp(services()).request('/openapi.json')).json();
     expect(openApiDocument()).toEqual(served);
+  });
+
+  it('answers oversize and malformed headers on Node with the error shape, not an empty body', async () => {
+    const server = await serveNode(createHttpApp(services()));
+    const big = await fetch(`${server.url}/health`, { headers: { 'x-big': 'x'.repeat(20_000) } });
+    expect(big.status).toBe(431);
+    expect(await big.json()).toEqual({ error: { code: 'VALIDATION_FAILED', message: expect.any(String) } });
+    const { port } = new URL(server.url);
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString();
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    await server.stop();
   });
 
   it('serves on Node and stops', async () => {

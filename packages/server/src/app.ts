@@ -36,6 +36,11 @@ export interface ApiOptions {
   devTokens?: DevTokenMinter;
   /** The Region this app serves; every response says it in `x-streamctl-region`. */
   region?: string;
+  /**
+   * How many proxies in front of the app append to `X-Forwarded-For` and are trusted to. Default 0:
+   * the header is ignored and the per-IP limit keys on the transport's peer address.
+   */
+  trustedProxyHops?: number;
 }
 
 /** The OpenAPI document's header. */
@@ -57,7 +62,7 @@ export function createHttpApp(platform: HttpPlatform, options: ApiOptions = {}):
   if (options.region) app.use('*', servedBy(options.region));
   app.use('*', corsHeaders(options.corsOrigins ?? '*'));
   if (options.log) app.use('*', requestLog(options.log));
-  app.use('*', ipRateLimit(options.rateLimits?.ip ?? { perSecond: 50, burst: 150 }));
+  app.use('*', ipRateLimit(options.rateLimits?.ip ?? { perSecond: 50, burst: 150 }, options.trustedProxyHops));
   app.use('/v1/*', bodySizeLimit(options.maxBodyBytes ?? 1024 * 1024));
   app.use('/v1/*', authenticate(platform, options.rateLimits?.user ?? { perSecond: 20, burst: 60 }));
 

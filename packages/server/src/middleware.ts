@@ -10,10 +10,22 @@ import { cors } from 'hono/cors';
 import type { Env, HttpPlatform } from './context.js';
 import { createRateLimiter, type RateLimit } from './rate-limit.js';
 
-/** The client's address as the transport gives it. */
-export function clientIp(c: Context): string {
-  const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-  if (forwarded) return forwarded;
+/**
+ * The client's address: what the transport vouches for. `X-Forwarded-For` is
+ * anyone's to write, so it counts only behind proxies the operator declared:
+ * with `trustedProxyHops` N, the address N entries from its right end (the one
+ * the nearest trusted proxy saw). Otherwise the socket's peer (Node) or API
+ * Gateway's source IP (Lambda).
+ */
+export function clientIp(c: Context, trustedProxyHops = 0): string {
+  if (trustedProxyHops > 0) {
+    const chain = (c.req.header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    const vouched = chain[chain.length - trustedProxyHops];
+    if (vouched) return vouched;
+  }
   const env = c.env as
     | { incoming?: { socket?: { remoteAddress?: string } }; requestContext?: { http?: { sourceIp?: string } } }
     | undefined;
@@ -67,10 +79,10 @@ export const requestLog =
   };
 
 /** Per-IP token buckets. */
-export const ipRateLimit = (limit: RateLimit): MiddlewareHandler<Env> => {
+export const ipRateLimit = (limit: RateLimit, trustedProxyHops = 0): MiddlewareHandler<Env> => {
   const limiter = createRateLimiter(limit);
   return async (c, next) => {
-    const retry = limiter.take(clientIp(c));
+    const retry = limiter.take(clientIp(c, trustedProxyHops));
     if (retry > 0) throw new RateLimitedError('Too many requests from this address', retry);
     await next();
   };

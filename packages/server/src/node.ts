@@ -91,5 +91,20 @@ export function serveNode(
       });
     });
     server.once('error', reject);
+    // Requests Node refuses before the app sees them (oversize or malformed headers) still get
+    // the API's error shape, not Node's empty answer.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return;
+      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify({
+        error: tooLarge
+          ? { code: 'VALIDATION_FAILED', message: 'The request headers are too large' }
+          : { code: 'VALIDATION_FAILED', message: 'The request is not valid HTTP' },
+      });
+      socket.end(
+        `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    });
   });
 }

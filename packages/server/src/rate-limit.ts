@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /** A token-bucket rate limit. */
 export interface RateLimit {
   perSecond: number;
@@ -14,25 +16,30 @@ export interface RateLimit {
  * if (limiter.take('alice') > 0) respond429();
  * ```
  */
-export function createRateLimiter(limit: RateLimit, now: () => number = () => performance.now() / 1000) {
-  const buckets = new Map<string, { tokens: number; at: number }>();
+export function createRateLimiter(
+  limit: RateLimit,
+  now: () => number = () => performance.now() / 1000,
+  options: { maxKeys?: number } = {},
+) {
+  // Bounded: the least recently seen keys go first. A key that went is as good as a full bucket,
+  // which it would have refilled to by the time it is that stale under any real load.
+  const buckets = new LRUCache<string, { tokens: number; at: number }>({ max: options.maxKeys ?? 100_000 });
   return {
     take(key: string): number {
       const t = now();
       const bucket = buckets.get(key) ?? { tokens: limit.burst, at: t };
       bucket.tokens = Math.min(limit.burst, bucket.tokens + (t - bucket.at) * limit.perSecond);
       bucket.at = t;
+      buckets.set(key, bucket);
       if (bucket.tokens >= 1) {
         bucket.tokens -= 1;
-        buckets.set(key, bucket);
         return 0;
       }
-      buckets.set(key, bucket);
-      // Keep memory bounded: forget full buckets when the map grows large.
-      if (buckets.size > 100_000) {
-        for (const [k, b] of buckets) if (b.tokens >= limit.burst - 1) buckets.delete(k);
-      }
       return Math.max(1, Math.ceil((1 - bucket.tokens) / limit.perSecond));
+    },
+    /** Keys held now (at most `maxKeys`). */
+    get size(): number {
+      return buckets.size;
     },
   };
 }

@@ -133,8 +133,12 @@ export interface Platform {
   };
   /** The viewer a bearer token stands for; `UNAUTHORIZED` when it is not valid. */
   authenticate(token: string): Promise<Viewer>;
-  /** Health of every part of the stage; the cache is included (reported, not critical) unless `includeCache: false`. */
-  health(options?: { timeoutMs?: number; includeCache?: boolean }): Promise<HealthReport>;
+  /**
+   * Health of every part of the stage; the cache is included (reported, not critical) unless
+   * `includeCache: false`. With `maxAgeMs`, a report at most that old is answered instead of
+   * checking again (an anonymous `/health` must not fan out to the AWS APIs on every call).
+   */
+  health(options?: { timeoutMs?: number; includeCache?: boolean; maxAgeMs?: number }): Promise<HealthReport>;
   /** Closes every client's sockets (not a cache passed in). */
   close(): void;
 }
@@ -212,6 +216,32 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
   const park = once(() => createDeadLetterTable(clients, names));
   const put = (events: EngagementEvent[]) => putEvents(clients, names, events);
 
+  const now = options.now ?? Date.now;
+  const lastHealth = new Map<string, { at: number; report: Promise<HealthReport> }>();
+  const checkAll = async ({ includeCache = true, ...o }: { timeoutMs?: number; includeCache?: boolean }) => {
+    const started = performance.now();
+    const [report, cacheHealth] = await Promise.all([
+      checkHealth(effective, clients, { httpParts, ...o }),
+      cache.health(),
+    ]);
+    if (!includeCache) return report;
+    // The cache is reported but not critical: the API degrades without it.
+    return {
+      ...report,
+      parts: [
+        ...report.parts,
+        {
+          name: 'cache',
+          ok: cacheHealth.ok,
+          endpoint: undefined,
+          latencyMs: Math.round(performance.now() - started),
+          resources: [{ name: cache.kind, ok: cacheHealth.ok, status: cacheHealth.detail }],
+          ...(cacheHealth.ok ? {} : { error: { code: 'CACHE_UNAVAILABLE', message: cacheHealth.detail } }),
+        },
+      ],
+    };
+  };
+
   const platform: Platform = {
     config: effective,
     clients,
@@ -278,28 +308,16 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
       }
       return options.verifyToken(token);
     },
-    health: async ({ includeCache = true, ...o } = {}) => {
-      const started = performance.now();
-      const [report, cacheHealth] = await Promise.all([
-        checkHealth(effective, clients, { httpParts, ...o }),
-        cache.health(),
-      ]);
-      if (!includeCache) return report;
-      // The cache is reported but not critical: the API degrades without it.
-      return {
-        ...report,
-        parts: [
-          ...report.parts,
-          {
-            name: 'cache',
-            ok: cacheHealth.ok,
-            endpoint: undefined,
-            latencyMs: Math.round(performance.now() - started),
-            resources: [{ name: cache.kind, ok: cacheHealth.ok, status: cacheHealth.detail }],
-            ...(cacheHealth.ok ? {} : { error: { code: 'CACHE_UNAVAILABLE', message: cacheHealth.detail } }),
-          },
-        ],
-      };
+    health: ({ maxAgeMs, ...o } = {}) => {
+      if (!maxAgeMs) return checkAll(o);
+      const key = o.includeCache === false ? 'stage' : 'all';
+      const hit = lastHealth.get(key);
+      if (hit && now() - hit.at <= maxAgeMs) return hit.report;
+      const report = checkAll(o);
+      lastHealth.set(key, { at: now(), report });
+      // A check that failed to run is not remembered.
+      report.catch(() => lastHealth.delete(key));
+      return report;
     },
     close: () => {
       clients.destroy();

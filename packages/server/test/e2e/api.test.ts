@@ -405,6 +405,14 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
     );
   });
 
+  it('answers anonymous health checks from a report a few seconds old, not by asking every part each time', async () => {
+    const reports = await Promise.all(Array.from({ length: 5 }, () => call('GET', '/health')));
+    expect(reports.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    const checkedAt = new Set(reports.map((r) => r.json.checkedAt));
+    expect(checkedAt.size).toBe(1);
+    expect((await call('GET', '/health')).json.checkedAt).toBe([...checkedAt][0]);
+  });
+
   it('is fully usable through the typed browser client', async () => {
     const { createClient, ApiError } = await import('@streamctl/sdk/client');
     const api = createClient({ baseUrl: server.url, token: () => bobToken });
