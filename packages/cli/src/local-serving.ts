@@ -183,11 +183,15 @@ async function startApi(
   const app = createHttpApp(regionPlatform, {
     ...(options.log ? { log: options.log } : {}),
     region: regionPlatform.config.region,
-    // A browser app on the local stage signs in as a dev user through the API.
-    devTokens: async (userId, country) => {
-      const minted = await mintDevToken(platform.dataDir, { userId, country });
-      return { token: minted.token, expiresAt: minted.expiresAt };
-    },
+    // The web player (`--player`) signs in as a dev user through the API; without it, no one mints here.
+    ...(options.player
+      ? {
+          devTokens: async (userId: string, country: string) => {
+            const minted = await mintDevToken(platform.dataDir, { userId, country });
+            return { token: minted.token, expiresAt: minted.expiresAt };
+          },
+        }
+      : {}),
   });
   const server = await serveNode(app, {
     host: options.host,

@@ -168,6 +168,22 @@ describe('createHttpApp', () => {
     expect(limiter.take('key-49')).toBeGreaterThan(0);
   });
 
+  it('mints dev tokens only when told to, readable by pages on this machine alone', async () => {
+    expect((await createHttpApp(services()).request('/dev/token?user=a&country=GB')).status).toBe(404);
+    const app = createHttpApp(services(), {
+      devTokens: async (userId, country) => ({ token: `${userId}:${country}`, expiresAt: 'soon' }),
+    });
+    const local = await app.request('/dev/token?user=a&country=gb', { headers: { origin: 'http://127.0.0.1:5173' } });
+    expect(await local.json()).toEqual({ token: 'a:GB', expiresAt: 'soon' });
+    expect(local.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:5173');
+    for (const origin of ['https://evil.example', 'http://127.0.0.1.evil.example', 'null']) {
+      const foreign = await app.request('/dev/token?user=a&country=GB', { headers: { origin } });
+      expect(foreign.headers.get('access-control-allow-origin'), origin).toBeNull();
+    }
+    // A token names a country: none is made up.
+    expect((await app.request('/dev/token?user=a')).status).toBe(400);
+  });
+
   it('answers CORS: any origin by default, only the configured ones otherwise, and preflights', async () => {
     const open = await createHttpApp(services()).request('/health', { headers: { origin: 'https://any.example' } });
     expect(open.headers.get('access-control-allow-origin')).toBe('*');

@@ -31,7 +31,8 @@ export interface ApiOptions {
   maxBodyBytes?: number;
   /**
    * Local stage only: `GET /dev/token?user=U&country=CC` mints a dev JWT with
-   * this function, so a browser app can sign in as a dev user. Never set on AWS.
+   * this function, so a browser app can sign in as a dev user; only pages on a
+   * loopback origin may read the answer. Never set on AWS.
    */
   devTokens?: DevTokenMinter;
   /** The Region this app serves; every response says it in `x-streamctl-region`. */
@@ -60,7 +61,7 @@ export function createHttpApp(platform: HttpPlatform, options: ApiOptions = {}):
   const app: HttpApp = new OpenAPIHono<Env>({ defaultHook: validationHook });
   app.use('*', requestId());
   if (options.region) app.use('*', servedBy(options.region));
-  app.use('*', corsHeaders(options.corsOrigins ?? '*'));
+  app.use('*', corsHeaders(options.corsOrigins ?? '*', options.devTokens ? ['/dev/token'] : []));
   if (options.log) app.use('*', requestLog(options.log));
   app.use('*', ipRateLimit(options.rateLimits?.ip ?? { perSecond: 50, burst: 150 }, options.trustedProxyHops));
   app.use('/v1/*', bodySizeLimit(options.maxBodyBytes ?? 1024 * 1024));

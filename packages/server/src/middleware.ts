@@ -40,19 +40,26 @@ export const servedBy =
     c.header('x-streamctl-region', region);
   };
 
+/** An origin on this machine: http on a loopback address, any port. */
+const LOOPBACK_ORIGIN = /^http:\/\/(127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::\d{1,5})?$/;
+
 /**
  * CORS: preflights answered by Hono's middleware; on every other request the
  * headers are added after the handler, so the handler's response is sent as
  * it was made (Hono's own middleware touches the response before the handler
  * runs, which makes the Node adapter copy every body through a stream).
  */
-export const corsHeaders = (origins: string[] | '*'): MiddlewareHandler<Env> => {
+export const corsHeaders = (origins: string[] | '*', loopbackOnly: readonly string[] = []): MiddlewareHandler<Env> => {
   const preflight = cors({ origin: origins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 });
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return preflight(c, next);
     await next();
     const origin = c.req.header('origin');
-    if (origins === '*') c.header('Access-Control-Allow-Origin', '*');
+    if (loopbackOnly.includes(c.req.path)) {
+      // Only pages on this machine may read these answers (a dev token), never any web page.
+      if (origin && LOOPBACK_ORIGIN.test(origin)) c.header('Access-Control-Allow-Origin', origin);
+      c.header('Vary', 'Origin', { append: true });
+    } else if (origins === '*') c.header('Access-Control-Allow-Origin', '*');
     else {
       if (origin && origins.includes(origin)) c.header('Access-Control-Allow-Origin', origin);
       c.header('Vary', 'Origin', { append: true });

@@ -89,6 +89,8 @@ describe('streamctl dev', () => {
       ['s3', true],
     ]);
 
+    // Without --player there is no web app to sign in, so nothing mints tokens over HTTP.
+    expect((await fetch(`${dev.ready.api}/dev/token?user=mallory&country=GB`)).status).toBe(404);
     const health = await fetch(`${dev.ready.api}/health`);
     expect(health.status).toBe(200);
 
