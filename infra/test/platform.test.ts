@@ -78,6 +78,13 @@ describe('streaming', () => {
     t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       TableName: 'streamctl-prod-platform',
       TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      // Dead letters and the models live here: they can be restored, and the table is not deleted with the stack.
+      Replicas: [
+        Match.objectLike({
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: true,
+        }),
+      ],
     });
   });
 

@@ -66,6 +66,17 @@ describe('usage errors exit 2 with one line', () => {
     expect(lines[0]).toMatch(message);
   });
 
+  it('dev beyond loopback warns and asks first; without a terminal or --yes it stops with exit 2', async () => {
+    const run = await runCli(['dev', '--host', '0.0.0.0'], { cwd: tmp() });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const [warning, error] = run.stderr.trim().split('\n');
+    expect(warning).toMatch(/^warning: --host 0\.0\.0\.0 serves the dev platform beyond this machine/);
+    expect(error).toMatch(
+      /^error: not serving on 0\.0\.0\.0; bind a loopback address \(127\.0\.0\.1\), or pass --yes$/,
+    );
+  });
+
   it('no command prints help on stderr and exits 2', async () => {
     const run = await runCli([]);
     expect(run.code).toBe(2);

@@ -10,6 +10,11 @@ interface DevOptions {
   regions?: string;
 }
 
+/** True for addresses only this machine can reach. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
 /** `streamctl dev`: the embedded local platform (SPEC §4). */
 export const dev = defineCommand<DevOptions>({
   name: 'dev',
@@ -17,7 +22,11 @@ export const dev = defineCommand<DevOptions>({
   options: [
     { flags: '--data-dir <dir>', description: 'where data is kept (env STREAMCTL_DATA_DIR; default .streamctl/local)' },
     { flags: '--reset', description: 'wipe the data dir before starting' },
-    { flags: '--host <address>', description: 'loopback address to bind', default: '127.0.0.1' },
+    {
+      flags: '--host <address>',
+      description: 'address to bind; anything but loopback asks first (--yes to confirm)',
+      default: '127.0.0.1',
+    },
     {
       flags: '--api-port <port>',
       description: 'port of the local API (default: a free port)',
@@ -51,6 +60,15 @@ export const dev = defineCommand<DevOptions>({
     }
     if (ctx.globals.endpointUrl) {
       throw new UsageError('streamctl dev starts its own emulators and takes no --endpoint-url', 'drop --endpoint-url');
+    }
+    if (!isLoopback(options.host)) {
+      // Other machines would reach the tables, the raw masters and the key that mints tokens for any user.
+      ctx.io.stderr.write(
+        `warning: --host ${options.host} serves the dev platform beyond this machine: its data, masters and dev tokens have no protection\n`,
+      );
+      if (!(await ctx.ui.confirm({ message: `Serve the dev platform on ${options.host}?`, default: false }))) {
+        throw new UsageError(`not serving on ${options.host}`, 'bind a loopback address (127.0.0.1), or pass --yes');
+      }
     }
     const config = await ctx.config({
       stage: 'local',

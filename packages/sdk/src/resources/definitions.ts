@@ -103,19 +103,21 @@ export const userStateTable: TableDefinition = {
 };
 
 /**
- * Platform bookkeeping: idempotency records of the workers (`expiration` is
- * the TTL attribute Powertools idempotency writes) and per-shard consumer
- * checkpoints (`PK = CHECKPOINT#<consumer>`, `SK = SHARD#<id>`).
+ * The platform's own rows, one SDK owner each: the consumers' ledger, dead
+ * letters and per-shard checkpoints (`consumers/`), the recommendation models
+ * (`recommendations/store-dynamo.ts`) and the routing record (`regions/`).
+ * `expiration` is the TTL attribute. Point-in-time recovery is on: parked
+ * events and the models cannot be rebuilt from anywhere else.
  */
 export const platformTable: TableDefinition = {
   nameKey: 'platformTable',
-  description: 'Idempotency records and consumer checkpoints.',
+  description: 'Consumer ledger, dead letters and checkpoints, recommendation models, routing record.',
   partitionKey: PK,
   sortKey: SK,
   globalSecondaryIndexes: [],
   ttlAttribute: 'expiration',
   globalTable: false,
-  pointInTimeRecovery: false,
+  pointInTimeRecovery: true,
 };
 
 /** Engagement events, partitioned by user. */
