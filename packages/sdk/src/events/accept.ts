@@ -8,11 +8,9 @@
  * and every entry the stream refused is reported by its index in the batch.
  */
 import { z } from 'zod';
-import type { AwsClients } from '../aws/index.js';
-import type { ResourceNames } from '../config/index.js';
 import { ErrorCode, ValidationError } from '../errors/index.js';
 import type { Viewer } from '../users/index.js';
-import { putEvents } from './put.js';
+import type { putEvents } from './put.js';
 import { type EngagementEvent, MAX_BATCH, parseEvent } from './schema.js';
 
 /** What became of a batch. */
@@ -119,9 +117,3 @@ export function createEventsAcceptor(deps: EventsAcceptorDeps): EventsAcceptor {
     },
   };
 }
-
-/** Publishes validated events into a stage's stream (one PutRecords). */
-export const streamPut =
-  (clients: AwsClients, names: ResourceNames) =>
-  (events: EngagementEvent[]): ReturnType<typeof putEvents> =>
-    putEvents(clients, names, events);

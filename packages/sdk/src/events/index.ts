@@ -13,7 +13,6 @@ export {
   EVENT_MAX_FUTURE_SKEW_MS,
   type EventsAcceptor,
   type EventsAcceptorDeps,
-  streamPut,
 } from './accept.js';
 export {
   type CatalogEvent,
