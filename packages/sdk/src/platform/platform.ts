@@ -201,7 +201,7 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
   // Viewer-facing reads go through the cache: hot titles and availability lists.
   const viewerCatalog = once(() => withCatalogCache(catalog(), cache));
   const users = once(() => createUsers(clients, names));
-  const models = once(() => createDynamoModelStore(clients, names));
+  const models = once(() => createDynamoModelStore(clients, names, options.now ? { now: options.now } : {}));
   const home = once(() =>
     createHomeService({
       catalog: viewerCatalog(),

@@ -8,11 +8,17 @@
  * - **per-user profile**: decayed score per title and per genre, the titles
  *   completed and disliked, and a version that changes with every update.
  *
- * Decay without rewriting: a weight `w` at time `t` is stored as
- * `w · 2^((t − epoch) / halfLife)`, so counters only ever ADD; reading at
- * time `now` multiplies by `2^(−(now − epoch) / halfLife)`. Ratios (rankings)
- * need no rescaling at all.
+ * Decay without rewriting, and without growing numbers: time is cut into
+ * eras of {@link ERA_HALF_LIVES} half-lives. A weight `w` observed at time
+ * `t` in era `k` is stored as `w · 2^((t − start(k)) / halfLife)` on that
+ * era's counter, so counters only ever ADD and no stored number exceeds
+ * `2^16` times the weights added in one era, whatever the date. Reading at
+ * `now` sums the eras' counters, each times `2^((start(k) − now) / halfLife)`:
+ * the decayed weight as of now. A write keeps its era and the one before;
+ * older eras (at least 16 half-lives old, a weight under 2^−16 of new) are
+ * dropped.
  */
+import { ValidationError } from '../errors/index.js';
 import type { EngagementEvent } from '../events/index.js';
 
 /** Signal weights: completion and long watches strong, likes and list adds positive, skips, abandons and dislikes negative. */
@@ -58,20 +64,99 @@ export function signalWeight(event: Pick<EngagementEvent, 'type' | 'positionSec'
   }
 }
 
-/** The fixed origin of decayed scores. */
+/** The origin of the eras of decayed scores. */
 export const DECAY_EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/** The default half-life of popularity and taste: a week. */
+export const HALF_LIFE_HOURS = 168;
+
+/** The length of an era, in half-lives: weights within one era scale by at most 2^16. */
+export const ERA_HALF_LIVES = 16;
 
 /** Model settings. */
 export interface ModelSettings {
-  /** Half-life of popularity and taste, in hours. Default 168 (a week). */
+  /** Half-life of popularity and taste, in hours. Default 168 (a week). Readers must use the same. */
   halfLifeHours?: number;
   /** Most recent positive titles of a user paired with a new one. Default 20. */
   maxPairs?: number;
 }
 
-/** `2^((t − epoch) / halfLife)`: the scale of a weight observed at time `ms`. */
-export function decayScale(ms: number, halfLifeHours = 168): number {
-  return 2 ** ((ms - DECAY_EPOCH_MS) / (halfLifeHours * 3_600_000));
+const hourMs = 3_600_000;
+
+/** The start (epoch ms) of an era. */
+export function eraStart(era: number, halfLifeHours = HALF_LIFE_HOURS): number {
+  return DECAY_EPOCH_MS + era * ERA_HALF_LIVES * halfLifeHours * hourMs;
+}
+
+/** A weight as stored: its era, and the weight scaled from the era's start to its time. */
+export interface EraWeight {
+  era: number;
+  scaled: number;
+}
+
+/**
+ * A weight observed at time `ms`, as stored.
+ *
+ * @example
+ * ```ts
+ * decayed(3, Date.parse('2040-05-01T00:00:00Z')); // { era: 45, scaled: 3 · 2^(…) ≤ 3 · 2^16 }
+ * ```
+ */
+export function decayed(weight: number, ms: number, halfLifeHours = HALF_LIFE_HOURS): EraWeight {
+  const halfLife = halfLifeHours * hourMs;
+  const era = Math.floor((ms - DECAY_EPOCH_MS) / (ERA_HALF_LIVES * halfLife));
+  return { era, scaled: weight * 2 ** ((ms - eraStart(era, halfLifeHours)) / halfLife) };
+}
+
+/**
+ * The value at `now` of counters kept per era (`[era, scaled sum]` pairs):
+ * what their weights are worth today.
+ */
+export function valueAt(
+  eras: Iterable<readonly [number, number]>,
+  now: number,
+  halfLifeHours = HALF_LIFE_HOURS,
+): number {
+  const halfLife = halfLifeHours * hourMs;
+  let value = 0;
+  for (const [era, scaled] of eras) value += scaled * 2 ** ((eraStart(era, halfLifeHours) - now) / halfLife);
+  return value;
+}
+
+/**
+ * A decayed counter in memory: the sums of its newest era and the one
+ * before, as a store keeps them.
+ */
+export class EraCounter {
+  private era = Number.NEGATIVE_INFINITY;
+  private current = 0;
+  private previous = 0;
+
+  /** Adds a stored weight; a weight from before the previous era is too small to keep. */
+  add({ era, scaled }: EraWeight): void {
+    if (era > this.era) {
+      this.previous = era === this.era + 1 ? this.current : 0;
+      this.current = 0;
+      this.era = era;
+    }
+    if (era === this.era) this.current += scaled;
+    else if (era === this.era - 1) this.previous += scaled;
+  }
+
+  /** The counter's `[era, scaled sum]` pairs. */
+  eras(): Array<[number, number]> {
+    return Number.isFinite(this.era)
+      ? [
+          [this.era, this.current],
+          [this.era - 1, this.previous],
+        ]
+      : [];
+  }
+
+  /** The counter's value at `now`. */
+  valueAt(now: number, halfLifeHours = HALF_LIFE_HOURS): number {
+    return valueAt(this.eras(), now, halfLifeHours);
+  }
 }
 
 /** A title with a score. */
@@ -102,6 +187,14 @@ export function emptyProfile(): UserProfile {
   return { titles: new Map(), genres: new Map(), positives: [], completed: new Set(), disliked: new Set(), version: 0 };
 }
 
+/** Options of the model stores. */
+export interface ModelStoreOptions {
+  /** The clock scores are read at, in epoch ms. Default `Date.now`. */
+  now?: () => number;
+  /** The half-life the weights were written with ({@link ModelSettings}). Default 168 hours. */
+  halfLifeHours?: number;
+}
+
 /** Storage of the models. Implementations: memory (benchmarks, tests) and DynamoDB. */
 export interface ModelStore {
   /** Applies one event's updates. */
@@ -127,7 +220,8 @@ export interface ModelUpdate {
   titleId: string;
   country: string;
   genres: string[];
-  /** Scaled weight (decay applied). */
+  /** The weight's era, and the weight scaled within it ({@link decayed}). */
+  era: number;
   scaled: number;
   weight: number;
   completed: boolean;
@@ -152,13 +246,15 @@ export function planUpdate(
 ): ModelUpdate | undefined {
   const weight = signalWeight(event);
   if (weight === 0) return undefined;
+  const at = Date.parse(event.ts);
+  if (!Number.isFinite(at)) throw new ValidationError(`Event ${event.id} has no valid time: ${event.ts}`);
   return {
     userId: event.userId,
     titleId: event.titleId,
     country: event.country ?? 'ZZ',
     genres,
     weight,
-    scaled: weight * decayScale(Date.parse(event.ts), settings.halfLifeHours),
+    ...decayed(weight, at, settings.halfLifeHours),
     completed: event.type === 'complete',
     disliked: event.type === 'dislike',
     at: event.ts,
@@ -183,13 +279,17 @@ export const byScore = (a: Scored, b: Scored): number => b.score - a.score || co
  * for (const e of events) { const u = planUpdate(e, genresOf(e.titleId)); if (u) await store.apply(u); }
  * ```
  */
-export function createMemoryModelStore(): ModelStore & { applySync(update: ModelUpdate): void } {
-  const popularity = new Map<string, Map<string, number>>();
+export function createMemoryModelStore(
+  options: ModelStoreOptions = {},
+): ModelStore & { applySync(update: ModelUpdate): void } {
+  const now = options.now ?? Date.now;
+  const halfLife = options.halfLifeHours ?? HALF_LIFE_HOURS;
+  const popularity = new Map<string, Map<string, EraCounter>>();
   const itemUsers = new Map<string, number>();
   const pairs = new Map<string, Map<string, number>>();
   interface MemoryUser {
-    titles: Map<string, number>;
-    genres: Map<string, number>;
+    titles: Map<string, EraCounter>;
+    genres: Map<string, EraCounter>;
     positives: string[];
     positiveSet: Set<string>;
     completed: Set<string>;
@@ -198,6 +298,16 @@ export function createMemoryModelStore(): ModelStore & { applySync(update: Model
   }
   const users = new Map<string, MemoryUser>();
   const add = (map: Map<string, number>, key: string, by: number) => map.set(key, (map.get(key) ?? 0) + by);
+  const addDecayed = (map: Map<string, EraCounter>, key: string, weight: EraWeight) => {
+    let counter = map.get(key);
+    if (!counter) {
+      counter = new EraCounter();
+      map.set(key, counter);
+    }
+    counter.add(weight);
+  };
+  const values = (map: Map<string, EraCounter> | undefined, at: number) =>
+    new Map([...(map ?? [])].map(([key, counter]) => [key, counter.valueAt(at, halfLife)]));
   const bucket = <V>(map: Map<string, Map<string, V>>, key: string) => {
     let inner = map.get(key);
     if (!inner) {
@@ -225,11 +335,12 @@ export function createMemoryModelStore(): ModelStore & { applySync(update: Model
   };
 
   function applySync(u: ModelUpdate): void {
-    for (const cc of [u.country, 'ALL']) add(bucket(popularity, cc), u.titleId, u.scaled);
+    for (const cc of [u.country, 'ALL']) addDecayed(bucket(popularity, cc), u.titleId, u);
     const user = userOf(u.userId);
     user.version += 1;
-    add(user.titles, u.titleId, u.scaled);
-    for (const g of u.genres) add(user.genres, g, u.scaled / Math.max(1, u.genres.length));
+    addDecayed(user.titles, u.titleId, u);
+    const share = { era: u.era, scaled: u.scaled / Math.max(1, u.genres.length) };
+    for (const g of u.genres) addDecayed(user.genres, g, share);
     if (u.completed) user.completed.add(u.titleId);
     if (u.disliked) user.disliked.add(u.titleId);
     if (u.weight > 0 && !user.positiveSet.has(u.titleId)) {
@@ -255,7 +366,7 @@ export function createMemoryModelStore(): ModelStore & { applySync(update: Model
       applySync(update);
     },
     async popular(country, limit) {
-      const scores = popularity.get(country) ?? new Map<string, number>();
+      const scores = values(popularity.get(country), now());
       return [...scores]
         .map(([titleId, score]) => ({ titleId, score }))
         .sort(byScore)
@@ -270,9 +381,10 @@ export function createMemoryModelStore(): ModelStore & { applySync(update: Model
     },
     async profile(userId) {
       const user = users.get(userId);
+      const at = now();
       return {
-        titles: new Map(user?.titles),
-        genres: new Map(user?.genres),
+        titles: values(user?.titles, at),
+        genres: values(user?.genres, at),
         positives: [...(user?.positives ?? [])],
         completed: new Set(user?.completed),
         disliked: new Set(user?.disliked),

@@ -7,7 +7,9 @@ import { buildHome, createHomeService } from './index.js';
 import {
   createMemoryModelStore,
   DECAY_EPOCH_MS,
-  decayScale,
+  decayed,
+  EraCounter,
+  eraStart,
   type ModelStore,
   planUpdate,
   signalWeight,
@@ -73,10 +75,113 @@ describe('signals', () => {
     expect(signalWeight({ type: 'seek' })).toBe(0);
   });
 
-  it('decays with the half-life: the same weight a half-life later counts twice', () => {
+  it('decays with the half-life: a weight a half-life old is worth half, whatever the era', () => {
     const week = 168 * 3_600_000;
-    expect(decayScale(DECAY_EPOCH_MS + week) / decayScale(DECAY_EPOCH_MS)).toBeCloseTo(2, 10);
-    expect(decayScale(DECAY_EPOCH_MS + 24 * 3_600_000, 24)).toBeCloseTo(2, 10);
+    for (const at of [DECAY_EPOCH_MS, Date.parse('2030-03-01T00:00:00Z'), Date.parse('2040-07-09T12:00:00Z')]) {
+      const counter = new EraCounter();
+      counter.add(decayed(3, at));
+      expect(counter.valueAt(at)).toBeCloseTo(3, 9);
+      expect(counter.valueAt(at + week)).toBeCloseTo(1.5, 9);
+      expect(counter.valueAt(at + 10 * week)).toBeCloseTo(3 / 1024, 9);
+    }
+    const day = 24 * 3_600_000;
+    const counter = new EraCounter();
+    counter.add(decayed(2, DECAY_EPOCH_MS, 24));
+    expect(counter.valueAt(DECAY_EPOCH_MS + day, 24)).toBeCloseTo(1, 9);
+  });
+
+  it('stores no number larger than 2^16 times the weights, ten years on (the old epoch scale overflowed in 2027)', () => {
+    const week = 168 * 3_600_000;
+    for (const at of [
+      Date.parse('2027-09-01T00:00:00Z'),
+      Date.parse('2036-12-02T00:00:00Z'),
+      Date.parse('2046-01-01T00:00:00Z'),
+    ]) {
+      const { era, scaled } = decayed(3, at);
+      expect(at).toBeGreaterThanOrEqual(eraStart(era));
+      expect(at).toBeLessThan(eraStart(era + 1));
+      expect(scaled).toBeGreaterThanOrEqual(3);
+      expect(scaled).toBeLessThanOrEqual(3 * 2 ** 16);
+      // Continuous across an era's start: the last moment of one era and the first of the next agree.
+      const before = new EraCounter();
+      before.add(decayed(3, eraStart(era) - 1));
+      const after = new EraCounter();
+      after.add(decayed(3, eraStart(era)));
+      expect(before.valueAt(at + week)).toBeCloseTo(after.valueAt(at + week), 9);
+    }
+  });
+
+  it('keeps the newest era and the one before, and drops what is older (under 2^-16 of new)', () => {
+    const era = 40;
+    const counter = new EraCounter();
+    counter.add({ era: era - 5, scaled: 1e6 });
+    counter.add({ era, scaled: 2 });
+    counter.add({ era: era - 1, scaled: 4 });
+    counter.add({ era: era - 2, scaled: 1e6 });
+    expect(counter.eras()).toEqual([
+      [era, 2],
+      [era - 1, 4],
+    ]);
+    counter.add({ era: era + 1, scaled: 1 });
+    expect(counter.eras()).toEqual([
+      [era + 1, 1],
+      [era, 2],
+    ]);
+    counter.add({ era: era + 5, scaled: 7 });
+    expect(counter.eras()).toEqual([
+      [era + 5, 7],
+      [era + 4, 0],
+    ]);
+  });
+
+  it('refuses to plan an update from an event without a valid time', () => {
+    expect(() => planUpdate(event('u1', 'c1', 'complete', { ts: 'not a time' }), ['comedy'])).toThrow(/valid time/);
+  });
+});
+
+describe('models, a year of events and the clock years ahead', () => {
+  /** A year of daily completions of `c1` and every other day `d1`, ending at `end`, read at `end`. */
+  async function yearOf(end: number) {
+    const store = createMemoryModelStore({ now: () => end });
+    const day = 24 * 3_600_000;
+    const events: EngagementEvent[] = [];
+    for (let d = 364; d >= 0; d--) {
+      const ts = new Date(end - d * day).toISOString();
+      events.push({ v: 1, id: randomUUID(), type: 'complete', userId: `u${d}`, titleId: 'c1', ts, country: 'US' });
+      if (d % 2 === 0) {
+        events.push({ v: 1, id: randomUUID(), type: 'like', userId: `u${d}`, titleId: 'd1', ts, country: 'US' });
+      }
+    }
+    await feed(store, events);
+    return store;
+  }
+
+  it('reads the same decayed popularity in 2026, 2030 and 2040, and every number stays finite and safe', async () => {
+    const today = Date.parse('2026-12-02T00:00:00Z');
+    // The exact value: a completion a day for a year, each worth 3 · 2^(−age / 1 week).
+    const exact = Array.from({ length: 365 }, (_, d) => 3 * 2 ** (-d / 7)).reduce((a, b) => a + b, 0);
+    const reads: Array<Array<{ titleId: string; score: number }>> = [];
+    for (const end of [
+      today,
+      Date.parse('2028-12-02T00:00:00Z'),
+      Date.parse('2030-06-01T00:00:00Z'),
+      Date.parse('2040-12-02T00:00:00Z'),
+    ]) {
+      const store = await yearOf(end);
+      const popular = await store.popular('US', 10);
+      expect(popular.map((p) => p.titleId)).toEqual(['c1', 'd1']);
+      // Only eras before the previous one are dropped: weights at least 16 weeks old, under 2^-16 of new.
+      expect(Math.abs((popular[0]?.score ?? 0) - exact) / exact).toBeLessThan(1e-4);
+      for (const p of popular) expect(Number.isFinite(p.score)).toBe(true);
+      reads.push(popular);
+      const profile = await store.profile('u0');
+      expect(profile.titles.get('c1')).toBeCloseTo(3, 9);
+    }
+    for (const read of reads.slice(1)) {
+      read.forEach((p, i) => {
+        expect(Math.abs(p.score - (reads[0]?.[i]?.score ?? 0)) / p.score).toBeLessThan(1e-4);
+      });
+    }
   });
 });
 

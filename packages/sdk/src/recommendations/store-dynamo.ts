@@ -1,13 +1,18 @@
 /**
  * The models in the Region's platform table (single-table keys):
  *
- * - `PK = POP#<cc|ALL>`, `SK = <titleId>`: decayed popularity `s` (ADD);
+ * - `PK = POP#<cc|ALL>`, `SK = <titleId>`: decayed popularity (ADD, per era: below);
  * - `PK = ITEM#<titleId>`, `SK = USERS`: users with a positive signal `n` (ADD);
  * - `PK = CO#<a>`, `SK = <b>`: users positive on both `c` (ADD, both directions);
  * - `PK = UPROF#<user>`, `SK = T#<titleId>` (taste `s`, first and latest positive
  *   signal `posAt` and `lastAt`, `completed`, `disliked`), `SK = G#<genre>`
- *   (affinity `s`), `SK = VERSION` (`v`, moved by every model update and by
+ *   (affinity), `SK = VERSION` (`v`, moved by every model update and by
  *   {@link ModelStore.touch}).
+ *
+ * A decayed score is kept per era ({@link decayed}): attribute `e<era>` holds
+ * the era's scaled sum. A write adds to its era and removes the eras before
+ * the previous one (and `s`, where scores were kept before eras: it reads as
+ * era 0 until then), so an item holds two or three numbers, none large.
  *
  * Every write is a single-item ADD or conditional SET, which every emulator
  * supports; the workers' ledger makes each event apply once.
@@ -17,7 +22,45 @@ import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
 import { wrapAwsError } from '../errors/index.js';
 import { queryAll } from '../util/dynamo.js';
-import { byScore, compareIds, emptyProfile, type ModelStore, type ModelUpdate, type UserProfile } from './models.js';
+import {
+  byScore,
+  compareIds,
+  type EraWeight,
+  emptyProfile,
+  HALF_LIFE_HOURS,
+  type ModelStore,
+  type ModelStoreOptions,
+  type ModelUpdate,
+  type UserProfile,
+  valueAt,
+} from './models.js';
+
+const ERA_ATTRIBUTE = /^e(-?\d+)$/;
+
+/** The decayed score of an item at `now`, from its era attributes. */
+function scoreOf(item: Record<string, unknown>, now: number, halfLifeHours: number): number {
+  const eras: Array<[number, number]> = [];
+  for (const [name, value] of Object.entries(item)) {
+    const era = ERA_ATTRIBUTE.exec(name)?.[1];
+    if (era !== undefined) eras.push([Number(era), Number(value)]);
+    else if (name === 's') eras.push([0, Number(value)]);
+  }
+  return valueAt(eras, now, halfLifeHours);
+}
+
+/** `ADD` of a weight to its era, `REMOVE` of the eras it makes too old to keep. */
+function addDecayed(weight: Pick<EraWeight, 'era'>): { expression: string; names: Record<string, string> } {
+  return {
+    expression: 'ADD #era :s REMOVE #old2, #old3, #old4, #legacy',
+    names: {
+      '#era': `e${weight.era}`,
+      '#old2': `e${weight.era - 2}`,
+      '#old3': `e${weight.era - 3}`,
+      '#old4': `e${weight.era - 4}`,
+      '#legacy': 's',
+    },
+  };
+}
 
 /**
  * The DynamoDB model store of a stage.
@@ -28,8 +71,14 @@ import { byScore, compareIds, emptyProfile, type ModelStore, type ModelUpdate, t
  * await store.popular('GB', 10);
  * ```
  */
-export function createDynamoModelStore(clients: AwsClients, names: ResourceNames): ModelStore {
+export function createDynamoModelStore(
+  clients: AwsClients,
+  names: ResourceNames,
+  options: ModelStoreOptions = {},
+): ModelStore {
   const TableName = names.platformTable;
+  const now = options.now ?? Date.now;
+  const halfLife = options.halfLifeHours ?? HALF_LIFE_HOURS;
   const docs = () => clients.documents();
   const update = async (
     Key: Record<string, string>,
@@ -76,21 +125,29 @@ export function createDynamoModelStore(clients: AwsClients, names: ResourceNames
           u.completed ? 'completed = :true' : '',
           u.disliked ? 'disliked = :true' : '',
         ].filter(Boolean);
+        const own = addDecayed(u);
+        const genreShare = u.scaled / Math.max(1, u.genres.length);
         await Promise.all([
-          ...[u.country, 'ALL'].map((cc) => update({ PK: `POP#${cc}`, SK: u.titleId }, 'ADD s :s', { ':s': u.scaled })),
+          ...[u.country, 'ALL'].map((cc) =>
+            update({ PK: `POP#${cc}`, SK: u.titleId }, own.expression, { ':s': u.scaled }, { names: own.names }),
+          ),
           update(
             { PK: `UPROF#${u.userId}`, SK: `T#${u.titleId}` },
-            `ADD s :s${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
+            `${own.expression}${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
             {
               ':s': u.scaled,
               ...(u.weight > 0 ? { ':at': u.at } : {}),
               ...(u.completed || u.disliked ? { ':true': true } : {}),
             },
+            { names: own.names },
           ),
           ...u.genres.map((g) =>
-            update({ PK: `UPROF#${u.userId}`, SK: `G#${g}` }, 'ADD s :s', {
-              ':s': u.scaled / Math.max(1, u.genres.length),
-            }),
+            update(
+              { PK: `UPROF#${u.userId}`, SK: `G#${g}` },
+              own.expression,
+              { ':s': genreShare },
+              { names: own.names },
+            ),
           ),
         ]);
         if (u.weight > 0 && (await firstPositive(u))) {
@@ -126,13 +183,14 @@ export function createDynamoModelStore(clients: AwsClients, names: ResourceNames
     },
 
     async popular(country, limit) {
+      const at = now();
       const items = await queryAll(
         clients,
         { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `POP#${country}` } },
         `popularity in ${country}`,
       );
       return items
-        .map((i) => ({ titleId: String(i.SK), score: Number(i.s) }))
+        .map((i) => ({ titleId: String(i.SK), score: scoreOf(i, at, halfLife) }))
         .sort(byScore)
         .slice(0, limit);
     },
@@ -175,14 +233,15 @@ export function createDynamoModelStore(clients: AwsClients, names: ResourceNames
         `profile of ${userId}`,
       );
       const profile: UserProfile = emptyProfile();
+      const at = now();
       const positives: Array<{ titleId: string; at: string }> = [];
       for (const i of items) {
         const sk = String(i.SK);
         if (sk === 'VERSION') profile.version = Number(i.v);
-        else if (sk.startsWith('G#')) profile.genres.set(sk.slice(2), Number(i.s ?? 0));
+        else if (sk.startsWith('G#')) profile.genres.set(sk.slice(2), scoreOf(i, at, halfLife));
         else if (sk.startsWith('T#')) {
           const titleId = sk.slice(2);
-          profile.titles.set(titleId, Number(i.s ?? 0));
+          profile.titles.set(titleId, scoreOf(i, at, halfLife));
           if (i.completed) profile.completed.add(titleId);
           if (i.disliked) profile.disliked.add(titleId);
           if (i.posAt) positives.push({ titleId, at: String(i.lastAt ?? i.posAt) });
