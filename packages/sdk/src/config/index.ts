@@ -1,30 +1,28 @@
 /**
  * Configuration resolution, per key: command-line flags > environment >
  * `streamctl.config.json` (or `.mjs`/`.js`/`.ts`) found upward from the
- * working directory > defaults. Every resolved value remembers where it came
+ * working directory, up to the project root (`find.ts`) > defaults. Every resolved value remembers where it came
  * from, so `streamctl status` can say why it talks to what it talks to.
  *
  * @module
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ConfigError, ValidationError } from '../errors/index.js';
 import { ENV_VARS, type EnvVarName, envVarsFor } from './env.js';
+import { findConfigFile } from './find.js';
 import { type ResourceNameOverrides, ResourceNameOverridesSchema, type ResourceNames, resourceNames } from './names.js';
 
 export { ENV_VARS, type EnvVarName } from './env.js';
+export {
+  CONFIG_FILE_NAMES,
+  findConfigFile,
+  findProjectRoot,
+  type ProjectSearchOptions,
+} from './find.js';
 export { type ResourceNameOverrides, type ResourceNames, resourceNames } from './names.js';
-
-/** File names searched for, in this order, in each directory upward from the working directory. */
-export const CONFIG_FILE_NAMES = [
-  'streamctl.config.json',
-  'streamctl.config.mjs',
-  'streamctl.config.js',
-  'streamctl.config.ts',
-] as const;
 
 /** The stage of the embedded local platform. */
 export const LOCAL_STAGE = 'local';
@@ -155,34 +153,13 @@ export interface ResolveConfigOptions {
   flags?: ConfigFlags;
   /** Defaults to `process.env`. */
   env?: Record<string, string | undefined>;
-  /** Where the upward search for a config file starts. Defaults to `process.cwd()`. */
+  /** Where the upward search for a config file starts (it ends at the project root). Defaults to `process.cwd()`. */
   cwd?: string;
   /** An explicit config file, or `false` to skip the search. */
   configFile?: string | false;
 }
 
 const DEFAULTS = { stage: LOCAL_STAGE, region: 'us-east-1', maxAttempts: 3 } as const;
-
-/**
- * Finds the nearest config file upward from `cwd`, or undefined.
- *
- * @example
- * ```ts
- * findConfigFile('/repo/packages/cli'); // "/repo/streamctl.config.json"
- * ```
- */
-export function findConfigFile(cwd: string): string | undefined {
-  let dir = resolve(cwd);
-  for (;;) {
-    for (const name of CONFIG_FILE_NAMES) {
-      const candidate = join(dir, name);
-      if (existsSync(candidate)) return candidate;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
 
 /**
  * Loads and validates a config file (JSON, ES module or TypeScript).

@@ -84,8 +84,10 @@ describe('resolveConfig precedence, per key', () => {
 });
 
 describe('config files', () => {
-  it('is found upward from a nested directory, and its dir anchors relative data dirs', async () => {
+  it('is found upward from a nested directory of its project, and its dir anchors relative data dirs', async () => {
     const root = project({ name: 'streamctl.config.json', body: JSON.stringify({ dataDir: 'var/data' }) });
+    // The project's root (see find.test.ts): the search goes no higher.
+    writeFileSync(join(root, 'package.json'), '{"name":"app"}');
     const nested = join(root, 'a', 'b');
     mkdirSync(nested, { recursive: true });
     expect(findConfigFile(nested)).toBe(join(root, 'streamctl.config.json'));
