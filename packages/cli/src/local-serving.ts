@@ -8,7 +8,7 @@
  * With several Regions, `<data dir>/regions.json` says where each serves.
  */
 import type { LocalPlatform } from '@streamctl/local';
-import type { Platform, StreamctlConfig } from '@streamctl/sdk';
+import type { Platform, RateLimits, StreamctlConfig } from '@streamctl/sdk';
 
 /** One Region's running parts. */
 export interface RegionServing {
@@ -33,6 +33,8 @@ export interface ServingOptions {
   player?: string;
   /** Regions of the stage, home first. Default: the platform's Region only. */
   regions?: string[];
+  /** The API's rate limits (the stage's config). Default: the SDK's defaults. */
+  rateLimits?: RateLimits;
 }
 
 /**
@@ -182,6 +184,7 @@ async function startApi(
   const { createHttpApp, serveNode } = await import('@streamctl/server');
   const app = createHttpApp(regionPlatform, {
     ...(options.log ? { log: options.log } : {}),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     region: regionPlatform.config.region,
     // The web player (`--player`) signs in as a dev user through the API; without it, no one mints here.
     ...(options.player

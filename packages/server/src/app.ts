@@ -5,6 +5,7 @@
  * `GET /openapi.json` is generated from the route definitions.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { DEFAULT_RATE_LIMITS } from '@streamctl/sdk/config';
 import { ErrorCode, errorCodeForStatus, isStreamctlError, StreamctlError } from '@streamctl/sdk/errors';
 import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -21,7 +22,10 @@ export type { HttpApp, HttpPlatform } from './context.js';
 
 /** Options of {@link createHttpApp}. */
 export interface ApiOptions {
-  /** Per-user and per-IP limits. Default 20/s with bursts of 60 per user, 50/s with 150 per IP. */
+  /**
+   * Per-user and per-IP limits. Default: the SDK's `DEFAULT_RATE_LIMITS` (20/s with bursts of 60 per
+   * user, 50/s with 150 per IP); a stage's own come from its config (`config.rateLimits`).
+   */
   rateLimits?: { user?: RateLimit; ip?: RateLimit };
   /** Allowed CORS origins. Default: any origin. */
   corsOrigins?: string[];
@@ -63,9 +67,9 @@ export function createHttpApp(platform: HttpPlatform, options: ApiOptions = {}):
   if (options.region) app.use('*', servedBy(options.region));
   app.use('*', corsHeaders(options.corsOrigins ?? '*', options.devTokens ? ['/dev/token'] : []));
   if (options.log) app.use('*', requestLog(options.log));
-  app.use('*', ipRateLimit(options.rateLimits?.ip ?? { perSecond: 50, burst: 150 }, options.trustedProxyHops));
+  app.use('*', ipRateLimit(options.rateLimits?.ip ?? DEFAULT_RATE_LIMITS.ip, options.trustedProxyHops));
   app.use('/v1/*', bodySizeLimit(options.maxBodyBytes ?? 1024 * 1024));
-  app.use('/v1/*', authenticate(platform, options.rateLimits?.user ?? { perSecond: 20, burst: 60 }));
+  app.use('/v1/*', authenticate(platform, options.rateLimits?.user ?? DEFAULT_RATE_LIMITS.user));
 
   opsRoutes(app, platform, options.devTokens);
   viewerRoutes(app, platform);

@@ -59,6 +59,7 @@ async function getHandler(): Promise<ReturnType<typeof handle>> {
     const logger = new Logger({ serviceName: 'streamctl-api' });
     lambdaHandler = handle(
       createHttpApp(platform, {
+        rateLimits: config.rateLimits,
         log: ({ level, message, ...fields }) =>
           level === 'ERROR' ? logger.error(String(message), fields) : logger.info(String(message), fields),
       }),

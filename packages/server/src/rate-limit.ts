@@ -1,10 +1,7 @@
+import type { RateLimit } from '@streamctl/sdk/config';
 import { LRUCache } from 'lru-cache';
 
-/** A token-bucket rate limit. */
-export interface RateLimit {
-  perSecond: number;
-  burst: number;
-}
+export type { RateLimit } from '@streamctl/sdk/config';
 
 /**
  * Token buckets by key (user id, client IP). `take` answers 0 when the

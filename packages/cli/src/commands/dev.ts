@@ -112,6 +112,8 @@ export const dev = defineCommand<DevOptions>({
         ...(log ? { log } : {}),
         ...(player ? { player } : {}),
         regions: config.regions,
+        // The stage's limits (config file, STREAMCTL_RATE_LIMIT_*): a load test on loopback raises them.
+        rateLimits: config.rateLimits,
       });
     } catch (err) {
       await platform.stop();

@@ -39,6 +39,22 @@ export const ENV_VARS = {
     key: 'media.ffprobePath',
     doc: 'ffprobe binary for ingest checks. Default: ffprobe on PATH, else the npm-shipped one.',
   },
+  STREAMCTL_RATE_LIMIT_IP_PER_SECOND: {
+    key: 'rateLimits.ip.perSecond',
+    doc: 'API requests per second each client address may make, sustained (a number above 0). Default: 50.',
+  },
+  STREAMCTL_RATE_LIMIT_IP_BURST: {
+    key: 'rateLimits.ip.burst',
+    doc: 'API requests a client address may make at once before the per-second rate applies (a whole number, 1 or more). Default: 150.',
+  },
+  STREAMCTL_RATE_LIMIT_USER_PER_SECOND: {
+    key: 'rateLimits.user.perSecond',
+    doc: 'Authenticated API requests per second each user may make, sustained (a number above 0). Default: 20.',
+  },
+  STREAMCTL_RATE_LIMIT_USER_BURST: {
+    key: 'rateLimits.user.burst',
+    doc: 'Authenticated API requests a user may make at once before the per-second rate applies (a whole number, 1 or more). Default: 60.',
+  },
   AWS_REGION: { key: 'region', doc: 'Standard AWS Region variable.' },
   AWS_DEFAULT_REGION: { key: 'region', doc: 'Older standard AWS Region variable (AWS CLI v1).' },
   AWS_PROFILE: { key: 'profile', doc: 'Standard AWS profile variable.' },

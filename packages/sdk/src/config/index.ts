@@ -14,6 +14,7 @@ import { ConfigError, ValidationError } from '../errors/index.js';
 import { ENV_VARS, type EnvVarName, envVarsFor } from './env.js';
 import { findConfigFile } from './find.js';
 import { type ResourceNameOverrides, ResourceNameOverridesSchema, type ResourceNames, resourceNames } from './names.js';
+import { RateLimitSettingsSchema, type RateLimits, resolveRateLimits } from './rate-limits.js';
 
 export { ENV_VARS, type EnvVarName } from './env.js';
 export {
@@ -23,6 +24,13 @@ export {
   type ProjectSearchOptions,
 } from './find.js';
 export { type ResourceNameOverrides, type ResourceNames, resourceNames } from './names.js';
+export {
+  DEFAULT_RATE_LIMITS,
+  type RateLimit,
+  type RateLimitSettings,
+  RateLimitSettingsSchema,
+  type RateLimits,
+} from './rate-limits.js';
 
 /** The stage of the embedded local platform. */
 export const LOCAL_STAGE = 'local';
@@ -72,6 +80,8 @@ const StageSettingsSchema = z
     domain: Domain,
     resources: ResourceNameOverridesSchema,
     media: MediaSettingsSchema,
+    /** The API's rate limits (per client address, per user); each field on its own over the top level's. */
+    rateLimits: RateLimitSettingsSchema,
   })
   .partial()
   .strict();
@@ -139,6 +149,8 @@ export interface StreamctlConfig {
   resources: ResourceNames;
   /** Media settings (MediaConvert role and queue, CloudFront distribution, ffmpeg): environment over file. */
   media: MediaSettings;
+  /** The API's rate limits, each field on its own: environment > the stage's section > the file > default. */
+  rateLimits: RateLimits;
   /** The config file used, if one was found. */
   configFile: string | undefined;
   /** Where each key's value came from. */
@@ -301,6 +313,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   const regionList = (regions.value as string[] | undefined) ?? [homeRegion];
   const overrides: ResourceNameOverrides = stageFile.resources ?? {};
   const media = resolveMedia(env, stageFile.media ?? {}, fileOrigin);
+  const rateLimits = resolveRateLimits(env, file.stages?.[stage]?.rateLimits ?? {}, file.rateLimits ?? {});
 
   return {
     stage,
@@ -313,6 +326,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     ...(domain.value ? { domain: domain.value as string } : {}),
     resources: resourceNames(stage, homeRegion, overrides),
     media,
+    rateLimits,
     configFile,
     sources: {
       stage: stageCandidate.source,

@@ -173,3 +173,58 @@ describe('resource names', () => {
     });
   });
 });
+
+describe('rate limits', () => {
+  it('default to 50/s (burst 150) per address and 20/s (burst 60) per user', async () => {
+    const { rateLimits } = await resolveConfig({ env: {}, cwd: project() });
+    expect(rateLimits).toEqual({ ip: { perSecond: 50, burst: 150 }, user: { perSecond: 20, burst: 60 } });
+  });
+
+  it("resolve per field: environment > the stage's section > the file's top level > default", async () => {
+    const cwd = project({
+      name: 'streamctl.config.json',
+      body: JSON.stringify({
+        rateLimits: { ip: { perSecond: 100, burst: 300 }, user: { burst: 90 } },
+        stages: { loadtest: { rateLimits: { ip: { perSecond: 1e9 } } } },
+      }),
+    });
+    const prod = await resolveConfig({ flags: { stage: 'prod' }, env: {}, cwd });
+    expect(prod.rateLimits).toEqual({ ip: { perSecond: 100, burst: 300 }, user: { perSecond: 20, burst: 90 } });
+    const load = await resolveConfig({ flags: { stage: 'loadtest' }, env: {}, cwd });
+    expect(load.rateLimits.ip).toEqual({ perSecond: 1e9, burst: 300 });
+    const env = {
+      STREAMCTL_RATE_LIMIT_IP_BURST: '1000000000',
+      STREAMCTL_RATE_LIMIT_USER_PER_SECOND: ' 2.5 ',
+      STREAMCTL_RATE_LIMIT_USER_BURST: '',
+    };
+    const fromEnv = await resolveConfig({ flags: { stage: 'loadtest' }, env, cwd });
+    expect(fromEnv.rateLimits).toEqual({ ip: { perSecond: 1e9, burst: 1e9 }, user: { perSecond: 2.5, burst: 90 } });
+  });
+
+  it.each([
+    ['STREAMCTL_RATE_LIMIT_IP_PER_SECOND', 'fast', /rateLimits\.ip\.perSecond "fast" .*a number above 0/],
+    ['STREAMCTL_RATE_LIMIT_IP_PER_SECOND', '0', /rateLimits\.ip\.perSecond "0" /],
+    ['STREAMCTL_RATE_LIMIT_USER_PER_SECOND', '-3', /rateLimits\.user\.perSecond "-3" /],
+    ['STREAMCTL_RATE_LIMIT_IP_BURST', '1.5', /rateLimits\.ip\.burst "1.5" .*a whole number from 1/],
+    ['STREAMCTL_RATE_LIMIT_USER_BURST', '1e12', /rateLimits\.user\.burst "1e12" /],
+    ['STREAMCTL_RATE_LIMIT_USER_BURST', 'Infinity', /rateLimits\.user\.burst "Infinity" /],
+  ])('%s=%s is a config error naming the variable', async (name, value, message) => {
+    const error = await resolveConfig({ env: { [name]: value }, cwd: project() }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(message);
+    expect((error as ConfigError).message).toContain(`from $${name}`);
+    expect((error as ConfigError).details).toMatchObject({ source: 'env', origin: `$${name}` });
+  });
+
+  it('names a bad field of the file', async () => {
+    const cwd = project({
+      name: 'streamctl.config.json',
+      body: JSON.stringify({ rateLimits: { ip: { burst: 0 } }, stages: { qa: { rateLimits: { user: { rps: 5 } } } } }),
+    });
+    const error = await resolveConfig({ env: {}, cwd }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path).sort()).toEqual(
+      ['rateLimits.ip.burst', 'stages.qa.rateLimits.user'].sort(),
+    );
+  });
+});
