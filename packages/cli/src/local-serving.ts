@@ -185,6 +185,8 @@ async function startApi(
   const app = createHttpApp(regionPlatform, {
     ...(options.log ? { log: options.log } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    // With REDIS_URL the buckets are in Redis, shared by every Region's API; else in this process.
+    rateLimitStore: regionPlatform.cache,
     region: regionPlatform.config.region,
     // The web player (`--player`) signs in as a dev user through the API; without it, no one mints here.
     ...(options.player

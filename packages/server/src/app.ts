@@ -11,7 +11,7 @@ import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type Env, type HttpApp, type HttpPlatform, validationHook } from './context.js';
 import { authenticate, bodySizeLimit, corsHeaders, ipRateLimit, requestLog, servedBy } from './middleware.js';
-import type { RateLimit } from './rate-limit.js';
+import type { RateLimit, RateLimitStore } from './rate-limit.js';
 import { eventsRoutes } from './routes/events.js';
 import { type DevTokenMinter, opsRoutes } from './routes/ops.js';
 import { playbackRoutes } from './routes/playback.js';
@@ -27,6 +27,12 @@ export interface ApiOptions {
    * user, 50/s with 150 per IP); a stage's own come from its config (`config.rateLimits`).
    */
   rateLimits?: { user?: RateLimit; ip?: RateLimit };
+  /**
+   * Where the rate-limit buckets live so that every instance of the API counts against the same
+   * ones: a cache with `takeToken` (the SDK's Redis cache; the platform's `cache` may be passed as
+   * it is). Without one, or while it fails, each instance keeps its own buckets. Default: none.
+   */
+  rateLimitStore?: RateLimitStore;
   /** Allowed CORS origins. Default: any origin. */
   corsOrigins?: string[];
   /** Structured log sink; one JSON object per request. Default: none. */
@@ -67,9 +73,15 @@ export function createHttpApp(platform: HttpPlatform, options: ApiOptions = {}):
   if (options.region) app.use('*', servedBy(options.region));
   app.use('*', corsHeaders(options.corsOrigins ?? '*', options.devTokens ? ['/dev/token'] : []));
   if (options.log) app.use('*', requestLog(options.log));
-  app.use('*', ipRateLimit(options.rateLimits?.ip ?? DEFAULT_RATE_LIMITS.ip, options.trustedProxyHops));
+  app.use(
+    '*',
+    ipRateLimit(options.rateLimits?.ip ?? DEFAULT_RATE_LIMITS.ip, options.trustedProxyHops, options.rateLimitStore),
+  );
   app.use('/v1/*', bodySizeLimit(options.maxBodyBytes ?? 1024 * 1024));
-  app.use('/v1/*', authenticate(platform, options.rateLimits?.user ?? DEFAULT_RATE_LIMITS.user));
+  app.use(
+    '/v1/*',
+    authenticate(platform, options.rateLimits?.user ?? DEFAULT_RATE_LIMITS.user, options.rateLimitStore),
+  );
 
   opsRoutes(app, platform, options.devTokens);
   viewerRoutes(app, platform);

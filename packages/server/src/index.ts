@@ -30,4 +30,9 @@ export {
   type ViewerRequestOptions,
 } from './edge/viewer-request.js';
 export { type NodeServer, serveNode } from './node.js';
-export { createRateLimiter, type RateLimit } from './rate-limit.js';
+export {
+  createRateLimiter,
+  createSharedRateLimiter,
+  type RateLimit,
+  type RateLimitStore,
+} from './rate-limit.js';

@@ -40,9 +40,10 @@ async function getHandler(): Promise<ReturnType<typeof handle>> {
     const issuer = required('STREAMCTL_JWT_ISSUER');
     const audience = process.env.STREAMCTL_JWT_AUDIENCE;
     const redisUrl = process.env.REDIS_URL;
+    const cache = redisUrl ? await createRedisCache(redisUrl) : undefined;
     const platform = createPlatform(config, {
       // The cache degrades to misses (circuit breaker) when Redis is away; the API keeps serving.
-      ...(redisUrl ? { cache: await createRedisCache(redisUrl) } : {}),
+      ...(cache ? { cache } : {}),
       verifyToken: createJwtVerifier({
         jwks: process.env.STREAMCTL_JWKS_URL ?? `${issuer}/.well-known/jwks.json`,
         issuer,
@@ -60,6 +61,8 @@ async function getHandler(): Promise<ReturnType<typeof handle>> {
     lambdaHandler = handle(
       createHttpApp(platform, {
         rateLimits: config.rateLimits,
+        // Every execution environment counts against the same buckets in Redis; its own while Redis is away.
+        ...(cache ? { rateLimitStore: cache } : {}),
         log: ({ level, message, ...fields }) =>
           level === 'ERROR' ? logger.error(String(message), fields) : logger.info(String(message), fields),
       }),

@@ -8,7 +8,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Env, HttpPlatform } from './context.js';
-import { createRateLimiter, type RateLimit } from './rate-limit.js';
+import { createSharedRateLimiter, type RateLimit, type RateLimitStore } from './rate-limit.js';
 
 /**
  * The client's address: what the transport vouches for. `X-Forwarded-For` is
@@ -85,11 +85,11 @@ export const requestLog =
     });
   };
 
-/** Per-IP token buckets. */
-export const ipRateLimit = (limit: RateLimit, trustedProxyHops = 0): MiddlewareHandler<Env> => {
-  const limiter = createRateLimiter(limit);
+/** Per-IP token buckets, shared through `store` when there is one. */
+export const ipRateLimit = (limit: RateLimit, trustedProxyHops = 0, store?: RateLimitStore): MiddlewareHandler<Env> => {
+  const limiter = createSharedRateLimiter(limit, 'ip', store);
   return async (c, next) => {
-    const retry = limiter.take(clientIp(c, trustedProxyHops));
+    const retry = await limiter.take(clientIp(c, trustedProxyHops));
     if (retry > 0) throw new RateLimitedError('Too many requests from this address', retry);
     await next();
   };
@@ -110,14 +110,18 @@ export const bodySizeLimit = (maxBytes: number): MiddlewareHandler<Env> => {
   return (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limit(c, next));
 };
 
-/** Bearer authentication: the platform makes the viewer; then per-user token buckets. */
-export const authenticate = (platform: HttpPlatform, userLimit: RateLimit): MiddlewareHandler<Env> => {
-  const limiter = createRateLimiter(userLimit);
+/** Bearer authentication: the platform makes the viewer; then per-user token buckets, shared through `store`. */
+export const authenticate = (
+  platform: HttpPlatform,
+  userLimit: RateLimit,
+  store?: RateLimitStore,
+): MiddlewareHandler<Env> => {
+  const limiter = createSharedRateLimiter(userLimit, 'user', store);
   return async (c, next) => {
     const token = c.req.header('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
     if (!token) throw new UnauthorizedError('A bearer token is required');
     const viewer = await platform.authenticate(token);
-    const retry = limiter.take(viewer.userId);
+    const retry = await limiter.take(viewer.userId);
     if (retry > 0) throw new RateLimitedError('Too many requests for this user', retry);
     c.set('viewer', viewer);
     await next();

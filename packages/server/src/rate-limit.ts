@@ -1,3 +1,4 @@
+import type { Cache } from '@streamctl/sdk';
 import type { RateLimit } from '@streamctl/sdk/config';
 import { LRUCache } from 'lru-cache';
 
@@ -38,5 +39,37 @@ export function createRateLimiter(
     get size(): number {
       return buckets.size;
     },
+  };
+}
+
+/** Where buckets shared by every instance live: a cache with atomic `takeToken` (the SDK's Redis cache). */
+export type RateLimitStore = Pick<Cache, 'takeToken'>;
+
+/**
+ * Token buckets shared by every instance of the API through `store` (Redis),
+ * under `<scope>:<key>`. While the store fails (or has no `takeToken`, as an
+ * in-process cache), this instance's own buckets decide: the limit loosens
+ * to one per instance, and no request fails because of it.
+ *
+ * @example
+ * ```ts
+ * const limiter = createSharedRateLimiter({ perSecond: 50, burst: 150 }, 'ip', await createRedisCache(url));
+ * const wait = await limiter.take('198.51.100.10');
+ * ```
+ */
+export function createSharedRateLimiter(
+  limit: RateLimit,
+  scope: string,
+  store: RateLimitStore | undefined,
+  local: { take(key: string): number } = createRateLimiter(limit),
+): { take(key: string): number | Promise<number> } {
+  const takeToken = store?.takeToken?.bind(store);
+  if (!takeToken) return local;
+  return {
+    take: (key) =>
+      takeToken(`${scope}:${key}`, limit).then(
+        (wait) => (wait > 0 ? Math.max(1, Math.ceil(wait)) : 0),
+        () => local.take(key),
+      ),
   };
 }

@@ -2,7 +2,9 @@
  * A small cache interface with two implementations: an in-process LRU, and
  * Redis (ElastiCache) behind a circuit breaker with tight timeouts. A cache
  * is an optimization: its failures surface as misses and in `health()`,
- * never as a failed request.
+ * never as a failed request. Redis also holds token buckets that every
+ * instance of the API counts against (`takeToken`); callers fall back to
+ * their own buckets while it fails.
  *
  * @module
  */
@@ -19,7 +21,43 @@ export interface Cache {
   delete(...keys: string[]): Promise<void>;
   health(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
+  /**
+   * Takes one token from the bucket `key` (refilled at `perSecond`, holding at most `burst`),
+   * atomically for every process that shares the backend: answers 0 when a token was taken, else
+   * the seconds (fractional) until one will be there. Only a shared backend (Redis) has it; an
+   * in-process limiter is the caller's. Throws for a broken backend (callers degrade).
+   */
+  takeToken?(key: string, limit: { perSecond: number; burst: number }): Promise<number>;
 }
+
+/**
+ * The token bucket in Redis: one script, so a read, refill and take cannot interleave with another
+ * instance's. Redis's own clock (TIME) times the refill, so instances with skewed clocks agree. A
+ * bucket expires once it would have refilled (bounded at a day): a missing bucket is a full one.
+ */
+const TAKE_TOKEN_SCRIPT = `
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local held = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(held[1])
+local at = tonumber(held[2])
+if tokens == nil or at == nil then
+  tokens = burst
+  at = now
+end
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.min(86400000, math.ceil((burst - tokens) / rate * 1000) + 1000))
+return tostring(wait)
+`;
 
 /**
  * An in-process LRU cache.
@@ -135,6 +173,10 @@ export async function createRedisCache(
   });
   // Errors are reported through the breaker and health(); an unhandled 'error' event would crash the process.
   redis.on('error', () => {});
+  redis.defineCommand('streamctlTakeToken', { numberOfKeys: 1, lua: TAKE_TOKEN_SCRIPT });
+  const scripts = redis as unknown as {
+    streamctlTakeToken(key: string, perSecond: number, burst: number): Promise<string>;
+  };
   // Wait for the first connection (bounded by connectTimeout); if Redis is
   // down now, the cache starts degraded and reconnects in the background.
   await redis.connect().catch(() => undefined);
@@ -166,6 +208,12 @@ export async function createRedisCache(
     },
     async close() {
       redis.disconnect();
+    },
+    async takeToken(key, limit) {
+      const wait = await breaker.run(() =>
+        scripts.streamctlTakeToken(`${prefix}rate:${key}`, limit.perSecond, limit.burst),
+      );
+      return Number(wait);
     },
   };
 }
