@@ -160,6 +160,82 @@ describe('createHttpApp', () => {
     expect(await via('1.1.1.1', '203.0.113.8')).toBe(200);
   });
 
+  describe('behind CloudFront: the viewer address keys the per-IP limit only with the origin secret', () => {
+    const SECRET = 'origin-secret-of-the-stage';
+    /** A request as API Gateway hands it over from CloudFront: the transport peer is a CloudFront server. */
+    const viaEdge = (app: ReturnType<typeof createHttpApp>, headers: Record<string, string>, edgeIp = '130.176.0.1') =>
+      app.request('/live', { headers }, { requestContext: { http: { sourceIp: edgeIp } } });
+    const limited = (originSecret?: string | (() => Promise<string | undefined>)) =>
+      createHttpApp(services(), {
+        rateLimits: { ip: { perSecond: 0.01, burst: 2 } },
+        ...(originSecret !== undefined ? { originSecret } : {}),
+      });
+
+    it('with the secret, each viewer has a bucket of its own, wherever CloudFront sends it from', async () => {
+      const app = limited(async () => SECRET);
+      const from = (viewer: string, edgeIp?: string) =>
+        viaEdge(app, { 'x-streamctl-origin-secret': SECRET, 'cloudfront-viewer-address': viewer }, edgeIp);
+      const alice = [];
+      for (const edge of ['130.176.0.1', '130.176.0.2', '130.176.0.3'])
+        alice.push((await from('198.51.100.10:50000', edge)).status);
+      expect(alice).toEqual([200, 200, 429]);
+      // Another viewer behind the same CloudFront server is not held back by the first.
+      expect((await from('2406:2d40:728d:fa10::c4a:42838')).status).toBe(200);
+      expect((await from('[2406:2d40:728d:fa10::c4a]:443')).status).toBe(200);
+      expect((await from('2406:2d40:728d:fa10::c4a:1')).status).toBe(429);
+    });
+
+    it('a spoofed viewer address without the secret, or with a wrong one, is ignored', async () => {
+      for (const headers of [
+        (i: number) => ({ 'cloudfront-viewer-address': `203.0.113.${i}:443` }),
+        (i: number) => ({ 'cloudfront-viewer-address': `203.0.113.${i}:443`, 'x-streamctl-origin-secret': 'guess' }),
+        (i: number) => ({
+          'cloudfront-viewer-address': `203.0.113.${i}:443`,
+          'x-streamctl-origin-secret': `${SECRET}x`,
+        }),
+      ]) {
+        const app = limited(SECRET);
+        const statuses = [];
+        // A fresh address each time: were it believed, no request would ever wait.
+        for (let i = 0; i < 4; i++) statuses.push((await viaEdge(app, headers(i), '192.0.2.50')).status);
+        expect(statuses).toEqual([200, 200, 429, 429]);
+      }
+      // An app that was given no secret ignores the header even when a request presents one.
+      const open = limited();
+      const statuses = [];
+      for (let i = 0; i < 3; i++) {
+        const headers = { 'x-streamctl-origin-secret': SECRET, 'cloudfront-viewer-address': `203.0.113.${i}:443` };
+        statuses.push((await viaEdge(open, headers, '192.0.2.51')).status);
+      }
+      expect(statuses).toEqual([200, 200, 429]);
+    });
+
+    it('a malformed viewer address, or a secret that cannot be read, falls back to the transport address', async () => {
+      const app = limited(SECRET);
+      const statuses = [];
+      for (const viewer of ['not-an-address', '198.51.100.10', '198.51.100.10:70000'])
+        statuses.push(
+          (
+            await viaEdge(
+              app,
+              { 'x-streamctl-origin-secret': SECRET, 'cloudfront-viewer-address': viewer },
+              '192.0.2.60',
+            )
+          ).status,
+        );
+      expect(statuses).toEqual([200, 200, 429]);
+      const unreadable = limited(async () => {
+        throw new Error('AccessDeniedException');
+      });
+      const again = [];
+      for (let i = 0; i < 3; i++) {
+        const headers = { 'x-streamctl-origin-secret': SECRET, 'cloudfront-viewer-address': `198.51.100.${i}:443` };
+        again.push((await viaEdge(unreadable, headers, '192.0.2.61')).status);
+      }
+      expect(again).toEqual([200, 200, 429]);
+    });
+  });
+
   it('holds a bounded number of rate-limit keys', () => {
     const limiter = createRateLimiter({ perSecond: 1, burst: 1 }, () => 0, { maxKeys: 3 });
     for (let i = 0; i < 50; i++) limiter.take(`key-${i}`);

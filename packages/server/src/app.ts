@@ -10,12 +10,21 @@ import { ErrorCode, errorCodeForStatus, isStreamctlError, StreamctlError } from 
 import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type Env, type HttpApp, type HttpPlatform, validationHook } from './context.js';
-import { authenticate, bodySizeLimit, corsHeaders, ipRateLimit, requestLog, servedBy } from './middleware.js';
+import {
+  authenticate,
+  bodySizeLimit,
+  clientAddress,
+  corsHeaders,
+  ipRateLimit,
+  requestLog,
+  servedBy,
+} from './middleware.js';
 import type { RateLimit, RateLimitStore } from './rate-limit.js';
 import { eventsRoutes } from './routes/events.js';
 import { type DevTokenMinter, opsRoutes } from './routes/ops.js';
 import { playbackRoutes } from './routes/playback.js';
 import { viewerRoutes } from './routes/viewer.js';
+import type { OriginSecret } from './viewer-address.js';
 
 export type { ErrorBody } from '@streamctl/sdk/contract';
 export type { HttpApp, HttpPlatform } from './context.js';
@@ -52,6 +61,13 @@ export interface ApiOptions {
    * the header is ignored and the per-IP limit keys on the transport's peer address.
    */
   trustedProxyHops?: number;
+  /**
+   * The stage's origin secret, which CloudFront sends to the API in `x-streamctl-origin-secret`
+   * (a value, or a function asked per request that caches it). A request presenting it came through
+   * the distribution, so its `CloudFront-Viewer-Address` keys the per-IP limit instead of the
+   * transport's address (a CloudFront server). Default: none, and that header is ignored.
+   */
+  originSecret?: OriginSecret;
 }
 
 /** The OpenAPI document's header. */
@@ -75,7 +91,14 @@ export function createHttpApp(platform: HttpPlatform, options: ApiOptions = {}):
   if (options.log) app.use('*', requestLog(options.log));
   app.use(
     '*',
-    ipRateLimit(options.rateLimits?.ip ?? DEFAULT_RATE_LIMITS.ip, options.trustedProxyHops, options.rateLimitStore),
+    ipRateLimit(
+      options.rateLimits?.ip ?? DEFAULT_RATE_LIMITS.ip,
+      clientAddress({
+        ...(options.trustedProxyHops !== undefined ? { trustedProxyHops: options.trustedProxyHops } : {}),
+        ...(options.originSecret !== undefined ? { originSecret: options.originSecret } : {}),
+      }),
+      options.rateLimitStore,
+    ),
   );
   app.use('/v1/*', bodySizeLimit(options.maxBodyBytes ?? 1024 * 1024));
   app.use(

@@ -29,6 +29,7 @@ export {
   supportsAv1,
   type ViewerRequestOptions,
 } from './edge/viewer-request.js';
+export { clientAddress, clientIp } from './middleware.js';
 export { type NodeServer, serveNode } from './node.js';
 export {
   createRateLimiter,
@@ -36,3 +37,9 @@ export {
   type RateLimit,
   type RateLimitStore,
 } from './rate-limit.js';
+export {
+  createOriginCheck,
+  type OriginSecret,
+  parseViewerAddress,
+  VIEWER_ADDRESS_HEADER,
+} from './viewer-address.js';

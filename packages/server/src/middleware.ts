@@ -3,12 +3,14 @@
  * rate limits, the body limit and bearer authentication. Each turns HTTP
  * into SDK calls or SDK errors; none decides a product rule.
  */
+import { ORIGIN_SECRET_HEADER } from '@streamctl/sdk/config';
 import { PayloadTooLargeError, RateLimitedError, UnauthorizedError } from '@streamctl/sdk/errors';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import type { Env, HttpPlatform } from './context.js';
 import { createSharedRateLimiter, type RateLimit, type RateLimitStore } from './rate-limit.js';
+import { createOriginCheck, type OriginSecret, parseViewerAddress, VIEWER_ADDRESS_HEADER } from './viewer-address.js';
 
 /**
  * The client's address: what the transport vouches for. `X-Forwarded-For` is
@@ -30,6 +32,33 @@ export function clientIp(c: Context, trustedProxyHops = 0): string {
     | { incoming?: { socket?: { remoteAddress?: string } }; requestContext?: { http?: { sourceIp?: string } } }
     | undefined;
   return env?.requestContext?.http?.sourceIp ?? env?.incoming?.socket?.remoteAddress ?? 'unknown';
+}
+
+/**
+ * How the per-IP limit finds a request's client: behind CloudFront, the
+ * viewer address CloudFront forwards (`CloudFront-Viewer-Address`), but only
+ * on a request that presents the stage's origin secret in
+ * `x-streamctl-origin-secret` (checked in constant time); on any other
+ * request, and when the header is malformed, {@link clientIp}.
+ *
+ * @example
+ * ```ts
+ * const address = clientAddress({ originSecret: process.env.ORIGIN_SECRET });
+ * const ip = await address(c);
+ * ```
+ */
+export function clientAddress(
+  options: { trustedProxyHops?: number; originSecret?: OriginSecret } = {},
+): (c: Context) => string | Promise<string> {
+  const transport = (c: Context) => clientIp(c, options.trustedProxyHops);
+  if (options.originSecret === undefined) return transport;
+  const fromEdge = createOriginCheck(options.originSecret);
+  return async (c) => {
+    const presented = c.req.header(ORIGIN_SECRET_HEADER);
+    if (!presented) return transport(c);
+    const viewer = (await fromEdge(presented)) ? parseViewerAddress(c.req.header(VIEWER_ADDRESS_HEADER)) : undefined;
+    return viewer ?? transport(c);
+  };
 }
 
 /** Says which Region served each response (`x-streamctl-region`). */
@@ -85,11 +114,15 @@ export const requestLog =
     });
   };
 
-/** Per-IP token buckets, shared through `store` when there is one. */
-export const ipRateLimit = (limit: RateLimit, trustedProxyHops = 0, store?: RateLimitStore): MiddlewareHandler<Env> => {
+/** Per-IP token buckets keyed on `address` (see {@link clientAddress}), shared through `store` when there is one. */
+export const ipRateLimit = (
+  limit: RateLimit,
+  address: (c: Context) => string | Promise<string>,
+  store?: RateLimitStore,
+): MiddlewareHandler<Env> => {
   const limiter = createSharedRateLimiter(limit, 'ip', store);
   return async (c, next) => {
-    const retry = await limiter.take(clientIp(c, trustedProxyHops));
+    const retry = await limiter.take(await address(c));
     if (retry > 0) throw new RateLimitedError('Too many requests from this address', retry);
     await next();
   };

@@ -31,6 +31,7 @@ export {
   RateLimitSettingsSchema,
   type RateLimits,
 } from './rate-limits.js';
+export { ORIGIN_SECRET_HEADER, type SecretNames, secretNames } from './secrets.js';
 
 /** The stage of the embedded local platform. */
 export const LOCAL_STAGE = 'local';
