@@ -3,9 +3,9 @@
  * bundled with esbuild), a Cognito user pool whose JWTs the server verifies,
  * and ElastiCache Redis in a VPC with the function for the shared cache.
  */
-import { resourceNames } from '@streamctl/sdk/config';
+import { resourceNames, secretNames } from '@streamctl/sdk/config';
 import { catalogTable, eventsStream, platformTable, userStateTable } from '@streamctl/sdk/resources';
-import { Annotations, CfnOutput, Duration, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   ApiMapping,
   DomainName,
@@ -20,6 +20,7 @@ import { ClientAttributes, StringAttribute, UserPool, UserPoolClient } from 'aws
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { GatewayVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { AaaaRecord, ARecord, RecordTarget } from 'aws-cdk-lib/aws-route53';
@@ -28,9 +29,6 @@ import type { Construct } from 'constructs';
 import { apiHost, customDomains, type InfraConfig } from './config.js';
 import { domainCertificate, stageZone } from './domains.js';
 import { platformFunction } from './functions.js';
-
-/** The name of the secret holding the CloudFront signing key: JSON `{ "keyPairId", "privateKey" }`. */
-export const signingSecretName = (stage: string) => `streamctl/${stage}/cloudfront-signing`;
 
 /** The HTTP API of one Region. */
 export class ApiStack extends Stack {
@@ -47,6 +45,7 @@ export class ApiStack extends Stack {
   constructor(scope: Construct, id: string, config: InfraConfig, props: StackProps & { env: { region: string } }) {
     super(scope, id, props);
     const names = resourceNames(config.stage, props.env.region);
+    const secrets = secretNames(config.stage);
     const vpc = new Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 1,
@@ -112,17 +111,29 @@ export class ApiStack extends Stack {
         STREAMCTL_JWT_ISSUER: issuer,
         STREAMCTL_JWT_AUDIENCE: client.userPoolClientId,
         STREAMCTL_CDN_URL: `https://${config.domain}`,
-        // Resolved by CloudFormation at deploy time from Secrets Manager; never in the template.
-        STREAMCTL_CF_KEY_PAIR_ID: SecretValue.secretsManager(signingSecretName(config.stage), {
-          jsonField: 'keyPairId',
-        }).unsafeUnwrap(),
-        STREAMCTL_CF_PRIVATE_KEY: SecretValue.secretsManager(signingSecretName(config.stage), {
-          jsonField: 'privateKey',
-        }).unsafeUnwrap(),
+        // Names only: the function reads the values from Secrets Manager at run time, so no key is in
+        // the template, the function's configuration or anything that shows its environment.
+        STREAMCTL_CF_SIGNING_SECRET_ID: secrets.cloudFrontSigning,
+        STREAMCTL_ORIGIN_SECRET_ID: secrets.originSecret,
         REDIS_URL: `rediss://${redis.attrPrimaryEndPointAddress}:${redis.attrPrimaryEndPointPort}`,
         POWERTOOLS_SERVICE_NAME: 'streamctl-api',
       },
     });
+    // Read the two secrets and nothing else: in this Region, by name (Secrets Manager adds six characters).
+    // The origin secret is the edge stack's, replicated here; until it exists the server trusts no viewer address.
+    this.server.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [secrets.cloudFrontSigning, secrets.originSecret].map((name) =>
+          this.formatArn({
+            service: 'secretsmanager',
+            resource: 'secret',
+            resourceName: `${name}-??????`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
+      }),
+    );
     TableV2.fromTableName(this, 'Catalog', names[catalogTable.nameKey]).grantReadData(this.server);
     TableV2.fromTableName(this, 'UserState', names[userStateTable.nameKey]).grantReadWriteData(this.server);
     // The recommendation models (popularity, co-occurrence, taste profiles) that /v1/home reads live in the

@@ -8,7 +8,7 @@
  * headers, and a WAF web ACL with rate limiting.
  */
 import { API_WRITES_ORIGIN_ID } from '@streamctl/sdk';
-import { resourceNames } from '@streamctl/sdk/config';
+import { ORIGIN_SECRET_HEADER, resourceNames, secretNames } from '@streamctl/sdk/config';
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AllowedMethods,
@@ -32,6 +32,7 @@ import { HttpOrigin, OriginGroup, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfr
 import { AaaaRecord, ARecord, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { apiHost, apiPrimaryRegion, customDomains, type InfraConfig, primaryRegion } from './config.js';
@@ -142,9 +143,25 @@ export class EdgeStack extends Stack {
       allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
     };
 
+    // The value CloudFront adds to every request it sends to an API origin: a request that carries it came
+    // through this distribution, so the API believes its CloudFront-Viewer-Address and limits per viewer,
+    // not per CloudFront server. Generated here, replicated to every Region's API, which reads it at run
+    // time; the template holds a dynamic reference that CloudFormation resolves at deploy time.
+    const originSecret = new Secret(this, 'OriginSecret', {
+      secretName: secretNames(config.stage).originSecret,
+      description: `streamctl ${config.stage}: the value CloudFront sends to the API origins in ${ORIGIN_SECRET_HEADER}`,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      replicaRegions: config.regions.filter((r) => r !== this.region).map((region) => ({ region })),
+    });
+    const originHeaders = { [ORIGIN_SECRET_HEADER]: originSecret.secretValue.unsafeUnwrap() };
+
     // Origin ids name the Region: `streamctl failover` finds the group member of a Region by id or host.
     const apiOrigin = (region: string, originId = `api-${region}`) =>
-      new HttpOrigin(apiHost(config, region), { originId, protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY });
+      new HttpOrigin(apiHost(config, region), {
+        originId,
+        protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+        customHeaders: originHeaders,
+      });
     const apiPrimary = apiPrimaryRegion(config);
     const apiFallback = config.regions.find((r) => r !== apiPrimary);
     const api = apiFallback
@@ -163,13 +180,17 @@ export class EdgeStack extends Stack {
     // moves the writes and keeps the template's origin group in the order the failover left it.
     // The stable id keeps the origin in place while its host moves between Regions.
     const writeOrigin = apiOrigin(apiPrimary, API_WRITES_ORIGIN_ID);
+    // Everything the viewer sent but Host (the API's custom domain answers), and CloudFront's own viewer
+    // headers, CloudFront-Viewer-Address among them. A policy of our own cannot do this: it may not name
+    // Authorization, a cache key cannot carry it with caching off, and a policy that forwards every
+    // viewer header forwards Host too.
+    const apiRequests = OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER;
     const writes = {
       origin: writeOrigin,
       viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
       allowedMethods: AllowedMethods.ALLOW_ALL,
       cachePolicy: CachePolicy.CACHING_DISABLED,
-      // Authorization, Content-Type, the body's headers: everything but Host (the API's custom domain answers).
-      originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+      originRequestPolicy: apiRequests,
     };
 
     // `<domain>` on the distribution: a certificate in us-east-1 (this stack's Region, as CloudFront requires).
@@ -212,7 +233,7 @@ export class EdgeStack extends Stack {
           viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
           allowedMethods: AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
           cachePolicy: CachePolicy.CACHING_DISABLED,
-          originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          originRequestPolicy: apiRequests,
         },
       },
     });

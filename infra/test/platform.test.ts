@@ -196,7 +196,8 @@ describe('api', () => {
           STREAMCTL_STAGE: 'prod',
           STREAMCTL_JWT_ISSUER: Match.anyValue(),
           REDIS_URL: Match.anyValue(),
-          STREAMCTL_CF_PRIVATE_KEY: Match.stringLikeRegexp('resolve:secretsmanager:streamctl/prod/cloudfront-signing'),
+          STREAMCTL_CF_SIGNING_SECRET_ID: 'streamctl/prod/cloudfront-signing',
+          STREAMCTL_ORIGIN_SECRET_ID: 'streamctl/prod/origin-secret',
         }),
       },
     });
@@ -254,6 +255,43 @@ describe('api', () => {
       Properties: { WriteAttributes?: string[] };
     };
     expect(client.Properties.WriteAttributes).toEqual(['email']);
+  });
+
+  it('gives the server the names of its secrets, never a value, and lets it read those two alone', () => {
+    for (const region of config.regions) {
+      const t = template(stacks.regions[region]?.api as never);
+      const json = JSON.stringify(t.toJSON());
+      // No key, nor a reference CloudFormation would resolve into the function's configuration.
+      expect(json).not.toMatch(/resolve:secretsmanager|PRIVATE KEY|STREAMCTL_CF_PRIVATE_KEY|STREAMCTL_CF_KEY_PAIR_ID/);
+      const [fn] = Object.values(
+        t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }),
+      );
+      const variables = (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties
+        .Environment.Variables;
+      expect(Object.keys(variables).filter((name) => /SECRET|KEY/.test(name))).toEqual([
+        'STREAMCTL_CF_SIGNING_SECRET_ID',
+        'STREAMCTL_ORIGIN_SECRET_ID',
+      ]);
+
+      const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } } })
+            .Properties.PolicyDocument.Statement,
+      );
+      const onSecrets = statements.filter((st) => JSON.stringify(st.Action).includes('secretsmanager:'));
+      expect(onSecrets).toHaveLength(1);
+      expect(onSecrets[0]?.Action).toBe('secretsmanager:GetSecretValue');
+      const arn = (name: string) => ({
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, `:secretsmanager:${region}:123456789012:secret:${name}-??????`],
+        ],
+      });
+      expect(onSecrets[0]?.Resource).toEqual([
+        arn('streamctl/prod/cloudfront-signing'),
+        arn('streamctl/prod/origin-secret'),
+      ]);
+    }
   });
 
   it("outputs each Region's HTTP API URL", () => {
@@ -349,7 +387,49 @@ describe('edge', () => {
     expect(members.map(host)).toEqual(['api-us-east-1.watch.example.com', 'api-eu-west-1.watch.example.com']);
   });
 
-  it("moves the writes and the origin group's primary with apiPrimaryRegion", async () => {
+  it('sends a generated origin secret to every API origin, replicated to every Region, and forwards the viewer address', () => {
+    const t = template(stacks.edge);
+    const secrets = t.findResources('AWS::SecretsManager::Secret');
+    expect(Object.keys(secrets)).toHaveLength(1);
+    const [secretId, secret] = Object.entries(secrets)[0] as [string, { Properties: Record<string, unknown> }];
+    expect(secret.Properties).toMatchObject({
+      Name: 'streamctl/prod/origin-secret',
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+      // The edge is in us-east-1; the other Region's API reads a replica in its own Region.
+      ReplicaRegions: [{ Region: 'eu-west-1' }],
+    });
+    expect(secret.Properties).not.toHaveProperty('SecretString');
+
+    const distribution = Object.values(t.findResources('AWS::CloudFront::Distribution'))[0] as {
+      Properties: {
+        DistributionConfig: {
+          Origins: Array<{ Id: string; OriginCustomHeaders?: Array<{ HeaderName: string; HeaderValue: unknown }> }>;
+          CacheBehaviors: Array<{ PathPattern: string; OriginRequestPolicyId?: string }>;
+        };
+      };
+    };
+    const { Origins, CacheBehaviors } = distribution.Properties.DistributionConfig;
+    const api = Origins.filter((o) => o.Id.startsWith('api-'));
+    expect(api.map((o) => o.Id).sort()).toEqual(['api-eu-west-1', 'api-us-east-1', 'api-writes']);
+    for (const origin of api) {
+      // A reference CloudFormation resolves at deploy time: the value itself is never in the template.
+      expect(origin.OriginCustomHeaders, origin.Id).toEqual([
+        {
+          HeaderName: 'x-streamctl-origin-secret',
+          HeaderValue: { 'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: secretId }, ':SecretString:::}}']] },
+        },
+      ]);
+    }
+    // The CDN bucket's origin gets no secret.
+    for (const origin of Origins.filter((o) => !o.Id.startsWith('api-')))
+      expect(origin.OriginCustomHeaders).toBeUndefined();
+    // Managed-AllViewerExceptHostHeader: every viewer header but Host, plus CloudFront's, CloudFront-Viewer-Address included.
+    for (const behaviour of CacheBehaviors.filter((b) => b.PathPattern.startsWith('/v1/')))
+      expect(behaviour.OriginRequestPolicyId, behaviour.PathPattern).toBe('b689b0a8-53d0-40ab-baf2-68738e2966ac');
+  });
+
+  // It builds a second platform: seconds of work, more on a busy machine.
+  it("moves the writes and the origin group's primary with apiPrimaryRegion", { timeout: 60_000 }, async () => {
     const moved = await buildPlatform(
       { ...config, apiPrimaryRegion: 'eu-west-1' },
       { context: { 'aws:cdk:bundling-stacks': [] } },
