@@ -212,6 +212,8 @@ async function startApi(
   };
   if (options.register) platform.addPart({ name: 'api', url: server.url, stop });
   else platform.onStop(stop);
+  // The player's pages come from the API's origin; the edge lets that origin read media with cookies.
+  if (options.player) platform.allowPlayerOrigins([server.url]);
   return { url: server.url, stop };
 }
 

@@ -30,6 +30,8 @@ export interface LocalPart {
   stop(): Promise<void>;
   /** The edge only: where `/v1/*` goes. */
   setApiOrigins?: (origins: (() => Promise<string[]>) | undefined) => void;
+  /** The edge only: web players that may load media with credentials. */
+  allowPlayerOrigins?: (origins: string[]) => void;
 }
 
 /** Options of {@link startLocalPlatform}. */
@@ -46,6 +48,12 @@ export interface StartLocalPlatformOptions {
   ports?: Partial<Record<'dynamodb' | 'kinesis' | 's3' | 'edge', number>>;
   /** Resource names to create (the config file may override them). Default: the `local` stage's names. */
   resources?: ResourceNames;
+  /**
+   * Origins of web players (e.g. `http://127.0.0.1:5173`) whose pages may load media from the
+   * edge with the signed cookies; a player started later joins with {@link LocalPlatform.allowPlayerOrigins}.
+   * Default: none.
+   */
+  playerOrigins?: string[];
 }
 
 /** The `--json` ready line of `streamctl dev` (SPEC §4). */
@@ -119,6 +127,14 @@ export class LocalPlatform {
    */
   routeApi(origins: () => Promise<string[]>): void {
     this.#parts.get('edge')?.setApiOrigins?.(origins);
+  }
+
+  /**
+   * Lets web players on these origins load media from the edge with credentials
+   * (`streamctl dev --player` serves its player from the API's origin).
+   */
+  allowPlayerOrigins(origins: string[]): void {
+    this.#parts.get('edge')?.allowPlayerOrigins?.(origins);
   }
 
   /**
@@ -248,7 +264,7 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
       clients.destroy();
     }
     await ensureDevSigningKey(options.dataDir);
-    const edge = await startLocalEdge(options.dataDir, config, host, options.ports?.edge);
+    const edge = await startLocalEdge(options.dataDir, config, host, options.ports?.edge, options.playerOrigins ?? []);
     started.push({ url: edge.url, port: 0, stop: edge.stop });
     return new LocalPlatform({
       dataDir: options.dataDir,
@@ -271,6 +287,7 @@ async function startLocalEdge(
   config: StreamctlConfig,
   host: string,
   port: number | undefined,
+  playerOrigins: string[],
 ): Promise<LocalPart> {
   const keyPair = ensureEdgeKeyPair(dataDir);
   const clients = createAwsClients(config);
@@ -281,11 +298,13 @@ async function startLocalEdge(
       verifier: createPlaybackVerifier({ [keyPair.keyPairId]: keyPair.publicKeyPem }),
       host,
       ...(port !== undefined ? { port } : {}),
+      playerOrigins,
     });
     return {
       name: 'edge',
       url: edge.url,
       setApiOrigins: (origins) => edge.setApiOrigins(origins),
+      allowPlayerOrigins: (origins) => edge.allowPlayerOrigins(origins),
       stop: async () => {
         await edge.stop();
         clients.destroy();
