@@ -7,6 +7,7 @@
  * @module
  */
 export { withCatalogCache } from './cache.js';
+export { availableAt } from './items.js';
 export {
   assertTransition,
   canTransition,

@@ -175,6 +175,13 @@ export function renditionItem(titleId: string, rendition: Rendition): Item {
   return { ...renditionKey(titleId, rendition.name), ...rendition };
 }
 
+/** Whether a title's availability window is open at `at` (epoch ms): the one rule of browsing and recommending. */
+export function availableAt(t: Pick<TitleSummary, 'availableFrom' | 'availableUntil'>, at: number): boolean {
+  return (
+    (!t.availableFrom || Date.parse(t.availableFrom) <= at) && (!t.availableUntil || at < Date.parse(t.availableUntil))
+  );
+}
+
 /** A browse-list entry from a genre or availability projection. */
 export function summaryFromItem(i: Item): TitleSummary {
   return {

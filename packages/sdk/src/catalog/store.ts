@@ -6,7 +6,7 @@
  * @module
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
@@ -18,6 +18,7 @@ import {
   ALL_TITLES,
   AVAILABILITY_PREFIX,
   availabilityItems,
+  availableAt,
   countryPartition,
   genrePartition,
   listItemFromItem,
@@ -210,13 +211,48 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
       ]);
       const seen = new Set<string>();
       const now = (options.at ?? new Date()).getTime();
-      const inWindow = (t: TitleSummary) =>
-        (!t.availableFrom || Date.parse(t.availableFrom) <= now) &&
-        (!t.availableUntil || now < Date.parse(t.availableUntil));
       return [...own, ...all]
-        .filter((t) => !seen.has(t.titleId) && seen.add(t.titleId) && inWindow(t))
+        .filter((t) => !seen.has(t.titleId) && seen.add(t.titleId) && availableAt(t, now))
         .sort((a, b) => (b.publishedAt ?? '').localeCompare(a.publishedAt ?? '') || a.titleId.localeCompare(b.titleId))
         .slice(0, limit);
+    },
+
+    async availableAmong(country, titleIds, options = {}) {
+      const cc = parseInput(CountrySchema, country, 'country');
+      const ids = [...new Set(titleIds)];
+      for (const id of ids) parseInput(IdSchema, id, 'titleId');
+      const now = (options.at ?? new Date()).getTime();
+      const found = new Map<string, TitleSummary>();
+      // Two projections may say a title is available here: the country's own and ALL's.
+      const keys = ids.flatMap((id) =>
+        [cc, 'ALL'].map((where) => ({ PK: titlePartition(id), SK: `${AVAILABILITY_PREFIX}${where}` })),
+      );
+      await Promise.all(
+        Array.from({ length: Math.ceil(keys.length / 100) }, async (_, i) => {
+          let pending: Record<string, unknown>[] = keys.slice(i * 100, i * 100 + 100);
+          pending = await retry(
+            async () => {
+              try {
+                const out = await docs().send(
+                  new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }),
+                );
+                for (const item of out.Responses?.[TableName] ?? []) {
+                  const summary = summaryFromItem(item);
+                  if (availableAt(summary, now)) found.set(summary.titleId, summary);
+                }
+                pending = (out.UnprocessedKeys?.[TableName]?.Keys ?? []) as Record<string, unknown>[];
+                return pending;
+              } catch (err) {
+                throw wrapAwsError(err, 'dynamodb:BatchGetItem', `availability in ${cc}`);
+              }
+            },
+            { attempts: 9, policy: BATCH_RETRY, retryable: () => false, retryResult: (left) => left.length > 0 },
+          );
+          if (pending.length)
+            throw wrapAwsError(new Error('unprocessed keys'), 'dynamodb:BatchGetItem', `availability in ${cc}`);
+        }),
+      );
+      return ids.flatMap((id) => found.get(id) ?? []);
     },
 
     async listByGenre(genre, options = {}) {

@@ -178,6 +178,13 @@ export interface Catalog {
    * their window at `at` (default: now), newest publication first.
    */
   listAvailable(country: string, options?: { limit?: number; at?: Date }): Promise<TitleSummary[]>;
+  /**
+   * Of the given titles, those available in a country (its own and `ALL`)
+   * and inside their window at `at` (default: now), in the order given:
+   * how recommendations, whose candidates come from the models over the
+   * whole catalogue, learn which a viewer may play. Unknown ids are left out.
+   */
+  availableAmong(country: string, titleIds: readonly string[], options?: { at?: Date }): Promise<TitleSummary[]>;
   /** Titles of a genre, newest release first. */
   listByGenre(genre: string, options?: { limit?: number }): Promise<TitleSummary[]>;
   /** Titles of a genre, newest release first, a page at a time. */

@@ -10,7 +10,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Cache } from '../cache/index.js';
-import type { Catalog, TitleSummary } from '../catalog/index.js';
+import { availableAt, type Catalog, type TitleSummary } from '../catalog/index.js';
 import type { Users } from '../users/index.js';
 import { emptyProfile, type ModelStore, type Scored, type UserProfile } from './models.js';
 import { indexTitles, rankRails, seedTitles } from './rank.js';
@@ -73,12 +73,19 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
 
 /** Sources of the home page. `models` adds the personal and popularity rails. */
 export interface HomeSources {
-  catalog: Pick<Catalog, 'listAvailable'>;
+  catalog: Pick<Catalog, 'listAvailable' | 'availableAmong'>;
   users: Pick<Users, 'continueWatching' | 'listWatchlist'>;
   models?: ModelStore;
 }
 
 const EMPTY_PROFILE: UserProfile = emptyProfile();
+
+/** How many of the country's and everywhere's most popular titles are candidates. */
+const POPULAR_CANDIDATES = 200;
+/** How many neighbours of each seed title are candidates. */
+const NEIGHBOUR_CANDIDATES = 50;
+/** How many of the newest titles in the country make the New rail's pool. */
+const NEWEST = 40;
 
 /**
  * Builds the home page for a viewer: Continue Watching, Top Picks, Because
@@ -86,6 +93,11 @@ const EMPTY_PROFILE: UserProfile = emptyProfile();
  * source within its time budget. A failing source leaves its rails out (or
  * falls back to the last known popularity) and marks the page `degraded`;
  * the page is never empty while the country has published titles.
+ *
+ * Candidates come from the models over the whole catalogue (the country's
+ * and everywhere's popularity, the neighbours of the viewer's seed titles),
+ * the viewer's own rails and the newest titles; the catalog then says which
+ * of them the viewer may play ({@link Catalog.availableAmong}).
  *
  * @example
  * ```ts
@@ -100,23 +112,15 @@ export async function buildHome(sources: HomeSources, options: HomeOptions): Pro
   // The viewer's own rails read more than they show: titles left out (unavailable, completed,
   // disliked) are topped up from the rest.
   const ownLimit = Math.min(size * 2, 100);
-  const [available, progress, watchlist, profileResult, popularHere, popularAll] = await Promise.allSettled([
-    within(budget, sources.catalog.listAvailable(country, { limit: 200 })),
+  const [newest, progress, watchlist, profileResult, popularHere, popularAll] = await Promise.allSettled([
+    within(budget, sources.catalog.listAvailable(country, { limit: Math.max(NEWEST, size * 2) })),
     within(budget, sources.users.continueWatching(options.userId, { limit: ownLimit })),
     within(budget, sources.users.listWatchlist(options.userId, { limit: ownLimit })),
     models ? within(budget, models.profile(options.userId)) : Promise.resolve(EMPTY_PROFILE),
-    models ? within(budget, models.popular(country, 50)) : Promise.resolve([]),
-    models ? within(budget, models.popular('ALL', 50)) : Promise.resolve([]),
+    models ? within(budget, models.popular(country, POPULAR_CANDIDATES)) : Promise.resolve([]),
+    models ? within(budget, models.popular('ALL', POPULAR_CANDIDATES)) : Promise.resolve([]),
   ]);
-  let degraded = available.status === 'rejected';
-  const catalog: TitleSummary[] =
-    available.status === 'fulfilled' ? available.value : (options.fallbackTitles?.(country) ?? []);
-  const byId = indexTitles(catalog);
-  const item = (titleId: string): RailItem | undefined => {
-    const t = byId.get(titleId);
-    // Only titles the viewer may play in their country appear.
-    return t ? { titleId, name: t.name, genres: t.genres } : undefined;
-  };
+  let degraded = false;
 
   const profile = profileResult.status === 'fulfilled' ? profileResult.value : EMPTY_PROFILE;
   let popular: Scored[] = [];
@@ -132,12 +136,41 @@ export async function buildHome(sources: HomeSources, options: HomeOptions): Pro
   const neighbours = new Map<string, Scored[]>();
   const seeds = seedTitles(profile).slice(0, 5);
   if (models && seeds.length) {
-    const lists = await Promise.allSettled(seeds.map((seed) => within(budget, models.neighbours(seed, 50))));
+    const lists = await Promise.allSettled(
+      seeds.map((seed) => within(budget, models.neighbours(seed, NEIGHBOUR_CANDIDATES))),
+    );
     lists.forEach((list, i) => {
       if (list.status === 'fulfilled') neighbours.set(seeds[i] as string, list.value);
       else degraded = true;
     });
   }
+
+  // Which candidates the viewer may play: the newest are known to be; the rest are asked for.
+  const newestTitles = newest.status === 'fulfilled' ? newest.value : undefined;
+  const known = new Set((newestTitles ?? []).map((t) => t.titleId));
+  const wanted = new Set<string>();
+  const want = (titleId: string) => {
+    if (!known.has(titleId)) wanted.add(titleId);
+  };
+  if (progress.status === 'fulfilled') for (const p of progress.value) want(p.titleId);
+  if (watchlist.status === 'fulfilled') for (const w of watchlist.value.items) want(w.titleId);
+  for (const list of neighbours.values()) for (const n of list) want(n.titleId);
+  for (const p of popular) want(p.titleId);
+  let catalog: TitleSummary[];
+  try {
+    if (!newestTitles) throw new Error('the newest titles could not be read');
+    const more = wanted.size ? await within(budget, sources.catalog.availableAmong(country, [...wanted])) : [];
+    catalog = [...newestTitles, ...more];
+  } catch {
+    degraded = true;
+    catalog = options.fallbackTitles?.(country) ?? newestTitles ?? [];
+  }
+  const byId = indexTitles(catalog);
+  const item = (titleId: string): RailItem | undefined => {
+    const t = byId.get(titleId);
+    // Only titles the viewer may play in their country appear.
+    return t ? { titleId, name: t.name, genres: t.genres } : undefined;
+  };
 
   const rails: Rail[] = [];
   if (progress.status === 'fulfilled') {
@@ -168,7 +201,15 @@ export async function buildHome(sources: HomeSources, options: HomeOptions): Pro
     if (items.length) myList = { id: 'my-list', title: 'My List', items };
   } else degraded = true;
 
-  const ranked = rankRails({ country, available: catalog, profile, popular, neighbours, size });
+  const ranked = rankRails({
+    country,
+    available: catalog,
+    newest: newestTitles ?? catalog,
+    profile,
+    popular,
+    neighbours,
+    size,
+  });
   const toRail = (r: (typeof ranked)[number]): Rail => ({
     id: r.id,
     title: r.title,
@@ -197,7 +238,7 @@ export interface HomeService {
 
 /** Options of {@link createHomeService}. */
 export interface HomeServiceOptions {
-  catalog: Pick<Catalog, 'listAvailable'>;
+  catalog: Pick<Catalog, 'listAvailable' | 'availableAmong'>;
   users: Pick<Users, 'continueWatching' | 'listWatchlist'>;
   cache: Cache;
   /** The recommendation models; without them the page has no personal or Top 10 rails. */
@@ -260,11 +301,27 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
       }),
     neighbours: (titleId, limit) => memoized(`nb:${titleId}:${limit}`, 30_000, () => store.neighbours(titleId, limit)),
   };
-  const catalog: Pick<Catalog, 'listAvailable'> = {
+  // Whether a title may play in a country changes rarely (publishing, windows): known answers are
+  // kept for as long as the catalog's own read cache keeps a title, so a page asks only for new ids.
+  const availability = new LRUCache<string, { title: TitleSummary | null }>({ max: 100_000, ttl: 30_000 });
+  const catalog: Pick<Catalog, 'listAvailable' | 'availableAmong'> = {
     listAvailable: async (country, o) => {
       const titles = await options.catalog.listAvailable(country, o);
       lastGood.set(country.toUpperCase(), titles);
       return titles;
+    },
+    availableAmong: async (country, titleIds) => {
+      const cc = country.toUpperCase();
+      const at = Date.now();
+      const missing = titleIds.filter((id) => !availability.has(`${cc}:${id}`));
+      if (missing.length) {
+        const found = new Map((await options.catalog.availableAmong(cc, missing)).map((t) => [t.titleId, t]));
+        for (const id of missing) availability.set(`${cc}:${id}`, { title: found.get(id) ?? null });
+      }
+      return titleIds.flatMap((id) => {
+        const title = availability.get(`${cc}:${id}`)?.title;
+        return title && availableAt(title, at) ? [title] : [];
+      });
     },
   };
   /** The profile version pages are keyed by: -1 when it cannot be known (the page is then degraded). */

@@ -26,8 +26,10 @@ export interface RankedRail {
 /** What ranking needs, all read before it starts. */
 export interface RankInput {
   country: string;
-  /** Titles playable in the viewer's country, newest publication first. */
+  /** The candidates playable in the viewer's country. */
   available: TitleSummary[];
+  /** The country's newest titles, newest publication first (the New rail). Default `available`. */
+  newest?: TitleSummary[];
   profile: UserProfile;
   /** Popularity in the viewer's country (or everywhere), best first. */
   popular: Scored[];
@@ -279,7 +281,7 @@ export function rankRails(input: RankInput): RankedRail[] {
       rails.push({ id: `genre-${genre}`, title: `More ${genre[0]?.toUpperCase()}${genre.slice(1)}`, items });
   }
 
-  const fresh = input.available
+  const fresh = (input.newest ?? input.available)
     .filter((t) => !never.has(t.titleId))
     .slice(0, size * 2)
     .flatMap((t) => item(t.titleId, 0, `new in ${cc}`) ?? []);

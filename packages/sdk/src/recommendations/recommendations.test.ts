@@ -46,7 +46,13 @@ async function feed(store: ModelStore, events: EngagementEvent[]) {
 }
 
 const noUsers = { continueWatching: async () => [], listWatchlist: async () => ({ items: [] }) };
-const catalog = { listAvailable: async () => catalogTitles };
+/** A catalog over a list of titles, all available everywhere, listed newest first in the order given. */
+const catalogOf = (titles: TitleSummary[]) => ({
+  listAvailable: async (_country: string, o: { limit?: number } = {}) => titles.slice(0, o.limit ?? 50),
+  availableAmong: async (_country: string, ids: readonly string[]) =>
+    ids.flatMap((id) => titles.find((t) => t.titleId === id) ?? []),
+});
+const catalog = catalogOf(catalogTitles);
 
 /** User state whose Continue Watching holds the titles in `watching`, 20 % in, and an empty list. */
 const watchingUsers = (watching: string[]) => ({
@@ -434,5 +440,85 @@ describe('home', () => {
     const after = await service.build({ userId: 'me', country: 'US' });
     expect(after.rails.map((r) => r.id)).toEqual(expect.arrayContaining(['top-picks', 'because-c2', 'genre-comedy']));
     expect(after.rails.flatMap((r) => r.items).map((i) => i.titleId)).not.toContain('c1');
+  });
+});
+
+describe('a catalogue of 10,000 titles', () => {
+  // Newest first: t09999 is the newest, t00000 the oldest; the catalog lists at most 200 at a time.
+  const big = Array.from({ length: 10_000 }, (_, i) =>
+    title(`t${String(9_999 - i).padStart(5, '0')}`, [i % 2 ? 'comedy' : 'drama']),
+  );
+  const bigCatalog = {
+    listAvailable: async (_country: string, o: { limit?: number } = {}) => big.slice(0, Math.min(200, o.limit ?? 50)),
+    availableAmong: async (_country: string, ids: readonly string[]) => {
+      const index = new Map(big.map((t) => [t.titleId, t]));
+      return ids.flatMap((id) => index.get(id) ?? []);
+    },
+  };
+
+  it('recommends, charts and resumes titles far older than the newest 200', async () => {
+    const store = createMemoryModelStore();
+    const at = (n: number) => new Date(Date.parse('2026-11-20T00:00:00Z') + n * 60_000).toISOString();
+    const e = (userId: string, titleId: string, n: number): EngagementEvent => ({
+      v: 1,
+      id: randomUUID(),
+      type: 'complete',
+      userId,
+      titleId,
+      ts: at(n),
+      country: 'US',
+    });
+    // The old t00042 and t00017 are watched together by many; t00042 tops the chart.
+    const events: EngagementEvent[] = [];
+    for (let u = 0; u < 30; u++) {
+      events.push(e(`fan${u}`, 't00042', u * 2));
+      if (u < 20) events.push(e(`fan${u}`, 't00017', u * 2 + 1));
+    }
+    events.push(e('viewer', 't00017', 100));
+    for (const ev of events) {
+      const update = planUpdate(ev, ['drama']);
+      if (update) await store.apply(update);
+    }
+    const users = {
+      continueWatching: async () => [
+        { titleId: 't00003', positionSec: 600, durationSec: 3000, ratio: 0.2, completed: false, updatedAt: at(101) },
+      ],
+      listWatchlist: async () => ({ items: [{ titleId: 't00005', addedAt: at(102) }] }),
+    };
+    const home = await buildHome({ catalog: bigCatalog, users, models: store }, { userId: 'viewer', country: 'US' });
+    const rail = (id: string) => home.rails.find((r) => r.id === id)?.items.map((i) => i.titleId) ?? [];
+    expect(home.degraded).toBe(false);
+    expect(rail('top-picks')[0]).toBe('t00042');
+    expect(rail('because-t00017')[0]).toBe('t00042');
+    expect(rail('top10-us')[0]).toBe('t00042');
+    expect(rail('continue-watching')).toEqual(['t00003']);
+    expect(rail('my-list')).toEqual(['t00005']);
+    // The New rail is still the newest titles.
+    expect(rail('new')).toContain('t09999');
+  });
+
+  it('leaves out candidates the catalog says the viewer may not play', async () => {
+    const store = createMemoryModelStore();
+    for (let u = 0; u < 5; u++) {
+      const update = planUpdate(
+        {
+          v: 1,
+          id: randomUUID(),
+          type: 'complete',
+          userId: `u${u}`,
+          titleId: 'gone',
+          ts: '2026-11-20T00:00:00Z',
+          country: 'US',
+        },
+        ['drama'],
+      );
+      if (update) await store.apply(update);
+    }
+    const home = await buildHome(
+      { catalog: bigCatalog, users: noUsers, models: store },
+      { userId: 'new', country: 'US' },
+    );
+    expect(home.rails.flatMap((r) => r.items.map((i) => i.titleId))).not.toContain('gone');
+    expect(home.rails.find((r) => r.id === 'new')?.items.length).toBeGreaterThan(0);
   });
 });

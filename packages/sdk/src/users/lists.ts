@@ -42,7 +42,7 @@ export interface ViewerLists {
  */
 export function createViewerLists(deps: {
   users: Users;
-  catalog: Pick<Catalog, 'findTitle' | 'listAvailable'>;
+  catalog: Pick<Catalog, 'findTitle' | 'availableAmong'>;
   /** Told after a change (the cached home page is dropped). */
   changed?: (userId: string) => Promise<void>;
 }): ViewerLists {
@@ -68,7 +68,12 @@ export function createViewerLists(deps: {
     async continueWatching(viewer) {
       const progress = await users.continueWatching(viewer.userId);
       const names = new Map(
-        (await catalog.listAvailable(viewer.country, { limit: 200 })).map((t) => [t.titleId, t.name]),
+        (
+          await catalog.availableAmong(
+            viewer.country,
+            progress.map((p) => p.titleId),
+          )
+        ).map((t) => [t.titleId, t.name]),
       );
       return {
         items: progress.flatMap((p) => {

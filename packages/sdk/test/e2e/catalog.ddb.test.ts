@@ -89,6 +89,37 @@ describe.skipIf(!target.endpoints.dynamodb)(`catalog (${target.kind})`, () => {
     expect(listed).toMatchObject({ availableFrom: '2027-01-01T00:00:00Z', availableUntil: '2027-02-01T00:00:00Z' });
   });
 
+  it('says which of any titles a country may play now, over the whole catalogue, in the order asked', async () => {
+    // More than one BatchGetItem's worth of keys (two per title): 70 titles, every third one in SE,
+    // every third everywhere, the rest drafts.
+    const ids = Array.from({ length: 70 }, (_, i) => id(`among-${String(i).padStart(2, '0')}`));
+    for (const [i, titleId] of ids.entries()) {
+      await catalog.putTitle({ titleId, name: `Among ${i}`, genres: [genre] });
+      if (i % 3 === 0) await catalog.publishTitle(titleId, { countries: ['SE'] });
+      if (i % 3 === 1) await catalog.publishTitle(titleId, { countries: 'ALL' });
+    }
+    await catalog.putTitle({ titleId: id('among-later'), name: 'Later', genres: [genre] });
+    await catalog.publishTitle(id('among-later'), { countries: ['SE'], from: '2027-06-01T00:00:00Z' });
+    const asked = [...ids].reverse().concat(id('among-unknown'), id('among-later'));
+    const se = await catalog.availableAmong('se', asked);
+    expect(se.map((t) => t.titleId)).toEqual([...ids].reverse().filter((_, i) => (69 - i) % 3 !== 2));
+    expect(se[0]).toMatchObject({ titleId: id('among-69'), name: 'Among 69', genres: [genre] });
+    const dk = await catalog.availableAmong('DK', asked);
+    expect(dk.map((t) => t.titleId)).toEqual([...ids].reverse().filter((_, i) => (69 - i) % 3 === 1));
+    // A window: not yet, then open, then never for another country.
+    expect((await catalog.availableAmong('SE', [id('among-later')])).length).toBe(0);
+    expect(
+      (await catalog.availableAmong('SE', [id('among-later')], { at: new Date('2027-06-02T00:00:00Z') })).map(
+        (t) => t.titleId,
+      ),
+    ).toEqual([id('among-later')]);
+    expect(await catalog.availableAmong('SE', [])).toEqual([]);
+    await expect(catalog.availableAmong('SE', ['../x'])).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(catalog.availableAmong('SWE', [ids[0] as string])).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+  });
+
   it('answers unknown titles and bad input with typed errors', async () => {
     await expect(catalog.getTitle(id('nope'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await catalog.findTitle(id('nope'))).toBeUndefined();
