@@ -56,7 +56,8 @@ describe.skipIf(!target.endpoints.dynamodb)(`catalog (${target.kind})`, () => {
     await catalog.publishTitle(id('gb-only'), { countries: ['GB'] }, '2026-11-20T00:00:00.000Z');
     const published = await catalog.publishTitle(
       id('everywhere'),
-      { countries: 'ALL', until: '2030-01-01T00:00:00Z' },
+      // Relative to the clock, so the suite holds with the clock years ahead (scripts/time-travel.mjs).
+      { countries: 'ALL', until: new Date(Date.now() + 3 * 365 * 86_400_000).toISOString() },
       '2026-11-21T00:00:00.000Z',
     );
     expect(published).toMatchObject({ status: 'PUBLISHED', availability: { countries: 'ALL' } });
@@ -99,7 +100,8 @@ describe.skipIf(!target.endpoints.dynamodb)(`catalog (${target.kind})`, () => {
       if (i % 3 === 1) await catalog.publishTitle(titleId, { countries: 'ALL' });
     }
     await catalog.putTitle({ titleId: id('among-later'), name: 'Later', genres: [genre] });
-    await catalog.publishTitle(id('among-later'), { countries: ['SE'], from: '2027-06-01T00:00:00Z' });
+    const later = Date.now() + 180 * 86_400_000;
+    await catalog.publishTitle(id('among-later'), { countries: ['SE'], from: new Date(later).toISOString() });
     const asked = [...ids].reverse().concat(id('among-unknown'), id('among-later'));
     const se = await catalog.availableAmong('se', asked);
     expect(se.map((t) => t.titleId)).toEqual([...ids].reverse().filter((_, i) => (69 - i) % 3 !== 2));
@@ -109,7 +111,7 @@ describe.skipIf(!target.endpoints.dynamodb)(`catalog (${target.kind})`, () => {
     // A window: not yet, then open, then never for another country.
     expect((await catalog.availableAmong('SE', [id('among-later')])).length).toBe(0);
     expect(
-      (await catalog.availableAmong('SE', [id('among-later')], { at: new Date('2027-06-02T00:00:00Z') })).map(
+      (await catalog.availableAmong('SE', [id('among-later')], { at: new Date(later + 86_400_000) })).map(
         (t) => t.titleId,
       ),
     ).toEqual([id('among-later')]);
