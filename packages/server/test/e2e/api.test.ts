@@ -175,8 +175,14 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
     expect(home.status).toBe(200);
     expect(home.json.degraded).toBe(false);
     const rails = home.json.rails as Array<{ id: string; items: Array<{ titleId: string }> }>;
-    expect(rails.map((r) => r.id)).toEqual(['continue-watching', 'my-list', 'new']);
-    expect(rails[2]?.items.map((i) => i.titleId)).toEqual(expect.arrayContaining([ids.all, ids.gb]));
+    // The viewer's own rails, then New; charts may come between once other viewers' events (other
+    // test files share the platform) make any title popular.
+    const own = rails.map((r) => r.id).filter((id) => ['continue-watching', 'my-list', 'new'].includes(id));
+    expect(own).toEqual(['continue-watching', 'my-list', 'new']);
+    expect(rails[0]?.id).toBe('continue-watching');
+    expect(rails.find((r) => r.id === 'new')?.items.map((i) => i.titleId)).toEqual(
+      expect.arrayContaining([ids.all, ids.gb]),
+    );
     // A US viewer never sees the GB-only title.
     const us = await call('GET', '/v1/home', { token: await token(`carol-${run}`, 'US') });
     expect(JSON.stringify(us.json)).not.toContain(ids.gb);
@@ -401,7 +407,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
         await res.arrayBuffer();
         expect(res.status, `${method} ${path}${query} ${body ?? ''}`).toBeLessThan(500);
       }),
-      { numRuns: 150 },
+      { numRuns: Number(process.env.API_FUZZ_RUNS ?? 150) },
     );
   });
 
