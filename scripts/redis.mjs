@@ -41,3 +41,17 @@ export async function startRedis({ timeoutMs = 10_000 } = {}) {
       }),
   };
 }
+
+/**
+ * Starts redis-server for a test file, or returns undefined (with the reason
+ * printed) when it cannot; with STREAMCTL_REQUIRE_REDIS=1 (CI) that is a failure.
+ */
+export async function startRedisOrSkip(label) {
+  try {
+    return await startRedis();
+  } catch (err) {
+    if (process.env.STREAMCTL_REQUIRE_REDIS === '1') throw err;
+    console.warn(`[${label}] Redis tests skipped: ${err.message}`);
+    return undefined;
+  }
+}

@@ -9,19 +9,12 @@ import { createCatalog, createPlatform, createPlaybackSigner, createRedisCache, 
 import { Redis } from 'ioredis';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { startRedis } from '../../../../scripts/redis.mjs';
+import { startRedisOrSkip } from '../../../../scripts/redis.mjs';
 import { targetConfig } from '../../../../test/e2e/target.js';
 import { createHttpApp, createJwtVerifier } from '../../src/index.js';
 
 const target = inject('target');
-const required = process.env.STREAMCTL_REQUIRE_REDIS === '1';
-let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
-try {
-  redis = await startRedis();
-} catch (err) {
-  if (required) throw err;
-  console.warn(`[degradation] Redis tests skipped: ${(err as Error).message}`);
-}
+const redis = await startRedisOrSkip('degradation');
 
 /** A TCP proxy the test can cut, standing for a network path to DynamoDB. */
 async function proxy(to: string): Promise<{ url: string; cut(): Promise<void> }> {

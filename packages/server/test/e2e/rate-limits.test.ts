@@ -8,17 +8,10 @@
 import { type Cache, createRedisCache } from '@streamctl/sdk';
 import { UnauthorizedError } from '@streamctl/sdk/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis } from '../../../../scripts/redis.mjs';
+import { startRedisOrSkip } from '../../../../scripts/redis.mjs';
 import { createHttpApp, createSharedRateLimiter, type HttpPlatform } from '../../src/index.js';
 
-const required = process.env.STREAMCTL_REQUIRE_REDIS === '1';
-let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
-try {
-  redis = await startRedis();
-} catch (err) {
-  if (required) throw err;
-  console.warn(`[rate-limits] Redis tests skipped: ${(err as Error).message}`);
-}
+const redis = await startRedisOrSkip('rate-limits');
 
 /** Only what the limits touch: /live needs nothing, /v1/home a viewer and an empty home page. */
 const platform = {
