@@ -22,6 +22,9 @@ describe('createJwtVerifier', () => {
       code: 'UNAUTHORIZED',
     });
     await expect(verify(await sign({}, '10m'))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    // An expiry years ahead is as good as none; the longest a dev token lives (30 days) still passes.
+    await expect(verify(await sign({ country: 'GB' }, '31d'))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(verify(await sign({ country: 'GB' }, '30d'))).resolves.toMatchObject({ userId: 'alice' });
     const other = await generateKeyPair('ES256');
     const forged = await new SignJWT({ country: 'GB' })
       .setProtectedHeader({ alg: 'ES256', kid: 'k' })

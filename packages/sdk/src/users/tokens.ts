@@ -18,7 +18,15 @@ export interface JwtVerifierOptions {
   audience?: string;
   /** How many verified tokens to remember until they expire. Default 10,000. */
   cacheSize?: number;
+  /**
+   * How far ahead a token's expiry may lie, in seconds. Default 30 days: the longest a local dev
+   * token is minted for (Cognito's last a day at most).
+   */
+  maxLifetimeSeconds?: number;
 }
+
+/** Default of {@link JwtVerifierOptions.maxLifetimeSeconds}. */
+const MAX_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
 
 /**
  * A verifier for JWTs signed by a JWKS.
@@ -48,6 +56,10 @@ export function createJwtVerifier(options: JwtVerifierOptions): TokenVerifier {
       }));
     } catch (err) {
       throw new UnauthorizedError(`Invalid token: ${(err as Error).message}`, { cause: err });
+    }
+    // An expiry years ahead (or `1e400`, which parses to Infinity) is as good as none.
+    if (!((payload.exp as number) - Date.now() / 1000 <= (options.maxLifetimeSeconds ?? MAX_TOKEN_LIFETIME_SECONDS))) {
+      throw new UnauthorizedError('Invalid token: its expiry (exp) lies further ahead than tokens are issued for');
     }
     let viewer: Viewer;
     try {
