@@ -54,6 +54,21 @@ describe('events.accept', () => {
     });
   });
 
+  it('stamps the serving Region over the one a body names', async () => {
+    const sent: EngagementEvent[] = [];
+    const events = createEventsAcceptor({
+      put: async (batch) => {
+        sent.push(...batch);
+        return { accepted: batch.length, failed: [] };
+      },
+      titleVisible: async () => true,
+      region: 'eu-west-1',
+      now: () => NOW,
+    });
+    await events.accept(viewer, [event({ region: 'made-up-1' }), event()]);
+    expect(sent.map((e) => e.region)).toEqual(['eu-west-1', 'eu-west-1']);
+  });
+
   it('refuses forged users, times out of range and titles the viewer cannot see, each by index', async () => {
     const { events, sent } = acceptor();
     const batch = [

@@ -1,11 +1,12 @@
 /**
  * Accepting a viewer's batch of engagement events (the API's `POST /v1/events`):
- * each entry is validated on its own and stamped with the viewer as its user
- * and the viewer's country (a body never chooses either); it is refused when
- * it claims to be someone else's, when its time is in the future beyond a
- * small clock skew or older than events are kept for, or when its title is
- * not one the viewer can see. The rest go into one PutRecords; every refusal
- * and every entry the stream refused is reported by its index in the batch.
+ * each entry is validated on its own and stamped with the viewer as its user,
+ * the viewer's country and the serving Region (a body never chooses any of
+ * them); it is refused when it claims to be someone else's, when its time is
+ * in the future beyond a small clock skew or older than events are kept for,
+ * or when its title is not one the viewer can see. The rest go into one
+ * PutRecords; every refusal and every entry the stream refused is reported by
+ * its index in the batch.
  */
 import { z } from 'zod';
 import { ErrorCode, ValidationError } from '../errors/index.js';
@@ -42,6 +43,8 @@ export interface EventsAcceptorDeps {
   put: (events: EngagementEvent[]) => ReturnType<typeof putEvents>;
   /** Whether the viewer can see a title (published); events about any other title are refused. */
   titleVisible: (titleId: string) => Promise<boolean>;
+  /** The Region serving the viewer, stamped on every event (QoE metrics are per Region). Without it, a body's stays. */
+  region?: string;
   /** The clock, in epoch ms. Default `Date.now`. */
   now?: () => number;
   maxFutureSkewMs?: number;
@@ -83,7 +86,12 @@ export function createEventsAcceptor(deps: EventsAcceptorDeps): EventsAcceptor {
         }
         let event: EngagementEvent;
         try {
-          event = parseEvent({ ...raw, userId: viewer.userId, country: viewer.country });
+          event = parseEvent({
+            ...raw,
+            userId: viewer.userId,
+            country: viewer.country,
+            ...(deps.region ? { region: deps.region } : {}),
+          });
         } catch {
           rejected.push({ index, code: ErrorCode.ValidationFailed });
           return;

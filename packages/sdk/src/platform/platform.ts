@@ -335,6 +335,8 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
     createEventsAcceptor({
       put,
       titleVisible: async (titleId) => (await viewerCatalog().findTitle(titleId))?.status === TITLE_STATUS.PUBLISHED,
+      // A body naming its own Region would make up QoE metric dimensions without bound.
+      region: effective.region,
       ...(options.now ? { now: options.now } : {}),
     }),
   );
