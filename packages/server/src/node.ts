@@ -1,7 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
-import { serve } from '@hono/node-server';
+import { getRequestListener, RequestError } from '@hono/node-server';
+import { ErrorCode } from '@streamctl/sdk/errors';
 
 const STATIC_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -36,6 +38,23 @@ async function serveStatic(root: string, prefix: string, request: Request): Prom
   } catch {
     return new Response('not found', { status: 404 });
   }
+}
+
+/**
+ * What the adapter answers when it cannot make a Request of what arrived (a
+ * backslash in the path, a bad Host) or a handler fails outside the app's own
+ * error handling: the API's error shape, where the adapter's default is an
+ * empty 400 or a text 500.
+ */
+function requestFailed(err: unknown): Response {
+  const [status, code, message] =
+    err instanceof RequestError
+      ? [400, ErrorCode.ValidationFailed, `The request is not valid: ${err.message}`]
+      : [500, ErrorCode.Internal, 'Internal error'];
+  return new Response(JSON.stringify({ error: { code, message } }), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
 }
 
 /** A running Node server. */
@@ -78,7 +97,9 @@ export function serveNode(
     return work;
   };
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port: options.port ?? 0, hostname: host }, (info: AddressInfo) => {
+    const server = createServer(getRequestListener(fetch, { hostname: host, errorHandler: requestFailed }));
+    server.listen(options.port ?? 0, host, () => {
+      const info = server.address() as AddressInfo;
       resolve({
         url: `http://${host.includes(':') ? `[${host}]` : host}:${info.port}`,
         stop: async () => {
