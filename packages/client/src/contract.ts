@@ -10,6 +10,9 @@
  * @module
  */
 import { z } from 'zod';
+import { isCountryCode, suggestCountry } from './countries.js';
+
+export { COUNTRY_CODES, isCountryCode, suggestCountry } from './countries.js';
 
 /** Ids of users and titles: letters, digits and `._:-`, as they appear in keys and paths. */
 export const IdSchema = z
@@ -21,12 +24,24 @@ export const IdSchema = z
   .refine((value) => !/^\.+$/.test(value), 'not only dots');
 
 /**
- * A country as stored and sent on the wire: an ISO 3166 alpha-2 code in upper
- * case (events, availability windows, rails). The one spelling of the rule.
+ * A country as stored and sent on the wire: an ISO 3166-1 alpha-2 code in upper
+ * case that the standard assigns (events, availability windows, rails). The
+ * one spelling of the rule: `XX` or `UK` are refused, the latter with the code
+ * that was meant.
  */
 export const CountryCodeSchema = z
   .string()
-  .regex(/^[A-Z]{2}$/, 'a two-letter ISO 3166 country code in upper case, such as GB');
+  .regex(/^[A-Z]{2}$/, 'a two-letter ISO 3166 country code in upper case, such as GB')
+  .superRefine((code, ctx) => {
+    if (!/^[A-Z]{2}$/.test(code) || isCountryCode(code)) return;
+    const meant = suggestCountry(code);
+    ctx.addIssue({
+      code: 'custom',
+      message: meant
+        ? `${code} is not an ISO 3166-1 country code; did you mean ${meant}?`
+        : `${code} is not an ISO 3166-1 country code (such as US, GB, DE)`,
+    });
+  });
 
 /** A country as people type it (tokens, flags, queries): two letters in any case, upper-cased. */
 export const CountrySchema = z

@@ -8,7 +8,7 @@ interface PublishOptions {
   until?: string;
 }
 
-/** Parses `--countries US,GB` or `ALL` with the SDK's one country rule. */
+/** Parses `--countries US,GB` or `ALL` with the SDK's one country rule (assigned ISO 3166-1 codes). */
 async function parseCountries(value: string): Promise<string[] | 'ALL'> {
   if (value.trim().toUpperCase() === 'ALL') return 'ALL';
   const { CountrySchema } = await import('@streamctl/sdk');
@@ -16,15 +16,20 @@ async function parseCountries(value: string): Promise<string[] | 'ALL'> {
     .split(',')
     .map((c) => c.trim())
     .filter(Boolean);
-  const parsed = list.map((c) => CountrySchema.safeParse(c));
-  const bad = list.find((_, i) => !parsed[i]?.success);
-  if (!list.length || bad !== undefined) {
-    throw new UsageError(
-      `invalid --countries "${value}"${bad !== undefined ? `: ${bad} is not a two-letter country code` : ''}`,
-      'pass ISO 3166 codes such as US,GB, or ALL',
-    );
+  if (!list.length) throw new UsageError(`invalid --countries "${value}"`, 'pass ISO 3166 codes such as US,GB, or ALL');
+  const countries: string[] = [];
+  for (const code of list) {
+    const parsed = CountrySchema.safeParse(code);
+    if (!parsed.success) {
+      const why = parsed.error.issues[0]?.message ?? 'not a country code';
+      throw new UsageError(
+        `invalid --countries "${value}": ${code}: ${why}`,
+        'pass ISO 3166 codes such as US,GB, or ALL',
+      );
+    }
+    countries.push(parsed.data);
   }
-  return parsed.map((p) => p.data as string);
+  return countries;
 }
 
 /** The stage's publisher: catalog, catalog events, CDN invalidation. */
