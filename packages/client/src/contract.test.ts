@@ -20,7 +20,9 @@ describe('the contract', () => {
     expect(message('uk')).toEqual(['UK is not an ISO 3166-1 country code; did you mean GB?']);
     expect(message('EL')).toEqual(['EL is not an ISO 3166-1 country code; did you mean GR?']);
     expect(message('XX')).toEqual(['XX is not an ISO 3166-1 country code (such as US, GB, DE)']);
-    expect(message('GBR')).toEqual(['a two-letter ISO 3166 country code in upper case, such as GB']);
+    expect(message('GBR')).toEqual([
+      '"GBR" is not a two-letter country code (ISO 3166-1 alpha-2 in upper case, such as GB)',
+    ]);
     for (const bad of ['ZZ', 'EU', 'UN', 'XK', 'QO']) expect(CountryCodeSchema.safeParse(bad).success, bad).toBe(false);
   });
 

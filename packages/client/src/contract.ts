@@ -31,7 +31,10 @@ export const IdSchema = z
  */
 export const CountryCodeSchema = z
   .string()
-  .regex(/^[A-Z]{2}$/, 'a two-letter ISO 3166 country code in upper case, such as GB')
+  .regex(/^[A-Z]{2}$/, {
+    error: (issue) =>
+      `${JSON.stringify(issue.input)} is not a two-letter country code (ISO 3166-1 alpha-2 in upper case, such as GB)`,
+  })
   .superRefine((code, ctx) => {
     if (!/^[A-Z]{2}$/.test(code) || isCountryCode(code)) return;
     const meant = suggestCountry(code);

@@ -8,9 +8,9 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'streamctl-countries-'));
 
 describe('publish --countries takes only countries that exist', () => {
   it.each([
-    ['XX,us', 'error: invalid --countries "XX,us": XX: XX is not an ISO 3166-1 country code (such as US, GB, DE)'],
-    ['UK', 'error: invalid --countries "UK": UK: UK is not an ISO 3166-1 country code; did you mean GB?'],
-    ['US,el', 'error: invalid --countries "US,el": el: EL is not an ISO 3166-1 country code; did you mean GR?'],
+    ['XX,us', 'error: invalid --countries "XX,us": XX is not an ISO 3166-1 country code (such as US, GB, DE)'],
+    ['UK', 'error: invalid --countries "UK": UK is not an ISO 3166-1 country code; did you mean GB?'],
+    ['US,el', 'error: invalid --countries "US,el": EL is not an ISO 3166-1 country code; did you mean GR?'],
   ])('refuses %s before touching the platform, naming the code', async (countries, message) => {
     // No dev platform runs in the data dir: the refusal must come before any call to it.
     const dir = tmp();

@@ -22,10 +22,7 @@ async function parseCountries(value: string): Promise<string[] | 'ALL'> {
     const parsed = CountrySchema.safeParse(code);
     if (!parsed.success) {
       const why = parsed.error.issues[0]?.message ?? 'not a country code';
-      throw new UsageError(
-        `invalid --countries "${value}": ${code}: ${why}`,
-        'pass ISO 3166 codes such as US,GB, or ALL',
-      );
+      throw new UsageError(`invalid --countries "${value}": ${why}`, 'pass ISO 3166 codes such as US,GB, or ALL');
     }
     countries.push(parsed.data);
   }

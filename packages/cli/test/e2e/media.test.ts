@@ -178,7 +178,7 @@ describe.skipIf(!runnable)('streamctl ingest, publish and titles', () => {
     expect(missing.stderr).toMatch(/Title no-such-title does not exist; run `streamctl titles list`/);
     const bad = await cli('publish', 'x', '--countries', 'USA');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/USA is not a two-letter country code/);
+    expect(bad.stderr).toMatch(/"USA" is not a two-letter country code/);
     const captions = await cli('ingest', clip, '--captions', 'english.vtt');
     expect(captions.code).toBe(2);
     expect(captions.stderr).toMatch(/--captions takes LANG=FILE pairs, got "english.vtt"/);
