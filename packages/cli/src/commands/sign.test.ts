@@ -97,3 +97,34 @@ describe('streamctl sign', () => {
     expect(lines[0]).toMatch(message);
   });
 });
+
+describe('one duration rule for sign --expires-in and token --ttl', () => {
+  it.each([
+    [
+      ['sign', url, ...key, '--expires-in', '1'],
+      'error: Invalid --expires-in "1": a duration needs a unit, e.g. 1s, 1m or 1h; e.g. --expires-in 6h',
+    ],
+    [
+      ['token', '--user', 'alice', '--country', 'GB', '--ttl', '3600'],
+      'error: Invalid --ttl "3600": a duration needs a unit, e.g. 3600s, 3600m or 3600h; e.g. --ttl 15m',
+    ],
+  ])('%j refuses a bare number, showing units', async (argv, message) => {
+    const run = await runCli(argv as string[], { cwd: dir, env: { STREAMCTL_DATA_DIR: join(dir, 'data') } });
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trim()).toBe(message);
+    expect(run.code).toBe(2);
+  });
+
+  it.each([
+    [['sign', url, ...key, '--expires-in', '90s', '--json'], 90],
+    [['sign', url, ...key, '--expires-in', '7d', '--json'], 7 * 86400],
+  ])('%j takes a duration with a unit', async (argv, seconds) => {
+    const before = Math.floor(Date.now() / 1000);
+    const run = await runCli(argv as string[], { cwd: dir });
+    expect(run.code).toBe(0);
+    const signed = new URL((jsonLines(run.stdout)[0] as { url: string }).url);
+    const expires = Number(signed.searchParams.get('Expires'));
+    expect(expires - before).toBeGreaterThanOrEqual(seconds);
+    expect(expires - before).toBeLessThanOrEqual(seconds + 5);
+  });
+});

@@ -3,8 +3,10 @@ import { ValidationError } from '../errors/index.js';
 const UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
 /**
- * Parses a duration such as `90s`, `15m`, `1h30m`, `2d` or a bare number of
- * seconds into whole seconds.
+ * Parses a duration such as `90s`, `15m`, `1h30m` or `2d` into whole seconds:
+ * the one rule for every duration flag (`sign --expires-in`, `token --ttl`).
+ * A unit is required: a bare `1` could mean a second, a minute or an hour, and
+ * reading it as seconds would hand out signatures that expire before use.
  *
  * @example
  * ```ts
@@ -13,7 +15,12 @@ const UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 8640
  */
 export function parseDuration(input: string, what = 'duration'): number {
   const text = input.trim().toLowerCase();
-  if (/^\d+$/.test(text)) return Number(text);
+  if (/^\d+(?:\.\d+)?$/.test(text)) {
+    throw new ValidationError(
+      `Invalid ${what} "${input}": a duration needs a unit, e.g. ${text}s, ${text}m or ${text}h`,
+      [{ path: what, message: 'a number with a unit: s, m, h, d or w' }],
+    );
+  }
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/gy;
   let total = 0;
   let consumed = 0;
