@@ -4,6 +4,7 @@
  */
 import type { CommandDefinition } from '../context.js';
 import { dev } from './dev.js';
+import { eventsExample } from './events/example.js';
 import { eventsPublish } from './events/publish.js';
 import { eventsTail } from './events/tail.js';
 import { failoverDrill } from './failover/drill.js';
@@ -43,4 +44,5 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   ladderRender,
   eventsPublish,
   eventsTail,
+  eventsExample,
 ];

@@ -46,6 +46,16 @@ describe.skipIf(target.kind !== 'embedded')('streamctl events', () => {
     expect(report?.invalid.map((i) => i.line)).toEqual([3, 6]);
   });
 
+  it('publishes what events example prints, every line delivered', async () => {
+    const example = await runCli(['events', 'example', '--count', '30', '--user', 'cli-example']);
+    expect(example.code).toBe(0);
+    const file = join(dir, 'example.ndjson');
+    writeFileSync(file, example.stdout);
+    const run = await runCli(['events', 'publish', file, '--stage', 'local', '--json'], { env });
+    expect(jsonLines(run.stdout)[0]).toMatchObject({ read: 30, delivered: 30, invalid: [], undelivered: 0 });
+    expect(run.code).toBe(0);
+  });
+
   it('spools what it cannot deliver, and the spool replays', { timeout: 60_000 }, async () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');

@@ -21,6 +21,7 @@ export {
   parseCatalogEvent,
   putCatalogEvent,
 } from './catalog.js';
+export { type ExampleEventsOptions, exampleEvents } from './example.js';
 export {
   createEventPublisher,
   type EventPublisher,

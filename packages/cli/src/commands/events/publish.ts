@@ -5,11 +5,35 @@ interface PublishOptions {
   spool?: string;
 }
 
+/**
+ * The event format as `--help` shows it. It mirrors the SDK's EventV1Schema and
+ * the contract's EVENT_TYPE_NAMES (a test holds them together), written out here
+ * so that `--help` loads no SDK.
+ */
+export const EVENT_FORMAT = `NDJSON file: one JSON event per line (schema version 1)
+  field        required  value
+  v            yes       1, the schema version
+  id           yes       a UUID, new for every event (a repeated id is a no-op)
+  type         yes       play, pause, seek, progress, complete, like, dislike,
+                         skip, watchlist_add, watchlist_remove, quality_switch
+                         or rebuffer
+  userId       yes       letters, digits and . _ : -
+  titleId      yes       letters, digits and . _ : -
+  ts           yes       ISO 8601 time with offset, e.g. 2026-12-01T20:15:00Z
+  sessionId    no        string, up to 128 characters
+  positionSec  no        number of seconds, 0 or more
+  durationSec  no        number of seconds, more than 0
+  device       no        string, up to 64 characters
+  country      no        ISO 3166-1 alpha-2 code, e.g. GB
+  region       no        string, up to 32 characters
+  No other fields. A line (\`streamctl events example\` prints more):
+  {"v":1,"id":"7f8e1c52-3a4b-4c5d-9e6f-0a1b2c3d4e5f","type":"progress","userId":"alice","titleId":"t1","ts":"2026-12-01T20:15:00Z","positionSec":120,"durationSec":5400}`;
+
 /** `streamctl events publish <file.ndjson>`. */
 export const eventsPublish = defineCommand<PublishOptions>({
   name: 'events publish',
   description: 'publish engagement events from an NDJSON file (one event per line) into the stage stream',
-  arguments: [{ name: 'file', description: 'NDJSON file of events (schema version 1)', required: true }],
+  arguments: [{ name: 'file', description: EVENT_FORMAT, required: true }],
   options: [
     {
       flags: '--spool <file>',
@@ -18,6 +42,7 @@ export const eventsPublish = defineCommand<PublishOptions>({
     },
   ],
   examples: [
+    'streamctl events example > events.ndjson',
     'streamctl events publish events.ndjson --stage local',
     'streamctl events publish events.ndjson.undelivered.ndjson --json',
   ],
