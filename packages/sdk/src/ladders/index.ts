@@ -6,5 +6,6 @@
  * @module
  */
 export { BUILT_IN_LADDERS, listLadders } from './builtins.js';
+export { type FittedLadder, fitLadderToSource, type LeftOutRung } from './fit.js';
 export { loadLadder } from './load.js';
 export { type Ladder, LadderSchema, type Rung, RungSchema, rungName } from './schema.js';

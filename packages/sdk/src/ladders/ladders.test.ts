@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listLadders, loadLadder } from './index.js';
+import { fitLadderToSource, listLadders, loadLadder, rungName } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamctl-ladders-'));
 
@@ -78,5 +78,32 @@ describe('ladder files', () => {
     const error = await loadLadder(file).catch((err: unknown) => err);
     expect((error as Error).message).toMatch(/rungs\.1\.maxBitrate: must be above the 360p rung's 1000000/);
     expect((error as Error).message).toMatch(/rungs\.2\.height: rungs go from the lowest to the highest resolution/);
+  });
+});
+
+describe('fitting a ladder to its master', () => {
+  it('a 640×360 master keeps the 360p rung only and says why the others are left out', async () => {
+    const ladder = await loadLadder('default');
+    const { ladder: fitted, leftOut } = fitLadderToSource(ladder, { width: 640, height: 360 });
+    expect(fitted.rungs.map(rungName)).toEqual(['360p']);
+    expect(leftOut.map((r) => r.name)).toEqual(ladder.rungs.slice(1).map(rungName));
+    expect(leftOut.at(-1)?.reason).toBe('the master is 640×360; a 1920×1080 rung would upscale it');
+  });
+
+  it('keeps a rung the master fills in one dimension (scope 1920×800), and the whole ladder for a 1080p master', async () => {
+    const ladder = await loadLadder('default');
+    expect(fitLadderToSource(ladder, { width: 1920, height: 800 }).leftOut).toEqual([]);
+    const full = fitLadderToSource(ladder, { width: 1920, height: 1080 });
+    expect(full).toEqual({ ladder, leftOut: [] });
+  });
+
+  it('a portrait master loses the rungs taller and wider than it; a tiny one still keeps the lowest rung', async () => {
+    const ladder = await loadLadder('default');
+    const portrait = fitLadderToSource(ladder, { width: 360, height: 640 });
+    expect(portrait.ladder.rungs.every((r) => r.height <= 640 || r.width <= 360)).toBe(true);
+    expect(portrait.leftOut.map((r) => r.name)).toEqual(['720p', '900p', '1080p']);
+    const tiny = fitLadderToSource(ladder, { width: 160, height: 90 });
+    expect(tiny.ladder.rungs.map(rungName)).toEqual(['360p']);
+    expect(tiny.leftOut).toHaveLength(ladder.rungs.length - 1);
   });
 });
