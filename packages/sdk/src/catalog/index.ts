@@ -9,11 +9,13 @@
 export { withCatalogCache } from './cache.js';
 export { availableAt } from './items.js';
 export {
+  assertReplaceable,
   assertTransition,
   canTransition,
   isTranscoded,
   nextStatuses,
   previousStatuses,
+  REPLACEABLE_STATUSES,
   TITLE_STATUS,
   TITLE_STATUSES,
   TITLE_TRANSITIONS,

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../errors/index.js';
 import {
+  assertReplaceable,
   assertTransition,
   canTransition,
   isTranscoded,
   nextStatuses,
   previousStatuses,
+  REPLACEABLE_STATUSES,
   TITLE_STATUS,
   TITLE_STATUSES,
   TITLE_TRANSITIONS,
@@ -89,5 +91,34 @@ describe('the title lifecycle', () => {
       ExpressionAttributeValues: { ':from0': 'UPLOADING', ':from1': 'FAILED' },
     });
     expect(transitionCondition('UNPUBLISHED', ['READY'])).toBeUndefined();
+  });
+});
+
+describe('replacing a master', () => {
+  it('is allowed for FAILED, READY and UNPUBLISHED titles, each of which may go back to UPLOADING', () => {
+    expect(REPLACEABLE_STATUSES).toEqual(['READY', 'FAILED', 'UNPUBLISHED']);
+    for (const status of REPLACEABLE_STATUSES) {
+      expect(() => assertReplaceable('clip', status)).not.toThrow();
+      expect(canTransition(status, 'UPLOADING')).toBe(true);
+    }
+  });
+
+  it.each([
+    ['PUBLISHED', /unpublish it first \(`streamctl unpublish clip`\)/],
+    ['TRANSCODING', /wait for its transcode to end/],
+    ['UPLOADING', /an ingest of it may still be running/],
+  ] as const)('is refused for a %s title with what to do instead', (status, hint) => {
+    let thrown: unknown;
+    try {
+      assertReplaceable('clip', status);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toMatchObject({
+      code: ErrorCode.Conflict,
+      message: `Title clip is ${status}; its master cannot be replaced`,
+      hint: expect.stringMatching(hint),
+      details: { titleId: 'clip', status },
+    });
   });
 });

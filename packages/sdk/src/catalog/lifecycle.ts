@@ -10,7 +10,8 @@
  *
  * Ingest may send any title back to UPLOADING: an interrupted run resumes,
  * a FAILED one is retried, and a transcoded one is re-ingested with another
- * ladder.
+ * ladder. Replacing a title's master with another file is allowed in fewer
+ * statuses ({@link REPLACEABLE_STATUSES}).
  *
  * @module
  */
@@ -120,6 +121,47 @@ const TRANSCODED: readonly TitleStatus[] = ['READY', 'PUBLISHED', 'UNPUBLISHED']
  */
 export function isTranscoded(status: TitleStatus): boolean {
   return TRANSCODED.includes(status);
+}
+
+/**
+ * The statuses in which a title's master may be replaced by another file
+ * (`ingest --replace`): a FAILED title, and a transcoded one no viewer can
+ * play (READY, UNPUBLISHED). A PUBLISHED title is withdrawn first, so that
+ * viewers never get renditions of two masters mixed; an UPLOADING or
+ * TRANSCODING one may have an ingest still working on it.
+ *
+ * @example
+ * ```ts
+ * REPLACEABLE_STATUSES; // ["READY", "FAILED", "UNPUBLISHED"]
+ * ```
+ */
+export const REPLACEABLE_STATUSES: readonly TitleStatus[] = TITLE_STATUSES.filter(
+  (s) => s === 'FAILED' || s === 'READY' || s === 'UNPUBLISHED',
+);
+
+/**
+ * Throws `CONFLICT` unless a title in `status` may have its master
+ * replaced, with a hint on what to do instead.
+ *
+ * @example
+ * ```ts
+ * assertReplaceable('clip', 'FAILED'); // fine
+ * assertReplaceable('clip', 'PUBLISHED'); // throws: unpublish it first
+ * ```
+ */
+export function assertReplaceable(titleId: string, status: TitleStatus): void {
+  if (REPLACEABLE_STATUSES.includes(status)) return;
+  const hints: Partial<Record<TitleStatus, string>> = {
+    PUBLISHED: `viewers are watching it: unpublish it first (\`streamctl unpublish ${titleId}\`), then replace it`,
+    TRANSCODING: `wait for its transcode to end (\`streamctl titles get ${titleId}\`), or re-run the ingest of the file it came from: it resumes`,
+    UPLOADING: `an ingest of it may still be running; re-run the ingest of the file it came from (it resumes), or wait for it to end`,
+  };
+  throw new ConflictError(`Title ${titleId} is ${status}; its master cannot be replaced`, {
+    hint:
+      hints[status] ??
+      `a title's master can be replaced when it is ${REPLACEABLE_STATUSES.join(', ')} (\`streamctl titles get ${titleId}\`)`,
+    details: { titleId, status, replaceable: [...REPLACEABLE_STATUSES] },
+  });
 }
 
 /** A title may not move from its status to the one asked for (`CONFLICT`). */

@@ -310,6 +310,10 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
         sets.push('#src = :src');
         values[':src'] = change.source;
       }
+      if (change.durationSec) {
+        sets.push('durationSec = :d');
+        values[':d'] = change.durationSec;
+      }
       await update(
         titleId,
         status,

@@ -88,6 +88,8 @@ export interface StatusChange {
   expect?: TitleStatus[];
   /** Replaces the title's source record. */
   source?: TitleSource;
+  /** The running time of a new master (seconds), when ingest replaced the title's master. */
+  durationSec?: number;
 }
 
 /** The result of a transcode, recorded by {@link Catalog.setRenditions}. */
