@@ -127,13 +127,16 @@ export function createUi(io: CliIO, settings: UiSettings): Ui {
     async tasks(steps) {
       const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
       const out = io.stderr as NodeJS.WriteStream;
+      // The failing step's error is printed once, by the error line after the list: the
+      // list only marks the step (listr2 would repeat the message as `[FAILED: …]`).
+      let failure: { error: unknown } | undefined;
       const list = new Listr(
         steps.map((step) => ({
           title: step.title,
           skip: () => step.skip?.() ?? false,
           task: async (_ctx: unknown, task: { output: string; title: string }) => {
             let shown = -10;
-            await step.run(
+            const work = step.run(
               (text, percent) => {
                 if (percent === undefined) {
                   task.output = text;
@@ -148,6 +151,12 @@ export function createUi(io: CliIO, settings: UiSettings): Ui {
                 task.title = title;
               },
             );
+            try {
+              await work;
+            } catch (error) {
+              failure = { error };
+              throw new Error('');
+            }
           },
         })),
         {
@@ -160,7 +169,11 @@ export function createUi(io: CliIO, settings: UiSettings): Ui {
           registerSignalListeners: false,
         },
       );
-      await list.run();
+      try {
+        await list.run();
+      } catch (err) {
+        throw failure ? failure.error : err;
+      }
     },
   };
 }

@@ -1,5 +1,5 @@
-import { defineCommand } from '../context.js';
-import { UsageError } from '../errors.js';
+import { type CommandContext, defineCommand } from '../context.js';
+import { ExitError, UsageError } from '../errors.js';
 import type { TaskStep } from '../ui.js';
 
 interface IngestOptions {
@@ -9,6 +9,7 @@ interface IngestOptions {
   genres?: string;
   captions?: Array<{ language: string; file: string }>;
   wait?: boolean;
+  replace?: boolean;
 }
 
 /** `en=en.vtt,pt-BR=subs/pt.vtt` → one sidecar per language (the SDK checks codes and files). */
@@ -36,6 +37,38 @@ const STEPS: Array<[Step, string]> = [
   ['transcode', 'Transcode the ladder'],
   ['record', 'Record the renditions'],
 ];
+
+/** A word as a POSIX shell reads it back. */
+const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`);
+
+/**
+ * The command that picks an interrupted ingest up again: the same file and
+ * options, with the title id the run settled on, and the stage flags given.
+ */
+function resumeCommand(ctx: CommandContext, file: string, options: IngestOptions, titleId: string | undefined): string {
+  const g = ctx.globals;
+  const words = ['streamctl', 'ingest', file];
+  const add = (flag: string, value: string | undefined) => {
+    if (value) words.push(flag, value);
+  };
+  add('--id', titleId ?? options.id);
+  add('--title', options.title);
+  add('--ladder', options.ladder);
+  add('--genres', options.genres);
+  add('--captions', options.captions?.map((c) => `${c.language}=${c.file}`).join(','));
+  if (options.wait) words.push('--wait');
+  // Harmless once the new master is in place, needed when the stop came before.
+  if (options.replace) words.push('--replace');
+  add('--stage', g.stage);
+  add('--region', g.region);
+  add('--profile', g.profile);
+  add('--endpoint-url', g.endpointUrl);
+  if (g.json) words.push('--json');
+  return words.map(shellWord).join(' ');
+}
+
+/** Exit codes of a run stopped by a signal, as shells report them (128 + the signal's number). */
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
@@ -70,11 +103,16 @@ export const ingest = defineCommand<IngestOptions>({
       flags: '--wait',
       description: 'follow a MediaConvert job to READY (the local ffmpeg transcode is always followed)',
     },
+    {
+      flags: '--replace',
+      description: "put this file in place of the title's master (FAILED, READY or UNPUBLISHED titles)",
+    },
   ],
   examples: [
     'streamctl ingest clip.mp4 --id clip --genres documentary --wait',
     'streamctl ingest master.mov --ladder premium-4k --json',
     'streamctl ingest film.mov --captions en=film.en.vtt,fr=film.fr.vtt',
+    'streamctl ingest clip-fixed.mp4 --id clip --replace',
   ],
   async handler(ctx, args, options) {
     const file = args[0] as string;
@@ -82,13 +120,23 @@ export const ingest = defineCommand<IngestOptions>({
     const platform = sdk.createPlatform(await ctx.config());
     const ingestion = platform.ingest;
     const stop = new AbortController();
-    const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
+    let stoppedBy: string | undefined;
+    void ctx.io.waitForShutdown().then((signal) => {
+      stoppedBy = signal;
+      stop.abort();
+    });
+    // Until the run has cleaned up, a signal must not end the process: a terminal's
+    // renderer (listr2, through signal-exit) re-raises it when nobody else listens.
+    const hold = () => undefined;
+    process.on('SIGINT', hold);
+    process.on('SIGTERM', hold);
+    let registered: string | undefined;
 
     const gates = new Map(STEPS.map(([step]) => [step, gate()]));
     const progress = new Map<Step, (text: string, percent?: number) => void>();
     let current = -1;
-    const reached = (step: Step) => {
+    const reached = (step: Step, detail: string) => {
+      if (step === 'register') registered = detail;
       const index = STEPS.findIndex(([s]) => s === step);
       for (let i = Math.max(current, 0); i < index; i++) gates.get(STEPS[i]?.[0] as Step)?.resolve();
       current = index;
@@ -98,6 +146,7 @@ export const ingest = defineCommand<IngestOptions>({
         file,
         wait: Boolean(options.wait),
         signal: stop.signal,
+        ...(options.replace ? { replace: true } : {}),
         ...(options.id ? { titleId: options.id } : {}),
         ...(options.title ? { name: options.title } : {}),
         ...(options.ladder ? { ladder: options.ladder } : {}),
@@ -136,7 +185,18 @@ export const ingest = defineCommand<IngestOptions>({
       },
     }));
     try {
-      await ctx.ui.tasks(steps);
+      try {
+        await ctx.ui.tasks(steps);
+      } catch (err) {
+        await running.catch(() => undefined);
+        if (!stoppedBy) throw err;
+        // Stopped: the SDK cancelled the transcode, removed its files and marked the title.
+        const where = registered
+          ? `title ${registered} is FAILED (interrupted) and its temporary files are removed`
+          : 'nothing was registered';
+        ctx.io.stderr.write(`Interrupted: ${where}. Resume with: ${resumeCommand(ctx, file, options, registered)}\n`);
+        throw new ExitError(SIGNAL_EXIT[stoppedBy] ?? 130);
+      }
       const result = await running;
       if (ctx.globals.json) {
         ctx.json({
@@ -146,6 +206,7 @@ export const ingest = defineCommand<IngestOptions>({
           manifests: result.manifests,
           ...(result.tracks ? { tracks: result.tracks } : {}),
           ...(result.skippedSubtitles ? { skippedSubtitles: result.skippedSubtitles } : {}),
+          ...(result.leftOutRungs ? { leftOutRungs: result.leftOutRungs } : {}),
           ...(result.jobId ? { jobId: result.jobId } : {}),
           unchanged: result.unchanged,
         });
@@ -155,7 +216,7 @@ export const ingest = defineCommand<IngestOptions>({
       ctx.print(
         result.unchanged
           ? `Title ${result.titleId} is already ${result.status} from this file; nothing was redone.`
-          : `Title ${result.titleId} is ${result.status}${sizes ? `: ${result.renditions.length} renditions (${sizes})` : ''}.`,
+          : `Title ${result.titleId} is ${result.status}${sizes ? `: ${result.renditions.length} rendition${result.renditions.length === 1 ? '' : 's'} (${sizes})` : ''}.`,
       );
       if (result.manifests.hls) {
         ctx.print(`HLS manifest: s3://${platform.config.resources.cdnBucket}/${result.manifests.hls}`);
@@ -166,13 +227,19 @@ export const ingest = defineCommand<IngestOptions>({
       if (result.tracks?.captions.length) {
         ctx.print(`Captions: ${result.tracks.captions.map((c) => c.language).join(', ')}`);
       }
+      if (result.leftOutRungs?.length) {
+        const names = result.leftOutRungs.map((r) => r.name).join(', ');
+        const { width, height } = result.probe.video;
+        ctx.print(`Left out ${names}: the master is ${width}×${height} and they would upscale it.`);
+      }
       for (const s of result.skippedSubtitles ?? []) {
         ctx.print(`Not carried: subtitle stream ${s.index} (${s.codec}) is a bitmap format WebVTT cannot hold.`);
       }
       if (result.status === 'TRANSCODING') ctx.print(`Follow it with \`streamctl titles get ${result.titleId}\`.`);
       if (result.status === 'READY') ctx.print(`Next: streamctl publish ${result.titleId} --countries ALL`);
     } finally {
-      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGINT', hold);
+      process.removeListener('SIGTERM', hold);
       await running.catch(() => undefined);
       platform.close();
     }

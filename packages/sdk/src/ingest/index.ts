@@ -14,7 +14,7 @@
 export { type ExaminedMaster, examineMaster } from './examine.js';
 export { MediaInvalidError, type MediaProbe, probeMedia } from './probe.js';
 export { type Registration, registerTitle } from './register.js';
-export { createIngest } from './run.js';
+export { createIngest, INTERRUPTED_REASON } from './run.js';
 export { uploadCaptions, uploadMaster } from './stage.js';
 export { audioTracksOf, type CaptionFile, checkCaptionFiles, extractSubtitles } from './tracks.js';
 export { followTranscode, recordTranscode, submitTranscode } from './transcode.js';

@@ -1,24 +1,32 @@
+import { tmpdir } from 'node:os';
 import { basename } from 'node:path';
 import { createCatalog, type TitleSource } from '../catalog/index.js';
 import { IdSchema } from '../contract/index.js';
 import { isStreamctlError, ValidationError } from '../errors/index.js';
-import { loadLadder } from '../ladders/index.js';
+import { fitLadderToSource, loadLadder } from '../ladders/index.js';
 import { masterKey as rawMasterKey } from '../resources/index.js';
 import { createTranscoder, type Transcoder, type TranscodeStatus } from '../transcoder/index.js';
-import { parseInput } from '../util/index.js';
+import { parseInput, sweepStaleWorkDirs } from '../util/index.js';
 import { examineMaster } from './examine.js';
 import { registerTitle } from './register.js';
 import { uploadCaptions, uploadMaster } from './stage.js';
 import { audioTracksOf } from './tracks.js';
 import { followTranscode, recordTranscode, submitTranscode } from './transcode.js';
 import type { Ingest, IngestDeps, IngestStep } from './types.js';
-import type { UploadResult } from './upload.js';
+import { UploadInterruptedError, type UploadResult } from './upload.js';
+
+/** The reason a title is FAILED with when its ingest was stopped by the caller (Ctrl-C). */
+export const INTERRUPTED_REASON = 'interrupted';
 
 /**
  * Creates ingest for a stage: the catalog, the raw and CDN buckets and the
  * transcoder of its configuration (ffmpeg locally, MediaConvert on AWS).
  * A run goes probe → register → upload → transcode → follow → record; a
  * step that fails after the title is registered leaves it FAILED with the reason.
+ * The ladder loses the rungs that would upscale the master (`leftOutRungs`).
+ * A run stopped through `signal` cancels its transcode, waits for its
+ * temporary files to be removed, and leaves the title FAILED with the reason
+ * `interrupted`: running it again resumes.
  *
  * @example
  * ```ts
@@ -39,11 +47,16 @@ export function createIngest(deps: IngestDeps): Ingest {
   };
 
   /** Runs a step of a registered title; its failure makes the title FAILED with the reason. */
-  async function orFail<T>(titleId: string, work: () => Promise<T>): Promise<T> {
+  async function orFail<T>(titleId: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
       return await work();
     } catch (err) {
-      const reason = isStreamctlError(err) || err instanceof Error ? err.message : String(err);
+      // A stopped run fails with whatever the step was doing when it stopped; the reason is the stop.
+      const reason = signal?.aborted
+        ? INTERRUPTED_REASON
+        : isStreamctlError(err) || err instanceof Error
+          ? err.message
+          : String(err);
       await catalog.setStatus(titleId, 'FAILED', { reason }).catch(() => undefined);
       throw err;
     }
@@ -55,10 +68,17 @@ export function createIngest(deps: IngestDeps): Ingest {
     async run(input, hooks = {}) {
       const step = (s: IngestStep, detail: string) => hooks.onStep?.(s, detail);
       if (input.titleId !== undefined) parseInput(IdSchema, input.titleId, 'titleId');
-      const ladder = await loadLadder(input.ladder ?? 'default');
+      const chosen = await loadLadder(input.ladder ?? 'default');
+      // Runs killed outright (SIGKILL, a crash) could not remove their temporary files: this one does.
+      await sweepStaleWorkDirs(tmpdir());
 
       step('probe', input.file);
       const { probe, sha256, titleId, name } = await examineMaster(config, input);
+      if (input.signal?.aborted) {
+        throw new UploadInterruptedError(`Ingest of ${input.file} was interrupted before anything was uploaded`);
+      }
+      const { ladder, leftOut } = fitLadderToSource(chosen, probe.video);
+      const leftOutRungs = leftOut.length ? { leftOutRungs: leftOut } : {};
 
       step('register', titleId);
       const masterKey = rawMasterKey(titleId, sha256, basename(input.file));
@@ -69,6 +89,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         genres: input.genres ?? [],
         probe,
         source,
+        ...(input.replace ? { replace: true } : {}),
       });
       if (finished) {
         return {
@@ -83,32 +104,40 @@ export function createIngest(deps: IngestDeps): Ingest {
       }
 
       step('upload', `s3://${names.rawBucket}/${masterKey}`);
-      const upload: UploadResult = await orFail(titleId, () =>
-        uploadMaster(config, clients, {
-          file: input.file,
-          sha256,
-          key: masterKey,
-          partSize: input.partSize,
-          onProgress: hooks.onUpload,
-          signal: input.signal,
-        }),
+      const upload: UploadResult = await orFail(
+        titleId,
+        () =>
+          uploadMaster(config, clients, {
+            file: input.file,
+            sha256,
+            key: masterKey,
+            partSize: input.partSize,
+            onProgress: hooks.onUpload,
+            signal: input.signal,
+          }),
+        input.signal,
       );
-      const captions = await orFail(titleId, () =>
-        uploadCaptions(config, clients, { probe, masterKey, sidecars: input.captions ?? [] }),
+      const captions = await orFail(
+        titleId,
+        () => uploadCaptions(config, clients, { probe, masterKey, sidecars: input.captions ?? [] }),
+        input.signal,
       );
 
       const engine = getTranscoder();
       step('transcode', `${engine.backend}, ladder ${ladder.name}`);
-      const job = await orFail(titleId, () =>
-        submitTranscode(engine, {
-          titleId,
-          ladder,
-          master: `s3://${names.rawBucket}/${masterKey}`,
-          cdnBucket: names.cdnBucket,
-          durationSec: probe.durationSec,
-          audio: audioTracksOf(probe),
-          captions: captions.captions,
-        }),
+      const job = await orFail(
+        titleId,
+        () =>
+          submitTranscode(engine, {
+            titleId,
+            ladder,
+            master: `s3://${names.rawBucket}/${masterKey}`,
+            cdnBucket: names.cdnBucket,
+            durationSec: probe.durationSec,
+            audio: audioTracksOf(probe),
+            captions: captions.captions,
+          }),
+        input.signal,
       );
       await catalog.setStatus(titleId, 'TRANSCODING', {
         source: { ...source, jobId: job.jobId, backend: engine.backend },
@@ -123,15 +152,19 @@ export function createIngest(deps: IngestDeps): Ingest {
           probe,
           upload,
           jobId: job.jobId,
+          ...leftOutRungs,
           unchanged: false,
         };
       }
-      const done = await orFail(titleId, () =>
-        followTranscode(engine, job.jobId, {
-          ...deps.wait,
-          ...(hooks.onTranscode ? { onProgress: hooks.onTranscode } : {}),
-          ...(input.signal ? { signal: input.signal } : {}),
-        }),
+      const done = await orFail(
+        titleId,
+        () =>
+          followTranscode(engine, job.jobId, {
+            ...deps.wait,
+            ...(hooks.onTranscode ? { onProgress: hooks.onTranscode } : {}),
+            ...(input.signal ? { signal: input.signal } : {}),
+          }),
+        input.signal,
       );
 
       step('record', `${done.outputs?.renditions.length ?? 0} renditions`);
@@ -151,6 +184,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         probe,
         upload,
         jobId: job.jobId,
+        ...leftOutRungs,
         unchanged: false,
       };
     },

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -7,6 +7,7 @@ import type { StreamctlConfig } from '../config/index.js';
 import { wrapAwsError } from '../errors/index.js';
 import { masterCaptionKey } from '../resources/index.js';
 import type { CaptionInput } from '../transcoder/index.js';
+import { makeWorkDir } from '../util/index.js';
 import type { MediaProbe } from './probe.js';
 import { type CaptionFile, extractSubtitles, type PreparedCaption } from './tracks.js';
 import { type UploadProgress, type UploadResult, uploadResumable } from './upload.js';
@@ -70,7 +71,7 @@ export async function uploadCaptions(
   input: { probe: MediaProbe; masterKey: string; sidecars: CaptionFile[] },
 ): Promise<{ captions: CaptionInput[]; skipped: Array<{ index: number; codec: string }> }> {
   const bucket = config.resources.rawBucket;
-  const work = await mkdtemp(join(tmpdir(), 'streamctl-captions-'));
+  const work = await makeWorkDir(tmpdir(), 'captions');
   try {
     const extracted = await extractSubtitles(input.probe, work, config.media);
     const captions: CaptionInput[] = [];

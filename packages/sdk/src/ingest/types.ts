@@ -1,6 +1,7 @@
 import type { AwsClients } from '../aws/index.js';
 import type { Catalog, Rendition, Title, TitleStatus, TitleTracks } from '../catalog/index.js';
 import type { StreamctlConfig } from '../config/index.js';
+import type { LeftOutRung } from '../ladders/index.js';
 import type { Transcoder, TranscodeStatus, WaitOptions } from '../transcoder/index.js';
 import type { MediaProbe } from './probe.js';
 import type { CaptionFile } from './tracks.js';
@@ -31,6 +32,12 @@ export interface IngestInput {
    * carried through as well; a sidecar wins over a stream of the same language.
    */
   captions?: CaptionFile[];
+  /**
+   * Put this file in place of the master the title was ingested from. Only
+   * a FAILED, READY or UNPUBLISHED title may have its master replaced
+   * (`REPLACEABLE_STATUSES`); without it another master is a CONFLICT.
+   */
+  replace?: boolean;
 }
 
 /** The steps of an ingest, in order. */
@@ -53,6 +60,8 @@ export interface IngestResult {
   tracks?: TitleTracks;
   /** Subtitle streams of the master that could not be carried (bitmap subtitles), by stream index. */
   skippedSubtitles?: Array<{ index: number; codec: string }>;
+  /** Rungs of the ladder left out because they would upscale the master, with the reason. */
+  leftOutRungs?: LeftOutRung[];
   probe: MediaProbe;
   /** Present when this run uploaded (or found) the master. */
   upload?: UploadResult;

@@ -1,7 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -12,6 +12,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Track } from '../catalog/index.js';
 import { ErrorCode, NotFoundError, StreamctlError, ValidationError, wrapAwsError } from '../errors/index.js';
 import { type Ladder, rungName } from '../ladders/index.js';
+import { makeWorkDir, sweepStaleWorkDirs } from '../util/index.js';
 import { type FfmpegPlan, renderFfmpegPlan } from './ffmpeg-plan.js';
 import { findMediaTools, type MediaToolSettings } from './tools.js';
 import { type CaptionInput, captionModifiers } from './tracks.js';
@@ -234,6 +235,8 @@ interface LocalJob {
   status: TranscodeStatus;
   child?: ChildProcess;
   cancelled: boolean;
+  /** Settles when the job's process has ended and its temporary folder is gone. */
+  settled?: Promise<void>;
 }
 
 /**
@@ -253,6 +256,7 @@ interface LocalJob {
 export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): Transcoder {
   const jobs = new Map<string, LocalJob>();
   let staged = 0;
+  let swept: Promise<unknown> | undefined;
 
   const s3 = () => {
     if (!options.s3)
@@ -359,7 +363,11 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
 
   async function run(request: TranscodeRequest, job: LocalJob): Promise<void> {
     const local = !S3_URI.test(request.output);
-    const work = await mkdtemp(join(options.workDir ?? tmpdir(), 'streamctl-transcode-'));
+    const parent = options.workDir ?? tmpdir();
+    // Once per transcoder: the folders of runs killed before they could clean up.
+    swept ??= sweepStaleWorkDirs(parent).catch(() => undefined);
+    await swept;
+    const work = await makeWorkDir(parent, 'transcode');
     try {
       const tools = await findMediaTools(options);
       const input = await stageInput(request.input, work);
@@ -421,7 +429,7 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
         cancelled: false,
       };
       jobs.set(jobId, job);
-      run(request, job).catch((err: unknown) => {
+      job.settled = run(request, job).catch((err: unknown) => {
         if (job.cancelled) return;
         const code = (err as { code?: string }).code;
         job.status = {
@@ -441,10 +449,13 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
     async cancel(jobId) {
       const job = jobs.get(jobId);
       if (!job) throw new NotFoundError(`Transcode job ${jobId} is not known to this process`, { details: { jobId } });
-      if (job.status.state === 'COMPLETE' || job.status.state === 'ERROR') return;
-      job.cancelled = true;
-      job.child?.kill('SIGTERM');
-      job.status = { ...job.status, state: 'CANCELED', finishedAt: new Date().toISOString() };
+      if (job.status.state !== 'COMPLETE' && job.status.state !== 'ERROR') {
+        job.cancelled = true;
+        job.child?.kill('SIGTERM');
+        job.status = { ...job.status, state: 'CANCELED', finishedAt: new Date().toISOString() };
+      }
+      // A caller that stops (Ctrl-C) exits right after: ffmpeg must be gone and its files removed by then.
+      await job.settled;
     },
   };
 }

@@ -22,3 +22,4 @@ export { decodeCursor, encodeCursor } from './cursor.js';
 export { parseDuration } from './duration.js';
 export { queryAll } from './dynamo.js';
 export { parseInput } from './validate.js';
+export { makeWorkDir, sweepStaleWorkDirs } from './workdir.js';
