@@ -24,17 +24,27 @@ export const init = defineCommand<InitOptions>({
       if (!overwrite) throw new UsageError(`${file} already exists`, 'pass --force to overwrite it');
     }
     const g = ctx.globals;
+    // Each answer is checked where it is typed, by the config file's own schema: a bad one
+    // is asked again instead of failing after the last prompt and losing every answer.
+    const shape = ConfigFileSchema.shape;
+    const check =
+      (schema: { safeParse(value: unknown): { success: boolean; error?: { issues: Array<{ message: string }> } } }) =>
+      (value: string): string | true => {
+        if (value === '') return true;
+        const result = schema.safeParse(value);
+        return result.success || (result.error?.issues[0]?.message ?? 'not a valid value');
+      };
     const stage = await ctx.ui.input({
       message: 'Default stage',
       flag: '--stage',
       default: g.stage ?? 'local',
-      validate: (v) => /^[a-z][a-z0-9-]{0,19}$/.test(v) || 'lowercase letters, digits and dashes, up to 20',
+      validate: (v) => (v === '' ? 'a stage name is needed, e.g. local or prod' : check(shape.stage)(v)),
     });
     const region = await ctx.ui.input({
       message: 'AWS Region',
       flag: '--region',
       default: g.region ?? 'us-east-1',
-      validate: (v) => /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d{1,2}$/.test(v) || 'an AWS Region such as eu-west-1',
+      validate: (v) => (v === '' ? 'a Region is needed, e.g. eu-west-1' : check(shape.region)(v)),
     });
     const profile =
       stage === 'local'
@@ -43,6 +53,7 @@ export const init = defineCommand<InitOptions>({
             message: 'AWS profile (empty for the default credential chain)',
             flag: '--profile',
             default: g.profile ?? '',
+            validate: check(shape.profile),
           });
     const endpointUrl =
       stage === 'local'
@@ -51,6 +62,7 @@ export const init = defineCommand<InitOptions>({
             message: 'Endpoint URL (empty for AWS; e.g. http://localhost:4566 for LocalStack)',
             flag: '--endpoint-url',
             default: g.endpointUrl ?? '',
+            validate: check(shape.endpointUrl),
           });
     const candidate = {
       stage,
@@ -60,8 +72,14 @@ export const init = defineCommand<InitOptions>({
     };
     const parsed = ConfigFileSchema.safeParse(candidate);
     if (!parsed.success) {
+      // Only values nobody was asked for get here (flags, or defaults taken without a terminal).
       const err = ValidationError.fromZod('configuration', parsed.error);
-      throw new UsageError(isStreamctlError(err) ? err.message : String(err), 'fix the named flag');
+      const flags = [
+        ...new Set(
+          parsed.error.issues.map((i) => `--${String(i.path[0]).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`),
+        ),
+      ];
+      throw new UsageError(isStreamctlError(err) ? err.message : String(err), `fix ${flags.join(', ')}`);
     }
     // Written in the order asked (zod puts keys in schema order).
     await writeFile(file, `${JSON.stringify({ ...candidate, ...parsed.data }, null, 2)}\n`);
