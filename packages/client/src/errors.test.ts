@@ -62,7 +62,12 @@ describe('error shapes', () => {
       'VALIDATION_FAILED',
       'INTERNAL',
     ]);
-    expect(exitCodeFor(new ValidationError('bad --ttl'))).toBe(1);
+    // Usage and validation errors exit 2, failures 1; a bad flag value is usage whatever its code.
+    expect(exitCodeFor(new ValidationError('bad --ttl'))).toBe(2);
     expect(exitCodeFor({ code: 'VALIDATION_FAILED', details: { source: 'flag' } })).toBe(2);
+    expect(exitCodeFor({ code: 'CONFIG_INVALID', details: { source: 'flag' } })).toBe(2);
+    expect(exitCodeFor({ code: 'CONFIG_INVALID', details: { source: 'env' } })).toBe(1);
+    expect(exitCodeFor({ code: 'LOCAL_NOT_RUNNING', details: undefined })).toBe(1);
+    expect(exitCodeFor(new NotFoundError('no title'))).toBe(1);
   });
 });

@@ -229,10 +229,13 @@ export function isStreamctlError(value: unknown): value is StreamctlError {
 /**
  * The one mapping of error codes: the HTTP status the API answers with, and
  * the exit code of the CLI (1 failure, 2 usage). Every shell reads this
- * table; none keeps its own.
+ * table; none keeps its own. Input that fails validation (a flag, an
+ * argument, a file such as the config file) is the caller's to fix, so
+ * VALIDATION_FAILED exits 2 like any other usage error; a bad environment
+ * (CONFIG_INVALID from a variable) is a failure, 1, unless a flag gave it.
  */
 export const ERROR_TABLE: Readonly<Record<ErrorCode, { readonly status: number; readonly exit: 1 | 2 }>> = {
-  VALIDATION_FAILED: { status: 400, exit: 1 },
+  VALIDATION_FAILED: { status: 400, exit: 2 },
   CONFIG_INVALID: { status: 400, exit: 1 },
   NOT_FOUND: { status: 404, exit: 1 },
   CONFLICT: { status: 409, exit: 1 },
@@ -269,7 +272,14 @@ export function httpStatusFor(code: ErrorCode): number {
 
 /**
  * The exit code of the CLI for an error: 2 when it is about a value given on
- * the command line, else the code's own (1 for every code today).
+ * the command line (`details.source` is `flag`, whatever the code), else the
+ * code's own in {@link ERROR_TABLE} (2 for invalid input, 1 for failures).
+ *
+ * @example
+ * ```ts
+ * exitCodeFor(new ValidationError('Invalid --from "soon"')); // 2
+ * exitCodeFor(new NotFoundError('No title "clip"'));          // 1
+ * ```
  */
 export function exitCodeFor(error: Pick<StreamctlError, 'code' | 'details'>): 1 | 2 {
   if (error.details?.source === 'flag') return 2;

@@ -36,6 +36,15 @@ async function openPublisher(config: StreamctlConfig) {
   return { publisher: platform.publish, close: () => platform.close() };
 }
 
+/** An availability bound as given on the command line: a date-time Date.parse reads (the SDK checks the rest). */
+function parseInstant(flag: string) {
+  return (value: string) => {
+    if (Number.isNaN(Date.parse(value)))
+      throw new UsageError(`invalid ${flag} "${value}"`, 'use an ISO 8601 date-time such as 2026-12-01T00:00:00Z');
+    return value;
+  };
+}
+
 /** `streamctl publish <titleId>`. */
 export const publish = defineCommand<PublishOptions>({
   name: 'publish',
@@ -43,8 +52,16 @@ export const publish = defineCommand<PublishOptions>({
   arguments: [{ name: 'titleId', description: 'the title to publish', required: true }],
   options: [
     { flags: '--countries <list>', description: 'US,GB,… or ALL (asked for on a terminal; default ALL)' },
-    { flags: '--from <iso>', description: 'start of the availability window (ISO 8601, e.g. 2026-12-01T00:00:00Z)' },
-    { flags: '--until <iso>', description: 'end of the availability window (exclusive)' },
+    {
+      flags: '--from <iso>',
+      description: 'start of the availability window (ISO 8601, e.g. 2026-12-01T00:00:00Z)',
+      parse: parseInstant('--from'),
+    },
+    {
+      flags: '--until <iso>',
+      description: 'end of the availability window (exclusive)',
+      parse: parseInstant('--until'),
+    },
   ],
   examples: [
     'streamctl publish clip --countries ALL',
@@ -52,6 +69,8 @@ export const publish = defineCommand<PublishOptions>({
   ],
   async handler(ctx, args, options) {
     const titleId = args[0] as string;
+    if (options.from && options.until && Date.parse(options.from) >= Date.parse(options.until))
+      throw new UsageError(`--from ${options.from} is not before --until ${options.until}`, 'swap them, or move one');
     const countries = await parseCountries(
       options.countries ??
         (await ctx.ui.input({ message: 'Countries (US,GB,… or ALL)', flag: '--countries', default: 'ALL' })),

@@ -1,4 +1,5 @@
 import { defineCommand } from '../../context.js';
+import { UsageError } from '../../errors.js';
 
 /** `streamctl ladder show <name|file.json>`. */
 export const ladderShow = defineCommand<Record<string, never>>({
@@ -9,8 +10,12 @@ export const ladderShow = defineCommand<Record<string, never>>({
   ],
   examples: ['streamctl ladder show premium-4k', 'streamctl ladder show ./my-ladder.json --json'],
   async handler(ctx, args) {
-    const { loadLadder, rungName } = await import('@streamctl/sdk');
-    const ladder = await loadLadder(args[0] as string);
+    const { ErrorCode, isStreamctlError, loadLadder, rungName } = await import('@streamctl/sdk');
+    const ladder = await loadLadder(args[0] as string).catch((err: unknown) => {
+      // The name was typed on the command line: not one of the built-in ladders is a usage error.
+      if (isStreamctlError(err) && err.code === ErrorCode.NotFound) throw new UsageError(err.message, err.hint);
+      throw err;
+    });
     if (ctx.globals.json) {
       ctx.json(ladder);
       return;

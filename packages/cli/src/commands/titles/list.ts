@@ -26,7 +26,23 @@ export const titlesList = defineCommand<ListOptions>({
         return n;
       },
     },
-    { flags: '--cursor <cursor>', description: 'the cursor printed by the previous page' },
+    {
+      flags: '--cursor <cursor>',
+      description: 'the cursor printed by the previous page',
+      parse: (value) => {
+        // Checked before the platform is reached; the SDK checks the cursor's fields against the list.
+        let decoded: unknown;
+        try {
+          decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+        } catch {}
+        if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded))
+          throw new UsageError(
+            `invalid --cursor "${value}"`,
+            'pass back the cursor the previous page printed, unchanged',
+          );
+        return value;
+      },
+    },
   ],
   examples: ['streamctl titles list', 'streamctl titles list --status FAILED --json'],
   async handler(ctx, _args, options) {
