@@ -33,8 +33,47 @@ export const status = defineCommand<Record<string, never>>({
         if (part.error) lines.push(`         ${part.error.message}${part.error.hint ? `; ${part.error.hint}` : ''}`);
       }
       ctx.print(lines.join('\n'));
-      for (const notice of notices) ctx.ui.note(`note: ${notice.message}`);
+      const due = ctx.globals.verbose ? notices : await dueToday(notices, ctx.io.env);
+      for (const notice of due) ctx.ui.note(`note: ${notice.message}`);
     }
     if (!report.healthy) throw new ExitError(ExitCode.Failure);
   },
 });
+
+/**
+ * The notices not yet shown today: a runtime note is worth reading once, not
+ * on every `status` (`--verbose` shows them all). The day each was last shown
+ * is kept in the user's cache dir ($XDG_CACHE_HOME or ~/.cache, then
+ * streamctl/notices.json); a cache that cannot be read or written only means
+ * the notice shows again.
+ */
+async function dueToday<T extends { code: string }>(
+  notices: T[],
+  env: Record<string, string | undefined>,
+  now: Date = new Date(),
+): Promise<T[]> {
+  if (!notices.length) return notices;
+  const { mkdir, readFile, writeFile } = await import('node:fs/promises');
+  const { homedir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'streamctl');
+  const file = join(dir, 'notices.json');
+  let shown: Record<string, string> = {};
+  try {
+    shown = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+  } catch {
+    // First run, or a damaged file: show the notices and write it anew.
+  }
+  const today = now.toISOString().slice(0, 10);
+  const due = notices.filter((notice) => shown[notice.code] !== today);
+  if (due.length) {
+    for (const notice of due) shown[notice.code] = today;
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(file, `${JSON.stringify(shown)}\n`);
+    } catch {
+      // A read-only home: the notice shows on every run, as before.
+    }
+  }
+  return due;
+}

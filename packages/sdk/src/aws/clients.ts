@@ -54,6 +54,23 @@ export type ClientSettings = Pick<
   'region' | 'maxAttempts' | 'retryStrategy' | 'credentials' | 'endpoint' | 'requestHandler' | 'forcePathStyle'
 >;
 
+/**
+ * The standard credential provider chain for a profile. When it finds
+ * nothing, its error keeps the profile's name (the chain's own message does
+ * not say which profile it tried), so the wrapped error can name it.
+ */
+function providerChain(profile: string | undefined): ClientSettings['credentials'] {
+  const chain = fromNodeProviderChain({ profile });
+  if (!profile) return chain;
+  return async (options?: Parameters<typeof chain>[0]) => {
+    try {
+      return await chain(options);
+    } catch (err) {
+      throw Object.assign(err as Error, { profile });
+    }
+  };
+}
+
 /** The settings every client shares, for one service. Exported for tests. */
 export function clientSettings(
   config: StreamctlConfig,
@@ -69,7 +86,7 @@ export function clientSettings(
     region: config.region,
     maxAttempts: config.maxAttempts,
     retryStrategy: new ConfiguredRetryStrategy(config.maxAttempts, (attempt) => fullJitterDelay(attempt)),
-    credentials: isEmulator ? { ...EMULATOR_CREDENTIALS } : fromNodeProviderChain({ profile: config.profile }),
+    credentials: isEmulator ? { ...EMULATOR_CREDENTIALS } : providerChain(config.profile),
   };
   if (endpoint) {
     settings.endpoint = endpoint;
