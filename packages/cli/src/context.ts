@@ -13,6 +13,8 @@ export interface GlobalOptions {
   region?: string;
   profile?: string;
   endpointUrl?: string;
+  /** Data dir of the local platform; every command that finds or starts it honours this. */
+  dataDir?: string;
   json: boolean;
   yes: boolean;
   verbose: boolean;
@@ -38,6 +40,8 @@ export interface OptionDefinition {
   default?: string | boolean;
   /** Parses and checks the value; throw a UsageError to reject it. */
   parse?: (value: string) => unknown;
+  /** The only values allowed; anything else is a usage error listing them (and `--help` shows them). */
+  choices?: readonly string[];
 }
 
 /** A positional argument. */
@@ -60,6 +64,16 @@ export interface CommandDefinition<Options = Record<string, unknown>> {
   /** Shown under the command's `--help`. */
   examples?: string[];
   handler(context: CommandContext, args: string[], options: Options): Promise<void>;
+}
+
+/**
+ * A command group (`titles`, `ladder`, …): what `streamctl <group> --help`
+ * says above its sub-commands.
+ */
+export interface GroupDefinition {
+  name: string;
+  description: string;
+  examples: string[];
 }
 
 /** Identity helper that keeps the handler's options typed. */

@@ -1,5 +1,7 @@
 /**
- * CLI errors and their exit codes: 0 success, 1 failure, 2 usage error.
+ * CLI errors and their exit codes: 0 success (help included), 1 failure (a
+ * declined confirmation included), 2 usage error (a bad flag, argument or
+ * value, whichever command finds it: `exitCodeFor` decides for SDK errors).
  * Only the bin turns these into `process.exit`.
  */
 import { exitCodeFor, type StreamctlError } from '@streamctl/sdk/errors';
@@ -33,6 +35,22 @@ export class ExitError extends Error {
   }
 }
 
+/**
+ * The user answered No to a confirmation: nothing was changed. Exit code 1
+ * with a plain message, not an error line.
+ *
+ * @example
+ * ```ts
+ * if (!(await ctx.ui.confirm({ message: 'Fail over?' }))) throw new DeclinedError('failover');
+ * ```
+ */
+export class DeclinedError extends Error {
+  constructor(what: string) {
+    super(`Nothing changed: ${what} not confirmed.`);
+    this.name = 'DeclinedError';
+  }
+}
+
 function isStreamctlError(err: unknown): err is StreamctlError {
   return (
     err instanceof Error &&
@@ -51,6 +69,7 @@ export interface ReportedError {
 
 /** Classifies any thrown value. */
 export function describeError(err: unknown): ReportedError {
+  if (err instanceof DeclinedError) return { exitCode: ExitCode.Failure, code: 'DECLINED', message: err.message };
   if (err instanceof UsageError) {
     return { exitCode: ExitCode.Usage, code: 'USAGE', message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
   }
@@ -72,8 +91,9 @@ export function describeError(err: unknown): ReportedError {
   };
 }
 
-/** One line: what failed and why, then what to do. */
+/** One line: what failed and why, then what to do. A declined confirmation is said plainly. */
 export function formatErrorLine(report: ReportedError): string {
+  if (report.code === 'DECLINED') return report.message;
   const message = report.message.replace(/\s*\n\s*/g, ' ').replace(/[.\s]+$/, '');
   return `error: ${message}${report.hint ? `; ${report.hint}` : ''}`;
 }

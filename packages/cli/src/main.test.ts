@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { jsonLines, runCli } from '../test/run-cli.js';
+import { DeclinedError, describeError, formatErrorLine } from './errors.js';
+import { processIO } from './io.js';
+import { buildProgram } from './main.js';
 import { VERSION } from './version.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'streamctl-cli-'));
@@ -25,6 +28,9 @@ describe('streamctl --help and --version', () => {
     'init',
     'token',
     'sign',
+    'titles',
+    'ladder',
+    'events',
     'ladder list',
     'ladder show',
     'ladder render',
@@ -204,11 +210,11 @@ describe('configuration precedence through the CLI', () => {
     expect(flagged.config.sources).toMatchObject({ stage: 'flag', region: 'flag' });
   });
 
-  it('a broken config file is exit 1 with the file and field named', async () => {
+  it('a broken config file is exit 2 (invalid input, like a bad flag) with the file and field named', async () => {
     const cwd = tmp();
     writeFileSync(join(cwd, 'streamctl.config.json'), JSON.stringify({ region: 'mars' }));
     const run = await runCli(['status'], { cwd });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/Invalid config file .*streamctl\.config\.json: region: expected an AWS Region/);
   });
@@ -220,5 +226,206 @@ describe('non-interactive prompts', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/UNHEALTHY/);
     expect(run.stdout).toMatch(/start it in another terminal with `streamctl dev`/);
+  });
+});
+
+/** Every command of the program, groups included (`titles`, `failover status`, …), read from the program itself. */
+function commandPaths(): string[] {
+  const walk = (command: Command, prefix: string[]): string[] =>
+    command.commands.flatMap((c) => {
+      const path = [...prefix, c.name()];
+      return [path.join(' '), ...walk(c, path)];
+    });
+  return walk(buildProgram(processIO()), []);
+}
+type Command = ReturnType<typeof buildProgram>;
+
+/**
+ * One or more bad command lines per command: each must exit 2 with one
+ * `error:` line on stderr and nothing on stdout, before any step starts (no
+ * platform runs here, so a check made after reaching it would exit 1).
+ */
+const BAD_FLAGS: Record<string, string[][]> = {
+  dev: [['dev', '--api-port', 'http']],
+  status: [['status', '--region', 'moon-1']],
+  init: [['init', '--yes', '--region', 'mars']],
+  ingest: [['ingest', 'clip.mp4', '--captions', 'en']],
+  publish: [
+    ['publish', 'clip', '--countries', 'ALL', '--from', 'notadate'],
+    ['publish', 'clip', '--countries', 'ALL', '--from', '2027-02-01T00:00:00Z', '--until', '2027-01-01T00:00:00Z'],
+  ],
+  unpublish: [['unpublish']],
+  titles: [['titles', '--bogus']],
+  'titles list': [
+    ['titles', 'list', '--cursor', 'garbage'],
+    ['titles', 'list', '--limit', '0'],
+  ],
+  'titles get': [['titles', 'get']],
+  recs: [['recs', 'alice']],
+  failover: [['failover'], ['failover', '--dry-run', '--too', 'eu-west-1']],
+  'failover status': [['failover', 'status', '--bogus']],
+  'failover drill': [['failover', 'drill', '--to']],
+  token: [['token', '--user', 'a', '--ttl', 'forever']],
+  sign: [['sign', 'https://cdn.example.com/a.m3u8', '--expires-in', '1h', '--expires-at', '2030-01-01T00:00:00Z']],
+  ladder: [['ladder', 'lst']],
+  'ladder list': [['ladder', 'list', 'extra']],
+  'ladder show': [['ladder', 'show', 'nope']],
+  'ladder render': [['ladder', 'render', 'default', '--target', 'bogus']],
+  events: [['events', 'tial']],
+  'events publish': [['events', 'publish']],
+  'events tail': [['events', 'tail', '--limit', 'abc']],
+  'events example': [['events', 'example', '--count', '0']],
+};
+
+describe('exit codes: usage and validation errors exit 2 in every command', () => {
+  it('every command of the program has a bad-flag case (add one for a new command)', () => {
+    expect(commandPaths().filter((path) => !BAD_FLAGS[path]?.length)).toEqual([]);
+  });
+
+  const cases = Object.values(BAD_FLAGS)
+    .flat()
+    .map((argv) => [argv]);
+  it.each(cases)('%j', async (argv) => {
+    const cwd = tmp();
+    const run = await runCli(argv, { cwd, env: { STREAMCTL_DATA_DIR: join(cwd, 'data') } });
+    expect({ code: run.code, stdout: run.stdout }).toEqual({ code: 2, stdout: '' });
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: /);
+    expect(lines[0]).toMatchSnapshot();
+  });
+
+  it('help exits 0: streamctl help, help <command>, <group> --help', async () => {
+    for (const argv of [['help'], ['help', 'titles'], ['help', 'ladder', 'render'], ['titles', '--help']]) {
+      const run = await runCli(argv);
+      expect({ argv, code: run.code, stderr: run.stderr }).toEqual({ argv, code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^Usage: streamctl /);
+    }
+  });
+
+  it('a group without a command prints its help and exits 2, pointing at that help', async () => {
+    const run = await runCli(['events']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^Usage: streamctl events /);
+    expect(run.stderr.trim().split('\n').at(-1)).toBe(
+      'error: streamctl events needs a command; see `streamctl events --help`',
+    );
+  });
+
+  it('a declined confirmation exits 1 with a plain message, not an error line', () => {
+    const report = describeError(new DeclinedError('failover'));
+    expect(report.exitCode).toBe(1);
+    expect(formatErrorLine(report)).toBe('Nothing changed: failover not confirmed.');
+  });
+});
+
+describe('help shows the way', () => {
+  it("a command's help lists the global flags it takes", async () => {
+    const run = await runCli(['titles', 'list', '--help']);
+    const globals = run.stdout.slice(run.stdout.indexOf('Global Options:'));
+    for (const flag of [
+      '--json',
+      '--yes',
+      '--stage',
+      '--region',
+      '--profile',
+      '--endpoint-url',
+      '--data-dir',
+      '--verbose',
+    ])
+      expect(globals).toContain(flag);
+  });
+
+  it('an invalid choice names the valid values once, and help shows them', async () => {
+    const run = await runCli(['ladder', 'render', 'default', '--target', 'bogus']);
+    expect(run.stderr).toBe('error: invalid --target "bogus"; use one of mediaconvert, ffmpeg\n');
+    const help = await runCli(['ladder', 'render', '--help']);
+    expect(help.stdout).toMatch(/--target <target> +what to render for \(choices: "mediaconvert",\s+"ffmpeg"\)/);
+  });
+
+  it.each([
+    [['statsu'], "error: unknown command 'statsu'; did you mean status? See `streamctl --help`"],
+    [['ladder', 'shwo', 'x'], "error: unknown command 'shwo'; did you mean show? See `streamctl ladder --help`"],
+    [['status', '--jsn'], "error: unknown option '--jsn'; did you mean --json? See `streamctl status --help`"],
+    [
+      ['titles', 'list', '--stauts', 'READY'],
+      "error: unknown option '--stauts'; did you mean --status? See `streamctl titles list --help`",
+    ],
+    [['titles', 'list', '--bogus'], "error: unknown option '--bogus'; see `streamctl titles list --help`"],
+  ])('a typo gets "did you mean" and the command\'s own help: %j', async (argv, line) => {
+    const run = await runCli(argv);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`${line}\n`);
+  });
+});
+
+describe('--data-dir is a global flag every command honours', () => {
+  it('token --data-dir mints with the key of that data dir', async () => {
+    const dataDir = join(tmp(), 'data');
+    const run = await runCli(['token', '--user', 'alice', '--country', 'GB', '--data-dir', dataDir, '--json'], {
+      cwd: tmp(),
+    });
+    expect(run.code).toBe(0);
+    const [out] = jsonLines(run.stdout) as Array<{ token: string }>;
+    const { verifyDevToken } = await import('@streamctl/local');
+    await expect(verifyDevToken(dataDir, out?.token ?? '')).resolves.toEqual({ userId: 'alice', country: 'GB' });
+  });
+
+  it.each([
+    [['status']],
+    [['titles', 'list']],
+    [['recs', 'alice', '--country', 'GB']],
+    [['failover', '--to', 'eu-west-1']],
+  ])('%j --data-dir looks for the platform there, as the advice says', async (argv) => {
+    const dataDir = join(tmp(), 'elsewhere');
+    const run = await runCli([...argv, '--data-dir', dataDir], { cwd: tmp() });
+    expect(run.code).toBe(1);
+    expect(`${run.stdout}${run.stderr}`).toContain(`The local platform is not running (data dir ${dataDir})`);
+  });
+});
+
+describe('--json errors: one JSON document on stdout, the same error as one line on stderr', () => {
+  it.each([
+    [['status', '--jsn', '--json'], 2, 'USAGE'],
+    [['ladder', 'render', 'default', '--target', 'bogus', '--json'], 2, 'USAGE'],
+    [['ladder', 'show', 'nope', '--json'], 2, 'USAGE'],
+    [['init', '--yes', '--region', 'mars', '--json'], 2, 'USAGE'],
+    [['token', '--user', 'bob', '--stage', 'prod', '--json'], 1, 'LOCAL_STAGE_ONLY'],
+    [['titles', 'list', '--json'], 1, 'LOCAL_NOT_RUNNING'],
+  ])('%j', async (argv, code, errorCode) => {
+    const cwd = tmp();
+    const run = await runCli(argv as string[], { cwd, env: { STREAMCTL_DATA_DIR: join(cwd, 'data') } });
+    expect(run.code).toBe(code);
+    const docs = jsonLines(run.stdout) as Array<{ error: { code: string; message: string; hint?: string } }>;
+    expect(docs).toHaveLength(1);
+    expect(Object.keys(docs[0] ?? {})).toEqual(['error']);
+    expect(docs[0]?.error.code).toBe(errorCode);
+    const { error } = docs[0] as { error: { message: string; hint?: string } };
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(error.message.replace(/[.\s]+$/, ''));
+    if (error.hint) expect(lines[0]).toContain(error.hint);
+  });
+});
+
+describe('failover advice on the local stage', () => {
+  it('failover drill --to reaches the drill (failover has a --to of its own)', async () => {
+    const run = await runCli(['failover', 'drill', '--to', 'eu-west-1', '--stage', 'prod', '--region', 'us-east-1'], {
+      cwd: tmp(),
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('error: eu-west-1 is not a Region of stage prod (us-east-1)\n');
+  });
+
+  it('a Region the local platform does not run says how to start it with that Region too', async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'test');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'test');
+    const run = await runCli(['failover', '--to', 'eu-west-1', '--endpoint-url', 'http://127.0.0.1:9'], {
+      cwd: tmp(),
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'error: eu-west-1 is not a Region of stage local (us-east-1); start the local platform with it: streamctl dev --regions us-east-1,eu-west-1\n',
+    );
   });
 });

@@ -5,9 +5,9 @@
  */
 
 import type { ConfigFlags } from '@streamctl/sdk';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { COMMANDS } from './commands/index.js';
-import type { CommandContext, CommandDefinition, GlobalOptions } from './context.js';
+import { Command, type CommanderError, Option } from 'commander';
+import { COMMANDS, GROUPS } from './commands/index.js';
+import type { CommandContext, CommandDefinition, GlobalOptions, OptionDefinition } from './context.js';
 import { describeError, ExitCode, ExitError, formatErrorLine, formatVerbose, UsageError } from './errors.js';
 import { type CliIO, isCI, processIO } from './io.js';
 import { createUi } from './ui.js';
@@ -20,6 +20,7 @@ function toGlobals(raw: Record<string, unknown>): GlobalOptions {
     region: str(raw.region),
     profile: str(raw.profile),
     endpointUrl: str(raw.endpointUrl),
+    dataDir: str(raw.dataDir),
     json: raw.json === true,
     yes: raw.yes === true,
     verbose: raw.verbose === true,
@@ -40,6 +41,7 @@ function createContext(io: CliIO, globals: GlobalOptions): CommandContext {
           region: globals.region,
           profile: globals.profile,
           endpointUrl: globals.endpointUrl,
+          dataDir: globals.dataDir,
           ...extra,
         },
         env: io.env,
@@ -55,6 +57,31 @@ function createContext(io: CliIO, globals: GlobalOptions): CommandContext {
   };
 }
 
+/** `streamctl titles list` for a commander command. */
+function pathOf(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** The option's checks: its parser, or its list of choices. Errors propagate as they are (one message, one hint). */
+function buildOption(opt: OptionDefinition): Option {
+  const option = new Option(opt.flags, opt.description);
+  if (opt.default !== undefined) option.default(opt.default);
+  const choices = opt.choices;
+  if (choices) {
+    option.choices(choices);
+    const flag = option.long ?? opt.flags;
+    option.argParser((value: string) => {
+      if (choices.includes(value)) return value;
+      throw new UsageError(`invalid ${flag} "${value}"`, `use one of ${choices.join(', ')}`);
+    });
+  } else if (opt.parse) {
+    option.argParser(opt.parse);
+  }
+  return option;
+}
+
 function attach(program: Command, definition: CommandDefinition, io: CliIO): void {
   const path = definition.name.split(' ');
   let parent = program;
@@ -65,36 +92,45 @@ function attach(program: Command, definition: CommandDefinition, io: CliIO): voi
       continue;
     }
     parent = parent.command(word);
+    const group = i < path.length - 1 ? GROUPS.find((g) => g.name === path.slice(0, i + 1).join(' ')) : undefined;
+    if (group) {
+      parent.description(group.description);
+      addExamples(parent, group.examples);
+    }
   }
   const command = parent.description(definition.description);
   for (const arg of definition.arguments ?? []) {
     command.argument(arg.required ? `<${arg.name}>` : `[${arg.name}]`, arg.description);
   }
-  for (const opt of definition.options ?? []) {
-    const option = new Option(opt.flags, opt.description);
-    if (opt.default !== undefined) option.default(opt.default);
-    if (opt.parse) {
-      const parse = opt.parse;
-      option.argParser((value: string) => {
-        try {
-          return parse(value);
-        } catch (err) {
-          throw new InvalidArgumentError((err as Error).message);
-        }
-      });
-    }
-    command.addOption(option);
-  }
-  if (definition.examples?.length) {
-    command.addHelpText('after', `\nExamples:\n${definition.examples.map((e) => `  $ ${e}`).join('\n')}\n`);
-  }
+  for (const opt of definition.options ?? []) command.addOption(buildOption(opt));
+  if (definition.examples?.length) addExamples(command, definition.examples);
   command.action(async (...params: unknown[]) => {
     const self = params[params.length - 1] as Command;
     const options = params[params.length - 2] as Record<string, unknown>;
     const args = params.slice(0, -2).filter((a): a is string => typeof a === 'string');
-    const globals = toGlobals(self.optsWithGlobals());
-    await definition.handler(createContext(io, globals), args, options);
+    const all = self.optsWithGlobals();
+    // A parent's option of the same name (`failover --to`) takes the value wherever it is written: hand it on.
+    for (const option of self.options) {
+      const key = option.attributeName();
+      if (options[key] === undefined && all[key] !== undefined) options[key] = all[key];
+    }
+    await definition.handler(createContext(io, toGlobals(all)), args, options);
   });
+}
+
+function addExamples(command: Command, examples: readonly string[]): void {
+  command.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+}
+
+/** A commander error, with the command that raised it (for the hint pointing at its help). */
+class CommandLineError extends Error {
+  constructor(
+    readonly error: CommanderError,
+    readonly command: Command,
+  ) {
+    super(error.message);
+    this.name = 'CommandLineError';
+  }
 }
 
 /**
@@ -114,10 +150,13 @@ export function buildProgram(io: CliIO): Command {
     .option('--region <region>', 'AWS Region (env STREAMCTL_REGION, AWS_REGION)')
     .option('--profile <profile>', 'AWS profile (env STREAMCTL_PROFILE, AWS_PROFILE)')
     .option('--endpoint-url <url>', 'send every AWS call here, e.g. LocalStack (env STREAMCTL_ENDPOINT_URL)')
+    .option('--data-dir <dir>', 'data dir of the local platform (env STREAMCTL_DATA_DIR; default .streamctl/<stage>)')
     .option('--json', 'machine output on stdout, nothing else there')
     .option('--yes', 'never prompt; accept defaults and confirmations')
     .option('--verbose', 'print stack traces and more detail')
+    // Set before any sub-command exists, so every one inherits them.
     .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -131,8 +170,12 @@ export function buildProgram(io: CliIO): Command {
   program.addHelpText('after', "\nRun `streamctl <command> --help` for a command's options.\n");
   for (const definition of COMMANDS) attach(program, definition as CommandDefinition, io);
   // Sub-commands inherit exitOverride and output settings only when set before they exist.
-  for (const command of allCommands(program)) {
-    command.exitOverride().configureOutput(program.configureOutput());
+  for (const command of [program, ...allCommands(program)]) {
+    command
+      .exitOverride((err) => {
+        throw new CommandLineError(err, command);
+      })
+      .configureOutput(program.configureOutput());
   }
   return program;
 }
@@ -152,12 +195,30 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<void
 }
 
 function wantsJson(argv: string[]): boolean {
-  return argv.includes('--json');
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
 }
 
 /**
- * Runs the CLI and returns its exit code (0 success, 1 failure, 2 usage).
- * Errors print one line on stderr (and a JSON error on stdout with `--json`).
+ * A commander error as the house's usage error: its first line, "did you
+ * mean" kept, and a pointer to the help of the command that refused.
+ */
+function usageErrorOf(err: CommandLineError): UsageError {
+  const [first = err.message, ...rest] = err.error.message.split('\n');
+  const message = first.replace(/^error:\s*/, '');
+  const help = `\`${pathOf(err.command)} --help\``;
+  const suggestion = rest.join(' ').match(/\(Did you mean (.+)\?\)/)?.[1];
+  return new UsageError(message, suggestion ? `did you mean ${suggestion}? See ${help}` : `see ${help}`);
+}
+
+/**
+ * Runs the CLI and returns its exit code: 0 success (help too), 1 failure
+ * (a declined confirmation too), 2 usage error (a bad flag, argument or
+ * value, whoever finds it).
+ *
+ * Errors print one line on stderr. With `--json` the same error is also one
+ * JSON document on stdout, `{"error":{"code","message","hint"}}`, and
+ * nothing else is printed there.
  *
  * @example
  * ```ts
@@ -168,19 +229,22 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   try {
     await run(argv, io);
     return ExitCode.Success;
-  } catch (err) {
-    if (err instanceof ExitError) return err.exitCode;
-    let failure: unknown = err;
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.Success;
-      if (err.code === 'commander.help') return ExitCode.Usage;
-      const message = err.message.replace(/^error:\s*/, '').split('\n')[0] ?? err.message;
-      const cause = (err as { nestedError?: unknown }).nestedError;
-      failure = new UsageError(message, (cause as UsageError | undefined)?.hint ?? 'see `streamctl --help`');
+  } catch (thrown) {
+    if (thrown instanceof ExitError) return thrown.exitCode;
+    let failure: unknown = thrown;
+    if (thrown instanceof CommandLineError) {
+      const { code, exitCode } = thrown.error;
+      // `--help`, `--version` and `streamctl help` end with exit code 0.
+      if (code === 'commander.helpDisplayed' || code === 'commander.version') return ExitCode.Success;
+      if (code === 'commander.help' && exitCode === 0) return ExitCode.Success;
+      failure =
+        code === 'commander.help'
+          ? new UsageError(`${pathOf(thrown.command)} needs a command`, `see \`${pathOf(thrown.command)} --help\``)
+          : usageErrorOf(thrown);
     }
     const report = describeError(failure);
     io.stderr.write(`${formatErrorLine(report)}\n`);
-    if (argv.includes('--verbose')) io.stderr.write(`${formatVerbose(err)}\n`);
+    if (argv.includes('--verbose')) io.stderr.write(`${formatVerbose(thrown)}\n`);
     if (wantsJson(argv)) {
       const { exitCode: _exitCode, ...error } = report;
       io.stdout.write(`${JSON.stringify({ error })}\n`);

@@ -2,7 +2,6 @@ import { defineCommand } from '../context.js';
 import { UsageError } from '../errors.js';
 
 interface DevOptions {
-  dataDir?: string;
   reset?: boolean;
   host: string;
   apiPort: number;
@@ -20,7 +19,6 @@ export const dev = defineCommand<DevOptions>({
   name: 'dev',
   description: 'start the embedded local platform (DynamoDB, Kinesis, S3 emulators) until Ctrl-C',
   options: [
-    { flags: '--data-dir <dir>', description: 'where data is kept (env STREAMCTL_DATA_DIR; default .streamctl/local)' },
     { flags: '--reset', description: 'wipe the data dir before starting' },
     {
       flags: '--host <address>',
@@ -72,7 +70,6 @@ export const dev = defineCommand<DevOptions>({
     }
     const config = await ctx.config({
       stage: 'local',
-      dataDir: options.dataDir,
       ...(options.regions ? { regions: options.regions } : {}),
     });
     let regionsUp: Record<string, { api: string; kinesis: string }> = {};

@@ -2,7 +2,7 @@
  * The registry: every command `streamctl` has. Definition files are light;
  * each handler loads the SDK and other heavy modules only when it runs.
  */
-import type { CommandDefinition } from '../context.js';
+import type { CommandDefinition, GroupDefinition } from '../context.js';
 import { dev } from './dev.js';
 import { eventsExample } from './events/example.js';
 import { eventsPublish } from './events/publish.js';
@@ -45,4 +45,31 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   eventsPublish,
   eventsTail,
   eventsExample,
+];
+
+/** The command groups: their description and examples, shown by `streamctl <group> --help`. */
+export const GROUPS: ReadonlyArray<GroupDefinition> = [
+  {
+    name: 'titles',
+    description: 'look at the catalog: list titles by status, show one title',
+    examples: ['streamctl titles list', 'streamctl titles list --status FAILED --json', 'streamctl titles get clip'],
+  },
+  {
+    name: 'ladder',
+    description: 'transcode ladders: list the built-in ones, show one, render it for MediaConvert or ffmpeg',
+    examples: [
+      'streamctl ladder list',
+      'streamctl ladder show premium-4k',
+      'streamctl ladder render mobile --target ffmpeg --input clip.mp4 --output out',
+    ],
+  },
+  {
+    name: 'events',
+    description: 'engagement events: print sample lines, publish them from an NDJSON file, follow the stream',
+    examples: [
+      'streamctl events example > events.ndjson',
+      'streamctl events publish events.ndjson',
+      'streamctl events tail --from-start --limit 10 --json',
+    ],
+  },
 ];

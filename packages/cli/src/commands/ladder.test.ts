@@ -22,11 +22,11 @@ describe('streamctl ladder', () => {
     expect(human.stdout).toMatch(/premium-4k .*H\.265/);
   });
 
-  it('shows a ladder, and names a missing one with the fix', async () => {
+  it('shows a ladder, and names a missing one with the fix (a usage error: exit 2)', async () => {
     const run = await runCli(['ladder', 'show', 'premium-4k']);
     expect(run.stdout).toMatch(/2160p\s+3840x2160\s+h265/);
     const missing = await runCli(['ladder', 'show', 'ultra']);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^error: No ladder named "ultra"; use one of default, mobile, premium-4k/);
   });
 
@@ -62,7 +62,10 @@ describe('streamctl ladder', () => {
 
   it.each([
     [['ladder', 'render', 'default'], /--target is required/],
-    [['ladder', 'render', 'default', '--target', 'elemental'], /invalid --target "elemental"/],
+    [
+      ['ladder', 'render', 'default', '--target', 'elemental'],
+      /invalid --target "elemental"; use one of mediaconvert, ffmpeg\n/,
+    ],
     [
       ['ladder', 'render', 'default', '--target', 'mediaconvert', '--input', 's3://a/b'],
       /--output is required for --target mediaconvert/,

@@ -1,5 +1,5 @@
 import { defineCommand } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { DeclinedError, UsageError } from '../../errors.js';
 
 interface FailoverOptions {
   to?: string;
@@ -31,12 +31,21 @@ export const failover = defineCommand<FailoverOptions>({
     // Failover makes its own clients per Region: this one only resolved the stage.
     platform.close();
     const by = ctx.io.env.USER ? `${ctx.io.env.USER} (streamctl)` : 'streamctl';
-    const plan = await platform.regions.failover({
-      to: options.to,
-      ...(options.from ? { from: options.from } : {}),
-      dryRun: true,
-      by,
-    });
+    const to = options.to;
+    const plan = await platform.regions
+      .failover({ to, ...(options.from ? { from: options.from } : {}), dryRun: true, by })
+      .catch((err: unknown) => {
+        const { stage, regions } = platform.config;
+        // The local platform has the Regions `streamctl dev --regions` started it with: say how to add one.
+        if (stage === sdk.LOCAL_STAGE && !regions.includes(to) && sdk.isStreamctlError(err)) {
+          throw new sdk.StreamctlError(err.code, err.message, {
+            cause: err,
+            hint: `start the local platform with it: streamctl dev --regions ${[...regions, to].join(',')}`,
+            ...(err.details ? { details: err.details } : {}),
+          });
+        }
+        throw err;
+      });
     if (plan.from === plan.to) {
       if (ctx.globals.json) ctx.json({ ...plan, dryRun: Boolean(options.dryRun) });
       else
@@ -56,7 +65,7 @@ export const failover = defineCommand<FailoverOptions>({
     if (
       !(await ctx.ui.confirm({ message: `Fail over stage ${platform.config.stage} from ${plan.from} to ${plan.to}?` }))
     ) {
-      throw new UsageError('failover was not confirmed', 'answer yes, or pass --yes');
+      throw new DeclinedError('failover');
     }
     const progress = new Map<string, (text: string) => void>();
     const settled = new Map<string, { resolve: () => void; reject: (e: unknown) => void; promise: Promise<void> }>();

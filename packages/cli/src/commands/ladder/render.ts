@@ -15,15 +15,7 @@ export const ladderRender = defineCommand<RenderOptions>({
   description: 'render a ladder into a MediaConvert CreateJob request or a local ffmpeg command',
   arguments: [{ name: 'ladder', description: 'a ladder name or a .json file', required: true }],
   options: [
-    {
-      flags: '--target <target>',
-      description: 'mediaconvert or ffmpeg',
-      parse: (value) => {
-        if (value !== 'mediaconvert' && value !== 'ffmpeg')
-          throw new UsageError(`invalid --target "${value}"`, 'use mediaconvert or ffmpeg');
-        return value;
-      },
-    },
+    { flags: '--target <target>', description: 'what to render for', choices: ['mediaconvert', 'ffmpeg'] },
     { flags: '--input <uri>', description: 'the master: s3://bucket/key (mediaconvert) or a file (ffmpeg)' },
     { flags: '--output <uri>', description: 'output: s3://bucket/prefix/ (mediaconvert) or a directory (ffmpeg)' },
     { flags: '--role <arn>', description: 'the MediaConvert service role ARN (mediaconvert)' },
