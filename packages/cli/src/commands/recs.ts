@@ -35,10 +35,21 @@ export const recs = defineCommand<RecsOptions>({
     const platform = sdk.createPlatform(await ctx.config(), { homeBudgetMs: 5_000 });
     try {
       const home = await platform.home.build({ userId, country });
+      // Version 0: the models have recorded nothing of this viewer (no event, no resume position, no
+      // list change), so every rail is the country's popular and new titles. Unknown if unreadable.
+      const history = await platform.recommendations.models.version(userId).then(
+        (version) => version > 0,
+        () => undefined,
+      );
       if (ctx.globals.json) {
-        ctx.json({ userId, country, ...home });
+        ctx.json({ userId, country, ...home, ...(history !== undefined ? { history } : {}) });
         return;
       }
+      if (history === false)
+        ctx.ui.note(
+          `${userId} has no viewing history yet: these rails are what is popular and new in ${country}; ` +
+            `publish events (\`streamctl events example --user ${userId}\`) to personalize them`,
+        );
       if (home.degraded) ctx.print('(degraded: a source failed or was slow; popular titles stand in)');
       if (!home.rails.length) ctx.print('No rails: the catalog has no titles published in this country.');
       for (const rail of home.rails) {

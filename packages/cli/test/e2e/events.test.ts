@@ -106,8 +106,26 @@ describe.skipIf(target.kind !== 'embedded')('streamctl events', () => {
       expect(run.code).toBe(0);
       const records = jsonLines(run.stdout) as Array<{ event: { id: string }; shardId: string }>;
       expect(records.map((r) => r.event.id).sort()).toEqual(mine.map((e) => e.id).sort());
+      // --json keeps stderr quiet: the waiting note is for people.
+      expect(run.stderr).toBe('');
     } finally {
       await kinesis.close();
     }
+  });
+
+  it('says what it follows and that it waits, on stderr, before any record comes', async () => {
+    let stop: (signal: string) => void = () => {};
+    const shutdown = new Promise<string>((resolve) => {
+      stop = resolve;
+    });
+    const run = runCli(['events', 'tail', '--stage', 'local'], { env, shutdown });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    stop('SIGINT');
+    const { code, stdout, stderr } = await run;
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(
+      /^Following stream streamctl-local-events \(http:\/\/127\.0\.0\.1:\d+\) for new records; waiting for events… \(Ctrl-C stops\)\n$/,
+    );
+    expect(code).toBe(0);
   });
 });

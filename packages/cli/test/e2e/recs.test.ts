@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createAwsClients, createCatalog, resolveConfig } from '@streamctl/sdk';
+import { createAwsClients, createCatalog, createDynamoModelStore, resolveConfig } from '@streamctl/sdk';
 import { describe, expect, inject, it } from 'vitest';
 import { jsonLines, runCli } from '../run-cli.js';
 
@@ -27,13 +27,35 @@ describe.skipIf(target.kind !== 'embedded')('streamctl recs', () => {
       degraded: boolean;
       rails: Array<{ id: string; items: Array<{ titleId: string; reason: string }> }>;
     }>;
-    expect(home).toMatchObject({ country: 'IS', degraded: false });
+    expect(home).toMatchObject({ country: 'IS', degraded: false, history: false });
+    expect(run.stderr).toBe('');
     const fresh = home?.rails.find((r) => r.id === 'new');
     expect(fresh?.items).toContainEqual(expect.objectContaining({ titleId, reason: 'new in IS' }));
 
     const human = await runCli(['recs', 'someone-new', '--country', 'IS', '--stage', 'local'], { env });
     expect(human.stdout).toMatch(new RegExp(`New in IS\\n  ${titleId}\\s+Recs Title\\s+new in IS`));
+    expect(human.stderr).toBe(
+      'someone-new has no viewing history yet: these rails are what is popular and new in IS; ' +
+        'publish events (`streamctl events example --user someone-new`) to personalize them\n',
+    );
     const bad = await runCli(['recs', 'someone', '--country', 'ISL', '--stage', 'local'], { env });
     expect(bad.code).toBe(2);
+  });
+
+  it('says nothing of history for a viewer the models know', async () => {
+    const userId = `recs-known-${randomUUID().slice(0, 8)}`;
+    const config = {
+      ...(await resolveConfig({ flags: { stage: 'local', region: target.region }, env: {}, configFile: false })),
+      endpoints: target.endpoints,
+    };
+    const clients = createAwsClients(config);
+    const models = createDynamoModelStore(clients, config.resources);
+    await models.touch(userId);
+    clients.destroy();
+    const run = await runCli(['recs', userId, '--country', 'GB', '--stage', 'local', '--json'], { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(jsonLines(run.stdout)[0]).toMatchObject({ userId, history: true });
+    const human = await runCli(['recs', userId, '--country', 'GB', '--stage', 'local'], { env });
+    expect(human.stderr).toBe('');
   });
 });

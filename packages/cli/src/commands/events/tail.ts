@@ -29,6 +29,14 @@ export const eventsTail = defineCommand<TailOptions>({
     const platform = sdk.createPlatform(await ctx.config());
     const controller = new AbortController();
     void ctx.io.waitForShutdown().then(() => controller.abort());
+    if (!ctx.globals.json) {
+      // Until a record comes the screen stays empty: say what is followed, and that it waits.
+      const where = platform.clients.endpointFor('kinesis') ?? `AWS ${platform.config.region}`;
+      ctx.ui.note(
+        `Following stream ${platform.config.resources.eventsStream} (${where}) ` +
+          `${options.fromStart ? 'from its oldest record' : 'for new records'}; waiting for events… (Ctrl-C stops)`,
+      );
+    }
     await sdk.tailEvents(platform.clients, platform.config.resources, {
       from: options.fromStart ? 'start' : 'latest',
       signal: controller.signal,
