@@ -15,5 +15,5 @@ export { COMMANDS } from './commands/index.js';
 export type { CommandContext, CommandDefinition, GlobalOptions } from './context.js';
 export { ExitCode, ExitError, UsageError } from './errors.js';
 export { type CliIO, processIO } from './io.js';
-export { buildProgram, main, run } from './main.js';
+export { buildProgram, main, type ProgramOptions, run } from './main.js';
 export { VERSION } from './version.js';

@@ -133,6 +133,16 @@ class CommandLineError extends Error {
   }
 }
 
+/** Settings of {@link buildProgram}. */
+export interface ProgramOptions {
+  /**
+   * `--json` was given: help that commander prints for a command line it
+   * refuses (a group without its command) stays off stderr, which gets the
+   * one error line only.
+   */
+  json?: boolean;
+}
+
 /**
  * Builds the `streamctl` program.
  *
@@ -142,7 +152,7 @@ class CommandLineError extends Error {
  * program.helpInformation();
  * ```
  */
-export function buildProgram(io: CliIO): Command {
+export function buildProgram(io: CliIO, options: ProgramOptions = {}): Command {
   const program = new Command('streamctl')
     .description('Operate a streaming and personalization platform on AWS, LocalStack or the embedded local platform.')
     .version(VERSION, '-v, --version', 'print the version')
@@ -160,7 +170,9 @@ export function buildProgram(io: CliIO): Command {
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => io.stderr.write(s),
+      writeErr: (s) => {
+        if (!options.json) io.stderr.write(s);
+      },
       // A fixed width off a terminal keeps help (and its snapshots) stable.
       getOutHelpWidth: () => (io.stdout.isTTY ? (process.stdout.columns ?? 80) : 80),
       getErrHelpWidth: () => (io.stderr.isTTY ? (process.stderr.columns ?? 80) : 80),
@@ -186,7 +198,7 @@ function allCommands(command: Command): Command[] {
 
 /** Runs the CLI and throws what fails. Prefer {@link main}, which maps errors to exit codes. */
 export async function run(argv: string[], io: CliIO = processIO()): Promise<void> {
-  const program = buildProgram(io);
+  const program = buildProgram(io, { json: wantsJson(argv) });
   if (argv.length === 0) {
     io.stderr.write(program.helpInformation());
     throw new UsageError('no command given', 'run `streamctl --help` to list the commands');
