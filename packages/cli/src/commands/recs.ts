@@ -29,7 +29,10 @@ export const recs = defineCommand<RecsOptions>({
       );
     const parsed = sdk.CountrySchema.safeParse(options.country);
     if (!parsed.success)
-      throw new UsageError(`invalid --country "${options.country}"`, 'pass a two-letter code such as GB');
+      throw new UsageError(
+        `invalid --country "${options.country}": ${parsed.error.issues[0]?.message ?? 'not a country code'}`,
+        'pass an ISO 3166-1 alpha-2 code such as GB',
+      );
     const country = parsed.data;
     // An operator view may wait longer than a viewer's request.
     const platform = sdk.createPlatform(await ctx.config(), { homeBudgetMs: 5_000 });

@@ -43,7 +43,11 @@ export const token = defineCommand<TokenOptions>({
     if (!options.country)
       throw new UsageError('--country is required: a token without a country is refused', 'pass e.g. --country GB');
     const country = CountrySchema.safeParse(options.country);
-    if (!country.success) throw new UsageError(`invalid --country "${options.country}"`, 'use two letters, e.g. GB');
+    if (!country.success)
+      throw new UsageError(
+        `invalid --country "${options.country}": ${country.error.issues[0]?.message ?? 'not a country code'}`,
+        'use an ISO 3166-1 alpha-2 code, e.g. GB',
+      );
     if (!IdSchema.safeParse(options.user).success)
       throw new UsageError(`invalid --user "${options.user}"`, 'use letters, digits and . _ : - only');
     const { mintDevToken } = await import('@streamctl/local');
