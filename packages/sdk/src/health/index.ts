@@ -9,7 +9,7 @@ import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws/index.js';
 import type { StreamctlConfig } from '../config/index.js';
-import { isStreamctlError, wrapAwsError } from '../errors/index.js';
+import { ErrorCode, isStreamctlError, wrapAwsError } from '../errors/index.js';
 import { PLATFORM_RESOURCES } from '../resources/index.js';
 
 /** Health of one resource of a part. */
@@ -54,9 +54,20 @@ async function timed<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: numb
   }
 }
 
-function failure(err: unknown, operation: string, subject: string): NonNullable<PartHealth['error']> {
+function failure(
+  err: unknown,
+  operation: string,
+  subject: string,
+  endpoint: string | undefined,
+): NonNullable<PartHealth['error']> {
   const wrapped = isStreamctlError(err) ? err : wrapAwsError(err, operation, subject);
-  return { code: wrapped.code, message: wrapped.message, ...(wrapped.hint ? { hint: wrapped.hint } : {}) };
+  // On AWS's own endpoints a missing resource means the stage is not deployed there: the local
+  // platform (`streamctl dev`) is no answer to that.
+  const hint =
+    endpoint === undefined && wrapped.code === ErrorCode.ResourceNotFound
+      ? 'deploy the stage to this Region (`cdk deploy`), or check --stage and --region'
+      : wrapped.hint;
+  return { code: wrapped.code, message: wrapped.message, ...(hint ? { hint } : {}) };
 }
 
 async function checkPart(
@@ -73,7 +84,7 @@ async function checkPart(
         const status = await timed(check.run, timeoutMs);
         return { name: check.resource, ok: status === 'ACTIVE' || status === 'reachable' || status === 'ok', status };
       } catch (err) {
-        const f = failure(err, check.operation, check.resource);
+        const f = failure(err, check.operation, check.resource, endpoint);
         error ??= f;
         return { name: check.resource, ok: false, status: f.code };
       }
