@@ -192,9 +192,9 @@ export const ingest = defineCommand<IngestOptions>({
         if (!stoppedBy) throw err;
         // Stopped: the SDK cancelled the transcode, removed its files and marked the title.
         const where = registered
-          ? `title ${registered} is FAILED (interrupted) and its temporary files are removed`
-          : 'nothing was registered';
-        ctx.io.stderr.write(`Interrupted: ${where}. Resume with: ${resumeCommand(ctx, file, options, registered)}\n`);
+          ? `title ${registered} is FAILED (interrupted) and its temporary files are removed. Resume with`
+          : 'nothing was registered yet. Start again with';
+        ctx.io.stderr.write(`Interrupted: ${where}: ${resumeCommand(ctx, file, options, registered)}\n`);
         throw new ExitError(SIGNAL_EXIT[stoppedBy] ?? 130);
       }
       const result = await running;
