@@ -120,7 +120,7 @@ describe.skipIf(!runnable)('streamctl ingest, publish and titles', () => {
     // Re-publishing refreshes the CDN; unpublishing withdraws it.
     const withdrawn = await cli('unpublish', titleId, '--yes', '--json');
     expect(jsonLines(withdrawn.stdout)[0]).toMatchObject({ status: 'UNPUBLISHED' });
-  });
+  }, 240_000); // an 8 s 1080p transcode: well over a minute on a busy 2-core machine
 
   it.each([
     // A master whose header survived and whose body did not (random bytes alone can look like some audio format).
