@@ -249,7 +249,10 @@ const BAD_FLAGS: Record<string, string[][]> = {
   dev: [['dev', '--api-port', 'http']],
   status: [['status', '--region', 'moon-1']],
   init: [['init', '--yes', '--region', 'mars']],
-  ingest: [['ingest', 'clip.mp4', '--captions', 'en']],
+  ingest: [
+    ['ingest', 'clip.mp4', '--captions', 'en'],
+    ['ingest', 'clip.mp4', '--ladder', 'nope'],
+  ],
   publish: [
     ['publish', 'clip', '--countries', 'ALL', '--from', 'notadate'],
     ['publish', 'clip', '--countries', 'ALL', '--from', '2027-02-01T00:00:00Z', '--until', '2027-01-01T00:00:00Z'],

@@ -117,6 +117,15 @@ export const ingest = defineCommand<IngestOptions>({
   async handler(ctx, args, options) {
     const file = args[0] as string;
     const sdk = await import('@streamctl/sdk');
+    // A ladder named on the command line is checked before any step starts: a wrong name is a
+    // usage error (2), not a failure of the probe.
+    if (options.ladder) {
+      await sdk.loadLadder(options.ladder).catch((err: unknown) => {
+        if (sdk.isStreamctlError(err) && err.code === sdk.ErrorCode.NotFound)
+          throw new UsageError(err.message, err.hint);
+        throw err;
+      });
+    }
     const platform = sdk.createPlatform(await ctx.config());
     const ingestion = platform.ingest;
     const stop = new AbortController();

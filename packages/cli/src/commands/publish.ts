@@ -1,6 +1,6 @@
 import type { StreamctlConfig } from '@streamctl/sdk';
 import { defineCommand } from '../context.js';
-import { UsageError } from '../errors.js';
+import { DeclinedError, UsageError } from '../errors.js';
 
 interface PublishOptions {
   countries?: string;
@@ -117,7 +117,7 @@ export const unpublish = defineCommand<Record<string, never>>({
   async handler(ctx, args) {
     const titleId = args[0] as string;
     if (!(await ctx.ui.confirm({ message: `Withdraw ${titleId} from every country?` }))) {
-      throw new UsageError('unpublish was not confirmed', 'answer yes, or pass --yes');
+      throw new DeclinedError('unpublish');
     }
     const { publisher, close } = await openPublisher(await ctx.config());
     try {
