@@ -9,9 +9,10 @@ describe('viewerFromClaims', () => {
 
   it.each([
     [{ sub: 'alice' }, /no country claim/],
-    [{ sub: 'alice', country: '' }, /not a two-letter country code/],
-    [{ sub: 'alice', country: 'USA' }, /not a two-letter country code/],
-    [{ sub: 'alice', country: 7 }, /not a two-letter country code/],
+    [{ sub: 'alice', country: '' }, /country claim "" is refused/],
+    [{ sub: 'alice', country: 'USA' }, /country claim "USA" is refused: .*two-letter/],
+    [{ sub: 'alice', country: 7 }, /country claim 7 is refused/],
+    [{ sub: 'alice', country: 'UK' }, /country claim "UK" is refused: .*did you mean GB/],
     [{ country: 'GB' }, /no usable subject/],
     [{ sub: '../admin', country: 'GB' }, /no usable subject/],
     [{ sub: 'a'.repeat(129), country: 'GB' }, /no usable subject/],

@@ -44,7 +44,9 @@ export function viewerFromClaims(claims: ViewerClaims): Viewer {
   }
   const country = CountrySchema.safeParse(raw);
   if (!country.success) {
-    throw new UnauthorizedError(`The token's country claim ${JSON.stringify(raw)} is not a two-letter country code`);
+    // The contract's reason (shape, or an unassigned code with the one meant: UK means GB).
+    const why = country.error.issues[0]?.message ?? 'not a country code';
+    throw new UnauthorizedError(`The token's country claim ${JSON.stringify(raw)} is refused: ${why}`);
   }
   return { userId: sub.data, country: country.data };
 }
