@@ -73,10 +73,9 @@ describe.skipIf(!runnable)('streamctl ingest: recovery and small masters', () =>
     `);
   });
 
-  it('Ctrl-C in a transcode: one line with the command that resumes, exit 130, title FAILED, no files left', async () => {
-    const titleId = `stop-${randomUUID().slice(0, 8)}`;
-    // Interrupt as soon as the transcode has its work folder.
-    const shutdown = new Promise<string>((resolve) => {
+  /** A SIGINT as soon as a transcode has its work folder. */
+  const interruptOnceTranscoding = () =>
+    new Promise<string>((resolve) => {
       const poll = setInterval(() => {
         if (workDirs().length) {
           clearInterval(poll);
@@ -84,6 +83,10 @@ describe.skipIf(!runnable)('streamctl ingest: recovery and small masters', () =>
         }
       }, 10);
     });
+
+  it('Ctrl-C in a transcode: one line with the command that resumes, exit 130, title FAILED, no files left', async () => {
+    const titleId = `stop-${randomUUID().slice(0, 8)}`;
+    const shutdown = interruptOnceTranscoding();
     const run = await cli(['ingest', hd, '--id', titleId, '--genres', 'drama'], { shutdown });
     expect(run.code).toBe(130);
     const lines = run.stderr.trim().split('\n');
@@ -118,14 +121,7 @@ describe.skipIf(!runnable)('streamctl ingest: recovery and small masters', () =>
   it('a FAILED title takes a fixed master with --replace; a PUBLISHED one refuses it', async () => {
     const titleId = `retry-${randomUUID().slice(0, 8)}`;
     // A FAILED title: an ingest stopped before its transcode.
-    const shutdown = new Promise<string>((resolve) => {
-      const poll = setInterval(() => {
-        if (workDirs().length) {
-          clearInterval(poll);
-          resolve('SIGINT');
-        }
-      }, 10);
-    });
+    const shutdown = interruptOnceTranscoding();
     expect((await cli(['ingest', hd, '--id', titleId], { shutdown })).code).toBe(130);
 
     const refused = await cli(['ingest', fixed, '--id', titleId]);
