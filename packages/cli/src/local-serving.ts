@@ -219,8 +219,9 @@ async function startApi(
 
 /**
  * Runs the Region's worker set as local pollers over its stream, with the
- * ledger and dead letters in the platform table and QoE metrics as EMF lines
- * in `<data dir>/metrics/qoe.emf.ndjson`. Returns their stop.
+ * ledger and dead letters in the platform table, QoE metrics as EMF lines
+ * in `<data dir>/metrics/qoe.emf.ndjson`, and the search index in
+ * `<data dir>/search/<region>.json`. Returns their stop.
  */
 async function startWorkers(platform: LocalPlatform, region: RegionPlatform): Promise<() => Promise<void>> {
   const regionPlatform = region.platform;
@@ -236,6 +237,8 @@ async function startWorkers(platform: LocalPlatform, region: RegionPlatform): Pr
     qoeSink: (metric) => appendFile(join(metricsDir, 'qoe.emf.ndjson'), `${toEmf(metric)}\n`),
     nameSuffix: config.region === platform.region ? '' : `@${config.region}`,
   });
+  // The search index is derived from the catalog: a data dir without one (new, or its file lost) gets it rebuilt.
+  await regionPlatform.search.ensure();
   const pollers = await Promise.all(
     Object.values(consumers).map((c) => startPoller(clients, config.resources, c, { idleMs: 100 })),
   );

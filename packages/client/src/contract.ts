@@ -108,6 +108,10 @@ export const TITLE_STATUSES = ['UPLOADING', 'TRANSCODING', 'READY', 'PUBLISHED',
 export const TitleSchema = z.object({
   titleId: z.string(),
   name: z.string(),
+  originalName: z.string().optional(),
+  aliases: z.array(z.string()).optional(),
+  cast: z.array(z.string()).optional(),
+  crew: z.array(z.string()).optional(),
   kind: z.enum(['movie', 'series']),
   genres: z.array(z.string()),
   synopsis: z.string().optional(),
@@ -228,6 +232,55 @@ export const EventsResultSchema = z.object({
   rejected: z.array(z.object({ index: z.number(), code: z.string() })),
 });
 
+/** The longest search query, in characters. */
+export const MAX_SEARCH_QUERY_LENGTH = 200;
+/** The most results one search page holds. */
+export const MAX_SEARCH_LIMIT = 50;
+
+/** The query of `GET /v1/search`. */
+export const SearchQuerySchema = z
+  .object({
+    q: z
+      .string()
+      .trim()
+      .min(1, 'say what to search for')
+      .max(MAX_SEARCH_QUERY_LENGTH, `at most ${MAX_SEARCH_QUERY_LENGTH} characters`),
+    genre: z
+      .string()
+      .max(40)
+      .regex(/^[a-z0-9-]+$/, 'a genre: lowercase letters, digits and dashes')
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_SEARCH_LIMIT).optional(),
+    cursor: z.string().min(1).max(512).optional(),
+  })
+  .strict();
+
+const FacetCountSchema = <T extends z.ZodType>(value: T) => z.object({ value, count: z.number() });
+
+/** The answer of `GET /v1/search`: a page of titles best first, facets over every match, and the next page's cursor. */
+export const SearchResultSchema = z.object({
+  items: z.array(
+    z.object({
+      titleId: z.string(),
+      name: z.string(),
+      genres: z.array(z.string()),
+      year: z.number().optional(),
+      /** Text relevance blended with popularity in the viewer's country; higher is better. */
+      score: z.number(),
+    }),
+  ),
+  facets: z.object({
+    /** Matches per genre, whatever genre the query asked for (so a client can switch). */
+    genres: z.array(FacetCountSchema(z.string())),
+    /** Matches per release year, within the genre asked for. */
+    years: z.array(FacetCountSchema(z.number())),
+  }),
+  /** Matches in all (within the genre asked for), up to the engine's candidate cap. */
+  total: z.number(),
+  /** Pass back as `cursor` for the next page; absent on the last page. */
+  nextCursor: z.string().optional(),
+});
+
 export const DevTokenQuerySchema = z
   .object({
     user: IdSchema,
@@ -251,3 +304,6 @@ export type PlaybackGrant = z.output<typeof PlaybackGrantSchema>;
 export type ClientEvent = z.input<typeof ClientEventSchema>;
 export type EventsResult = z.output<typeof EventsResultSchema>;
 export type ErrorBody = z.output<typeof ErrorBodySchema>;
+export type SearchQuery = z.input<typeof SearchQuerySchema>;
+export type SearchResult = z.output<typeof SearchResultSchema>;
+export type SearchItem = SearchResult['items'][number];

@@ -23,6 +23,8 @@ import type {
   Health,
   Home,
   PlaybackGrant,
+  SearchQuery,
+  SearchResult,
   TitleView,
   WatchlistChange,
   WatchlistPage,
@@ -68,6 +70,9 @@ export type {
   PlaybackGrant,
   Rail,
   RailItem,
+  SearchItem,
+  SearchQuery,
+  SearchResult,
   TitleView,
   WatchlistChange,
   WatchlistPage,
@@ -96,6 +101,8 @@ export interface Client {
   continueWatching(): Promise<ContinueWatching>;
   playback(titleId: string): Promise<PlaybackGrant>;
   sendEvents(events: ClientEvent[]): Promise<EventsResult>;
+  /** Titles matching a query that the viewer may play, best first; pass `nextCursor` back for more. */
+  search(query: SearchQuery): Promise<SearchResult>;
 }
 
 /**
@@ -156,5 +163,12 @@ export function createClient(options: ClientOptions): Client {
     continueWatching: () => call('GET', '/v1/continue-watching'),
     playback: (titleId) => call('POST', `/v1/playback/${id(titleId)}`),
     sendEvents: (events) => call('POST', '/v1/events', events, [202]),
+    search: (q) => {
+      const query = new URLSearchParams({ q: q.q });
+      if (q.genre) query.set('genre', q.genre);
+      if (q.limit !== undefined) query.set('limit', String(q.limit));
+      if (q.cursor) query.set('cursor', q.cursor);
+      return call('GET', `/v1/search?${query.toString()}`);
+    },
   };
 }

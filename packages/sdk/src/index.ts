@@ -35,6 +35,7 @@ export * from './qoe/index.js';
 export * from './recommendations/index.js';
 export * from './regions/index.js';
 export * from './resources/index.js';
+export * from './search/index.js';
 export * from './transcoder/index.js';
 export * from './users/index.js';
 export * from './util/backoff.js';

@@ -35,6 +35,7 @@ describe('Lambda entries', () => {
     expect(typeof entries.watchStateHandler).toBe('function');
     expect(typeof entries.signalsHandler).toBe('function');
     expect(typeof entries.qoeHandler).toBe('function');
+    expect(typeof entries.searchHandler).toBe('function');
   });
 
   it('qoe reports a record whose ledger is unreachable, so Lambda retries it', async () => {

@@ -50,5 +50,8 @@ export const watchStateHandler: Handler = lazyHandler('watch-state');
 /** The recommendation-signals worker. */
 export const signalsHandler: Handler = lazyHandler('signals');
 
+/** The search worker: keeps the Region's OpenSearch index in line with the catalog, from catalog events. */
+export const searchHandler: Handler = lazyHandler('search');
+
 /** The QoE worker: EMF metrics per title and Region, flushed after each batch. */
 export const qoeHandler: Handler = lazyHandler('qoe', () => metrics.publishStoredMetrics());

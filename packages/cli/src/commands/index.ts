@@ -17,6 +17,7 @@ import { ladderRender } from './ladder/render.js';
 import { ladderShow } from './ladder/show.js';
 import { publish, unpublish } from './publish.js';
 import { recs } from './recs.js';
+import { search } from './search.js';
 import { sign } from './sign.js';
 import { status } from './status.js';
 import { titlesGet } from './titles/get.js';
@@ -33,6 +34,7 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   unpublish,
   titlesList,
   titlesGet,
+  search,
   recs,
   failover,
   failoverStatus,

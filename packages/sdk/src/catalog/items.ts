@@ -74,6 +74,10 @@ export function titleItems(t: z.output<typeof TitleInputSchema>, now: string): I
       status: t.status,
       updatedAt: now,
       ...(t.synopsis ? { synopsis: t.synopsis } : {}),
+      ...(t.originalName ? { originalName: t.originalName } : {}),
+      ...(t.aliases.length ? { aliases: t.aliases } : {}),
+      ...(t.cast.length ? { cast: t.cast } : {}),
+      ...(t.crew.length ? { crew: t.crew } : {}),
       ...(t.durationSec ? { durationSec: t.durationSec } : {}),
     },
     ...t.genres.map((genre) => ({
@@ -141,6 +145,10 @@ export function titleFromItems(titleId: string, items: Item[]): Title | undefine
   if (meta.source !== undefined) title.source = meta.source as TitleSource;
   if (meta.updatedAt !== undefined) title.updatedAt = String(meta.updatedAt);
   if (meta.synopsis !== undefined) title.synopsis = String(meta.synopsis);
+  if (meta.originalName !== undefined) title.originalName = String(meta.originalName);
+  for (const list of ['aliases', 'cast', 'crew'] as const) {
+    if (Array.isArray(meta[list])) title[list] = (meta[list] as unknown[]).map(String);
+  }
   if (meta.releaseDate !== undefined) title.releaseDate = String(meta.releaseDate);
   if (meta.durationSec !== undefined) title.durationSec = Number(meta.durationSec);
   if (meta.availability !== undefined) title.availability = meta.availability as Availability;

@@ -27,6 +27,14 @@ export const EpisodeSchema = z.object({
 export const TitleInputSchema = z.object({
   titleId: IdSchema,
   name: z.string().min(1).max(200),
+  /** The name in the title's original language, when it differs (search finds either). */
+  originalName: z.string().min(1).max(200).optional(),
+  /** Other names viewers know the title by (short names, former titles, translations). */
+  aliases: z.array(z.string().min(1).max(200)).max(20).default([]),
+  /** Principal cast, billing order. */
+  cast: z.array(z.string().min(1).max(120)).max(50).default([]),
+  /** Directors, writers and other principal crew. */
+  crew: z.array(z.string().min(1).max(120)).max(50).default([]),
   kind: z.enum(['movie', 'series']).default('movie'),
   genres: z.array(Genre).max(10).default([]),
   synopsis: z.string().max(2000).optional(),
@@ -48,6 +56,10 @@ export type TitleInput = z.input<typeof TitleInputSchema>;
 export interface Title extends EntitlementTitle {
   titleId: string;
   name: string;
+  originalName?: string;
+  aliases?: string[];
+  cast?: string[];
+  crew?: string[];
   kind: 'movie' | 'series';
   genres: string[];
   synopsis?: string;

@@ -39,6 +39,14 @@ export const ENV_VARS = {
     key: 'media.ffprobePath',
     doc: 'ffprobe binary for ingest checks. Default: ffprobe on PATH, else the npm-shipped one.',
   },
+  STREAMCTL_SEARCH_ENDPOINT: {
+    key: 'search.endpoint',
+    doc: 'OpenSearch endpoint of the search index (the CDK app outputs the collection endpoint). Default: the embedded engine in the data dir (local stage, LocalStack).',
+  },
+  STREAMCTL_SEARCH_INDEX: {
+    key: 'search.index',
+    doc: 'OpenSearch index of the catalog. Default: streamctl-<stage>-titles.',
+  },
   STREAMCTL_RATE_LIMIT_IP_PER_SECOND: {
     key: 'rateLimits.ip.perSecond',
     doc: 'API requests per second each client address may make, sustained (a number above 0). Default: 50.',

@@ -70,6 +70,22 @@ export const MediaSettingsSchema = z
 /** Media settings of a stage. */
 export type MediaSettings = z.infer<typeof MediaSettingsSchema>;
 
+/** Search settings: the OpenSearch collection or domain behind `search` on AWS stages. */
+export const SearchSettingsSchema = z
+  .object({
+    endpoint: EndpointUrl,
+    index: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,254}$/, 'an OpenSearch index name: lowercase letters, digits, dots, dashes'),
+    /** `aoss` for an OpenSearch Serverless collection (the CDK app's), `es` for a domain. Default `aoss`. */
+    service: z.enum(['aoss', 'es']),
+  })
+  .partial()
+  .strict();
+
+/** Search settings of a stage. */
+export type SearchSettings = z.infer<typeof SearchSettingsSchema>;
+
 const StageSettingsSchema = z
   .object({
     region: Region,
@@ -81,6 +97,7 @@ const StageSettingsSchema = z
     domain: Domain,
     resources: ResourceNameOverridesSchema,
     media: MediaSettingsSchema,
+    search: SearchSettingsSchema,
     /** The API's rate limits (per client address, per user); each field on its own over the top level's. */
     rateLimits: RateLimitSettingsSchema,
   })
@@ -150,6 +167,8 @@ export interface StreamctlConfig {
   resources: ResourceNames;
   /** Media settings (MediaConvert role and queue, CloudFront distribution, ffmpeg): environment over file. */
   media: MediaSettings;
+  /** Search settings (the OpenSearch endpoint and index): environment over file. */
+  search: SearchSettings;
   /** The API's rate limits, each field on its own: environment > the stage's section > the file > default. */
   rateLimits: RateLimits;
   /** The config file used, if one was found. */
@@ -313,7 +332,8 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   const homeRegion = region.value as string;
   const regionList = (regions.value as string[] | undefined) ?? [homeRegion];
   const overrides: ResourceNameOverrides = stageFile.resources ?? {};
-  const media = resolveMedia(env, stageFile.media ?? {}, fileOrigin);
+  const media = resolveBlock('media', MediaSettingsSchema, env, stageFile.media ?? {}, fileOrigin);
+  const search = resolveBlock('search', SearchSettingsSchema, env, stageFile.search ?? {}, fileOrigin);
   const rateLimits = resolveRateLimits(env, file.stages?.[stage]?.rateLimits ?? {}, file.rateLimits ?? {});
 
   return {
@@ -327,6 +347,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     ...(domain.value ? { domain: domain.value as string } : {}),
     resources: resourceNames(stage, homeRegion, overrides),
     media,
+    search,
     rateLimits,
     configFile,
     sources: {
@@ -342,24 +363,30 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   };
 }
 
-/** Media settings: each `STREAMCTL_*` media variable over the file's `media` block. */
-function resolveMedia(env: Record<string, string | undefined>, file: MediaSettings, fileOrigin: string): MediaSettings {
-  const media: Record<string, unknown> = { ...file };
+/** A settings block (`media`, `search`): each of its `STREAMCTL_*` variables over the file's block. */
+function resolveBlock<T>(
+  block: 'media' | 'search',
+  schema: z.ZodType<T>,
+  env: Record<string, string | undefined>,
+  file: T,
+  fileOrigin: string,
+): T {
+  const values: Record<string, unknown> = { ...(file as Record<string, unknown>) };
   for (const name of Object.keys(ENV_VARS) as EnvVarName[]) {
     const key = ENV_VARS[name].key;
     const value = env[name];
-    if (!key.startsWith('media.') || value === undefined || value === '') continue;
-    media[key.slice('media.'.length)] = value;
+    if (!key.startsWith(`${block}.`) || value === undefined || value === '') continue;
+    values[key.slice(block.length + 1)] = value;
   }
-  const parsed = MediaSettingsSchema.safeParse(media);
+  const parsed = schema.safeParse(values);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = String(issue?.path[0] ?? '');
-  const envName = (Object.keys(ENV_VARS) as EnvVarName[]).find((n) => ENV_VARS[n].key === `media.${field}`);
-  const origin = envName && env[envName] ? `$${envName}` : `${fileOrigin} (media.${field})`;
-  throw new ConfigError(`Invalid media.${field} from ${origin}: ${issue?.message ?? 'invalid value'}`, {
+  const envName = (Object.keys(ENV_VARS) as EnvVarName[]).find((n) => ENV_VARS[n].key === `${block}.${field}`);
+  const origin = envName && env[envName] ? `$${envName}` : `${fileOrigin} (${block}.${field})`;
+  throw new ConfigError(`Invalid ${block}.${field} from ${origin}: ${issue?.message ?? 'invalid value'}`, {
     hint: `fix ${origin}`,
-    details: { key: `media.${field}` },
+    details: { key: `${block}.${field}` },
   });
 }
 

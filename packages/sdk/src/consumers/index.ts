@@ -15,6 +15,7 @@ export {
   type IdempotencyStore,
 } from './ledger.js';
 export {
+  type CatalogProcessor,
   type Consumer,
   EventBusyError,
   type EventProcessor,

@@ -43,3 +43,60 @@ describe('runRecord', () => {
     expect(parked.map((p) => p.sequenceNumber)).toEqual(['3']);
   });
 });
+
+describe('runRecord: a consumer of catalog events (the search index)', () => {
+  const catalogEvent = (over: Record<string, unknown> = {}) => ({
+    v: 1,
+    kind: 'catalog',
+    id: randomUUID(),
+    type: 'title_published',
+    titleId: 't1',
+    ts: new Date().toISOString(),
+    ...over,
+  });
+
+  it('processes catalog events once, skips engagement events, and parks a malformed catalog event', async () => {
+    const seen: string[] = [];
+    const parked: ParkedRecord[] = [];
+    const c: Consumer = {
+      name: 'search-test',
+      processCatalog: async (event) => {
+        seen.push(`${event.type}:${event.titleId}`);
+      },
+      idempotency: createMemoryIdempotencyStore(),
+      park: async (record) => {
+        parked.push(record);
+      },
+    };
+    const published = catalogEvent();
+    expect(await runRecord(c, at(published, '1'))).toBe('processed');
+    // Redelivered (a retried batch): the ledger says it is done.
+    expect(await runRecord(c, at(published, '1'))).toBe('duplicate');
+    const play = { v: 1, id: randomUUID(), type: 'play', userId: 'u1', titleId: 't1', ts: new Date().toISOString() };
+    expect(await runRecord(c, at(play, '2'))).toBe('skipped');
+    expect(await runRecord(c, at(catalogEvent({ type: 'title_exploded' }), '3'))).toBe('parked');
+    expect(await runRecord(c, at(catalogEvent({ type: 'title_unpublished' }), '4'))).toBe('processed');
+    expect(seen).toEqual(['title_published:t1', 'title_unpublished:t1']);
+    expect(parked.map((p) => p.sequenceNumber)).toEqual(['3']);
+  });
+
+  it('retries a failing index write, then parks it rather than block the shard', async () => {
+    const parked: ParkedRecord[] = [];
+    let attempts = 0;
+    const c: Consumer = {
+      name: 'search-test',
+      processCatalog: async () => {
+        attempts++;
+        throw new Error('index unreachable');
+      },
+      idempotency: createMemoryIdempotencyStore(),
+      park: async (record) => {
+        parked.push(record);
+      },
+      maxAttempts: 2,
+    };
+    expect(await runRecord(c, at(catalogEvent(), '9'))).toBe('parked');
+    expect(attempts).toBe(2);
+    expect(parked[0]?.reason).toMatch(/index unreachable/);
+  });
+});

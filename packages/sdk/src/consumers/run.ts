@@ -2,15 +2,25 @@
  * One record through a consumer: decode, validate, claim its event id,
  * process (retrying a few times), mark done. Poison (not JSON, unknown
  * version, a processor that keeps failing) is parked and skipped so it
- * never blocks its shard. Shared by the Lambda handlers and the local poller, so both treat a record the same way.
+ * never blocks its shard. Engagement and catalog events share the stream: a
+ * consumer processes the kinds it has a processor for and skips the others.
+ * Shared by the Lambda handlers and the local poller, so both treat a record the same way.
  */
 import { ErrorCode, StreamctlError } from '../errors/index.js';
-import { type EngagementEvent, isCatalogRecord, parseEvent } from '../events/index.js';
+import {
+  type CatalogEvent,
+  type EngagementEvent,
+  isCatalogRecord,
+  parseCatalogEvent,
+  parseEvent,
+} from '../events/index.js';
 import { backoffDelay, RECORD_RETRY, sleep } from '../util/index.js';
 import type { IdempotencyStore } from './ledger.js';
 
 /** Handles one valid event; throw to have it retried. */
 export type EventProcessor = (event: EngagementEvent) => Promise<void>;
+/** Handles one valid catalog event; throw to have it retried. */
+export type CatalogProcessor = (event: CatalogEvent) => Promise<void>;
 
 /** A record that could not be processed, with why. */
 export interface ParkedRecord {
@@ -24,10 +34,13 @@ export interface ParkedRecord {
 /** Where parked records go (a dead-letter table locally; the on-failure destination on AWS). */
 export type Parker = (record: ParkedRecord) => Promise<void>;
 
-/** A consumer: a name (its ledger and checkpoints), a processor, a ledger and a parker. */
+/** A consumer: a name (its ledger and checkpoints), its processors, a ledger and a parker. */
 export interface Consumer {
   name: string;
-  process: EventProcessor;
+  /** Engagement events; a consumer without it skips them. */
+  process?: EventProcessor;
+  /** Catalog events (publish, unpublish); a consumer without it skips them. */
+  processCatalog?: CatalogProcessor;
   idempotency: IdempotencyStore;
   park: Parker;
   /** Attempts before a failing event is parked. Default 3. */
@@ -65,12 +78,23 @@ export async function runRecord(
       reason,
       data: text,
     });
-  let event: EngagementEvent;
+  let event: { id: string };
+  let handle: () => Promise<void>;
   try {
     const value: unknown = JSON.parse(text);
-    // Catalog events share the stream; consumers of engagement events let them pass.
-    if (isCatalogRecord(value)) return 'skipped';
-    event = parseEvent(value);
+    if (isCatalogRecord(value)) {
+      const processCatalog = consumer.processCatalog;
+      if (!processCatalog) return 'skipped';
+      const catalogEvent = parseCatalogEvent(value);
+      event = catalogEvent;
+      handle = () => processCatalog(catalogEvent);
+    } else {
+      const process = consumer.process;
+      if (!process) return 'skipped';
+      const engagement = parseEvent(value);
+      event = engagement;
+      handle = () => process(engagement);
+    }
   } catch (err) {
     await park(`poison: ${(err as Error).message}`);
     return 'parked';
@@ -81,7 +105,7 @@ export async function runRecord(
   const attempts = consumer.maxAttempts ?? 3;
   for (let attempt = 1; ; attempt++) {
     try {
-      await consumer.process(event);
+      await handle();
       await consumer.idempotency.complete(consumer.name, event.id);
       return 'processed';
     } catch (err) {

@@ -8,7 +8,7 @@ import type { QoeMetric } from '../qoe/index.js';
 import type { Consumer } from './run.js';
 
 /** The consumers of the events stream. */
-export const CONSUMER_NAMES = ['watch-state', 'signals', 'qoe'] as const;
+export const CONSUMER_NAMES = ['watch-state', 'signals', 'qoe', 'search'] as const;
 /** One of {@link CONSUMER_NAMES}. */
 export type ConsumerName = (typeof CONSUMER_NAMES)[number];
 
@@ -17,6 +17,7 @@ export interface WorkerSetUseCases {
   watchState: { apply(event: EngagementEvent): Promise<unknown> };
   recommendations: { learn(event: EngagementEvent): Promise<unknown> };
   qoe: { measure(event: EngagementEvent): QoeMetric[] };
+  search: { indexTitle(titleId: string): Promise<unknown> };
 }
 
 /** Options of {@link createWorkerSet}. */
@@ -56,5 +57,14 @@ export function createWorkerSet(
     qoe: consumer('qoe', async (event) => {
       for (const metric of useCases.qoe.measure(event)) await options.qoeSink(metric);
     }),
+    // The search index reads catalog events only, and the catalog rather than the event:
+    // whatever order events arrive in, the title ends up as the catalog has it.
+    search: {
+      name: `search${suffix}`,
+      processCatalog: async (event) => {
+        await useCases.search.indexTitle(event.titleId);
+      },
+      ...runtime,
+    },
   };
 }

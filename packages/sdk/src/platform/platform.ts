@@ -62,6 +62,7 @@ import {
   regionsHealth,
   runFailover,
 } from '../regions/index.js';
+import { createSearch, type Search, searchEngineFor } from '../search/index.js';
 import {
   createUsers,
   createViewerLists,
@@ -116,6 +117,8 @@ export interface Platform {
   readonly home: { build(viewer: Viewer): Promise<Home>; changed(userId: string): Promise<void> };
   /** The recommendation models and the learner that feeds them. */
   readonly recommendations: Learner & { readonly models: ModelStore };
+  /** Catalog search, and keeping its index in line with the catalog. */
+  readonly search: Search;
   /** Quality-of-experience metrics from events. */
   readonly qoe: { measure(event: EngagementEvent): QoeMetric[] };
   /** The stream's consumers: their ledger, dead letters, checkpoints, and the worker set. */
@@ -282,6 +285,9 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
     get recommendations() {
       return recommendations();
     },
+    get search() {
+      return search();
+    },
     qoe: { measure: qoeMetrics },
     consumers: {
       get ledger() {
@@ -321,6 +327,11 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
     },
     close: () => {
       clients.destroy();
+      // A failed last write of the embedded index removes its file: the next start rebuilds it.
+      if (searchMade)
+        search()
+          .engine.close()
+          .catch(() => undefined);
       if (ownsCache) void cache.close();
     },
   };
@@ -356,6 +367,16 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
     return { learn: learner.learn, models: models() };
   });
   const checkpoints = once(() => createCheckpointStore(clients, names));
+  let searchMade = false;
+  const search = once(() => {
+    searchMade = true;
+    return createSearch({
+      engine: searchEngineFor(effective),
+      catalog: catalog(),
+      models: models(),
+      ...(options.now ? { now: options.now } : {}),
+    });
+  });
   return platform;
 }
 

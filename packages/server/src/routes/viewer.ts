@@ -1,5 +1,5 @@
 /**
- * The viewer's routes: home page, titles, watchlist, continue watching.
+ * The viewer's routes: home page, titles, search, watchlist, continue watching.
  * Each parses, calls one use case with the viewer, and answers its result.
  */
 import { createRoute, z } from '@hono/zod-openapi';
@@ -7,6 +7,8 @@ import {
   ContinueWatchingSchema,
   HomeSchema,
   IdSchema,
+  SearchQuerySchema,
+  SearchResultSchema,
   TitleSchema,
   WatchlistChangeSchema,
   WatchlistPageSchema,
@@ -33,6 +35,15 @@ const title = createRoute({
   ...secured,
   request: { params: TitleParams, query: NoQuery },
   responses: { 200: { description: 'title', content: json(TitleSchema) }, ...viewerErrors },
+});
+
+const search = createRoute({
+  method: 'get',
+  path: '/v1/search',
+  summary: 'Titles the caller may play matching a query, best first (typo-tolerant, accents folded)',
+  ...secured,
+  request: { query: SearchQuerySchema },
+  responses: { 200: { description: 'a page of matches', content: json(SearchResultSchema) }, ...viewerErrors },
 });
 
 const watchlist = createRoute({
@@ -77,6 +88,7 @@ export function viewerRoutes(app: HttpApp, platform: HttpPlatform): void {
   app.openapi(title, async (c) =>
     c.json(await platform.titles.view(c.get('viewer'), c.req.valid('param').titleId), 200),
   );
+  app.openapi(search, async (c) => c.json(await platform.search.query(c.get('viewer'), c.req.valid('query')), 200));
   app.openapi(watchlist, async (c) =>
     c.json(await platform.lists.watchlist(c.get('viewer'), c.req.valid('query')), 200),
   );
