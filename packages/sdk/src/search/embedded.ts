@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } 
 import { dirname } from 'node:path';
 import MiniSearch, { type SearchResult as MiniSearchResult } from 'minisearch';
 import { playableAt } from './document.js';
-import { editsAllowed, foldText, searchTerms } from './text.js';
+import { editsAllowed, foldText, prefixAllowed, searchTerms } from './text.js';
 import type { EngineQuery, EngineResult, FacetCount, SearchDocument, SearchEngine } from './types.js';
 
 /** Options of {@link createEmbeddedSearchEngine}. */
@@ -42,7 +42,16 @@ export const FIELD_BOOSTS = {
 } as const;
 
 type Field = keyof typeof FIELD_BOOSTS;
-const FIELDS = Object.keys(FIELD_BOOSTS) as Field[];
+/** Fields matched with prefixes and typos: short texts a viewer remembers. */
+const TITLE_FIELDS = (Object.keys(FIELD_BOOSTS) as Field[]).filter((f) => f !== 'description');
+
+/**
+ * A word found in more than this share of descriptions says nothing about
+ * which title is meant ("the", "of", "a"): descriptions are not searched for
+ * it (names still are). Lucene's common-terms rule, and what keeps a query
+ * for a common word from scoring half the catalog.
+ */
+export const COMMON_WORD_SHARE = 0.05;
 
 /** The text of one field of a document (lists joined; genre dashes read as spaces). */
 function fieldText(doc: SearchDocument, field: Field): string {
@@ -60,15 +69,68 @@ function fieldText(doc: SearchDocument, field: Field): string {
   }
 }
 
-function newIndex(): MiniSearch<SearchDocument> {
+function newIndex(fields: Field[]): MiniSearch<SearchDocument> {
   return new MiniSearch<SearchDocument>({
     idField: 'titleId',
-    fields: FIELDS,
+    fields,
     extractField: (doc, field) => (field === 'titleId' ? doc.titleId : fieldText(doc, field as Field)),
     tokenize: searchTerms,
     // Terms arrive folded from `searchTerms`; queries go through the same function.
     processTerm: (term) => term || null,
   });
+}
+
+/**
+ * The two indexes of the engine: title fields (prefixes and typos allowed)
+ * and descriptions (whole words only, common words left out), and how many
+ * descriptions hold each word.
+ */
+class Indexes {
+  readonly titles = newIndex(TITLE_FIELDS);
+  readonly descriptions = newIndex(['description']);
+  readonly documentFrequency = new Map<string, number>();
+
+  add(doc: SearchDocument): void {
+    this.titles.add(doc);
+    if (!doc.description) return;
+    this.descriptions.add(doc);
+    for (const term of new Set(searchTerms(doc.description))) {
+      this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
+    }
+  }
+
+  discard(doc: SearchDocument): void {
+    this.titles.discard(doc.titleId);
+    if (!doc.description) return;
+    this.descriptions.discard(doc.titleId);
+    for (const term of new Set(searchTerms(doc.description))) {
+      const n = (this.documentFrequency.get(term) ?? 1) - 1;
+      if (n > 0) this.documentFrequency.set(term, n);
+      else this.documentFrequency.delete(term);
+    }
+  }
+
+  /** Text relevance per title id: title fields, plus descriptions weighted down. */
+  search(terms: string[], accept: (titleId: string) => boolean): Map<string, number> {
+    const scores = new Map<string, number>();
+    const filter = (r: MiniSearchResult) => accept(r.id as string);
+    const titleMatches = this.titles.search(terms.join(' '), {
+      boost: FIELD_BOOSTS,
+      combineWith: 'OR',
+      prefix: (term, i) => prefixAllowed(term, i, terms.length),
+      fuzzy: (term) => editsAllowed(term) || false,
+      filter,
+    });
+    for (const m of titleMatches) scores.set(m.id as string, m.score);
+    const limit = Math.max(1, this.descriptions.documentCount * COMMON_WORD_SHARE);
+    const telling = terms.filter((t) => (this.documentFrequency.get(t) ?? 0) <= limit);
+    if (!telling.length) return scores;
+    for (const m of this.descriptions.search(telling.join(' '), { combineWith: 'OR', filter })) {
+      const id = m.id as string;
+      scores.set(id, (scores.get(id) ?? 0) + FIELD_BOOSTS.description * m.score);
+    }
+    return scores;
+  }
 }
 
 /** Counts of a facet, most common first, then by value. */
@@ -92,7 +154,7 @@ export function createEmbeddedSearchEngine(options: EmbeddedSearchOptions = {}):
   const { file } = options;
   const persistDelay = options.persistDelayMs ?? 50;
   const reloadCheck = options.reloadCheckMs ?? 500;
-  let index = newIndex();
+  let index = new Indexes();
   const docs = new Map<string, SearchDocument>();
   /** The file's modification time when last read or written; undefined when there was none. */
   let fileMtime: number | undefined;
@@ -112,10 +174,10 @@ export function createEmbeddedSearchEngine(options: EmbeddedSearchOptions = {}):
   };
 
   const replaceDocs = (next: Iterable<SearchDocument>) => {
-    index = newIndex();
+    index = new Indexes();
     docs.clear();
     for (const doc of next) docs.set(doc.titleId, doc);
-    index.addAll([...docs.values()]);
+    for (const doc of docs.values()) index.add(doc);
   };
 
   /** Reads the file; a file that is not ours to read (bad JSON, another version) counts as missing. */
@@ -185,15 +247,18 @@ export function createEmbeddedSearchEngine(options: EmbeddedSearchOptions = {}):
     kind: 'embedded',
     async upsert(doc) {
       ready();
-      if (docs.has(doc.titleId)) index.discard(doc.titleId);
+      const before = docs.get(doc.titleId);
+      if (before) index.discard(before);
       docs.set(doc.titleId, doc);
       index.add(doc);
       changed();
     },
     async remove(titleId) {
       ready();
-      if (!docs.delete(titleId)) return;
-      index.discard(titleId);
+      const before = docs.get(titleId);
+      if (!before) return;
+      docs.delete(titleId);
+      index.discard(before);
       changed();
     },
     async replaceAll(next) {
@@ -213,39 +278,29 @@ export function createEmbeddedSearchEngine(options: EmbeddedSearchOptions = {}):
       ready();
       const { terms, country, at, genre } = query;
       if (!terms.length) return { hits: [], total: 0, facets: { genres: [], years: [] } };
-      const last = terms.length - 1;
-      const matches = index.search(terms.map(foldText).join(' '), {
-        boost: FIELD_BOOSTS,
-        combineWith: 'OR',
-        // A word being typed is a prefix; so is any word of two letters or more.
-        prefix: (term, i) => i === last || term.length >= 2,
-        fuzzy: (term) => editsAllowed(term) || false,
-        filter: (r) => {
-          const doc = docs.get(r.id as string);
-          return doc !== undefined && playableAt(doc, country, at);
-        },
+      const scores = index.search(terms.map(foldText), (id) => {
+        const doc = docs.get(id);
+        return doc !== undefined && playableAt(doc, country, at);
       });
       const genreCounts = new Map<string, number>();
       const yearCounts = new Map<number, number>();
-      const kept: MiniSearchResult[] = [];
-      for (const match of matches) {
-        const doc = docs.get(match.id as string) as SearchDocument;
+      const kept: Array<{ doc: SearchDocument; score: number }> = [];
+      for (const [id, score] of scores) {
+        const doc = docs.get(id) as SearchDocument;
         for (const g of doc.genres) genreCounts.set(g, (genreCounts.get(g) ?? 0) + 1);
         if (genre && !doc.genres.includes(genre)) continue;
-        kept.push(match);
+        kept.push({ doc, score });
         if (doc.year !== undefined) yearCounts.set(doc.year, (yearCounts.get(doc.year) ?? 0) + 1);
       }
+      kept.sort((a, b) => b.score - a.score || a.doc.titleId.localeCompare(b.doc.titleId));
       return {
-        hits: kept.slice(0, query.candidates).map((m) => {
-          const doc = docs.get(m.id as string) as SearchDocument;
-          return {
-            titleId: doc.titleId,
-            name: doc.name,
-            genres: doc.genres,
-            ...(doc.year !== undefined ? { year: doc.year } : {}),
-            score: m.score,
-          };
-        }),
+        hits: kept.slice(0, query.candidates).map(({ doc, score }) => ({
+          titleId: doc.titleId,
+          name: doc.name,
+          genres: doc.genres,
+          ...(doc.year !== undefined ? { year: doc.year } : {}),
+          score,
+        })),
         total: kept.length,
         facets: { genres: facetCounts(genreCounts), years: facetCounts(yearCounts) },
       };

@@ -8,7 +8,7 @@
  * @module
  */
 export { playableAt, toSearchDocument } from './document.js';
-export { createEmbeddedSearchEngine, type EmbeddedSearchOptions, FIELD_BOOSTS } from './embedded.js';
+export { COMMON_WORD_SHARE, createEmbeddedSearchEngine, type EmbeddedSearchOptions, FIELD_BOOSTS } from './embedded.js';
 export { defaultSearchIndex, embeddedIndexFile, searchEngineFor } from './engines.js';
 export {
   createSearch,

@@ -96,5 +96,26 @@ export function editsAllowed(term: string): 0 | 1 | 2 {
   return length >= 8 ? 2 : length >= 4 ? 1 : 0;
 }
 
+/**
+ * The shortest word matched as a prefix of longer words: two letters would
+ * match a large part of any catalog and say little about which title is meant.
+ */
+export const PREFIX_MIN_LENGTH = 3;
+
+/**
+ * Whether a query word also matches the words it begins: the last word (the
+ * one being typed) from {@link PREFIX_MIN_LENGTH} letters, any other from four (a stem).
+ *
+ * @example
+ * ```ts
+ * prefixAllowed('harb', 0, 2); // true: a stem
+ * prefixAllowed('ha', 1, 2); // false: too short to say anything
+ * ```
+ */
+export function prefixAllowed(term: string, index: number, count: number): boolean {
+  const length = [...term].length;
+  return length >= 4 || (index === count - 1 && length >= PREFIX_MIN_LENGTH);
+}
+
 /** The same rule as OpenSearch's `fuzziness` setting. */
 export const FUZZINESS = 'AUTO:4,8';
