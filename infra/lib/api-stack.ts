@@ -1,7 +1,9 @@
 /**
  * API: the Region-local HTTP API (API Gateway HTTP API → the server Lambda
  * bundled with esbuild), a Cognito user pool whose JWTs the server verifies,
- * and ElastiCache Redis in a VPC with the function for the shared cache.
+ * ElastiCache Redis in a VPC with the function for the shared cache, and the
+ * Region's OpenSearch Serverless search collection the server searches (the
+ * streaming stack's search worker writes it; see `search-stack.ts`).
  */
 import { resourceNames, secretNames } from '@streamctl/sdk/config';
 import { catalogTable, eventsStream, platformTable, userStateTable } from '@streamctl/sdk/resources';
@@ -20,7 +22,7 @@ import { ClientAttributes, StringAttribute, UserPool, UserPoolClient } from 'aws
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { GatewayVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { AaaaRecord, ARecord, RecordTarget } from 'aws-cdk-lib/aws-route53';
@@ -29,11 +31,16 @@ import type { Construct } from 'constructs';
 import { apiHost, customDomains, type InfraConfig } from './config.js';
 import { domainCertificate, stageZone } from './domains.js';
 import { platformFunction } from './functions.js';
+import { SearchCollection } from './search-stack.js';
 
 /** The HTTP API of one Region. */
 export class ApiStack extends Stack {
   readonly api: HttpApi;
   readonly server: NodejsFunction;
+  /** The server function's role: the search collection's data access policy names it as a reader. */
+  readonly serverRole: IRole;
+  /** The Region's search collection (the catalog index). */
+  readonly search: SearchCollection;
   /** The custom domain `api-<region>.<domain>`, unless the config gives neither a hosted zone nor certificates. */
   readonly domainName?: DomainName;
 
@@ -95,6 +102,7 @@ export class ApiStack extends Stack {
       writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
     });
     const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${users.userPoolId}`;
+    this.search = new SearchCollection(this, 'Search', { stage: config.stage });
 
     this.server = platformFunction(this, 'Server', {
       entry: 'packages/server/src/lambda.ts',
@@ -116,9 +124,14 @@ export class ApiStack extends Stack {
         STREAMCTL_CF_SIGNING_SECRET_ID: secrets.cloudFrontSigning,
         STREAMCTL_ORIGIN_SECRET_ID: secrets.originSecret,
         REDIS_URL: `rediss://${redis.attrPrimaryEndPointAddress}:${redis.attrPrimaryEndPointPort}`,
+        STREAMCTL_SEARCH_ENDPOINT: this.search.endpoint,
+        STREAMCTL_SEARCH_INDEX: this.search.index,
         POWERTOOLS_SERVICE_NAME: 'streamctl-api',
       },
     });
+    if (!this.server.role) throw new Error('The API server function has no role');
+    this.serverRole = this.server.role;
+    this.search.grantApiAccess(this.server);
     // Read the two secrets and nothing else: in this Region, by name (Secrets Manager adds six characters).
     // The origin secret is the edge stack's, replicated here; until it exists the server trusts no viewer address.
     this.server.addToRolePolicy(
@@ -223,6 +236,10 @@ export class ApiStack extends Stack {
           : `Point ${host} here (a CNAME, or an alias in Route 53)`,
       });
     }
+    new CfnOutput(this, 'SearchEndpoint', {
+      value: this.search.endpoint,
+      description: `The search collection of ${props.env.region}: STREAMCTL_SEARCH_ENDPOINT / search.endpoint`,
+    });
     new CfnOutput(this, 'UserPoolId', { value: users.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
   }

@@ -35,9 +35,14 @@ export async function buildPlatform(config: InfraConfig, props: AppProps = {}): 
   const data = new DataStack(app, `${prefix}-data`, config, { env: env(primaryRegion(config)) });
   const regions: PlatformStacks['regions'] = {};
   for (const region of config.regions) {
-    const streaming = new StreamingStack(app, `${prefix}-streaming-${region}`, config, { env: env(region) });
-    const media = await MediaStack.create(app, `${prefix}-media-${region}`, config, { env: env(region) });
     const api = new ApiStack(app, `${prefix}-api-${region}`, config, { env: env(region) });
+    // The search worker writes the API stack's search collection, which the server reads: the streaming
+    // stack takes the collection and the server's role from the API stack (same Region), so it deploys after it.
+    const streaming = new StreamingStack(app, `${prefix}-streaming-${region}`, config, {
+      env: env(region),
+      search: { collection: api.search, readers: [api.serverRole] },
+    });
+    const media = await MediaStack.create(app, `${prefix}-media-${region}`, config, { env: env(region) });
     // Replicas of the global tables exist once the data stack is deployed.
     for (const stack of [streaming, media, api]) stack.addStackDependency(data);
     regions[region] = { streaming, media, api };

@@ -3,12 +3,16 @@
  * worker functions on Kinesis event source mappings (bisect on error,
  * bounded retries and record age, an SQS on-failure destination, partial
  * batch responses), with alarms on iterator age, throttles and DLQ depth.
+ * The search worker keeps the Region's search collection (the API stack's)
+ * in line with the catalog; the collection's data access policy is here,
+ * where both of its roles can be named (see `search-stack.ts`).
  */
 import { resourceNames } from '@streamctl/sdk/config';
 import { catalogTable, eventsStream, platformTable, userStateTable } from '@streamctl/sdk/resources';
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Dashboard, GraphWidget, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -18,6 +22,7 @@ import type { Construct } from 'constructs';
 import type { InfraConfig } from './config.js';
 import { tableFromDefinition } from './data-stack.js';
 import { platformFunction } from './functions.js';
+import { grantApiAccess, SearchAccessPolicy, type SearchCollection } from './search-stack.js';
 
 /** Event source mapping settings of every worker. */
 export const WORKER_MAPPING = {
@@ -30,12 +35,27 @@ export const WORKER_MAPPING = {
   reportBatchItemFailures: true,
 } as const;
 
+/** The search collection the streaming stack's search worker writes, and who else may read it. */
+export interface StreamingSearch {
+  /** The Region's collection (in the API stack). */
+  collection: Pick<SearchCollection, 'name' | 'index' | 'endpoint' | 'collectionArn'>;
+  /** Roles that search the index: the API server's. */
+  readers: IRole[];
+}
+
 /** The stream and workers of one Region. */
 export class StreamingStack extends Stack {
   readonly stream: Stream;
   readonly workers: NodejsFunction[] = [];
+  /** The worker that indexes catalog changes into the search collection. */
+  readonly searchWorker: NodejsFunction;
 
-  constructor(scope: Construct, id: string, config: InfraConfig, props: StackProps & { env: { region: string } }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    config: InfraConfig,
+    props: StackProps & { env: { region: string }; search: StreamingSearch },
+  ) {
     super(scope, id, props);
     const names = resourceNames(config.stage, props.env.region);
     this.stream = new Stream(this, 'Events', {
@@ -59,10 +79,17 @@ export class StreamingStack extends Stack {
       STREAMCTL_REGIONS: config.regions.join(','),
       POWERTOOLS_SERVICE_NAME: 'streamctl-workers',
     };
+    const { collection } = props.search;
     const workers = [
       { id: 'WatchState', handler: 'watchStateHandler', tables: [userState, platform] },
       { id: 'Signals', handler: 'signalsHandler', tables: [userState, platform, catalog] },
       { id: 'Qoe', handler: 'qoeHandler', tables: [platform] },
+      {
+        id: 'Search',
+        handler: 'searchHandler',
+        tables: [catalog, platform],
+        environment: { STREAMCTL_SEARCH_ENDPOINT: collection.endpoint, STREAMCTL_SEARCH_INDEX: collection.index },
+      },
     ];
     const dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `streamctl-${config.stage}-streaming-${props.env.region}`,
@@ -71,7 +98,7 @@ export class StreamingStack extends Stack {
       const fn = platformFunction(this, w.id, {
         entry: 'packages/workers/src/lambda.ts',
         handler: w.handler,
-        environment: { ...environment, POWERTOOLS_METRICS_NAMESPACE: 'streamctl' },
+        environment: { ...environment, POWERTOOLS_METRICS_NAMESPACE: 'streamctl', ...w.environment },
       });
       for (const table of w.tables) table.grantReadWriteData(fn);
       fn.addEventSource(
@@ -105,6 +132,16 @@ export class StreamingStack extends Stack {
       );
       this.workers.push(fn);
     }
+    const searchWorker = this.workers.find((fn) => fn.node.id === 'Search');
+    if (!searchWorker?.role) throw new Error('The search worker has no role');
+    this.searchWorker = searchWorker;
+    grantApiAccess(searchWorker, collection.collectionArn);
+    new SearchAccessPolicy(this, 'SearchAccess', {
+      collectionName: collection.name,
+      index: collection.index,
+      readers: props.search.readers,
+      writers: [searchWorker.role],
+    });
     new Alarm(this, 'WorkerFailuresDepth', {
       metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       threshold: 1,

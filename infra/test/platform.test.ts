@@ -63,7 +63,7 @@ describe('streaming', () => {
       StreamModeDetails: { StreamMode: 'ON_DEMAND' },
       StreamEncryption: { EncryptionType: 'KMS' },
     });
-    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
     t.allResourcesProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: 100,
       BisectBatchOnFunctionError: true,
@@ -93,8 +93,8 @@ describe('streaming', () => {
     const alarms = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map(
       (a) => (a as { Properties: { MetricName?: string; Namespace?: string } }).Properties,
     );
-    expect(alarms.filter((a) => a.MetricName === 'IteratorAge')).toHaveLength(3);
-    expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(3);
+    expect(alarms.filter((a) => a.MetricName === 'IteratorAge')).toHaveLength(4);
+    expect(alarms.filter((a) => a.MetricName === 'Throttles')).toHaveLength(4);
     expect(alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')).toHaveLength(1);
     t.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });
