@@ -141,6 +141,32 @@ describe('streamctl dev', () => {
     expect(items).toEqual([expect.objectContaining({ titleId: 'movie-1', positionSec: 600 })]);
     expect(Date.now() - published).toBeLessThan(5_000);
 
+    // `streamctl publish` reaches `streamctl search` through the stream and the search worker.
+    const searchClients = createAwsClients({ ...base, endpoints: { dynamodb: dev.ready.dynamodb } });
+    await createCatalog(searchClients, base.resources).putTitle({
+      titleId: 'harbour-1',
+      name: 'Quillfeather Harbour',
+      cast: ['Maren Oddvik'],
+      manifests: { hls: 'titles/harbour-1/master.m3u8' },
+    });
+    searchClients.destroy();
+    const env = { STREAMCTL_DATA_DIR: dataDir };
+    const publishedTitle = await runCli(['publish', 'harbour-1', '--countries', 'NO,SE', '--json'], { env });
+    expect(publishedTitle.code).toBe(0);
+    const searchStarted = Date.now();
+    let found: Array<{ titleId: string }> = [];
+    while (Date.now() - searchStarted < 10_000 && !found.length) {
+      const run = await runCli(['search', 'quilfeather harb', '--country', 'NO', '--json'], { env });
+      expect(run.code).toBe(0);
+      found = (jsonLines(run.stdout)[0] as { items: typeof found }).items;
+    }
+    expect(found.map((i) => i.titleId)).toEqual(['harbour-1']);
+    expect(Date.now() - searchStarted).toBeLessThan(5_000);
+    const elsewhere = await runCli(['search', 'oddvik', '--country', 'GB'], { env });
+    expect(elsewhere.stdout.trim()).toBe('No published title in GB matches "oddvik".');
+    const anywhere = await runCli(['search', 'oddvik'], { env });
+    expect(anywhere.stdout).toMatch(/harbour-1\s+Quillfeather Harbour/);
+
     // A file in the CDN bucket plays through the edge only with a signature from `streamctl sign`.
     const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
     const s3 = new S3Client({
