@@ -52,6 +52,8 @@ const TITLE_FIELDS = (Object.keys(FIELD_BOOSTS) as Field[]).filter((f) => f !== 
  * for a common word from scoring half the catalog.
  */
 export const COMMON_WORD_SHARE = 0.05;
+/** A small catalog has no common words: below this many descriptions holding it, a word is always searched. */
+export const COMMON_WORD_MIN = 50;
 
 /** The text of one field of a document (lists joined; genre dashes read as spaces). */
 function fieldText(doc: SearchDocument, field: Field): string {
@@ -122,7 +124,7 @@ class Indexes {
       filter,
     });
     for (const m of titleMatches) scores.set(m.id as string, m.score);
-    const limit = Math.max(1, this.descriptions.documentCount * COMMON_WORD_SHARE);
+    const limit = Math.max(COMMON_WORD_MIN, this.descriptions.documentCount * COMMON_WORD_SHARE);
     const telling = terms.filter((t) => (this.documentFrequency.get(t) ?? 0) <= limit);
     if (!telling.length) return scores;
     for (const m of this.descriptions.search(telling.join(' '), { combineWith: 'OR', filter })) {

@@ -173,6 +173,23 @@ describe.each(engines)('search engine contract: %s', (_name, make) => {
   });
 });
 
+describe('the embedded engine: common words', () => {
+  it('does not search descriptions for a word most of them hold, but still names', async () => {
+    const engine = createEmbeddedSearchEngine();
+    const many = Array.from({ length: 120 }, (_, i) =>
+      doc(`d${i}`, `Story ${i}`, { description: `the town and the sea, part ${i}` }),
+    );
+    await engine.replaceAll([...many, doc('named', 'The Sea Wolf'), doc('rare', 'Plain', { description: 'a kraken' })]);
+    // "sea" is in every description: only the name that holds it matches.
+    expect(await ids(engine, 'sea')).toEqual(['named']);
+    // A rare description word is searched as usual.
+    expect(await ids(engine, 'kraken')).toEqual(['rare']);
+    // Removing the documents brings the word's count down with them.
+    await engine.replaceAll([many[0] as SearchDocument, doc('named', 'The Sea Wolf')]);
+    expect(await ids(engine, 'sea')).toEqual(['named', 'd0']);
+  });
+});
+
 describe('the embedded engine in a file', () => {
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
