@@ -102,7 +102,7 @@ describe('searchIndexMapping', () => {
           filter: {
             streamctl_ascii: { type: 'asciifolding', preserve_original: false },
             streamctl_length: { type: 'length', min: 1, max: MAX_TERM_LENGTH },
-            streamctl_edge: { type: 'edge_ngram', min_gram: 1, max_gram: 20 },
+            streamctl_edge: { type: 'edge_ngram', min_gram: 3, max_gram: MAX_TERM_LENGTH },
           },
           analyzer: {
             streamctl_folded: { type: 'custom', tokenizer: 'streamctl_words', filter: filters },
@@ -145,7 +145,8 @@ describe('searchIndexMapping', () => {
 });
 
 describe('searchQueryBody', () => {
-  const must = (text: string) => [
+  /** The text clauses: typos on title fields, prefixes on names (when a word may be one), whole words in descriptions. */
+  const must = (text: string, prefixes: string | null = text) => [
     {
       bool: {
         should: [
@@ -153,26 +154,23 @@ describe('searchQueryBody', () => {
             multi_match: {
               query: text,
               type: 'best_fields',
-              fields: [
-                'name^3',
-                'originalName^2.5',
-                'aliases^2',
-                'cast^1',
-                'crew^0.8',
-                'genres.text^0.8',
-                'description^0.4',
-              ],
+              fields: ['name^3', 'originalName^2.5', 'aliases^2', 'cast^1', 'crew^0.8', 'genres.text^0.8'],
               fuzziness: FUZZINESS,
               prefix_length: 0,
             },
           },
-          {
-            multi_match: {
-              query: text,
-              type: 'bool_prefix',
-              fields: ['name.prefix^3', 'originalName.prefix^2.5', 'aliases.prefix^2'],
-            },
-          },
+          ...(prefixes === null
+            ? []
+            : [
+                {
+                  multi_match: {
+                    query: prefixes,
+                    type: 'bool_prefix',
+                    fields: ['name.prefix^3', 'originalName.prefix^2.5', 'aliases.prefix^2'],
+                  },
+                },
+              ]),
+          { match: { description: { query: text, boost: 0.4 } } },
         ],
         minimum_should_match: 1,
       },
@@ -205,7 +203,7 @@ describe('searchQueryBody', () => {
       size: 60,
       track_total_hits: true,
       _source: ['titleId', 'name', 'genres', 'year'],
-      query: { bool: { must: must('the matrix'), filter: filter('GB', '2027-03-01T12:00:00.000Z') } },
+      query: { bool: { must: must('the matrix', 'matrix'), filter: filter('GB', '2027-03-01T12:00:00.000Z') } },
       aggs: {
         genres: { terms: { field: 'genres', size: 50 } },
         years: { filter: { match_all: {} }, aggs: { years: { terms: { field: 'year', size: 50 } } } },
@@ -234,6 +232,19 @@ describe('searchQueryBody', () => {
     expect(body.query).toEqual({ bool: { must: must('amelie'), filter: filter('FR', '2049-12-31T23:59:59.999Z') } });
   });
 
+  it('matches as prefixes only the words the embedded engine does: the last from 3 letters, others from 4', () => {
+    const at = '2027-03-01T12:00:00.000Z';
+    expect(searchQueryBody(query({ terms: ['the', 'ma'] })).query).toEqual({
+      bool: { must: must('the ma', null), filter: filter('FR', at) },
+    });
+    expect(searchQueryBody(query({ terms: ['the', 'mat'] })).query).toEqual({
+      bool: { must: must('the mat', 'mat'), filter: filter('FR', at) },
+    });
+    expect(searchQueryBody(query({ terms: ['harb', 'at', 'nig'] })).query).toEqual({
+      bool: { must: must('harb at nig', 'harb nig'), filter: filter('FR', at) },
+    });
+  });
+
   describe('hostile terms are only ever values', () => {
     /** Every place in a value where `needle` appears, as a path of keys. */
     const placesOf = (value: unknown, needle: string, path: string[] = []): string[][] => {
@@ -259,14 +270,17 @@ describe('searchQueryBody', () => {
 
     it.each(hostile)('%s', (term) => {
       const body = searchQueryBody(query({ terms: ['amelie', term] }));
-      const places = placesOf(body, term);
-      // In the two multi_match queries' `query` value, as text, and nowhere else.
-      expect(places).toHaveLength(2);
-      for (const p of places) expect(p.slice(-2)).toEqual(['multi_match', 'query']);
-      const should = (
-        body.query as { bool: { must: Array<{ bool: { should: Array<{ multi_match: { query: string } }> } }> } }
-      ).bool.must[0]?.bool.should;
-      expect(should?.map((m) => m.multi_match.query)).toEqual([`amelie ${term}`, `amelie ${term}`]);
+      const places = placesOf(body, term).map((p) => p.slice(-2).join('.'));
+      // Only as the `query` value of the text clauses (the prefix clause too when it is three letters or more).
+      const clauses = term.length >= 3 ? 3 : 2;
+      expect(places).toHaveLength(clauses);
+      for (const p of places) expect(['multi_match.query', 'description.query']).toContain(p);
+      expect(body.query).toEqual({
+        bool: {
+          must: must(`amelie ${term}`, term.length >= 3 ? `amelie ${term}` : 'amelie'),
+          filter: filter('FR', '2027-03-01T12:00:00.000Z'),
+        },
+      });
       expect(JSON.stringify(body)).not.toMatch(/query_string/);
     });
 

@@ -19,7 +19,7 @@ import { type API, Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
 import { AwsServiceError, ErrorCode, StreamctlError, ValidationError, wrapAwsError } from '../errors/index.js';
 import { FIELD_BOOSTS } from './embedded.js';
-import { FUZZINESS, MAX_QUERY_TERMS, MAX_TERM_LENGTH } from './text.js';
+import { FUZZINESS, MAX_QUERY_TERMS, MAX_TERM_LENGTH, PREFIX_MIN_LENGTH, prefixAllowed } from './text.js';
 import type { EngineQuery, EngineResult, FacetCount, SearchDocument, SearchEngine } from './types.js';
 
 /** The body of an index create request (settings and mappings). */
@@ -36,8 +36,6 @@ export const FACET_SIZE = 50;
 export const BULK_CHUNK = 500;
 /** Ids per page when a rebuild lists what the index holds. */
 export const ID_PAGE = 1000;
-/** The longest prefix the edge n-gram subfields index (longer typed prefixes match on the first 20 letters). */
-const MAX_PREFIX = 20;
 
 /** Analyzer of every text field, for documents and queries alike. */
 const FOLDED = 'streamctl_folded';
@@ -55,6 +53,8 @@ const MATCH_FIELD: Record<Field, string> = {
   genres: 'genres.text',
   description: 'description',
 };
+/** Fields matched with typos: short texts a viewer remembers (descriptions match whole words only). */
+const TITLE_FIELDS = (Object.keys(FIELD_BOOSTS) as Field[]).filter((f) => f !== 'description');
 /** The fields a word being typed matches as a prefix: a title's own names. */
 const PREFIX_FIELDS: Field[] = ['name', 'originalName', 'aliases'];
 
@@ -89,7 +89,7 @@ export function searchIndexMapping(): IndexCreateBody {
         filter: {
           streamctl_ascii: { type: 'asciifolding', preserve_original: false },
           streamctl_length: { type: 'length', min: 1, max: MAX_TERM_LENGTH },
-          streamctl_edge: { type: 'edge_ngram', min_gram: 1, max_gram: MAX_PREFIX },
+          streamctl_edge: { type: 'edge_ngram', min_gram: PREFIX_MIN_LENGTH, max_gram: MAX_TERM_LENGTH },
         },
         analyzer: {
           [FOLDED]: { type: 'custom', tokenizer: 'streamctl_words', filter: filters },
@@ -126,12 +126,9 @@ function termsOf(field: keyof SearchDocument): AggregationContainer {
   return { terms: { field, size: FACET_SIZE } } as AggregationContainer;
 }
 
-/** The words of a query as one value: bounded again here, so no caller can send an oversized fuzzy query. */
-function queryText(terms: string[]): string {
-  return terms
-    .filter((t) => t.length > 0 && t.length <= MAX_TERM_LENGTH)
-    .slice(0, MAX_QUERY_TERMS)
-    .join(' ');
+/** The words of a query, bounded again here, so no caller can send an oversized fuzzy query. */
+function queryWords(terms: string[]): string[] {
+  return terms.filter((t) => t.length > 0 && t.length <= MAX_TERM_LENGTH).slice(0, MAX_QUERY_TERMS);
 }
 
 /** A date field that is absent (an open end) or satisfies `range`. */
@@ -145,12 +142,14 @@ function openOr(field: string, range: Record<string, string>) {
 }
 
 /**
- * The `_search` body of a query: the words matched with typos across the
- * weighted fields and as prefixes of the names; only documents for the
+ * The `_search` body of a query, by the embedded engine's rules: the words
+ * matched with typos across the weighted title fields, as prefixes of the
+ * names (the words {@link prefixAllowed} lets begin longer ones), and whole
+ * in descriptions (where BM25 weighs common words down); only documents for the
  * viewer's country (or `ALL`) inside their window at `at`; the genre as a
  * `post_filter`, so the genre facet still counts every genre while the hits,
  * the total and the year facet keep to the genre. The words are only ever a
- * `query` value of `multi_match` (never `query_string` syntax), so text that
+ * `query` value of `multi_match` or `match` (never `query_string` syntax), so text that
  * looks like query syntax is searched as words.
  *
  * @example
@@ -160,9 +159,11 @@ function openOr(field: string, range: Record<string, string>) {
  * ```
  */
 export function searchQueryBody(query: EngineQuery): SearchBody {
-  const text = queryText(query.terms);
+  const words = queryWords(query.terms);
+  const text = words.join(' ');
+  const prefixes = words.filter((w, i) => prefixAllowed(w, i, words.length)).join(' ');
   const at = new Date(query.at).toISOString();
-  const fields = (Object.keys(FIELD_BOOSTS) as Field[]).map((f) => `${MATCH_FIELD[f]}^${FIELD_BOOSTS[f]}`);
+  const fields = TITLE_FIELDS.map((f) => `${MATCH_FIELD[f]}^${FIELD_BOOSTS[f]}`);
   const prefixFields = PREFIX_FIELDS.map((f) => `${MATCH_FIELD[f]}.prefix^${FIELD_BOOSTS[f]}`);
   const genre = query.genre === undefined ? undefined : { term: { genres: query.genre } };
   return {
@@ -184,7 +185,8 @@ export function searchQueryBody(query: EngineQuery): SearchBody {
                     prefix_length: 0,
                   },
                 },
-                { multi_match: { query: text, type: 'bool_prefix', fields: prefixFields } },
+                ...(prefixes ? [{ multi_match: { query: prefixes, type: 'bool_prefix' as const, fields: prefixFields } }] : []),
+                { match: { description: { query: text, boost: FIELD_BOOSTS.description } } },
               ],
               minimum_should_match: 1,
             },
@@ -544,7 +546,7 @@ export function createOpenSearchEngine(options: OpenSearchEngineOptions): Search
       }
     },
     async query(query) {
-      if (!queryText(query.terms)) return EMPTY;
+      if (!queryWords(query.terms).length) return EMPTY;
       try {
         const { body } = await client.search({ index, body: searchQueryBody(query) });
         return parseSearchResponse(body);
