@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { defaultSearchIndex } from '@streamctl/sdk';
 import { Stack } from 'aws-cdk-lib';
 import { type IGrantable, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { CfnAccessPolicy, CfnCollection, CfnSecurityPolicy } from 'aws-cdk-lib/aws-opensearchserverless';
@@ -36,18 +37,6 @@ const MAX_NAME = 32;
 export function searchCollectionName(stage: string): string {
   const full = `streamctl-${stage}-titles`;
   return full.length <= MAX_NAME ? full : `sc-${stage}-titles`;
-}
-
-/**
- * The catalog index of a stage: the SDK's default when `STREAMCTL_SEARCH_INDEX` is unset.
- *
- * @example
- * ```ts
- * searchIndexName('prod'); // "streamctl-prod-titles"
- * ```
- */
-export function searchIndexName(stage: string): string {
-  return `streamctl-${stage}-titles`;
 }
 
 /** What each role may do with documents of the index (OpenSearch Serverless data permissions). */
@@ -89,7 +78,8 @@ export class SearchCollection extends Construct {
   constructor(scope: Construct, id: string, props: { stage: string }) {
     super(scope, id);
     this.name = searchCollectionName(props.stage);
-    this.index = searchIndexName(props.stage);
+    // The SDK's own default, so the functions and `streamctl` name the same index with no variable set.
+    this.index = defaultSearchIndex(props.stage);
     const encryption = new CfnSecurityPolicy(this, 'Encryption', {
       name: this.name,
       type: 'encryption',

@@ -466,6 +466,11 @@ describe('createOpenSearchEngine', () => {
     const none = stubClient({ 'indices.exists': () => false, count: fail(refused(404, 'index_not_found_exception')) });
     expect(await none.engine.exists()).toBe(false);
     expect(await none.engine.count()).toBe(0);
+    const thrown = stubClient({ 'indices.exists': fail(refused(404, 'index_not_found_exception')) });
+    expect(await thrown.engine.exists()).toBe(false);
+    const broken = stubClient({ 'indices.exists': fail(refused(500)), count: fail(refused(500)) });
+    await expect(broken.engine.exists()).rejects.toMatchObject({ code: ErrorCode.AwsError });
+    await expect(broken.engine.count()).rejects.toMatchObject({ code: ErrorCode.AwsError });
   });
 
   it('queries with searchQueryBody and reads the answer with parseSearchResponse', async () => {

@@ -185,7 +185,9 @@ export function searchQueryBody(query: EngineQuery): SearchBody {
                     prefix_length: 0,
                   },
                 },
-                ...(prefixes ? [{ multi_match: { query: prefixes, type: 'bool_prefix' as const, fields: prefixFields } }] : []),
+                ...(prefixes
+                  ? [{ multi_match: { query: prefixes, type: 'bool_prefix' as const, fields: prefixFields } }]
+                  : []),
                 { match: { description: { query: text, boost: FIELD_BOOSTS.description } } },
               ],
               minimum_should_match: 1,
@@ -531,10 +533,14 @@ export function createOpenSearchEngine(options: OpenSearchEngineOptions): Search
       for (let i = 0; i < stale.length; i += BULK_CHUNK) await bulk([], stale.slice(i, i + BULK_CHUNK));
     },
     async exists() {
-      const { body } = await run({ what: 'Looking for the search index', name: 'IndexExists' }, () =>
-        client.indices.exists({ index }),
-      );
-      return body === true;
+      try {
+        const { body } = await client.indices.exists({ index });
+        return body === true;
+      } catch (err) {
+        // The client answers a HEAD's 404 with `false`; a proxy may throw it instead.
+        if (statusOf(err) === 404) return false;
+        throw searchError(err, { what: 'Looking for the search index', name: 'IndexExists' });
+      }
     },
     async count() {
       try {
