@@ -1,17 +1,47 @@
 /**
- * The player app: sign in, the personalized home page, a title page with
- * My List and Like, and playback with resume and engagement events.
+ * The player app: sign in, the personalized home page, search, a title page
+ * with My List and Like, and playback with resume and engagement events.
  */
 import type { Home, Title } from '@streamctl/client';
 import { type Session, signIn } from './api.js';
 import { createEventSender, type EventSender } from './events.js';
 import { type Playback, play } from './player.js';
+import { mountSearch } from './search.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 let session: Session | undefined;
 let events: EventSender | undefined;
 let playback: Playback | undefined;
 let onList = new Set<string>();
+
+/** A title as a button, the same on a rail and in search results: it opens the title page. */
+function titleButton(item: { titleId: string; name: string }, detail: string): HTMLButtonElement {
+  const button = document.createElement('button');
+  button.className = 'item';
+  button.dataset.titleId = item.titleId;
+  button.textContent = item.name;
+  const small = document.createElement('small');
+  small.textContent = detail;
+  button.append(small);
+  button.addEventListener('click', () => void openTitle(item.titleId));
+  return button;
+}
+
+/** One of the page's views at a time; leaving the title page stops its playback. */
+function show(view: 'home' | 'results' | 'title'): void {
+  if (view !== 'title') {
+    playback?.stop();
+    playback = undefined;
+  }
+  for (const id of ['home', 'results', 'title']) $(id).hidden = id !== view;
+}
+
+const search = mountSearch({
+  client: () => session?.client,
+  titleButton: (item) => titleButton(item, [item.genres.join(', '), item.year].filter(Boolean).join(' · ')),
+  showResults: () => show('results'),
+  showHome: () => void showHome(),
+});
 
 function renderHome(home: Home): void {
   const root = $('home');
@@ -30,17 +60,7 @@ function renderHome(home: Home): void {
     heading.textContent = rail.title;
     const items = document.createElement('div');
     items.className = 'items';
-    for (const item of rail.items) {
-      const button = document.createElement('button');
-      button.className = 'item';
-      button.dataset.titleId = item.titleId;
-      button.textContent = item.name;
-      const why = document.createElement('small');
-      why.textContent = item.reason ?? item.genres.join(', ');
-      button.append(why);
-      button.addEventListener('click', () => void openTitle(item.titleId));
-      items.append(button);
-    }
+    for (const item of rail.items) items.append(titleButton(item, item.reason ?? item.genres.join(', ')));
     section.append(heading, items);
     root.append(section);
   }
@@ -48,10 +68,7 @@ function renderHome(home: Home): void {
 }
 
 async function showHome(): Promise<void> {
-  playback?.stop();
-  playback = undefined;
-  $('title').hidden = true;
-  $('home').hidden = false;
+  show('home');
   if (!session) return;
   const [home, list] = await Promise.all([session.client.home(), session.client.watchlist({ limit: 100 })]);
   onList = new Set(list.items.map((i) => i.titleId));
@@ -61,8 +78,8 @@ async function showHome(): Promise<void> {
 async function openTitle(titleId: string): Promise<void> {
   if (!session) return;
   const title: Title = await session.client.title(titleId);
-  $('home').hidden = true;
-  $('title').hidden = false;
+  show('title');
+  $('back').textContent = search.query ? '← Results' : '← Home';
   $('title').dataset.titleId = titleId;
   $('title-name').textContent = title.name;
   $('title-meta').textContent = [title.genres.join(', '), title.durationSec ? `${title.durationSec} s` : '']
@@ -83,6 +100,8 @@ $('sign-in').addEventListener('submit', (e) => {
       $('who').textContent = `${s.userId} (${s.country})`;
       $('who').hidden = false;
       sessionStorage.setItem('streamctl-user', JSON.stringify({ user, country }));
+      search.reset();
+      $('search').hidden = false;
       await showHome();
     })
     .catch((err: Error) => {
@@ -91,7 +110,7 @@ $('sign-in').addEventListener('submit', (e) => {
     });
 });
 
-$('back').addEventListener('click', () => void showHome());
+$('back').addEventListener('click', () => (search.query ? show('results') : void showHome()));
 $('play').addEventListener('click', () => {
   const titleId = $('title').dataset.titleId;
   if (!session || !events || !titleId) return;

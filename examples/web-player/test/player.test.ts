@@ -2,13 +2,14 @@
  * The whole loop from a viewer's chair, in Debian's Chromium driven by
  * playwright-core (never a downloaded browser): a real `streamctl dev`
  * serving the built player, a clip ingested and published with the CLI,
- * then sign in, rails, a title, My List, playback through the edge with
- * signed cookies, and the progress reaching Continue Watching.
+ * then sign in, rails, search, a title, My List, playback through the edge
+ * with signed cookies, and the progress reaching Continue Watching.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Browser, chromium } from 'playwright-core';
@@ -31,6 +32,8 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
   let api: string;
   let browser: Browser;
   const titleId = 'player-clip';
+  // A second title, so search has a second page.
+  const otherId = 'second-clip';
 
   beforeAll(async () => {
     dev = spawn(process.execPath, [BIN, 'dev', '--json', '--data-dir', dataDir, '--player', PLAYER], {
@@ -65,7 +68,12 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
       '--ladder',
       'mobile',
     );
+    // Its first two seconds are enough, and transcode quickly.
+    const short = join(dataDir, 'short.mp4');
+    await exec('ffmpeg', ['-v', 'error', '-y', '-i', clip, '-t', '2', '-c', 'copy', short]);
+    await cli('ingest', short, '--id', otherId, '--title', 'Second Clip', '--genres', 'comedy', '--ladder', 'mobile');
     await cli('publish', titleId, '--countries', 'ALL');
+    await cli('publish', otherId, '--countries', 'ALL');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -92,7 +100,7 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('signs in, shows rails, plays a title, keeps My List and continue watching across a reload', async () => {
+  it('signs in, shows rails, finds a title by search, plays it, keeps My List and continue watching across a reload', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
@@ -106,6 +114,40 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
     await page.waitForSelector(`.rail .item[data-title-id="${titleId}"]`);
     expect(await page.locator('.rail[data-rail="top10-gb"], .rail[data-rail="new"]').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(ARTIFACTS, 'web-player-home.png') });
+
+    // Search as the viewer types, one letter missing: the title is among the results.
+    expect(await page.getByRole('search').count()).toBe(1);
+    const box = page.getByRole('searchbox', { name: 'Search titles' });
+    expect(await box.count()).toBe(1);
+    const typed = 'Plyer Clip';
+    await box.pressSequentially(typed, { delay: 30 });
+    const found = page.locator(`#results .item[data-title-id="${titleId}"]`);
+    await found.waitFor({ timeout: 5_000 });
+    expect(await page.textContent('#results-heading')).toBe(`Results for "${typed}"`);
+    expect(await page.textContent('#results-status')).toMatch(/^\d+ match(es)?$/);
+    // The genre chip filters; "All genres" undoes it.
+    await page.click('#results-facets .chip:has-text("documentary")');
+    await page.waitForFunction(() =>
+      document.getElementById('results-status')?.textContent?.endsWith(' in documentary'),
+    );
+    expect(await found.count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'web-player-search.png') });
+    await page.click('#results-facets .chip:has-text("All genres")');
+    await page.waitForFunction(() =>
+      /^\d+ match(es)?$/.test(document.getElementById('results-status')?.textContent ?? ''),
+    );
+    await found.click();
+    await page.waitForSelector('#title:not([hidden])');
+    expect(await page.textContent('#title-name')).toBe('Player Clip');
+    // No match says so; clearing the box goes back to the rails.
+    await box.fill('qwxzv');
+    await page.waitForFunction(
+      () => document.getElementById('results-status')?.textContent === 'No titles match "qwxzv".',
+    );
+    expect(await page.isVisible('#results')).toBe(true);
+    expect(await page.locator('#results .item').count()).toBe(0);
+    await box.fill('');
+    await page.waitForSelector(`#home:not([hidden]) .rail .item[data-title-id="${titleId}"]`);
 
     await page.locator(`.rail .item[data-title-id="${titleId}"]`).first().click();
     await page.waitForSelector('#title:not([hidden])');
@@ -173,4 +215,58 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
     const resumedAt = await page.evaluate(() => (document.getElementById('video') as HTMLVideoElement).currentTime);
     expect(resumedAt).toBeGreaterThanOrEqual(Math.floor(position) - 1);
   }, 180_000);
+
+  it('pages search results, keeps only the latest answer and says what went wrong', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(`${api}/player/`);
+    await page.fill('#user', 'bob');
+    await page.click('#sign-in-button');
+    await page.waitForSelector('.rail');
+    // The real API one title a page (its own cursors), an older query answered late, and refusals.
+    await page.route('**/v1/search?*', async (route) => {
+      const url = new URL(route.request().url());
+      const q = url.searchParams.get('q');
+      const refusal = (status: number, code: string, message: string) =>
+        route.fulfill({ status, json: { error: { code, message } } });
+      if (q === 'busy') return refusal(429, 'RATE_LIMITED', 'rate limited');
+      if (q === 'bad') return refusal(400, 'VALIDATION', 'q: at most 200 characters');
+      if (q === 'down') return refusal(503, 'UNAVAILABLE', 'engine down');
+      if (q === 'documentary') await delay(1_500);
+      url.searchParams.set('limit', '1');
+      return route.continue({ url: url.toString() });
+    });
+    const box = page.getByRole('searchbox', { name: 'Search titles' });
+
+    const late = page.waitForResponse((r) => r.url().includes('q=documentary'));
+    await box.fill('documentary');
+    await box.press('Enter');
+    await box.fill('clip');
+    await box.press('Enter');
+    await page.waitForFunction(() => document.getElementById('results-status')?.textContent === '2 matches');
+    await late;
+    await delay(200);
+    expect(await page.textContent('#results-heading')).toBe('Results for "clip"');
+    expect(await page.locator('#results .item').count()).toBe(1);
+
+    await page.click('#more-results');
+    await page.waitForFunction(() => document.querySelectorAll('#results .item').length === 2);
+    const ids = await page.$$eval('#results .item', (items) => items.map((i) => (i as HTMLElement).dataset.titleId));
+    expect(ids.sort()).toEqual([otherId, titleId].sort());
+    expect(await page.isHidden('#more-results')).toBe(true);
+
+    const refusals = {
+      busy: 'Too many searches, wait a moment.',
+      bad: 'q: at most 200 characters',
+      down: 'Search is unavailable right now. Try again shortly.',
+    };
+    for (const [q, message] of Object.entries(refusals)) {
+      await box.fill(q);
+      await box.press('Enter');
+      await page.waitForFunction((m) => document.getElementById('results-status')?.textContent === m, message);
+      expect(await page.locator('#results .item').count()).toBe(0);
+    }
+    expect(errors).toEqual([]);
+  }, 60_000);
 });
