@@ -264,6 +264,10 @@ const BAD_FLAGS: Record<string, string[][]> = {
     ['titles', 'list', '--limit', '0'],
   ],
   'titles get': [['titles', 'get']],
+  'titles describe': [
+    ['titles', 'describe', 'clip'],
+    ['titles', 'describe', 'clip', '--synopsis', 'x'.repeat(2001)],
+  ],
   recs: [['recs', 'alice']],
   search: [
     ['search'],

@@ -20,6 +20,7 @@ import { recs } from './recs.js';
 import { search } from './search.js';
 import { sign } from './sign.js';
 import { status } from './status.js';
+import { titlesDescribe } from './titles/describe.js';
 import { titlesGet } from './titles/get.js';
 import { titlesList } from './titles/list.js';
 import { token } from './token.js';
@@ -34,6 +35,7 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   unpublish,
   titlesList,
   titlesGet,
+  titlesDescribe,
   search,
   recs,
   failover,
@@ -53,8 +55,13 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
 export const GROUPS: ReadonlyArray<GroupDefinition> = [
   {
     name: 'titles',
-    description: 'look at the catalog: list titles by status, show one title',
-    examples: ['streamctl titles list', 'streamctl titles list --status FAILED --json', 'streamctl titles get clip'],
+    description: "look at the catalog: list titles by status, show one title, set a title's details",
+    examples: [
+      'streamctl titles list',
+      'streamctl titles list --status FAILED --json',
+      'streamctl titles get clip',
+      'streamctl titles describe clip --cast "Ana Lune,Jo Brel"',
+    ],
   },
   {
     name: 'ladder',

@@ -119,6 +119,17 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`search
     expect(parked).toEqual([]);
   });
 
+  it('finds a published title by details added after publishing, within 5 s', async () => {
+    const titleId = `search-described-${run}`;
+    await ingested(titleId, `${word} Notes`);
+    await platform.publish.publish(titleId, { countries: 'ALL' });
+    await within(FRESH_MS, async () => (await find('GB', `${word} notes`)).includes(titleId));
+    expect(await find('GB', 'brightwater')).not.toContain(titleId);
+    const { eventId } = await platform.publish.describe(titleId, { aliases: [`Brightwater ${word}`] });
+    expect(eventId).toBeDefined();
+    await within(FRESH_MS, async () => (await find('GB', `brightwater ${word}`)).includes(titleId));
+  });
+
   it('never shows a title to a country outside its availability', async () => {
     const titleId = `search-fr-${run}`;
     await ingested(titleId, `${word} in Lyon`);

@@ -56,5 +56,10 @@ export function withCatalogCache(catalog: Catalog, cache: Cache, ttlSeconds = 30
       await drop(titleId);
       return title;
     },
+    async describeTitle(titleId, details) {
+      const title = await catalog.describeTitle(titleId, details);
+      await drop(titleId);
+      return title;
+    },
   };
 }

@@ -32,6 +32,8 @@ export {
   type RenditionsUpdate,
   type StatusChange,
   type Title,
+  type TitleDetails,
+  TitleDetailsSchema,
   type TitleInput,
   TitleInputSchema,
   type TitleListItem,

@@ -36,6 +36,7 @@ import {
   type Catalog,
   Genre,
   type Title,
+  TitleDetailsSchema,
   TitleInputSchema,
   type TitleListItem,
   type TitleSummary,
@@ -372,6 +373,44 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
         },
         'record its renditions',
       );
+      return (await findTitle(titleId)) as Title;
+    },
+
+    async describeTitle(titleId, details) {
+      parseInput(IdSchema, titleId, 'titleId');
+      const d = parseInput(TitleDetailsSchema, details, 'title details');
+      const sets = ['updatedAt = :now'];
+      const removes: string[] = [];
+      const names: Record<string, string> = {};
+      const values: Record<string, unknown> = { ':now': new Date().toISOString() };
+      for (const [field, value] of Object.entries(d)) {
+        names[`#${field}`] = field;
+        if (value === null || (Array.isArray(value) && value.length === 0)) removes.push(`#${field}`);
+        else {
+          sets.push(`#${field} = :${field}`);
+          values[`:${field}`] = value;
+        }
+      }
+      try {
+        await docs().send(
+          new UpdateCommand({
+            TableName,
+            Key: titleKey(titleId),
+            UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+            ConditionExpression: 'attribute_exists(PK)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (err) {
+        if (
+          err instanceof ConditionalCheckFailedException ||
+          (err as Error).name === 'ConditionalCheckFailedException'
+        ) {
+          throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+        }
+        throw wrapAwsError(err, 'dynamodb:UpdateItem', `title ${titleId}`);
+      }
       return (await findTitle(titleId)) as Title;
     },
 

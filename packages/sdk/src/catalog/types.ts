@@ -49,6 +49,26 @@ export const TitleInputSchema = z.object({
     .default([]),
 });
 
+/**
+ * What {@link Catalog.describeTitle} may change: the descriptive fields that
+ * only the title's own record holds (search reads them). `null` or an empty
+ * list removes a field; an absent one stays as it is.
+ */
+export const TitleDetailsSchema = z
+  .object({
+    originalName: z.string().trim().min(1).max(200).nullable(),
+    aliases: z.array(z.string().trim().min(1).max(200)).max(20),
+    cast: z.array(z.string().trim().min(1).max(120)).max(50),
+    crew: z.array(z.string().trim().min(1).max(120)).max(50),
+    synopsis: z.string().trim().min(1).max(2000).nullable(),
+  })
+  .partial()
+  .strict()
+  .refine((d) => Object.keys(d).length > 0, { message: 'give at least one field to change' });
+
+/** Input of {@link Catalog.describeTitle}. */
+export type TitleDetails = z.input<typeof TitleDetailsSchema>;
+
 /** Input of {@link Catalog.putTitle}. */
 export type TitleInput = z.input<typeof TitleInputSchema>;
 
@@ -215,4 +235,9 @@ export interface Catalog {
   setRenditions(titleId: string, update: RenditionsUpdate): Promise<Title>;
   /** Withdraws a published title everywhere: availability removed, status UNPUBLISHED. */
   unpublishTitle(titleId: string): Promise<Title>;
+  /**
+   * Changes a title's descriptive details (original name, aliases, cast,
+   * crew, synopsis), in any status: NOT_FOUND when unknown, VALIDATION_FAILED for bad details.
+   */
+  describeTitle(titleId: string, details: TitleDetails): Promise<Title>;
 }

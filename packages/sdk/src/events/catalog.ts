@@ -18,7 +18,7 @@ export const CatalogEventSchema = z
     v: z.literal(1),
     kind: z.literal('catalog'),
     id: z.uuid(),
-    type: z.enum(['title_published', 'title_unpublished', 'title_ready']),
+    type: z.enum(['title_published', 'title_unpublished', 'title_ready', 'title_updated']),
     titleId: IdSchema,
     ts: z.iso.datetime({ offset: true }),
     availability: z

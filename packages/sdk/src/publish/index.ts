@@ -11,4 +11,4 @@ export {
   type InvalidationResult,
   invalidatorFor,
 } from './invalidate.js';
-export { createPublisher, type Publisher, type PublishOutcome } from './publisher.js';
+export { createPublisher, type DescribeOutcome, type Publisher, type PublishOutcome } from './publisher.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AwsClients } from '../aws/index.js';
-import { type Catalog, canTransition, type Title, type TitleStatus } from '../catalog/index.js';
+import { type Catalog, canTransition, type Title, type TitleDetails, type TitleStatus } from '../catalog/index.js';
 import type { StreamctlConfig } from '../config/index.js';
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import { putCatalogEvent } from '../events/index.js';
@@ -17,10 +17,23 @@ export interface PublishOutcome {
   eventId: string;
 }
 
-/** Publishing over one catalog. */
+/** The result of describing a title. */
+export interface DescribeOutcome {
+  title: Title;
+  /** The catalog event that tells the platform (search) a published title changed; absent otherwise. */
+  eventId?: string;
+}
+
+/** Publishing over one catalog: what viewers may play, where, and how it is described. */
 export interface Publisher {
   publish(titleId: string, availability: Availability): Promise<PublishOutcome>;
   unpublish(titleId: string): Promise<PublishOutcome>;
+  /**
+   * Changes a title's descriptive details (original name, aliases, cast, crew,
+   * synopsis); a published title's change goes on the stream as `title_updated`,
+   * so search finds it by its new details within seconds.
+   */
+  describe(titleId: string, details: TitleDetails): Promise<DescribeOutcome>;
 }
 
 /**
@@ -99,6 +112,13 @@ export function createPublisher(deps: {
       );
       const event = await putCatalogEvent(deps.clients, names, { type: 'title_unpublished', titleId });
       return { titleId, status: title.status, invalidation, eventId: event.id };
+    },
+
+    async describe(titleId, details) {
+      const title = await deps.catalog.describeTitle(titleId, details);
+      if (title.status !== 'PUBLISHED') return { title };
+      const event = await putCatalogEvent(deps.clients, names, { type: 'title_updated', titleId });
+      return { title, eventId: event.id };
     },
   };
 }

@@ -44,6 +44,43 @@ describe.skipIf(!target.endpoints.dynamodb)(`catalog (${target.kind})`, () => {
     ]);
   });
 
+  it("keeps and changes a title's details (original name, aliases, cast, crew, synopsis) in any status", async () => {
+    await catalog.putTitle({
+      titleId: id('detailed'),
+      name: 'Amelie',
+      originalName: 'Le Destin d’Amélie',
+      aliases: ['Amélie of the Hill'],
+      cast: ['Ana Lune'],
+    });
+    expect(await catalog.getTitle(id('detailed'))).toMatchObject({
+      originalName: 'Le Destin d’Amélie',
+      aliases: ['Amélie of the Hill'],
+      cast: ['Ana Lune'],
+    });
+    const changed = await catalog.describeTitle(id('detailed'), {
+      aliases: [],
+      crew: ['Oskar Lind'],
+      synopsis: '  A café, a garden gnome and a photo booth.  ',
+      originalName: null,
+    });
+    expect(changed.originalName).toBeUndefined();
+    expect(changed.aliases).toBeUndefined();
+    expect(changed).toMatchObject({
+      cast: ['Ana Lune'],
+      crew: ['Oskar Lind'],
+      synopsis: 'A café, a garden gnome and a photo booth.',
+      status: 'READY',
+    });
+    await expect(catalog.describeTitle(id('nobody'), { cast: ['X'] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(catalog.describeTitle(id('detailed'), {})).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+    await expect(catalog.describeTitle(id('detailed'), { cast: ['x'.repeat(121)] } as never)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+    await expect(catalog.describeTitle(id('detailed'), { status: 'PUBLISHED' } as never)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+  });
+
   it('publishes where and when given, and lists what a country may see', async () => {
     await catalog.putTitle({ titleId: id('gb-only'), name: 'GB only', genres: [genre], releaseDate: '2026-01-01' });
     await catalog.putTitle({

@@ -18,7 +18,11 @@ export const titlesGet = defineCommand<Record<string, never>>({
       ctx.print(
         `${title.titleId}: ${title.name} — ${title.status}${title.statusReason ? ` (${title.statusReason})` : ''}`,
       );
+      if (title.originalName) ctx.print(`  original name: ${title.originalName}`);
+      if (title.aliases?.length) ctx.print(`  also known as: ${title.aliases.join(', ')}`);
       if (title.genres.length) ctx.print(`  genres: ${title.genres.join(', ')}`);
+      if (title.cast?.length) ctx.print(`  cast: ${title.cast.join(', ')}`);
+      if (title.crew?.length) ctx.print(`  crew: ${title.crew.join(', ')}`);
       if (title.durationSec) ctx.print(`  duration: ${title.durationSec} s`);
       for (const r of title.renditions) {
         ctx.print(
