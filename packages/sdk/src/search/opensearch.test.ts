@@ -560,4 +560,10 @@ describe('createOpenSearchEngine', () => {
     expect(engine.kind).toBe('opensearch');
     return engine.close();
   });
+
+  it('refuses an endpoint that is not a URL with a configuration error', () => {
+    const make = () =>
+      createOpenSearchEngine({ endpoint: 'not a url', index: 'i', region: 'us-east-1', service: 'aoss' });
+    expect(make).toThrow(expect.objectContaining({ code: ErrorCode.ConfigInvalid }));
+  });
 });

@@ -17,7 +17,14 @@
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { type API, Client } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws-v3';
-import { AwsServiceError, ErrorCode, StreamctlError, ValidationError, wrapAwsError } from '../errors/index.js';
+import {
+  AwsServiceError,
+  ConfigError,
+  ErrorCode,
+  StreamctlError,
+  ValidationError,
+  wrapAwsError,
+} from '../errors/index.js';
 import { FIELD_BOOSTS } from './embedded.js';
 import { FUZZINESS, MAX_QUERY_TERMS, MAX_TERM_LENGTH, PREFIX_MIN_LENGTH, prefixAllowed } from './text.js';
 import type { EngineQuery, EngineResult, FacetCount, SearchDocument, SearchEngine } from './types.js';
@@ -299,7 +306,7 @@ export function parseSearchResponse(body: unknown): EngineResult {
     facets: {
       genres: facetCounts(b.aggregations?.genres, (k) => (typeof k === 'string' ? k : undefined)),
       years: facetCounts(b.aggregations?.years?.years, (k) => {
-        const year = typeof k === 'number' ? k : Number(k);
+        const year = typeof k === 'number' ? k : typeof k === 'string' ? Number(k) : Number.NaN;
         return Number.isInteger(year) ? year : undefined;
       }),
     },
@@ -388,6 +395,21 @@ function searchError(error: unknown, op: Operation, refusedQuery = false): Strea
   return fail(ErrorCode.AwsError, `the search service answered HTTP ${status}`);
 }
 
+/** A client that signs every request with SigV4 for the collection or domain. */
+function signedClient(options: OpenSearchEngineOptions): Client {
+  try {
+    return new Client({
+      node: options.endpoint,
+      ...AwsSigv4Signer({ region: options.region, service: options.service, getCredentials: fromNodeProviderChain() }),
+    });
+  } catch (err) {
+    throw new ConfigError('Invalid search endpoint: an https:// URL of the collection or domain is expected', {
+      cause: err,
+      hint: 'set STREAMCTL_SEARCH_ENDPOINT (search.endpoint) to the SearchEndpoint output of the API stack',
+    });
+  }
+}
+
 /** A `_bulk` answer's failed items, deletes of documents already gone excepted. */
 function bulkFailures(body: unknown): Array<{ status?: number; error?: unknown }> {
   const b = (body ?? {}) as { errors?: boolean; items?: Array<Record<string, { status?: number; error?: unknown }>> };
@@ -436,16 +458,7 @@ function isMissingIndex(error: unknown): boolean {
  */
 export function createOpenSearchEngine(options: OpenSearchEngineOptions): SearchEngine {
   const { index } = options;
-  const client =
-    options.client ??
-    new Client({
-      node: options.endpoint,
-      ...AwsSigv4Signer({
-        region: options.region,
-        service: options.service,
-        getCredentials: fromNodeProviderChain(),
-      }),
-    });
+  const client = options.client ?? signedClient(options);
   /** Set once the index is known to exist (made or seen), so writes check only once per process. */
   let ensured: Promise<void> | undefined;
 
