@@ -26,7 +26,7 @@ describe('country flags take only countries that exist', () => {
   it.each([
     [
       ['token', '--user', 'alice', '--country', 'uk'],
-      'error: invalid --country "uk": UK is not an ISO 3166-1 country code; did you mean GB?; use an ISO 3166-1 alpha-2 code, e.g. GB',
+      'error: invalid --country "uk": UK is not an ISO 3166-1 country code; did you mean GB?; pass an ISO 3166-1 alpha-2 code such as GB',
     ],
     [
       ['recs', 'alice', '--country', 'XX'],

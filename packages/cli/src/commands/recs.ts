@@ -1,5 +1,6 @@
 import { defineCommand } from '../context.js';
 import { UsageError } from '../errors.js';
+import { countryFlag } from '../flags.js';
 
 interface RecsOptions {
   country?: string;
@@ -27,13 +28,7 @@ export const recs = defineCommand<RecsOptions>({
         "recs needs the viewer's country",
         `pass --country, e.g. streamctl recs ${userId} --country GB`,
       );
-    const parsed = sdk.CountrySchema.safeParse(options.country);
-    if (!parsed.success)
-      throw new UsageError(
-        `invalid --country "${options.country}": ${parsed.error.issues[0]?.message ?? 'not a country code'}`,
-        'pass an ISO 3166-1 alpha-2 code such as GB',
-      );
-    const country = parsed.data;
+    const country = await countryFlag(options.country);
     // An operator view may wait longer than a viewer's request.
     const platform = sdk.createPlatform(await ctx.config(), { homeBudgetMs: 5_000 });
     try {

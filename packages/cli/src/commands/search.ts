@@ -1,5 +1,6 @@
 import { defineCommand } from '../context.js';
 import { UsageError } from '../errors.js';
+import { countryFlag } from '../flags.js';
 
 interface SearchOptions {
   country?: string;
@@ -39,16 +40,7 @@ export const search = defineCommand<SearchOptions>({
   async handler(ctx, args, options) {
     const q = args[0] as string;
     const sdk = await import('@streamctl/sdk');
-    let country: string | undefined;
-    if (options.country !== undefined) {
-      const parsed = sdk.CountrySchema.safeParse(options.country);
-      if (!parsed.success)
-        throw new UsageError(
-          `invalid --country "${options.country}": ${parsed.error.issues[0]?.message ?? 'not a country code'}`,
-          'pass an ISO 3166-1 alpha-2 code such as GB',
-        );
-      country = parsed.data;
-    }
+    const country = options.country === undefined ? undefined : await countryFlag(options.country);
     // The SDK checks the same rules; checked here first so a bad query needs no running platform.
     const params = { q, genre: options.genre, limit: options.limit, cursor: options.cursor };
     const { SearchQuerySchema } = await import('@streamctl/sdk/contract');

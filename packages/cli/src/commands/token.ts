@@ -1,5 +1,6 @@
 import { defineCommand } from '../context.js';
 import { UsageError } from '../errors.js';
+import { countryFlag } from '../flags.js';
 
 interface TokenOptions {
   user: string;
@@ -22,9 +23,7 @@ export const token = defineCommand<TokenOptions>({
   examples: ['streamctl token --user alice --country US', 'TOKEN=$(streamctl token --user bob --country GB --ttl 15m)'],
   async handler(ctx, _args, options) {
     if (!options.user) throw new UsageError('--user is required', 'pass --user <id>');
-    const { CountrySchema, ErrorCode, IdSchema, StreamctlError, parseDuration, isStreamctlError } = await import(
-      '@streamctl/sdk'
-    );
+    const { ErrorCode, IdSchema, StreamctlError, parseDuration, isStreamctlError } = await import('@streamctl/sdk');
     let ttlSeconds: number;
     try {
       ttlSeconds = parseDuration(options.ttl, '--ttl');
@@ -42,16 +41,11 @@ export const token = defineCommand<TokenOptions>({
     // The API's own rules: a token names a user id and a country the API accepts; none is made up.
     if (!options.country)
       throw new UsageError('--country is required: a token without a country is refused', 'pass e.g. --country GB');
-    const country = CountrySchema.safeParse(options.country);
-    if (!country.success)
-      throw new UsageError(
-        `invalid --country "${options.country}": ${country.error.issues[0]?.message ?? 'not a country code'}`,
-        'use an ISO 3166-1 alpha-2 code, e.g. GB',
-      );
+    const country = await countryFlag(options.country);
     if (!IdSchema.safeParse(options.user).success)
       throw new UsageError(`invalid --user "${options.user}"`, 'use letters, digits and . _ : - only');
     const { mintDevToken } = await import('@streamctl/local');
-    const minted = await mintDevToken(config.dataDir, { userId: options.user, country: country.data, ttlSeconds });
+    const minted = await mintDevToken(config.dataDir, { userId: options.user, country, ttlSeconds });
     if (ctx.globals.json) ctx.json(minted);
     else ctx.print(minted.token);
   },
