@@ -234,9 +234,7 @@ try {
   const ok = figures.p95Ms <= TARGET_P95_MS && figures.reloaded === figures.indexed;
   if (json) console.log(JSON.stringify({ ...figures, ok }));
   else {
-    console.log(
-      `search bench: ${TITLES} titles (${rebuilt.titles} indexed), ${QUERIES} queries, seed ${SEED}`,
-    );
+    console.log(`search bench: ${TITLES} titles (${rebuilt.titles} indexed), ${QUERIES} queries, seed ${SEED}`);
     console.log(
       `  index build ${figures.buildMs} ms, write ${figures.writeMs} ms (${figures.fileMB} MB), load on restart ${figures.loadMs} ms`,
     );
