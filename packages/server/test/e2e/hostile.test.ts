@@ -494,6 +494,13 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`hostil
     ['PUT', '/v1/events', 404, 'NOT_FOUND'],
     ['GET', `/v1/playback/${ids.all}`, 404, 'NOT_FOUND'],
     ['POST', `/v1/watchlist/${ids.all}`, 404, 'NOT_FOUND'],
+    ['GET', '/v1/search?q=title&__proto__[polluted]=1', 400, 'VALIDATION_FAILED'],
+    ['GET', '/v1/search?q=title&q=other', 400, 'VALIDATION_FAILED'],
+    ['GET', `/v1/search?q=${'%F0%9F%8E%AC'.repeat(101)}`, 400, 'VALIDATION_FAILED'],
+    ['GET', '/v1/search?q=title&limit=1e3', 400, 'VALIDATION_FAILED'],
+    ['GET', '/v1/search?q=title&genre=%2E%2E%2F', 400, 'VALIDATION_FAILED'],
+    ['GET', '/v1/search/', 404, 'NOT_FOUND'],
+    ['POST', '/v1/search?q=title', 404, 'NOT_FOUND'],
   ];
 
   it.each(pathCases)('%s %s is a %i %s and serves nothing hidden', async (method, path, status, code) => {
@@ -827,6 +834,15 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`hostil
       'VALIDATION_FAILED',
     ],
     ['a draft', 'GET', `/v1/titles/${ids.draft}`, () => aliceToken, {}, 404, 'NOT_FOUND'],
+    [
+      "another country's search by a query parameter",
+      'GET',
+      '/v1/search?q=title&country=FR',
+      () => aliceToken,
+      {},
+      400,
+      'VALIDATION_FAILED',
+    ],
     ['playback of a draft (404, not 403)', 'POST', `/v1/playback/${ids.draft}`, () => aliceToken, {}, 404, 'NOT_FOUND'],
     ['playback of a made-up title', 'POST', `/v1/playback/${ids.unknown}`, () => aliceToken, {}, 404, 'NOT_FOUND'],
     ['playback of a GB title from the US', 'POST', `/v1/playback/${ids.gb}`, () => carolToken, {}, 403, 'FORBIDDEN'],
