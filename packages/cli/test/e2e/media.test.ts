@@ -109,10 +109,25 @@ describe.skipIf(!runnable)('streamctl ingest, publish and titles', () => {
     // Without the cookies the edge refuses.
     expect((await fetch(master)).status).toBe(403);
 
-    const list = await cli('titles', 'list', '--status', 'PUBLISHED', '--json');
-    expect((jsonLines(list.stdout)[0] as { items: Array<{ titleId: string }> }).items.map((t) => t.titleId)).toContain(
-      titleId,
-    );
+    // The suite shares one platform, so the list runs to several pages: follow the cursor.
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const list = await cli(
+        'titles',
+        'list',
+        '--status',
+        'PUBLISHED',
+        '--limit',
+        '200',
+        '--json',
+        ...(cursor ? ['--cursor', cursor] : []),
+      );
+      const page = jsonLines(list.stdout)[0] as { items: Array<{ titleId: string }>; cursor?: string };
+      listed.push(...page.items.map((t) => t.titleId));
+      cursor = page.cursor;
+    } while (cursor);
+    expect(listed).toContain(titleId);
     const got = await cli('titles', 'get', titleId);
     expect(got.stdout).toMatch(new RegExp(`${titleId}: .* — PUBLISHED`));
     expect(got.stdout).toMatch(/1080p\s+1920x1080/);
