@@ -191,8 +191,8 @@ async function startApi(
     // The web player (`--player`) signs in as a dev user through the API; without it, no one mints here.
     ...(options.player
       ? {
-          devTokens: async (userId: string, country: string) => {
-            const minted = await mintDevToken(platform.dataDir, { userId, country });
+          devTokens: async (userId: string, country: string, plan: string) => {
+            const minted = await mintDevToken(platform.dataDir, { userId, country, plan });
             return { token: minted.token, expiresAt: minted.expiresAt };
           },
         }

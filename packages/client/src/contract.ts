@@ -53,7 +53,25 @@ export const CountrySchema = z
   .pipe(CountryCodeSchema);
 
 /** Every error answer: `{"error":{"code","message"}}`. */
-export const ErrorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+/** An active session as a `STREAM_LIMIT` answer names it. */
+export const ActiveSessionSchema = z.object({
+  sessionId: z.string(),
+  deviceId: z.string(),
+  deviceName: z.string().optional(),
+  titleId: z.string(),
+  startedAt: z.string(),
+});
+
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    /** `STREAM_LIMIT` only: the account's active sessions, so a client can offer to stop one. */
+    sessions: z.array(ActiveSessionSchema).optional(),
+    /** `STREAM_LIMIT` only: the plan's streams at once. */
+    limit: z.number().optional(),
+  }),
+});
 
 export const HealthSchema = z.object({
   stage: z.string(),
@@ -182,10 +200,79 @@ export const ContinueWatchingSchema = z.object({
   ),
 });
 
+/** The kinds of device a client may say it is. */
+export const DEVICE_KINDS = ['browser', 'tv', 'phone', 'tablet', 'console', 'desktop', 'other'] as const;
+
+/** What a client says about the device it plays on (`POST /v1/playback/:titleId`'s body). */
+export const DeviceInputSchema = z
+  .object({
+    deviceId: IdSchema,
+    name: z.string().trim().min(1).max(80).optional(),
+    kind: z.enum(DEVICE_KINDS).optional(),
+  })
+  .strict();
+
+/** A session id: 16 random characters, a dot, the account's id in base64url. */
+export const SessionIdSchema = z
+  .string()
+  .max(200)
+  .regex(/^[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{1,172}$/, 'a session id as a playback grant returned it');
+
 export const PlaybackGrantSchema = z.object({
   manifestUrl: z.string(),
   expiresAt: z.string(),
   cookies: z.record(z.string(), z.string()).optional(),
+  /** The playback session: heartbeat it every `heartbeatSec` with `PUT /v1/sessions/:id` (which renews the grant). */
+  session: z.object({
+    id: z.string(),
+    heartbeatSec: z.number(),
+    expiresAt: z.string(),
+    deviceId: z.string(),
+  }),
+});
+
+export const DeviceSchema = z.object({
+  deviceId: z.string(),
+  name: z.string(),
+  kind: z.enum(DEVICE_KINDS),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+});
+
+export const DevicesSchema = z.object({ items: z.array(DeviceSchema) });
+
+export const SessionSchema = z.object({
+  sessionId: z.string(),
+  deviceId: z.string(),
+  deviceName: z.string(),
+  titleId: z.string(),
+  startedAt: z.string(),
+  heartbeatAt: z.string(),
+  expiresAt: z.string(),
+});
+
+export const SessionsSchema = z.object({ items: z.array(SessionSchema) });
+
+/** The answer of ending a session: whether it was active (ending an ended session is a no-op). */
+export const EndedSchema = z.object({ ended: z.boolean() });
+
+/** The answer of removing a device: whether it was registered (its sessions end with it). */
+export const RemovedSchema = z.object({ removed: z.boolean() });
+
+export const HistoryQuerySchema = z
+  .object({
+    month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM'),
+    limit: z.coerce.number().int().min(1).max(100).optional(),
+    cursor: z.string().min(1).max(512).optional(),
+  })
+  .strict();
+
+export const HistoryPageSchema = z.object({
+  items: z.array(
+    z.object({ titleId: z.string(), month: z.string(), lastWatchedAt: z.string(), completed: z.boolean() }),
+  ),
+  /** Pass back to get the next page; absent on the last page. */
+  cursor: z.string().optional(),
 });
 
 /** The largest events batch (Kinesis PutRecords' limit). */
@@ -281,10 +368,19 @@ export const SearchResultSchema = z.object({
   nextCursor: z.string().optional(),
 });
 
+/** A plan's name as the `plan` claim carries it. */
+export const PlanNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, 'a plan name is 1–32 lowercase letters, digits or dashes, starting with a letter');
+
+/** The plan a dev token names when the sign-in form picks none. */
+export const DEFAULT_DEV_PLAN = 'standard';
+
 export const DevTokenQuerySchema = z
   .object({
     user: IdSchema,
     country: CountrySchema,
+    plan: PlanNameSchema.default(DEFAULT_DEV_PLAN),
   })
   .strict();
 
@@ -301,6 +397,15 @@ export type WatchlistChange = z.output<typeof WatchlistChangeSchema>;
 export type ContinueWatching = z.output<typeof ContinueWatchingSchema>;
 export type ContinueWatchingItem = ContinueWatching['items'][number];
 export type PlaybackGrant = z.output<typeof PlaybackGrantSchema>;
+export type DeviceInput = z.input<typeof DeviceInputSchema>;
+export type Device = z.output<typeof DeviceSchema>;
+export type Devices = z.output<typeof DevicesSchema>;
+export type Session = z.output<typeof SessionSchema>;
+export type Sessions = z.output<typeof SessionsSchema>;
+export type Ended = z.output<typeof EndedSchema>;
+export type Removed = z.output<typeof RemovedSchema>;
+export type HistoryQuery = z.input<typeof HistoryQuerySchema>;
+export type HistoryPage = z.output<typeof HistoryPageSchema>;
 export type ClientEvent = z.input<typeof ClientEventSchema>;
 export type EventsResult = z.output<typeof EventsResultSchema>;
 export type ErrorBody = z.output<typeof ErrorBodySchema>;

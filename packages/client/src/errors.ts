@@ -28,6 +28,10 @@ export const ErrorCode = {
   Conflict: 'CONFLICT',
   /** The caller may not do this (not entitled, not their data). */
   Forbidden: 'FORBIDDEN',
+  /** The account plays on as many devices as its plan allows; `details.sessions` names them. */
+  StreamLimit: 'STREAM_LIMIT',
+  /** The account has as many registered devices as allowed; `details.devices` names them. */
+  DeviceLimit: 'DEVICE_LIMIT',
   /** No valid credentials came with the request (a missing, expired or forged token). */
   Unauthorized: 'UNAUTHORIZED',
   /** The caller sent too many requests; `details.retryAfterSeconds` says when to come back. */
@@ -205,6 +209,41 @@ export class ForbiddenError extends StreamctlError {
   }
 }
 
+/** An active playback session of an account, as the limit's error names it. */
+export interface ActiveSession {
+  sessionId: string;
+  deviceId: string;
+  deviceName?: string;
+  titleId: string;
+  startedAt: string;
+}
+
+/**
+ * The account already plays as many streams as its plan allows (HTTP 409).
+ * `sessions` names the active ones, so a client can offer to stop one.
+ */
+export class StreamLimitError extends StreamctlError {
+  readonly sessions: ActiveSession[];
+  readonly limit: number;
+  constructor(
+    message: string,
+    limit: number,
+    sessions: ActiveSession[],
+    options: Omit<StreamctlErrorOptions, 'details'> = {},
+  ) {
+    super(ErrorCode.StreamLimit, message, { ...options, details: { limit, sessions } });
+    this.limit = limit;
+    this.sessions = sessions;
+  }
+}
+
+/** The account has registered as many devices as allowed (HTTP 409); `details.devices` names them. */
+export class DeviceLimitError extends StreamctlError {
+  constructor(message: string, options: StreamctlErrorOptions = {}) {
+    super(ErrorCode.DeviceLimit, message, options);
+  }
+}
+
 /** Too many requests (HTTP 429); `retryAfterSeconds` says when to come back. */
 export class RateLimitedError extends StreamctlError {
   readonly retryAfterSeconds: number;
@@ -240,6 +279,8 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, { readonly status: number; 
   NOT_FOUND: { status: 404, exit: 1 },
   CONFLICT: { status: 409, exit: 1 },
   FORBIDDEN: { status: 403, exit: 1 },
+  STREAM_LIMIT: { status: 409, exit: 1 },
+  DEVICE_LIMIT: { status: 409, exit: 1 },
   UNAUTHORIZED: { status: 401, exit: 1 },
   RATE_LIMITED: { status: 429, exit: 1 },
   PAYLOAD_TOO_LARGE: { status: 413, exit: 1 },

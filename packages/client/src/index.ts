@@ -19,17 +19,24 @@
 import type {
   ClientEvent,
   ContinueWatching,
+  DeviceInput,
+  Devices,
+  Ended,
   EventsResult,
   Health,
+  HistoryPage,
+  HistoryQuery,
   Home,
   PlaybackGrant,
+  Removed,
   SearchQuery,
   SearchResult,
+  Sessions,
   TitleView,
   WatchlistChange,
   WatchlistPage,
 } from './contract.js';
-import { type ErrorCode, errorCodeForStatus, isErrorCode, StreamctlError } from './errors.js';
+import { type ActiveSession, type ErrorCode, errorCodeForStatus, isErrorCode, StreamctlError } from './errors.js';
 
 /**
  * An error answer of the API, with its status and code. It is a
@@ -50,13 +57,16 @@ export class ApiError extends StreamctlError {
   readonly apiCode: string;
   /** Seconds to wait, from `Retry-After`, on a 429. */
   readonly retryAfter: number | undefined;
-  constructor(status: number, apiCode: string, message: string, retryAfter?: number) {
+  /** On `STREAM_LIMIT`: the account's active sessions, so a client can offer to stop one. */
+  readonly sessions: ActiveSession[] | undefined;
+  constructor(status: number, apiCode: string, message: string, retryAfter?: number, sessions?: ActiveSession[]) {
     // The server's code is one of ours (one error family); a proxy's bare status maps by status.
     const code: ErrorCode = isErrorCode(apiCode) ? apiCode : errorCodeForStatus(status);
-    super(code, message, { details: { status, apiCode } });
+    super(code, message, { details: { status, apiCode, ...(sessions ? { sessions } : {}) } });
     this.status = status;
     this.apiCode = apiCode;
     this.retryAfter = retryAfter;
+    this.sessions = sessions;
   }
 }
 
@@ -64,15 +74,24 @@ export type {
   ClientEvent,
   ContinueWatching,
   ContinueWatchingItem,
+  Device,
+  DeviceInput,
+  Devices,
+  Ended,
   EventsResult,
   Health,
+  HistoryPage,
+  HistoryQuery,
   Home,
   PlaybackGrant,
   Rail,
   RailItem,
+  Removed,
   SearchItem,
   SearchQuery,
   SearchResult,
+  Session,
+  Sessions,
   TitleView,
   WatchlistChange,
   WatchlistPage,
@@ -99,7 +118,24 @@ export interface Client {
   addToWatchlist(titleId: string): Promise<WatchlistChange>;
   removeFromWatchlist(titleId: string): Promise<WatchlistChange>;
   continueWatching(): Promise<ContinueWatching>;
-  playback(titleId: string): Promise<PlaybackGrant>;
+  /**
+   * Starts playback on a device (sent as the body; without one, the account's unnamed device):
+   * a grant with its session. `STREAM_LIMIT` (an `ApiError` with `sessions`) when the plan's
+   * streams are all playing.
+   */
+  playback(titleId: string, device?: DeviceInput): Promise<PlaybackGrant>;
+  /** The heartbeat: keeps a session alive and answers its renewed grant (`NOT_FOUND` once it ended). */
+  heartbeat(sessionId: string): Promise<PlaybackGrant>;
+  /** Ends one of the caller's sessions (idempotent). */
+  endSession(sessionId: string): Promise<Ended>;
+  /** The caller's active sessions. */
+  sessions(): Promise<Sessions>;
+  /** The caller's registered devices. */
+  devices(): Promise<Devices>;
+  /** Removes a device; its sessions end at once. */
+  removeDevice(deviceId: string): Promise<Removed>;
+  /** The caller's viewing history of a month (`YYYY-MM`), paged. */
+  history(query: HistoryQuery): Promise<HistoryPage>;
   sendEvents(events: ClientEvent[]): Promise<EventsResult>;
   /** Titles matching a query that the viewer may play, best first; pass `nextCursor` back for more. */
   search(query: SearchQuery): Promise<SearchResult>;
@@ -135,13 +171,15 @@ export function createClient(options: ClientOptions): Client {
       json = undefined;
     }
     if (!expected.includes(res.status)) {
-      const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const error = (json as { error?: { code?: string; message?: string; sessions?: ActiveSession[] } } | undefined)
+        ?.error;
       const retry = res.headers.get('retry-after');
       throw new ApiError(
         res.status,
         error?.code ?? `HTTP_${res.status}`,
         error?.message ?? `${method} ${path} answered ${res.status}`,
         retry ? Number(retry) : undefined,
+        Array.isArray(error?.sessions) ? error.sessions : undefined,
       );
     }
     return json as T;
@@ -161,7 +199,18 @@ export function createClient(options: ClientOptions): Client {
     addToWatchlist: (titleId) => call('PUT', `/v1/watchlist/${id(titleId)}`),
     removeFromWatchlist: (titleId) => call('DELETE', `/v1/watchlist/${id(titleId)}`),
     continueWatching: () => call('GET', '/v1/continue-watching'),
-    playback: (titleId) => call('POST', `/v1/playback/${id(titleId)}`),
+    playback: (titleId, device) => call('POST', `/v1/playback/${id(titleId)}`, device),
+    heartbeat: (sessionId) => call('PUT', `/v1/sessions/${encodeURIComponent(sessionId)}`),
+    endSession: (sessionId) => call('DELETE', `/v1/sessions/${encodeURIComponent(sessionId)}`),
+    sessions: () => call('GET', '/v1/sessions'),
+    devices: () => call('GET', '/v1/devices'),
+    removeDevice: (deviceId) => call('DELETE', `/v1/devices/${encodeURIComponent(deviceId)}`),
+    history: (q) => {
+      const query = new URLSearchParams({ month: q.month });
+      if (q.limit !== undefined) query.set('limit', String(q.limit));
+      if (q.cursor) query.set('cursor', q.cursor);
+      return call('GET', `/v1/history?${query.toString()}`);
+    },
     sendEvents: (events) => call('POST', '/v1/events', events, [202]),
     search: (q) => {
       const query = new URLSearchParams({ q: q.q });

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CountrySchema, IdSchema, viewerFromClaims } from '@streamctl/sdk';
+import { CountrySchema, IdSchema, PlanNameSchema, viewerFromClaims } from '@streamctl/sdk';
 import { ErrorCode, StreamctlError, ValidationError } from '@streamctl/sdk/errors';
 import { dataDirLayout } from '@streamctl/sdk/local';
 import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
@@ -68,9 +68,10 @@ export async function ensureDevSigningKey(dataDir: string): Promise<StoredKey> {
 }
 
 const DevTokenInput = z.object({
-  // The API's own rules: a dev token names a user and a country the API accepts.
+  // The API's own rules: a dev token names a user, a country and a plan the API accepts.
   userId: IdSchema,
   country: CountrySchema,
+  plan: PlanNameSchema,
   ttlSeconds: z
     .number()
     .int()
@@ -87,25 +88,26 @@ export interface DevToken {
   token: string;
   userId: string;
   country: string;
+  plan: string;
   expiresAt: string;
 }
 
 /**
  * Mints a dev JWT for the local stage: `sub` is the user, `country` the
- * viewer's country, signed with the data dir's key.
+ * viewer's country, `plan` their plan, signed with the data dir's key.
  *
  * @example
  * ```ts
- * const { token } = await mintDevToken('.streamctl/local', { userId: 'alice', country: 'GB' });
+ * const { token } = await mintDevToken('.streamctl/local', { userId: 'alice', country: 'GB', plan: 'basic' });
  * ```
  */
 export async function mintDevToken(dataDir: string, input: DevTokenInput): Promise<DevToken> {
   const parsed = DevTokenInput.safeParse(input);
   if (!parsed.success) throw ValidationError.fromZod('token request', parsed.error);
-  const { userId, country, ttlSeconds } = parsed.data;
+  const { userId, country, plan, ttlSeconds } = parsed.data;
   const key = await ensureDevSigningKey(dataDir);
   const now = Math.floor(Date.now() / 1000);
-  const token = await new SignJWT({ country })
+  const token = await new SignJWT({ country, plan })
     .setProtectedHeader({ alg: ALG, kid: key.kid, typ: 'JWT' })
     .setSubject(userId)
     .setIssuer(DEV_TOKEN_ISSUER)
@@ -114,13 +116,14 @@ export async function mintDevToken(dataDir: string, input: DevTokenInput): Promi
     .setExpirationTime(now + ttlSeconds)
     .setJti(randomUUID())
     .sign(await importJWK(key.privateJwk, ALG));
-  return { token, userId, country, expiresAt: new Date((now + ttlSeconds) * 1000).toISOString() };
+  return { token, userId, country, plan, expiresAt: new Date((now + ttlSeconds) * 1000).toISOString() };
 }
 
 /** The claims of a verified dev token. */
 export interface DevTokenClaims {
   userId: string;
   country: string;
+  plan: string;
 }
 
 /**

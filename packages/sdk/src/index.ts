@@ -36,6 +36,7 @@ export * from './recommendations/index.js';
 export * from './regions/index.js';
 export * from './resources/index.js';
 export * from './search/index.js';
+export * from './sessions/index.js';
 export * from './transcoder/index.js';
 export * from './users/index.js';
 export * from './util/backoff.js';

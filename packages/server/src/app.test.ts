@@ -27,13 +27,14 @@ function services(over: { health?: HttpPlatform['health']; home?: () => Promise<
     health: over.health ?? (async () => report(true)),
     authenticate: async (token) => {
       if (token !== 'good') throw new UnauthorizedError('Invalid token: bad signature');
-      return { userId: 'alice', country: 'GB' };
+      return { userId: 'alice', country: 'GB', plan: 'standard' };
     },
     home: { build: over.home ?? (async () => ({ rails: [], degraded: false })), changed: unused },
     titles: unusedGroup<HttpPlatform['titles']>(),
     search: unusedGroup<HttpPlatform['search']>(),
     lists: unusedGroup<HttpPlatform['lists']>(),
     playback: unusedGroup<HttpPlatform['playback']>(),
+    sessions: unusedGroup<HttpPlatform['sessions']>(),
     events: unusedGroup<HttpPlatform['events']>(),
   };
 }
@@ -107,10 +108,15 @@ describe('createHttpApp', () => {
         '/live',
         '/openapi.json',
         '/v1/continue-watching',
+        '/v1/devices',
+        '/v1/devices/{deviceId}',
         '/v1/events',
+        '/v1/history',
         '/v1/home',
         '/v1/playback/{titleId}',
         '/v1/search',
+        '/v1/sessions',
+        '/v1/sessions/{sessionId}',
         '/v1/titles/{titleId}',
         '/v1/watchlist',
         '/v1/watchlist/{titleId}',

@@ -23,6 +23,7 @@ import type { RateLimit, RateLimitStore } from './rate-limit.js';
 import { eventsRoutes } from './routes/events.js';
 import { type DevTokenMinter, opsRoutes } from './routes/ops.js';
 import { playbackRoutes } from './routes/playback.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { viewerRoutes } from './routes/viewer.js';
 import type { OriginSecret } from './viewer-address.js';
 
@@ -109,6 +110,7 @@ export function createHttpApp(platform: HttpPlatform, options: ApiOptions = {}):
   opsRoutes(app, platform, options.devTokens);
   viewerRoutes(app, platform);
   playbackRoutes(app, platform);
+  sessionRoutes(app, platform);
   eventsRoutes(app, platform);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -136,7 +138,10 @@ export function createHttpApp(platform: HttpPlatform, options: ApiOptions = {}):
     }
     // Internals never leave the process: a 5xx says only what kind of failure it was.
     const message = error.code === ErrorCode.Internal ? 'Internal error' : error.message;
-    return c.json({ error: { code: error.code, message } }, error.httpStatus as ContentfulStatusCode);
+    // The stream limit names the active sessions, so a client can offer to stop one.
+    const limit =
+      error.code === ErrorCode.StreamLimit ? { sessions: error.details?.sessions, limit: error.details?.limit } : {};
+    return c.json({ error: { code: error.code, message, ...limit } }, error.httpStatus as ContentfulStatusCode);
   });
   return app;
 }

@@ -5,6 +5,7 @@ import { countryFlag } from '../flags.js';
 interface TokenOptions {
   user: string;
   country?: string;
+  plan: string;
   ttl: string;
 }
 
@@ -18,9 +19,19 @@ export const token = defineCommand<TokenOptions>({
       flags: '--country <CC>',
       description: "the viewer's country, ISO 3166 alpha-2 (required: it decides what the viewer may watch)",
     },
+    {
+      flags: '--plan <name>',
+      description:
+        "the viewer's plan: its streams at once and tallest rung (basic, standard, premium unless the stage's sessions.plans say otherwise)",
+      default: 'standard',
+    },
     { flags: '--ttl <duration>', description: 'lifetime, e.g. 15m, 1h, 7d', default: '1h' },
   ],
-  examples: ['streamctl token --user alice --country US', 'TOKEN=$(streamctl token --user bob --country GB --ttl 15m)'],
+  examples: [
+    'streamctl token --user alice --country US',
+    'streamctl token --user carol --country DE --plan basic',
+    'TOKEN=$(streamctl token --user bob --country GB --ttl 15m)',
+  ],
   async handler(ctx, _args, options) {
     if (!options.user) throw new UsageError('--user is required', 'pass --user <id>');
     const { ErrorCode, IdSchema, StreamctlError, parseDuration, isStreamctlError } = await import('@streamctl/sdk');
@@ -44,8 +55,20 @@ export const token = defineCommand<TokenOptions>({
     const country = await countryFlag(options.country);
     if (!IdSchema.safeParse(options.user).success)
       throw new UsageError(`invalid --user "${options.user}"`, 'use letters, digits and . _ : - only');
+    // A plan the stage does not offer would mint a token every grant refuses: say so now.
+    const plans = Object.keys(config.sessions.plans);
+    if (!plans.includes(options.plan))
+      throw new UsageError(
+        `invalid --plan "${options.plan}": the stage offers ${plans.join(', ')}`,
+        `use one of ${plans.join(', ')}`,
+      );
     const { mintDevToken } = await import('@streamctl/local');
-    const minted = await mintDevToken(config.dataDir, { userId: options.user, country, ttlSeconds });
+    const minted = await mintDevToken(config.dataDir, {
+      userId: options.user,
+      country,
+      plan: options.plan,
+      ttlSeconds,
+    });
     if (ctx.globals.json) ctx.json(minted);
     else ctx.print(minted.token);
   },

@@ -75,7 +75,9 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`search
       }),
     });
     for (const country of ['GB', 'FR', 'US']) {
-      tokens[country] = (await mintDevToken(dataDir, { userId: `viewer-${country}-${run}`, country })).token;
+      tokens[country] = (
+        await mintDevToken(dataDir, { userId: `viewer-${country}-${run}`, country, plan: 'standard' })
+      ).token;
     }
     server = await serveNode(
       createHttpApp(platform, {

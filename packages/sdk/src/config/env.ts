@@ -47,6 +47,22 @@ export const ENV_VARS = {
     key: 'search.index',
     doc: 'OpenSearch index of the catalog. Default: streamctl-<stage>-titles.',
   },
+  STREAMCTL_SESSIONS_TTL_SECONDS: {
+    key: 'sessions.ttlSeconds',
+    doc: 'Seconds a playback session lives without a heartbeat before it ends and frees its stream. Default: 120.',
+  },
+  STREAMCTL_SESSIONS_HEARTBEAT_SECONDS: {
+    key: 'sessions.heartbeatSeconds',
+    doc: "Seconds between a player's heartbeats (less than the session TTL). Default: 30.",
+  },
+  STREAMCTL_SESSIONS_GRANT_SECONDS: {
+    key: 'sessions.grantSeconds',
+    doc: 'Seconds a playback grant (signed URL and cookies) lasts; each heartbeat renews it, so an ended session stops within this. Default: 300.',
+  },
+  STREAMCTL_SESSIONS_MAX_DEVICES: {
+    key: 'sessions.maxDevices',
+    doc: 'Devices an account may register. Default: 10.',
+  },
   STREAMCTL_RATE_LIMIT_IP_PER_SECOND: {
     key: 'rateLimits.ip.perSecond',
     doc: 'API requests per second each client address may make, sustained (a number above 0). Default: 50.',

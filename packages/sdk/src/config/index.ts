@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { PlanNameSchema } from '../contract/index.js';
 import { ConfigError, ValidationError } from '../errors/index.js';
 import { ENV_VARS, type EnvVarName, envVarsFor } from './env.js';
 import { findConfigFile } from './find.js';
@@ -86,6 +87,66 @@ export const SearchSettingsSchema = z
 /** Search settings of a stage. */
 export type SearchSettings = z.infer<typeof SearchSettingsSchema>;
 
+/** A plan's name as the `plan` claim carries it (`basic`, `standard`, `premium`, …). */
+export { PlanNameSchema };
+
+/** What a plan allows: streams at once, and the tallest rung it plays. */
+export const PlanSchema = z
+  .object({
+    /** Playback sessions an account may have at once. */
+    streams: z.number().int().min(1).max(100),
+    /** The tallest rendition (pixels) the plan's players are given. */
+    maxHeight: z.number().int().min(144).max(4320),
+  })
+  .strict();
+
+/** What a plan allows. */
+export type Plan = z.infer<typeof PlanSchema>;
+
+/** The plans when a stage names none: basic 1 stream at 720p, standard 2 at 1080p, premium 4 at 2160p. */
+export const DEFAULT_PLANS: Readonly<Record<string, Plan>> = Object.freeze({
+  basic: Object.freeze({ streams: 1, maxHeight: 720 }),
+  standard: Object.freeze({ streams: 2, maxHeight: 1080 }),
+  premium: Object.freeze({ streams: 4, maxHeight: 2160 }),
+});
+
+const Seconds = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** `sessions` in the config file: plans, devices and the timing of playback sessions. */
+export const SessionSettingsSchema = z
+  .object({
+    /** The plans a `plan` claim may name; replaces the default plans as a whole. */
+    plans: z.record(PlanNameSchema, PlanSchema).refine((p) => Object.keys(p).length > 0, 'name at least one plan'),
+    maxDevices: z.coerce.number().int().min(1).max(100),
+    ttlSeconds: Seconds(2, 86_400),
+    heartbeatSeconds: Seconds(1, 3600),
+    grantSeconds: Seconds(2, 86_400),
+  })
+  .partial()
+  .strict();
+
+/** Sessions settings of a stage, every field resolved. */
+export interface SessionSettings {
+  plans: Readonly<Record<string, Plan>>;
+  /** Devices an account may register. */
+  maxDevices: number;
+  /** A session without a heartbeat for this long ends. */
+  ttlSeconds: number;
+  /** How often a player heartbeats. */
+  heartbeatSeconds: number;
+  /** How long a grant's signed URL and cookies last; heartbeats renew them. */
+  grantSeconds: number;
+}
+
+/** Sessions settings when nothing is configured. */
+export const DEFAULT_SESSION_SETTINGS: Readonly<SessionSettings> = Object.freeze({
+  plans: DEFAULT_PLANS,
+  maxDevices: 10,
+  ttlSeconds: 120,
+  heartbeatSeconds: 30,
+  grantSeconds: 300,
+});
+
 const StageSettingsSchema = z
   .object({
     region: Region,
@@ -98,6 +159,8 @@ const StageSettingsSchema = z
     resources: ResourceNameOverridesSchema,
     media: MediaSettingsSchema,
     search: SearchSettingsSchema,
+    /** Plans, devices and playback sessions. */
+    sessions: SessionSettingsSchema,
     /** The API's rate limits (per client address, per user); each field on its own over the top level's. */
     rateLimits: RateLimitSettingsSchema,
   })
@@ -171,6 +234,8 @@ export interface StreamctlConfig {
   search: SearchSettings;
   /** The API's rate limits, each field on its own: environment > the stage's section > the file > default. */
   rateLimits: RateLimits;
+  /** Plans, devices and playback sessions: environment over file over defaults. */
+  sessions: SessionSettings;
   /** The config file used, if one was found. */
   configFile: string | undefined;
   /** Where each key's value came from. */
@@ -335,6 +400,14 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   const media = resolveBlock('media', MediaSettingsSchema, env, stageFile.media ?? {}, fileOrigin);
   const search = resolveBlock('search', SearchSettingsSchema, env, stageFile.search ?? {}, fileOrigin);
   const rateLimits = resolveRateLimits(env, file.stages?.[stage]?.rateLimits ?? {}, file.rateLimits ?? {});
+  const sessionBlock = resolveBlock('sessions', SessionSettingsSchema, env, stageFile.sessions ?? {}, fileOrigin);
+  const sessions: SessionSettings = { ...DEFAULT_SESSION_SETTINGS, ...sessionBlock };
+  if (sessions.heartbeatSeconds >= sessions.ttlSeconds) {
+    throw new ConfigError(
+      `Invalid sessions: heartbeats every ${sessions.heartbeatSeconds} s would not keep a session with a ${sessions.ttlSeconds} s TTL alive`,
+      { hint: 'set sessions.heartbeatSeconds below sessions.ttlSeconds (a quarter of it is usual)' },
+    );
+  }
 
   return {
     stage,
@@ -349,6 +422,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     media,
     search,
     rateLimits,
+    sessions,
     configFile,
     sources: {
       stage: stageCandidate.source,
@@ -363,9 +437,9 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   };
 }
 
-/** A settings block (`media`, `search`): each of its `STREAMCTL_*` variables over the file's block. */
+/** A settings block (`media`, `search`, `sessions`): each of its `STREAMCTL_*` variables over the file's block. */
 function resolveBlock<T>(
-  block: 'media' | 'search',
+  block: 'media' | 'search' | 'sessions',
   schema: z.ZodType<T>,
   env: Record<string, string | undefined>,
   file: T,

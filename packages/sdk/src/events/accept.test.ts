@@ -4,7 +4,7 @@ import { createEventsAcceptor } from './accept.js';
 import type { EngagementEvent } from './schema.js';
 
 const NOW = Date.parse('2026-12-02T12:00:00Z');
-const viewer = { userId: 'alice', country: 'GB' };
+const viewer = { userId: 'alice', country: 'GB', plan: 'standard' };
 
 function acceptor(now = NOW) {
   const sent: EngagementEvent[] = [];

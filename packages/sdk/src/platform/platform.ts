@@ -63,6 +63,7 @@ import {
   runFailover,
 } from '../regions/index.js';
 import { createSearch, type Search, searchEngineFor } from '../search/index.js';
+import { createSessions, type Sessions } from '../sessions/index.js';
 import {
   createUsers,
   createViewerLists,
@@ -104,8 +105,10 @@ export interface Platform {
   readonly users: Users;
   /** The viewer's own lists, as the API serves them. */
   readonly lists: ViewerLists;
-  /** Playback grants: entitlement, then signed URL and cookies. */
+  /** Playback grants: entitlement, a session within the plan's limit, then signed URL and cookies. */
   readonly playback: PlaybackGrants;
+  /** Plans, devices and playback sessions of accounts. */
+  readonly sessions: Sessions;
   /** Engagement events: a viewer's batch, validated events into the stream, a batching publisher. */
   readonly events: EventsAcceptor & {
     put(events: EngagementEvent[]): Promise<PublishResult>;
@@ -114,7 +117,11 @@ export interface Platform {
   /** Watch state written from events. */
   readonly watchState: WatchState;
   /** The home page. */
-  readonly home: { build(viewer: Viewer): Promise<Home>; changed(userId: string): Promise<void> };
+  /** The home page; it depends on who and where the viewer is, not on their plan. */
+  readonly home: {
+    build(viewer: Pick<Viewer, 'userId' | 'country'>): Promise<Home>;
+    changed(userId: string): Promise<void>;
+  };
   /** The recommendation models and the learner that feeds them. */
   readonly recommendations: Learner & { readonly models: ModelStore };
   /** Catalog search, and keeping its index in line with the catalog. */
@@ -179,7 +186,7 @@ export function withLocalEndpoints(config: StreamctlConfig): { config: Streamctl
  *
  * const platform = createPlatform(await resolveConfig({ flags: { stage: 'local' } }));
  * const report = await platform.health();
- * const grant = await platform.playback.grant({ userId: 'alice', country: 'GB' }, 't1');
+ * const grant = await platform.playback.grant({ userId: 'alice', country: 'GB', plan: 'basic' }, 't1', { deviceId: 'tv-1' });
  * platform.close();
  * ```
  */
@@ -270,6 +277,9 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
     get playback() {
       return grants();
     },
+    get sessions() {
+      return sessions();
+    },
     events: {
       accept: (viewer, batch) => acceptor().accept(viewer, batch),
       put,
@@ -339,8 +349,14 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
   const ingest = once(() => createIngest({ config: effective, clients, catalog: catalog() }));
   const publisher = once(() => createPublisher({ config: effective, clients, catalog: catalog() }));
   const lists = once(() => createViewerLists({ users: users(), catalog: viewerCatalog(), changed }));
+  const sessions = once(() =>
+    createSessions({ clients, names, settings: effective.sessions, ...(options.now ? { now: options.now } : {}) }),
+  );
   const grants = once(() =>
-    createPlaybackGrants({ catalog: viewerCatalog(), ...(options.now ? { now: options.now } : {}) }, options.playback),
+    createPlaybackGrants(
+      { catalog: viewerCatalog(), sessions: sessions(), ...(options.now ? { now: options.now } : {}) },
+      options.playback,
+    ),
   );
   const acceptor = once(() =>
     createEventsAcceptor({

@@ -1,6 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Title } from '../catalog/index.js';
+import { DEFAULT_SESSION_SETTINGS } from '../config/index.js';
+import { ForbiddenError } from '../errors/index.js';
+import type { Sessions } from '../sessions/index.js';
+import type { Viewer } from '../users/index.js';
 import { createPlaybackGrants } from './grant.js';
 import { createPlaybackSigner as makeSigner, type PlaybackSigner } from './signer.js';
 import { createPlaybackVerifier } from './verifier.js';
@@ -44,25 +48,73 @@ function counting(): { signer: PlaybackSigner; signatures: () => number } {
   };
 }
 
+/**
+ * The sessions a grant opens, reduced to what the grant reads (the store itself is tested on
+ * dynalite and DynamoDB Local in sessions.ddb.test.ts): plans as configured, a session per start.
+ */
+function sessionsStub(): Sessions & { started: string[] } {
+  const started: string[] = [];
+  const settings = DEFAULT_SESSION_SETTINGS;
+  const session = (viewer: Viewer, titleId: string) => ({
+    sessionId: `s${started.length}`,
+    userId: viewer.userId,
+    deviceId: 'unnamed',
+    deviceName: 'Unnamed device',
+    titleId,
+    startedAt: new Date(NOW).toISOString(),
+    heartbeatAt: new Date(NOW).toISOString(),
+    expiresAt: new Date(NOW + settings.ttlSeconds * 1000).toISOString(),
+  });
+  const unused = async (): Promise<never> => {
+    throw new Error('not used by grants');
+  };
+  return {
+    started,
+    settings,
+    plan(viewer) {
+      const plan = settings.plans[viewer.plan];
+      if (!plan) throw new ForbiddenError(`Plan "${viewer.plan}" is not offered`);
+      return { name: viewer.plan, ...plan };
+    },
+    async start(viewer, titleId) {
+      const opened = session(viewer, titleId);
+      started.push(`${viewer.userId}:${titleId}`);
+      return opened;
+    },
+    heartbeat: async (viewer) => session(viewer, 't1'),
+    end: async () => true,
+    list: unused,
+    revoke: unused,
+    revokeAll: unused,
+    devices: unused,
+    removeDevice: unused,
+    account: unused,
+  };
+}
+
 describe('playback.grant', () => {
-  const alice = { userId: 'alice', country: 'GB' };
+  const alice = { userId: 'alice', country: 'GB', plan: 'standard' };
 
   it('signs one policy per title and expiry bucket: URL and cookies from one signature, shared by viewers', async () => {
     const { signer, signatures } = counting();
     let now = NOW;
+    const sessions = sessionsStub();
     const playback = createPlaybackGrants(
-      { catalog: { findTitle: async () => title() }, now: () => now },
+      { catalog: { findTitle: async () => title() }, sessions, now: () => now },
       { signer, cdnBaseUrl: `${CDN}/` },
     );
     const first = await playback.grant(alice, 't1');
     expect(signatures()).toBe(1);
-    expect(await playback.grant({ userId: 'bob', country: 'GB' }, 't1')).toEqual(first);
+    const bobs = await playback.grant({ userId: 'bob', country: 'GB', plan: 'basic' }, 't1');
+    expect({ ...bobs, session: undefined }).toEqual({ ...first, session: undefined });
     expect(signatures()).toBe(1);
-    // At least the TTL (6 h), rounded up to the bucket (15 min).
+    expect(sessions.started).toEqual(['alice:t1', 'bob:t1']);
+    expect(first.session).toMatchObject({ id: 's0', heartbeatSec: 30 });
+    // At least the grant period (300 s), rounded up to the bucket (a fifth of it).
     const expires = Date.parse(first.expiresAt);
-    expect(expires - NOW).toBeGreaterThanOrEqual(6 * 3600_000);
-    expect(expires - NOW).toBeLessThan(6 * 3600_000 + 900_000);
-    expect(expires % 900_000).toBe(0);
+    expect(expires - NOW).toBeGreaterThanOrEqual(300_000);
+    expect(expires - NOW).toBeLessThan(360_000);
+    expect(expires % 60_000).toBe(0);
 
     // The URL and the cookies both open the title's tree, and nothing else.
     const verifier = createPlaybackVerifier(signer.publicKeys);
@@ -82,7 +134,27 @@ describe('playback.grant', () => {
     now = NOW + 365 * 86400_000;
     const later = await playback.grant(alice, 't1');
     expect(signatures()).toBe(2);
-    expect(Date.parse(later.expiresAt) - now).toBeGreaterThanOrEqual(6 * 3600_000);
+    expect(Date.parse(later.expiresAt) - now).toBeGreaterThanOrEqual(300_000);
+  });
+
+  it("hands each plan the master capped at its tallest rung, and refuses a plan the stage doesn't offer", async () => {
+    const { signer } = counting();
+    const ladder = [
+      { name: '1080p', width: 1920, height: 1080, bandwidth: 5e6, playlist: 'titles/t1/1080p/index.m3u8' },
+      { name: '720p', width: 1280, height: 720, bandwidth: 3e6, playlist: 'titles/t1/720p/index.m3u8' },
+    ];
+    const sessions = sessionsStub();
+    const playback = createPlaybackGrants(
+      { catalog: { findTitle: async () => title({ renditions: ladder }) }, sessions, now: () => NOW },
+      { signer, cdnBaseUrl: CDN },
+    );
+    const basic = await playback.grant({ ...alice, plan: 'basic' }, 't1');
+    expect(new URL(basic.manifestUrl).pathname).toBe('/titles/t1/master.720p.m3u8');
+    const standard = await playback.grant(alice, 't1');
+    expect(new URL(standard.manifestUrl).pathname).toBe('/titles/t1/master.m3u8');
+    await expect(playback.grant({ ...alice, plan: 'gold' }, 't1')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // The refused plan took no stream slot.
+    expect(sessions.started).toEqual(['alice:t1', 'alice:t1']);
   });
 
   it('refuses unknown and unpublished titles alike (404), titles elsewhere or out of their window (403)', async () => {
@@ -92,20 +164,28 @@ describe('playback.grant', () => {
       closed: title({ titleId: 'closed', availability: { countries: 'ALL', until: '2026-01-01T00:00:00Z' } }),
       draft: title({ titleId: 'draft', status: 'READY', availability: undefined }),
     };
+    const sessions = sessionsStub();
     const playback = createPlaybackGrants(
-      { catalog: { findTitle: async (id) => titles[id] }, now: () => NOW },
+      { catalog: { findTitle: async (id) => titles[id] }, sessions, now: () => NOW },
       { signer, cdnBaseUrl: CDN },
     );
     await expect(playback.grant(alice, 'nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(playback.grant({ userId: 'u', country: 'US' }, 'gb')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(playback.grant({ userId: 'u', country: 'US', plan: 'basic' }, 'gb')).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
     await expect(playback.grant(alice, 'closed')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     // A draft is not there for a viewer: the same answer as an unknown id, so its existence is not told.
     await expect(playback.grant(alice, 'draft')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(signatures()).toBe(0);
+    // A viewer who may not play takes no stream slot.
+    expect(sessions.started).toEqual([]);
   });
 
   it('says what is missing when playback is not configured', async () => {
-    const playback = createPlaybackGrants({ catalog: { findTitle: async () => title() } }, undefined);
+    const playback = createPlaybackGrants(
+      { catalog: { findTitle: async () => title() }, sessions: sessionsStub() },
+      undefined,
+    );
     await expect(playback.grant(alice, 't1')).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
   });
 });

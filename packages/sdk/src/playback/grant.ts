@@ -1,6 +1,10 @@
 /**
  * The playback grant: may this viewer play this title now, and if so, a
- * signed manifest URL and signed cookies for the title's whole CDN tree.
+ * playback session (within the plan's stream limit), a signed manifest URL
+ * (the master for the viewer's plan) and signed cookies for the title's
+ * whole CDN tree. Grants are short: each heartbeat of the session renews
+ * them, so an ended or revoked session stops playing within one grant
+ * period.
  *
  * The policy has no per-viewer condition, so its expiry is rounded up to a
  * bucket and its signature is shared by everyone who starts the title in
@@ -9,18 +13,31 @@
  */
 import { LRUCache } from 'lru-cache';
 import { type Catalog, TITLE_STATUS } from '../catalog/index.js';
-import { ConfigError, NotFoundError } from '../errors/index.js';
+import { ConfigError, ErrorCode, isStreamctlError, NotFoundError } from '../errors/index.js';
 import { titleResourcePattern } from '../resources/index.js';
+import type { DeviceInput, PlaybackSession, Sessions } from '../sessions/index.js';
 import type { Viewer } from '../users/index.js';
 import { assertEntitled } from './entitlement.js';
+import { manifestForPlan } from './plan-manifest.js';
 import { type PlaybackSigner, signedCookies, signedUrl } from './signer.js';
 
-/** What a viewer gets to start playback. */
+/** The session a grant belongs to, as a player needs it. */
+export interface GrantSession {
+  id: string;
+  /** Seconds between heartbeats (`PUT /v1/sessions/:id`). */
+  heartbeatSec: number;
+  /** When the session ends unless a heartbeat comes first. */
+  expiresAt: string;
+  deviceId: string;
+}
+
+/** What a viewer gets to start (or keep) playing. */
 export interface PlaybackGrant {
   manifestUrl: string;
   /** ISO time the URL and cookies stop working. */
   expiresAt: string;
   cookies: Record<string, string>;
+  session: GrantSession;
 }
 
 /** How grants are signed. */
@@ -28,20 +45,27 @@ export interface PlaybackGrantOptions {
   signer: PlaybackSigner;
   /** Base URL of the CDN (the CloudFront domain, or the local edge). */
   cdnBaseUrl: string;
-  /** How long a grant lasts at least. Default 6 h. */
+  /** How long a grant lasts at least. Default: the sessions' grant period. */
   ttlSeconds?: number;
-  /** Expiries round up to this bucket so signatures can be shared. Default 15 min. */
+  /** Expiries round up to this bucket so signatures can be shared. Default: a fifth of the TTL, 15 min at most. */
   bucketSeconds?: number;
 }
 
 /** The playback use case. */
 export interface PlaybackGrants {
   /**
-   * A grant for an entitled viewer: `NOT_FOUND` for a title that is unknown, not published or
-   * without an HLS manifest, `FORBIDDEN` (NotEntitledError) when the viewer may not play it here
-   * or now.
+   * A grant for an entitled viewer on a device, opening a session: `NOT_FOUND` for a title that
+   * is unknown, not published or without an HLS manifest, `FORBIDDEN` (NotEntitledError) when the
+   * viewer may not play it here or now, `STREAM_LIMIT` when the account plays its plan's streams
+   * already, `DEVICE_LIMIT` for a new device over the devices allowed.
    */
-  grant(viewer: Viewer, titleId: string): Promise<PlaybackGrant>;
+  grant(viewer: Viewer, titleId: string, device?: DeviceInput): Promise<PlaybackGrant>;
+  /**
+   * The heartbeat: keeps the viewer's session alive and renews its grant. Entitlement is checked
+   * again, so a window that closed or a withdrawn title ends the session (and answers as `grant`
+   * would); an ended session answers `NOT_FOUND`.
+   */
+  renew(viewer: Viewer, sessionId: string): Promise<PlaybackGrant>;
 }
 
 /**
@@ -50,55 +74,87 @@ export interface PlaybackGrants {
  *
  * @example
  * ```ts
- * const playback = createPlaybackGrants({ catalog }, { signer, cdnBaseUrl: 'https://d111.cloudfront.net' });
- * const { manifestUrl, cookies } = await playback.grant(viewer, 't1');
+ * const playback = createPlaybackGrants({ catalog, sessions }, { signer, cdnBaseUrl: 'https://d111.cloudfront.net' });
+ * const { manifestUrl, cookies, session } = await playback.grant(viewer, 't1', { deviceId: 'tv-1' });
+ * await playback.renew(viewer, session.id); // every session.heartbeatSec
  * ```
  */
 export function createPlaybackGrants(
-  deps: { catalog: Pick<Catalog, 'findTitle'>; now?: () => number },
+  deps: { catalog: Pick<Catalog, 'findTitle'>; sessions: Sessions; now?: () => number },
   options: PlaybackGrantOptions | undefined,
 ): PlaybackGrants {
   const now = deps.now ?? Date.now;
-  const ttl = options?.ttlSeconds ?? 6 * 3600;
-  const bucket = options?.bucketSeconds ?? 900;
-  // Grants by title, manifest and expiry; the newest buckets of the hottest titles stay.
-  const memo = new LRUCache<string, PlaybackGrant>({ max: 10_000 });
-  return {
-    async grant(viewer, titleId) {
-      const title = await deps.catalog.findTitle(titleId);
-      // A title that is not published does not exist for a viewer: the answer must not tell it
-      // from an unknown id (a 403 would confirm that a draft or a withdrawn title is there).
-      if (title?.status !== TITLE_STATUS.PUBLISHED) {
-        throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
-      }
-      const nowMs = now();
-      assertEntitled(title, viewer, titleId, new Date(nowMs));
-      const manifest = title?.manifests.hls;
-      if (!manifest) throw new NotFoundError(`Title ${titleId} has no HLS manifest`, { details: { titleId } });
-      if (!options) {
-        throw new ConfigError('Playback is not configured: no CloudFront signer and CDN URL', {
-          hint: 'create the platform with playback: { signer, cdnBaseUrl }',
-        });
-      }
-      const nowSec = Math.floor(nowMs / 1000);
-      const expires = Math.ceil((nowSec + ttl) / bucket) * bucket;
-      const key = `${titleId}|${manifest}|${expires}`;
-      // The key holds the expiry, which is at least a TTL away from now: a hit still gives the full TTL.
-      const hit = memo.get(key);
-      if (hit) return hit;
-      const base = options.cdnBaseUrl.replace(/\/$/, '');
-      const manifestUrl = `${base}/${manifest}`;
-      const signed = options.signer.signPolicy(manifestUrl, {
-        expiresAt: expires,
-        resource: titleResourcePattern(base, titleId),
+  const ttl = options?.ttlSeconds ?? deps.sessions.settings.grantSeconds;
+  const bucket = options?.bucketSeconds ?? Math.max(1, Math.min(900, Math.floor(ttl / 5)));
+  // Signed grants by manifest and expiry; the newest buckets of the hottest titles stay.
+  const memo = new LRUCache<string, Omit<PlaybackGrant, 'session'>>({ max: 10_000 });
+
+  /** Everything but the session: the title must be playable by this viewer now. */
+  async function signedFor(viewer: Viewer, titleId: string): Promise<Omit<PlaybackGrant, 'session'>> {
+    const title = await deps.catalog.findTitle(titleId);
+    // A title that is not published does not exist for a viewer: the answer must not tell it
+    // from an unknown id (a 403 would confirm that a draft or a withdrawn title is there).
+    if (title?.status !== TITLE_STATUS.PUBLISHED) {
+      throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+    }
+    const nowMs = now();
+    assertEntitled(title, viewer, titleId, new Date(nowMs));
+    const manifest = manifestForPlan(title, deps.sessions.plan(viewer).maxHeight);
+    if (!manifest) throw new NotFoundError(`Title ${titleId} has no HLS manifest`, { details: { titleId } });
+    if (!options) {
+      throw new ConfigError('Playback is not configured: no CloudFront signer and CDN URL', {
+        hint: 'create the platform with playback: { signer, cdnBaseUrl }',
       });
-      const grant: PlaybackGrant = {
-        manifestUrl: signedUrl(manifestUrl, signed),
-        expiresAt: new Date(expires * 1000).toISOString(),
-        cookies: { ...signedCookies(signed) },
-      };
-      memo.set(key, grant);
-      return grant;
+    }
+    const nowSec = Math.floor(nowMs / 1000);
+    const expires = Math.ceil((nowSec + ttl) / bucket) * bucket;
+    const key = `${manifest}|${expires}`;
+    // The key holds the expiry, which is at least a TTL away from now: a hit still gives the full TTL.
+    const hit = memo.get(key);
+    if (hit) return hit;
+    const base = options.cdnBaseUrl.replace(/\/$/, '');
+    const manifestUrl = `${base}/${manifest}`;
+    const signed = options.signer.signPolicy(manifestUrl, {
+      expiresAt: expires,
+      resource: titleResourcePattern(base, titleId),
+    });
+    const grant = {
+      manifestUrl: signedUrl(manifestUrl, signed),
+      expiresAt: new Date(expires * 1000).toISOString(),
+      cookies: { ...signedCookies(signed) },
+    };
+    memo.set(key, grant);
+    return grant;
+  }
+
+  const withSession = (signed: Omit<PlaybackGrant, 'session'>, session: PlaybackSession): PlaybackGrant => ({
+    ...signed,
+    session: {
+      id: session.sessionId,
+      heartbeatSec: deps.sessions.settings.heartbeatSeconds,
+      expiresAt: session.expiresAt,
+      deviceId: session.deviceId,
+    },
+  });
+
+  return {
+    async grant(viewer, titleId, device) {
+      // Entitlement first: a viewer who may not play the title takes no stream slot.
+      const signed = await signedFor(viewer, titleId);
+      return withSession(signed, await deps.sessions.start(viewer, titleId, device));
+    },
+    async renew(viewer, sessionId) {
+      const session = await deps.sessions.heartbeat(viewer, sessionId);
+      try {
+        return withSession(await signedFor(viewer, session.titleId), session);
+      } catch (err) {
+        // No longer playable here or now: the session ends with its grant. (A failure to read
+        // the catalog says nothing about the title, and leaves the session to its TTL.)
+        if (isStreamctlError(err) && (err.code === ErrorCode.NotFound || err.code === ErrorCode.Forbidden)) {
+          await deps.sessions.end(viewer, sessionId);
+        }
+        throw err;
+      }
     },
   };
 }

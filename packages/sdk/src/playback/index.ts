@@ -16,10 +16,12 @@ export {
 } from './entitlement.js';
 export {
   createPlaybackGrants,
+  type GrantSession,
   type PlaybackGrant,
   type PlaybackGrantOptions,
   type PlaybackGrants,
 } from './grant.js';
+export { capMasterPlaylist, manifestForPlan, planCaps, planManifestKey, rungSize } from './plan-manifest.js';
 export { canonicalUrl, cidrContains, normalizeCidr, resourceMatches } from './policy.js';
 export {
   createPlaybackSigner,

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws/index.js';
 import { type Catalog, canTransition, type Title, type TitleDetails, type TitleStatus } from '../catalog/index.js';
 import type { StreamctlConfig } from '../config/index.js';
-import { ConflictError, NotFoundError } from '../errors/index.js';
+import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
 import { putCatalogEvent } from '../events/index.js';
-import type { Availability } from '../playback/index.js';
+import { type Availability, capMasterPlaylist, planCaps, planManifestKey } from '../playback/index.js';
 import { titleInvalidationPaths } from '../resources/index.js';
 import { type CdnInvalidator, type InvalidationResult, invalidatorFor } from './invalidate.js';
 
@@ -65,6 +66,43 @@ export function createPublisher(deps: {
     return title;
   };
 
+  /**
+   * Writes, beside the title's HLS master, a master per plan cap its ladder exceeds (see
+   * `manifestForPlan`). Publishing again writes them again, so a changed plan takes effect.
+   */
+  const writePlanManifests = async (title: Title): Promise<void> => {
+    const master = title.manifests.hls;
+    const caps = planCaps(
+      title.renditions,
+      Object.values(deps.config.sessions.plans).map((p) => p.maxHeight),
+    );
+    if (!master || !caps.length) return;
+    const Bucket = names.cdnBucket;
+    const s3 = deps.clients.s3();
+    let text: string;
+    try {
+      const out = await s3.send(new GetObjectCommand({ Bucket, Key: master }));
+      text = (await out.Body?.transformToString('utf8')) ?? '';
+    } catch (err) {
+      throw wrapAwsError(err, 's3:GetObject', `s3://${Bucket}/${master}`);
+    }
+    for (const cap of caps) {
+      const Key = planManifestKey(master, cap);
+      try {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket,
+            Key,
+            Body: capMasterPlaylist(text, cap),
+            ContentType: 'application/vnd.apple.mpegurl',
+          }),
+        );
+      } catch (err) {
+        throw wrapAwsError(err, 's3:PutObject', `s3://${Bucket}/${Key}`);
+      }
+    }
+  };
+
   return {
     async publish(titleId, availability) {
       const before = await existing(titleId);
@@ -77,6 +115,8 @@ export function createPublisher(deps: {
           details: { titleId, status: before.status },
         });
       }
+      // Before the title is out: a plan's grant hands out its capped master from the first play.
+      await writePlanManifests(before);
       const title = await deps.catalog.publishTitle(titleId, availability);
       // Viewers may hold cached manifests only if the title was out before.
       const invalidation =

@@ -3,9 +3,14 @@
  * titles the viewer can see may be added) and Continue Watching joined with
  * the names of titles still available in the viewer's country.
  */
+
+import { z } from 'zod';
 import { type Catalog, TITLE_STATUS } from '../catalog/index.js';
-import { NotFoundError } from '../errors/index.js';
-import type { Page, Progress, Users, WatchlistEntry } from './store.js';
+import { HistoryQuerySchema } from '../contract/index.js';
+import { NotFoundError, ValidationError } from '../errors/index.js';
+import { decodeCursor, encodeCursor } from '../util/cursor.js';
+import { parseInput } from '../util/validate.js';
+import type { HistoryEntry, Page, Progress, Users, WatchlistEntry } from './store.js';
 import type { Viewer } from './viewer.js';
 
 /** A title on Continue Watching, with its name. */
@@ -29,7 +34,11 @@ export interface ViewerLists {
   removeFromWatchlist(viewer: Viewer, titleId: string): Promise<WatchlistChange>;
   /** Titles 5–95 % watched that are still available in the viewer's country, with names. */
   continueWatching(viewer: Viewer): Promise<{ items: ContinueWatchingItem[] }>;
+  /** The viewer's own viewing history of a month (`YYYY-MM`), most recent first, paged. */
+  history(viewer: Viewer, query: { month: string; limit?: number; cursor?: string }): Promise<Page<HistoryEntry>>;
 }
+
+const HistoryCursor = z.object({ m: z.string(), w: z.string(), t: z.string() });
 
 /**
  * Creates the viewer-facing lists over the user-state store and the catalog.
@@ -64,6 +73,27 @@ export function createViewerLists(deps: {
       const changed = await users.removeFromWatchlist(viewer.userId, titleId);
       await after(viewer.userId, changed);
       return { titleId, onWatchlist: false, changed };
+    },
+    async history(viewer, query) {
+      const { month, limit = 50, cursor } = parseInput(HistoryQuerySchema, query, 'history query');
+      // A cursor is bound to its month: one from another month's pages is refused, not misread.
+      const after = cursor ? decodeCursor(cursor, HistoryCursor) : undefined;
+      if (after && after.m !== month) {
+        throw new ValidationError('Invalid cursor: it belongs to the pages of another month', [
+          { path: 'cursor', message: 'not a cursor of this month' },
+        ]);
+      }
+      const entries = await users.history(viewer.userId, month);
+      const start = after
+        ? entries.findIndex((e) => e.lastWatchedAt < after.w || (e.lastWatchedAt === after.w && e.titleId > after.t))
+        : 0;
+      const items = start === -1 ? [] : entries.slice(start, start + limit);
+      const last = items[items.length - 1];
+      const more = start !== -1 && start + limit < entries.length;
+      return {
+        items,
+        ...(more && last ? { cursor: encodeCursor({ m: month, w: last.lastWatchedAt, t: last.titleId }) } : {}),
+      };
     },
     async continueWatching(viewer) {
       const progress = await users.continueWatching(viewer.userId);

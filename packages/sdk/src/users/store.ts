@@ -266,14 +266,17 @@ export function createUsers(clients: AwsClients, names: ResourceNames): Users {
     async history(userId, month) {
       parseInput(IdSchema, userId, 'userId');
       parseInput(z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected YYYY-MM'), month, 'month');
-      return (await queryAll(userId, `HISTORY#${month}#`))
-        .map((item) => ({
-          titleId: String(item.titleId),
-          month: String(item.month),
-          lastWatchedAt: String(item.lastWatchedAt),
-          completed: item.completed === true,
-        }))
-        .sort((a, b) => b.lastWatchedAt.localeCompare(a.lastWatchedAt));
+      return (
+        (await queryAll(userId, `HISTORY#${month}#`))
+          .map((item) => ({
+            titleId: String(item.titleId),
+            month: String(item.month),
+            lastWatchedAt: String(item.lastWatchedAt),
+            completed: item.completed === true,
+          }))
+          // Most recent first; the title id breaks ties so the order is total and pages never overlap.
+          .sort((a, b) => b.lastWatchedAt.localeCompare(a.lastWatchedAt) || a.titleId.localeCompare(b.titleId))
+      );
     },
   };
 }

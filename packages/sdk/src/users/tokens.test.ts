@@ -15,7 +15,11 @@ describe('createJwtVerifier', () => {
       if (exp !== undefined) jwt.setExpirationTime(exp);
       return jwt.sign(privateKey);
     };
-    await expect(verify(await sign({ country: 'gb' }, '10m'))).resolves.toEqual({ userId: 'alice', country: 'GB' });
+    await expect(verify(await sign({ country: 'gb', plan: 'basic' }, '10m'))).resolves.toEqual({
+      userId: 'alice',
+      country: 'GB',
+      plan: 'basic',
+    });
     // Without `exp` a token would be valid forever.
     await expect(verify(await sign({ country: 'GB' }))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await expect(verify(await sign({ country: 'GB' }, Math.floor(Date.now() / 1000) - 60))).rejects.toMatchObject({
@@ -24,7 +28,9 @@ describe('createJwtVerifier', () => {
     await expect(verify(await sign({}, '10m'))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     // An expiry years ahead is as good as none; the longest a dev token lives (30 days) still passes.
     await expect(verify(await sign({ country: 'GB' }, '31d'))).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    await expect(verify(await sign({ country: 'GB' }, '30d'))).resolves.toMatchObject({ userId: 'alice' });
+    await expect(verify(await sign({ country: 'GB', plan: 'basic' }, '30d'))).resolves.toMatchObject({
+      userId: 'alice',
+    });
     const other = await generateKeyPair('ES256');
     const forged = await new SignJWT({ country: 'GB' })
       .setProtectedHeader({ alg: 'ES256', kid: 'k' })

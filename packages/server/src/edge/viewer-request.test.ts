@@ -38,7 +38,7 @@ beforeAll(async () => {
   const { privateKey, publicKey } = await generateKeyPair('RS256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
   handler = createViewerRequestHandler({ verifyToken: createJwtVerifier({ jwks: { keys: [jwk] }, issuer: ISSUER }) });
-  token = await new SignJWT({ 'custom:country': 'gb' })
+  token = await new SignJWT({ 'custom:country': 'gb', 'custom:plan': 'basic' })
     .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
     .setSubject('alice')
     .setIssuer(ISSUER)

@@ -22,7 +22,11 @@ const live = createRoute({
 });
 
 /** Mints a dev token (the local stage's `streamctl token`, for a browser app's sign-in). */
-export type DevTokenMinter = (userId: string, country: string) => Promise<{ token: string; expiresAt: string }>;
+export type DevTokenMinter = (
+  userId: string,
+  country: string,
+  plan: string,
+) => Promise<{ token: string; expiresAt: string }>;
 
 /** Mounts health and liveness; `/dev/token` only when a minter is given (never on AWS). */
 export function opsRoutes(app: HttpApp, platform: HttpPlatform, devTokens?: DevTokenMinter): void {
@@ -36,13 +40,13 @@ export function opsRoutes(app: HttpApp, platform: HttpPlatform, devTokens?: DevT
     const route = createRoute({
       method: 'get',
       path: '/dev/token',
-      summary: 'Local stage only: a dev JWT for a user and country',
+      summary: 'Local stage only: a dev JWT for a user, country and plan',
       request: { query: DevTokenQuerySchema },
       responses: { 200: { description: 'token', content: json(DevTokenSchema) } },
     });
     app.openapi(route, async (c) => {
       const q = c.req.valid('query');
-      return c.json(await devTokens(q.user, q.country), 200);
+      return c.json(await devTokens(q.user, q.country, q.plan), 200);
     });
   }
 }

@@ -1,21 +1,46 @@
 /** `POST /v1/playback/:titleId`: the viewer's playback grant. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { IdSchema, PlaybackGrantSchema } from '@streamctl/sdk/contract';
+import { DeviceInputSchema, ErrorBodySchema, IdSchema, PlaybackGrantSchema } from '@streamctl/sdk/contract';
+import { ValidationError } from '@streamctl/sdk/errors';
 import type { HttpApp, HttpPlatform } from '../context.js';
 import { json, NoQuery, secured, viewerErrors } from './shared.js';
 
 const grant = createRoute({
   method: 'post',
   path: '/v1/playback/{titleId}',
-  summary: 'A signed manifest URL (and cookies) for an entitled viewer',
+  summary:
+    'A playback session on the device in the body, and a signed manifest URL (and cookies) for an entitled viewer; 409 STREAM_LIMIT names the active sessions',
   ...secured,
-  request: { params: z.object({ titleId: IdSchema }), query: NoQuery },
-  responses: { 200: { description: 'grant', content: json(PlaybackGrantSchema) }, ...viewerErrors },
+  request: {
+    params: z.object({ titleId: IdSchema }),
+    query: NoQuery,
+    body: { content: json(DeviceInputSchema), required: false },
+  },
+  responses: {
+    200: { description: 'grant', content: json(PlaybackGrantSchema) },
+    ...viewerErrors,
+    409: { description: 'stream or device limit reached', content: json(ErrorBodySchema) },
+  },
 });
 
-/** Mounts the playback route. */
+/**
+ * Mounts the playback route. The body (the device) is optional: a client that sends none plays
+ * as the account's unnamed device. A body that is sent must be JSON.
+ */
 export function playbackRoutes(app: HttpApp, platform: HttpPlatform): void {
-  app.openapi(grant, async (c) =>
-    c.json(await platform.playback.grant(c.get('viewer'), c.req.valid('param').titleId), 200),
-  );
+  app.use(grant.getRoutingPath(), async (c, next) => {
+    if (c.req.method !== 'POST') return next();
+    const text = await c.req.text();
+    if (text.trim() === '') return next();
+    try {
+      JSON.parse(text);
+    } catch {
+      throw new ValidationError('The body is not JSON', [{ path: '', message: 'not JSON' }]);
+    }
+    return next();
+  });
+  app.openapi(grant, async (c) => {
+    const device = c.req.valid('json') as z.infer<typeof DeviceInputSchema> | undefined;
+    return c.json(await platform.playback.grant(c.get('viewer'), c.req.valid('param').titleId, device), 200);
+  });
 }

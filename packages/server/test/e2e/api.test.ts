@@ -68,7 +68,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`HTTP A
     const jwtKeys = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(jwtKeys.publicKey)), kid: 'test', alg: 'ES256' };
     token = (userId, country = 'GB', expSeconds = 600) =>
-      new SignJWT({ country })
+      new SignJWT({ country, plan: 'standard' })
         .setProtectedHeader({ alg: 'ES256', kid: 'test' })
         .setSubject(userId)
         .setIssuer(ISSUER)

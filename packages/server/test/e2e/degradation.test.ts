@@ -64,7 +64,7 @@ describe.skipIf(!redis || !target.endpoints.dynamodb)(`home page under failure (
       issuer: 'i',
     });
     sign = (userId) =>
-      new SignJWT({ country: 'GB' })
+      new SignJWT({ country: 'GB', plan: 'standard' })
         .setProtectedHeader({ alg: 'ES256' })
         .setSubject(userId)
         .setIssuer('i')

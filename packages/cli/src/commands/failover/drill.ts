@@ -64,7 +64,7 @@ export const failoverDrill = defineCommand<DrillOptions>({
       }
       const userId = `drill-viewer-${Date.now()}`;
       // The drill's titles are published everywhere: its viewer's country only has to be a real one.
-      const { token } = await local.mintDevToken(dataDir, { userId, country: DRILL_VIEWER_COUNTRY });
+      const { token } = await local.mintDevToken(dataDir, { userId, country: DRILL_VIEWER_COUNTRY, plan: 'standard' });
       const edge = platform.parts.edge as string;
       const report = await ctx.ui.spin(`Load through the edge; breaking ${from}; failing over to ${to}`, () =>
         sdk.runDrill({
