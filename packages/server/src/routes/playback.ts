@@ -31,7 +31,19 @@ export function playbackRoutes(app: HttpApp, platform: HttpPlatform): void {
   app.use(grant.getRoutingPath(), async (c, next) => {
     if (c.req.method !== 'POST') return next();
     const text = await c.req.text();
-    if (text.trim() === '') return next();
+    const isJson = /^application\/json\b/i.test(c.req.header('content-type') ?? '');
+    if (text.trim() === '') {
+      // No body: the account's unnamed device. A JSON content type with nothing in it is a mistake.
+      if (isJson)
+        throw new ValidationError('The body is empty', [{ path: '', message: 'send a device as JSON, or no body' }]);
+      return next();
+    }
+    // A body that would not be read is refused rather than ignored.
+    if (!isJson) {
+      throw new ValidationError('The body must be application/json', [
+        { path: '', message: 'send content-type: application/json' },
+      ]);
+    }
     try {
       JSON.parse(text);
     } catch {
@@ -40,7 +52,9 @@ export function playbackRoutes(app: HttpApp, platform: HttpPlatform): void {
     return next();
   });
   app.openapi(grant, async (c) => {
-    const device = c.req.valid('json') as z.infer<typeof DeviceInputSchema> | undefined;
+    // Without a body the validator answers an empty object: no device named.
+    const body = c.req.valid('json') as Partial<z.infer<typeof DeviceInputSchema>> | undefined;
+    const device = body && 'deviceId' in body ? (body as z.infer<typeof DeviceInputSchema>) : undefined;
     return c.json(await platform.playback.grant(c.get('viewer'), c.req.valid('param').titleId, device), 200);
   });
 }
