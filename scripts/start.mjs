@@ -70,9 +70,11 @@ try {
   const published = await streamctl(['publish', TITLE_ID, '--countries', 'ALL'], { json: true });
   const { token } = await streamctl(['token', '--user', 'viewer', '--country', 'US'], { json: true });
   const title = await streamctl(['titles', 'get', TITLE_ID], { json: true });
+  // Playback opens a session on a device: this script is one device of the viewer's plan (standard: 2 streams).
   const res = await fetch(`${ready.api}/v1/playback/${TITLE_ID}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}` },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ deviceId: 'quickstart', name: 'streamctl start', kind: 'desktop' }),
   });
   if (!res.ok) throw new Error(`the playback route answered ${res.status}: ${await res.text()}`);
   const grant = await res.json();
@@ -88,7 +90,7 @@ try {
   );
   console.log(`  manifest:     s3://${bucket}/${title.manifests.hls}`);
   console.log(`  playback URL: ${grant.manifestUrl}`);
-  console.log(`  expires:      ${grant.expiresAt}`);
+  console.log(`  expires:      ${grant.expiresAt} (renewed by heartbeats: PUT /v1/sessions/${grant.session.id})`);
   console.log('  segments need the signed cookies of the grant, e.g.:');
   console.log(`  ffprobe -headers 'Cookie: ${cookie}' '${ready.edge}/${title.manifests.hls}'`);
   console.log('');
