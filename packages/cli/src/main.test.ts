@@ -119,7 +119,7 @@ describe('streamctl token', () => {
     expect(out?.userId).toBe('alice');
     expect(out?.country).toBe('GB');
     const { verifyDevToken } = await import('@streamctl/local');
-    await expect(verifyDevToken(dataDir, out?.token ?? '')).resolves.toEqual({ userId: 'alice', country: 'GB' });
+    await expect(verifyDevToken(dataDir, out?.token ?? '')).resolves.toEqual({ userId: 'alice', country: 'GB', plan: 'standard' });
     const ttl = Date.parse(out?.expiresAt ?? '') - Date.now();
     expect(ttl).toBeGreaterThan(14 * 60_000);
     expect(ttl).toBeLessThanOrEqual(15 * 60_000);
@@ -388,7 +388,7 @@ describe('--data-dir is a global flag every command honours', () => {
     expect(run.code).toBe(0);
     const [out] = jsonLines(run.stdout) as Array<{ token: string }>;
     const { verifyDevToken } = await import('@streamctl/local');
-    await expect(verifyDevToken(dataDir, out?.token ?? '')).resolves.toEqual({ userId: 'alice', country: 'GB' });
+    await expect(verifyDevToken(dataDir, out?.token ?? '')).resolves.toEqual({ userId: 'alice', country: 'GB', plan: 'standard' });
   });
 
   it.each([
