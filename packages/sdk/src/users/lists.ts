@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { type Catalog, TITLE_STATUS } from '../catalog/index.js';
 import { HistoryQuerySchema } from '../contract/index.js';
 import { NotFoundError, ValidationError } from '../errors/index.js';
-import { decodeCursor, encodeCursor } from '../util/cursor.js';
+import { decodeCursor, pageAfter } from '../util/cursor.js';
 import { parseInput } from '../util/validate.js';
 import type { HistoryEntry, Page, Progress, Users, WatchlistEntry } from './store.js';
 import type { Viewer } from './viewer.js';
@@ -84,16 +84,12 @@ export function createViewerLists(deps: {
         ]);
       }
       const entries = await users.history(viewer.userId, month);
-      const start = after
-        ? entries.findIndex((e) => e.lastWatchedAt < after.w || (e.lastWatchedAt === after.w && e.titleId > after.t))
-        : 0;
-      const items = start === -1 ? [] : entries.slice(start, start + limit);
-      const last = items[items.length - 1];
-      const more = start !== -1 && start + limit < entries.length;
-      return {
-        items,
-        ...(more && last ? { cursor: encodeCursor({ m: month, w: last.lastWatchedAt, t: last.titleId }) } : {}),
-      };
+      return pageAfter(
+        entries,
+        limit,
+        after && ((e) => e.lastWatchedAt < after.w || (e.lastWatchedAt === after.w && e.titleId > after.t)),
+        (last) => ({ m: month, w: last.lastWatchedAt, t: last.titleId }),
+      );
     },
     async continueWatching(viewer) {
       const progress = await users.continueWatching(viewer.userId);

@@ -15,7 +15,7 @@ import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
 import { wrapAwsError } from '../errors/index.js';
-import { decodeCursor, encodeCursor } from '../util/cursor.js';
+import { decodeCursor, pageAfter } from '../util/cursor.js';
 import { queryAll as queryItems } from '../util/dynamo.js';
 import { parseInput } from '../util/validate.js';
 import { IdSchema } from './ids.js';
@@ -185,13 +185,12 @@ export function createUsers(clients: AwsClients, names: ResourceNames): Users {
         // Newest first; the title id breaks ties so the order is total and pages never overlap.
         .sort((a, b) => b.addedAt.localeCompare(a.addedAt) || a.titleId.localeCompare(b.titleId))
         .slice(0, WATCHLIST_LIMIT);
-      const start = after
-        ? entries.findIndex((e) => e.addedAt < after.a || (e.addedAt === after.a && e.titleId > after.t))
-        : 0;
-      const items = start === -1 ? [] : entries.slice(start, start + limit);
-      const last = items[items.length - 1];
-      const more = start !== -1 && start + limit < entries.length;
-      return { items, ...(more && last ? { cursor: encodeCursor({ a: last.addedAt, t: last.titleId }) } : {}) };
+      return pageAfter(
+        entries,
+        limit,
+        after && ((e) => e.addedAt < after.a || (e.addedAt === after.a && e.titleId > after.t)),
+        (last) => ({ a: last.addedAt, t: last.titleId }),
+      );
     },
 
     async recordProgress(input) {

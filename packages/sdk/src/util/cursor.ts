@@ -16,3 +16,26 @@ export function decodeCursor<T>(cursor: string, schema: z.ZodType<T>): T {
     ]);
   }
 }
+
+/**
+ * A page of a list in its final order: the entries from the first one `isAfter` the cursor's
+ * position (all when there is no cursor), at most `limit`, and the cursor of the next page
+ * when more follow.
+ *
+ * @example
+ * ```ts
+ * pageAfter(entries, 50, after && ((e) => e.at < after.at), (last) => ({ at: last.at }));
+ * ```
+ */
+export function pageAfter<T>(
+  entries: T[],
+  limit: number,
+  isAfter: ((entry: T) => boolean) | undefined,
+  positionOf: (last: T) => object,
+): { items: T[]; cursor?: string } {
+  const start = isAfter ? entries.findIndex(isAfter) : 0;
+  if (start === -1) return { items: [] };
+  const items = entries.slice(start, start + limit);
+  const last = items[items.length - 1];
+  return start + limit < entries.length && last ? { items, cursor: encodeCursor(positionOf(last)) } : { items };
+}
