@@ -4,6 +4,8 @@
  * ElastiCache Redis in a VPC with the function for the shared cache, and the
  * Region's OpenSearch Serverless search collection the server searches (the
  * streaming stack's search worker writes it; see `search-stack.ts`).
+ * The server's request log lines feed metrics of playback starts: 5xx
+ * answers (alarmed) and limit refusals (graphed).
  */
 import { resourceNames, secretNames } from '@streamctl/sdk/config';
 import { catalogTable, eventsStream, platformTable, userStateTable } from '@streamctl/sdk/resources';
@@ -17,7 +19,7 @@ import {
   SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, Dashboard, GraphWidget, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, Dashboard, GraphWidget, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { ClientAttributes, StringAttribute, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { GatewayVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
@@ -25,6 +27,7 @@ import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache
 import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { FilterPattern, type JsonPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AaaaRecord, ARecord, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
@@ -32,6 +35,38 @@ import { apiHost, customDomains, type InfraConfig } from './config.js';
 import { domainCertificate, stageZone } from './domains.js';
 import { platformFunction } from './functions.js';
 import { SearchCollection } from './search-stack.js';
+
+/**
+ * The user pool's custom attributes, as the server reads them from the ID token (`custom:<name>`):
+ * `country` (ISO 3166-1 alpha-2) gates titles by territory, `plan` (a plan name of the stage's
+ * `sessions.plans`: 1–32 characters) sets the streams at once and the tallest rung. Both are the
+ * operator's to set (admins, triggers, the billing system), never the viewer's: the app client's
+ * write attributes leave them out, and its read attributes (all, by default) put them in the token.
+ */
+export const VIEWER_ATTRIBUTES = {
+  country: { minLen: 2, maxLen: 2 },
+  plan: { minLen: 1, maxLen: 32 },
+} as const;
+
+/**
+ * A line of the server's request log (`requestLog` in `@streamctl/server`: one JSON object per
+ * request, `{ message: 'request', method, path, status, … }`) for a playback start, `POST
+ * /v1/playback/<titleId>`, whose status matches `status`.
+ *
+ * @example
+ * ```ts
+ * playbackStartLines(FilterPattern.numberValue('$.status', '>=', 500)).logPatternString;
+ * // '{ ($.message = "request") && ($.method = "POST") && ($.path = "/v1/playback/*") && ($.status >= 500) }'
+ * ```
+ */
+export function playbackStartLines(status: JsonPattern): JsonPattern {
+  return FilterPattern.all(
+    FilterPattern.stringValue('$.message', '=', 'request'),
+    FilterPattern.stringValue('$.method', '=', 'POST'),
+    FilterPattern.stringValue('$.path', '=', '/v1/playback/*'),
+    status,
+  );
+}
 
 /** The HTTP API of one Region. */
 export class ApiStack extends Stack {
@@ -92,17 +127,24 @@ export class ApiStack extends Stack {
       userPoolName: `streamctl-${config.stage}-viewers`,
       selfSignUpEnabled: true,
       signInAliases: { email: true },
-      // The server reads the viewer's country from the `custom:country` claim (ISO 3166-1 alpha-2).
-      customAttributes: { country: new StringAttribute({ minLen: 2, maxLen: 2, mutable: true }) },
+      // The server reads the viewer's country and plan from the `custom:country` and `custom:plan` claims.
+      customAttributes: {
+        country: new StringAttribute({ ...VIEWER_ATTRIBUTES.country, mutable: true }),
+        plan: new StringAttribute({ ...VIEWER_ATTRIBUTES.plan, mutable: true }),
+      },
     });
     const client = new UserPoolClient(this, 'PlayerClient', {
       userPool: users,
       authFlows: { userSrp: true },
-      // The country gates titles by territory: viewers may not set it themselves (admins and triggers may).
+      // The country gates titles by territory and the plan is what the viewer paid for: viewers may not
+      // set either themselves (admins and triggers may). Read attributes stay unset: all, both included.
       writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
     });
     const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${users.userPoolId}`;
     this.search = new SearchCollection(this, 'Search', { stage: config.stage });
+    // The function's own log group, made with the stack: the metric filters below need it to exist at
+    // deploy time, before the first invocation would create `/aws/lambda/<name>`.
+    const serverLogs = new LogGroup(this, 'ServerLogs', { retention: RetentionDays.ONE_MONTH });
 
     this.server = platformFunction(this, 'Server', {
       entry: 'packages/server/src/lambda.ts',
@@ -112,6 +154,7 @@ export class ApiStack extends Stack {
       vpc,
       vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [fnGroup],
+      logGroup: serverLogs,
       environment: {
         STREAMCTL_STAGE: config.stage,
         STREAMCTL_REGION: this.region,
@@ -212,6 +255,27 @@ export class ApiStack extends Stack {
       treatMissingData: TreatMissingData.NOT_BREACHING,
       alarmDescription: 'The API function is throttled',
     });
+    // Playback starts, from the request log: 5xx answers (viewers who cannot start) alarm; limit
+    // refusals (409: STREAM_LIMIT, DEVICE_LIMIT) are graphed so operators see plan pressure. The log
+    // line carries the status, not the error code, so the two limits count together.
+    const playbackMetric = (metricName: string, status: JsonPattern): Metric =>
+      new MetricFilter(this, metricName, {
+        logGroup: serverLogs,
+        filterPattern: playbackStartLines(status),
+        metricNamespace: `streamctl/${config.stage}`,
+        metricName,
+        metricValue: '1',
+      }).metric({ statistic: 'Sum', period: Duration.minutes(1) });
+    const playbackErrors = playbackMetric('PlaybackStartErrors', FilterPattern.numberValue('$.status', '>=', 500));
+    const playbackRefusals = playbackMetric('PlaybackLimitRefusals', FilterPattern.numberValue('$.status', '=', 409));
+    new Alarm(this, 'PlaybackStartErrorsAlarm', {
+      metric: playbackErrors,
+      threshold: 3,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'Playback starts (POST /v1/playback/*) answer 5xx: viewers cannot start playing',
+    });
     new Dashboard(this, 'Dashboard', { dashboardName: `streamctl-${config.stage}-api-${props.env.region}` }).addWidgets(
       new GraphWidget({
         title: 'API requests, 4xx, 5xx',
@@ -222,6 +286,11 @@ export class ApiStack extends Stack {
         title: 'Server latency and throttles',
         left: [this.server.metricDuration({ statistic: 'p99' })],
         right: [this.server.metricThrottles()],
+      }),
+      new GraphWidget({
+        title: 'Playback starts: 5xx and limit refusals (409)',
+        left: [playbackErrors],
+        right: [playbackRefusals],
       }),
     );
     new CfnOutput(this, 'ApiEndpoint', {
