@@ -1,7 +1,10 @@
 /**
  * The server side of bench/api: the embedded platform, seeded data, and the
  * API on Node with the in-process cache, as `streamctl dev` serves it.
- * Prints one JSON line {url, token} when ready; SIGTERM stops it.
+ * Prints one JSON line {url, token, dataDir, titleId} when ready (`dataDir`
+ * holds the dev signing key, so the runner can mint its viewers' tokens;
+ * `titleId` is a published title with an HLS master that every country may
+ * play); SIGTERM stops it.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -45,13 +48,13 @@ for (let i = 0; i < 50; i++) {
 }
 const users = api.users;
 for (let i = 0; i < 20; i++) await users.addToWatchlist('bench-user', `bench-${i}`);
-const { token } = await local.mintDevToken(dataDir, { userId: 'bench-user', country: 'GB' });
+const { token } = await local.mintDevToken(dataDir, { userId: 'bench-user', country: 'GB', plan: 'standard' });
 // The benchmark measures serving, not the limiter: lift the limits far above the load.
 const app = server.createHttpApp(api, {
   rateLimits: { user: { perSecond: 1e9, burst: 1e9 }, ip: { perSecond: 1e9, burst: 1e9 } },
 });
 const http = await server.serveNode(app);
-console.log(JSON.stringify({ url: http.url, token }));
+console.log(JSON.stringify({ url: http.url, token, dataDir, titleId: 'bench-0' }));
 process.once('SIGTERM', async () => {
   await http.stop();
   api.close();
