@@ -5,9 +5,14 @@
  */
 import { type Client, createClient } from '@streamctl/client';
 
+/** The plans a dev token may name (the local stage's defaults: 1, 2 and 4 streams at once). */
+export const PLANS = ['basic', 'standard', 'premium'] as const;
+export type PlanName = (typeof PLANS)[number];
+
 export interface Session {
   userId: string;
   country: string;
+  plan: PlanName;
   token: string;
   client: Client;
 }
@@ -17,15 +22,16 @@ export function apiBase(): string {
   return new URL(location.href).searchParams.get('api') ?? location.origin;
 }
 
-/** Signs in as a dev user of the local platform. */
-export async function signIn(userId: string, country: string): Promise<Session> {
-  const res = await fetch(
-    `${apiBase()}/dev/token?user=${encodeURIComponent(userId)}&country=${encodeURIComponent(country)}`,
-  );
+/** Signs in as a dev user of the local platform, on a plan (which decides how many devices play at once). */
+export async function signIn(userId: string, country: string, plan: PlanName = 'standard'): Promise<Session> {
+  const query = new URLSearchParams({ user: userId, country, plan });
+  const res = await fetch(`${apiBase()}/dev/token?${query.toString()}`);
   const body = (await res.json()) as { token?: string; error?: { message: string } };
   if (!res.ok || !body.token) throw new Error(body.error?.message ?? `sign-in failed (${res.status})`);
   const token = body.token;
-  // keepalive: events posted as the page goes away (pause on reload or close) still reach the API.
-  const keepalive: typeof fetch = (input, init) => fetch(input, { ...init, keepalive: init?.method === 'POST' });
-  return { userId, country, token, client: createClient({ baseUrl: apiBase(), token, fetch: keepalive }) };
+  // keepalive: what is sent as the page goes away still reaches the API: the pause event (POST
+  // /v1/events) and the end of the playback session (DELETE /v1/sessions/:id), which frees its stream.
+  const keepalive: typeof fetch = (input, init) =>
+    fetch(input, { ...init, keepalive: init?.method === 'POST' || init?.method === 'DELETE' });
+  return { userId, country, plan, token, client: createClient({ baseUrl: apiBase(), token, fetch: keepalive }) };
 }

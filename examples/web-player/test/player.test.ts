@@ -3,7 +3,9 @@
  * playwright-core (never a downloaded browser): a real `streamctl dev`
  * serving the built player, a clip ingested and published with the CLI,
  * then sign in, rails, search, a title, My List, playback through the edge
- * with signed cookies, and the progress reaching Continue Watching.
+ * with signed cookies, and the progress reaching Continue Watching; and a
+ * basic plan's one stream between two devices: heartbeats, the limit screen,
+ * stopping the other device, and the stopped device told so.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -26,7 +28,16 @@ const runnable =
 
 describe.skipIf(!runnable)('web player in Chromium', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'streamctl-player-'));
-  const env = { ...process.env, STREAMCTL_DATA_DIR: dataDir, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = {
+    ...process.env,
+    STREAMCTL_DATA_DIR: dataDir,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // Short sessions, so heartbeats come within a test. (The sessions test also moves the page's
+    // clock by each grant's `heartbeatSec`, so it holds at the defaults too.)
+    STREAMCTL_SESSIONS_HEARTBEAT_SECONDS: '2',
+    STREAMCTL_SESSIONS_TTL_SECONDS: '6',
+    STREAMCTL_SESSIONS_GRANT_SECONDS: '10',
+  };
   const cli = (...args: string[]) => exec(process.execPath, [BIN, ...args, '--stage', 'local'], { env, cwd: dataDir });
   let dev: ChildProcess;
   let api: string;
@@ -269,4 +280,139 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
     }
     expect(errors).toEqual([]);
   }, 60_000);
+  it('a basic plan plays on one device: heartbeats renew it, another device sees who plays, stops it and plays', async () => {
+    const errors: string[] = [];
+    const contexts: BrowserContext[] = [];
+    /** A browser of its own (its own storage, so its own device id), signed in on the basic plan, on the title. */
+    const device = async (userAgent?: string): Promise<Page> => {
+      const context = await browser.newContext({
+        viewport: { width: 1280, height: 800 },
+        ...(userAgent ? { userAgent } : {}),
+      });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (err) => errors.push(err.message));
+      page.on('console', (msg) => {
+        if (msg.type() === 'warning') errors.push(msg.text());
+      });
+      // The page's timers run on a clock the test can move: a heartbeat is due whenever the test says.
+      await page.clock.install();
+      await page.goto(`${api}/player/`);
+      await page.fill('#user', 'erin');
+      await page.selectOption('#plan', 'basic');
+      await page.click('#sign-in-button');
+      await page.locator(`.rail .item[data-title-id="${titleId}"]`).first().click();
+      await page.waitForSelector('#title:not([hidden])');
+      return page;
+    };
+    const playing = (page: Page) =>
+      page.waitForFunction(() => (document.getElementById('video') as HTMLVideoElement).currentTime > 1, null, {
+        timeout: 30_000,
+      });
+    const sessionRequest =
+      (method: string, sessionId: string, status: number) =>
+      (r: { url(): string; status(): number; request(): { method(): string } }) =>
+        r.request().method() === method && r.url().endsWith(`/v1/sessions/${sessionId}`) && r.status() === status;
+
+    try {
+      // The first device says it is Edge on Windows, so the second can tell it apart.
+      const first = await device(
+        'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0',
+      );
+      const heartbeats: string[] = [];
+      first.on('request', (r) => {
+        if (r.method() === 'PUT' && r.url().includes('/v1/sessions/')) heartbeats.push(r.url());
+      });
+      const granted = first.waitForResponse((r) => r.url().endsWith(`/v1/playback/${titleId}`) && r.status() === 200);
+      await first.click('#play');
+      const grantResponse = await granted;
+      expect(grantResponse.request().postDataJSON()).toEqual({
+        deviceId: expect.stringMatching(/^[A-Za-z0-9-]+$/),
+        name: 'Edge on Windows',
+        kind: 'browser',
+      });
+      const grant = (await grantResponse.json()) as {
+        session: { id: string; heartbeatSec: number; deviceId: string };
+      };
+      expect(await first.evaluate(() => localStorage.getItem('streamctl-device-id'))).toBe(grant.session.deviceId);
+      await playing(first);
+
+      // Every heartbeatSec the player renews the session, and sets the renewed grant's cookies.
+      let cookies: Record<string, string> = {};
+      for (let i = 0; i < 2; i++) {
+        const renewed = first.waitForResponse(sessionRequest('PUT', grant.session.id, 200));
+        await first.clock.fastForward(grant.session.heartbeatSec * 1000);
+        cookies = ((await (await renewed).json()) as { cookies: Record<string, string> }).cookies;
+      }
+      expect(heartbeats.length).toBeGreaterThanOrEqual(2);
+      const set = await first.context().cookies(`${api}/titles/${titleId}/master.m3u8`);
+      expect(Object.fromEntries(set.map((c) => [c.name, c.value]))).toMatchObject(cookies);
+
+      // A second device on the one-stream plan: the limit screen names the first device.
+      const second = await device();
+      const refused = second.waitForResponse((r) => r.url().endsWith(`/v1/playback/${titleId}`) && r.status() === 409);
+      await second.click('#play');
+      await refused;
+      const limit = second.getByRole('region', { name: "You're watching on another device" });
+      await limit.waitFor();
+      expect(await second.evaluate(() => document.activeElement?.id)).toBe('limit');
+      expect(await limit.getByRole('listitem').count()).toBe(1);
+      expect(await limit.getByRole('listitem').textContent()).toMatch(/Edge on Windows\s+watching Player Clip since/);
+      expect(await second.isHidden('#video')).toBe(true);
+      await second.screenshot({ path: join(ARTIFACTS, 'web-player-stream-limit.png') });
+
+      // Stopping the first device ends its session, and the second plays.
+      const stopped = second.waitForResponse(sessionRequest('DELETE', grant.session.id, 200));
+      await limit.getByRole('button', { name: /^Stop playing there: Edge on Windows, Player Clip$/ }).click();
+      await stopped;
+      await playing(second);
+      expect(await second.isHidden('#limit')).toBe(true);
+
+      // The first device hears it at its next heartbeat: playback stops and says so.
+      const gone = first.waitForResponse(sessionRequest('PUT', grant.session.id, 404));
+      await first.clock.fastForward(grant.session.heartbeatSec * 1000);
+      await gone;
+      const ended = first.getByRole('region', { name: 'Playback was stopped on this device' });
+      await ended.waitFor();
+      expect(await first.evaluate(() => document.activeElement?.id)).toBe('ended');
+      expect(await first.evaluate(() => (document.getElementById('video') as HTMLVideoElement).paused)).toBe(true);
+      // …and heartbeats no more.
+      const sent = heartbeats.length;
+      await first.clock.fastForward(grant.session.heartbeatSec * 2000);
+      await delay(300);
+      expect(heartbeats.length).toBe(sent);
+
+      // Playing again there meets the limit, now naming the second device.
+      await ended.getByRole('button', { name: 'Play again' }).click();
+      await first.getByRole('region', { name: "You're watching on another device" }).waitFor();
+      expect(await first.locator('#limit-sessions li').textContent()).toContain('Chrome on Linux');
+
+      // Going back from the player ends its session: the first device may play.
+      const left = second.waitForRequest((r) => r.method() === 'DELETE' && r.url().includes('/v1/sessions/'));
+      await second.click('#back');
+      await left;
+      await second.waitForSelector('#home:not([hidden])');
+      await first.click('#play');
+      await playing(first);
+
+      // Leaving the page (pagehide) ends the session as well, with a keepalive request: the API
+      // has no session left for the account, and the second device plays.
+      const { token } = (await (await fetch(`${api}/dev/token?user=erin&country=US&plan=basic`)).json()) as {
+        token: string;
+      };
+      const active = async () => {
+        const res = await fetch(`${api}/v1/sessions`, { headers: { authorization: `Bearer ${token}` } });
+        return ((await res.json()) as { items: unknown[] }).items.length;
+      };
+      expect(await active()).toBe(1);
+      await first.goto('about:blank');
+      await expect.poll(active, { timeout: 5_000 }).toBe(0);
+      await second.locator(`.rail .item[data-title-id="${titleId}"]`).first().click();
+      await second.click('#play');
+      await playing(second);
+      expect(errors).toEqual([]);
+    } finally {
+      for (const context of contexts) await context.close();
+    }
+  }, 120_000);
 });
