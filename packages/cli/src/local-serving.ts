@@ -8,7 +8,7 @@
  * With several Regions, `<data dir>/regions.json` says where each serves.
  */
 import type { LocalPlatform } from '@streamctl/local';
-import type { Platform, RateLimits, StreamctlConfig } from '@streamctl/sdk';
+import type { Platform, RateLimits, SessionSettings, StreamctlConfig } from '@streamctl/sdk';
 
 /** One Region's running parts. */
 export interface RegionServing {
@@ -35,6 +35,8 @@ export interface ServingOptions {
   regions?: string[];
   /** The API's rate limits (the stage's config). Default: the SDK's defaults. */
   rateLimits?: RateLimits;
+  /** Plans, devices and session timings (the stage's config). Default: the SDK's defaults. */
+  sessions?: SessionSettings;
 }
 
 /**
@@ -61,7 +63,12 @@ export async function startRegions(
     regions[0] === platform.region ? regions : [platform.region, ...regions.filter((r) => r !== platform.region)];
   const controls: Record<string, RegionControl> = {};
   for (const [i, region] of home.entries()) {
-    let config: StreamctlConfig = { ...platform.config, region, regions: home };
+    let config: StreamctlConfig = {
+      ...platform.config,
+      region,
+      regions: home,
+      ...(options.sessions ? { sessions: options.sessions } : {}),
+    };
     let kinesisStop: (() => Promise<void>) | undefined;
     if (i > 0) {
       // A Region of its own: its own stream endpoint, the shared tables and buckets.

@@ -64,4 +64,26 @@ describe('createClient', () => {
     expect(await api.health()).toEqual({ healthy: false });
     expect(header(0, 'authorization')).toBeUndefined();
   });
+
+  it('sends the device with a playback start and reads a STREAM_LIMIT answer into sessions and limit', async () => {
+    const playing = {
+      sessionId: 's1',
+      deviceId: 'tv',
+      deviceName: 'TV',
+      titleId: 't1',
+      startedAt: '2026-12-03T00:00:00Z',
+    };
+    const { fetch, requests } = fakeFetch(
+      json({ error: { code: 'STREAM_LIMIT', message: 'TV is playing', limit: 1, sessions: [playing] } }, 409),
+      json({ ended: true }),
+    );
+    const api = createClient({ baseUrl: 'http://api.test', token: 't', fetch });
+    const err = await api.playback('t1', { deviceId: 'phone', kind: 'phone' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ code: 'STREAM_LIMIT', status: 409, limit: 1, sessions: [playing] });
+    expect(JSON.parse(String(requests[0]?.init?.body))).toEqual({ deviceId: 'phone', kind: 'phone' });
+    expect(await api.endSession('abc.def/ghi')).toEqual({ ended: true });
+    expect(requests[1]?.url).toBe('http://api.test/v1/sessions/abc.def%2Fghi');
+    expect(requests[1]?.init?.method).toBe('DELETE');
+  });
 });

@@ -59,14 +59,23 @@ export class ApiError extends StreamctlError {
   readonly retryAfter: number | undefined;
   /** On `STREAM_LIMIT`: the account's active sessions, so a client can offer to stop one. */
   readonly sessions: ActiveSession[] | undefined;
-  constructor(status: number, apiCode: string, message: string, retryAfter?: number, sessions?: ActiveSession[]) {
+  /** On `STREAM_LIMIT`: the streams the viewer's plan plays at once. */
+  readonly limit: number | undefined;
+  constructor(
+    status: number,
+    apiCode: string,
+    message: string,
+    retryAfter?: number,
+    streams?: { sessions: ActiveSession[]; limit?: number },
+  ) {
     // The server's code is one of ours (one error family); a proxy's bare status maps by status.
     const code: ErrorCode = isErrorCode(apiCode) ? apiCode : errorCodeForStatus(status);
-    super(code, message, { details: { status, apiCode, ...(sessions ? { sessions } : {}) } });
+    super(code, message, { details: { status, apiCode, ...(streams ?? {}) } });
     this.status = status;
     this.apiCode = apiCode;
     this.retryAfter = retryAfter;
-    this.sessions = sessions;
+    this.sessions = streams?.sessions;
+    this.limit = streams?.limit;
   }
 }
 
@@ -171,15 +180,18 @@ export function createClient(options: ClientOptions): Client {
       json = undefined;
     }
     if (!expected.includes(res.status)) {
-      const error = (json as { error?: { code?: string; message?: string; sessions?: ActiveSession[] } } | undefined)
-        ?.error;
+      const error = (
+        json as { error?: { code?: string; message?: string; sessions?: ActiveSession[]; limit?: number } } | undefined
+      )?.error;
       const retry = res.headers.get('retry-after');
       throw new ApiError(
         res.status,
         error?.code ?? `HTTP_${res.status}`,
         error?.message ?? `${method} ${path} answered ${res.status}`,
         retry ? Number(retry) : undefined,
-        Array.isArray(error?.sessions) ? error.sessions : undefined,
+        Array.isArray(error?.sessions)
+          ? { sessions: error.sessions, ...(typeof error.limit === 'number' ? { limit: error.limit } : {}) }
+          : undefined,
       );
     }
     return json as T;

@@ -111,6 +111,8 @@ export const dev = defineCommand<DevOptions>({
         regions: config.regions,
         // The stage's limits (config file, STREAMCTL_RATE_LIMIT_*): a load test on loopback raises them.
         rateLimits: config.rateLimits,
+        // Plans and session timings likewise (config file `sessions`, STREAMCTL_SESSIONS_*).
+        sessions: config.sessions,
       });
     } catch (err) {
       await platform.stop();

@@ -23,7 +23,12 @@ const portOpenUrl = (url: string) => canConnect(Number(new URL(url).port), new U
 
 const running: RunningDev[] = [];
 
-async function startDev(dataDir: string, extra: string[] = [], cwd?: string): Promise<RunningDev> {
+async function startDev(
+  dataDir: string,
+  extra: string[] = [],
+  cwd?: string,
+  env?: Record<string, string>,
+): Promise<RunningDev> {
   let signal!: (name: string) => void;
   const shutdown = new Promise<string>((resolve) => {
     signal = resolve;
@@ -36,6 +41,7 @@ async function startDev(dataDir: string, extra: string[] = [], cwd?: string): Pr
   const done = runCli(['dev', '--json', '--data-dir', dataDir, ...extra], {
     shutdown,
     ...(cwd ? { cwd } : {}),
+    ...(env ? { env } : {}),
     onStdout: (chunk) => {
       buffer += chunk;
       const line = buffer.split('\n')[0];
@@ -69,7 +75,8 @@ describe('streamctl dev', () => {
   it('prints the ready line, reports every part healthy, and frees every port on shutdown', async () => {
     const dataDir = join(tmp(), 'data');
     const started = Date.now();
-    const dev = await startDev(dataDir);
+    // The stage's session timings reach the API `dev` serves (checked on a grant below).
+    const dev = await startDev(dataDir, [], undefined, { STREAMCTL_SESSIONS_HEARTBEAT_SECONDS: '7' });
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(Object.keys(dev.ready)).toEqual(['event', 'api', 'edge', 'dynamodb', 'kinesis', 's3']);
     expect(dev.ready.event).toBe('ready');
@@ -113,6 +120,12 @@ describe('streamctl dev', () => {
     await putTitle({ titleId: 'movie-1', name: 'Movie', manifests: { hls: 'titles/movie-1/master.m3u8' } });
     await publishTitle('movie-1', { countries: 'ALL' });
     catalogClients.destroy();
+    const grant = await fetch(`${dev.ready.api}/v1/playback/movie-1`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(grant.status).toBe(200);
+    expect(((await grant.json()) as { session: { heartbeatSec: number } }).session.heartbeatSec).toBe(7);
     const sent = await fetch(`${dev.ready.api}/v1/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
