@@ -219,6 +219,11 @@ function usageErrorOf(err: CommandLineError): UsageError {
   const [first = err.message, ...rest] = err.error.message.split('\n');
   const message = first.replace(/^error:\s*/, '');
   const help = `\`${pathOf(err.command)} --help\``;
+  // A command that runs itself and has commands (`failover`): a stray word after it is an unknown
+  // command, said as a group says it, not "too many arguments".
+  const { command } = err;
+  if (err.error.code === 'commander.excessArguments' && command.commands.length && !command.registeredArguments.length)
+    return new UsageError(`unknown command '${command.args[0]}'`, `see ${help}`);
   const suggestion = rest.join(' ').match(/\(Did you mean (.+)\?\)/)?.[1];
   return new UsageError(message, suggestion ? `did you mean ${suggestion}? See ${help}` : `see ${help}`);
 }

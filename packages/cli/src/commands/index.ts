@@ -4,6 +4,8 @@
  */
 import type { CommandDefinition, GroupDefinition } from '../context.js';
 import { dev } from './dev.js';
+import { devicesList } from './devices/list.js';
+import { devicesRemove } from './devices/remove.js';
 import { eventsExample } from './events/example.js';
 import { eventsPublish } from './events/publish.js';
 import { eventsTail } from './events/tail.js';
@@ -18,12 +20,18 @@ import { ladderShow } from './ladder/show.js';
 import { publish, unpublish } from './publish.js';
 import { recs } from './recs.js';
 import { search } from './search.js';
+import { sessionsList } from './sessions/list.js';
+import { sessionsRevoke } from './sessions/revoke.js';
 import { sign } from './sign.js';
 import { status } from './status.js';
 import { titlesDescribe } from './titles/describe.js';
 import { titlesGet } from './titles/get.js';
 import { titlesList } from './titles/list.js';
 import { token } from './token.js';
+import { usersShow } from './users/show.js';
+import { watchlistAdd } from './watchlist/add.js';
+import { watchlistList } from './watchlist/list.js';
+import { watchlistRemove } from './watchlist/remove.js';
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
@@ -38,6 +46,14 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   titlesDescribe,
   search,
   recs,
+  usersShow,
+  sessionsList,
+  sessionsRevoke,
+  devicesList,
+  devicesRemove,
+  watchlistList,
+  watchlistAdd,
+  watchlistRemove,
   failover,
   failoverStatus,
   failoverDrill,
@@ -79,6 +95,34 @@ export const GROUPS: ReadonlyArray<GroupDefinition> = [
       'streamctl events example > events.ndjson',
       'streamctl events publish events.ndjson',
       'streamctl events tail --from-start --limit 10 --json',
+    ],
+  },
+  {
+    name: 'users',
+    description: 'look at an account: plan, devices, sessions, watchlist, continue watching and history',
+    examples: ['streamctl users show alice', 'streamctl users show alice --json'],
+  },
+  {
+    name: 'sessions',
+    description: "an account's playback sessions: list the active ones, end one by id or all of them",
+    examples: [
+      'streamctl sessions list --user alice',
+      'streamctl sessions revoke <sessionId>',
+      'streamctl sessions revoke --user alice --all',
+    ],
+  },
+  {
+    name: 'devices',
+    description: "an account's registered devices: list them, remove one (its sessions end with it)",
+    examples: ['streamctl devices list --user alice', 'streamctl devices remove tv-1 --user alice'],
+  },
+  {
+    name: 'watchlist',
+    description: "an account's watchlist: list it a page at a time, add a title of the catalog, remove one",
+    examples: [
+      'streamctl watchlist list --user alice',
+      'streamctl watchlist add --user alice clip',
+      'streamctl watchlist remove --user alice clip',
     ],
   },
 ];

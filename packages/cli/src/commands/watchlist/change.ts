@@ -1,0 +1,49 @@
+/**
+ * `watchlist add` and `watchlist remove`: one change to an account's list,
+ * then the account's cached home page is dropped (its "My list" rail
+ * changed), as the API does after a viewer's own change.
+ */
+import type { Platform } from '@streamctl/sdk';
+import type { CommandContext } from '../../context.js';
+
+/**
+ * After a change: the account's model version moves, so the API's cached home page (in its own
+ * process, or its Redis) is stale within seconds, and this platform's cached page is dropped, as
+ * the platform's own watch-state writer does. `home.changed` alone clears only this process's
+ * cache, which no API reads. A failure is told, not thrown: the change itself is saved, and the
+ * cached page expires on its own.
+ */
+export async function homeChanged(ctx: CommandContext, platform: Platform, userId: string): Promise<boolean> {
+  try {
+    await platform.recommendations.models.touch(userId);
+    await platform.home.changed(userId);
+    return true;
+  } catch (err) {
+    ctx.ui.note(
+      `note: the cached home page of ${userId} was not refreshed (${err instanceof Error ? err.message : String(err)}); it shows the old list until it expires`,
+    );
+    return false;
+  }
+}
+
+/** What both commands print: the change, or that the list already was that way. */
+export function printChange(
+  ctx: CommandContext,
+  change: { userId: string; titleId: string; onWatchlist: boolean; changed: boolean },
+): void {
+  if (ctx.globals.json) {
+    ctx.json(change);
+    return;
+  }
+  const { userId, titleId, onWatchlist, changed } = change;
+  if (changed)
+    ctx.print(
+      onWatchlist ? `Added ${titleId} to ${userId}'s watchlist.` : `Removed ${titleId} from ${userId}'s watchlist.`,
+    );
+  else
+    ctx.print(
+      onWatchlist
+        ? `${titleId} is already on ${userId}'s watchlist; nothing changed.`
+        : `${titleId} is not on ${userId}'s watchlist; nothing changed.`,
+    );
+}
