@@ -181,6 +181,13 @@ describe.skipIf(target.kind !== 'embedded')('operator commands: sessions, device
     const id = await play(tok, 'web', 'Browser', 'browser');
     const out = await json<{ sessionId: string; revoked: boolean; session: Session }>('sessions', 'revoke', id);
     expect(out).toMatchObject({ sessionId: id, revoked: true, session: { userId, deviceId: 'web', titleId } });
+    const tv = await play(tok, 'tv', 'Living room TV', 'tv');
+    const phone = await play(tok, 'phone', 'Ana phone', 'phone', other);
+    const all = await cli('sessions', 'revoke', '--user', userId, '--all');
+    expect(all).toMatchObject({ code: 0, stderr: '' });
+    expect(all.stdout).toBe(
+      `Ended 2 sessions of ${userId}.\n  ${tv}  Living room TV (tv) playing ${titleId}\n  ${phone}  Ana phone (phone) playing ${other}\n`,
+    );
     const stranger = `AAAAAAAAAAAAAAAA.${Buffer.from(`nobody-${run}`).toString('base64url')}`;
     expect(await json('sessions', 'revoke', stranger)).toEqual({ sessionId: stranger, revoked: false });
   });

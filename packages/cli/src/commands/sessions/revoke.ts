@@ -40,14 +40,21 @@ export const sessionsRevoke = defineCommand<RevokeOptions>({
     const platform = sdk.createPlatform(await ctx.config());
     try {
       if (userId !== undefined) {
+        // What was playing, to say what ended; the revocation itself decides on fresh state.
+        const before = await platform.sessions.list(userId);
         const revoked = await platform.sessions.revokeAll(userId);
-        if (ctx.globals.json) ctx.json({ userId, revoked });
-        else
-          ctx.print(
-            revoked
-              ? `Ended ${revoked} session${revoked === 1 ? '' : 's'} of ${userId}.`
-              : `${userId} had no active sessions; nothing to end.`,
-          );
+        if (ctx.globals.json) {
+          ctx.json({ userId, revoked });
+          return;
+        }
+        if (!revoked) {
+          ctx.print(`${userId} had no active sessions; nothing to end.`);
+          return;
+        }
+        ctx.print(`Ended ${revoked} session${revoked === 1 ? '' : 's'} of ${userId}.`);
+        // A session started or ended between the two reads: the count stands, the list would not.
+        if (before.length === revoked)
+          for (const s of before) ctx.print(`  ${s.sessionId}  ${s.deviceName} (${s.deviceId}) playing ${s.titleId}`);
         return;
       }
       const id = sessionId as string;

@@ -6,7 +6,14 @@
 import type { OptionDefinition } from '../../context.js';
 import { UsageError } from '../../errors.js';
 
-/** `--user <id>`: whose sessions, devices or lists. */
+/**
+ * `--user <id>`: whose sessions, devices or lists (checked in the handler by {@link idFlag}).
+ *
+ * @example
+ * ```ts
+ * defineCommand({ name: 'devices list', options: [USER_OPTION], … });
+ * ```
+ */
 export const USER_OPTION: OptionDefinition = { flags: '--user <id>', description: 'the account (user id), required' };
 
 /**
@@ -45,5 +52,12 @@ export async function sessionIdArgument(value: string): Promise<string> {
   return value;
 }
 
-/** A time as operators read it: `2026-12-03 01:45:07Z` (UTC, to the second). */
+/**
+ * A time as operators read it: UTC, to the second.
+ *
+ * @example
+ * ```ts
+ * when('2026-12-03T01:45:07.123Z'); // "2026-12-03 01:45:07Z"
+ * ```
+ */
 export const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');

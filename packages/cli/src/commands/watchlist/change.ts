@@ -12,6 +12,11 @@ import type { CommandContext } from '../../context.js';
  * the platform's own watch-state writer does. `home.changed` alone clears only this process's
  * cache, which no API reads. A failure is told, not thrown: the change itself is saved, and the
  * cached page expires on its own.
+ *
+ * @example
+ * ```ts
+ * if (await platform.users.addToWatchlist(userId, titleId)) await homeChanged(ctx, platform, userId);
+ * ```
  */
 export async function homeChanged(ctx: CommandContext, platform: Platform, userId: string): Promise<boolean> {
   try {
@@ -26,7 +31,15 @@ export async function homeChanged(ctx: CommandContext, platform: Platform, userI
   }
 }
 
-/** What both commands print: the change, or that the list already was that way. */
+/**
+ * What both commands print: the change, or that the list already was that way.
+ *
+ * @example
+ * ```ts
+ * printChange(ctx, { userId: 'alice', titleId: 'clip', onWatchlist: true, changed: false });
+ * // clip is already on alice's watchlist; nothing changed.
+ * ```
+ */
 export function printChange(
   ctx: CommandContext,
   change: { userId: string; titleId: string; onWatchlist: boolean; changed: boolean },
