@@ -119,7 +119,11 @@ describe('streamctl token', () => {
     expect(out?.userId).toBe('alice');
     expect(out?.country).toBe('GB');
     const { verifyDevToken } = await import('@streamctl/local');
-    await expect(verifyDevToken(dataDir, out?.token ?? '')).resolves.toEqual({ userId: 'alice', country: 'GB', plan: 'standard' });
+    await expect(verifyDevToken(dataDir, out?.token ?? '')).resolves.toEqual({
+      userId: 'alice',
+      country: 'GB',
+      plan: 'standard',
+    });
     const ttl = Date.parse(out?.expiresAt ?? '') - Date.now();
     expect(ttl).toBeGreaterThan(14 * 60_000);
     expect(ttl).toBeLessThanOrEqual(15 * 60_000);
@@ -290,6 +294,18 @@ const BAD_FLAGS: Record<string, string[][]> = {
   'events publish': [['events', 'publish']],
   'events tail': [['events', 'tail', '--limit', 'abc']],
   'events example': [['events', 'example', '--count', '0']],
+  users: [['users', 'bogus']],
+  'users show': [['users', 'show', 'a@b']],
+  sessions: [['sessions', 'bogus']],
+  'sessions list': [['sessions', 'list'], ['sessions', 'list', '--user', 'a@b']],
+  'sessions revoke': [['sessions', 'revoke'], ['sessions', 'revoke', '--all'], ['sessions', 'revoke', 'not-a-session']],
+  devices: [['devices', 'bogus']],
+  'devices list': [['devices', 'list', '--user', 'al ice']],
+  'devices remove': [['devices', 'remove', 'tv/1', '--user', 'alice']],
+  watchlist: [['watchlist', 'lst']],
+  'watchlist list': [['watchlist', 'list', '--user', 'alice', '--limit', '0']],
+  'watchlist add': [['watchlist', 'add', '--user', 'alice', 'no such/title']],
+  'watchlist remove': [['watchlist', 'remove', 'clip']],
 };
 
 describe('exit codes: usage and validation errors exit 2 in every command', () => {
@@ -388,7 +404,11 @@ describe('--data-dir is a global flag every command honours', () => {
     expect(run.code).toBe(0);
     const [out] = jsonLines(run.stdout) as Array<{ token: string }>;
     const { verifyDevToken } = await import('@streamctl/local');
-    await expect(verifyDevToken(dataDir, out?.token ?? '')).resolves.toEqual({ userId: 'alice', country: 'GB', plan: 'standard' });
+    await expect(verifyDevToken(dataDir, out?.token ?? '')).resolves.toEqual({
+      userId: 'alice',
+      country: 'GB',
+      plan: 'standard',
+    });
   });
 
   it.each([
