@@ -28,6 +28,18 @@ export interface Cache {
    * in-process limiter is the caller's. Throws for a broken backend (callers degrade).
    */
   takeToken?(key: string, limit: { perSecond: number; burst: number }): Promise<number>;
+  /**
+   * Runs a Lua script atomically on the shared backend (Redis), keys under the cache's prefix.
+   * Only a shared backend has it; callers that need atomicity across processes fall back to
+   * their own store without it. Throws for a broken backend (callers degrade).
+   */
+  runScript?(script: CacheScript, keys: string[], args: Array<string | number>): Promise<unknown>;
+}
+
+/** A Lua script for {@link Cache.runScript}: a stable name (registered once per connection) and its source. */
+export interface CacheScript {
+  name: string;
+  lua: string;
 }
 
 /**
@@ -174,6 +186,8 @@ export async function createRedisCache(
   // Errors are reported through the breaker and health(); an unhandled 'error' event would crash the process.
   redis.on('error', () => {});
   redis.defineCommand('streamctlTakeToken', { numberOfKeys: 1, lua: TAKE_TOKEN_SCRIPT });
+  /** Scripts of runScript, defined on first use (ioredis sends EVALSHA, and the source once). */
+  const defined = new Set<string>();
   const scripts = redis as unknown as {
     streamctlTakeToken(key: string, perSecond: number, burst: number): Promise<string>;
   };
@@ -214,6 +228,16 @@ export async function createRedisCache(
         scripts.streamctlTakeToken(`${prefix}rate:${key}`, limit.perSecond, limit.burst),
       );
       return Number(wait);
+    },
+    async runScript(script, keys, args) {
+      const command = `streamctl_${script.name}`;
+      if (!defined.has(command)) {
+        redis.defineCommand(command, { lua: script.lua });
+        defined.add(command);
+      }
+      const run = (redis as unknown as Record<string, (...a: Array<string | number>) => Promise<unknown>>)[command];
+      if (!run) throw new Error(`script ${script.name} is not defined`);
+      return breaker.run(() => run.call(redis, keys.length, ...keys.map((k) => prefix + k), ...args));
     },
   };
 }

@@ -63,7 +63,7 @@ import {
   runFailover,
 } from '../regions/index.js';
 import { createSearch, type Search, searchEngineFor } from '../search/index.js';
-import { createSessions, type Sessions } from '../sessions/index.js';
+import { createDynamoPlayback, createSessions, type Sessions, withRedisSessions } from '../sessions/index.js';
 import {
   createUsers,
   createViewerLists,
@@ -116,8 +116,10 @@ export interface Platform {
   };
   /** Watch state written from events. */
   readonly watchState: WatchState;
-  /** The home page. */
-  /** The home page; it depends on who and where the viewer is, not on their plan. */
+  /**
+   * The home page; it depends on who and where the viewer is, not on their plan. `changed` tells
+   * every process that serves pages (the viewer's model version moves) that the viewer's state changed.
+   */
   readonly home: {
     build(viewer: Pick<Viewer, 'userId' | 'country'>): Promise<Home>;
     changed(userId: string): Promise<void>;
@@ -221,7 +223,13 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
       ...(options.homeBudgetMs !== undefined ? { budgetMs: options.homeBudgetMs } : {}),
     }),
   );
-  const changed = (userId: string) => home().changed(userId);
+  // A viewer's state changed: this process's cached page goes at once, and the viewer's model
+  // version moves so every other process's cached page (other API instances) is rebuilt too.
+  const dropLocal = (userId: string) => home().changed(userId);
+  const changed = async (userId: string) => {
+    await models().touch(userId);
+    await dropLocal(userId);
+  };
   const ledger = once(() => createDynamoIdempotencyStore(clients, names));
   const park = once(() => createDeadLetterTable(clients, names));
   const put = (events: EngagementEvent[]) => putEvents(clients, names, events);
@@ -349,9 +357,14 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
   const ingest = once(() => createIngest({ config: effective, clients, catalog: catalog() }));
   const publisher = once(() => createPublisher({ config: effective, clients, catalog: catalog() }));
   const lists = once(() => createViewerLists({ users: users(), catalog: viewerCatalog(), changed }));
-  const sessions = once(() =>
-    createSessions({ clients, names, settings: effective.sessions, ...(options.now ? { now: options.now } : {}) }),
-  );
+  // With a shared Redis the stream limit is decided there (one script per start); DynamoDB keeps
+  // the devices and serves every call Redis cannot.
+  const sessions = once(() => {
+    const deps = { clients, names, settings: effective.sessions, ...(options.now ? { now: options.now } : {}) };
+    if (cache.kind !== 'redis') return createSessions(deps);
+    const { sessions: dynamo, registry } = createDynamoPlayback(deps);
+    return withRedisSessions({ cache, fallback: dynamo, registry, ...deps });
+  });
   const grants = once(() =>
     createPlaybackGrants(
       { catalog: viewerCatalog(), sessions: sessions(), ...(options.now ? { now: options.now } : {}) },
@@ -372,14 +385,12 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
   const watchState = once(() =>
     createWatchState({
       users: users(),
-      changed: async (userId) => {
-        await models().touch(userId);
-        await changed(userId);
-      },
+      changed,
     }),
   );
   const recommendations = once(() => {
-    const learner = createLearner({ models: models(), catalog: catalog(), changed });
+    // The learner's own model writes move the version; it drops this process's page only.
+    const learner = createLearner({ models: models(), catalog: catalog(), changed: dropLocal });
     return { learn: learner.learn, models: models() };
   });
   const checkpoints = once(() => createCheckpointStore(clients, names));

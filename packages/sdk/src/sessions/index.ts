@@ -6,11 +6,14 @@
  * @module
  */
 export { DEVICE_KINDS, DeviceInputSchema, SessionIdSchema } from '../contract/index.js';
+export { withRedisSessions } from './redis.js';
 export {
+  createDynamoPlayback,
   createSessions,
   type Device,
   type DeviceInput,
   type DeviceKind,
+  type DeviceRegistry,
   type PlaybackSession,
   type Sessions,
   sessionOwner,

@@ -22,14 +22,7 @@ import type { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { Plan, ResourceNames, SessionSettings } from '../config/index.js';
 import { type DEVICE_KINDS, DeviceInputSchema, SessionIdSchema } from '../contract/index.js';
-import {
-  type ActiveSession,
-  DeviceLimitError,
-  ForbiddenError,
-  NotFoundError,
-  StreamLimitError,
-  wrapAwsError,
-} from '../errors/index.js';
+import { DeviceLimitError, ForbiddenError, NotFoundError, StreamLimitError, wrapAwsError } from '../errors/index.js';
 import { IdSchema } from '../users/ids.js';
 import type { Viewer } from '../users/viewer.js';
 import { parseInput } from '../util/validate.js';
@@ -112,7 +105,8 @@ interface SessionRow {
   endsAt: number;
 }
 
-interface DeviceRow {
+/** A registered device as stored (the map key is its id). */
+export interface DeviceRow {
   name: string;
   kind: DeviceKind;
   firstSeenAt: string;
@@ -147,7 +141,8 @@ export function sessionOwner(sessionId: string): string | undefined {
   return IdSchema.safeParse(owner).success ? owner : undefined;
 }
 
-function newSessionId(userId: string): string {
+/** A new session id of an account: 16 random characters, a dot, the account's id in base64url. */
+export function newSessionId(userId: string): string {
   return `${randomBytes(12).toString('base64url')}.${Buffer.from(userId, 'utf8').toString('base64url')}`;
 }
 
@@ -164,12 +159,37 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * await sessions.heartbeat(viewer, s.sessionId);
  * ```
  */
-export function createSessions(deps: {
+export function createSessions(deps: SessionStoreDeps): Sessions {
+  return createDynamoPlayback(deps).sessions;
+}
+
+/** What the stores of devices and sessions are made with. */
+export interface SessionStoreDeps {
   clients: AwsClients;
   names: ResourceNames;
   settings: SessionSettings;
   now?: () => number;
-}): Sessions {
+}
+
+/**
+ * The devices of accounts in DynamoDB, as the Redis fast path needs them: the durable record it
+ * caches, and registration on first use within the device limit.
+ */
+export interface DeviceRegistry {
+  /** The account's devices and the plan last seen, as stored. */
+  load(userId: string): Promise<{ devices: Record<string, DeviceRow>; plan?: string }>;
+  /**
+   * Registers the device (or refreshes its last-seen time, name and kind) and records the plan:
+   * `DEVICE_LIMIT` for a new device over the limit. Answers the devices after the change.
+   */
+  touch(viewer: Viewer, device: DeviceInput, plan: string): Promise<Record<string, DeviceRow>>;
+}
+
+/**
+ * The DynamoDB engine of devices and sessions: the capability, and its device registry for the
+ * Redis fast path.
+ */
+export function createDynamoPlayback(deps: SessionStoreDeps): { sessions: Sessions; registry: DeviceRegistry } {
   const { clients, settings } = deps;
   const TableName = deps.names.userStateTable;
   const now = deps.now ?? Date.now;
@@ -268,13 +288,52 @@ export function createSessions(deps: {
       .map(([id, row]) => toSession(userId, state, id, row))
       .sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.sessionId.localeCompare(b.sessionId));
 
-  const active = (s: PlaybackSession): ActiveSession => ({
-    sessionId: s.sessionId,
-    deviceId: s.deviceId,
-    deviceName: s.deviceName,
-    titleId: s.titleId,
-    startedAt: s.startedAt,
-  });
+  /** Registers or refreshes a device in the state, and records the plan: the parts that changed. */
+  function registerDevice(
+    state: State,
+    device: z.output<typeof DeviceInputSchema>,
+    planName: string,
+    at: number,
+  ): Part[] {
+    const iso = new Date(at).toISOString();
+    const changed: Part[] = [];
+    const known = state.devices[device.deviceId];
+    if (state.plan !== planName) {
+      state.plan = planName;
+      changed.push('devices');
+    }
+    if (!known) {
+      if (Object.keys(state.devices).length >= settings.maxDevices) {
+        throw new DeviceLimitError(
+          `The account has ${settings.maxDevices} devices registered, the most allowed: remove one to play on ${device.deviceId}`,
+          {
+            hint: 'remove a device (DELETE /v1/devices/:deviceId, or `streamctl devices list --user U`)',
+            details: { maxDevices: settings.maxDevices, devices: devicesOf(state) },
+          },
+        );
+      }
+      state.devices[device.deviceId] = {
+        name: device.name ?? device.deviceId,
+        kind: device.kind ?? 'other',
+        firstSeenAt: iso,
+        lastSeenAt: iso,
+      };
+      if (!changed.includes('devices')) changed.push('devices');
+    } else if (
+      at - Date.parse(known.lastSeenAt) >= LAST_SEEN_RESOLUTION_MS ||
+      (device.name !== undefined && device.name !== known.name) ||
+      (device.kind !== undefined && device.kind !== known.kind)
+    ) {
+      state.devices[device.deviceId] = {
+        ...known,
+        ...(device.name !== undefined ? { name: device.name } : {}),
+        ...(device.kind !== undefined ? { kind: device.kind } : {}),
+        lastSeenAt: iso,
+      };
+      if (!changed.includes('devices')) changed.push('devices');
+    }
+    return changed;
+  }
 
   function planOf(viewer: Viewer): Plan & { name: string } {
     const plan = Object.hasOwn(settings.plans, viewer.plan) ? settings.plans[viewer.plan] : undefined;
@@ -287,22 +346,12 @@ export function createSessions(deps: {
     return { name: viewer.plan, ...plan };
   }
 
-  /** A viewer's own session, or NOT_FOUND (also for another account's id: nothing tells it exists). */
-  function ownSession(viewer: Viewer, sessionId: string): string {
-    if (sessionOwner(sessionId) !== viewer.userId) {
-      throw new NotFoundError(`Session ${sessionId} does not exist or has ended`, {
-        hint: 'start playback again to open a new session',
-      });
-    }
-    return viewer.userId;
-  }
-
   const devicesOf = (state: State): Device[] =>
     Object.entries(state.devices)
       .map(([deviceId, d]) => ({ deviceId, ...d }))
       .sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt) || a.deviceId.localeCompare(b.deviceId));
 
-  return {
+  const sessions: Sessions = {
     settings,
     plan: planOf,
 
@@ -314,57 +363,13 @@ export function createSessions(deps: {
       return change(userId, (state) => {
         const at = now();
         const iso = new Date(at).toISOString();
-        const changed: Part[] = [];
-        const known = state.devices[device.deviceId];
-        if (state.plan !== plan.name) {
-          state.plan = plan.name;
-          changed.push('devices');
-        }
-        if (!known) {
-          if (Object.keys(state.devices).length >= settings.maxDevices) {
-            throw new DeviceLimitError(
-              `The account has ${settings.maxDevices} devices registered, the most allowed: remove one to play on ${device.deviceId}`,
-              {
-                hint: 'remove a device (DELETE /v1/devices/:deviceId, or `streamctl devices list --user U`)',
-                details: { maxDevices: settings.maxDevices, devices: devicesOf(state) },
-              },
-            );
-          }
-          state.devices[device.deviceId] = {
-            name: device.name ?? device.deviceId,
-            kind: device.kind ?? 'other',
-            firstSeenAt: iso,
-            lastSeenAt: iso,
-          };
-          if (!changed.includes('devices')) changed.push('devices');
-        } else if (
-          at - Date.parse(known.lastSeenAt) >= LAST_SEEN_RESOLUTION_MS ||
-          (device.name !== undefined && device.name !== known.name) ||
-          (device.kind !== undefined && device.kind !== known.kind)
-        ) {
-          state.devices[device.deviceId] = {
-            ...known,
-            ...(device.name !== undefined ? { name: device.name } : {}),
-            ...(device.kind !== undefined ? { kind: device.kind } : {}),
-            lastSeenAt: iso,
-          };
-          if (!changed.includes('devices')) changed.push('devices');
-        }
+        const changed: Part[] = registerDevice(state, device, plan.name, at);
         // Starting again on a device replaces that device's session.
         for (const [id, s] of Object.entries(state.sessions)) {
           if (s.deviceId === device.deviceId) delete state.sessions[id];
         }
         const others = listOf(userId, state);
-        if (others.length >= plan.streams) {
-          throw new StreamLimitError(
-            `The ${plan.name} plan plays on ${plan.streams} ${plan.streams === 1 ? 'device' : 'devices'} at once, and ${others
-              .map((s) => s.deviceName)
-              .join(', ')} ${others.length === 1 ? 'is' : 'are'} playing`,
-            plan.streams,
-            others.map(active),
-            { hint: 'stop playback on another device (DELETE /v1/sessions/:id), then start again' },
-          );
-        }
+        if (others.length >= plan.streams) throw streamLimitError(plan, others);
         const sessionId = newSessionId(userId);
         const row: SessionRow = {
           deviceId: device.deviceId,
@@ -383,11 +388,7 @@ export function createSessions(deps: {
       const userId = ownSession(viewer, sessionId);
       return change(userId, (state) => {
         const row = state.sessions[sessionId];
-        if (!row) {
-          throw new NotFoundError(`Session ${sessionId} does not exist or has ended`, {
-            hint: 'start playback again to open a new session',
-          });
-        }
+        if (!row) throw sessionEnded(sessionId);
         const at = now();
         const renewed = { ...row, heartbeatAt: new Date(at).toISOString(), endsAt: at + settings.ttlSeconds * 1000 };
         state.sessions[sessionId] = renewed;
@@ -466,4 +467,50 @@ export function createSessions(deps: {
       });
     },
   };
+
+  const registry: DeviceRegistry = {
+    async load(userId) {
+      const { state } = await read(userId);
+      return { devices: state.devices, ...(state.plan ? { plan: state.plan } : {}) };
+    },
+    async touch(viewer, deviceInput, plan) {
+      const device = parseInput(DeviceInputSchema, deviceInput, 'device');
+      return change(viewer.userId, (state) => ({
+        result: state.devices,
+        changed: registerDevice(state, device, plan, now()),
+      }));
+    },
+  };
+  return { sessions, registry };
+}
+
+/** A viewer's own session's account, or NOT_FOUND (also for another account's id: nothing tells it exists). */
+export function ownSession(viewer: Viewer, sessionId: string): string {
+  if (sessionOwner(sessionId) !== viewer.userId) throw sessionEnded(sessionId);
+  return viewer.userId;
+}
+
+/** The answer about a session that ended, or was never the caller's. */
+export function sessionEnded(sessionId: string): NotFoundError {
+  return new NotFoundError(`Session ${sessionId} does not exist or has ended`, {
+    hint: 'start playback again to open a new session',
+  });
+}
+
+/** The error of a start over the plan's streams, naming the devices that play. */
+export function streamLimitError(plan: Plan & { name: string }, others: PlaybackSession[]): StreamLimitError {
+  return new StreamLimitError(
+    `The ${plan.name} plan plays on ${plan.streams} ${plan.streams === 1 ? 'device' : 'devices'} at once, and ${others
+      .map((s) => s.deviceName)
+      .join(', ')} ${others.length === 1 ? 'is' : 'are'} playing`,
+    plan.streams,
+    others.map((s) => ({
+      sessionId: s.sessionId,
+      deviceId: s.deviceId,
+      deviceName: s.deviceName,
+      titleId: s.titleId,
+      startedAt: s.startedAt,
+    })),
+    { hint: 'stop playback on another device (DELETE /v1/sessions/:id), then start again' },
+  );
 }
