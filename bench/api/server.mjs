@@ -1,10 +1,12 @@
 /**
  * The server side of bench/api: the embedded platform, seeded data, and the
  * API on Node with the in-process cache, as `streamctl dev` serves it.
- * Prints one JSON line {url, token, dataDir, titleId} when ready (`dataDir`
- * holds the dev signing key, so the runner can mint its viewers' tokens;
- * `titleId` is a published title with an HLS master that every country may
- * play); SIGTERM stops it.
+ * Prints one JSON line {url, token, dataDir, titleId, grantUrl, sessions}
+ * when ready (`dataDir` holds the dev signing key, so the runner can mint its
+ * viewers' tokens; `titleId` is a published title with an HLS master that
+ * every country may play; `grantUrl` is the same API over the same stores
+ * with the sessions' Redis fast path when redis-server is installed, named by
+ * `sessions`); SIGTERM stops it.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -54,8 +56,51 @@ const app = server.createHttpApp(api, {
   rateLimits: { user: { perSecond: 1e9, burst: 1e9 }, ip: { perSecond: 1e9, burst: 1e9 } },
 });
 const http = await server.serveNode(app);
-console.log(JSON.stringify({ url: http.url, token, dataDir, titleId: 'bench-0' }));
+
+// Playback grants are served as on AWS, where the API's cache is Redis: the stream limit is
+// decided there (the sessions' fast path) and devices are kept in the platform's DynamoDB. Without
+// redis-server the grants are served by the DynamoDB engine alone, and the ready line says so.
+const { startRedis } = await import(pathToFileURL(join(root, 'scripts', 'redis.mjs')).href);
+const redis = await startRedis().catch((err) => {
+  console.error(`bench/api: ${err.message}; grants run on the DynamoDB engine alone`);
+  return undefined;
+});
+const grantCache = redis ? await sdk.createRedisCache(redis.url, { timeoutMs: 1_000 }) : undefined;
+const grantPlatform = sdk.createPlatform(platform.config, {
+  ...(grantCache ? { cache: grantCache } : {}),
+  verifyToken: sdk.createJwtVerifier({
+    jwks: { keys: [devKey.publicJwk] },
+    issuer: local.DEV_TOKEN_ISSUER,
+    audience: local.DEV_TOKEN_AUDIENCE,
+  }),
+  playback: {
+    signer: sdk.createPlaybackSigner({
+      keyPairId: 'KBENCH0000001',
+      privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+    }),
+    cdnBaseUrl: 'https://cdn.bench',
+  },
+});
+const grantHttp = await server.serveNode(
+  server.createHttpApp(grantPlatform, {
+    rateLimits: { user: { perSecond: 1e9, burst: 1e9 }, ip: { perSecond: 1e9, burst: 1e9 } },
+  }),
+);
+console.log(
+  JSON.stringify({
+    url: http.url,
+    token,
+    dataDir,
+    titleId: 'bench-0',
+    grantUrl: grantHttp.url,
+    sessions: grantCache ? 'redis' : 'dynamodb',
+  }),
+);
 process.once('SIGTERM', async () => {
+  await grantHttp.stop();
+  grantPlatform.close();
+  await grantCache?.close();
+  await redis?.stop();
   await http.stop();
   api.close();
   await platform.stop();

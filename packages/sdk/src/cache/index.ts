@@ -176,6 +176,8 @@ export async function createRedisCache(
   const prefix = options.prefix ?? 'streamctl:';
   const redis = new Redis(url, {
     lazyConnect: true,
+    // Commands issued in the same tick go out in one write (concurrent requests share round trips).
+    enableAutoPipelining: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: options.timeoutMs ?? 50,

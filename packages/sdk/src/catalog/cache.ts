@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Cache } from '../cache/index.js';
 import { NotFoundError } from '../errors/index.js';
 import type { Catalog, Title } from './types.js';
@@ -5,19 +6,34 @@ import type { Catalog, Title } from './types.js';
 /**
  * A catalog whose title reads go through a cache for `ttlSeconds` (hot
  * titles are read by every play request). Cache failures fall through to
- * the table; writes go to the table and drop the cached copy.
+ * the table; writes go to the table and drop the cached copy. In front of a
+ * shared cache (Redis) each process keeps the hottest titles for a second
+ * (`localSeconds`): a premiere's every grant does not cost a Redis round
+ * trip, and another process's change shows here within that second.
  *
  * @example
  * ```ts
  * const catalog = withCatalogCache(createCatalog(clients, names), cache, 30);
  * ```
  */
-export function withCatalogCache(catalog: Catalog, cache: Cache, ttlSeconds = 30): Catalog {
+export function withCatalogCache(catalog: Catalog, cache: Cache, ttlSeconds = 30, localSeconds = 1): Catalog {
   const key = (titleId: string) => `title:${titleId}`;
-  const drop = (titleId: string) => cache.delete(key(titleId)).catch(() => undefined);
+  const local =
+    cache.kind === 'redis' && localSeconds > 0
+      ? new LRUCache<string, { title: Title | null }>({ max: 1_000, ttl: localSeconds * 1000 })
+      : undefined;
+  const drop = (titleId: string) => {
+    local?.delete(titleId);
+    return cache.delete(key(titleId)).catch(() => undefined);
+  };
   const findTitle = async (titleId: string): Promise<Title | undefined> => {
+    const near = local?.get(titleId);
+    if (near) return near.title ?? undefined;
     const hit = await cache.get<{ title: Title | null }>(key(titleId)).catch(() => undefined);
-    if (hit) return hit.title ?? undefined;
+    if (hit) {
+      local?.set(titleId, hit);
+      return hit.title ?? undefined;
+    }
     const title = await catalog.findTitle(titleId);
     // Unknown titles are cached too, so a flood of bad ids does not reach the table.
     await cache.set(key(titleId), { title: title ?? null }, ttlSeconds).catch(() => undefined);
