@@ -30,24 +30,22 @@ const grant = createRoute({
 export function playbackRoutes(app: HttpApp, platform: HttpPlatform): void {
   app.use(grant.getRoutingPath(), async (c, next) => {
     if (c.req.method !== 'POST') return next();
-    const text = await c.req.text();
     const isJson = /^application\/json\b/i.test(c.req.header('content-type') ?? '');
-    if (text.trim() === '') {
-      // No body: the account's unnamed device. A JSON content type with nothing in it is a mistake.
-      if (isJson)
-        throw new ValidationError('The body is empty', [{ path: '', message: 'send a device as JSON, or no body' }]);
-      return next();
-    }
-    // A body that would not be read is refused rather than ignored.
+    const length = c.req.header('content-length');
+    const sent = length === undefined ? c.req.header('transfer-encoding') !== undefined : Number(length) > 0;
+    // No body: the account's unnamed device. A body that would not be read is refused rather than ignored.
     if (!isJson) {
+      if (!sent) return next();
       throw new ValidationError('The body must be application/json', [
         { path: '', message: 'send content-type: application/json' },
       ]);
     }
+    // Parsed once here (the route's validator reads the same parse): a body that is not JSON,
+    // or an empty one, is a 400 in the one error shape.
     try {
-      JSON.parse(text);
+      await c.req.json();
     } catch {
-      throw new ValidationError('The body is not JSON', [{ path: '', message: 'not JSON' }]);
+      throw new ValidationError('The body is not JSON', [{ path: '', message: 'send a device as JSON, or no body' }]);
     }
     return next();
   });
