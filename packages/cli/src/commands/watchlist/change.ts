@@ -7,11 +7,9 @@ import type { Platform } from '@streamctl/sdk';
 import type { CommandContext } from '../../context.js';
 
 /**
- * After a change: the account's model version moves, so the API's cached home page (in its own
- * process, or its Redis) is stale within seconds, and this platform's cached page is dropped, as
- * the platform's own watch-state writer does. `home.changed` alone clears only this process's
- * cache, which no API reads. A failure is told, not thrown: the change itself is saved, and the
- * cached page expires on its own.
+ * After a change: `home.changed` moves the account's model version, so the API's cached home page
+ * (in its own process, or its Redis) is stale within seconds, as after the viewer's own change.
+ * A failure is told, not thrown: the change itself is saved, and the cached page expires on its own.
  *
  * @example
  * ```ts
@@ -20,7 +18,6 @@ import type { CommandContext } from '../../context.js';
  */
 export async function homeChanged(ctx: CommandContext, platform: Platform, userId: string): Promise<boolean> {
   try {
-    await platform.recommendations.models.touch(userId);
     await platform.home.changed(userId);
     return true;
   } catch (err) {
