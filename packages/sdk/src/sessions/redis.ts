@@ -9,7 +9,10 @@
  *
  * When Redis fails (a timeout, the breaker open) the call is served by the
  * DynamoDB engine instead, so playback degrades (during an outage the limit
- * counts the sessions each engine knows) rather than breaking.
+ * counts the sessions each engine knows) rather than breaking. Sessions
+ * opened there during an outage keep working after it: a heartbeat, an end
+ * or a revocation that Redis does not know goes on to DynamoDB, and lists
+ * show both.
  *
  * @module
  */
@@ -28,7 +31,6 @@ import {
   ownSession,
   type PlaybackSession,
   type Sessions,
-  sessionEnded,
   sessionOwner,
   streamLimitError,
   UNNAMED_DEVICE,
@@ -344,7 +346,8 @@ export function withRedisSessions(deps: {
             at + settings.ttlSeconds * 1000,
             keep(),
           ]);
-          if (typeof renewed !== 'string') throw sessionEnded(sessionId);
+          // Not in Redis: a session opened on DynamoDB while Redis was away, or an ended one.
+          if (typeof renewed !== 'string') return fallback.heartbeat(viewer, sessionId);
           const { devices } = await readAccount(userId);
           return toSession(userId, sessionId, JSON.parse(renewed) as SessionRow, devices);
         },
@@ -355,7 +358,8 @@ export function withRedisSessions(deps: {
     async end(viewer, sessionId) {
       const userId = ownSession(viewer, sessionId);
       return fast(
-        async () => pairs(await run(END, userId, [now(), 'id', sessionId])).length > 0,
+        async () =>
+          pairs(await run(END, userId, [now(), 'id', sessionId])).length > 0 || fallback.end(viewer, sessionId),
         () => fallback.end(viewer, sessionId),
       );
     },
@@ -363,7 +367,7 @@ export function withRedisSessions(deps: {
     async list(userId) {
       parseInput(IdSchema, userId, 'userId');
       return fast(
-        async () => (await readAccount(userId)).sessions,
+        async () => merged((await readAccount(userId)).sessions, await fallback.list(userId)),
         () => fallback.list(userId),
       );
     },
@@ -376,7 +380,7 @@ export function withRedisSessions(deps: {
         async () => {
           const { devices } = await readAccount(userId);
           const [ended] = pairs(await run(END, userId, [now(), 'id', sessionId]));
-          return ended ? toSession(userId, ended[0], ended[1], devices) : undefined;
+          return ended ? toSession(userId, ended[0], ended[1], devices) : fallback.revoke(sessionId);
         },
         () => fallback.revoke(sessionId),
       );
@@ -385,7 +389,7 @@ export function withRedisSessions(deps: {
     async revokeAll(userId) {
       parseInput(IdSchema, userId, 'userId');
       return fast(
-        async () => pairs(await run(END, userId, [now(), 'all'])).length,
+        async () => pairs(await run(END, userId, [now(), 'all'])).length + (await fallback.revokeAll(userId)),
         () => fallback.revokeAll(userId),
       );
     },
@@ -407,8 +411,10 @@ export function withRedisSessions(deps: {
       return fast(
         async () => {
           const { plan, sessions } = await readAccount(userId);
-          const devices: Device[] = await fallback.devices(userId);
-          return { ...(plan ? { plan } : {}), devices, sessions };
+          const stored = await fallback.account(userId);
+          const devices: Device[] = stored.devices;
+          const known = plan ?? stored.plan;
+          return { ...(known ? { plan: known } : {}), devices, sessions: merged(sessions, stored.sessions) };
         },
         () => fallback.account(userId),
       );
@@ -417,6 +423,13 @@ export function withRedisSessions(deps: {
 }
 
 type DeviceArg = ReturnType<typeof DeviceInputSchema.parse>;
+
+/** Sessions of both engines, oldest first (DynamoDB holds only those opened while Redis was away). */
+function merged(fast: PlaybackSession[], stored: PlaybackSession[]): PlaybackSession[] {
+  return [...fast, ...stored].sort(
+    (a, b) => a.startedAt.localeCompare(b.startedAt) || a.sessionId.localeCompare(b.sessionId),
+  );
+}
 
 function deviceRow(device: DeviceArg, name: string, kind: string, lastSeenAt: string): DeviceRow {
   return {

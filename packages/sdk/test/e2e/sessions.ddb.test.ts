@@ -35,6 +35,8 @@ describe.skipIf(!target.endpoints.dynamodb).each(engines)(
     let clients: AwsClients;
     let cache: Cache | undefined;
     let make: (settings?: Partial<SessionSettings>) => Sessions;
+    /** The DynamoDB engine alone, as the fast path falls back to it when Redis is away. */
+    let dynamoOnly: () => Sessions;
     let now = START;
     const viewer = (plan: string): Viewer => ({ userId: `u-${randomUUID().slice(0, 8)}`, country: 'GB', plan });
 
@@ -54,6 +56,7 @@ describe.skipIf(!target.endpoints.dynamodb).each(engines)(
           now: () => now,
         };
         if (!cache) return createSessions(deps);
+        dynamoOnly = () => createSessions(deps);
         const { sessions, registry } = createDynamoPlayback(deps);
         return withRedisSessions({
           cache,
@@ -186,6 +189,23 @@ describe.skipIf(!target.endpoints.dynamodb).each(engines)(
       expect(account.devices.map((d) => d.deviceId).sort()).toEqual(['laptop', 'phone']);
       expect(account.sessions).toHaveLength(2);
     });
+
+    it.runIf(fast)(
+      'keeps sessions opened on DynamoDB while Redis was away: heartbeats, lists and ends reach them',
+      async () => {
+        const sessions = make();
+        const hal = viewer('premium');
+        const during = await dynamoOnly().start(hal, 't1', { deviceId: 'tv' });
+        const after = await sessions.start(hal, 't1', { deviceId: 'phone' });
+        expect((await sessions.list(hal.userId)).map((s) => s.sessionId).sort()).toEqual(
+          [during.sessionId, after.sessionId].sort(),
+        );
+        expect((await sessions.heartbeat(hal, during.sessionId)).sessionId).toBe(during.sessionId);
+        expect(await sessions.end(hal, during.sessionId)).toBe(true);
+        await expect(sessions.heartbeat(hal, during.sessionId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+        expect((await sessions.list(hal.userId)).map((s) => s.sessionId)).toEqual([after.sessionId]);
+      },
+    );
 
     it('refuses a plan the stage does not offer before taking a slot, and bad input as VALIDATION_FAILED', async () => {
       const sessions = make();
