@@ -297,8 +297,15 @@ const BAD_FLAGS: Record<string, string[][]> = {
   users: [['users', 'bogus']],
   'users show': [['users', 'show', 'a@b']],
   sessions: [['sessions', 'bogus']],
-  'sessions list': [['sessions', 'list'], ['sessions', 'list', '--user', 'a@b']],
-  'sessions revoke': [['sessions', 'revoke'], ['sessions', 'revoke', '--all'], ['sessions', 'revoke', 'not-a-session']],
+  'sessions list': [
+    ['sessions', 'list'],
+    ['sessions', 'list', '--user', 'a@b'],
+  ],
+  'sessions revoke': [
+    ['sessions', 'revoke'],
+    ['sessions', 'revoke', '--all'],
+    ['sessions', 'revoke', 'not-a-session'],
+  ],
   devices: [['devices', 'bogus']],
   'devices list': [['devices', 'list', '--user', 'al ice']],
   'devices remove': [['devices', 'remove', 'tv/1', '--user', 'alice']],
