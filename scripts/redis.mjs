@@ -6,10 +6,21 @@ import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { canConnect, freePort } from './net.mjs';
 
+/**
+ * The environment redis-server runs with: without libfaketime, so a test run with the clock moved
+ * ahead (scripts/time-travel.mjs) does not hang the server (it would, preloaded); the SDK passes its
+ * own clock to every script it runs there.
+ */
+function realClockEnv() {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) if (name === 'LD_PRELOAD' || name.startsWith('FAKETIME')) delete env[name];
+  return env;
+}
+
 /** Starts redis-server; rejects with a clear message when it is not installed. */
 export async function startRedis({ timeoutMs = 10_000 } = {}) {
   try {
-    await promisify(execFile)('redis-server', ['--version']);
+    await promisify(execFile)('redis-server', ['--version'], { env: realClockEnv(), timeout: 5_000 });
   } catch {
     throw new Error('redis-server not found: install it (apt-get install -y redis-server)');
   }
@@ -19,6 +30,7 @@ export async function startRedis({ timeoutMs = 10_000 } = {}) {
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
     {
       stdio: 'ignore',
+      env: realClockEnv(),
     },
   );
   const deadline = Date.now() + timeoutMs;
