@@ -27,27 +27,19 @@ import {
   type Device,
   type DeviceRegistry,
   type DeviceRow,
+  LAST_SEEN_RESOLUTION_MS,
   newSessionId,
   ownSession,
   type PlaybackSession,
+  type SessionRow,
   type Sessions,
   sessionOwner,
   streamLimitError,
   UNNAMED_DEVICE,
 } from './store.js';
 
-/** A device's last-seen time is rewritten at most this often (ms), as in the DynamoDB engine. */
-const LAST_SEEN_RESOLUTION_MS = 3600_000;
 /** An account's hash (its devices cached) outlives its last session by this much (ms). */
 const KEEP_MS = 86_400_000;
-
-interface SessionRow {
-  deviceId: string;
-  titleId: string;
-  startedAt: string;
-  heartbeatAt: string;
-  endsAt: number;
-}
 
 /**
  * Opens a session, atomically. KEYS[1]: the account's hash (`devices` — the cached devices as

@@ -96,7 +96,8 @@ export interface Sessions {
   readonly settings: SessionSettings;
 }
 
-interface SessionRow {
+/** An active session as stored (the map key, or the Redis field after `s:`, is its id). */
+export interface SessionRow {
   deviceId: string;
   titleId: string;
   startedAt: string;
@@ -128,7 +129,7 @@ interface Versions {
 }
 
 /** A device's last-seen time is rewritten at most this often (ms): a grant should not cost a write for it. */
-const LAST_SEEN_RESOLUTION_MS = 3600_000;
+export const LAST_SEEN_RESOLUTION_MS = 3600_000;
 /** A lost race reads and decides again, this many times at most. */
 const MAX_ATTEMPTS = 40;
 

@@ -1,5 +1,6 @@
 import { defineCommand } from '../../context.js';
 import { UsageError } from '../../errors.js';
+import { cursorOption, limitOption } from '../../flags.js';
 
 interface ListOptions {
   status?: string;
@@ -16,33 +17,8 @@ export const titlesList = defineCommand<ListOptions>({
       flags: '--status <status>',
       description: 'only titles in this status of the lifecycle (e.g. READY, FAILED)',
     },
-    {
-      flags: '--limit <n>',
-      description: 'titles per page (1–200, default 50)',
-      parse: (value) => {
-        const n = Number(value);
-        if (!Number.isInteger(n) || n < 1 || n > 200)
-          throw new UsageError(`invalid --limit "${value}"`, 'use a whole number from 1 to 200');
-        return n;
-      },
-    },
-    {
-      flags: '--cursor <cursor>',
-      description: 'the cursor printed by the previous page',
-      parse: (value) => {
-        // Checked before the platform is reached; the SDK checks the cursor's fields against the list.
-        let decoded: unknown;
-        try {
-          decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-        } catch {}
-        if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded))
-          throw new UsageError(
-            `invalid --cursor "${value}"`,
-            'pass back the cursor the previous page printed, unchanged',
-          );
-        return value;
-      },
-    },
+    limitOption(200, 'titles per page (1–200, default 50)'),
+    cursorOption,
   ],
   examples: ['streamctl titles list', 'streamctl titles list --status FAILED --json'],
   async handler(ctx, _args, options) {

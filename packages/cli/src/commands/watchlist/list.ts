@@ -1,5 +1,5 @@
 import { defineCommand } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { cursorOption, limitOption } from '../../flags.js';
 import { idFlag, USER_OPTION, when } from '../users/ids.js';
 
 interface ListOptions {
@@ -12,36 +12,7 @@ interface ListOptions {
 export const watchlistList = defineCommand<ListOptions>({
   name: 'watchlist list',
   description: "an account's watchlist, newest first, a page at a time",
-  options: [
-    USER_OPTION,
-    {
-      flags: '--limit <n>',
-      description: 'titles per page (1–100, default 50)',
-      parse: (value) => {
-        const n = Number(value);
-        if (!Number.isInteger(n) || n < 1 || n > 100)
-          throw new UsageError(`invalid --limit "${value}"`, 'use a whole number from 1 to 100');
-        return n;
-      },
-    },
-    {
-      flags: '--cursor <cursor>',
-      description: 'the cursor printed by the previous page',
-      parse: (value) => {
-        // Checked before the platform is reached; the SDK checks the cursor's fields against the list.
-        let decoded: unknown;
-        try {
-          decoded = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-        } catch {}
-        if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded))
-          throw new UsageError(
-            `invalid --cursor "${value}"`,
-            'pass back the cursor the previous page printed, unchanged',
-          );
-        return value;
-      },
-    },
-  ],
+  options: [USER_OPTION, limitOption(100, 'titles per page (1–100, default 50)'), cursorOption],
   examples: ['streamctl watchlist list --user alice', 'streamctl watchlist list --user alice --limit 10 --json'],
   async handler(ctx, _args, options) {
     const userId = await idFlag('--user', options.user);
