@@ -23,7 +23,8 @@ const server = await load('server');
 const dataDir = mkdtempSync(join(tmpdir(), 'streamctl-bench-api-'));
 const platform = await local.startLocalPlatform({ dataDir });
 const devKey = await local.ensureDevSigningKey(dataDir);
-const api = sdk.createPlatform(platform.config, {
+/** How both of the bench's APIs verify tokens and sign grants, as `streamctl dev` does. */
+const serving = {
   verifyToken: sdk.createJwtVerifier({
     jwks: { keys: [devKey.publicJwk] },
     issuer: local.DEV_TOKEN_ISSUER,
@@ -36,7 +37,8 @@ const api = sdk.createPlatform(platform.config, {
     }),
     cdnBaseUrl: 'https://cdn.bench',
   },
-});
+};
+const api = sdk.createPlatform(platform.config, serving);
 const catalog = api.catalog;
 for (let i = 0; i < 50; i++) {
   const titleId = `bench-${i}`;
@@ -68,18 +70,7 @@ const redis = await startRedis().catch((err) => {
 const grantCache = redis ? await sdk.createRedisCache(redis.url, { timeoutMs: 1_000 }) : undefined;
 const grantPlatform = sdk.createPlatform(platform.config, {
   ...(grantCache ? { cache: grantCache } : {}),
-  verifyToken: sdk.createJwtVerifier({
-    jwks: { keys: [devKey.publicJwk] },
-    issuer: local.DEV_TOKEN_ISSUER,
-    audience: local.DEV_TOKEN_AUDIENCE,
-  }),
-  playback: {
-    signer: sdk.createPlaybackSigner({
-      keyPairId: 'KBENCH0000001',
-      privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
-    }),
-    cdnBaseUrl: 'https://cdn.bench',
-  },
+  ...serving,
 });
 const grantHttp = await server.serveNode(
   server.createHttpApp(grantPlatform, {
