@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, mintDevToken } from '@streamctl/local';
-import { createPlatform, createPlaybackSigner, type Platform } from '@streamctl/sdk';
+import { createPlatform, createPlaybackSigner, type Platform, type PlaybackSession } from '@streamctl/sdk';
 import { createHttpApp, createJwtVerifier, type NodeServer, serveNode } from '@streamctl/server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { targetConfig } from '../../../../test/e2e/target.js';
@@ -19,16 +19,8 @@ import { jsonLines, runCli } from '../run-cli.js';
 const target = inject('target');
 const run = randomUUID().slice(0, 6);
 
-interface Session {
-  sessionId: string;
-  userId: string;
-  deviceId: string;
-  deviceName: string;
-  titleId: string;
-  startedAt: string;
-  heartbeatAt: string;
-  expiresAt: string;
-}
+/** A session as the CLI's `--json` prints it: the SDK's own shape. */
+type Session = PlaybackSession;
 
 describe.skipIf(target.kind !== 'embedded')('operator commands: sessions, devices, watchlist, users', () => {
   let platform: Platform;

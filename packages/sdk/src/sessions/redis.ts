@@ -29,6 +29,7 @@ import {
   type DeviceRow,
   LAST_SEEN_RESOLUTION_MS,
   newSessionId,
+  newSessionRow,
   ownSession,
   type PlaybackSession,
   type SessionRow,
@@ -261,14 +262,7 @@ export function withRedisSessions(deps: {
     const sessionId = newSessionId(userId);
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const at = now();
-      const iso = new Date(at).toISOString();
-      const row: SessionRow = {
-        deviceId: device.deviceId,
-        titleId,
-        startedAt: iso,
-        heartbeatAt: iso,
-        endsAt: at + settings.ttlSeconds * 1000,
-      };
+      const row = newSessionRow(device.deviceId, titleId, at, settings.ttlSeconds);
       const reply = (await run(START, userId, [
         at,
         plan.streams,

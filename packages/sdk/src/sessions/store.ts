@@ -142,6 +142,12 @@ export function sessionOwner(sessionId: string): string | undefined {
   return IdSchema.safeParse(owner).success ? owner : undefined;
 }
 
+/** The row of a session opened at `at` (epoch ms), ending a TTL later unless a heartbeat comes. */
+export function newSessionRow(deviceId: string, titleId: string, at: number, ttlSeconds: number): SessionRow {
+  const iso = new Date(at).toISOString();
+  return { deviceId, titleId, startedAt: iso, heartbeatAt: iso, endsAt: at + ttlSeconds * 1000 };
+}
+
 /** A new session id of an account: 16 random characters, a dot, the account's id in base64url. */
 export function newSessionId(userId: string): string {
   return `${randomBytes(12).toString('base64url')}.${Buffer.from(userId, 'utf8').toString('base64url')}`;
@@ -363,7 +369,6 @@ export function createDynamoPlayback(deps: SessionStoreDeps): { sessions: Sessio
       const userId = viewer.userId;
       return change(userId, (state) => {
         const at = now();
-        const iso = new Date(at).toISOString();
         const changed: Part[] = registerDevice(state, device, plan.name, at);
         // Starting again on a device replaces that device's session.
         for (const [id, s] of Object.entries(state.sessions)) {
@@ -372,13 +377,7 @@ export function createDynamoPlayback(deps: SessionStoreDeps): { sessions: Sessio
         const others = listOf(userId, state);
         if (others.length >= plan.streams) throw streamLimitError(plan, others);
         const sessionId = newSessionId(userId);
-        const row: SessionRow = {
-          deviceId: device.deviceId,
-          titleId,
-          startedAt: iso,
-          heartbeatAt: iso,
-          endsAt: at + settings.ttlSeconds * 1000,
-        };
+        const row = newSessionRow(device.deviceId, titleId, at, settings.ttlSeconds);
         state.sessions[sessionId] = row;
         changed.push('sessions');
         return { result: toSession(userId, state, sessionId, row), changed };
