@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
@@ -148,9 +148,25 @@ export function newSessionRow(deviceId: string, titleId: string, at: number, ttl
   return { deviceId, titleId, startedAt: iso, heartbeatAt: iso, endsAt: at + ttlSeconds * 1000 };
 }
 
+/** Bytes of randomness in a session id (16 base64url characters). */
+const SESSION_ENTROPY = 12;
+/**
+ * Session ids take their randomness from a pool refilled 256 ids at a time (as Node's own
+ * `randomUUID` does): one `randomBytes` call per id is a system call on every playback start.
+ * Each slice of the pool is used once.
+ */
+const entropy = Buffer.allocUnsafe(SESSION_ENTROPY * 256);
+let entropyAt = entropy.length;
+
 /** A new session id of an account: 16 random characters, a dot, the account's id in base64url. */
 export function newSessionId(userId: string): string {
-  return `${randomBytes(12).toString('base64url')}.${Buffer.from(userId, 'utf8').toString('base64url')}`;
+  if (entropyAt + SESSION_ENTROPY > entropy.length) {
+    randomFillSync(entropy);
+    entropyAt = 0;
+  }
+  const random = entropy.toString('base64url', entropyAt, entropyAt + SESSION_ENTROPY);
+  entropyAt += SESSION_ENTROPY;
+  return `${random}.${Buffer.from(userId, 'utf8').toString('base64url')}`;
 }
 
 const isConditionFailure = (err: unknown) => (err as { name?: string }).name === 'ConditionalCheckFailedException';
