@@ -1,8 +1,11 @@
 import { connect } from 'node:net';
 import type { HealthReport } from '@streamctl/sdk';
 import { NotFoundError, UnauthorizedError, ValidationError } from '@streamctl/sdk/errors';
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createHttpApp, type HttpPlatform, openApiDocument } from './app.js';
+import type { Env } from './context.js';
+import { corsHeaders, servedBy } from './middleware.js';
 import { serveNode } from './node.js';
 import { createRateLimiter } from './rate-limit.js';
 
@@ -289,6 +292,32 @@ describe('createHttpApp', () => {
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://player.example');
     expect(preflight.headers.get('access-control-allow-headers')).toBe('Authorization,Content-Type');
+  });
+
+  it('adds the Region and CORS headers to any answer, one whose headers are immutable too', async () => {
+    const app = new Hono<Env>();
+    app.use('*', servedBy('eu-west-1'));
+    app.use('*', corsHeaders(['https://player.example']));
+    app.get('/made', (c) => c.json({ ok: true }));
+    // A redirect's headers are immutable: the header is added to a remade response.
+    app.get('/redirect', () => Response.redirect('https://elsewhere.example/', 302));
+    const server = await serveNode(app);
+    try {
+      for (const path of ['/made', '/redirect']) {
+        const res = await fetch(`${server.url}${path}`, {
+          headers: { origin: 'https://player.example' },
+          redirect: 'manual',
+        });
+        expect(res.headers.get('x-streamctl-region'), path).toBe('eu-west-1');
+        expect(res.headers.get('access-control-allow-origin'), path).toBe('https://player.example');
+        expect(res.headers.get('vary'), path).toBe('Origin');
+      }
+      const made = await fetch(`${server.url}/made`);
+      expect(await made.json()).toEqual({ ok: true });
+      expect(made.headers.get('content-type')).toMatch(/^application\/json/);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('openApiDocument() is the document the app serves', async () => {

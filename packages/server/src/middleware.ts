@@ -3,8 +3,10 @@
  * rate limits, the body limit and bearer authentication. Each turns HTTP
  * into SDK calls or SDK errors; none decides a product rule.
  */
+
+import { IncomingMessage } from 'node:http';
 import { ORIGIN_SECRET_HEADER } from '@streamctl/sdk/config';
-import { PayloadTooLargeError, RateLimitedError, UnauthorizedError } from '@streamctl/sdk/errors';
+import { PayloadTooLargeError, RateLimitedError, UnauthorizedError, ValidationError } from '@streamctl/sdk/errors';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -61,12 +63,28 @@ export function clientAddress(
   };
 }
 
+/**
+ * Sets a header on the response a handler made. `c.header` after the handler
+ * remakes the response around its body as a stream (the Node adapter then
+ * copies every answer through it); the handler's own headers are mutable,
+ * so they are set in place, and only a response whose headers are not (one
+ * fetched, or a redirect) is remade.
+ */
+function headerAfter(c: Context, name: string, value: string, append = false): void {
+  try {
+    if (append) c.res.headers.append(name, value);
+    else c.res.headers.set(name, value);
+  } catch {
+    c.header(name, value, { append });
+  }
+}
+
 /** Says which Region served each response (`x-streamctl-region`). */
 export const servedBy =
   (region: string): MiddlewareHandler<Env> =>
   async (c, next) => {
     await next();
-    c.header('x-streamctl-region', region);
+    headerAfter(c, 'x-streamctl-region', region);
   };
 
 /** An origin on this machine: http on a loopback address, any port. */
@@ -74,9 +92,8 @@ const LOOPBACK_ORIGIN = /^http:\/\/(127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::\d
 
 /**
  * CORS: preflights answered by Hono's middleware; on every other request the
- * headers are added after the handler, so the handler's response is sent as
- * it was made (Hono's own middleware touches the response before the handler
- * runs, which makes the Node adapter copy every body through a stream).
+ * headers are added to the handler's response in place (see headerAfter),
+ * so it is sent as it was made.
  */
 export const corsHeaders = (origins: string[] | '*', loopbackOnly: readonly string[] = []): MiddlewareHandler<Env> => {
   const preflight = cors({ origin: origins, allowHeaders: ['Authorization', 'Content-Type'], maxAge: 600 });
@@ -86,12 +103,12 @@ export const corsHeaders = (origins: string[] | '*', loopbackOnly: readonly stri
     const origin = c.req.header('origin');
     if (loopbackOnly.includes(c.req.path)) {
       // Only pages on this machine may read these answers (a dev token), never any web page.
-      if (origin && LOOPBACK_ORIGIN.test(origin)) c.header('Access-Control-Allow-Origin', origin);
-      c.header('Vary', 'Origin', { append: true });
-    } else if (origins === '*') c.header('Access-Control-Allow-Origin', '*');
+      if (origin && LOOPBACK_ORIGIN.test(origin)) headerAfter(c, 'Access-Control-Allow-Origin', origin);
+      headerAfter(c, 'Vary', 'Origin', true);
+    } else if (origins === '*') headerAfter(c, 'Access-Control-Allow-Origin', '*');
     else {
-      if (origin && origins.includes(origin)) c.header('Access-Control-Allow-Origin', origin);
-      c.header('Vary', 'Origin', { append: true });
+      if (origin && origins.includes(origin)) headerAfter(c, 'Access-Control-Allow-Origin', origin);
+      headerAfter(c, 'Vary', 'Origin', true);
     }
   };
 };
@@ -128,10 +145,40 @@ export const ipRateLimit = (
   };
 };
 
+/** A JSON or text body: the only kinds the API reads. */
+const TEXT_BODY = /^(application\/(?:[\w.+-]+\+)?json|text\/)/i;
+
+/**
+ * Reads a body from Node's request as text, refusing it once it passes `maxBytes` (the declared
+ * length is checked before anything is read).
+ */
+async function readNodeBody(incoming: IncomingMessage, maxBytes: number): Promise<string> {
+  const declared = Number(incoming.headers['content-length'] ?? 0);
+  if (declared > maxBytes) throw new PayloadTooLargeError(`The body is larger than ${maxBytes} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of incoming) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) throw new PayloadTooLargeError(`The body is larger than ${maxBytes} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof PayloadTooLargeError) throw err;
+    throw new ValidationError('The body did not arrive whole', [{ path: '', message: 'send the request again' }]);
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
 /**
  * Bodies over the limit get a 413 in the one error shape. Requests that carry
  * no body (GET, HEAD) pass untouched: looking for a body makes the Node
- * adapter build a full Request for every call.
+ * adapter build a full Request for every call. On Node a JSON or text body
+ * is read here, straight from the socket's stream, into the request's body
+ * cache (what `c.req.json()` and the validators read): the adapter's full
+ * Request, a web stream over Node's, costs more than the rest of a small
+ * call. Other bodies, and every body on Lambda, are limited by Hono's
+ * middleware.
  */
 export const bodySizeLimit = (maxBytes: number): MiddlewareHandler<Env> => {
   const limit = bodyLimit({
@@ -140,7 +187,16 @@ export const bodySizeLimit = (maxBytes: number): MiddlewareHandler<Env> => {
       throw new PayloadTooLargeError(`The body is larger than ${maxBytes} bytes`);
     },
   });
-  return (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limit(c, next));
+  return async (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+    if (!(incoming instanceof IncomingMessage) || !TEXT_BODY.test(c.req.header('content-type') ?? '')) {
+      return limit(c, next);
+    }
+    // The cache holds promises (Hono's own body limit fills it the same way; its type says values).
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(await readNodeBody(incoming, maxBytes));
+    return next();
+  };
 };
 
 /** Bearer authentication: the platform makes the viewer; then per-user token buckets, shared through `store`. */
