@@ -24,7 +24,7 @@ const unused = () => {
 };
 
 /** A platform for routing tests: plain functions, no AWS behind them. */
-function services(over: { health?: HttpPlatform['health']; home?: () => Promise<never> } = {}): HttpPlatform {
+function services(over: { health?: HttpPlatform['health']; home?: HttpPlatform['home']['build'] } = {}): HttpPlatform {
   const unusedGroup = <T extends object>() => new Proxy({} as T, { get: () => unused });
   return {
     health: over.health ?? (async () => report(true)),
@@ -318,6 +318,23 @@ describe('createHttpApp', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it('serves a home page the SDK hands out again as the same JSON, and a new page as its own', async () => {
+    const cached = {
+      rails: [{ id: 'new', title: 'New', items: [{ titleId: 't1', name: 'One', genres: [] }] }],
+      degraded: false,
+    };
+    let page: Awaited<ReturnType<HttpPlatform['home']['build']>> = cached;
+    const app = createHttpApp(services({ home: async () => page }));
+    const get = () => app.request('/v1/home', { headers: { authorization: 'Bearer good' } });
+    const first = await get();
+    expect(first.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await first.json()).toEqual(cached);
+    expect(await (await get()).json()).toEqual(cached);
+    // A new page (the cache was invalidated by a write): its own body, never the old one's.
+    page = { rails: [], degraded: true };
+    expect(await (await get()).json()).toEqual({ rails: [], degraded: true });
   });
 
   it('openApiDocument() is the document the app serves', async () => {

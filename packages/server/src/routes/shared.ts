@@ -1,6 +1,8 @@
 /** Pieces every route definition uses: JSON content, the error answers, security. */
 import { z } from '@hono/zod-openapi';
 import { ErrorBodySchema } from '@streamctl/sdk/contract';
+import type { Context, TypedResponse } from 'hono';
+import type { JSONParsed } from 'hono/utils/types';
 
 /** A JSON body of a schema. */
 export const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
@@ -22,3 +24,25 @@ export const viewerErrors = {
 
 /** Bearer-token routes. */
 export const secured = { security: [{ bearer: [] }] };
+
+/** Bodies of values served again and again, by the value. */
+const serialized = new WeakMap<object, string>();
+
+/**
+ * A 200 JSON answer of a value the SDK hands out unchanged to many requests (a cached home
+ * page: the SDK's caches hold values that are never changed), serialized once per value
+ * rather than once per request. A new value is a new body.
+ */
+export function sharedJson<T extends object>(
+  c: Context,
+  value: T,
+): Response & TypedResponse<JSONParsed<T>, 200, 'json'> {
+  let text = serialized.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    serialized.set(value, text);
+  }
+  // The same answer c.json makes of the value, typed as that.
+  return c.body(text, 200, { 'content-type': 'application/json' }) as unknown as Response &
+    TypedResponse<JSONParsed<T>, 200, 'json'>;
+}

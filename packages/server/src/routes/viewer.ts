@@ -15,7 +15,7 @@ import {
   WatchlistQuerySchema,
 } from '@streamctl/sdk/contract';
 import type { HttpApp, HttpPlatform } from '../context.js';
-import { json, NoQuery, secured, viewerErrors } from './shared.js';
+import { json, NoQuery, secured, sharedJson, viewerErrors } from './shared.js';
 
 const TitleParams = z.object({ titleId: IdSchema });
 
@@ -84,7 +84,7 @@ const continueWatching = createRoute({
 
 /** Mounts the viewer's routes. */
 export function viewerRoutes(app: HttpApp, platform: HttpPlatform): void {
-  app.openapi(home, async (c) => c.json(await platform.home.build(c.get('viewer')), 200));
+  app.openapi(home, async (c) => sharedJson(c, await platform.home.build(c.get('viewer'))));
   app.openapi(title, async (c) =>
     c.json(await platform.titles.view(c.get('viewer'), c.req.valid('param').titleId), 200),
   );
