@@ -20,6 +20,7 @@
  */
 export * from './aws/index.js';
 export * from './cache/index.js';
+export * from './capacity/index.js';
 export * from './catalog/index.js';
 export * from './config/index.js';
 export * from './consumers/index.js';
