@@ -17,6 +17,7 @@ import { init } from './init.js';
 import { ladderList } from './ladder/list.js';
 import { ladderRender } from './ladder/render.js';
 import { ladderShow } from './ladder/show.js';
+import { planCapacity } from './plan/capacity.js';
 import { publish, unpublish } from './publish.js';
 import { recs } from './recs.js';
 import { search } from './search.js';
@@ -65,6 +66,7 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   eventsPublish,
   eventsTail,
   eventsExample,
+  planCapacity,
 ];
 
 /** The command groups: their description and examples, shown by `streamctl <group> --help`. */
@@ -123,6 +125,14 @@ export const GROUPS: ReadonlyArray<GroupDefinition> = [
       'streamctl watchlist list --user alice',
       'streamctl watchlist add --user alice clip',
       'streamctl watchlist remove --user alice clip',
+    ],
+  },
+  {
+    name: 'plan',
+    description: 'plan the platform before it runs: capacity and monthly cost for a viewer base, per Region',
+    examples: [
+      'streamctl plan capacity --viewers 30000000 --peak-concurrency 10000000 --events-per-viewer-minute 6 --regions us-east-1,eu-west-1,ap-northeast-1',
+      'streamctl plan capacity --viewers 1000000 --peak-concurrency 250000 --events-per-viewer-minute 6 --regions us-east-1 --json',
     ],
   },
 ];
