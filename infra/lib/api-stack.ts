@@ -26,12 +26,13 @@ import { GatewayVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vp
 import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache';
 import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
+import { Alias, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { FilterPattern, type JsonPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AaaaRecord, ARecord, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
-import { apiHost, customDomains, type InfraConfig } from './config.js';
+import { apiHost, capacityFor, customDomains, type InfraConfig } from './config.js';
 import { domainCertificate, stageZone } from './domains.js';
 import { platformFunction } from './functions.js';
 import { SearchCollection } from './search-stack.js';
@@ -222,9 +223,20 @@ export class ApiStack extends Stack {
       );
     }
 
+    // Planned provisioned concurrency (`streamctl plan capacity`) lives on an alias of the current version, and the
+    // HTTP API invokes that alias, so the warm environments are the ones requests reach.
+    const warm = capacityFor(config, 'apiProvisionedConcurrency', props.env.region);
+    const target: IFunction =
+      warm === undefined
+        ? this.server
+        : new Alias(this, 'ServerLive', {
+            aliasName: 'live',
+            version: this.server.currentVersion,
+            provisionedConcurrentExecutions: warm,
+          });
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: `streamctl-${config.stage}`,
-      defaultIntegration: new HttpLambdaIntegration('Server', this.server),
+      defaultIntegration: new HttpLambdaIntegration('Server', target),
     });
     if (this.domainName) {
       // `api-<region>.<domain>/` → the API's `$default` stage (the server routes every path itself).

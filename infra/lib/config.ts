@@ -18,6 +18,29 @@ const certificateArnParts = (arn: string) => {
   return m ? { region: m[1] as string, account: m[2] as string } : undefined;
 };
 
+/** A count for every Region, or one per Region of `regions` (keys checked against them). */
+const PerRegion = (count: z.ZodNumber) => z.union([count, z.record(z.string(), count)]);
+
+/**
+ * Capacity from `streamctl plan capacity` (its per-Region `kinesis.provisionedShards` and
+ * `lambda.api.concurrency`). Each field is a number for every Region, or `{ "<region>": n }` for
+ * each Region of `regions`. Left out, the stream stays on-demand and the API has no provisioned
+ * concurrency.
+ *
+ * @example
+ * ```json
+ * "capacity": { "streamShards": { "us-east-1": 477, "eu-west-1": 477 }, "apiProvisionedConcurrency": 500 }
+ * ```
+ */
+export const CapacitySchema = z
+  .object({
+    /** The events stream in provisioned mode with this many shards, instead of on-demand. */
+    streamShards: PerRegion(z.number().int().min(1).max(10_000)).optional(),
+    /** Execution environments of the API function kept initialized (on its `live` alias, which the HTTP API invokes). */
+    apiProvisionedConcurrency: PerRegion(z.number().int().min(1).max(100_000)).optional(),
+  })
+  .strict();
+
 /** The shape of `streamctl.infra.json`. */
 export const InfraConfigSchema = z
   .object({
@@ -77,9 +100,28 @@ export const InfraConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Capacity the plan sized (see {@link CapacitySchema}); optional. */
+    capacity: CapacitySchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
+    for (const [field, value] of Object.entries(config.capacity ?? {})) {
+      if (typeof value !== 'object' || value === null) continue;
+      for (const region of Object.keys(value))
+        if (!config.regions.includes(region))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['capacity', field, region],
+            message: `not one of the stage's regions (${config.regions.join(', ')})`,
+          });
+      for (const region of config.regions)
+        if (!(region in value))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['capacity', field, region],
+            message: `required: a count for ${region}`,
+          });
+    }
     const zoneGiven = config.hostedZoneId !== undefined || config.hostedZoneName !== undefined;
     if (config.hostedZoneId !== undefined && config.hostedZoneName === undefined)
       ctx.addIssue({ code: 'custom', path: ['hostedZoneName'], message: 'required with hostedZoneId' });
@@ -166,6 +208,23 @@ export function customDomains(config: InfraConfig): CustomDomains {
 
 /** The API host of a Region: `api-<region>.<domain>` (the custom domain of that Region's HTTP API). */
 export const apiHost = (config: InfraConfig, region: string) => `api-${region}.${config.domain}`;
+
+/**
+ * A capacity count of `config.capacity` for one Region, or `undefined` when the config sets none.
+ *
+ * @example
+ * ```ts
+ * capacityFor(config, 'streamShards', 'eu-west-1'); // 477, or undefined: on-demand
+ * ```
+ */
+export function capacityFor(
+  config: InfraConfig,
+  field: keyof NonNullable<InfraConfig['capacity']>,
+  region: string,
+): number | undefined {
+  const value = config.capacity?.[field];
+  return typeof value === 'number' ? value : value?.[region];
+}
 
 /** The primary Region: first in the list. */
 export const primaryRegion = (config: InfraConfig): string => config.regions[0] as string;

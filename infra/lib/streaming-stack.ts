@@ -19,7 +19,7 @@ import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { InfraConfig } from './config.js';
+import { capacityFor, type InfraConfig } from './config.js';
 import { tableFromDefinition } from './data-stack.js';
 import { platformFunction } from './functions.js';
 import { grantApiAccess, SearchAccessPolicy, type SearchCollection } from './search-stack.js';
@@ -58,9 +58,13 @@ export class StreamingStack extends Stack {
   ) {
     super(scope, id, props);
     const names = resourceNames(config.stage, props.env.region);
+    // A planned shard count (`streamctl plan capacity`) makes the stream provisioned; else the resource's own mode.
+    const shards = capacityFor(config, 'streamShards', props.env.region);
     this.stream = new Stream(this, 'Events', {
       streamName: names[eventsStream.nameKey],
-      streamMode: eventsStream.mode === 'ON_DEMAND' ? StreamMode.ON_DEMAND : StreamMode.PROVISIONED,
+      ...(shards !== undefined
+        ? { streamMode: StreamMode.PROVISIONED, shardCount: shards }
+        : { streamMode: eventsStream.mode === 'ON_DEMAND' ? StreamMode.ON_DEMAND : StreamMode.PROVISIONED }),
       encryption: StreamEncryption.MANAGED,
       retentionPeriod: Duration.hours(eventsStream.retentionHours),
     });
