@@ -230,6 +230,11 @@ describe('a 50M-viewer plan in two Regions (12M concurrent, 75 % in us-east-1, 4
     expect(eu.kinesis).toMatchObject({ recordsPerSecond: 200_000, shardsByReadBytes: 228.88, provisionedShards: 287 });
     expect(plan.totals).toMatchObject({ peakConcurrentViewers: 12_000_000, recordsPerSecond: 800_000 });
     expect(plan.totals.provisionedShards).toBe(859 + 287);
+    // What infra's `capacity` block takes: shards per Region, and the API's concurrency at the peak.
+    expect(plan.infraCapacity).toEqual({
+      streamShards: { 'us-east-1': 859, 'eu-west-1': 287 },
+      apiProvisionedConcurrency: { 'us-east-1': 12_000, 'eu-west-1': 4000 },
+    });
   });
 
   it('counts replicated user-state writes in every Region', () => {

@@ -211,7 +211,7 @@ export interface PlanWarning {
  * @example
  * ```json
  * { "version": 1, "input": { "viewers": 1000000, … }, "regions": [{ "region": "us-east-1",
- *   "kinesis": { "provisionedShards": 36, … }, … }], "totals": { "monthlyCost": 4420431.95, … },
+ *   "kinesis": { "provisionedShards": 36, … }, … }], "totals": { "monthlyCost": 4052213.83, … },
  *   "warnings": [] }
  * ```
  */
@@ -243,6 +243,12 @@ export interface CapacityPlan {
     /** The total with every stream on-demand instead of provisioned. */
     monthlyCostWithOnDemandStreams: number;
   };
+  /**
+   * The `capacity` block of the infra config (`streamctl.infra.json`) that deploys this plan: each
+   * Region's provisioned shards and its API concurrency at the peak. Provisioned concurrency is
+   * billed on its own terms, which the cost above leaves out.
+   */
+  infraCapacity: { streamShards: Record<string, number>; apiProvisionedConcurrency: Record<string, number> };
   warnings: PlanWarning[];
 }
 
@@ -576,6 +582,10 @@ export function planCapacity(input: CapacityInput, options: PlanCapacityOptions 
       monthlyCostWithOnDemandStreams: total(
         (r) => r.monthlyCost - r.kinesis.provisionedMonthlyCost + r.kinesis.onDemandMonthlyCost,
       ),
+    },
+    infraCapacity: {
+      streamShards: Object.fromEntries(regions.map((r) => [r.region, r.kinesis.provisionedShards])),
+      apiProvisionedConcurrency: Object.fromEntries(regions.map((r) => [r.region, r.lambda.api.concurrency])),
     },
     warnings,
   };

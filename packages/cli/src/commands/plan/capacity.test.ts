@@ -58,6 +58,9 @@ describe('streamctl plan capacity', () => {
     expect(out).toContain('41,667 segment + 16,667 API = 58,333 req/s; 1,250 Gbit/s at peak');
     expect(out).toMatch(/Kinesis shard-hours\s+26,280 shard-hour × \$0\.015\s+\$394\.20\n/);
     expect(out).toMatch(/\n {2}total\s+250,000\s+36\s+75,000\s+17,084\s+622\s+2\s+58,333\s+\$4,052,213\.83\n/);
+    expect(out).toContain(
+      '  "capacity": {"streamShards":{"us-east-1":36},"apiProvisionedConcurrency":{"us-east-1":334}}\n',
+    );
     expect(out).toContain('eventBytes=600');
     expect(out).toContain('heartbeatSeconds=30');
     expect(out).toMatch(/Prices: table \S+ \(USD, list prices as of \d{4}-\d{2}-\d{2}, 730 h\/month\)/);

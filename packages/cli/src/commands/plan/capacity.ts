@@ -285,6 +285,11 @@ function renderPlan(plan: CapacityPlan): string {
     for (const w of plan.warnings) lines.push(`  ! ${w.region}: ${w.message}`);
     lines.push('');
   }
+  lines.push(
+    'Infra config (streamctl.infra.json) to deploy this plan; provisioned concurrency is billed apart from the cost above:',
+    `  "capacity": ${JSON.stringify(plan.infraCapacity)}`,
+    '',
+  );
   lines.push('Assumptions (override with --assume key=value,...)');
   const entries = Object.entries(plan.assumptions).map(([k, v]) => `${k}=${v}`);
   for (let n = 0; n < entries.length; n += 5) lines.push(`  ${entries.slice(n, n + 5).join('  ')}`);
