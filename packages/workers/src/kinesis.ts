@@ -60,7 +60,8 @@ export function createKinesisHandler<T = unknown>(
 /**
  * A Lambda handler for a consumer: each record goes through {@link runRecord}
  * (poison parked, duplicates skipped); records that fail are reported in
- * `batchItemFailures`, and Lambda retries from the first of them.
+ * `batchItemFailures`, and Lambda retries from the first of them. The
+ * consumer's flush runs at the batch's end.
  *
  * @example
  * ```ts
@@ -72,17 +73,24 @@ export function createConsumerHandler(
 ): (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse> {
   return async (event, context) => {
     const batch = new BatchProcessor(EventType.KinesisDataStreams);
-    return processPartialResponse(
+    const shards = new Set<string>();
+    const response = await processPartialResponse(
       event,
       async (record: KinesisStreamRecord) => {
+        const shardId = record.eventID.split(':')[0] ?? '';
+        shards.add(shardId);
         await runRecord(consumer, {
           data: Buffer.from(record.kinesis.data, 'base64'),
-          shardId: record.eventID.split(':')[0] ?? '',
+          shardId,
           sequenceNumber: record.kinesis.sequenceNumber,
         });
       },
       batch,
       { context, processInParallel: false, throwOnFullBatchFailure: false },
     );
+    // Writes the consumer kept for the batch's end; a failure here fails the whole batch, which
+    // Lambda delivers again (its records replay, and what was written already is not added twice).
+    for (const shardId of shards) await consumer.flush?.(shardId);
+    return response;
   };
 }

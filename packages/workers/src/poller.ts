@@ -107,8 +107,15 @@ export async function startPoller(
       }
       if (now() === 'killed') return;
       if (last) {
-        await writeCheckpoint(shardId, last);
-        checkpoint = last;
+        try {
+          // What the consumer kept for the batch's end is written before the checkpoint moves.
+          await consumer.flush?.(shardId);
+          await writeCheckpoint(shardId, last);
+          checkpoint = last;
+        } catch (err) {
+          console.error(`[poller ${consumer.name}] ${shardId}: ${(err as Error).message}`);
+          retryFrom = true;
+        }
       }
       if (retryFrom) {
         await sleep(idle);

@@ -63,6 +63,10 @@ export const ENV_VARS = {
     key: 'sessions.maxDevices',
     doc: 'Devices an account may register. Default: 10.',
   },
+  STREAMCTL_MODELS_COUNTER_SHARDS: {
+    key: 'models.counterShards',
+    doc: "Sub-keys of each recommendation counter many viewers write at once (a title's popularity, its viewers): writes spread over them, reads merge them. May grow, never shrink (readers must read every sub-key ever written). Default: 8.",
+  },
   STREAMCTL_RATE_LIMIT_IP_PER_SECOND: {
     key: 'rateLimits.ip.perSecond',
     doc: 'API requests per second each client address may make, sustained (a number above 0). Default: 50.',

@@ -147,6 +147,24 @@ export const DEFAULT_SESSION_SETTINGS: Readonly<SessionSettings> = Object.freeze
   grantSeconds: 300,
 });
 
+/** `models` in the config file: how the recommendation models are stored. */
+export const ModelsSettingsSchema = z
+  .object({
+    /** Sub-keys of each hot counter (see ModelStoreOptions.counterShards). */
+    counterShards: z.coerce.number().int().min(1).max(256),
+  })
+  .partial()
+  .strict();
+
+/** Model storage settings of a stage, every field resolved. */
+export interface ModelsSettings {
+  /** Sub-keys of each counter many viewers write at once; may grow, never shrink. */
+  counterShards: number;
+}
+
+/** Model storage settings when nothing is configured. */
+export const DEFAULT_MODELS_SETTINGS: Readonly<ModelsSettings> = Object.freeze({ counterShards: 8 });
+
 const StageSettingsSchema = z
   .object({
     region: Region,
@@ -161,6 +179,8 @@ const StageSettingsSchema = z
     search: SearchSettingsSchema,
     /** Plans, devices and playback sessions. */
     sessions: SessionSettingsSchema,
+    /** How the recommendation models are stored. */
+    models: ModelsSettingsSchema,
     /** The API's rate limits (per client address, per user); each field on its own over the top level's. */
     rateLimits: RateLimitSettingsSchema,
   })
@@ -236,6 +256,8 @@ export interface StreamctlConfig {
   rateLimits: RateLimits;
   /** Plans, devices and playback sessions: environment over file over defaults. */
   sessions: SessionSettings;
+  /** How the recommendation models are stored: environment over file over defaults. */
+  models: ModelsSettings;
   /** The config file used, if one was found. */
   configFile: string | undefined;
   /** Where each key's value came from. */
@@ -402,6 +424,10 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   const rateLimits = resolveRateLimits(env, file.stages?.[stage]?.rateLimits ?? {}, file.rateLimits ?? {});
   const sessionBlock = resolveBlock('sessions', SessionSettingsSchema, env, stageFile.sessions ?? {}, fileOrigin);
   const sessions: SessionSettings = { ...DEFAULT_SESSION_SETTINGS, ...sessionBlock };
+  const models: ModelsSettings = {
+    ...DEFAULT_MODELS_SETTINGS,
+    ...resolveBlock('models', ModelsSettingsSchema, env, stageFile.models ?? {}, fileOrigin),
+  };
   if (sessions.heartbeatSeconds >= sessions.ttlSeconds) {
     throw new ConfigError(
       `Invalid sessions: heartbeats every ${sessions.heartbeatSeconds} s would not keep a session with a ${sessions.ttlSeconds} s TTL alive`,
@@ -423,6 +449,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     search,
     rateLimits,
     sessions,
+    models,
     configFile,
     sources: {
       stage: stageCandidate.source,
@@ -437,9 +464,9 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   };
 }
 
-/** A settings block (`media`, `search`, `sessions`): each of its `STREAMCTL_*` variables over the file's block. */
+/** A settings block (`media`, `search`, `sessions`, `models`): each of its `STREAMCTL_*` variables over the file's block. */
 function resolveBlock<T>(
-  block: 'media' | 'search' | 'sessions',
+  block: 'media' | 'search' | 'sessions' | 'models',
   schema: z.ZodType<T>,
   env: Record<string, string | undefined>,
   file: T,

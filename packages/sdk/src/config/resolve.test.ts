@@ -23,6 +23,20 @@ describe('resolveConfig precedence, per key', () => {
     expect(config.sources).toMatchObject({ stage: 'default', region: 'default', maxAttempts: 'default' });
   });
 
+  it('takes the models counter sub-keys from the file or the environment, and refuses nonsense', async () => {
+    expect((await resolveConfig({ env: {}, cwd: project() })).models).toEqual({ counterShards: 8 });
+    const cwd = project({ name: 'streamctl.config.json', body: JSON.stringify({ models: { counterShards: 32 } }) });
+    expect((await resolveConfig({ env: {}, cwd })).models.counterShards).toBe(32);
+    expect((await resolveConfig({ env: { STREAMCTL_MODELS_COUNTER_SHARDS: '64' }, cwd })).models.counterShards).toBe(
+      64,
+    );
+    for (const bad of ['0', '1.5', '1000', 'many']) {
+      await expect(resolveConfig({ env: { STREAMCTL_MODELS_COUNTER_SHARDS: bad }, cwd })).rejects.toThrow(
+        /Invalid models\.counterShards from \$STREAMCTL_MODELS_COUNTER_SHARDS/,
+      );
+    }
+  });
+
   it('file > default, env > file, flag > env, each key on its own', async () => {
     const cwd = project(file);
     const fromFile = await resolveConfig({ env: {}, cwd });

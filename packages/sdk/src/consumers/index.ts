@@ -22,6 +22,7 @@ export {
   type Outcome,
   type ParkedRecord,
   type Parker,
+  type RecordPosition,
   runRecord,
 } from './run.js';
 export {

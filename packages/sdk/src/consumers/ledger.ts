@@ -4,17 +4,22 @@
  * a done event is a duplicate and is skipped. Claims expire, so a worker
  * that died mid-event does not block it forever. Conditional writes only.
  */
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
 import { wrapAwsError } from '../errors/index.js';
 
-/** The outcome of a claim. */
-export type Claim = 'claimed' | 'duplicate' | 'busy';
+/**
+ * The outcome of a claim: `redelivered` is a done event seen again in the record that carried it
+ * (a batch delivered again after its worker stopped before the checkpoint), `duplicate` a done
+ * event in another record (the same event published twice).
+ */
+export type Claim = 'claimed' | 'duplicate' | 'redelivered' | 'busy';
 
 /** Where processed event ids are kept. */
 export interface IdempotencyStore {
-  claim(consumer: string, eventId: string): Promise<Claim>;
+  /** Claims an event; `recordId` (shard and sequence number) tells a redelivery from a duplicate. */
+  claim(consumer: string, eventId: string, recordId?: string): Promise<Claim>;
   complete(consumer: string, eventId: string): Promise<void>;
   /** Lets another attempt claim the event again (after a failure). */
   release(consumer: string, eventId: string): Promise<void>;
@@ -41,8 +46,18 @@ export function createDynamoIdempotencyStore(
   const lease = options.leaseSeconds ?? 60;
   const key = (consumer: string, eventId: string) => ({ PK: `IDEMPOTENCY#${consumer}`, SK: eventId });
   const now = () => Math.floor(Date.now() / 1000);
+  const readClaim = async (consumer: string, eventId: string) => {
+    try {
+      const out = await clients
+        .documents()
+        .send(new GetCommand({ TableName, Key: key(consumer, eventId), ConsistentRead: true }));
+      return out.Item ? { status: String(out.Item.status), rec: out.Item.rec as string | undefined } : undefined;
+    } catch (err) {
+      throw wrapAwsError(err, 'dynamodb:GetItem', `idempotency ${consumer}`);
+    }
+  };
   return {
-    async claim(consumer, eventId) {
+    async claim(consumer, eventId, recordId) {
       const t = now();
       try {
         await clients.documents().send(
@@ -50,6 +65,7 @@ export function createDynamoIdempotencyStore(
             TableName,
             Item: {
               ...key(consumer, eventId),
+              ...(recordId ? { rec: recordId } : {}),
               status: 'IN_PROGRESS',
               leaseUntil: t + lease,
               expiration: t + DONE_TTL_SECONDS,
@@ -66,8 +82,14 @@ export function createDynamoIdempotencyStore(
         if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') {
           throw wrapAwsError(err, 'dynamodb:PutItem', `idempotency ${consumer}`);
         }
-        const old = (err as { Item?: Record<string, { S?: string }> }).Item;
-        return old?.status?.S === 'IN_PROGRESS' ? 'busy' : 'duplicate';
+        // The record that stood in the way: in the failure itself where the engine returns it
+        // (DynamoDB; emulators that predate ReturnValuesOnConditionCheckFailure do not), else read.
+        const returned = (err as { Item?: Record<string, { S?: string }> }).Item;
+        const old = returned
+          ? { status: returned.status?.S, rec: returned.rec?.S }
+          : await readClaim(consumer, eventId);
+        if (old?.status === 'IN_PROGRESS') return 'busy';
+        return recordId && old?.rec === recordId ? 'redelivered' : 'duplicate';
       }
     },
     async complete(consumer, eventId) {
@@ -115,21 +137,22 @@ export function createDynamoIdempotencyStore(
  * ```
  */
 export function createMemoryIdempotencyStore(): IdempotencyStore & { size(): number } {
-  const states = new Map<string, 'IN_PROGRESS' | 'COMPLETED'>();
+  const states = new Map<string, { status: 'IN_PROGRESS' | 'COMPLETED'; rec: string | undefined }>();
   const k = (c: string, id: string) => `${c}\u0000${id}`;
   return {
-    async claim(consumer, eventId) {
+    async claim(consumer, eventId, recordId) {
       const state = states.get(k(consumer, eventId));
-      if (state === 'COMPLETED') return 'duplicate';
-      if (state === 'IN_PROGRESS') return 'busy';
-      states.set(k(consumer, eventId), 'IN_PROGRESS');
+      if (state?.status === 'IN_PROGRESS') return 'busy';
+      if (state) return recordId && state.rec === recordId ? 'redelivered' : 'duplicate';
+      states.set(k(consumer, eventId), { status: 'IN_PROGRESS', rec: recordId });
       return 'claimed';
     },
     async complete(consumer, eventId) {
-      states.set(k(consumer, eventId), 'COMPLETED');
+      const state = states.get(k(consumer, eventId));
+      states.set(k(consumer, eventId), { status: 'COMPLETED', rec: state?.rec });
     },
     async release(consumer, eventId) {
-      if (states.get(k(consumer, eventId)) === 'IN_PROGRESS') states.delete(k(consumer, eventId));
+      if (states.get(k(consumer, eventId))?.status === 'IN_PROGRESS') states.delete(k(consumer, eventId));
     },
     size: () => states.size,
   };

@@ -17,8 +17,14 @@ import {
 import { backoffDelay, RECORD_RETRY, sleep } from '../util/index.js';
 import type { IdempotencyStore } from './ledger.js';
 
-/** Handles one valid event; throw to have it retried. */
-export type EventProcessor = (event: EngagementEvent) => Promise<void>;
+/** Where a record sits in its stream: its shard, and its sequence number there. */
+export interface RecordPosition {
+  shardId: string;
+  sequenceNumber: string;
+}
+
+/** Handles one valid event (and the record that carried it); throw to have it retried. */
+export type EventProcessor = (event: EngagementEvent, record: RecordPosition) => Promise<void>;
 /** Handles one valid catalog event; throw to have it retried. */
 export type CatalogProcessor = (event: CatalogEvent) => Promise<void>;
 
@@ -39,6 +45,18 @@ export interface Consumer {
   name: string;
   /** Engagement events; a consumer without it skips them. */
   process?: EventProcessor;
+  /**
+   * A done event whose record came again (its batch was delivered again: the worker stopped
+   * before its checkpoint, or a flush failed): for work a consumer defers to {@link flush},
+   * which may not have happened. Writes already made must be idempotent per record.
+   */
+  replay?: EventProcessor;
+  /**
+   * Called after the records of one shard's batch went through, before the batch counts as
+   * done (checkpoint, or Lambda's answer): a consumer that aggregates writes across a batch
+   * makes them here. Throw to have the batch delivered again.
+   */
+  flush?: (shardId: string) => Promise<void>;
   /** Catalog events (publish, unpublish); a consumer without it skips them. */
   processCatalog?: CatalogProcessor;
   idempotency: IdempotencyStore;
@@ -80,6 +98,8 @@ export async function runRecord(
     });
   let event: { id: string };
   let handle: () => Promise<void>;
+  let replay: (() => Promise<void>) | undefined;
+  const position = { shardId: record.shardId, sequenceNumber: record.sequenceNumber };
   try {
     const value: unknown = JSON.parse(text);
     if (isCatalogRecord(value)) {
@@ -93,13 +113,19 @@ export async function runRecord(
       if (!process) return 'skipped';
       const engagement = parseEvent(value);
       event = engagement;
-      handle = () => process(engagement);
+      handle = () => process(engagement, position);
+      const again = consumer.replay;
+      if (again) replay = () => again(engagement, position);
     }
   } catch (err) {
     await park(`poison: ${(err as Error).message}`);
     return 'parked';
   }
-  const claim = await consumer.idempotency.claim(consumer.name, event.id);
+  const claim = await consumer.idempotency.claim(consumer.name, event.id, `${record.shardId}/${record.sequenceNumber}`);
+  if (claim === 'redelivered') {
+    await replay?.();
+    return 'duplicate';
+  }
   if (claim === 'duplicate') return 'duplicate';
   if (claim === 'busy') throw new EventBusyError(event.id);
   const attempts = consumer.maxAttempts ?? 3;

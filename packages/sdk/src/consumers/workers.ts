@@ -5,6 +5,7 @@
  */
 import type { EngagementEvent } from '../events/index.js';
 import type { QoeMetric } from '../qoe/index.js';
+import type { LearnBatch } from '../recommendations/index.js';
 import type { Consumer } from './run.js';
 
 /** The consumers of the events stream. */
@@ -15,7 +16,7 @@ export type ConsumerName = (typeof CONSUMER_NAMES)[number];
 /** The use cases the worker set calls. */
 export interface WorkerSetUseCases {
   watchState: { apply(event: EngagementEvent): Promise<unknown> };
-  recommendations: { learn(event: EngagementEvent): Promise<unknown> };
+  recommendations: { batch(writer: string): LearnBatch };
   qoe: { measure(event: EngagementEvent): QoeMetric[] };
   search: { indexTitle(titleId: string): Promise<unknown> };
 }
@@ -51,9 +52,7 @@ export function createWorkerSet(
     'watch-state': consumer('watch-state', async (event) => {
       await useCases.watchState.apply(event);
     }),
-    signals: consumer('signals', async (event) => {
-      await useCases.recommendations.learn(event);
-    }),
+    signals: signals(`signals${suffix}`, useCases.recommendations, runtime),
     qoe: consumer('qoe', async (event) => {
       for (const metric of useCases.qoe.measure(event)) await options.qoeSink(metric);
     }),
@@ -66,5 +65,38 @@ export function createWorkerSet(
       },
       ...runtime,
     },
+  };
+}
+
+/**
+ * The signals consumer: a batch per shard, so a batch's popularity is written once per title
+ * when the batch is done (see Learner.batch), before its checkpoint.
+ */
+function signals(
+  name: string,
+  learner: WorkerSetUseCases['recommendations'],
+  runtime: Pick<Consumer, 'idempotency' | 'park'>,
+): Consumer {
+  const batches = new Map<string, LearnBatch>();
+  const batchOf = (shardId: string) => {
+    let batch = batches.get(shardId);
+    if (!batch) {
+      batch = learner.batch(`${name}/${shardId}`);
+      batches.set(shardId, batch);
+    }
+    return batch;
+  };
+  return {
+    name,
+    process: async (event, record) => {
+      await batchOf(record.shardId).learn(event, record.sequenceNumber);
+    },
+    replay: async (event, record) => {
+      batchOf(record.shardId).replay(event, record.sequenceNumber);
+    },
+    flush: async (shardId) => {
+      await batches.get(shardId)?.flush();
+    },
+    ...runtime,
   };
 }

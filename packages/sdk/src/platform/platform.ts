@@ -213,7 +213,12 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
   // Viewer-facing reads go through the cache: hot titles and availability lists.
   const viewerCatalog = once(() => withCatalogCache(catalog(), cache));
   const users = once(() => createUsers(clients, names));
-  const models = once(() => createDynamoModelStore(clients, names, options.now ? { now: options.now } : {}));
+  const models = once(() =>
+    createDynamoModelStore(clients, names, {
+      counterShards: effective.models.counterShards,
+      ...(options.now ? { now: options.now } : {}),
+    }),
+  );
   const home = once(() =>
     createHomeService({
       catalog: viewerCatalog(),
@@ -391,7 +396,7 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
   const recommendations = once(() => {
     // The learner's own model writes move the version; it drops this process's page only.
     const learner = createLearner({ models: models(), catalog: catalog(), changed: dropLocal });
-    return { learn: learner.learn, models: models() };
+    return { learn: learner.learn, batch: learner.batch, models: models() };
   });
   const checkpoints = once(() => createCheckpointStore(clients, names));
   let searchMade = false;

@@ -17,7 +17,7 @@ export {
   type Rail,
   type RailItem,
 } from './home.js';
-export { createLearner, type Learner, type LearnerOptions } from './learn.js';
+export { createLearner, type LearnBatch, type Learner, type LearnerOptions } from './learn.js';
 export * from './models.js';
 export * from './rank.js';
 export { createDynamoModelStore } from './store-dynamo.js';

@@ -7,7 +7,15 @@
 import { LRUCache } from 'lru-cache';
 import type { Catalog } from '../catalog/index.js';
 import type { EngagementEvent } from '../events/index.js';
-import { type ModelSettings, type ModelStore, planUpdate, signalWeight } from './models.js';
+import {
+  decayed,
+  type ModelSettings,
+  type ModelStore,
+  type PopularityEntry,
+  planUpdate,
+  signalWeight,
+  streamPosition,
+} from './models.js';
 
 /** Options of {@link createLearner}. */
 export interface LearnerOptions extends ModelSettings {
@@ -22,6 +30,26 @@ export interface LearnerOptions extends ModelSettings {
 export interface Learner {
   /** Takes one event in; resolves true when it changed the models. */
   learn(event: EngagementEvent): Promise<boolean>;
+  /**
+   * A batch of one writer (a stream shard's consumer): each event's own models (the viewer's
+   * taste, a title's viewers, co-occurrence) change at once, and popularity, which a premiere
+   * makes hot, is summed per title and written at {@link LearnBatch.flush}: one write per
+   * counter per batch.
+   */
+  batch(writer: string): LearnBatch;
+}
+
+/** A learner's batch: see {@link Learner.batch}. */
+export interface LearnBatch {
+  /** Takes in the event of the record at `sequenceNumber` in the writer's shard. */
+  learn(event: EngagementEvent, sequenceNumber: string): Promise<boolean>;
+  /**
+   * An event learnt before whose record came again: its popularity is offered again (the flush
+   * of its first batch may not have happened; counters take each position once).
+   */
+  replay(event: EngagementEvent, sequenceNumber: string): void;
+  /** Writes the batch's popularity; throws when that failed (the batch must come again). */
+  flush(): Promise<void>;
 }
 
 /**
@@ -43,6 +71,17 @@ export function createLearner(options: LearnerOptions): Learner {
     genres.set(titleId, value);
     return value;
   };
+  const popularityOf = (event: EngagementEvent, sequenceNumber: string): PopularityEntry | undefined => {
+    const weight = signalWeight(event);
+    const at = Date.parse(event.ts);
+    if (weight === 0 || !Number.isFinite(at)) return undefined;
+    return {
+      position: streamPosition(sequenceNumber),
+      country: event.country ?? 'ZZ',
+      titleId: event.titleId,
+      ...decayed(weight, at, options.halfLifeHours),
+    };
+  };
   return {
     async learn(event) {
       if (signalWeight(event) === 0) return false;
@@ -51,6 +90,31 @@ export function createLearner(options: LearnerOptions): Learner {
       await models.apply(update);
       await options.changed?.(event.userId);
       return true;
+    },
+    batch(writer) {
+      let entries: PopularityEntry[] = [];
+      return {
+        async learn(event, sequenceNumber) {
+          if (signalWeight(event) === 0) return false;
+          const update = planUpdate(event, await genresOf(event.titleId), options);
+          if (!update) return false;
+          await models.apply(update, { popularity: false });
+          const entry = popularityOf(event, sequenceNumber);
+          if (entry) entries.push(entry);
+          await options.changed?.(event.userId);
+          return true;
+        },
+        replay(event, sequenceNumber) {
+          const entry = popularityOf(event, sequenceNumber);
+          if (entry) entries.push(entry);
+        },
+        async flush() {
+          const taken = entries;
+          // Kept or not, a failed flush's records come again (replayed): nothing is carried over.
+          entries = [];
+          if (taken.length) await models.addPopularity(writer, taken);
+        },
+      };
     },
   };
 }

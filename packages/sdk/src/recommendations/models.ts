@@ -193,12 +193,61 @@ export interface ModelStoreOptions {
   now?: () => number;
   /** The half-life the weights were written with ({@link ModelSettings}). Default 168 hours. */
   halfLifeHours?: number;
+  /**
+   * Sub-keys of each counter that many viewers write at once (popularity, a title's viewers, its
+   * co-occurrence): writes spread over them, reads merge them. Readers must use at least the
+   * number ever written with, so it may grow but never shrink. Default {@link DEFAULT_MODEL_COUNTER_SHARDS}.
+   */
+  counterShards?: number;
+}
+
+/** Counter sub-keys when none are configured: a premiere's writes spread eight ways. */
+export const DEFAULT_MODEL_COUNTER_SHARDS = 8;
+
+/**
+ * One record's popularity, kept by a batch until its flush ({@link ModelStore.addPopularity}):
+ * the record's place in its writer's order ({@link streamPosition}), and the weight.
+ */
+export interface PopularityEntry {
+  position: string;
+  country: string;
+  titleId: string;
+  era: number;
+  scaled: number;
+}
+
+/**
+ * A record's place in its shard as a string that sorts as the sequence number does (Kinesis
+ * sequence numbers are decimal strings of up to 128 digits).
+ */
+export function streamPosition(sequenceNumber: string): string {
+  return sequenceNumber.padStart(128, '0');
+}
+
+/** A stable hash of a string (32-bit FNV-1a): which counter sub-key a writer or viewer uses. */
+export function counterShard(key: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % shards;
 }
 
 /** Storage of the models. Implementations: memory (benchmarks, tests) and DynamoDB. */
 export interface ModelStore {
-  /** Applies one event's updates. */
-  apply(update: ModelUpdate): Promise<void>;
+  /**
+   * Applies one event's updates; with `popularity: false` all but popularity, which the caller
+   * then adds with a batch of others ({@link addPopularity}).
+   */
+  apply(update: ModelUpdate, options?: { popularity?: boolean }): Promise<void>;
+  /**
+   * Adds one writer's batch of popularity: summed per title and country first (one write per
+   * counter, not one per event), and each entry once per counter however often the batch is
+   * added again (a counter remembers the last position it took from each writer). A writer is
+   * one ordered source: a stream shard's consumer.
+   */
+  addPopularity(writer: string, entries: PopularityEntry[]): Promise<void>;
   /** The most popular titles in a country (`ALL` for everywhere), best first. */
   popular(country: string, limit: number): Promise<Scored[]>;
   /** Titles most similar to one title (cosine over co-occurrence), best first. */
@@ -281,10 +330,12 @@ export const byScore = (a: Scored, b: Scored): number => b.score - a.score || co
  */
 export function createMemoryModelStore(
   options: ModelStoreOptions = {},
-): ModelStore & { applySync(update: ModelUpdate): void } {
+): ModelStore & { applySync(update: ModelUpdate, options?: { popularity?: boolean }): void } {
   const now = options.now ?? Date.now;
   const halfLife = options.halfLifeHours ?? HALF_LIFE_HOURS;
   const popularity = new Map<string, Map<string, EraCounter>>();
+  /** The last position each writer's batches added to each popularity counter. */
+  const taken = new Map<string, string>();
   const itemUsers = new Map<string, number>();
   const pairs = new Map<string, Map<string, number>>();
   interface MemoryUser {
@@ -334,8 +385,10 @@ export function createMemoryModelStore(
     return user;
   };
 
-  function applySync(u: ModelUpdate): void {
-    for (const cc of [u.country, 'ALL']) addDecayed(bucket(popularity, cc), u.titleId, u);
+  function applySync(u: ModelUpdate, options: { popularity?: boolean } = {}): void {
+    if (options.popularity !== false) {
+      for (const cc of [u.country, 'ALL']) addDecayed(bucket(popularity, cc), u.titleId, u);
+    }
     const user = userOf(u.userId);
     user.version += 1;
     addDecayed(user.titles, u.titleId, u);
@@ -362,8 +415,18 @@ export function createMemoryModelStore(
 
   return {
     applySync,
-    async apply(update) {
-      applySync(update);
+    async apply(update, options) {
+      applySync(update, options);
+    },
+    async addPopularity(writer, entries) {
+      for (const e of entries) {
+        for (const cc of [e.country, 'ALL']) {
+          const mark = `${cc}\u0000${e.titleId}\u0000${writer}`;
+          if ((taken.get(mark) ?? '') >= e.position) continue;
+          addDecayed(bucket(popularity, cc), e.titleId, e);
+          taken.set(mark, e.position);
+        }
+      }
     },
     async popular(country, limit) {
       const scores = values(popularity.get(country), now());

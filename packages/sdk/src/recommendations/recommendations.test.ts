@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createMemoryCache } from '../cache/index.js';
 import type { TitleSummary } from '../catalog/index.js';
 import type { EngagementEvent } from '../events/index.js';
-import { buildHome, createHomeService } from './index.js';
+import { buildHome, createHomeService, createLearner } from './index.js';
 import {
   createMemoryModelStore,
   DECAY_EPOCH_MS,
@@ -216,6 +216,37 @@ describe('models', () => {
   });
 });
 
+describe('a batch of popularity', () => {
+  it('sums per counter, takes each position once per writer, and totals as one event at a time', async () => {
+    const now = () => clock + 60_000;
+    const oneByOne = createMemoryModelStore({ now });
+    const batched = createMemoryModelStore({ now });
+    const learner = createLearner({
+      models: batched,
+      catalog: { findTitle: async (titleId: string) => ({ genres: genresOf(titleId) }) } as never,
+    });
+    const events = [
+      event('u1', 'c1', 'complete'),
+      event('u2', 'c1', 'play'),
+      event('u3', 'c1', 'complete', { country: 'GB' }),
+      event('u3', 'd1', 'skip', { country: 'GB' }),
+      event('u4', 'h1', 'pause'),
+    ];
+    await feed(oneByOne, events);
+    const batch = learner.batch('signals/shard-1');
+    for (const [i, e] of events.entries()) await batch.learn(e, String(100 + i));
+    // Nothing counts for popularity before the flush; the viewer's own models have changed.
+    expect(await batched.popular('ALL', 10)).toEqual([]);
+    expect((await batched.profile('u1')).titles.get('c1')).toBeGreaterThan(0);
+    await batch.flush();
+    // The batch again (its records came again): replayed, flushed, taken by no counter twice.
+    for (const [i, e] of events.entries()) batch.replay(e, String(100 + i));
+    await batch.flush();
+    for (const cc of ['US', 'GB', 'ALL']) expect(await batched.popular(cc, 10)).toEqual(await oneByOne.popular(cc, 10));
+    expect(await batched.neighbours('c1', 10)).toEqual(await oneByOne.neighbours('c1', 10));
+  });
+});
+
 describe('rails', () => {
   it('leaves out completed, disliked and unavailable titles, spreads genres and is deterministic', async () => {
     const store = createMemoryModelStore();
@@ -328,6 +359,7 @@ describe('home', () => {
   it('falls back to the last known popularity, marked degraded, when the models fail', async () => {
     const broken: ModelStore = {
       apply: async () => undefined,
+      addPopularity: async () => undefined,
       popular: async () => {
         throw new Error('models unreachable');
       },

@@ -1,9 +1,10 @@
 /**
  * The models in the Region's platform table (single-table keys):
  *
- * - `PK = POP#<cc|ALL>`, `SK = <titleId>`: decayed popularity (ADD, per era: below);
- * - `PK = ITEM#<titleId>`, `SK = USERS`: users with a positive signal `n` (ADD);
- * - `PK = CO#<a>`, `SK = <b>`: users positive on both `c` (ADD, both directions);
+ * - `PK = POP#<cc|ALL>[#k]`, `SK = <titleId>`: decayed popularity (ADD, per era: below), and
+ *   per writer the last stream position added (`w:<writer>`);
+ * - `PK = ITEM#<titleId>[#k]`, `SK = USERS`: users with a positive signal `n` (ADD);
+ * - `PK = CO#<a>[#k]`, `SK = <b>`: users positive on both `c` (ADD, both directions);
  * - `PK = UPROF#<user>`, `SK = T#<titleId>` (taste `s`, first and latest positive
  *   signal `posAt` and `lastAt`, `completed`, `disliked`), `SK = G#<genre>`
  *   (affinity), `SK = VERSION` (`v`, moved by every model update and by
@@ -14,8 +15,15 @@
  * the previous one (and `s`, where scores were kept before eras: it reads as
  * era 0 until then), so an item holds two or three numbers, none large.
  *
+ * Counters that many viewers write at once are sharded: `[#k]` is one of
+ * `counterShards` sub-keys (none for sub-key 0, so one shard is the layout
+ * before sharding), chosen by a hash of the viewer, or of the writer for a
+ * batch's popularity; reads merge the sub-keys. A premiere's writes spread
+ * over them instead of queueing on one partition (1,000 writes/s each).
+ *
  * Every write is a single-item ADD or conditional SET, which every emulator
- * supports; the workers' ledger makes each event apply once.
+ * supports; the workers' ledger makes each event apply once, and a batch's
+ * popularity is added once per counter by the writer's position on it.
  */
 import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../aws/index.js';
@@ -25,12 +33,15 @@ import { queryAll } from '../util/dynamo.js';
 import {
   byScore,
   compareIds,
+  counterShard,
+  DEFAULT_MODEL_COUNTER_SHARDS,
   type EraWeight,
   emptyProfile,
   HALF_LIFE_HOURS,
   type ModelStore,
   type ModelStoreOptions,
   type ModelUpdate,
+  type PopularityEntry,
   type UserProfile,
   valueAt,
 } from './models.js';
@@ -47,6 +58,9 @@ function scoreOf(item: Record<string, unknown>, now: number, halfLifeHours: numb
   }
   return valueAt(eras, now, halfLifeHours);
 }
+
+/** A counter's sub-key `k` of `base`: the base itself for sub-key 0 (the layout before sharding). */
+export const shardKey = (base: string, k: number): string => (k === 0 ? base : `${base}#${k}`);
 
 /** `ADD` of a weight to its era, `REMOVE` of the eras it makes too old to keep. */
 function addDecayed(weight: Pick<EraWeight, 'era'>): { expression: string; names: Record<string, string> } {
@@ -79,6 +93,8 @@ export function createDynamoModelStore(
   const TableName = names.platformTable;
   const now = options.now ?? Date.now;
   const halfLife = options.halfLifeHours ?? HALF_LIFE_HOURS;
+  const shards = options.counterShards ?? DEFAULT_MODEL_COUNTER_SHARDS;
+  const subKeys = (base: string) => Array.from({ length: shards }, (_, k) => shardKey(base, k));
   const docs = () => clients.documents();
   const update = async (
     Key: Record<string, string>,
@@ -115,8 +131,69 @@ export function createDynamoModelStore(
     }
   }
 
+  /**
+   * Adds one writer's entries to a counter, each once: the writer's mark on the counter is the
+   * last position it added, so entries at or before it (a batch that came again) are left out.
+   * The first try assumes the counter took none of them; a failed condition reads the mark.
+   */
+  async function addOnce(Key: Record<string, string>, mark: string, entries: PopularityEntry[]): Promise<void> {
+    // In position order, each position once (a record offered again in the same batch).
+    const ordered = [...entries]
+      .sort((a, b) => compareIds(a.position, b.position))
+      .filter((e, i, all) => i === 0 || all[i - 1]?.position !== e.position);
+    let since: string | undefined;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const fresh = since === undefined ? ordered : ordered.filter((e) => e.position > (since as string));
+      const first = fresh[0];
+      const last = fresh[fresh.length - 1];
+      if (!first || !last) return;
+      const sums = new Map<number, number>();
+      for (const e of fresh) sums.set(e.era, (sums.get(e.era) ?? 0) + e.scaled);
+      const newest = Math.max(...sums.keys());
+      // Eras before the previous one are too old to keep (as one event's write drops them).
+      const kept = [...sums].filter(([era]) => era >= newest - 1);
+      const names: Record<string, string> = {
+        '#m': mark,
+        '#o2': `e${newest - 2}`,
+        '#o3': `e${newest - 3}`,
+        '#o4': `e${newest - 4}`,
+        '#legacy': 's',
+      };
+      const values: Record<string, unknown> = { ':last': last.position };
+      const adds = kept.map(([era, sum], i) => {
+        names[`#a${i}`] = `e${era}`;
+        values[`:a${i}`] = sum;
+        return `#a${i} :a${i}`;
+      });
+      if (since === undefined) values[':first'] = first.position;
+      else values[':since'] = since;
+      try {
+        await update(Key, `ADD ${adds.join(', ')} SET #m = :last REMOVE #o2, #o3, #o4, #legacy`, values, {
+          names,
+          condition: since === undefined ? 'attribute_not_exists(#m) OR #m < :first' : '#m = :since',
+        });
+        return;
+      } catch (err) {
+        if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') throw err;
+        const out = await docs().send(
+          new GetCommand({
+            TableName,
+            Key,
+            ConsistentRead: true,
+            ProjectionExpression: '#m',
+            ExpressionAttributeNames: { '#m': mark },
+          }),
+        );
+        since = String(out.Item?.[mark] ?? '');
+      }
+    }
+    throw new Error(`popularity counter ${Key.PK}/${Key.SK} kept changing under its writer`);
+  }
+
   return {
-    async apply(u) {
+    async apply(u, options = {}) {
+      // A viewer's writes to shared counters go to the viewer's sub-key.
+      const mine = counterShard(u.userId, shards);
       try {
         // `lastAt` orders the positives, so only a positive signal moves it (as the memory store
         // orders them): a dislike or a skip must not bring a title to the front.
@@ -128,8 +205,13 @@ export function createDynamoModelStore(
         const own = addDecayed(u);
         const genreShare = u.scaled / Math.max(1, u.genres.length);
         await Promise.all([
-          ...[u.country, 'ALL'].map((cc) =>
-            update({ PK: `POP#${cc}`, SK: u.titleId }, own.expression, { ':s': u.scaled }, { names: own.names }),
+          ...(options.popularity === false ? [] : [u.country, 'ALL']).map((cc) =>
+            update(
+              { PK: shardKey(`POP#${cc}`, mine), SK: u.titleId },
+              own.expression,
+              { ':s': u.scaled },
+              { names: own.names },
+            ),
           ),
           update(
             { PK: `UPROF#${u.userId}`, SK: `T#${u.titleId}` },
@@ -151,7 +233,7 @@ export function createDynamoModelStore(
           ),
         ]);
         if (u.weight > 0 && (await firstPositive(u))) {
-          const mine = await queryAll(
+          const positives = await queryAll(
             clients,
             {
               TableName,
@@ -162,16 +244,16 @@ export function createDynamoModelStore(
             },
             `profile of ${u.userId}`,
           );
-          const others = mine
+          const others = positives
             .map((i) => ({ titleId: String(i.SK).slice(2), at: String(i.posAt) }))
             .filter((i) => i.titleId !== u.titleId)
             .sort((a, b) => compareIds(b.at, a.at) || compareIds(a.titleId, b.titleId))
             .slice(0, u.maxPairs);
-          await update({ PK: `ITEM#${u.titleId}`, SK: 'USERS' }, 'ADD n :one', { ':one': 1 });
+          await update({ PK: shardKey(`ITEM#${u.titleId}`, mine), SK: 'USERS' }, 'ADD n :one', { ':one': 1 });
           await Promise.all(
             others.flatMap((o) => [
-              update({ PK: `CO#${u.titleId}`, SK: o.titleId }, 'ADD c :one', { ':one': 1 }),
-              update({ PK: `CO#${o.titleId}`, SK: u.titleId }, 'ADD c :one', { ':one': 1 }),
+              update({ PK: shardKey(`CO#${u.titleId}`, mine), SK: o.titleId }, 'ADD c :one', { ':one': 1 }),
+              update({ PK: shardKey(`CO#${o.titleId}`, mine), SK: u.titleId }, 'ADD c :one', { ':one': 1 }),
             ]),
           );
         }
@@ -182,45 +264,85 @@ export function createDynamoModelStore(
       }
     },
 
+    async addPopularity(writer, entries) {
+      // The writer's sub-key, and its mark on each counter: the last position it added there.
+      const k = counterShard(writer, shards);
+      const mark = `w:${writer}`;
+      const byCounter = new Map<string, { key: Record<string, string>; entries: PopularityEntry[] }>();
+      for (const e of entries) {
+        for (const cc of [e.country, 'ALL']) {
+          const key = { PK: shardKey(`POP#${cc}`, k), SK: e.titleId };
+          const id = `${key.PK}\u0000${key.SK}`;
+          const counter = byCounter.get(id) ?? { key, entries: [] as PopularityEntry[] };
+          counter.entries.push(e);
+          byCounter.set(id, counter);
+        }
+      }
+      try {
+        await Promise.all([...byCounter.values()].map((c) => addOnce(c.key, mark, c.entries)));
+      } catch (err) {
+        throw wrapAwsError(err, 'dynamodb:UpdateItem', `popularity from ${writer}`);
+      }
+    },
+
     async popular(country, limit) {
       const at = now();
-      const items = await queryAll(
-        clients,
-        { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `POP#${country}` } },
-        `popularity in ${country}`,
+      const pages = await Promise.all(
+        subKeys(`POP#${country}`).map((pk) =>
+          queryAll(
+            clients,
+            { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } },
+            `popularity in ${country}`,
+          ),
+        ),
       );
-      return items
-        .map((i) => ({ titleId: String(i.SK), score: scoreOf(i, at, halfLife) }))
+      const scores = new Map<string, number>();
+      for (const item of pages.flat()) {
+        const titleId = String(item.SK);
+        scores.set(titleId, (scores.get(titleId) ?? 0) + scoreOf(item, at, halfLife));
+      }
+      return [...scores]
+        .map(([titleId, score]) => ({ titleId, score }))
         .sort(byScore)
         .slice(0, limit);
     },
 
     async neighbours(titleId, limit) {
-      const partners = await queryAll(
-        clients,
-        { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `CO#${titleId}` } },
-        `neighbours of ${titleId}`,
+      const pages = await Promise.all(
+        subKeys(`CO#${titleId}`).map((pk) =>
+          queryAll(
+            clients,
+            { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } },
+            `neighbours of ${titleId}`,
+          ),
+        ),
       );
-      if (!partners.length) return [];
-      const ids = [titleId, ...partners.map((p) => String(p.SK))];
+      const pairs = new Map<string, number>();
+      for (const p of pages.flat()) pairs.set(String(p.SK), (pairs.get(String(p.SK)) ?? 0) + Number(p.c));
+      if (!pairs.size) return [];
+      const ids = [titleId, ...pairs.keys()];
       const counts = new Map<string, number>();
-      for (let i = 0; i < ids.length; i += 100) {
-        let keys: Record<string, unknown>[] = ids.slice(i, i + 100).map((id) => ({ PK: `ITEM#${id}`, SK: 'USERS' }));
-        for (let attempt = 0; keys.length && attempt < 5; attempt++) {
+      const keys = ids.flatMap((id) => subKeys(`ITEM#${id}`).map((PK) => ({ PK, SK: 'USERS' })));
+      for (let i = 0; i < keys.length; i += 100) {
+        let batch: Record<string, unknown>[] = keys.slice(i, i + 100);
+        for (let attempt = 0; batch.length && attempt < 5; attempt++) {
           try {
-            const out = await docs().send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: keys } } }));
-            for (const item of out.Responses?.[TableName] ?? []) counts.set(String(item.PK).slice(5), Number(item.n));
-            keys = (out.UnprocessedKeys?.[TableName]?.Keys ?? []) as Record<string, unknown>[];
+            const out = await docs().send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: batch } } }));
+            for (const item of out.Responses?.[TableName] ?? []) {
+              const id = String(item.PK).slice(5).replace(/#\d+$/, '');
+              counts.set(id, (counts.get(id) ?? 0) + Number(item.n));
+            }
+            batch = (out.UnprocessedKeys?.[TableName]?.Keys ?? []) as Record<string, unknown>[];
           } catch (err) {
             throw wrapAwsError(err, 'dynamodb:BatchGetItem', `item counts near ${titleId}`);
           }
         }
       }
       const n = counts.get(titleId) ?? 0;
-      return partners
-        .map((p) => {
-          const m = counts.get(String(p.SK)) ?? 0;
-          return { titleId: String(p.SK), score: n > 0 && m > 0 ? Number(p.c) / Math.sqrt(n * m) : 0 };
+      return [...pairs]
+        .map(([other, c]) => {
+          const m = counts.get(other) ?? 0;
+          return { titleId: other, score: n > 0 && m > 0 ? c / Math.sqrt(n * m) : 0 };
         })
         .sort(byScore)
         .slice(0, limit);
