@@ -294,6 +294,11 @@ const BAD_FLAGS: Record<string, string[][]> = {
   'events publish': [['events', 'publish']],
   'events tail': [['events', 'tail', '--limit', 'abc']],
   'events example': [['events', 'example', '--count', '0']],
+  plan: [['plan', 'capcity']],
+  'plan capacity': [
+    ['plan', 'capacity', '--viewers', '-5'],
+    ['plan', 'capacity', '--viewers', '10', '--peak-concurrency', '20', '--events-per-viewer-minute', '6', '--regions', 'us-east-1'],
+  ],
   users: [['users', 'bogus']],
   'users show': [['users', 'show', 'a@b']],
   sessions: [['sessions', 'bogus']],
