@@ -35,6 +35,9 @@ export const WORKER_MAPPING = {
   reportBatchItemFailures: true,
 } as const;
 
+/** Concurrent batches per shard of the signals worker: one, in order (see the worker list). */
+export const SIGNALS_PARALLELIZATION = 1;
+
 /** The search collection the streaming stack's search worker writes, and who else may read it. */
 export interface StreamingSearch {
   /** The Region's collection (in the API stack). */
@@ -86,7 +89,14 @@ export class StreamingStack extends Stack {
     const { collection } = props.search;
     const workers = [
       { id: 'WatchState', handler: 'watchStateHandler', tables: [userState, platform] },
-      { id: 'Signals', handler: 'signalsHandler', tables: [userState, platform, catalog] },
+      // One batch of a shard at a time: the signals consumer's popularity counters take each
+      // shard's records in order (a counter remembers the last position it took from the shard).
+      {
+        id: 'Signals',
+        handler: 'signalsHandler',
+        tables: [userState, platform, catalog],
+        mapping: { parallelizationFactor: SIGNALS_PARALLELIZATION },
+      },
       { id: 'Qoe', handler: 'qoeHandler', tables: [platform] },
       {
         id: 'Search',
@@ -108,6 +118,7 @@ export class StreamingStack extends Stack {
       fn.addEventSource(
         new KinesisEventSource(this.stream, {
           ...WORKER_MAPPING,
+          ...('mapping' in w ? w.mapping : {}),
           startingPosition: StartingPosition.TRIM_HORIZON,
           onFailure: new SqsDlq(dlq),
         }),

@@ -11,7 +11,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPlatform, type PlatformStacks } from '../lib/app.js';
 import { capacityFor, type InfraConfig, loadInfraConfig, parseInfraConfig } from '../lib/config.js';
-import { WORKER_MAPPING } from '../lib/streaming-stack.js';
+import { SIGNALS_PARALLELIZATION, WORKER_MAPPING } from '../lib/streaming-stack.js';
 
 const INFRA = fileURLToPath(new URL('..', import.meta.url));
 const example = loadInfraConfig(join(INFRA, 'streamctl.infra.example.json'));
@@ -88,5 +88,13 @@ describe('capacity from the plan', () => {
     // The planner's Lambda concurrency is shards × parallelization factor; its worker cost, records ÷ batch size.
     expect(WORKER_MAPPING.parallelizationFactor).toBe(CAPACITY_DEFAULTS.parallelizationFactor);
     expect(WORKER_MAPPING.batchSize).toBe(CAPACITY_DEFAULTS.workerBatchSize);
+    // The signals worker takes one batch of a shard at a time (its popularity counters take a shard's
+    // records in order); the others the mapping's factor.
+    expect(SIGNALS_PARALLELIZATION).toBe(1);
+    const mappings = template(plain, 'us-east-1', 'streaming').findResources('AWS::Lambda::EventSourceMapping');
+    const factors = Object.values(mappings).map(
+      (m) => (m as { Properties: { ParallelizationFactor?: number } }).Properties.ParallelizationFactor,
+    );
+    expect(factors.sort()).toEqual([1, 2, 2, 2]);
   });
 });

@@ -69,11 +69,15 @@ describe('streaming', () => {
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 3,
       MaximumRecordAgeInSeconds: 3600,
-      ParallelizationFactor: 2,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       StartingPosition: 'TRIM_HORIZON',
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
     });
+    // Two batches of a shard at once, but the signals worker's one (its counters take a shard in order).
+    const factors = Object.values(t.findResources('AWS::Lambda::EventSourceMapping')).map(
+      (m) => (m as { Properties: { ParallelizationFactor?: number } }).Properties.ParallelizationFactor,
+    );
+    expect(factors.sort()).toEqual([1, 2, 2, 2]);
     t.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       TableName: 'streamctl-prod-platform',

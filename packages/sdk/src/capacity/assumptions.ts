@@ -82,10 +82,13 @@ export const CapacityAssumptionsSchema = z
     apiMemoryMb: z.number().int().min(128).max(10_240),
     /** Share of events that carry a taste signal and update the models (plays, completes, likes, list changes, long watches). */
     signalShare: share,
-    /** Platform-table writes per signal: popularity in the country and in ALL, the taste item, two genres, the profile version. */
+    /** Platform-table writes per signal of the viewer's own models: the taste item, two genres, the profile version. */
     platformWritesPerSignal: z.number().min(0),
-    /** Writes per signal to the popularity counter of ALL, the hottest key (every signal lands there). */
-    counterWritesPerSignal: z.number().min(0),
+    /**
+     * Distinct titles among the signals of one signals-worker batch: popularity is written once per
+     * title and batch (in the country and in ALL), not once per signal. A premiere makes it small.
+     */
+    titlesPerSignalBatch: z.number().min(1),
     /** Home pages a concurrent viewer opens per minute. */
     homePagesPerViewerMinute: z.number().min(0),
     /** Share of home pages answered from Redis without reading the models. */
@@ -141,8 +144,8 @@ export const CAPACITY_DEFAULTS: Readonly<CapacityAssumptions> = Object.freeze({
   apiDurationMs: 20,
   apiMemoryMb: 1024,
   signalShare: 0.5,
-  platformWritesPerSignal: 6,
-  counterWritesPerSignal: 1,
+  platformWritesPerSignal: 4,
+  titlesPerSignalBatch: 20,
   homePagesPerViewerMinute: 0.2,
   homeCacheHitRatio: 0.8,
   platformReadsPerHomeBuild: 10,

@@ -69,27 +69,30 @@ describe('a 1M-viewer plan in one Region (250k concurrent, 6 events a minute)', 
   });
 
   it('counts DynamoDB units per table and the hottest key per sub-key', () => {
-    // Platform: 25,000 records/s × 0.5 signal share = 12,500 signals/s × 6 writes = 75,000 WCU (≤ 1 KB each).
+    // Platform: 25,000 records/s × 0.5 signal share = 12,500 signals/s × 4 writes of the viewer's own = 50,000;
+    // popularity is summed per signals batch: 25,000 ÷ 100 = 250 batches/s × min(100 × 0.5, 20) = 20 titles =
+    // 5,000 writes/s per counter (fewer than 12,500 signals), in the country and in ALL: 10,000. 60,000 WCU.
     // Reads: 250,000 × 0.2 home pages/min ÷ 60 × (1 − 0.8 cache hits) × 10 reads = 1,666.67/s, eventual: ÷ 2 → 834 RCU.
     expect(r.dynamodb.platform).toEqual({
       table: 'platform',
-      localWritesPerSecond: 75_000,
+      localWritesPerSecond: 60_000,
       replicatedWritesPerSecond: 0,
-      wcu: 75_000,
+      wcu: 60_000,
       readsPerSecond: 1666.67,
       rcu: 834,
     });
-    // POP#ALL takes one write per signal: 12,500/s = 1/6 of the platform writes; over 16 sub-keys 781.25/s each,
-    // 78 % of a partition's 1,000 WCU/s; 12,500 ÷ 1,000 → at least 13 sub-keys.
+    // POP#ALL takes 5,000 writes/s = 1/12 of the platform writes; each batch writes its shard's sub-key, and
+    // the 36 shards use all 8 default sub-keys: 625/s each, 62.5 % of a partition's 1,000 WCU/s;
+    // 5,000 ÷ 1,000 → at least 5 sub-keys.
     expect(r.dynamodb.hottestKey).toEqual({
       key: 'POP#ALL',
-      shareOfWrites: 0.1667,
-      writesPerSecond: 12_500,
-      subKeys: 16,
-      writesPerSubKeyPerSecond: 781.25,
+      shareOfWrites: 0.0833,
+      writesPerSecond: 5000,
+      subKeys: 8,
+      writesPerSubKeyPerSecond: 625,
       partitionLimit: 1000,
-      utilization: 0.7813,
-      minSubKeys: 13,
+      utilization: 0.625,
+      minSubKeys: 5,
     });
     // User state: 250,000 × (1/30 heartbeat + (2 progress + 0.1 watchlist) ÷ 60) = 17,083.33 writes/s → 17,084 WCU.
     // Reads: one per API request, 16,666.67/s ÷ 2 → 8,334 RCU.
@@ -102,16 +105,16 @@ describe('a 1M-viewer plan in one Region (250k concurrent, 6 events a minute)', 
   });
 
   it('gives each worker a concurrent invocation per shard and slot, and the API requests × duration', () => {
-    // Workers: 36 shards × parallelization 2 = 72 each, × 4 = 288.
-    // API: 250,000 × (2 calls + 2 heartbeats) ÷ 60 = 16,666.67 req/s × 0.020 s = 333.3 → 334. Total 622 ≤ 1,000.
+    // Workers: 36 shards × parallelization 2 = 72 each; signals one batch per shard, 36: 252.
+    // API: 250,000 × (2 calls + 2 heartbeats) ÷ 60 = 16,666.67 req/s × 0.020 s = 333.3 → 334. Total 586 ≤ 1,000.
     expect(r.lambda.workers).toEqual([
       { worker: 'watch-state', concurrency: 72 },
-      { worker: 'signals', concurrency: 72 },
+      { worker: 'signals', concurrency: 36 },
       { worker: 'qoe', concurrency: 72 },
       { worker: 'search', concurrency: 72 },
     ]);
     expect(r.lambda.api).toEqual({ requestsPerSecond: 16_666.67, concurrency: 334 });
-    expect(r.lambda.total).toBe(622);
+    expect(r.lambda.total).toBe(586);
     expect(plan.warnings).toEqual([]);
   });
 
@@ -149,8 +152,8 @@ describe('a 1M-viewer plan in one Region (250k concurrent, 6 events a minute)', 
     });
     // 12,500 records/s × 2,628,000 s = 32,850 M records, one 25 KB unit each × $0.014 = $459.90.
     expect(cost('Kinesis PUT payload units')).toBe(459.9);
-    // 37,500 writes/s × 2,628,000 = 98,550 M WRU × $0.625 = $61,593.75.
-    expect(cost('DynamoDB platform writes')).toBe(61_593.75);
+    // 30,000 writes/s × 2,628,000 = 78,840 M WRU × $0.625 = $49,275.
+    expect(cost('DynamoDB platform writes')).toBe(49_275);
     // 416.67 RRU/s × 2,628,000 = 1,095 M × $0.125 = $136.875.
     expect(cost('DynamoDB platform reads')).toBeCloseTo(136.88, 1);
     // 8,541.67 writes/s × 2,628,000 = 22,447.5 M × $0.625 = $14,029.69; no other Region replicates in.
@@ -174,12 +177,12 @@ describe('a 1M-viewer plan in one Region (250k concurrent, 6 events a minute)', 
     // 29,166.67 req/s × 2,628,000 = 76,650 M requests × $0.01 per 10,000 = $76,650.
     expect(cost('CloudFront HTTPS requests')).toBe(76_650);
     // The lines' sum.
-    expect(r.monthlyCost).toBe(4_052_213.83);
+    expect(r.monthlyCost).toBe(4_039_895.08);
     // Provisioned stream: $394.20 + $459.90 = $854.10. On-demand: 730 h × $0.04 = $29.20, 32,850 M records
     // billed as 1 KB each = 31,328.2 GB × $0.08 = $2,506.26 in, × 4 consumers × $0.04 = $5,012.51 out: $7,547.97.
     expect(r.kinesis.provisionedMonthlyCost).toBe(854.1);
     expect(r.kinesis.onDemandMonthlyCost).toBe(7547.97);
-    expect(plan.totals.monthlyCostWithOnDemandStreams).toBe(4_058_907.7);
+    expect(plan.totals.monthlyCostWithOnDemandStreams).toBe(4_046_588.95);
   });
 
   it('says what it assumed and which prices it used', () => {
@@ -198,7 +201,7 @@ describe('a 1M-viewer plan in one Region (250k concurrent, 6 events a minute)', 
       eventsPerViewerMinute: 6,
       regions: ['us-east-1'],
       regionShare: { 'us-east-1': 1 },
-      counterShards: 16,
+      counterShards: 8,
     });
   });
 });
@@ -255,28 +258,30 @@ describe('a 50M-viewer plan in two Regions (12M concurrent, 75 % in us-east-1, 4
   });
 
   it('finds the hottest key over the partition limit even spread 64 ways', () => {
-    // us-east-1: 600,000 × 0.5 = 300,000 signals/s → 1,800,000 platform WCU; POP#ALL 300,000/s ÷ 64 = 4,687.5/s
-    // per sub-key, 469 % of 1,000; 300,000 ÷ 1,000 → 300 sub-keys at least.
-    expect(us.dynamodb.platform.wcu).toBe(1_800_000);
+    // us-east-1: 600,000 × 0.5 = 300,000 signals/s × 4 = 1,200,000; 6,000 batches/s × 20 titles = 120,000
+    // popularity writes per counter, × 2 = 240,000: 1,440,000 platform WCU. POP#ALL 120,000/s ÷ 64 = 1,875/s
+    // per sub-key, 187.5 % of 1,000; 120,000 ÷ 1,000 → 120 sub-keys at least.
+    expect(us.dynamodb.platform.wcu).toBe(1_440_000);
     expect(us.dynamodb.hottestKey).toMatchObject({
-      writesPerSecond: 300_000,
+      writesPerSecond: 120_000,
       subKeys: 64,
-      writesPerSubKeyPerSecond: 4687.5,
-      utilization: 4.6875,
-      minSubKeys: 300,
+      writesPerSubKeyPerSecond: 1875,
+      utilization: 1.875,
+      minSubKeys: 120,
     });
-    // eu-west-1: 100,000 ÷ 64 = 1,562.5/s per sub-key; at least 100 sub-keys.
-    expect(eu.dynamodb.hottestKey).toMatchObject({ writesPerSubKeyPerSecond: 1562.5, minSubKeys: 100 });
+    // eu-west-1: 2,000 batches/s × 20 = 40,000 ÷ 64 = 625/s per sub-key, under the limit; 40 sub-keys would do.
+    expect(eu.dynamodb.hottestKey).toMatchObject({ writesPerSubKeyPerSecond: 625, minSubKeys: 40 });
   });
 
   it('needs more Lambda concurrency than the default quota, and says to ask for it', () => {
-    // us-east-1: 859 × 2 = 1,718 per worker × 4 = 6,872; API 600,000 × 0.02 = 12,000; total 18,872.
+    // us-east-1: 859 × 2 = 1,718 per worker × 3 + 859 signals = 6,013; API 600,000 × 0.02 = 12,000; total 18,013.
     expect(us.lambda.workers[0]).toEqual({ worker: 'watch-state', concurrency: 1718 });
+    expect(us.lambda.workers[1]).toEqual({ worker: 'signals', concurrency: 859 });
     expect(us.lambda.api.concurrency).toBe(12_000);
-    expect(us.lambda.total).toBe(18_872);
-    // eu-west-1: 287 × 2 × 4 = 2,296 + 200,000 × 0.02 = 4,000 → 6,296.
-    expect(eu.lambda.total).toBe(6296);
-    expect(plan.totals.lambdaConcurrency).toBe(25_168);
+    expect(us.lambda.total).toBe(18_013);
+    // eu-west-1: 287 × 2 × 3 + 287 = 2,009 + 200,000 × 0.02 = 4,000 → 6,009.
+    expect(eu.lambda.total).toBe(6009);
+    expect(plan.totals.lambdaConcurrency).toBe(24_022);
     expect(plan.warnings).toEqual([
       {
         code: 'KINESIS_SHARD_QUOTA',
@@ -288,27 +293,21 @@ describe('a 50M-viewer plan in two Regions (12M concurrent, 75 % in us-east-1, 4
         code: 'HOT_KEY',
         region: 'us-east-1',
         message:
-          'popularity counter POP#ALL takes 4,687.5 writes/s per sub-key over 64 sub-keys, over the 1,000 WCU/s of one partition: spread it over at least 300 sub-keys (counterShards)',
+          'popularity counter POP#ALL takes 1,875 writes/s per sub-key over 64 sub-keys, over the 1,000 WCU/s of one partition: spread it over at least 120 sub-keys (counterShards)',
       },
       {
         code: 'LAMBDA_CONCURRENCY_QUOTA',
         region: 'us-east-1',
-        // 18,872 × 1.2 = 22,646.4 → rounded up to the hundred.
+        // 18,013 × 1.2 = 21,615.6 → rounded up to the hundred.
         message:
-          '18,872 concurrent Lambda executions is over the default quota of 1,000 in us-east-1: request a Lambda concurrency quota increase to at least 22,700',
-      },
-      {
-        code: 'HOT_KEY',
-        region: 'eu-west-1',
-        message:
-          'popularity counter POP#ALL takes 1,562.5 writes/s per sub-key over 64 sub-keys, over the 1,000 WCU/s of one partition: spread it over at least 100 sub-keys (counterShards)',
+          '18,013 concurrent Lambda executions is over the default quota of 1,000 in us-east-1: request a Lambda concurrency quota increase to at least 21,700',
       },
       {
         code: 'LAMBDA_CONCURRENCY_QUOTA',
         region: 'eu-west-1',
-        // 6,296 × 1.2 = 7,555.2 → 7,600.
+        // 6,009 × 1.2 = 7,210.8 → 7,300.
         message:
-          '6,296 concurrent Lambda executions is over the default quota of 1,000 in eu-west-1: request a Lambda concurrency quota increase to at least 7,600',
+          '6,009 concurrent Lambda executions is over the default quota of 1,000 in eu-west-1: request a Lambda concurrency quota increase to at least 7,300',
       },
     ]);
   });
@@ -322,8 +321,8 @@ describe('a 50M-viewer plan in two Regions (12M concurrent, 75 % in us-east-1, 4
   });
 
   it('costs each Region with its own prices', () => {
-    // us-east-1 platform writes: 900,000/s × 2,628,000 = 2,365,200 M WRU × $0.625 = $1,478,250.
-    expect(costOf(us, 'DynamoDB platform writes').monthlyCost).toBe(1_478_250);
+    // us-east-1 platform writes: 720,000/s × 2,628,000 = 1,892,160 M WRU × $0.625 = $1,182,600.
+    expect(costOf(us, 'DynamoDB platform writes').monthlyCost).toBe(1_182_600);
     // us-east-1 API: 300,000 req/s × 0.02 s × 1 GB × 2,628,000 = 15,768,000,000 GB-s × $0.0000133334 = $210,241.05.
     expect(costOf(us, 'Lambda API GB-seconds').monthlyCost).toBe(210_241.05);
     // HTTP API: 300,000 × 2,628,000 = 788,400 M: 300 × $1.00 + 788,100 × $0.90 = $709,590.

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../errors/index.js';
+import { DEFAULT_MODEL_COUNTER_SHARDS } from '../recommendations/models.js';
 import {
   AWS_LIMITS,
   type AwsLimits,
@@ -256,7 +257,7 @@ export interface CapacityPlan {
  * Sub-keys of the popularity counters a plan assumes when `counterShards` is not given. Plan with the
  * number the platform table is written with (the model store's `counterShards`).
  */
-export const DEFAULT_PLAN_COUNTER_SHARDS = 16;
+export const DEFAULT_PLAN_COUNTER_SHARDS = DEFAULT_MODEL_COUNTER_SHARDS;
 
 const GB = 1024 ** 3;
 /** A number as a message shows it: thousands separated, at most two decimals. */
@@ -372,7 +373,12 @@ export function planCapacity(input: CapacityInput, options: PlanCapacityOptions 
     // DynamoDB. Platform table (this Region's only): the signals worker's model writes. User state (a
     // global table): every Region's writes land in every Region, so each replica takes them all.
     const signalsPerSecond = recordsPerSecond * a.signalShare;
-    const platformWrites = signalsPerSecond * a.platformWritesPerSignal;
+    // Popularity is summed per batch of the signals worker (one batch of a shard at a time): each
+    // batch writes each of its titles once in the country and once in ALL. Full batches at this rate.
+    const signalBatchesPerSecond = recordsPerSecond / a.workerBatchSize;
+    const titlesPerBatch = Math.min(a.workerBatchSize * a.signalShare, a.titlesPerSignalBatch);
+    const popularityWritesPerCounter = Math.min(signalsPerSecond, signalBatchesPerSecond * titlesPerBatch);
+    const platformWrites = signalsPerSecond * a.platformWritesPerSignal + 2 * popularityWritesPerCounter;
     const platformReads =
       (peak * a.homePagesPerViewerMinute * (1 - a.homeCacheHitRatio) * a.platformReadsPerHomeBuild) / 60;
     const platform: TablePlan = {
@@ -394,9 +400,10 @@ export function planCapacity(input: CapacityInput, options: PlanCapacityOptions 
       readsPerSecond: round(userStateReads),
       rcu: ceil(userStateReads / 2),
     };
-    // Every signal adds to POP#ALL: one partition key, so one partition's 1,000 WCU/s unless it is split.
-    const counterWrites = signalsPerSecond * a.counterWritesPerSignal;
-    const perSubKey = counterWrites / counterShards;
+    // Every batch adds to POP#ALL: one partition key, so one partition's 1,000 WCU/s unless it is split.
+    // A batch writes the sub-key of its shard, so only as many sub-keys as shards take writes.
+    const counterWrites = popularityWritesPerCounter;
+    const perSubKey = counterWrites / Math.min(counterShards, provisionedShards);
     const hottestKey: HotKeyPlan = {
       key: 'POP#ALL',
       shareOfWrites: platformWrites > 0 ? round(counterWrites / platformWrites, 4) : 0,
@@ -424,11 +431,15 @@ export function planCapacity(input: CapacityInput, options: PlanCapacityOptions 
       line('DynamoDB user-state reads', monthly(userStateReads / 2) / 1e6, 'million RRU', ddbRead),
     ];
 
-    // Lambda: a Kinesis event source runs one batch per shard and parallelization slot at a time.
+    // Lambda: a Kinesis event source runs one batch per shard and parallelization slot at a time;
+    // the signals worker one per shard (its popularity takes each shard's records in order).
     const perWorker = provisionedShards * a.parallelizationFactor;
-    const workers = STREAM_WORKERS.map((worker) => ({ worker, concurrency: perWorker }));
+    const workers = STREAM_WORKERS.map((worker) => ({
+      worker,
+      concurrency: worker === 'signals' ? provisionedShards : perWorker,
+    }));
     const apiConcurrency = ceil((apiRequestsPerSecond * a.apiDurationMs) / 1000);
-    const lambdaTotal = perWorker * workers.length + apiConcurrency;
+    const lambdaTotal = workers.reduce((sum, w) => sum + w.concurrency, 0) + apiConcurrency;
     if (lambdaTotal > AWS_LIMITS.lambdaConcurrencyQuota)
       warnings.push({
         code: 'LAMBDA_CONCURRENCY_QUOTA',

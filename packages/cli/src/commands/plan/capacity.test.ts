@@ -47,17 +47,17 @@ describe('streamctl plan capacity', () => {
     expect(out).toContain(
       'provisioned: 36 shards (read-bytes × 1.25 headroom), $854.10/month; on-demand instead: $7,547.97/month',
     );
-    expect(out).toContain('platform: 75,000 WCU, 834 RCU');
+    expect(out).toContain('platform: 60,000 WCU, 834 RCU');
     expect(out).toContain('user-state (global): 17,084 WCU (17,083 local + 0 replicated writes/s), 8,334 RCU');
+    expect(out).toContain('5,000 writes/s over 8 sub-keys = 625/s each vs 1,000 WCU/s per partition (62.5 %: within)');
     expect(out).toContain(
-      '12,500 writes/s over 16 sub-keys = 781.25/s each vs 1,000 WCU/s per partition (78.1 %: within)',
+      'workers: watch-state 72, signals 36, qoe 72, search 72 (36 shards × parallelization 2; signals one batch per shard)',
     );
-    expect(out).toContain('workers: watch-state 72, signals 72, qoe 72, search 72 (36 shards × parallelization 2)');
-    expect(out).toContain('API: 16,667 req/s × 20 ms = 334; total 622 of the default quota 1,000\n');
+    expect(out).toContain('API: 16,667 req/s × 20 ms = 334; total 586 of the default quota 1,000\n');
     expect(out).toContain('1 shard × 2 nodes = 2 cache.r7g.xlarge nodes');
     expect(out).toContain('41,667 segment + 16,667 API = 58,333 req/s; 1,250 Gbit/s at peak');
     expect(out).toMatch(/Kinesis shard-hours\s+26,280 shard-hour × \$0\.015\s+\$394\.20\n/);
-    expect(out).toMatch(/\n {2}total\s+250,000\s+36\s+75,000\s+17,084\s+622\s+2\s+58,333\s+\$4,052,213\.83\n/);
+    expect(out).toMatch(/\n {2}total\s+250,000\s+36\s+60,000\s+17,084\s+586\s+2\s+58,333\s+\$4,039,895\.08\n/);
     expect(out).toContain(
       '  "capacity": {"streamShards":{"us-east-1":36},"apiProvisionedConcurrency":{"us-east-1":334}}\n',
     );
@@ -73,7 +73,7 @@ describe('streamctl plan capacity', () => {
     expect(run.code).toBe(0);
     const warnings = run.stdout.split('\nWarnings\n')[1]?.split('\n\n')[0]?.split('\n') ?? [];
     expect(warnings).toContain(
-      '  ! us-east-1: 8,261 concurrent Lambda executions is over the default quota of 1,000 in us-east-1: request a Lambda concurrency quota increase to at least 10,000',
+      '  ! us-east-1: 7,784 concurrent Lambda executions is over the default quota of 1,000 in us-east-1: request a Lambda concurrency quota increase to at least 9,400',
     );
     expect(warnings).toContain(
       '  ! ap-northeast-1: 477 shards is over the default quota of 200 shards in ap-northeast-1: request a Kinesis shard quota increase',
@@ -101,7 +101,7 @@ describe('streamctl plan capacity', () => {
       version: 1,
       input: { counterShards: 32 },
       regions: [{ region: 'us-east-1', kinesis: { provisionedShards: 36 } }],
-      totals: { monthlyCost: 4_052_213.83 },
+      totals: { monthlyCost: 4_039_895.08 },
       warnings: [],
     });
   });

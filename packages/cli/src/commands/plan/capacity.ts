@@ -104,7 +104,8 @@ export const planCapacity = defineCommand<CapacityOptions>({
     },
     {
       flags: '--counter-shards <n>',
-      description: 'sub-keys the popularity counters are spread over (default 16)',
+      // The SDK's DEFAULT_PLAN_COUNTER_SHARDS (definitions stay light: no SDK import here).
+      description: "sub-keys the popularity counters are spread over (default 8, the platform's models.counterShards)",
       parse: numberFlag('--counter-shards', '16', true),
     },
     {
@@ -213,7 +214,7 @@ function renderRegion(plan: CapacityPlan, r: RegionPlan): string[] {
     `  DynamoDB     platform: ${number(d.platform.wcu)} WCU, ${number(d.platform.rcu)} RCU`,
     `               user-state (global): ${number(d.userState.wcu)} WCU (${number(d.userState.localWritesPerSecond)} local + ${number(d.userState.replicatedWritesPerSecond)} replicated writes/s), ${number(d.userState.rcu)} RCU`,
     `               hottest key ${hot.key}: ${percent(hot.shareOfWrites)} of platform writes, ${number(hot.writesPerSecond)} writes/s over ${hot.subKeys} sub-keys = ${number(hot.writesPerSubKeyPerSecond, 2)}/s each vs ${number(hot.partitionLimit)} WCU/s per partition (${percent(hot.utilization)}: ${hotVerdict})`,
-    `  Lambda       workers: ${l.workers.map((w) => `${w.worker} ${number(w.concurrency)}`).join(', ')} (${number(k.provisionedShards)} shards × parallelization ${a.parallelizationFactor})`,
+    `  Lambda       workers: ${l.workers.map((w) => `${w.worker} ${number(w.concurrency)}`).join(', ')} (${number(k.provisionedShards)} shards × parallelization ${a.parallelizationFactor}; signals one batch per shard)`,
     `               API: ${number(l.api.requestsPerSecond)} req/s × ${a.apiDurationMs} ms = ${number(l.api.concurrency)}; total ${number(l.total)} of the default quota ${number(l.quota)}${l.total > l.quota ? ': request an increase' : ''}`,
     `  Redis        ${number(redis.dataBytes / 1e9, 2)} GB of sessions and home pages, ${number(redis.memoryGiB, 2)} GiB with overhead: ${redis.shards} shard${redis.shards === 1 ? '' : 's'} × ${1 + a.redisReplicasPerShard} nodes = ${redis.nodes} ${redis.nodeType} nodes`,
     `  CloudFront   ${number(cf.segmentRequestsPerSecond)} segment + ${number(cf.apiRequestsPerSecond)} API = ${number(cf.requestsPerSecond)} req/s; ${number(cf.peakGbps)} Gbit/s at peak; ${number(cf.monthlyTransferGb)} GB/month (${cf.edge} prices)`,
