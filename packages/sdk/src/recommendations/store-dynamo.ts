@@ -95,6 +95,19 @@ export function createDynamoModelStore(
   const halfLife = options.halfLifeHours ?? HALF_LIFE_HOURS;
   const shards = options.counterShards ?? DEFAULT_MODEL_COUNTER_SHARDS;
   const subKeys = (base: string) => Array.from({ length: shards }, (_, k) => shardKey(base, k));
+  /** The items of every sub-key of a counter's partition, read side by side. */
+  const everySubKey = async (base: string, what: string) =>
+    (
+      await Promise.all(
+        subKeys(base).map((pk) =>
+          queryAll(
+            clients,
+            { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } },
+            what,
+          ),
+        ),
+      )
+    ).flat();
   const docs = () => clients.documents();
   const update = async (
     Key: Record<string, string>,
@@ -287,17 +300,8 @@ export function createDynamoModelStore(
 
     async popular(country, limit) {
       const at = now();
-      const pages = await Promise.all(
-        subKeys(`POP#${country}`).map((pk) =>
-          queryAll(
-            clients,
-            { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } },
-            `popularity in ${country}`,
-          ),
-        ),
-      );
       const scores = new Map<string, number>();
-      for (const item of pages.flat()) {
+      for (const item of await everySubKey(`POP#${country}`, `popularity in ${country}`)) {
         const titleId = String(item.SK);
         scores.set(titleId, (scores.get(titleId) ?? 0) + scoreOf(item, at, halfLife));
       }
@@ -308,17 +312,9 @@ export function createDynamoModelStore(
     },
 
     async neighbours(titleId, limit) {
-      const pages = await Promise.all(
-        subKeys(`CO#${titleId}`).map((pk) =>
-          queryAll(
-            clients,
-            { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } },
-            `neighbours of ${titleId}`,
-          ),
-        ),
-      );
       const pairs = new Map<string, number>();
-      for (const p of pages.flat()) pairs.set(String(p.SK), (pairs.get(String(p.SK)) ?? 0) + Number(p.c));
+      for (const p of await everySubKey(`CO#${titleId}`, `neighbours of ${titleId}`))
+        pairs.set(String(p.SK), (pairs.get(String(p.SK)) ?? 0) + Number(p.c));
       if (!pairs.size) return [];
       const ids = [titleId, ...pairs.keys()];
       const counts = new Map<string, number>();
