@@ -20,7 +20,11 @@ export type Claim = 'claimed' | 'duplicate' | 'redelivered' | 'busy';
 export interface IdempotencyStore {
   /** Claims an event; `recordId` (shard and sequence number) tells a redelivery from a duplicate. */
   claim(consumer: string, eventId: string, recordId?: string): Promise<Claim>;
-  complete(consumer: string, eventId: string): Promise<void>;
+  /**
+   * Marks an event done. `parked`: it failed and was parked, so its record coming again is a
+   * duplicate, not a redelivery (nothing of it is replayed).
+   */
+  complete(consumer: string, eventId: string, outcome?: 'processed' | 'parked'): Promise<void>;
   /** Lets another attempt claim the event again (after a failure). */
   release(consumer: string, eventId: string): Promise<void>;
 }
@@ -92,13 +96,13 @@ export function createDynamoIdempotencyStore(
         return recordId && old?.rec === recordId ? 'redelivered' : 'duplicate';
       }
     },
-    async complete(consumer, eventId) {
+    async complete(consumer, eventId, outcome) {
       try {
         await clients.documents().send(
           new UpdateCommand({
             TableName,
             Key: key(consumer, eventId),
-            UpdateExpression: 'SET #s = :done REMOVE leaseUntil',
+            UpdateExpression: `SET #s = :done REMOVE leaseUntil${outcome === 'parked' ? ', rec' : ''}`,
             ExpressionAttributeNames: { '#s': 'status' },
             ExpressionAttributeValues: { ':done': 'COMPLETED' },
           }),
@@ -147,9 +151,9 @@ export function createMemoryIdempotencyStore(): IdempotencyStore & { size(): num
       states.set(k(consumer, eventId), { status: 'IN_PROGRESS', rec: recordId });
       return 'claimed';
     },
-    async complete(consumer, eventId) {
+    async complete(consumer, eventId, outcome) {
       const state = states.get(k(consumer, eventId));
-      states.set(k(consumer, eventId), { status: 'COMPLETED', rec: state?.rec });
+      states.set(k(consumer, eventId), { status: 'COMPLETED', rec: outcome === 'parked' ? undefined : state?.rec });
     },
     async release(consumer, eventId) {
       if (states.get(k(consumer, eventId))?.status === 'IN_PROGRESS') states.delete(k(consumer, eventId));

@@ -44,6 +44,38 @@ describe('runRecord', () => {
   });
 });
 
+describe('runRecord: a record that comes again', () => {
+  it('replays a processed event in its own record, never a duplicate event nor a parked one', async () => {
+    const replayed: string[] = [];
+    let fail = false;
+    const c: Consumer = {
+      name: 'replaying',
+      process: async () => {
+        if (fail) throw new Error('storage down');
+      },
+      replay: async (event, record) => {
+        replayed.push(`${event.id}@${record.sequenceNumber}`);
+      },
+      idempotency: createMemoryIdempotencyStore(),
+      park: async () => undefined,
+      maxAttempts: 1,
+    };
+    const play = { v: 1, id: randomUUID(), type: 'play', userId: 'u1', titleId: 't1', ts: new Date().toISOString() };
+    expect(await runRecord(c, at(play, '10'))).toBe('processed');
+    // Its batch again: the same record is replayed (work kept for a flush may be lost).
+    expect(await runRecord(c, at(play, '10'))).toBe('duplicate');
+    // The same event published again, in another record: skipped, not replayed.
+    expect(await runRecord(c, at(play, '11'))).toBe('duplicate');
+    expect(replayed).toEqual([`${play.id}@10`]);
+    // A parked event's record again: nothing of it was kept, so nothing is replayed.
+    fail = true;
+    const other = { ...play, id: randomUUID() };
+    expect(await runRecord(c, at(other, '12'))).toBe('parked');
+    expect(await runRecord(c, at(other, '12'))).toBe('duplicate');
+    expect(replayed).toEqual([`${play.id}@10`]);
+  });
+});
+
 describe('runRecord: a consumer of catalog events (the search index)', () => {
   const catalogEvent = (over: Record<string, unknown> = {}) => ({
     v: 1,

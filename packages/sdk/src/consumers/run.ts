@@ -137,8 +137,8 @@ export async function runRecord(
     } catch (err) {
       if (attempt >= attempts) {
         await park(`failed ${attempts} times: ${(err as Error).message}`);
-        // Parked is final for this event: never process it again from the stream.
-        await consumer.idempotency.complete(consumer.name, event.id);
+        // Parked is final for this event: never process it again from the stream (nor replay it).
+        await consumer.idempotency.complete(consumer.name, event.id, 'parked');
         return 'parked';
       }
       await sleep(backoffDelay(RECORD_RETRY, attempt));

@@ -202,5 +202,10 @@ describe.skipIf(!target.endpoints.dynamodb)(`counters that scale (${target.kind}
     expect(await ledger.claim(consumer, id, 'shard-1/100')).toBe('redelivered');
     expect(await ledger.claim(consumer, id, 'shard-2/7')).toBe('duplicate');
     expect(await ledger.claim(consumer, id)).toBe('duplicate');
+    // A parked event's record again is a duplicate: nothing of it is replayed.
+    const parked = randomUUID();
+    expect(await ledger.claim(consumer, parked, 'shard-1/101')).toBe('claimed');
+    await ledger.complete(consumer, parked, 'parked');
+    expect(await ledger.claim(consumer, parked, 'shard-1/101')).toBe('duplicate');
   });
 });
