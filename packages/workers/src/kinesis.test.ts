@@ -1,6 +1,7 @@
+import { type Consumer, createMemoryIdempotencyStore } from '@streamctl/sdk';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { createKinesisHandler, decodeKinesisRecord } from './kinesis.js';
+import { createConsumerHandler, createKinesisHandler, decodeKinesisRecord } from './kinesis.js';
 
 function record(seq: number, data: unknown, raw?: string): KinesisStreamRecord {
   const text = raw ?? JSON.stringify(data);
@@ -57,5 +58,41 @@ describe('createKinesisHandler', () => {
     };
     const result = await handler(event, context);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: '49000002' }, { itemIdentifier: '49000003' }]);
+  });
+});
+
+describe('createConsumerHandler', () => {
+  const play = (n: number) => ({
+    v: 1,
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+    type: 'play',
+    userId: `u${n}`,
+    titleId: 't1',
+    ts: new Date().toISOString(),
+  });
+
+  it("runs the consumer's flush once the batch's records went through, and fails the whole batch when it fails", async () => {
+    const order: string[] = [];
+    let flushFails = false;
+    const consumer: Consumer = {
+      name: 'signals',
+      process: async (event, position) => {
+        order.push(`${event.userId}@${position.shardId}`);
+      },
+      flush: async (shardId) => {
+        order.push(`flush ${shardId}`);
+        if (flushFails) throw new Error('throttled');
+      },
+      idempotency: createMemoryIdempotencyStore(),
+      park: async () => undefined,
+    };
+    const handler = createConsumerHandler(consumer);
+    await expect(handler({ Records: [1, 2].map((n) => record(n, play(n))) }, context)).resolves.toEqual({
+      batchItemFailures: [],
+    });
+    expect(order).toEqual(['u1@shardId-000000000001', 'u2@shardId-000000000001', 'flush shardId-000000000001']);
+    // A failed flush fails the invocation: Lambda delivers the batch again.
+    flushFails = true;
+    await expect(handler({ Records: [record(3, play(3))] }, context)).rejects.toThrow('throttled');
   });
 });
