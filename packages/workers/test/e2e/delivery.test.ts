@@ -9,12 +9,17 @@ import {
   createAwsClients,
   createDeadLetterTable,
   createDynamoIdempotencyStore,
+  createDynamoModelStore,
   createEventPublisher,
+  createLearner,
   createMemoryIdempotencyStore,
+  createMemoryModelStore,
   createUsers,
   createWatchState,
+  createWorkerSet,
   type EngagementEvent,
   ensureStreams,
+  planUpdate,
   type StreamctlConfig,
 } from '@streamctl/sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -158,6 +163,77 @@ describe.skipIf(!target.endpoints.kinesis || !target.endpoints.dynamodb)(`event 
     expect(counts.size).toBe(total);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
     expect(duplicates).toBeGreaterThan(0);
+  });
+
+  it('keeps popularity exact when the signals worker is killed between a batch and its flush', {
+    timeout: 120_000,
+  }, async () => {
+    const config = await withStream('signals');
+    const clients = createAwsClients(config);
+    const publisher = createEventPublisher(clients, config.resources);
+    const run = randomUUID().slice(0, 6);
+    const total = 2_000;
+    const events = Array.from({ length: total }, (_, i) =>
+      event(i, { type: i % 3 ? 'play' : 'complete', titleId: `p-${run}-${i % 4}`, country: 'SE' }),
+    );
+    for (const e of events) await publisher.publish(e);
+    expect(await publisher.close()).toEqual([]);
+
+    const at = Date.UTC(2026, 10, 24, 12);
+    const models = createDynamoModelStore(clients, config.resources, { now: () => at });
+    const signals = () =>
+      createWorkerSet(
+        {
+          recommendations: createLearner({
+            models,
+            catalog: { findTitle: async () => ({ genres: ['drama'] }) } as never,
+          }),
+        } as never,
+        {
+          idempotency: createDynamoIdempotencyStore(clients, config.resources, { leaseSeconds: 1 }),
+          park: createDeadLetterTable(clients, config.resources),
+        },
+        { qoeSink: () => undefined, nameSuffix: `-${run}` },
+      ).signals;
+    /** Records gone through a worker, by shard and sequence number (a redelivered one counts once). */
+    const through = new Set<string>();
+    let first: Awaited<ReturnType<typeof startPoller>> | undefined;
+    let killing: Promise<void> | undefined;
+    first = await startPoller(clients, config.resources, signals(), {
+      batchSize: 1_000,
+      onRecord: (_outcome, shardId, sequenceNumber) => {
+        through.add(`${shardId}/${sequenceNumber}`);
+        // Killed in the middle of a batch: neither its flush nor its checkpoint happens.
+        if (first && first.processed === 1_200 && !killing) killing = first.kill();
+      },
+    });
+    await until(() => killing !== undefined, 60_000, 'the kill');
+    await killing;
+
+    let replayed = 0;
+    const second = await startPoller(clients, config.resources, signals(), {
+      batchSize: 1_000,
+      onRecord: (outcome, shardId, sequenceNumber) => {
+        if (outcome === 'duplicate') replayed++;
+        through.add(`${shardId}/${sequenceNumber}`);
+      },
+    });
+    // Every record again from the last checkpoint: the redelivered ones replay their popularity.
+    await until(() => through.size >= total, 60_000, 'the rest after restart');
+    await second.stop();
+    expect(replayed).toBeGreaterThan(0);
+    const memory = createMemoryModelStore({ now: () => at });
+    for (const e of events) {
+      const u = planUpdate(e, ['drama']);
+      if (u) await memory.apply(u);
+    }
+    const expected = await memory.popular('SE', 4);
+    const stored = (await models.popular('SE', 10_000)).filter((p) => p.titleId.startsWith(`p-${run}-`));
+    clients.destroy();
+    expect(stored.map((p) => p.titleId)).toEqual(expected.map((p) => p.titleId));
+    for (const [i, p] of stored.entries()) {
+      expect(Math.abs(p.score - (expected[i]?.score ?? 0)) / p.score, p.titleId).toBeLessThan(1e-12);
+    }
   });
 
   it('leaves the newest resume position after out-of-order and duplicated events, and parks poison', {
