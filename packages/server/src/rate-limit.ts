@@ -1,4 +1,4 @@
-import type { Cache } from '@streamctl/sdk';
+import { type Cache, rateLimitBucketKey } from '@streamctl/sdk';
 import type { RateLimit } from '@streamctl/sdk/config';
 import { LRUCache } from 'lru-cache';
 
@@ -67,7 +67,7 @@ export function createSharedRateLimiter(
   if (!takeToken) return local;
   return {
     take: (key) =>
-      takeToken(`${scope}:${key}`, limit).then(
+      takeToken(rateLimitBucketKey(scope, key), limit).then(
         (wait) => (wait > 0 ? Math.max(1, Math.ceil(wait)) : 0),
         () => local.take(key),
       ),

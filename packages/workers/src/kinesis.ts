@@ -5,7 +5,7 @@
  * never loses one (Powertools batch, in-order for streams).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { type Consumer, runRecord } from '@streamctl/sdk';
+import { type Consumer, type Outcome, runRecord } from '@streamctl/sdk';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 
 /** A decoded Kinesis record handed to a processor. */
@@ -70,6 +70,7 @@ export function createKinesisHandler<T = unknown>(
  */
 export function createConsumerHandler(
   consumer: Consumer,
+  options: { onRecord?: (outcome: Outcome) => void } = {},
 ): (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse> {
   return async (event, context) => {
     const batch = new BatchProcessor(EventType.KinesisDataStreams);
@@ -79,11 +80,12 @@ export function createConsumerHandler(
       async (record: KinesisStreamRecord) => {
         const shardId = record.eventID.split(':')[0] ?? '';
         shards.add(shardId);
-        await runRecord(consumer, {
+        const outcome = await runRecord(consumer, {
           data: Buffer.from(record.kinesis.data, 'base64'),
           shardId,
           sequenceNumber: record.kinesis.sequenceNumber,
         });
+        options.onRecord?.(outcome);
       },
       batch,
       { context, processInParallel: false, throwOnFullBatchFailure: false },

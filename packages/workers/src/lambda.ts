@@ -15,6 +15,8 @@ import { createConsumerHandler } from './kinesis.js';
 type Handler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
 const metrics = new Metrics({ namespace: 'streamctl', serviceName: 'qoe' });
+/** The workers' own counts: events of erased viewers dropped, per consumer. */
+const workerMetrics = new Metrics({ namespace: 'streamctl', serviceName: 'workers' });
 
 let consumers: Promise<Record<ConsumerName, Consumer>> | undefined;
 /** The worker set, wired once per execution environment. */
@@ -34,12 +36,24 @@ const workerSet = () => {
 
 function lazyHandler(name: ConsumerName, after?: () => void): Handler {
   let handler: Handler | undefined;
+  // One batch at a time per execution environment: the count is the batch's.
+  let erased = 0;
   return async (event, context) => {
-    handler ??= createConsumerHandler((await workerSet())[name]);
+    handler ??= createConsumerHandler((await workerSet())[name], {
+      onRecord: (outcome) => {
+        if (outcome === 'erased') erased++;
+      },
+    });
     try {
       return await handler(event, context);
     } finally {
       after?.();
+      if (erased) {
+        const single = workerMetrics.singleMetric();
+        single.addDimension('consumer', name);
+        single.addMetric('ErasedViewerEventsDropped', MetricUnit.Count, erased);
+        erased = 0;
+      }
     }
   };
 }

@@ -35,6 +35,8 @@ export interface Poller {
   /** Stops at once without checkpointing the batch in hand, as a crash would. */
   kill(): Promise<void>;
   readonly processed: number;
+  /** Records by outcome so far (`erased`: events of erased viewers, dropped). */
+  readonly outcomes: Readonly<Record<Outcome, number>>;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function startPoller(
   // Read through a function: the state changes across awaits, which narrowing cannot see.
   const now = () => state;
   let processed = 0;
+  const outcomes: Record<Outcome, number> = { processed: 0, duplicate: 0, parked: 0, skipped: 0, erased: 0 };
   const readCheckpoint = (shardId: string) => checkpoints.read(consumer.name, shardId);
   const writeCheckpoint = (shardId: string, sequenceNumber: string) =>
     checkpoints.write(consumer.name, shardId, sequenceNumber);
@@ -95,6 +98,7 @@ export async function startPoller(
         try {
           const outcome = await runRecord(consumer, { data: record.Data ?? new Uint8Array(), shardId, sequenceNumber });
           processed++;
+          outcomes[outcome]++;
           options.onRecord?.(outcome, shardId, sequenceNumber);
           last = sequenceNumber;
         } catch (err) {
@@ -137,6 +141,9 @@ export async function startPoller(
   return {
     get processed() {
       return processed;
+    },
+    get outcomes() {
+      return { ...outcomes };
     },
     async stop() {
       if (state === 'running') state = 'stopping';

@@ -18,7 +18,8 @@ export interface Cache {
   /** The value, or undefined on a miss. Throws only for a broken backend (callers degrade). */
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlSeconds: number): Promise<void>;
-  delete(...keys: string[]): Promise<void>;
+  /** Deletes keys; resolves to how many of them were there. */
+  delete(...keys: string[]): Promise<number>;
   health(): Promise<{ ok: boolean; detail: string }>;
   close(): Promise<void>;
   /**
@@ -35,6 +36,12 @@ export interface Cache {
    */
   runScript?(script: CacheScript, keys: string[], args: Array<string | number>): Promise<unknown>;
 }
+
+/**
+ * The key of a rate-limit bucket in the shared cache: a scope (`ip`, `user`) and what it counts
+ * (a client address, a user id). One definition, read by the API and by erasure.
+ */
+export const rateLimitBucketKey = (scope: string, key: string): string => `${scope}:${key}`;
 
 /** A Lua script for {@link Cache.runScript}: a stable name (registered once per connection) and its source. */
 export interface CacheScript {
@@ -91,7 +98,9 @@ export function createMemoryCache(options: { maxEntries?: number } = {}): Cache 
       lru.set(key, { v: value }, { ttl: ttlSeconds * 1000 });
     },
     async delete(...keys) {
-      for (const key of keys) lru.delete(key);
+      let removed = 0;
+      for (const key of keys) if (lru.delete(key)) removed++;
+      return removed;
     },
     async health() {
       return { ok: true, detail: `memory, ${lru.size} entries` };
@@ -212,7 +221,7 @@ export async function createRedisCache(
       );
     },
     async delete(...keys) {
-      if (keys.length) await breaker.run(() => redis.del(...keys.map((k) => prefix + k)));
+      return keys.length ? breaker.run(() => redis.del(...keys.map((k) => prefix + k))) : 0;
     },
     async health() {
       try {

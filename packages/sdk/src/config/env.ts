@@ -67,6 +67,18 @@ export const ENV_VARS = {
     key: 'models.counterShards',
     doc: "Sub-keys of each recommendation counter many viewers write at once (a title's popularity, its viewers): writes spread over them, reads merge them. May grow, never shrink (readers must read every sub-key ever written). Default: 8.",
   },
+  STREAMCTL_PRIVACY_PERSONALIZATION: {
+    key: 'privacy.personalization',
+    doc: "Personalization of a viewer who has not chosen (on or off); the viewer's own choice wins. Default: on.",
+  },
+  STREAMCTL_PRIVACY_COUNTRIES: {
+    key: 'privacy.countries',
+    doc: 'Per-country personalization defaults over STREAMCTL_PRIVACY_PERSONALIZATION, e.g. DE=off,FR=on.',
+  },
+  STREAMCTL_PRIVACY_TOMBSTONE_DAYS: {
+    key: 'privacy.tombstoneDays',
+    doc: "Days an erased viewer's late events are dropped (longer than the events stream keeps records). Default: 30.",
+  },
   STREAMCTL_RATE_LIMIT_IP_PER_SECOND: {
     key: 'rateLimits.ip.perSecond',
     doc: 'API requests per second each client address may make, sustained (a number above 0). Default: 50.',

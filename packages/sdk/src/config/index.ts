@@ -165,6 +165,53 @@ export interface ModelsSettings {
 /** Model storage settings when nothing is configured. */
 export const DEFAULT_MODELS_SETTINGS: Readonly<ModelsSettings> = Object.freeze({ counterShards: 8 });
 
+/** A personalization switch as written: `on`/`off` (or a boolean in the file). */
+const PersonalizationSwitch = z.preprocess(
+  (v) => (typeof v === 'boolean' ? (v ? 'on' : 'off') : typeof v === 'string' ? v.trim().toLowerCase() : v),
+  z.enum(['on', 'off']),
+);
+
+/** `privacy` in the config file: what a viewer who has not chosen gets, and how long erasures hold. */
+export const PrivacySettingsSchema = z
+  .object({
+    /** Personalization of a viewer who has not chosen. */
+    personalization: PersonalizationSwitch,
+    /** Per-country defaults over it (`{"DE": "off"}`; in the environment `DE=off,FR=on`). */
+    countries: z.preprocess(
+      (v) =>
+        typeof v === 'string'
+          ? Object.fromEntries(
+              (splitList(v) ?? []).map((pair) => {
+                const [cc = '', value = ''] = pair.split('=');
+                return [cc.trim().toUpperCase(), value.trim()];
+              }),
+            )
+          : v,
+      z.record(z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166-1 alpha-2 code such as DE'), PersonalizationSwitch),
+    ),
+    /**
+     * Days an erased viewer's tombstone stops their late events (longer than the events stream
+     * keeps records, and than any replay of them).
+     */
+    tombstoneDays: z.coerce.number().int().min(2).max(400),
+  })
+  .partial()
+  .strict();
+
+/** Privacy settings of a stage, every field resolved. */
+export interface PrivacySettings {
+  personalization: 'on' | 'off';
+  countries: Record<string, 'on' | 'off'>;
+  tombstoneDays: number;
+}
+
+/** Privacy settings when nothing is configured: personalized, erasures hold 30 days. */
+export const DEFAULT_PRIVACY_SETTINGS: Readonly<PrivacySettings> = Object.freeze({
+  personalization: 'on',
+  countries: {},
+  tombstoneDays: 30,
+});
+
 const StageSettingsSchema = z
   .object({
     region: Region,
@@ -181,6 +228,8 @@ const StageSettingsSchema = z
     sessions: SessionSettingsSchema,
     /** How the recommendation models are stored. */
     models: ModelsSettingsSchema,
+    /** Consent defaults and erasure tombstones. */
+    privacy: PrivacySettingsSchema,
     /** The API's rate limits (per client address, per user); each field on its own over the top level's. */
     rateLimits: RateLimitSettingsSchema,
   })
@@ -258,6 +307,8 @@ export interface StreamctlConfig {
   sessions: SessionSettings;
   /** How the recommendation models are stored: environment over file over defaults. */
   models: ModelsSettings;
+  /** Consent defaults and erasure tombstones: environment over file over defaults. */
+  privacy: PrivacySettings;
   /** The config file used, if one was found. */
   configFile: string | undefined;
   /** Where each key's value came from. */
@@ -428,6 +479,16 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     ...DEFAULT_MODELS_SETTINGS,
     ...resolveBlock('models', ModelsSettingsSchema, env, stageFile.models ?? {}, fileOrigin),
   };
+  const privacy: PrivacySettings = {
+    ...DEFAULT_PRIVACY_SETTINGS,
+    ...(resolveBlock(
+      'privacy',
+      PrivacySettingsSchema,
+      env,
+      stageFile.privacy ?? {},
+      fileOrigin,
+    ) as Partial<PrivacySettings>),
+  };
   if (sessions.heartbeatSeconds >= sessions.ttlSeconds) {
     throw new ConfigError(
       `Invalid sessions: heartbeats every ${sessions.heartbeatSeconds} s would not keep a session with a ${sessions.ttlSeconds} s TTL alive`,
@@ -450,6 +511,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     rateLimits,
     sessions,
     models,
+    privacy,
     configFile,
     sources: {
       stage: stageCandidate.source,
@@ -464,9 +526,9 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
   };
 }
 
-/** A settings block (`media`, `search`, `sessions`, `models`): each of its `STREAMCTL_*` variables over the file's block. */
+/** A settings block (`media`, `search`, `sessions`, `models`, `privacy`): each of its `STREAMCTL_*` variables over the file's block. */
 function resolveBlock<T>(
-  block: 'media' | 'search' | 'sessions' | 'models',
+  block: 'media' | 'search' | 'sessions' | 'models' | 'privacy',
   schema: z.ZodType<T>,
   env: Record<string, string | undefined>,
   file: T,

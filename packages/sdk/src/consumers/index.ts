@@ -7,7 +7,7 @@
  * @module
  */
 export { type CheckpointStore, createCheckpointStore } from './checkpoints.js';
-export { createDeadLetterTable } from './dead-letters.js';
+export { createDeadLetterTable, DEAD_LETTER_TTL_SECONDS, viewerRefPartition } from './dead-letters.js';
 export {
   type Claim,
   createDynamoIdempotencyStore,

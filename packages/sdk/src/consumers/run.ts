@@ -61,12 +61,17 @@ export interface Consumer {
   processCatalog?: CatalogProcessor;
   idempotency: IdempotencyStore;
   park: Parker;
+  /**
+   * Whether a viewer was erased (their tombstone holds): their engagement events are dropped
+   * (outcome `erased`) before anything is written, so a late event cannot re-create their state.
+   */
+  erased?: (userId: string) => Promise<boolean>;
   /** Attempts before a failing event is parked. Default 3. */
   maxAttempts?: number;
 }
 
 /** What happened to one record. */
-export type Outcome = 'processed' | 'duplicate' | 'parked' | 'skipped';
+export type Outcome = 'processed' | 'duplicate' | 'parked' | 'skipped' | 'erased';
 
 /** Raised when another worker holds the event: retry the record later, do not skip it. */
 export class EventBusyError extends StreamctlError {
@@ -99,6 +104,7 @@ export async function runRecord(
   let event: { id: string };
   let handle: () => Promise<void>;
   let replay: (() => Promise<void>) | undefined;
+  let viewer: string | undefined;
   const position = { shardId: record.shardId, sequenceNumber: record.sequenceNumber };
   try {
     const value: unknown = JSON.parse(text);
@@ -112,6 +118,7 @@ export async function runRecord(
       const process = consumer.process;
       if (!process) return 'skipped';
       const engagement = parseEvent(value);
+      viewer = engagement.userId;
       event = engagement;
       handle = () => process(engagement, position);
       const again = consumer.replay;
@@ -121,6 +128,9 @@ export async function runRecord(
     await park(`poison: ${(err as Error).message}`);
     return 'parked';
   }
+  // An erased viewer's event is dropped (the caller counts it): nothing of it is written. A failed
+  // check throws, and the record comes again, as for any storage failure.
+  if (viewer && consumer.erased && (await consumer.erased(viewer))) return 'erased';
   const claim = await consumer.idempotency.claim(consumer.name, event.id, `${record.shardId}/${record.sequenceNumber}`);
   if (claim === 'redelivered') {
     await replay?.();

@@ -39,7 +39,7 @@ export interface WorkerSetOptions {
  */
 export function createWorkerSet(
   useCases: WorkerSetUseCases,
-  runtime: Pick<Consumer, 'idempotency' | 'park'>,
+  runtime: Pick<Consumer, 'idempotency' | 'park' | 'erased'>,
   options: WorkerSetOptions,
 ): Record<ConsumerName, Consumer> {
   const suffix = options.nameSuffix ?? '';
@@ -75,7 +75,7 @@ export function createWorkerSet(
 function signals(
   name: string,
   learner: WorkerSetUseCases['recommendations'],
-  runtime: Pick<Consumer, 'idempotency' | 'park'>,
+  runtime: Pick<Consumer, 'idempotency' | 'park' | 'erased'>,
 ): Consumer {
   const batches = new Map<string, LearnBatch>();
   const batchOf = (shardId: string) => {

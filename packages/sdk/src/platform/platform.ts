@@ -43,6 +43,7 @@ import { checkHealth, type HealthReport, type HttpPart } from '../health/index.j
 import { createIngest, type Ingest } from '../ingest/index.js';
 import { readLocalPlatformState } from '../local/index.js';
 import { createPlaybackGrants, type PlaybackGrantOptions, type PlaybackGrants } from '../playback/index.js';
+import { createPrivacy, type Privacy, type PrivacyRegion } from '../privacy/index.js';
 import { createPublisher, type Publisher } from '../publish/index.js';
 import { type QoeMetric, qoeMetrics } from '../qoe/index.js';
 import {
@@ -59,6 +60,7 @@ import {
   type RegionsHealthOptions,
   type RoutingRecord,
   readRouting,
+  regionConfig,
   regionsHealth,
   runFailover,
 } from '../regions/index.js';
@@ -128,6 +130,8 @@ export interface Platform {
   readonly recommendations: Learner & { readonly models: ModelStore };
   /** Catalog search, and keeping its index in line with the catalog. */
   readonly search: Search;
+  /** Consent to personalization, and the export and verified erasure of a viewer. */
+  readonly privacy: Privacy;
   /** Quality-of-experience metrics from events. */
   readonly qoe: { measure(event: EngagementEvent): QoeMetric[] };
   /** The stream's consumers: their ledger, dead letters, checkpoints, and the worker set. */
@@ -225,12 +229,13 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
       users: users(),
       models: models(),
       cache,
+      personalized: (viewer): Promise<boolean> => privacy().personalized(viewer.userId, viewer.country),
       ...(options.homeBudgetMs !== undefined ? { budgetMs: options.homeBudgetMs } : {}),
     }),
   );
   // A viewer's state changed: this process's cached page goes at once, and the viewer's model
   // version moves so every other process's cached page (other API instances) is rebuilt too.
-  const dropLocal = (userId: string) => home().changed(userId);
+  const dropLocal = (userId: string): Promise<void> => home().changed(userId);
   const changed = async (userId: string) => {
     await models().touch(userId);
     await dropLocal(userId);
@@ -311,6 +316,9 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
     get search() {
       return search();
     },
+    get privacy() {
+      return privacy();
+    },
     qoe: { measure: qoeMetrics },
     consumers: {
       get ledger() {
@@ -322,7 +330,12 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
       get checkpoints() {
         return checkpoints();
       },
-      workerSet: (o) => createWorkerSet(platform, { idempotency: ledger(), park: park() }, o),
+      workerSet: (o) =>
+        createWorkerSet(
+          platform,
+          { idempotency: ledger(), park: park(), erased: (userId) => privacy().isErased(userId) },
+          o,
+        ),
     },
     regions: {
       routing: () => readRouting(clients, names),
@@ -350,6 +363,7 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
     },
     close: () => {
       clients.destroy();
+      for (const other of otherRegions) other.clients.destroy();
       // A failed last write of the embedded index removes its file: the next start rebuilds it.
       if (searchMade)
         search()
@@ -395,10 +409,40 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
   );
   const recommendations = once(() => {
     // The learner's own model writes move the version; it drops this process's page only.
-    const learner = createLearner({ models: models(), catalog: catalog(), changed: dropLocal });
+    const learner = createLearner({
+      models: models(),
+      catalog: catalog(),
+      changed: dropLocal,
+      personalized: (userId, country) => privacy().personalized(userId, country),
+    });
     return { learn: learner.learn, batch: learner.batch, models: models() };
   });
   const checkpoints = once(() => createCheckpointStore(clients, names));
+  // The stage's other Regions, for what privacy reads and erases in each (made on first use).
+  const otherRegions: PrivacyRegion[] = [];
+  const privacy = once((): Privacy => {
+    for (const region of effective.regions.filter((r) => r !== effective.region)) {
+      const rc = regionConfig(effective, region);
+      otherRegions.push({ region, clients: createAwsClients(rc), names: rc.resources });
+    }
+    const regions: PrivacyRegion[] = [{ region: effective.region, clients, names }, ...otherRegions];
+    const modelStores = regions.map((r, i) =>
+      i === 0
+        ? models()
+        : createDynamoModelStore(r.clients, r.names, { counterShards: effective.models.counterShards }),
+    );
+    return createPrivacy({
+      stage: effective.stage,
+      settings: effective.privacy,
+      regions,
+      cache,
+      forgetTaste: async (userId) =>
+        (await Promise.all(modelStores.map((m) => m.forget(userId)))).reduce((a, b) => a + b, 0),
+      changed,
+      dropLocal,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  });
   let searchMade = false;
   const search = once(() => {
     searchMade = true;

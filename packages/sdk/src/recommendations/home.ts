@@ -53,6 +53,12 @@ export interface HomeOptions {
   fallbackTitles?: (country: string) => TitleSummary[] | undefined;
   /** Popularity to fall back on when the models cannot be read (last known good). */
   fallbackPopular?: (country: string) => Scored[] | undefined;
+  /**
+   * False for a viewer who turned personalization off: no taste (Top Picks, Because You
+   * Watched, genre rails), only non-personal sources (Continue Watching, My List, Top 10, New).
+   * Default true.
+   */
+  personalized?: boolean;
 }
 
 class BudgetExceeded extends Error {}
@@ -116,7 +122,9 @@ export async function buildHome(sources: HomeSources, options: HomeOptions): Pro
     within(budget, sources.catalog.listAvailable(country, { limit: Math.max(NEWEST, size * 2) })),
     within(budget, sources.users.continueWatching(options.userId, { limit: ownLimit })),
     within(budget, sources.users.listWatchlist(options.userId, { limit: ownLimit })),
-    models ? within(budget, models.profile(options.userId)) : Promise.resolve(EMPTY_PROFILE),
+    models && options.personalized !== false
+      ? within(budget, models.profile(options.userId))
+      : Promise.resolve(EMPTY_PROFILE),
     models ? within(budget, models.popular(country, POPULAR_CANDIDATES)) : Promise.resolve([]),
     models ? within(budget, models.popular('ALL', POPULAR_CANDIDATES)) : Promise.resolve([]),
   ]);
@@ -252,6 +260,12 @@ export interface HomeServiceOptions {
    */
   versionTtlSeconds?: number;
   budgetMs?: number;
+  /**
+   * Whether the viewer allows personalization, read when a page is built (a change of consent
+   * moves the viewer's version, so cached pages go). A failed read counts as "no": the page is
+   * built without taste and marked degraded. Default: every viewer is personalized.
+   */
+  personalized?: (viewer: { userId: string; country: string }) => Promise<boolean>;
 }
 
 /**
@@ -353,7 +367,15 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
       } catch {
         cacheFailed = true;
       }
-      const home = await buildHome(
+      let personalized = true;
+      let consentFailed = false;
+      if (options.personalized) {
+        personalized = await options.personalized({ userId: viewer.userId, country }).catch(() => {
+          consentFailed = true;
+          return false;
+        });
+      }
+      const built = await buildHome(
         { catalog, users: options.users, ...(models ? { models } : {}) },
         {
           userId: viewer.userId,
@@ -361,8 +383,10 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
           ...(options.budgetMs !== undefined ? { budgetMs: options.budgetMs } : {}),
           fallbackTitles: (cc) => lastGood.get(cc),
           fallbackPopular: (cc) => lastPopular.get(cc) ?? lastPopular.get('ALL'),
+          personalized,
         },
       );
+      const home = consentFailed ? { ...built, degraded: true } : built;
       if (!cacheFailed && !home.degraded && v >= 0)
         await cache.set(key, { country, version: v, home }, ttl).catch(() => undefined);
       return cacheFailed || v < 0 ? { ...home, degraded: true } : home;

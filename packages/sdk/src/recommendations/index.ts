@@ -20,4 +20,4 @@ export {
 export { createLearner, type LearnBatch, type Learner, type LearnerOptions } from './learn.js';
 export * from './models.js';
 export * from './rank.js';
-export { createDynamoModelStore } from './store-dynamo.js';
+export { createDynamoModelStore, profilePartition } from './store-dynamo.js';

@@ -24,6 +24,12 @@ export interface LearnerOptions extends ModelSettings {
   catalog: Pick<Catalog, 'findTitle'>;
   /** Told after the models changed for a user (the home page rebuilds). */
   changed?: (userId: string) => Promise<void>;
+  /**
+   * Whether the viewer allows personalization (their consent, else their country's and the
+   * stage's default). Without it every viewer is personalized. A viewer who does not gets no
+   * taste model; their plays still count, anonymously, in popularity.
+   */
+  personalized?: (userId: string, country: string) => Promise<boolean>;
 }
 
 /** The recommendation models' writer. */
@@ -82,9 +88,12 @@ export function createLearner(options: LearnerOptions): Learner {
       ...decayed(weight, at, options.halfLifeHours),
     };
   };
+  const allowed = (event: EngagementEvent) =>
+    options.personalized ? options.personalized(event.userId, event.country ?? 'ZZ') : Promise.resolve(true);
   return {
     async learn(event) {
       if (signalWeight(event) === 0) return false;
+      if (!(await allowed(event))) return false;
       const update = planUpdate(event, await genresOf(event.titleId), options);
       if (!update) return false;
       await models.apply(update);
@@ -96,6 +105,11 @@ export function createLearner(options: LearnerOptions): Learner {
       return {
         async learn(event, sequenceNumber) {
           if (signalWeight(event) === 0) return false;
+          if (!(await allowed(event))) {
+            const entry = popularityOf(event, sequenceNumber);
+            if (entry) entries.push(entry);
+            return false;
+          }
           const update = planUpdate(event, await genresOf(event.titleId), options);
           if (!update) return false;
           await models.apply(update, { popularity: false });

@@ -261,6 +261,12 @@ export interface ModelStore {
    * shows (the watch-state worker's resume positions and watchlist), so a cached page goes stale.
    */
   touch(userId: string): Promise<void>;
+  /**
+   * Forgets the viewer's taste (titles, genres, positives, completed and disliked) and moves the
+   * version, which stays (a cached page of an older version must not match again): for a viewer
+   * who turned personalization off. Resolves to the rows removed.
+   */
+  forget(userId: string): Promise<number>;
 }
 
 /** The changes one event makes, computed by {@link planUpdate}. */
@@ -459,6 +465,15 @@ export function createMemoryModelStore(
     },
     async touch(userId) {
       userOf(userId).version += 1;
+    },
+    async forget(userId) {
+      const user = users.get(userId);
+      if (!user) return 0;
+      const rows = user.titles.size + user.genres.size;
+      for (const held of [user.titles, user.genres, user.positiveSet, user.completed, user.disliked]) held.clear();
+      user.positives.length = 0;
+      user.version += 1;
+      return rows;
     },
   };
 }

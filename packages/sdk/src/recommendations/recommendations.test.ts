@@ -373,6 +373,7 @@ describe('home', () => {
       touch: async () => {
         throw new Error('models unreachable');
       },
+      forget: async () => 0,
     };
     const home = await buildHome(
       { catalog, users: noUsers, models: broken },

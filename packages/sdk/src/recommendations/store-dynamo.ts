@@ -29,7 +29,7 @@ import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamod
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
 import { wrapAwsError } from '../errors/index.js';
-import { queryAll } from '../util/dynamo.js';
+import { deleteKeys, queryAll } from '../util/dynamo.js';
 import {
   byScore,
   compareIds,
@@ -75,6 +75,9 @@ function addDecayed(weight: Pick<EraWeight, 'era'>): { expression: string; names
     },
   };
 }
+
+/** The platform-table partition of a viewer's taste model (titles, genres, version). */
+export const profilePartition = (userId: string): string => `UPROF#${userId}`;
 
 /**
  * The DynamoDB model store of a stage.
@@ -130,7 +133,7 @@ export function createDynamoModelStore(
   async function firstPositive(u: ModelUpdate): Promise<boolean> {
     try {
       await update(
-        { PK: `UPROF#${u.userId}`, SK: `T#${u.titleId}` },
+        { PK: profilePartition(u.userId), SK: `T#${u.titleId}` },
         'SET posAt = :at',
         { ':at': u.at },
         {
@@ -227,7 +230,7 @@ export function createDynamoModelStore(
             ),
           ),
           update(
-            { PK: `UPROF#${u.userId}`, SK: `T#${u.titleId}` },
+            { PK: profilePartition(u.userId), SK: `T#${u.titleId}` },
             `${own.expression}${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
             {
               ':s': u.scaled,
@@ -238,7 +241,7 @@ export function createDynamoModelStore(
           ),
           ...u.genres.map((g) =>
             update(
-              { PK: `UPROF#${u.userId}`, SK: `G#${g}` },
+              { PK: profilePartition(u.userId), SK: `G#${g}` },
               own.expression,
               { ':s': genreShare },
               { names: own.names },
@@ -252,7 +255,7 @@ export function createDynamoModelStore(
               TableName,
               KeyConditionExpression: 'PK = :pk AND begins_with(SK, :t)',
               FilterExpression: 'attribute_exists(posAt)',
-              ExpressionAttributeValues: { ':pk': `UPROF#${u.userId}`, ':t': 'T#' },
+              ExpressionAttributeValues: { ':pk': profilePartition(u.userId), ':t': 'T#' },
               ProjectionExpression: 'SK, posAt',
             },
             `profile of ${u.userId}`,
@@ -271,7 +274,7 @@ export function createDynamoModelStore(
           );
         }
         // Last: the version moves only once the profile reflects the event.
-        await update({ PK: `UPROF#${u.userId}`, SK: 'VERSION' }, 'ADD v :one', { ':one': 1 });
+        await update({ PK: profilePartition(u.userId), SK: 'VERSION' }, 'ADD v :one', { ':one': 1 });
       } catch (err) {
         throw wrapAwsError(err, 'dynamodb:UpdateItem', `models for ${u.userId}/${u.titleId}`);
       }
@@ -347,7 +350,11 @@ export function createDynamoModelStore(
     async profile(userId) {
       const items = await queryAll(
         clients,
-        { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `UPROF#${userId}` } },
+        {
+          TableName,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': profilePartition(userId) },
+        },
         `profile of ${userId}`,
       );
       const profile: UserProfile = emptyProfile();
@@ -373,15 +380,38 @@ export function createDynamoModelStore(
 
     async touch(userId) {
       try {
-        await update({ PK: `UPROF#${userId}`, SK: 'VERSION' }, 'ADD v :one', { ':one': 1 });
+        await update({ PK: profilePartition(userId), SK: 'VERSION' }, 'ADD v :one', { ':one': 1 });
       } catch (err) {
         throw wrapAwsError(err, 'dynamodb:UpdateItem', `profile version of ${userId}`);
       }
     },
 
+    async forget(userId) {
+      const rows = await queryAll(
+        clients,
+        {
+          TableName,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': profilePartition(userId) },
+          ProjectionExpression: 'PK, SK',
+        },
+        `profile of ${userId}`,
+      );
+      const taste = rows.filter((r) => r.SK !== 'VERSION').map((r) => ({ PK: r.PK, SK: r.SK }));
+      await deleteKeys(clients, TableName, taste, `profile of ${userId}`);
+      try {
+        await update({ PK: profilePartition(userId), SK: 'VERSION' }, 'ADD v :one', { ':one': 1 });
+      } catch (err) {
+        throw wrapAwsError(err, 'dynamodb:UpdateItem', `profile version of ${userId}`);
+      }
+      return taste.length;
+    },
+
     async version(userId) {
       try {
-        const out = await docs().send(new GetCommand({ TableName, Key: { PK: `UPROF#${userId}`, SK: 'VERSION' } }));
+        const out = await docs().send(
+          new GetCommand({ TableName, Key: { PK: profilePartition(userId), SK: 'VERSION' } }),
+        );
         return Number(out.Item?.v ?? 0);
       } catch (err) {
         throw wrapAwsError(err, 'dynamodb:GetItem', `profile version of ${userId}`);

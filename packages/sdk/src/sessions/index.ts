@@ -6,7 +6,7 @@
  * @module
  */
 export { DEVICE_KINDS, DeviceInputSchema, SessionIdSchema } from '../contract/index.js';
-export { withRedisSessions } from './redis.js';
+export { playbackCacheKey, withRedisSessions } from './redis.js';
 export {
   createDynamoPlayback,
   createSessions,

@@ -39,6 +39,9 @@ import {
   UNNAMED_DEVICE,
 } from './store.js';
 
+/** The cache key of an account's sessions and cached devices (a hash). */
+export const playbackCacheKey = (userId: string): string => `playback:${userId}`;
+
 /** An account's hash (its devices cached) outlives its last session by this much (ms). */
 const KEEP_MS = 86_400_000;
 
@@ -183,7 +186,7 @@ export function withRedisSessions(deps: {
   const runScript = cache.runScript?.bind(cache);
   if (!runScript) return fallback;
   const now = deps.now ?? Date.now;
-  const key = (userId: string) => `playback:${userId}`;
+  const key = playbackCacheKey;
   const keep = () => Math.max(settings.ttlSeconds * 1000, KEEP_MS);
 
   /** Runs a Redis call, or (when Redis fails, never for the SDK's own errors) the DynamoDB engine's. */

@@ -24,6 +24,7 @@ import type { Plan, ResourceNames, SessionSettings } from '../config/index.js';
 import { type DEVICE_KINDS, DeviceInputSchema, SessionIdSchema } from '../contract/index.js';
 import { DeviceLimitError, ForbiddenError, NotFoundError, StreamLimitError, wrapAwsError } from '../errors/index.js';
 import { IdSchema } from '../users/ids.js';
+import { userStatePartition } from '../users/store.js';
 import type { Viewer } from '../users/viewer.js';
 import { parseInput } from '../util/validate.js';
 
@@ -216,7 +217,7 @@ export function createDynamoPlayback(deps: SessionStoreDeps): { sessions: Sessio
   const { clients, settings } = deps;
   const TableName = deps.names.userStateTable;
   const now = deps.now ?? Date.now;
-  const pk = (userId: string) => `USER#${userId}`;
+  const pk = userStatePartition;
 
   async function read(userId: string): Promise<{ state: State; versions: Versions }> {
     let items: Record<string, unknown>[];

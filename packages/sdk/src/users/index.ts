@@ -21,6 +21,7 @@ export {
   type Progress,
   type ProgressInput,
   type Users,
+  userStatePartition,
   WATCHLIST_LIMIT,
   type WatchlistEntry,
 } from './store.js';

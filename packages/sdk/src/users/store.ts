@@ -23,6 +23,9 @@ import { IdSchema } from './ids.js';
 /** Event times compare as strings, so they are normalized to UTC with milliseconds. */
 const IsoTime = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
 
+/** The user-state partition of a viewer: their watchlist, progress, history, consent, devices and sessions. */
+export const userStatePartition = (userId: string): string => `USER#${userId}`;
+
 /** A watched share at or above which a title counts as completed. */
 export const COMPLETION_RATIO = 0.95;
 /** Continue Watching holds titles watched at least this share, and less than completion. */
@@ -112,7 +115,7 @@ export interface Users {
 export function createUsers(clients: AwsClients, names: ResourceNames): Users {
   const TableName = names.userStateTable;
   const docs = () => clients.documents();
-  const pk = (userId: string) => `USER#${userId}`;
+  const pk = userStatePartition;
 
   async function writeWatchlist(userId: string, titleId: string, at: string | undefined, removed: boolean) {
     parseInput(IdSchema, userId, 'userId');

@@ -20,6 +20,6 @@ export {
 } from './backoff.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
 export { parseDuration } from './duration.js';
-export { queryAll } from './dynamo.js';
+export { deleteKeys, getKeys, queryAll } from './dynamo.js';
 export { parseInput } from './validate.js';
 export { makeWorkDir, sweepStaleWorkDirs } from './workdir.js';
