@@ -51,20 +51,20 @@ export const VIEWER_ATTRIBUTES = {
 
 /**
  * A line of the server's request log (`requestLog` in `@streamctl/server`: one JSON object per
- * request, `{ message: 'request', method, path, status, … }`) for a playback start, `POST
+ * request, `{ message: 'request', method, route, status, … }`, the route as its pattern) for a playback start, `POST
  * /v1/playback/<titleId>`, whose status matches `status`.
  *
  * @example
  * ```ts
  * playbackStartLines(FilterPattern.numberValue('$.status', '>=', 500)).logPatternString;
- * // '{ ($.message = "request") && ($.method = "POST") && ($.path = "/v1/playback/*") && ($.status >= 500) }'
+ * // '{ ($.message = "request") && ($.method = "POST") && ($.route = "/v1/playback/:titleId") && ($.status >= 500) }'
  * ```
  */
 export function playbackStartLines(status: JsonPattern): JsonPattern {
   return FilterPattern.all(
     FilterPattern.stringValue('$.message', '=', 'request'),
     FilterPattern.stringValue('$.method', '=', 'POST'),
-    FilterPattern.stringValue('$.path', '=', '/v1/playback/*'),
+    FilterPattern.stringValue('$.route', '=', '/v1/playback/:titleId'),
     status,
   );
 }

@@ -43,9 +43,10 @@ function metricFilter(t: Template, metricName: string) {
   return { id, filter, logGroupId: (filter.Properties.LogGroupName as { Ref: string }).Ref };
 }
 
-const ERRORS = '{ ($.message = "request") && ($.method = "POST") && ($.path = "/v1/playback/*") && ($.status >= 500) }';
+const ERRORS =
+  '{ ($.message = "request") && ($.method = "POST") && ($.route = "/v1/playback/:titleId") && ($.status >= 500) }';
 const REFUSALS =
-  '{ ($.message = "request") && ($.method = "POST") && ($.path = "/v1/playback/*") && ($.status = 409) }';
+  '{ ($.message = "request") && ($.method = "POST") && ($.route = "/v1/playback/:titleId") && ($.status = 409) }';
 
 describe('session state', () => {
   it('expires playback sessions with the user-state global table: TTL on expiresAt, the attribute the SDK names', () => {
@@ -211,6 +212,7 @@ async function requestLines(): Promise<Array<{ request: string; line: Record<str
     } as unknown as HttpPlatform['playback'],
     sessions: group(),
     events: group(),
+    privacy: { pseudonym: () => 'viewer-pseudonym' } as unknown as HttpPlatform['privacy'],
   };
   const entries: Array<Record<string, unknown>> = [];
   const app = createHttpApp(platform, { log: (entry) => entries.push(entry) });

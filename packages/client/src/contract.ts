@@ -275,6 +275,44 @@ export const HistoryPageSchema = z.object({
   cursor: z.string().optional(),
 });
 
+/** A viewer's consent to personalization (`PUT /v1/me/consent`). */
+export const ConsentBodySchema = z.object({ personalization: z.boolean() }).strict();
+
+/** The consent that applies to the caller: their own choice, or the country's or stage's default. */
+export const ConsentSchema = z.object({
+  personalization: z.boolean(),
+  source: z.enum(['viewer', 'country', 'stage']),
+  updatedAt: z.string().optional(),
+});
+
+/** Everything the platform holds about the caller (`GET /v1/me/export`). */
+export const ViewerExportSchema = z.object({
+  format: z.literal('streamctl.viewer-export/1'),
+  userId: z.string(),
+  stage: z.string(),
+  exportedAt: z.string(),
+  consent: ConsentSchema,
+  manifest: z.array(
+    z.object({
+      store: z.string(),
+      region: z.string().optional(),
+      read: z.boolean(),
+      items: z.number().int().optional(),
+      holds: z.string(),
+      note: z.string().optional(),
+    }),
+  ),
+  stores: z.array(
+    z.object({ store: z.string(), region: z.string(), items: z.array(z.record(z.string(), z.unknown())) }),
+  ),
+});
+
+/** The answer of `DELETE /v1/me`: the erasure's id, and how it went. */
+export const ErasureAcceptedSchema = z.object({
+  erasureId: z.string(),
+  status: z.enum(['running', 'done', 'failed']),
+});
+
 /** The largest events batch (Kinesis PutRecords' limit). */
 export const MAX_EVENTS_PER_BATCH = 500;
 

@@ -39,6 +39,7 @@ function services(over: { health?: HttpPlatform['health']; home?: HttpPlatform['
     playback: unusedGroup<HttpPlatform['playback']>(),
     sessions: unusedGroup<HttpPlatform['sessions']>(),
     events: unusedGroup<HttpPlatform['events']>(),
+    privacy: { ...unusedGroup<HttpPlatform['privacy']>(), pseudonym: (userId: string) => `p(${userId})` },
   };
 }
 
@@ -71,7 +72,9 @@ describe('createHttpApp', () => {
       const body = (await res.json()) as { error: { code: string; message: string } };
       expect(body.error.code).toBe(code);
       expect(body.error.message).not.toContain('secret');
-      expect(logs.at(-1)).toMatchObject({ message: 'request', status, userId: 'alice', path: '/v1/home' });
+      expect(logs.at(-1)).toMatchObject({ message: 'request', status, viewer: 'p(alice)', route: '/v1/home' });
+      expect(JSON.stringify(logs.at(-1)).replace('p(alice)', '')).not.toContain('alice');
+      expect(logs.at(-1)).not.toHaveProperty('userId');
     }
   });
 
@@ -116,6 +119,9 @@ describe('createHttpApp', () => {
         '/v1/events',
         '/v1/history',
         '/v1/home',
+        '/v1/me',
+        '/v1/me/consent',
+        '/v1/me/export',
         '/v1/playback/{titleId}',
         '/v1/search',
         '/v1/sessions',

@@ -23,6 +23,7 @@ import type { RateLimit, RateLimitStore } from './rate-limit.js';
 import { eventsRoutes } from './routes/events.js';
 import { type DevTokenMinter, opsRoutes } from './routes/ops.js';
 import { playbackRoutes } from './routes/playback.js';
+import { privacyRoutes } from './routes/privacy.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { viewerRoutes } from './routes/viewer.js';
 import type { OriginSecret } from './viewer-address.js';
@@ -89,7 +90,11 @@ export function createHttpApp(platform: HttpPlatform, options: ApiOptions = {}):
   app.use('*', requestId());
   if (options.region) app.use('*', servedBy(options.region));
   app.use('*', corsHeaders(options.corsOrigins ?? '*', options.devTokens ? ['/dev/token'] : []));
-  if (options.log) app.use('*', requestLog(options.log));
+  if (options.log)
+    app.use(
+      '*',
+      requestLog(options.log, (userId) => platform.privacy.pseudonym(userId)),
+    );
   app.use(
     '*',
     ipRateLimit(
@@ -111,6 +116,7 @@ export function createHttpApp(platform: HttpPlatform, options: ApiOptions = {}):
   viewerRoutes(app, platform);
   playbackRoutes(app, platform);
   sessionRoutes(app, platform);
+  privacyRoutes(app, platform);
   eventsRoutes(app, platform);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

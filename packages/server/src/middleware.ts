@@ -113,21 +113,26 @@ export const corsHeaders = (origins: string[] | '*', loopbackOnly: readonly stri
   };
 };
 
-/** One JSON log entry per request. */
+/**
+ * One JSON log entry per request. Logs outlive an erasure, so they name no viewer: the viewer is
+ * a pseudonym (`pseudonym(userId)`, a hash) and the route its pattern (`/v1/sessions/:sessionId`),
+ * never the ids in the path.
+ */
 export const requestLog =
-  (log: (entry: Record<string, unknown>) => void): MiddlewareHandler<Env> =>
+  (log: (entry: Record<string, unknown>) => void, pseudonym: (userId: string) => string): MiddlewareHandler<Env> =>
   async (c, next) => {
     const started = performance.now();
     await next();
+    const userId = c.get('viewer')?.userId;
     log({
       level: c.res.status >= 500 ? 'ERROR' : 'INFO',
       message: 'request',
       requestId: c.get('requestId'),
       method: c.req.method,
-      path: c.req.path,
+      route: c.req.routePath,
       status: c.res.status,
       durationMs: Math.round(performance.now() - started),
-      userId: c.get('viewer')?.userId,
+      ...(userId ? { viewer: pseudonym(userId) } : {}),
     });
   };
 
