@@ -31,6 +31,7 @@ describe('streamctl --help and --version', () => {
     'titles',
     'ladder',
     'events',
+    'privacy',
     'ladder list',
     'ladder show',
     'ladder render',
@@ -329,6 +330,20 @@ const BAD_FLAGS: Record<string, string[][]> = {
   'watchlist list': [['watchlist', 'list', '--user', 'alice', '--limit', '0']],
   'watchlist add': [['watchlist', 'add', '--user', 'alice', 'no such/title']],
   'watchlist remove': [['watchlist', 'remove', 'clip']],
+  privacy: [['privacy', 'exprot', 'alice']],
+  'privacy export': [
+    ['privacy', 'export', 'a@b'],
+    ['privacy', 'export', 'alice', '--force'],
+  ],
+  'privacy erase': [
+    ['privacy', 'erase', 'alice'],
+    ['privacy', 'erase', 'al ice', '--yes'],
+  ],
+  'privacy status': [['privacy', 'status', 'not-a-uuid']],
+  'privacy consent': [
+    ['privacy', 'consent', 'alice', 'maybe'],
+    ['privacy', 'consent', 'alice', '--country', 'UK'],
+  ],
 };
 
 describe('exit codes: usage and validation errors exit 2 in every command', () => {

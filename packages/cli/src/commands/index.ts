@@ -18,6 +18,10 @@ import { ladderList } from './ladder/list.js';
 import { ladderRender } from './ladder/render.js';
 import { ladderShow } from './ladder/show.js';
 import { planCapacity } from './plan/capacity.js';
+import { privacyConsent } from './privacy/consent.js';
+import { privacyErase } from './privacy/erase.js';
+import { privacyExport } from './privacy/export.js';
+import { privacyStatus } from './privacy/status.js';
 import { publish, unpublish } from './publish.js';
 import { recs } from './recs.js';
 import { search } from './search.js';
@@ -55,6 +59,10 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   watchlistList,
   watchlistAdd,
   watchlistRemove,
+  privacyExport,
+  privacyErase,
+  privacyStatus,
+  privacyConsent,
   failover,
   failoverStatus,
   failoverDrill,
@@ -125,6 +133,17 @@ export const GROUPS: ReadonlyArray<GroupDefinition> = [
       'streamctl watchlist list --user alice',
       'streamctl watchlist add --user alice clip',
       'streamctl watchlist remove --user alice clip',
+    ],
+  },
+  {
+    name: 'privacy',
+    description:
+      "a viewer's personal data: export all of it, erase it everywhere (verified and recorded), an erasure's status, consent",
+    examples: [
+      'streamctl privacy export alice --out alice-export.json',
+      'streamctl privacy erase alice --yes',
+      'streamctl privacy status <erasureId>',
+      'streamctl privacy consent alice off',
     ],
   },
   {
