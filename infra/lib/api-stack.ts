@@ -5,7 +5,9 @@
  * Region's OpenSearch Serverless search collection the server searches (the
  * streaming stack's search worker writes it; see `search-stack.ts`).
  * The server's request log lines feed metrics of playback starts: 5xx
- * answers (alarmed) and limit refusals (graphed).
+ * answers (alarmed) and limit refusals (graphed). The server's privacy
+ * routes (export, erasure, consent) reach the platform table and the
+ * user-state replica of every Region of the stage, by ARN.
  */
 import { resourceNames, secretNames } from '@streamctl/sdk/config';
 import { catalogTable, eventsStream, platformTable, userStateTable } from '@streamctl/sdk/resources';
@@ -68,6 +70,28 @@ export function playbackStartLines(status: JsonPattern): JsonPattern {
     status,
   );
 }
+
+/**
+ * What the server does to the platform table of each Region of the stage (its own and the others')
+ * beyond reading the models: privacy reads a viewer's rows by key (`UPROF#<user>`, `VIEWERREF#<user>`
+ * and the `DEADLETTER#…` rows those name) for export and erasure, deletes them in batches
+ * (`deleteKeys`), and moves the viewer's profile version (as every change of a viewer's lists does
+ * in this Region, so other API instances rebuild the home page). Never PutItem or DeleteItem: the
+ * workers own the rows.
+ */
+export const PRIVACY_PLATFORM_ACTIONS = [
+  'dynamodb:Query',
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:UpdateItem',
+] as const;
+
+/**
+ * What the server does to the user-state replicas of the stage's other Regions: erasure deletes in
+ * its own Region, then reads each other replica until the deletes show (Query) and deletes what one
+ * still shows after the wait (BatchWriteItem). This Region's replica has the read-write grant.
+ */
+export const PRIVACY_REPLICA_ACTIONS = ['dynamodb:Query', 'dynamodb:BatchWriteItem'] as const;
 
 /** The HTTP API of one Region. */
 export class ApiStack extends Stack {
@@ -192,10 +216,35 @@ export class ApiStack extends Stack {
       }),
     );
     TableV2.fromTableName(this, 'Catalog', names[catalogTable.nameKey]).grantReadData(this.server);
+    // This Region's replica of user state: consent, erasure tombstones and records included (privacy writes them here).
     TableV2.fromTableName(this, 'UserState', names[userStateTable.nameKey]).grantReadWriteData(this.server);
     // The recommendation models (popularity, co-occurrence, taste profiles) that /v1/home reads live in the
     // Region's platform table, created by the streaming stack of this Region (a TableV2 of the same name).
     TableV2.fromTableName(this, 'Platform', names[platformTable.nameKey]).grantReadData(this.server);
+    // Privacy reaches every Region of the stage: the server of any Region exports and erases a viewer
+    // everywhere (the platform table is per Region, same name in each) and verifies that the global
+    // table's other replicas show the erasure. By ARN, Region by Region: no other table, no other Region.
+    const tableArn = (table: string, region: string) =>
+      this.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: table });
+    const otherRegions = config.regions.filter((r) => r !== props.env.region);
+    this.server.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...PRIVACY_PLATFORM_ACTIONS],
+        resources: config.regions.map((region) =>
+          tableArn(resourceNames(config.stage, region)[platformTable.nameKey], region),
+        ),
+      }),
+    );
+    if (otherRegions.length) {
+      this.server.addToRolePolicy(
+        new PolicyStatement({
+          actions: [...PRIVACY_REPLICA_ACTIONS],
+          resources: otherRegions.map((region) =>
+            tableArn(resourceNames(config.stage, region)[userStateTable.nameKey], region),
+          ),
+        }),
+      );
+    }
     Stream.fromStreamArn(
       this,
       'Events',

@@ -6,11 +6,20 @@
  * The search worker keeps the Region's search collection (the API stack's)
  * in line with the catalog; the collection's data access policy is here,
  * where both of its roles can be named (see `search-stack.ts`).
+ * Workers that take viewers' engagement events read the erasure tombstone
+ * first; a dashboard graph counts the events of erased viewers they dropped.
  */
 import { resourceNames } from '@streamctl/sdk/config';
 import { catalogTable, eventsStream, platformTable, userStateTable } from '@streamctl/sdk/resources';
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Dashboard, GraphWidget, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
@@ -37,6 +46,29 @@ export const WORKER_MAPPING = {
 
 /** Concurrent batches per shard of the signals worker: one, in order (see the worker list). */
 export const SIGNALS_PARALLELIZATION = 1;
+
+/** What a worker may do to the user-state table for the erasure check alone: `Privacy.isErased` gets the tombstone. */
+export const TOMBSTONE_READ = ['dynamodb:GetItem'] as const;
+
+/**
+ * The count of a consumer's engagement events dropped because their viewer was erased (the
+ * `ErasedViewerEventsDropped` metric the worker Lambdas emit through Powertools), summed per 5 minutes.
+ *
+ * @example
+ * ```ts
+ * new GraphWidget({ left: [erasedEventsDropped('watch-state')] });
+ * ```
+ */
+export function erasedEventsDropped(consumer: string): Metric {
+  return new Metric({
+    namespace: 'streamctl',
+    metricName: 'ErasedViewerEventsDropped',
+    dimensionsMap: { service: 'workers', consumer },
+    statistic: 'Sum',
+    period: Duration.minutes(5),
+    label: consumer,
+  });
+}
 
 /** The search collection the streaming stack's search worker writes, and who else may read it. */
 export interface StreamingSearch {
@@ -87,19 +119,32 @@ export class StreamingStack extends Stack {
       POWERTOOLS_SERVICE_NAME: 'streamctl-workers',
     };
     const { collection } = props.search;
+    // `consumer` is the worker set's name (the `consumer` dimension of the workers' metrics);
+    // `engagement`: the consumer processes viewers' engagement events, so it checks each viewer's
+    // erasure tombstone first (the search worker reads catalog events only, and never does).
     const workers = [
-      { id: 'WatchState', handler: 'watchStateHandler', tables: [userState, platform] },
+      {
+        id: 'WatchState',
+        consumer: 'watch-state',
+        engagement: true,
+        handler: 'watchStateHandler',
+        tables: [userState, platform],
+      },
       // One batch of a shard at a time: the signals consumer's popularity counters take each
       // shard's records in order (a counter remembers the last position it took from the shard).
       {
         id: 'Signals',
+        consumer: 'signals',
+        engagement: true,
         handler: 'signalsHandler',
         tables: [userState, platform, catalog],
         mapping: { parallelizationFactor: SIGNALS_PARALLELIZATION },
       },
-      { id: 'Qoe', handler: 'qoeHandler', tables: [platform] },
+      { id: 'Qoe', consumer: 'qoe', engagement: true, handler: 'qoeHandler', tables: [platform] },
       {
         id: 'Search',
+        consumer: 'search',
+        engagement: false,
         handler: 'searchHandler',
         tables: [catalog, platform],
         environment: { STREAMCTL_SEARCH_ENDPOINT: collection.endpoint, STREAMCTL_SEARCH_INDEX: collection.index },
@@ -115,6 +160,9 @@ export class StreamingStack extends Stack {
         environment: { ...environment, POWERTOOLS_METRICS_NAMESPACE: 'streamctl', ...w.environment },
       });
       for (const table of w.tables) table.grantReadWriteData(fn);
+      // The erasure tombstone (`PK = ERASED#<pseudonym>` in this Region's user-state replica), read
+      // before each engagement event: a worker that keeps no user state may read it, and nothing else.
+      if (w.engagement && !w.tables.includes(userState)) userState.grant(fn, ...TOMBSTONE_READ);
       fn.addEventSource(
         new KinesisEventSource(this.stream, {
           ...WORKER_MAPPING,
@@ -147,6 +195,14 @@ export class StreamingStack extends Stack {
       );
       this.workers.push(fn);
     }
+    // Events of erased viewers that the workers dropped (Powertools metrics of `packages/workers`:
+    // namespace `streamctl`, service `workers`, one series per consumer that reads engagement events).
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Events of erased viewers dropped, by consumer',
+        left: workers.filter((w) => w.engagement).map((w) => erasedEventsDropped(w.consumer)),
+      }),
+    );
     const searchWorker = this.workers.find((fn) => fn.node.id === 'Search');
     if (!searchWorker?.role) throw new Error('The search worker has no role');
     this.searchWorker = searchWorker;
