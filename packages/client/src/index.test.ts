@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConsentBodySchema, ConsentSchema, ErasureAcceptedSchema, ViewerExportSchema } from './contract.js';
 import { StreamctlError } from './errors.js';
 import { ApiError, type ClientEvent, createClient } from './index.js';
 
@@ -85,5 +86,108 @@ describe('createClient', () => {
     expect(await api.endSession('abc.def/ghi')).toEqual({ ended: true });
     expect(requests[1]?.url).toBe('http://api.test/v1/sessions/abc.def%2Fghi');
     expect(requests[1]?.init?.method).toBe('DELETE');
+  });
+});
+
+describe('privacy', () => {
+  const consent = ConsentSchema.parse({
+    personalization: false,
+    source: 'viewer',
+    updatedAt: '2026-12-03T10:00:00.000Z',
+  });
+  const exported = ViewerExportSchema.parse({
+    format: 'streamctl.viewer-export/1',
+    userId: 'alice',
+    stage: 'prod',
+    exportedAt: '2026-12-03T10:00:00.000Z',
+    consent: { personalization: true, source: 'country' },
+    manifest: [
+      { store: 'user-state', region: 'eu-west-1', read: true, items: 1, holds: 'viewer' },
+      { store: 'events-stream', read: false, holds: 'viewer', note: 'the tombstone drops late events' },
+    ],
+    stores: [{ store: 'user-state', region: 'eu-west-1', items: [{ PK: 'USER#alice', SK: 'CONSENT' }] }],
+  });
+  const accepted = ErasureAcceptedSchema.parse({ erasureId: '6f1c1a4e-0d5e-4f7a-9d3e-2b8c5a7e9f10', status: 'done' });
+
+  it('reads and sets consent: GET and PUT /v1/me/consent, the choice as the JSON body', async () => {
+    const { fetch, requests, header } = fakeFetch(json({ personalization: true, source: 'stage' }), json(consent));
+    const api = createClient({ baseUrl: 'http://api.test', token: 't', fetch });
+    expect(await api.consent()).toEqual({ personalization: true, source: 'stage' });
+    expect(await api.setConsent(false)).toEqual(consent);
+    expect(requests.map((r) => [r.init?.method, r.url])).toEqual([
+      ['GET', 'http://api.test/v1/me/consent'],
+      ['PUT', 'http://api.test/v1/me/consent'],
+    ]);
+    expect(requests[0]?.init?.body).toBeUndefined();
+    expect(header(0, 'content-type')).toBeUndefined();
+    // Exactly the contract's body: nothing but the boolean.
+    const body: unknown = JSON.parse(String(requests[1]?.init?.body));
+    expect(body).toEqual({ personalization: false });
+    expect(ConsentBodySchema.safeParse(body).success).toBe(true);
+    expect(header(1, 'content-type')).toBe('application/json');
+    expect([header(0, 'authorization'), header(1, 'authorization')]).toEqual(['Bearer t', 'Bearer t']);
+  });
+
+  it('exports: GET /v1/me/export answers the export, manifest and stores as sent', async () => {
+    const { fetch, requests } = fakeFetch(
+      json(exported, 200, { 'content-disposition': 'attachment; filename="streamctl-export.json"' }),
+    );
+    const api = createClient({ baseUrl: 'http://api.test/', token: 't', fetch });
+    const answer = await api.exportMe();
+    expect(answer).toEqual(exported);
+    expect(answer.manifest.map((m) => [m.store, m.read])).toEqual([
+      ['user-state', true],
+      ['events-stream', false],
+    ]);
+    expect(answer.stores[0]?.items).toEqual([{ PK: 'USER#alice', SK: 'CONSENT' }]);
+    expect(requests.map((r) => [r.init?.method, r.url, r.init?.body])).toEqual([
+      ['GET', 'http://api.test/v1/me/export', undefined],
+    ]);
+  });
+
+  it('erases: DELETE /v1/me with no body, the 202 answer read as the erasure', async () => {
+    const { fetch, requests, header } = fakeFetch(json(accepted, 202));
+    const api = createClient({ baseUrl: 'http://api.test', token: 't', fetch });
+    expect(await api.eraseMe()).toEqual(accepted);
+    expect(requests.map((r) => [r.init?.method, r.url, r.init?.body])).toEqual([
+      ['DELETE', 'http://api.test/v1/me', undefined],
+    ]);
+    expect(header(0, 'content-type')).toBeUndefined();
+    expect(header(0, 'authorization')).toBe('Bearer t');
+  });
+
+  it('throws the 4xx error bodies of the privacy routes as ApiError with their code and message', async () => {
+    const { fetch } = fakeFetch(
+      json({ error: { code: 'VALIDATION_FAILED', message: 'personalization: expected boolean' } }, 400),
+      json({ error: { code: 'UNAUTHORIZED', message: 'missing bearer token' } }, 401),
+      json({ error: { code: 'RATE_LIMITED', message: 'slow down' } }, 429, { 'retry-after': '30' }),
+      // A 200 is not the route's answer (202): it is not taken for an erasure.
+      json(accepted, 200),
+    );
+    const api = createClient({ baseUrl: 'http://api.test', fetch });
+    const invalid = await api.setConsent(true).catch((err: unknown) => err);
+    expect(invalid).toBeInstanceOf(ApiError);
+    expect(invalid).toBeInstanceOf(StreamctlError);
+    expect(invalid).toMatchObject({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      apiCode: 'VALIDATION_FAILED',
+      message: 'personalization: expected boolean',
+    });
+    expect(await api.exportMe().catch((err: unknown) => err)).toMatchObject({
+      status: 401,
+      code: 'UNAUTHORIZED',
+      message: 'missing bearer token',
+    });
+    expect(await api.eraseMe().catch((err: unknown) => err)).toMatchObject({
+      status: 429,
+      code: 'RATE_LIMITED',
+      retryAfter: 30,
+    });
+    expect(await api.eraseMe().catch((err: unknown) => err)).toMatchObject({
+      status: 200,
+      apiCode: 'HTTP_200',
+      message: 'DELETE /v1/me answered 200',
+    });
   });
 });

@@ -16,12 +16,16 @@
  * @module
  */
 
+import type { z } from 'zod';
 import type {
   ClientEvent,
+  ConsentBodySchema,
+  ConsentSchema,
   ContinueWatching,
   DeviceInput,
   Devices,
   Ended,
+  ErasureAcceptedSchema,
   EventsResult,
   Health,
   HistoryPage,
@@ -33,6 +37,7 @@ import type {
   SearchResult,
   Sessions,
   TitleView,
+  ViewerExportSchema,
   WatchlistChange,
   WatchlistPage,
 } from './contract.js';
@@ -107,6 +112,15 @@ export type {
 } from './contract.js';
 /** A title as the API shows it to viewers. */
 export type Title = TitleView;
+// The privacy answers, inferred from the contract's schemas (imported as types: no zod in a bundle).
+/** The caller's consent to personalization: their choice, or the default for their country or the stage. */
+export type Consent = z.output<typeof ConsentSchema>;
+/** The body of `PUT /v1/me/consent`. */
+export type ConsentBody = z.input<typeof ConsentBodySchema>;
+/** Everything the platform holds about the caller, with a manifest of the stores read. */
+export type ViewerExport = z.output<typeof ViewerExportSchema>;
+/** The answer of `DELETE /v1/me`: the erasure's id and how it went. */
+export type ErasureAccepted = z.output<typeof ErasureAcceptedSchema>;
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
@@ -148,6 +162,17 @@ export interface Client {
   sendEvents(events: ClientEvent[]): Promise<EventsResult>;
   /** Titles matching a query that the viewer may play, best first; pass `nextCursor` back for more. */
   search(query: SearchQuery): Promise<SearchResult>;
+  /** The caller's consent to personalization (their choice, or the default that applies to them). */
+  consent(): Promise<Consent>;
+  /** Turns personalization on or off; off forgets what was learnt, and the home page follows within seconds. */
+  setConsent(personalization: boolean): Promise<Consent>;
+  /** Everything the platform holds about the caller, store by store and Region by Region. */
+  exportMe(): Promise<ViewerExport>;
+  /**
+   * Erases the caller's data from every store, in every Region (answered 202): the erasure's id and
+   * how it went. The viewer's late events are dropped from then on.
+   */
+  eraseMe(): Promise<ErasureAccepted>;
 }
 
 /**
@@ -231,5 +256,9 @@ export function createClient(options: ClientOptions): Client {
       if (q.cursor) query.set('cursor', q.cursor);
       return call('GET', `/v1/search?${query.toString()}`);
     },
+    consent: () => call('GET', '/v1/me/consent'),
+    setConsent: (personalization) => call('PUT', '/v1/me/consent', { personalization } satisfies ConsentBody),
+    exportMe: () => call('GET', '/v1/me/export'),
+    eraseMe: () => call('DELETE', '/v1/me', undefined, [202]),
   };
 }
