@@ -41,7 +41,7 @@ export interface Cache {
  * The key of a rate-limit bucket in the shared cache: a scope (`ip`, `user`) and what it counts
  * (a client address, a user id). One definition, read by the API and by erasure.
  */
-export const rateLimitBucketKey = (scope: string, key: string): string => `${scope}:${key}`;
+export const rateLimitBucketKey = (scope: string, key: string): string => `rate:${scope}:${key}`;
 
 /** A Lua script for {@link Cache.runScript}: a stable name (registered once per connection) and its source. */
 export interface CacheScript {
@@ -196,7 +196,15 @@ export async function createRedisCache(
   });
   // Errors are reported through the breaker and health(); an unhandled 'error' event would crash the process.
   redis.on('error', () => {});
-  redis.defineCommand('streamctlTakeToken', { numberOfKeys: 1, lua: TAKE_TOKEN_SCRIPT });
+  // Scripts go out on their own, never in an auto-pipeline: ioredis 5 loses a script's reply when
+  // it shares a pipeline with plain commands issued in the same tick, and throws outside any
+  // promise ("results[i] is not iterable"), which would crash the process.
+  const unpipelined = (redis.options.autoPipeliningIgnoredCommands ??= []);
+  const defineScript = (name: string, definition: { lua: string; numberOfKeys?: number }) => {
+    unpipelined.push(name);
+    redis.defineCommand(name, definition);
+  };
+  defineScript('streamctlTakeToken', { numberOfKeys: 1, lua: TAKE_TOKEN_SCRIPT });
   /** Scripts of runScript, defined on first use (ioredis sends EVALSHA, and the source once). */
   const defined = new Set<string>();
   const scripts = redis as unknown as {
@@ -235,15 +243,13 @@ export async function createRedisCache(
       redis.disconnect();
     },
     async takeToken(key, limit) {
-      const wait = await breaker.run(() =>
-        scripts.streamctlTakeToken(`${prefix}rate:${key}`, limit.perSecond, limit.burst),
-      );
+      const wait = await breaker.run(() => scripts.streamctlTakeToken(`${prefix}${key}`, limit.perSecond, limit.burst));
       return Number(wait);
     },
     async runScript(script, keys, args) {
       const command = `streamctl_${script.name}`;
       if (!defined.has(command)) {
-        redis.defineCommand(command, { lua: script.lua });
+        defineScript(command, { lua: script.lua });
         defined.add(command);
       }
       const run = (redis as unknown as Record<string, (...a: Array<string | number>) => Promise<unknown>>)[command];

@@ -440,6 +440,7 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
         (await Promise.all(modelStores.map((m) => m.forget(userId)))).reduce((a, b) => a + b, 0),
       changed,
       dropLocal,
+      sessions: (userId) => sessions().list(userId),
       ...(options.now ? { now: options.now } : {}),
     });
   });

@@ -16,7 +16,9 @@ import type { PrivacySettings, ResourceNames } from '../config/index.js';
 import { viewerRefPartition } from '../consumers/dead-letters.js';
 import { IdSchema } from '../contract/index.js';
 import { NotFoundError, wrapAwsError } from '../errors/index.js';
+import { homeCacheKeys } from '../recommendations/home.js';
 import { profilePartition } from '../recommendations/store-dynamo.js';
+import { playbackCacheKey } from '../sessions/redis.js';
 import { userStatePartition } from '../users/store.js';
 import type { Viewer } from '../users/viewer.js';
 import { deleteKeys, getKeys, queryAll } from '../util/dynamo.js';
@@ -51,13 +53,18 @@ export interface PrivacyDeps {
   forgetTaste(userId: string): Promise<number>;
   /** Tells every process serving home pages that the viewer changed (the version moves). */
   changed(userId: string): Promise<void>;
+  /** The viewer's active playback sessions (held in the cache on the Redis fast path), for the export. */
+  sessions?(userId: string): Promise<unknown[]>;
   /** Drops what this process keeps about the viewer (its home page, its memoized consent). */
   dropLocal?(userId: string): Promise<void>;
   /** The clock, in epoch ms. Default `Date.now`. */
   now?: () => number;
   /** How long a consent answer is trusted in this process (ms). Default 1000. */
   consentMemoMs?: number;
-  /** How long erasure waits for a replica to show the deletes (ms). Default 10000. */
+  /**
+   * How long erasure waits for another Region's replica to show the deletes before deleting there
+   * itself (ms). Default 3000: the API erases within its Lambda's 10 s.
+   */
   replicaWaitMs?: number;
 }
 
@@ -90,6 +97,8 @@ export interface ErasureStoreReport {
   removed: number;
   at: string;
   error?: string;
+  /** What the erasure could not reach itself, and how it goes anyway. */
+  note?: string;
 }
 
 /** An erasure as recorded: a pseudonym of the viewer, never the id. */
@@ -132,6 +141,9 @@ export interface Privacy {
 export const ERASURE_RECORD_TTL_SECONDS = 3 * 365 * 86400;
 
 const CONSENT_SK = 'CONSENT';
+/** Said of the cache when erasure ran with a process-local one. */
+const PROCESS_LOCAL_CACHE_NOTE =
+  "this process's own cache; other processes' copies (an API's home page, sessions) expire within 60 s, or when the sessions end; with a shared Redis (REDIS_URL) they are deleted too";
 const ErasureIdSchema = z.uuid({ message: 'expected an erasure id (a UUID, as `privacy erase` printed it)' });
 
 /** The pseudonym of a viewer in a stage: SHA-256 of `streamctl/<stage>/<userId>`, hex. */
@@ -313,13 +325,19 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
             };
           }),
       );
-      const cacheKeys = viewerCacheKeys(userId);
-      const [stores, consentState, cached] = await Promise.all([
+      // The cached home page and its version by key; the sessions kept there (a hash on the fast
+      // path) through the sessions capability, which reads whichever engine holds them. The
+      // rate-limit bucket (a token count and a time) is not read: it says nothing of the viewer.
+      const homeKeys = homeCacheKeys(userId);
+      const cacheKeys = [homeKeys.page, homeKeys.version];
+      const [stores, consentState, cached, sessions] = await Promise.all([
         Promise.all(reads),
         consent({ userId, country: 'ZZ' }),
         Promise.all(cacheKeys.map((key) => deps.cache.get<unknown>(key).catch(() => undefined))),
+        deps.sessions ? deps.sessions(userId) : Promise.resolve([]),
       ]);
       const cacheItems = cacheKeys.flatMap((key, i) => (cached[i] === undefined ? [] : [{ key, value: cached[i] }]));
+      if (sessions.length) cacheItems.push({ key: playbackCacheKey(userId), value: sessions });
       stores.push({ store: 'cache', region: home.region, items: cacheItems });
       const manifest = PRIVACY_MAP.flatMap((entry): ViewerExport['manifest'] => {
         const read = stores.filter((s) => s.store === entry.id);
@@ -378,7 +396,11 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
         try {
           return { store, region, status: 'done', removed: await work(), at: isoNow() };
         } catch (err) {
-          return { store, region, status: 'failed', removed: 0, at: isoNow(), error: (err as Error).message };
+          // The record outlives the viewer: an error naming them (a store's subject) is told by pseudonym.
+          const error = String((err as Error).message)
+            .split(userId)
+            .join(`<viewer ${record.viewer.slice(0, 12)}>`);
+          return { store, region, status: 'failed', removed: 0, at: isoNow(), error };
         }
       };
       const first = await Promise.all([
@@ -392,7 +414,12 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
           await deps.dropLocal?.(userId);
           consentMemo.delete(userId);
           return removed;
-        }),
+        }).then((entry) =>
+          // A process-local cache is this process's only (the CLI's): the API's own copies expire.
+          deps.cache.kind === 'memory' && entry.status === 'done'
+            ? { ...entry, note: PROCESS_LOCAL_CACHE_NOTE }
+            : entry,
+        ),
       ]);
       // Verification: every Region's copy is read again. A replica still showing rows (replication
       // lag) is waited for; rows a worker wrote after its check (a race with the tombstone) go now.
@@ -400,7 +427,7 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
         if (entry.status === 'failed' || entry.store === 'cache') return entry;
         const store = entry.store as 'user-state' | 'models' | 'dead-letters';
         return report(store, region.region, async () => {
-          const deadline = now() + (deps.replicaWaitMs ?? 10_000);
+          const deadline = now() + (deps.replicaWaitMs ?? 3_000);
           let extra = 0;
           for (;;) {
             const left = await partition(region, store, userId);

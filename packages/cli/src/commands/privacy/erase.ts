@@ -17,7 +17,11 @@ export const privacyErase = defineCommand<Record<string, never>>({
     if (!(await ctx.ui.confirm({ message: `Erase ${userId} from stage ${config.stage} for good?` })))
       throw new DeclinedError('erasure');
     const sdk = await import('@streamctl/sdk');
-    const platform = sdk.createPlatform(config);
+    // The stage's shared cache when this machine reaches it (REDIS_URL, as `streamctl dev` takes it):
+    // the viewer's cached page and sessions are then erased or exported too, not only left to expire.
+    const redisUrl = ctx.io.env.REDIS_URL;
+    const cache = redisUrl ? await sdk.createRedisCache(redisUrl, { timeoutMs: 1_000 }) : undefined;
+    const platform = sdk.createPlatform(config, cache ? { cache } : {});
     try {
       const record = await ctx.ui.spin(`Erasing ${userId}`, () => platform.privacy.erase(userId));
       if (ctx.globals.json) ctx.json(record);
@@ -34,6 +38,7 @@ export const privacyErase = defineCommand<Record<string, never>>({
       }
     } finally {
       platform.close();
+      await cache?.close();
     }
   },
 });

@@ -94,4 +94,5 @@ export function printErasure(ctx: CommandContext, record: ErasureRecord, heading
   else ctx.print('  no store reported yet');
   for (const s of record.stores.filter((r) => r.status === 'failed'))
     ctx.print(`  ${s.store}@${s.region} failed: ${s.error ?? 'no reason recorded'}`);
+  for (const s of record.stores.filter((r) => r.note)) ctx.print(`  ${s.store}@${s.region}: ${s.note}`);
 }
