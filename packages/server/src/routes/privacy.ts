@@ -56,7 +56,8 @@ export function privacyRoutes(app: HttpApp, platform: HttpPlatform): void {
   );
   app.openapi(exportMe, async (c) => {
     c.header('content-disposition', 'attachment; filename="streamctl-export.json"');
-    return c.json(await platform.privacy.export(c.get('viewer').userId), 200);
+    const viewer = c.get('viewer');
+    return c.json(await platform.privacy.export(viewer.userId, { country: viewer.country }), 200);
   });
   app.openapi(eraseMe, async (c) => {
     const record = await platform.privacy.erase(c.get('viewer').userId);

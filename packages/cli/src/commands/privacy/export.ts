@@ -1,11 +1,13 @@
 import type { ViewerExport } from '@streamctl/sdk';
 import { defineCommand } from '../../context.js';
 import { UsageError } from '../../errors.js';
+import { countryFlag } from '../../flags.js';
 import { idFlag } from '../users/ids.js';
 
 interface ExportOptions {
   out?: string;
   force?: boolean;
+  country?: string;
 }
 
 /**
@@ -42,6 +44,11 @@ export const privacyExport = defineCommand<ExportOptions>({
   options: [
     { flags: '--out <file>', description: 'write the document to this file (mode 0600), not stdout' },
     { flags: '--force', description: 'with --out: overwrite an existing file' },
+    {
+      flags: '--country <cc>',
+      description:
+        "the viewer's country: whose consent default the export reports if they never chose (default: the stage's)",
+    },
   ],
   examples: [
     'streamctl privacy export alice --out alice-export.json',
@@ -50,6 +57,7 @@ export const privacyExport = defineCommand<ExportOptions>({
   ],
   async handler(ctx, args, options) {
     const userId = await idFlag('user', args[0]);
+    const country = options.country === undefined ? undefined : await countryFlag(options.country);
     if (options.force && options.out === undefined)
       throw new UsageError('--force only applies with --out', 'pass --out <file> too, or drop --force');
     const { existsSync, statSync } = await import('node:fs');
@@ -74,7 +82,9 @@ export const privacyExport = defineCommand<ExportOptions>({
     const platform = sdk.createPlatform(await ctx.config());
     let document: ViewerExport;
     try {
-      document = await ctx.ui.spin(`Exporting ${userId}`, () => platform.privacy.export(userId));
+      document = await ctx.ui.spin(`Exporting ${userId}`, () =>
+        platform.privacy.export(userId, country ? { country } : {}),
+      );
     } finally {
       platform.close();
     }
