@@ -41,15 +41,18 @@ const FILES = [
   'packages/sdk/src/users',
   'packages/sdk/src/events',
   'packages/sdk/src/playback',
+  'packages/sdk/src/privacy',
   'packages/server/src',
   'packages/sdk/test/e2e/catalog.ddb.test.ts',
   'packages/sdk/test/e2e/models.ddb.test.ts',
   'packages/sdk/test/e2e/users.ddb.test.ts',
   'packages/sdk/test/e2e/sessions.ddb.test.ts',
+  'packages/sdk/test/e2e/privacy.ddb.test.ts',
   'packages/server/test/e2e/api.test.ts',
   'packages/workers/test/e2e/recommendations.test.ts',
   'packages/cli/test/e2e/search.test.ts',
   'packages/cli/test/e2e/sessions.test.ts',
+  'packages/cli/test/e2e/privacy.test.ts',
   'packages/local/test/e2e/edge.test.ts',
 ];
 

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { rateLimitBucketKey } from '../cache/index.js';
 import { resourceNames } from '../config/index.js';
 import {
   CACHE_KEY_PREFIXES,
@@ -82,7 +83,8 @@ describe('the privacy map', () => {
     expect(storeOfPartition('platformTable', 'SOMETHING#new')).toBeUndefined();
     for (const key of viewerCacheKeys('alice')) expect(storeOfCacheKey(key)?.id).toBe('cache');
     expect(storeOfCacheKey('title:t1')?.holds).toBe('none');
-    expect(storeOfCacheKey('ip:203.0.113.9')?.id).toBe('shared-cache');
+    expect(storeOfCacheKey(rateLimitBucketKey('ip', '203.0.113.9'))?.id).toBe('shared-cache');
+    expect(storeOfCacheKey('rate:user:alice')?.id).toBe('cache');
     expect(storeOfCacheKey('newthing:alice')).toBeUndefined();
   });
 
