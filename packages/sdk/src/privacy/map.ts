@@ -209,6 +209,17 @@ export const PRIVACY_MAP: readonly PrivacyStore[] = [
     scope: 'region',
   },
   {
+    id: 'event-spools',
+    resource: 'dataDir',
+    keys: ['the file an operator gives `streamctl events publish --spool`'],
+    holds: 'viewer',
+    what: 'events a publish could not deliver, whole, kept for replay',
+    retention: 'until the operator replays or deletes the file',
+    erasure:
+      "not reached: the operator's own file, wherever they put it; replaying it after an erasure is harmless (the tombstone drops the events)",
+    scope: 'region',
+  },
+  {
     id: 'local-files',
     resource: 'dataDir',
     keys: ['metrics/qoe.emf.ndjson', 'search index', 'keys/', 'state files'],
