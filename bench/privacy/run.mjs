@@ -28,6 +28,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { seeded } from '../../scripts/random.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -64,18 +65,8 @@ const { BatchWriteCommand, GetCommand, QueryCommand } = createRequire(join(ROOT,
   '@aws-sdk/lib-dynamodb',
 );
 
-/** A small seeded PRNG (mulberry32): the same viewers are picked for the same seed. */
-function prng(s) {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(seed);
+// The same viewers are picked for the same seed.
+const random = seeded(seed);
 const pick = (list) => list[Math.floor(random() * list.length)];
 const quantile = (xs, q) => {
   const sorted = [...xs].sort((a, b) => a - b);
