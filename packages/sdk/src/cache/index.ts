@@ -199,7 +199,8 @@ export async function createRedisCache(
   // Scripts go out on their own, never in an auto-pipeline: ioredis 5 loses a script's reply when
   // it shares a pipeline with plain commands issued in the same tick, and throws outside any
   // promise ("results[i] is not iterable"), which would crash the process.
-  const unpipelined = (redis.options.autoPipeliningIgnoredCommands ??= []);
+  redis.options.autoPipeliningIgnoredCommands ??= [];
+  const unpipelined = redis.options.autoPipeliningIgnoredCommands;
   const defineScript = (name: string, definition: { lua: string; numberOfKeys?: number }) => {
     unpipelined.push(name);
     redis.defineCommand(name, definition);
