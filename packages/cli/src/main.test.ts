@@ -37,6 +37,7 @@ describe('streamctl --help and --version', () => {
     'ladder render',
     'events publish',
     'events tail',
+    'users set-country',
   ])('prints the help of %s', async (command) => {
     const run = await runCli([...command.split(' '), '--help']);
     expect(run.code).toBe(0);
@@ -313,6 +314,10 @@ const BAD_FLAGS: Record<string, string[][]> = {
   ],
   users: [['users', 'bogus']],
   'users show': [['users', 'show', 'a@b']],
+  'users set-country': [
+    ['users', 'set-country', 'a@b', 'GB'],
+    ['users', 'set-country', 'alice', 'UK'],
+  ],
   sessions: [['sessions', 'bogus']],
   'sessions list': [
     ['sessions', 'list'],

@@ -33,6 +33,7 @@ import { titlesDescribe } from './titles/describe.js';
 import { titlesGet } from './titles/get.js';
 import { titlesList } from './titles/list.js';
 import { token } from './token.js';
+import { usersSetCountry } from './users/set-country.js';
 import { usersShow } from './users/show.js';
 import { watchlistAdd } from './watchlist/add.js';
 import { watchlistList } from './watchlist/list.js';
@@ -52,6 +53,7 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   search,
   recs,
   usersShow,
+  usersSetCountry,
   sessionsList,
   sessionsRevoke,
   devicesList,
@@ -109,8 +111,13 @@ export const GROUPS: ReadonlyArray<GroupDefinition> = [
   },
   {
     name: 'users',
-    description: 'look at an account: plan, devices, sessions, watchlist, continue watching and history',
-    examples: ['streamctl users show alice', 'streamctl users show alice --json'],
+    description:
+      "look at an account (plan, devices, sessions, watchlist, continue watching, history); set a viewer's country",
+    examples: [
+      'streamctl users show alice',
+      'streamctl users show alice --json',
+      'streamctl users set-country alice GB',
+    ],
   },
   {
     name: 'sessions',

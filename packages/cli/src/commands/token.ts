@@ -17,7 +17,8 @@ export const token = defineCommand<TokenOptions>({
     { flags: '--user <id>', description: "user id, the token's sub (required)" },
     {
       flags: '--country <CC>',
-      description: "the viewer's country, ISO 3166 alpha-2 (required: it decides what the viewer may watch)",
+      description:
+        "the viewer's country, ISO 3166 alpha-2: it decides what the viewer may watch (default: the one `streamctl users set-country` recorded for --user; required without it)",
     },
     {
       flags: '--plan <name>',
@@ -30,11 +31,14 @@ export const token = defineCommand<TokenOptions>({
   examples: [
     'streamctl token --user alice --country US',
     'streamctl token --user carol --country DE --plan basic',
+    'streamctl users set-country dave FR && streamctl token --user dave',
     'TOKEN=$(streamctl token --user bob --country GB --ttl 15m)',
   ],
   async handler(ctx, _args, options) {
     if (!options.user) throw new UsageError('--user is required', 'pass --user <id>');
-    const { ErrorCode, IdSchema, StreamctlError, parseDuration, isStreamctlError } = await import('@streamctl/sdk');
+    const { createLocalDirectory, ErrorCode, IdSchema, StreamctlError, parseDuration, isStreamctlError } = await import(
+      '@streamctl/sdk'
+    );
     let ttlSeconds: number;
     try {
       ttlSeconds = parseDuration(options.ttl, '--ttl');
@@ -50,11 +54,16 @@ export const token = defineCommand<TokenOptions>({
       );
     }
     // The API's own rules: a token names a user id and a country the API accepts; none is made up.
-    if (!options.country)
-      throw new UsageError('--country is required: a token without a country is refused', 'pass e.g. --country GB');
-    const country = await countryFlag(options.country);
+    const given = options.country === undefined ? undefined : await countryFlag(options.country);
     if (!IdSchema.safeParse(options.user).success)
       throw new UsageError(`invalid --user "${options.user}"`, 'use letters, digits and . _ : - only');
+    // Without --country, the country `streamctl users set-country` recorded for the user; --country wins.
+    const country = given ?? (await createLocalDirectory(config.dataDir).country(options.user));
+    if (!country)
+      throw new UsageError(
+        '--country is required: a token without a country is refused',
+        `pass e.g. --country GB, or record the user's with \`streamctl users set-country ${options.user} GB\``,
+      );
     // A plan the stage does not offer would mint a token every grant refuses: say so now.
     const plans = Object.keys(config.sessions.plans);
     if (!plans.includes(options.plan))

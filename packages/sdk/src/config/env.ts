@@ -95,6 +95,10 @@ export const ENV_VARS = {
     key: 'rateLimits.user.burst',
     doc: 'Authenticated API requests a user may make at once before the per-second rate applies (a whole number, 1 or more). Default: 60.',
   },
+  STREAMCTL_USER_POOL_ID: {
+    key: 'users.userPoolId',
+    doc: "The stage's Cognito user pool (the api stack's UserPoolId output), where `streamctl users set-country` sets a viewer's custom:country (AWS stages).",
+  },
   AWS_REGION: { key: 'region', doc: 'Standard AWS Region variable.' },
   AWS_DEFAULT_REGION: { key: 'region', doc: 'Older standard AWS Region variable (AWS CLI v1).' },
   AWS_PROFILE: { key: 'profile', doc: 'Standard AWS profile variable.' },

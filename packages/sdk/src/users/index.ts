@@ -1,10 +1,25 @@
 /**
  * Users: the viewer made from verified claims, bearer-token verification,
+ * the user directory (a viewer's country in the Cognito pool or the data dir),
  * Region-local user state (watchlist, progress, continue watching, history),
  * the viewer-facing lists and the watch state written from events.
  *
  * @module
  */
+
+export {
+  COUNTRY_ATTRIBUTE,
+  type CognitoDirectoryOptions,
+  type CountryChange,
+  createCognitoDirectory,
+  createLocalDirectory,
+  createUserDirectory,
+  localDirectoryFile,
+  USER_POOL_ID_ENV,
+  type UserDirectory,
+  type UserDirectoryOptions,
+  userPoolIdFromEnv,
+} from './directory.js';
 export { CountryCodeSchema, CountrySchema, IdSchema } from './ids.js';
 export {
   type ContinueWatchingItem,
