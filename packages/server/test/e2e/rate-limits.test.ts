@@ -5,7 +5,7 @@
  * never overspend; with Redis gone, each instance limits on its own and no
  * request fails.
  */
-import { type Cache, createRedisCache } from '@streamctl/sdk';
+import { type Cache, createRedisCache, rateLimitBucketKey } from '@streamctl/sdk';
 import { UnauthorizedError } from '@streamctl/sdk/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisOrSkip } from '../../../../scripts/redis.mjs';
@@ -94,11 +94,11 @@ describe.skipIf(!redis)('rate limits shared through Redis', () => {
 
   it('keeps its buckets under its prefix and lets them expire once they would be full again', async () => {
     const own = await connect();
-    await own.takeToken?.('expiry', { perSecond: 1, burst: 2 });
+    await own.takeToken?.(rateLimitBucketKey('user', 'expiry'), { perSecond: 1, burst: 2 });
     const { Redis } = await import('ioredis');
     const client = new Redis((redis as { url: string }).url);
     try {
-      const ttl = await client.pttl(`rl-${caches.length - 1}-test:rate:expiry`);
+      const ttl = await client.pttl(`rl-${caches.length - 1}-test:rate:user:expiry`);
       // One token spent at 1/s: full again after 1 s, plus a second of slack.
       expect(ttl).toBeGreaterThan(1_000);
       expect(ttl).toBeLessThanOrEqual(2_000);
