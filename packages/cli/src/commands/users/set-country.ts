@@ -56,7 +56,9 @@ export const usersSetCountry = defineCommand<Record<string, never>>({
             : `was ${change.previous}`;
       if (change.directory === 'cognito') {
         ctx.print(`Set the country of ${userId} to ${change.country} (${was}) in the user pool ${change.location}.`);
-        ctx.print("  Their next sign-in's token carries it; a token issued before keeps its country until it expires.");
+        ctx.print(
+          '  Tokens issued from now on (sign-in or refresh) carry it; one issued before keeps its country until it expires.',
+        );
       } else {
         ctx.print(`Set the country of ${userId} to ${change.country} (${was}) in the local user directory.`);
         ctx.print(`  \`streamctl token --user ${userId}\` now mints tokens for ${change.country}.`);
