@@ -12,6 +12,7 @@ export {
   type Claim,
   createDynamoIdempotencyStore,
   createMemoryIdempotencyStore,
+  type DynamoIdempotencyOptions,
   type IdempotencyStore,
 } from './ledger.js';
 export {

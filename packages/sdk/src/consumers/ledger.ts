@@ -7,7 +7,7 @@
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
-import { wrapAwsError } from '../errors/index.js';
+import { ErrorCode, StreamctlError, wrapAwsError } from '../errors/index.js';
 
 /**
  * The outcome of a claim: `redelivered` is a done event seen again in the record that carried it
@@ -32,69 +32,109 @@ export interface IdempotencyStore {
 /** How long a done record is kept (longer than the stream's retention). */
 const DONE_TTL_SECONDS = 7 * 86400;
 
+/** Options of {@link createDynamoIdempotencyStore}. */
+export interface DynamoIdempotencyOptions {
+  /**
+   * How long a claim holds before another worker may take the event over (its worker is
+   * presumed dead). Longer than any event takes to process. Default 60 s; fractions allowed.
+   */
+  leaseSeconds?: number;
+  /** The clock, in epoch milliseconds (tests move it past a lease). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** The status and record id of a ledger entry, from an item as stored or as the SDK returns it. */
+function entryOf(item: Record<string, unknown>): { status?: string; rec?: string } {
+  // A condition failure carries the old item in DynamoDB's wire form ({ S: … }); a read, plain.
+  const text = (value: unknown) =>
+    typeof value === 'string' ? value : ((value as { S?: string } | undefined)?.S ?? undefined);
+  return { status: text(item.status), rec: text(item.rec) };
+}
+
 /**
  * The ledger in the platform table (`PK = IDEMPOTENCY#<consumer>`, `SK = <event id>`,
- * TTL attribute `expiration`).
+ * TTL attribute `expiration`). A claim that finds the event taken tells `busy` (another
+ * worker's lease holds) from `duplicate`/`redelivered` (done) by the entry that stood in the
+ * way: the one DynamoDB returns with the failure (ReturnValuesOnConditionCheckFailure), or,
+ * on engines that return none (dynalite, older DynamoDB Local), a consistent read of it.
  *
  * @example
  * ```ts
- * const store = createDynamoIdempotencyStore(platform.clients, platform.config.resources);
+ * const store = createDynamoIdempotencyStore(platform.clients, platform.config.resources, { leaseSeconds: 30 });
+ * if ((await store.claim('signals', event.id, 'shard-0/4951')) === 'claimed') {
+ *   // process, then:
+ *   await store.complete('signals', event.id);
+ * }
  * ```
  */
 export function createDynamoIdempotencyStore(
   clients: AwsClients,
   names: ResourceNames,
-  options: { leaseSeconds?: number } = {},
+  options: DynamoIdempotencyOptions = {},
 ): IdempotencyStore {
   const TableName = names.platformTable;
   const lease = options.leaseSeconds ?? 60;
+  const clock = options.now ?? Date.now;
   const key = (consumer: string, eventId: string) => ({ PK: `IDEMPOTENCY#${consumer}`, SK: eventId });
-  const now = () => Math.floor(Date.now() / 1000);
+  // Seconds with millisecond precision (a lease of a second or two still means what it says),
+  // each one division of whole milliseconds, so a lease ends on the millisecond it should.
+  const leaseMs = Math.round(lease * 1000);
   const readClaim = async (consumer: string, eventId: string) => {
     try {
       const out = await clients
         .documents()
         .send(new GetCommand({ TableName, Key: key(consumer, eventId), ConsistentRead: true }));
-      return out.Item ? { status: String(out.Item.status), rec: out.Item.rec as string | undefined } : undefined;
+      return out.Item ? entryOf(out.Item) : undefined;
     } catch (err) {
       throw wrapAwsError(err, 'dynamodb:GetItem', `idempotency ${consumer}`);
     }
   };
+  /** One conditional put: the claim, or the entry that stood in the way (undefined: none left to read). */
+  const tryClaim = async (consumer: string, eventId: string, recordId: string | undefined) => {
+    const ms = clock();
+    const t = ms / 1000;
+    try {
+      await clients.documents().send(
+        new PutCommand({
+          TableName,
+          Item: {
+            ...key(consumer, eventId),
+            ...(recordId ? { rec: recordId } : {}),
+            status: 'IN_PROGRESS',
+            leaseUntil: (ms + leaseMs) / 1000,
+            expiration: Math.floor(t) + DONE_TTL_SECONDS,
+          },
+          // New, or a claim whose worker died (lease over).
+          ConditionExpression: 'attribute_not_exists(PK) OR (#s = :progress AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':progress': 'IN_PROGRESS', ':now': t },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return 'claimed' as const;
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') {
+        throw wrapAwsError(err, 'dynamodb:PutItem', `idempotency ${consumer}`);
+      }
+      const returned = (err as { Item?: Record<string, unknown> }).Item;
+      return returned ? entryOf(returned) : await readClaim(consumer, eventId);
+    }
+  };
   return {
     async claim(consumer, eventId, recordId) {
-      const t = now();
-      try {
-        await clients.documents().send(
-          new PutCommand({
-            TableName,
-            Item: {
-              ...key(consumer, eventId),
-              ...(recordId ? { rec: recordId } : {}),
-              status: 'IN_PROGRESS',
-              leaseUntil: t + lease,
-              expiration: t + DONE_TTL_SECONDS,
-            },
-            // New, or a claim whose worker died (lease over).
-            ConditionExpression: 'attribute_not_exists(PK) OR (#s = :progress AND leaseUntil < :now)',
-            ExpressionAttributeNames: { '#s': 'status' },
-            ExpressionAttributeValues: { ':progress': 'IN_PROGRESS', ':now': t },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        );
-        return 'claimed';
-      } catch (err) {
-        if ((err as { name?: string }).name !== 'ConditionalCheckFailedException') {
-          throw wrapAwsError(err, 'dynamodb:PutItem', `idempotency ${consumer}`);
-        }
-        // The record that stood in the way: in the failure itself where the engine returns it
-        // (DynamoDB; emulators that predate ReturnValuesOnConditionCheckFailure do not), else read.
-        const returned = (err as { Item?: Record<string, { S?: string }> }).Item;
-        const old = returned
-          ? { status: returned.status?.S, rec: returned.rec?.S }
-          : await readClaim(consumer, eventId);
-        if (old?.status === 'IN_PROGRESS') return 'busy';
-        return recordId && old?.rec === recordId ? 'redelivered' : 'duplicate';
+      // The entry can go between the failed put and the read (TTL, an operator): claim again then.
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const old = await tryClaim(consumer, eventId, recordId);
+        if (old === 'claimed') return 'claimed';
+        if (!old) continue;
+        if (old.status === 'IN_PROGRESS') return 'busy';
+        return recordId && old.rec === recordId ? 'redelivered' : 'duplicate';
       }
+      throw new StreamctlError(
+        ErrorCode.Conflict,
+        `idempotency ${consumer}: the claim on ${eventId} kept failing on an entry that is not there`,
+        { details: { consumer, eventId } },
+      );
     },
     async complete(consumer, eventId, outcome) {
       try {
