@@ -49,6 +49,7 @@ const FILES = [
   'packages/sdk/test/e2e/sessions.ddb.test.ts',
   'packages/sdk/test/e2e/privacy.ddb.test.ts',
   'packages/server/test/e2e/api.test.ts',
+  'packages/server/test/e2e/cognito.test.ts',
   'packages/workers/test/e2e/recommendations.test.ts',
   'packages/cli/test/e2e/search.test.ts',
   'packages/cli/test/e2e/sessions.test.ts',
