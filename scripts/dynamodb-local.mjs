@@ -2,7 +2,12 @@
 /**
  * AWS's own DynamoDB Local, for fidelity tests. The jar ships inside the npm
  * package amplify-dynamodb-simulator (folder emulator/); we take only that
- * folder with `npm pack` into .cache/, and run it with the machine's Java.
+ * folder with `npm pack` into .cache/engines/, and run it with the machine's Java.
+ *
+ * The same engine runs `streamctl dev --engines aws-local` (packages/local/src/aws-engines.ts):
+ * the version and the cache layout (`<cache>/<package>-<version>/package/…`) are the same, so the
+ * aws-local test project (STREAMCTL_ENGINES_CACHE=.cache/engines) and this script share one jar.
+ * This script stays plain JavaScript so it runs with no build.
  *
  *   node scripts/dynamodb-local.mjs          # fetch if needed, start, print the URL, Ctrl-C stops
  *   node scripts/dynamodb-local.mjs --fetch  # only fetch the jar
@@ -17,7 +22,9 @@ import { freePort } from './net.mjs';
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SIMULATOR_VERSION = '2.9.30';
-const CACHE = join(ROOT, '.cache', `dynamodb-local-${SIMULATOR_VERSION}`);
+/** The repo's engine cache, shared with the aws-local test project. */
+export const ENGINES_CACHE = join(ROOT, '.cache', 'engines');
+const CACHE = join(ENGINES_CACHE, `amplify-dynamodb-simulator-${SIMULATOR_VERSION}`);
 const EMULATOR_DIR = join(CACHE, 'package', 'emulator');
 
 /** Ensures the DynamoDB Local jar is in .cache/ and returns its folder. */
@@ -65,7 +72,15 @@ export async function startDynamoDBLocal({ timeoutMs = 30_000 } = {}) {
   const port = await freePort();
   const child = spawn(
     'java',
-    ['-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', '-inMemory', '-port', String(port)],
+    [
+      '-Djava.library.path=./DynamoDBLocal_lib',
+      '-jar',
+      'DynamoDBLocal.jar',
+      '-inMemory',
+      '-disableTelemetry',
+      '-port',
+      String(port),
+    ],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';

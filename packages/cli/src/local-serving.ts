@@ -1,8 +1,9 @@
 /**
  * What `streamctl dev` (and `failover drill`) run on top of the embedded
  * platform's emulators: per Region an HTTP API, the Kinesis workers and a
- * stream. The home Region uses the platform's own kinesalite; each further
- * Region gets a kinesalite of its own (the stream of that Region) over the
+ * stream. The home Region uses the platform's own Kinesis; each further
+ * Region gets a Kinesis of its own on the same engine (kinesalite, or
+ * kinesis-mock with `--engines aws-local`: the stream of that Region) over the
  * one shared DynamoDB, which behaves as a global table with zero lag. The
  * local edge sends `/v1/*` to the primary Region's API per the routing record.
  * With several Regions, `<data dir>/regions.json` says where each serves.
@@ -57,7 +58,6 @@ export async function startRegions(
   options: ServingOptions,
 ): Promise<Record<string, RegionControl>> {
   const sdk = await import('@streamctl/sdk');
-  const local = await import('@streamctl/local');
   const regions = options.regions?.length ? options.regions : [platform.region];
   const home =
     regions[0] === platform.region ? regions : [platform.region, ...regions.filter((r) => r !== platform.region)];
@@ -73,7 +73,9 @@ export async function startRegions(
     if (i > 0) {
       // A Region of its own: its own stream endpoint, the shared tables and buckets.
       const { join } = await import('node:path');
-      const emulator = await local.startKinesalite(join(platform.dataDir, `kinesis-${region}`), options.host);
+      // On the platform's own engine: an aws-local run stays on kinesis-mock in every Region.
+      const folder = platform.engineProfile === 'aws-local' ? `kinesis-mock-${region}` : `kinesis-${region}`;
+      const emulator = await platform.startKinesis(join(platform.dataDir, folder), options.host, region);
       config = { ...config, endpoints: { ...platform.config.endpoints, kinesis: emulator.url } };
       const clients = sdk.createAwsClients(config);
       await sdk.ensureStreams(clients.kinesis(), config.resources);

@@ -21,6 +21,17 @@
  * @module
  */
 export {
+  type AwsEngineOptions,
+  DYNAMODB_LOCAL_PACKAGE,
+  engineCacheDir,
+  fetchDynamoDBLocal,
+  fetchKinesisMock,
+  KINESIS_MOCK_PACKAGE,
+  requireJava,
+  startDynamoDBLocal,
+  startKinesisMock,
+} from './aws-engines.js';
+export {
   DEV_TOKEN_AUDIENCE,
   DEV_TOKEN_ISSUER,
   type DevToken,
@@ -43,6 +54,7 @@ export {
   type LocalPart,
   LocalPlatform,
   localStageConfig,
+  PROFILE_ENGINES,
   type ReadyLine,
   type StartLocalPlatformOptions,
   startLocalPlatform,

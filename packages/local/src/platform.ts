@@ -12,13 +12,16 @@ import {
   acquireDataDirLock,
   clearState,
   dataDirLayout,
+  type EngineProfile,
   type LocalPlatformState,
   PART_ORDER,
+  type PartEngines,
   type PartName,
   writeState,
 } from '@streamctl/sdk/local';
 import { createPlaybackVerifier } from '@streamctl/sdk/playback';
 import { type EnsuredResource, ensureResources } from '@streamctl/sdk/resources';
+import { startDynamoDBLocal, startKinesisMock } from './aws-engines.js';
 import { ensureDevSigningKey } from './dev-keys.js';
 import { ensureEdgeKeyPair, startEdge } from './edge.js';
 import { type RunningEmulator, startDynalite, startKinesalite, startS3rver } from './emulators.js';
@@ -54,10 +57,28 @@ export interface StartLocalPlatformOptions {
    * Default: none.
    */
   playerOrigins?: string[];
+  /**
+   * Which emulators run the AWS parts: `embedded` (dynalite, kinesalite, s3rver, Node only) or
+   * `aws-local` (AWS's DynamoDB Local on Java, kinesis-mock, s3rver). Default `embedded`.
+   */
+  engines?: EngineProfile;
+  /** Where the aws-local engines are cached. Default: the user's cache dir (see `engineCacheDir`). */
+  engineCacheDir?: string;
+  /** Environment over `process.env` the aws-local engines see (`JAVA_HOME`, `PATH`). */
+  env?: Record<string, string | undefined>;
 }
 
-/** The `--json` ready line of `streamctl dev` (SPEC §4). */
-export type ReadyLine = { event: 'ready' } & Partial<Record<PartName, string>>;
+/** The engine of each emulated part, per profile. */
+export const PROFILE_ENGINES: Readonly<Record<EngineProfile, Readonly<Required<PartEngines>>>> = Object.freeze({
+  embedded: Object.freeze({ dynamodb: 'dynalite', kinesis: 'kinesalite', s3: 's3rver' }),
+  'aws-local': Object.freeze({ dynamodb: 'dynamodb-local', kinesis: 'kinesis-mock', s3: 's3rver' }),
+});
+
+/**
+ * The `--json` ready line of `streamctl dev` (SPEC §4): one key per running part,
+ * and `engines`, the emulator behind each AWS part.
+ */
+export type ReadyLine = { event: 'ready' } & Partial<Record<PartName, string>> & { engines: PartEngines };
 
 /**
  * A running embedded platform. Stop it with {@link LocalPlatform.stop}.
@@ -65,6 +86,8 @@ export type ReadyLine = { event: 'ready' } & Partial<Record<PartName, string>>;
 export class LocalPlatform {
   readonly dataDir: string;
   readonly region: string;
+  /** The engine profile it runs. */
+  readonly engineProfile: EngineProfile;
   /** Configuration of the `local` stage pointing at this platform's emulators. */
   readonly config: StreamctlConfig;
   /** What resource creation did at start. */
@@ -73,12 +96,15 @@ export class LocalPlatform {
   readonly #services: Array<() => Promise<void>> = [];
   readonly #startedAt = new Date().toISOString();
   readonly #release: () => void;
+  readonly #engineCacheDir: string | undefined;
   #stopping: Promise<void> | undefined;
 
   /** @internal use {@link startLocalPlatform}. */
   constructor(init: {
     dataDir: string;
     region: string;
+    engines?: EngineProfile;
+    engineCacheDir?: string | undefined;
     config: StreamctlConfig;
     resources: EnsuredResource[];
     parts: LocalPart[];
@@ -86,9 +112,11 @@ export class LocalPlatform {
   }) {
     this.dataDir = init.dataDir;
     this.region = init.region;
+    this.engineProfile = init.engines ?? 'embedded';
     this.config = init.config;
     this.resources = init.resources;
     this.#release = init.release;
+    this.#engineCacheDir = init.engineCacheDir;
     for (const part of init.parts) this.#parts.set(part.name, part);
     this.#writeState();
   }
@@ -103,9 +131,27 @@ export class LocalPlatform {
     return out;
   }
 
-  /** The ready line: one key per running part, none for parts not running. */
+  /** The engine of each emulated part that is running. */
+  get engines(): PartEngines {
+    const all = PROFILE_ENGINES[this.engineProfile];
+    const out: PartEngines = {};
+    for (const name of ['dynamodb', 'kinesis', 's3'] as const) if (this.#parts.has(name)) out[name] = all[name];
+    return out;
+  }
+
+  /** The ready line: one key per running part, none for parts not running, and the engine of each emulated part. */
   readyLine(): ReadyLine {
-    return { event: 'ready', ...this.parts };
+    return { event: 'ready', ...this.parts, engines: this.engines };
+  }
+
+  /**
+   * Starts another Kinesis on this platform's engine (a further Region of a
+   * multi-Region `streamctl dev`), its streams under `path`. The caller stops it.
+   */
+  startKinesis(path: string, host: string, region: string): Promise<RunningEmulator> {
+    return this.engineProfile === 'aws-local'
+      ? startKinesisMock({ path, host, region, cacheDir: this.#engineCacheDir })
+      : startKinesalite(path, host);
   }
 
   /**
@@ -190,6 +236,8 @@ export class LocalPlatform {
       region: this.region,
       resources: this.config.resources,
       parts: this.parts,
+      engineProfile: this.engineProfile,
+      engines: this.engines,
     };
     writeState(this.dataDir, state);
   }
@@ -198,7 +246,8 @@ export class LocalPlatform {
 /** Removes everything the platform keeps in a data dir (the lock stays with its owner). */
 function wipeDataDir(dataDir: string): void {
   const layout = dataDirLayout(dataDir);
-  for (const path of [layout.dynamodb, layout.kinesis, layout.s3, layout.keys, layout.stateFile]) {
+  const stores = [layout.dynamodb, layout.dynamodbLocal, layout.kinesis, layout.kinesisMock, layout.s3];
+  for (const path of [...stores, layout.keys, layout.stateFile]) {
     rmSync(path, { recursive: true, force: true });
   }
 }
@@ -218,12 +267,18 @@ function wipeDataDir(dataDir: string): void {
 export async function startLocalPlatform(options: StartLocalPlatformOptions): Promise<LocalPlatform> {
   const host = options.host ?? '127.0.0.1';
   const region = options.region ?? 'us-east-1';
+  const profile = options.engines ?? 'embedded';
+  const awsLocal = profile === 'aws-local';
+  const engine = { path: '', host, cacheDir: options.engineCacheDir, env: options.env };
   const layout = dataDirLayout(options.dataDir);
   const release = acquireDataDirLock(options.dataDir);
   const started: RunningEmulator[] = [];
   try {
     if (options.reset) wipeDataDir(options.dataDir);
-    for (const dir of [layout.dynamodb, layout.kinesis, layout.s3]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stores = awsLocal
+      ? [layout.dynamodbLocal, layout.kinesisMock, layout.s3]
+      : [layout.dynamodb, layout.kinesis, layout.s3];
+    for (const dir of stores) mkdirSync(dir, { recursive: true, mode: 0o700 });
 
     const startPart = async (name: 'dynamodb' | 'kinesis' | 's3', start: () => Promise<RunningEmulator>) => {
       try {
@@ -231,10 +286,12 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
         started.push(emulator);
         return { name, url: emulator.url, stop: emulator.stop } satisfies LocalPart;
       } catch (cause) {
+        // A missing Java or engine says so itself, in one line with its fix.
+        if (cause instanceof StreamctlError) throw cause;
         const port = options.ports?.[name];
         throw new StreamctlError(
           ErrorCode.LocalStartFailed,
-          `Could not start the local ${name}: ${(cause as Error).message}`,
+          `Could not start the local ${name} (${PROFILE_ENGINES[profile][name]}): ${(cause as Error).message}`,
           {
             cause,
             hint: port
@@ -244,9 +301,18 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
         );
       }
     };
+    // Each engine keeps its own folder (see dataDirLayout): their formats cannot read each other.
     const parts = await Promise.all([
-      startPart('dynamodb', () => startDynalite(layout.dynamodb, host, options.ports?.dynamodb)),
-      startPart('kinesis', () => startKinesalite(layout.kinesis, host, options.ports?.kinesis)),
+      startPart('dynamodb', () =>
+        awsLocal
+          ? startDynamoDBLocal({ ...engine, path: layout.dynamodbLocal, port: options.ports?.dynamodb })
+          : startDynalite(layout.dynamodb, host, options.ports?.dynamodb),
+      ),
+      startPart('kinesis', () =>
+        awsLocal
+          ? startKinesisMock({ ...engine, path: layout.kinesisMock, port: options.ports?.kinesis, region })
+          : startKinesalite(layout.kinesis, host, options.ports?.kinesis),
+      ),
       startPart('s3', () => startS3rver(layout.s3, host, options.ports?.s3)),
     ]);
 
@@ -269,6 +335,8 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
     return new LocalPlatform({
       dataDir: options.dataDir,
       region,
+      engines: profile,
+      engineCacheDir: options.engineCacheDir,
       config,
       resources,
       parts: [...parts, edge],

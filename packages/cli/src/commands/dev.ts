@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 
 interface DevOptions {
   reset?: boolean;
+  engines?: string;
   host: string;
   apiPort: number;
   player?: string;
@@ -20,6 +21,11 @@ export const dev = defineCommand<DevOptions>({
   description: 'start the embedded local platform (DynamoDB, Kinesis, S3 emulators) until Ctrl-C',
   options: [
     { flags: '--reset', description: 'wipe the data dir before starting' },
+    {
+      flags: '--engines <profile>',
+      description:
+        'emulators of the AWS parts: embedded (dynalite, kinesalite, s3rver; Node only) or aws-local (DynamoDB Local on Java, kinesis-mock, s3rver) (default: embedded, or $STREAMCTL_ENGINES, or the config file)',
+    },
     {
       flags: '--host <address>',
       description: 'address to bind; anything but loopback asks first (--yes to confirm)',
@@ -49,6 +55,7 @@ export const dev = defineCommand<DevOptions>({
     'streamctl dev',
     'streamctl dev --json --data-dir /tmp/streamctl',
     'streamctl dev --reset',
+    'streamctl dev --engines aws-local',
     'streamctl dev --player examples/web-player/dist',
     'streamctl dev --regions us-east-1,eu-west-1',
   ],
@@ -71,9 +78,10 @@ export const dev = defineCommand<DevOptions>({
     const config = await ctx.config({
       stage: 'local',
       ...(options.regions ? { regions: options.regions } : {}),
+      ...(options.engines ? { engines: options.engines } : {}),
     });
     let regionsUp: Record<string, { api: string; kinesis: string }> = {};
-    const { startLocalPlatform } = await import('@streamctl/local');
+    const { engineCacheDir, startLocalPlatform } = await import('@streamctl/local');
     const started = performance.now();
     const platform = await ctx.ui.spin('Starting the local platform', () =>
       startLocalPlatform({
@@ -82,6 +90,9 @@ export const dev = defineCommand<DevOptions>({
         region: config.region,
         host: options.host,
         resources: config.resources,
+        engines: config.engines,
+        engineCacheDir: engineCacheDir(ctx.io.env),
+        env: ctx.io.env,
       }),
     );
     try {
@@ -125,7 +136,10 @@ export const dev = defineCommand<DevOptions>({
     if (ctx.globals.json) {
       ctx.json({ ...platform.readyLine(), ...(multiRegion ? { regions: regionsUp } : {}) });
     } else {
-      const rows = Object.entries(platform.parts).map(([name, url]) => `  ${name.padEnd(9)} ${url}`);
+      const engines: Record<string, string | undefined> = platform.engines;
+      const rows = Object.entries(platform.parts).map(
+        ([name, url]) => `  ${name.padEnd(9)} ${url}${engines[name] ? `  (${engines[name]})` : ''}`,
+      );
       if (multiRegion) {
         for (const [region, parts] of Object.entries(regionsUp))
           rows.push(`  ${region.padEnd(9)} api ${parts.api}, kinesis ${parts.kinesis}`);
@@ -133,7 +147,7 @@ export const dev = defineCommand<DevOptions>({
       const created = platform.resources.filter((r) => r.action === 'created').map((r) => r.name);
       ctx.print(
         [
-          `Local platform ready in ${Math.round(performance.now() - started)} ms (data dir ${platform.dataDir})`,
+          `Local platform ready in ${Math.round(performance.now() - started)} ms (engines ${platform.engineProfile}, data dir ${platform.dataDir})`,
           ...rows,
           ...(created.length ? [`  created   ${created.join(', ')}`] : []),
           '',

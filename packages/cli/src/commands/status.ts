@@ -9,7 +9,16 @@ export const status = defineCommand<Record<string, never>>({
   async handler(ctx) {
     const config = await ctx.config();
     const { checkStage, runtimeNotices } = await import('@streamctl/sdk');
-    const report = await checkStage(config);
+    const { LOCAL_STAGE } = await import('@streamctl/sdk/config');
+    const { runningEngines } = await import('@streamctl/sdk/local');
+    const checked = await checkStage(config);
+    // The local platform says which emulator runs each part (`streamctl dev --engines`).
+    const engines: Record<string, string | undefined> =
+      (config.stage === LOCAL_STAGE && !config.endpointUrl && runningEngines(config.dataDir)) || {};
+    const report = {
+      ...checked,
+      parts: checked.parts.map((part) => (engines[part.name] ? { ...part, engine: engines[part.name] } : part)),
+    };
     const notices = runtimeNotices();
     if (ctx.globals.json) {
       ctx.json({
@@ -25,7 +34,8 @@ export const status = defineCommand<Record<string, never>>({
     } else {
       const lines = [`Stage ${report.stage} (${report.region}): ${report.healthy ? 'healthy' : 'UNHEALTHY'}`];
       for (const part of report.parts) {
-        const where = part.endpoint ?? 'AWS';
+        const engine = engines[part.name];
+        const where = `${part.endpoint ?? 'AWS'}${engine ? ` (${engine})` : ''}`;
         lines.push(`  ${part.ok ? 'ok  ' : 'FAIL'} ${part.name.padEnd(9)} ${where}  ${part.latencyMs} ms`);
         for (const resource of part.resources) {
           lines.push(`         ${resource.ok ? ' ' : '!'} ${resource.name}: ${resource.status}`);

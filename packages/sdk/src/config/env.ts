@@ -13,6 +13,14 @@ export const ENV_VARS = {
     doc: 'Send every AWS call to this endpoint (LocalStack, an emulator); wins over AWS_ENDPOINT_URL.',
   },
   STREAMCTL_DATA_DIR: { key: 'dataDir', doc: 'Data dir of the embedded local platform. Default: ./.streamctl/local.' },
+  STREAMCTL_ENGINES: {
+    key: 'engines',
+    doc: 'Engines of the local platform (`streamctl dev`): embedded (Node only) or aws-local (DynamoDB Local on Java, kinesis-mock). Default: embedded.',
+  },
+  STREAMCTL_ENGINES_CACHE: {
+    key: 'enginesCache',
+    doc: 'Where the aws-local engines are fetched to once. Default: $XDG_CACHE_HOME/streamctl/engines (~/.cache/streamctl/engines).',
+  },
   STREAMCTL_MAX_ATTEMPTS: { key: 'maxAttempts', doc: 'Attempts per AWS call, retries included (1–10). Default: 3.' },
   STREAMCTL_REGIONS: { key: 'regions', doc: 'Comma-separated Regions of a multi-Region stage.' },
   STREAMCTL_DOMAIN: {

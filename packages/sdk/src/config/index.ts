@@ -37,6 +37,17 @@ export { ORIGIN_SECRET_HEADER, type SecretNames, secretNames } from './secrets.j
 /** The stage of the embedded local platform. */
 export const LOCAL_STAGE = 'local';
 
+/** The engine profiles of the embedded platform (`streamctl dev --engines`). */
+export const ENGINE_PROFILES = ['embedded', 'aws-local'] as const;
+
+/**
+ * Which emulators run the local platform's AWS parts: `embedded` (dynalite, kinesalite,
+ * s3rver; Node only) or `aws-local` (AWS's DynamoDB Local on Java, kinesis-mock, s3rver).
+ */
+export type EngineProfile = (typeof ENGINE_PROFILES)[number];
+
+const Engines = z.enum(ENGINE_PROFILES, { error: 'expected embedded or aws-local' });
+
 const StageName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,19}$/, 'a stage is 1–20 lowercase letters, digits or dashes, starting with a letter');
@@ -218,6 +229,8 @@ const StageSettingsSchema = z
     profile: z.string().min(1),
     endpointUrl: EndpointUrl,
     dataDir: z.string().min(1),
+    /** The local platform's engine profile (`streamctl dev`). */
+    engines: Engines,
     maxAttempts: MaxAttempts,
     regions: Regions,
     domain: Domain,
@@ -254,6 +267,7 @@ export interface ConfigFlags {
   profile?: string | undefined;
   endpointUrl?: string | undefined;
   dataDir?: string | undefined;
+  engines?: string | undefined;
   maxAttempts?: number | string | undefined;
   regions?: string[] | string | undefined;
   domain?: string | undefined;
@@ -269,6 +283,7 @@ export type ConfigKey =
   | 'profile'
   | 'endpointUrl'
   | 'dataDir'
+  | 'engines'
   | 'maxAttempts'
   | 'regions'
   | 'domain';
@@ -285,6 +300,8 @@ export interface StreamctlConfig {
   endpoints?: Partial<Record<AwsServiceName, string>>;
   /** Data dir of the embedded local platform (absolute). */
   dataDir: string;
+  /** Engine profile of the embedded local platform (`streamctl dev`). Default `embedded`. */
+  engines: EngineProfile;
   /** Attempts per AWS call, retries included. */
   maxAttempts: number;
   /** Regions of the stage, the first being the home Region. */
@@ -329,7 +346,7 @@ export interface ResolveConfigOptions {
   configFile?: string | false;
 }
 
-const DEFAULTS = { stage: LOCAL_STAGE, region: 'us-east-1', maxAttempts: 3 } as const;
+const DEFAULTS = { stage: LOCAL_STAGE, region: 'us-east-1', maxAttempts: 3, engines: 'embedded' } as const;
 
 /**
  * Loads and validates a config file (JSON, ES module or TypeScript).
@@ -460,6 +477,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     z.preprocess((v) => (typeof v === 'string' ? splitList(v) : v), Regions),
   );
   const domain = resolveKey('domain', flags.domain, stageFile.domain, undefined, Domain);
+  const engines = resolveKey('engines', flags.engines, stageFile.engines, DEFAULTS.engines, Engines);
   const projectRoot = configFile ? dirname(configFile) : cwd;
   const dataDirRaw = resolveKey('dataDir', flags.dataDir, stageFile.dataDir, join('.streamctl', stage), z.string());
   const dataDirBase = dataDirRaw.source === 'file' || dataDirRaw.source === 'default' ? projectRoot : cwd;
@@ -502,6 +520,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     profile: profile.value as string | undefined,
     endpointUrl: endpointUrl.value as string | undefined,
     dataDir,
+    engines: engines.value as EngineProfile,
     maxAttempts: maxAttempts.value as number,
     regions: regionList.includes(homeRegion) ? regionList : [homeRegion, ...regionList],
     ...(domain.value ? { domain: domain.value as string } : {}),
@@ -519,6 +538,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
       profile: profile.source,
       endpointUrl: endpointUrl.source,
       dataDir: dataDirRaw.source,
+      engines: engines.source,
       maxAttempts: maxAttempts.source,
       regions: regions.source,
       domain: domain.source,

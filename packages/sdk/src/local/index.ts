@@ -15,6 +15,8 @@
  *
  * @module
  */
+
+export { ENGINE_PROFILES, type EngineProfile } from '../config/index.js';
 export {
   acquireDataDirLock,
   clearState,
@@ -22,7 +24,9 @@ export {
   isProcessAlive,
   type LocalPlatformState,
   PART_ORDER,
+  type PartEngines,
   type PartName,
   readLocalPlatformState,
+  runningEngines,
   writeState,
 } from './state.js';

@@ -14,7 +14,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { ResourceNames } from '../config/index.js';
+import type { EngineProfile, ResourceNames } from '../config/index.js';
 import { ErrorCode, StreamctlError } from '../errors/index.js';
 
 /** The parts of the embedded platform, in the order the ready line lists them. */
@@ -22,6 +22,9 @@ export const PART_ORDER = ['api', 'edge', 'dynamodb', 'kinesis', 's3'] as const;
 
 /** The name of a part of the embedded platform. */
 export type PartName = (typeof PART_ORDER)[number];
+
+/** The engine behind each emulated part (`dynalite`, `dynamodb-local`, `kinesalite`, `kinesis-mock`, `s3rver`). */
+export type PartEngines = Partial<Record<'dynamodb' | 'kinesis' | 's3', string>>;
 
 /** What a running `streamctl dev` writes into its data dir. */
 export interface LocalPlatformState {
@@ -33,6 +36,10 @@ export interface LocalPlatformState {
   resources: ResourceNames;
   /** URL of each running part. */
   parts: Partial<Record<PartName, string>>;
+  /** The engine profile it runs (absent in state files older than profiles: `embedded`). */
+  engineProfile?: EngineProfile;
+  /** The engine of each emulated part. */
+  engines?: PartEngines;
 }
 
 /**
@@ -48,6 +55,10 @@ export function dataDirLayout(dataDir: string) {
     root: dataDir,
     dynamodb: join(dataDir, 'dynamodb'),
     kinesis: join(dataDir, 'kinesis'),
+    /** DynamoDB Local's database (aws-local): SQLite, which dynalite's LevelDB folder cannot share. */
+    dynamodbLocal: join(dataDir, 'dynamodb-local'),
+    /** kinesis-mock's persisted streams (aws-local). */
+    kinesisMock: join(dataDir, 'kinesis-mock'),
     s3: join(dataDir, 's3'),
     keys: join(dataDir, 'keys'),
     stateFile: join(dataDir, 'platform.json'),
@@ -202,4 +213,21 @@ function notRunning(dataDir: string): StreamctlError {
     hint: 'start it in another terminal with `streamctl dev`, or pass the --data-dir it uses',
     details: { dataDir },
   });
+}
+
+/**
+ * The engine of each emulated part of the platform running on a data dir,
+ * or `undefined` when none runs (or it predates engine profiles).
+ *
+ * @example
+ * ```ts
+ * runningEngines('.streamctl/local'); // { dynamodb: 'dynamodb-local', kinesis: 'kinesis-mock', s3: 's3rver' }
+ * ```
+ */
+export function runningEngines(dataDir: string): PartEngines | undefined {
+  try {
+    return readLocalPlatformState(dataDir).engines;
+  } catch {
+    return undefined;
+  }
 }
