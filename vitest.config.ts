@@ -15,6 +15,9 @@ const alias = [
 /** Tests that need only DynamoDB: run against the embedded platform and against AWS's DynamoDB Local. */
 const dynamodbTests = 'packages/*/test/e2e/**/*.ddb.test.ts';
 
+/** Every e2e test: run on the embedded engines (`e2e`) and on the aws-local engines (`aws-local`). */
+const e2eTests = 'packages/*/test/e2e/**/*.test.ts';
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -40,7 +43,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
-          include: ['packages/*/test/e2e/**/*.test.ts'],
+          include: [e2eTests],
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -52,6 +55,18 @@ export default defineConfig({
           name: 'dynamodb-local',
           include: [dynamodbTests],
           globalSetup: ['test/dynamodb-local/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'aws-local',
+          include: [e2eTests],
+          globalSetup: ['test/aws-local/global-setup.ts'],
+          // Platforms a test starts itself (`streamctl dev`, drills) run on the same engines.
+          env: { STREAMCTL_ENGINES: 'aws-local', STREAMCTL_ENGINES_CACHE: root('./.cache/engines') },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -6,12 +6,26 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PROFILE_ENGINES } from '@streamctl/local';
 import { createAwsClients, createCatalog, resolveConfig } from '@streamctl/sdk';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { canConnect } from '../../../../scripts/net.mjs';
+import { enginesUnavailable, targetEngines, targetEnginesEnv } from '../../../../test/e2e/target.js';
 import { jsonLines, runCli } from '../run-cli.js';
 
-type Ready = { event: string; api: string; edge: string; dynamodb: string; kinesis: string; s3: string };
+type Ready = {
+  event: string;
+  api: string;
+  edge: string;
+  dynamodb: string;
+  kinesis: string;
+  s3: string;
+  engines: Record<string, string>;
+};
+
+/** Every `dev` here runs on the project's engines (embedded, or aws-local). */
+const target = inject('target');
+const enginesEnv = targetEnginesEnv(target);
 
 interface RunningDev {
   ready: Ready;
@@ -41,7 +55,7 @@ async function startDev(
   const done = runCli(['dev', '--json', '--data-dir', dataDir, ...extra], {
     shutdown,
     ...(cwd ? { cwd } : {}),
-    ...(env ? { env } : {}),
+    env: { ...enginesEnv, ...env },
     onStdout: (chunk) => {
       buffer += chunk;
       const line = buffer.split('\n')[0];
@@ -71,30 +85,38 @@ afterEach(async () => {
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'streamctl-dev-'));
 
-describe('streamctl dev', () => {
+describe.skipIf(enginesUnavailable(target))(`streamctl dev (${targetEngines(target)})`, () => {
   it('prints the ready line, reports every part healthy, and frees every port on shutdown', async () => {
     const dataDir = join(tmp(), 'data');
     const started = Date.now();
     // The stage's session timings reach the API `dev` serves (checked on a grant below).
     const dev = await startDev(dataDir, [], undefined, { STREAMCTL_SESSIONS_HEARTBEAT_SECONDS: '7' });
     expect(Date.now() - started).toBeLessThan(20_000);
-    expect(Object.keys(dev.ready)).toEqual(['event', 'api', 'edge', 'dynamodb', 'kinesis', 's3']);
+    expect(Object.keys(dev.ready)).toEqual(['event', 'api', 'edge', 'dynamodb', 'kinesis', 's3', 'engines']);
     expect(dev.ready.event).toBe('ready');
+    // The ready line names the emulator behind each AWS part, and so does status.
+    const engines = PROFILE_ENGINES[targetEngines(target)];
+    expect(dev.ready.engines).toEqual(engines);
     for (const url of [dev.ready.api, dev.ready.edge, dev.ready.dynamodb, dev.ready.kinesis, dev.ready.s3]) {
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     }
 
     const status = await runCli(['status', '--stage', 'local', '--json'], { env: { STREAMCTL_DATA_DIR: dataDir } });
     expect(status.code).toBe(0);
-    const report = jsonLines(status.stdout)[0] as { healthy: boolean; parts: Array<{ name: string; ok: boolean }> };
+    const report = jsonLines(status.stdout)[0] as {
+      healthy: boolean;
+      parts: Array<{ name: string; ok: boolean; engine?: string }>;
+    };
     expect(report.healthy).toBe(true);
-    expect(report.parts.map((p) => [p.name, p.ok])).toEqual([
-      ['api', true],
-      ['edge', true],
-      ['dynamodb', true],
-      ['kinesis', true],
-      ['s3', true],
+    expect(report.parts.map((p) => [p.name, p.ok, p.engine])).toEqual([
+      ['api', true, undefined],
+      ['edge', true, undefined],
+      ['dynamodb', true, engines.dynamodb],
+      ['kinesis', true, engines.kinesis],
+      ['s3', true, engines.s3],
     ]);
+    const text = await runCli(['status', '--stage', 'local'], { env: { STREAMCTL_DATA_DIR: dataDir } });
+    expect(text.stdout).toContain(`${dev.ready.dynamodb} (${engines.dynamodb})`);
 
     // Without --player there is no web app to sign in, so nothing mints tokens over HTTP.
     expect((await fetch(`${dev.ready.api}/dev/token?user=mallory&country=GB`)).status).toBe(404);
@@ -217,10 +239,32 @@ describe('streamctl dev', () => {
     expect(after.code).toBe(1);
   });
 
+  it('fails in one line naming the fix when aws-local has no Java, and never falls back', async () => {
+    const dataDir = join(tmp(), 'data');
+    const run = await runCli(['dev', '--engines', 'aws-local', '--data-dir', dataDir], {
+      env: { JAVA_HOME: join(tmp(), 'no-java') },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    // One error line (after the spinner's "Starting…" note), no stack.
+    const errors = run.stderr.split('\n').filter((line) => /error|at /i.test(line));
+    expect(errors).toEqual([
+      expect.stringMatching(
+        /^error: The aws-local engines need Java for DynamoDB Local.*install a Java runtime.*--engines embedded/,
+      ),
+    ]);
+    // Nothing was left running: the data dir is free for the next dev.
+    const status = await runCli(['status', '--json'], { env: { STREAMCTL_DATA_DIR: dataDir } });
+    expect(status.code).toBe(1);
+    const bad = await runCli(['dev', '--engines', 'docker', '--data-dir', dataDir]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/Invalid engines "docker" from --engines: expected embedded or aws-local/);
+  });
+
   it('refuses a second dev on the same data dir without harming the first', async () => {
     const dataDir = join(tmp(), 'data');
     const first = await startDev(dataDir);
-    const second = await runCli(['dev', '--json', '--data-dir', dataDir]);
+    const second = await runCli(['dev', '--json', '--data-dir', dataDir], { env: enginesEnv });
     expect(second.code).toBe(1);
     expect((jsonLines(second.stdout)[0] as { error: { code: string } }).error.code).toBe('LOCAL_ALREADY_RUNNING');
     expect(second.stderr).toMatch(/already using the data dir/);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { readLocalPlatformState, writeState } from '@streamctl/sdk/local';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { startRecordingProxy } from '../../../../test/e2e/recording-proxy.js';
+import { isLocalPlatform } from '../../../../test/e2e/target.js';
 import { jsonLines, runCli } from '../run-cli.js';
 
 const target = inject('target');
@@ -23,7 +24,7 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-describe.skipIf(target.kind !== 'embedded')('streamctl events', () => {
+describe.skipIf(!isLocalPlatform(target))('streamctl events', () => {
   const env = { STREAMCTL_DATA_DIR: target.dataDir };
 
   it('publishes a file, names the bad lines and exits 1 for them', async () => {

@@ -10,11 +10,12 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { isLocalPlatform } from '../../../../test/e2e/target.js';
 import { jsonLines, runCli } from '../run-cli.js';
 
 const target = inject('target');
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-const runnable = target.kind === 'embedded' && (hasFfmpeg || process.env.STREAMCTL_REQUIRE_FFMPEG === '1');
+const runnable = isLocalPlatform(target) && (hasFfmpeg || process.env.STREAMCTL_REQUIRE_FFMPEG === '1');
 const dir = mkdtempSync(join(tmpdir(), 'streamctl-ingest-recovery-'));
 // This file's own temporary folder: the transcoder's work folders land here, where the test can watch them.
 const scratch = join(dir, 'tmp');

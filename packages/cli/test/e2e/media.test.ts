@@ -12,11 +12,12 @@ import { promisify } from 'node:util';
 import { type RunningEdge, startEdge } from '@streamctl/local';
 import { createAwsClients, createPlaybackSigner, createPlaybackVerifier, resolveConfig } from '@streamctl/sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { isLocalPlatform } from '../../../../test/e2e/target.js';
 import { jsonLines, runCli } from '../run-cli.js';
 
 const target = inject('target');
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-const runnable = target.kind === 'embedded' && (hasFfmpeg || process.env.STREAMCTL_REQUIRE_FFMPEG === '1');
+const runnable = isLocalPlatform(target) && (hasFfmpeg || process.env.STREAMCTL_REQUIRE_FFMPEG === '1');
 // The edge runs in this process: talk to it from children without blocking the event loop.
 const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'streamctl-media-'));

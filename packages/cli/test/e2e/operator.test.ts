@@ -13,7 +13,7 @@ import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, mintDevToken
 import { createPlatform, createPlaybackSigner, type Platform, type PlaybackSession } from '@streamctl/sdk';
 import { createHttpApp, createJwtVerifier, type NodeServer, serveNode } from '@streamctl/server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { targetConfig } from '../../../../test/e2e/target.js';
+import { isLocalPlatform, targetConfig } from '../../../../test/e2e/target.js';
 import { jsonLines, runCli } from '../run-cli.js';
 
 const target = inject('target');
@@ -22,7 +22,7 @@ const run = randomUUID().slice(0, 6);
 /** A session as the CLI's `--json` prints it: the SDK's own shape. */
 type Session = PlaybackSession;
 
-describe.skipIf(target.kind !== 'embedded')('operator commands: sessions, devices, watchlist, users', () => {
+describe.skipIf(!isLocalPlatform(target))('operator commands: sessions, devices, watchlist, users', () => {
   let platform: Platform;
   let server: NodeServer;
   let keyDir: string;

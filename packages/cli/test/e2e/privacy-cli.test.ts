@@ -20,7 +20,7 @@ import {
   type ViewerExport,
 } from '@streamctl/sdk';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { targetConfig } from '../../../../test/e2e/target.js';
+import { isLocalPlatform, targetConfig } from '../../../../test/e2e/target.js';
 import { jsonLines, runCli } from '../run-cli.js';
 
 const target = inject('target');
@@ -39,10 +39,9 @@ describe.skipIf(!target.endpoints.dynamodb)(`streamctl privacy (${target.kind})`
    * The CLI reaches the target as an operator's shell would: the embedded platform through its
    * data dir, an endpoint (LocalStack) by flag.
    */
-  const where =
-    target.kind === 'embedded'
-      ? ['--stage', target.stage]
-      : ['--stage', target.stage, '--region', target.region, '--endpoint-url', String(target.endpoints.dynamodb)];
+  const where = isLocalPlatform(target)
+    ? ['--stage', target.stage]
+    : ['--stage', target.stage, '--region', target.region, '--endpoint-url', String(target.endpoints.dynamodb)];
   const env = target.dataDir ? { STREAMCTL_DATA_DIR: target.dataDir } : {};
   const cli = (argv: string[], extraEnv: Record<string, string> = {}) =>
     runCli([...argv, ...where], { env: { ...env, ...extraEnv }, cwd: dir });

@@ -15,7 +15,7 @@
  * 5 s) has no personal rails; on again, they return as the viewer watches.
  *
  * The emulators' own storage (dynalite's and kinesalite's LevelDB files,
- * s3rver's files) is read through their APIs, as DynamoDB, Kinesis and S3
+ * DynamoDB Local's SQLite file, kinesis-mock's JSON dump, s3rver's files) is read through their APIs, as DynamoDB, Kinesis and S3
  * are on AWS: a storage engine keeps deleted keys until it compacts, and the
  * events stream keeps records for its retention by design (the tombstone is
  * what makes them harmless).
@@ -42,6 +42,7 @@ import {
   TABLE_PARTITIONS,
   toEmf,
 } from '@streamctl/sdk';
+import { dataDirLayout } from '@streamctl/sdk/local';
 import { createHttpApp, createJwtVerifier, type NodeServer, serveNode } from '@streamctl/server';
 import { type Poller, startPoller } from '@streamctl/workers';
 import { Redis } from 'ioredis';
@@ -464,18 +465,21 @@ async function redisEntries(url: string): Promise<Array<{ key: string; value: Bu
   }
 }
 
-/** The platform's own files under data dirs: everything but the emulators' storage, read through their APIs. */
+/** The platform's own files under data dirs: everything but the emulators' storage (of either engine profile), read through their APIs. */
 async function platformFiles(dirs: string[]): Promise<Array<{ path: string; body: Buffer }>> {
-  const engines = new Set(['dynamodb', 'kinesis', 's3']);
+  const stores = (dir: string) => {
+    const layout = dataDirLayout(dir);
+    return new Set([layout.dynamodb, layout.dynamodbLocal, layout.kinesis, layout.kinesisMock, layout.s3]);
+  };
   const files: Array<{ path: string; body: Buffer }> = [];
-  const walk = async (dir: string, top: boolean): Promise<void> => {
+  const walk = async (dir: string, skip: Set<string>): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!(top && engines.has(entry.name))) await walk(path, false);
+        if (!skip.has(path)) await walk(path, skip);
       } else if (entry.isFile()) files.push({ path, body: await readFile(path) });
     }
   };
-  for (const dir of dirs) await walk(dir, true);
+  for (const dir of dirs) await walk(dir, stores(dir));
   return files;
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createAwsClients, createCatalog, createDynamoModelStore, resolveConfig } from '@streamctl/sdk';
 import { describe, expect, inject, it } from 'vitest';
+import { isLocalPlatform } from '../../../../test/e2e/target.js';
 import { jsonLines, runCli } from '../run-cli.js';
 
 const target = inject('target');
 
-describe.skipIf(target.kind !== 'embedded')('streamctl recs', () => {
+describe.skipIf(!isLocalPlatform(target))('streamctl recs', () => {
   const env = { STREAMCTL_DATA_DIR: target.dataDir };
 
   it("prints a viewer's rails with why each title is there", async () => {
