@@ -55,9 +55,13 @@ const ready = await new Promise((resolve, reject) => {
 });
 
 try {
-  const { findMediaTools, loadPlatform } = await import(join(ROOT, 'packages', 'sdk', 'dist', 'index.js'));
+  const { findMediaTools, loadPlatform, resolveConfig } = await import(
+    join(ROOT, 'packages', 'sdk', 'dist', 'index.js')
+  );
   if (!existsSync(SAMPLE)) {
-    const tools = await findMediaTools();
+    // The ffmpeg the CLI's ingest will use: STREAMCTL_FFMPEG or the config file, else PATH, else npm's.
+    const { media } = await resolveConfig({ flags: { stage: 'local' }, cwd: ROOT });
+    const tools = await findMediaTools({ ffmpegPath: media.ffmpegPath, ffprobePath: media.ffprobePath });
     mkdirSync(SAMPLE_DIR, { recursive: true });
     console.error(`Generating an 8 s 1080p sample clip with ${tools.ffmpeg}…`);
     await run(tools.ffmpeg, [
