@@ -13,6 +13,7 @@ import {
   type AwsClients,
   createAwsClients,
   ensureResources,
+  ensureStreams,
   type RoutingRecord,
   readRouting,
   resolveConfig,
@@ -47,6 +48,11 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis || !targ
       const endpoints = { ...target.endpoints };
       direct = createAwsClients({ ...base, endpoints });
       await ensureResources(direct, base.resources);
+      // The other Region's stream, as the CDK app deploys one per Region: a Region-aware Kinesis
+      // (kinesis-mock, like AWS) keeps streams per Region, and the failover preflight checks it.
+      const replica = createAwsClients({ ...base, region: 'eu-west-1', endpoints });
+      await ensureStreams(replica.kinesis(), base.resources);
+      replica.destroy();
       config = { ...base, endpoints: { ...endpoints, dynamodb: proxy.url } };
     });
     afterAll(async () => {

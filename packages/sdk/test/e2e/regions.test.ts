@@ -22,12 +22,24 @@ import { targetConfig } from '../../../../test/e2e/target.js';
 
 const target = inject('target');
 
+/** Creates the stage's stream in every Region of the config (a no-op on a Region-blind kinesalite). */
+async function ensureRegionStreams(config: StreamctlConfig): Promise<void> {
+  for (const region of config.regions) {
+    const clients = createAwsClients({ ...config, region });
+    await ensureStreams(clients.kinesis(), config.resources);
+    clients.destroy();
+  }
+}
+
 describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`regions (${target.kind})`, () => {
   it('lets exactly one of two concurrent failovers win, and the other says why', async () => {
     const base = await targetConfig(target);
     const stage = `rg${randomUUID().slice(0, 6)}`;
     const config: StreamctlConfig = { ...base, regions: ['us-east-1', 'eu-west-1', 'ap-southeast-2'] };
     const clients = createAwsClients(config);
+    // Each Region has its stream, as the CDK app deploys one per Region: a Region-aware
+    // Kinesis (kinesis-mock, like AWS) keeps streams per Region, and the preflight checks it.
+    await ensureRegionStreams(config);
     // Start from a clean record for this table.
     await clients
       .documents()
