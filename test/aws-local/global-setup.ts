@@ -25,6 +25,8 @@ export default async function setup(project: TestProject) {
     platform = await startLocalPlatform({
       dataDir: join(dataDir, 'platform'),
       engines: 'aws-local',
+      // The run discards its data; `streamctl dev`'s on-disk stores are covered by the dev e2e.
+      ephemeral: process.env.STREAMCTL_AWS_LOCAL_ON_DISK !== '1',
       engineCacheDir: process.env.STREAMCTL_ENGINES_CACHE ?? ENGINES_CACHE,
     });
   } catch (err) {

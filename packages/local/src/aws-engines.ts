@@ -238,6 +238,8 @@ export interface AwsEngineOptions {
   timeoutMs?: number | undefined;
   /** Environment over `process.env` for finding Java (`JAVA_HOME`, `PATH`). */
   env?: Record<string, string | undefined> | undefined;
+  /** Keep data in memory only (tests): nothing is written under `path`. */
+  ephemeral?: boolean | undefined;
 }
 
 function urlOf(host: string, port: number): string {
@@ -267,8 +269,7 @@ export async function startDynamoDBLocal(options: AwsEngineOptions): Promise<Run
     '-jar',
     'DynamoDBLocal.jar',
     '-sharedDb',
-    '-dbPath',
-    path,
+    ...(options.ephemeral ? ['-inMemory'] : ['-dbPath', path]),
     '-disableTelemetry',
     '-port',
     String(port),
@@ -309,7 +310,7 @@ export async function startKinesisMock(options: AwsEngineOptions & { region?: st
       env: {
         KINESIS_MOCK_PLAIN_PORT: String(port),
         KINESIS_MOCK_TLS_PORT: String(tlsPort),
-        SHOULD_PERSIST_DATA: 'true',
+        SHOULD_PERSIST_DATA: options.ephemeral ? 'false' : 'true',
         LOAD_DATA_IF_EXISTS: 'true',
         PERSIST_PATH: path,
         PERSIST_INTERVAL: '2s',

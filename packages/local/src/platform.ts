@@ -66,6 +66,11 @@ export interface StartLocalPlatformOptions {
   engineCacheDir?: string;
   /** Environment over `process.env` the aws-local engines see (`JAVA_HOME`, `PATH`). */
   env?: Record<string, string | undefined>;
+  /**
+   * aws-local only: DynamoDB Local and kinesis-mock keep their data in memory, not in the data dir
+   * (a test run that discards it anyway; DynamoDB Local's on-disk store is several times slower).
+   */
+  ephemeral?: boolean;
 }
 
 /** The engine of each emulated part, per profile. */
@@ -269,7 +274,7 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   const region = options.region ?? 'us-east-1';
   const profile = options.engines ?? 'embedded';
   const awsLocal = profile === 'aws-local';
-  const engine = { path: '', host, cacheDir: options.engineCacheDir, env: options.env };
+  const engine = { path: '', host, cacheDir: options.engineCacheDir, env: options.env, ephemeral: options.ephemeral };
   const layout = dataDirLayout(options.dataDir);
   const release = acquireDataDirLock(options.dataDir);
   const started: RunningEmulator[] = [];
