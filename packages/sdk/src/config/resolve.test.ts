@@ -37,6 +37,25 @@ describe('resolveConfig precedence, per key', () => {
     }
   });
 
+  it('resolves the engine profile flag > env > file (stage section too) > embedded, and refuses others', async () => {
+    const none = await resolveConfig({ env: {}, cwd: project() });
+    expect([none.engines, none.sources.engines]).toEqual(['embedded', 'default']);
+    const cwd = project({
+      name: 'streamctl.config.json',
+      body: JSON.stringify({ engines: 'aws-local', stages: { qa: { engines: 'embedded' } } }),
+    });
+    const file = await resolveConfig({ env: {}, cwd });
+    expect([file.engines, file.sources.engines]).toEqual(['aws-local', 'file']);
+    expect((await resolveConfig({ flags: { stage: 'qa' }, env: {}, cwd })).engines).toBe('embedded');
+    const env = await resolveConfig({ env: { STREAMCTL_ENGINES: 'embedded' }, cwd });
+    expect([env.engines, env.sources.engines]).toEqual(['embedded', 'env']);
+    const flag = await resolveConfig({ flags: { engines: 'aws-local' }, env: { STREAMCTL_ENGINES: 'embedded' }, cwd });
+    expect([flag.engines, flag.sources.engines]).toEqual(['aws-local', 'flag']);
+    await expect(resolveConfig({ env: { STREAMCTL_ENGINES: 'docker' }, cwd })).rejects.toThrow(
+      /Invalid engines "docker" from \$STREAMCTL_ENGINES: expected embedded or aws-local/,
+    );
+  });
+
   it('file > default, env > file, flag > env, each key on its own', async () => {
     const cwd = project(file);
     const fromFile = await resolveConfig({ env: {}, cwd });
