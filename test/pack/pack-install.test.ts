@@ -297,7 +297,13 @@ describe('packed packages install and run', () => {
     });
     const readyMs = Date.now() - started;
     expect(readyMs).toBeLessThan(20_000);
-    expect(Object.keys(ready)).toEqual(['event', 'api', 'edge', 'dynamodb', 'kinesis', 's3']);
+    expect(Object.keys(ready)).toEqual(['event', 'api', 'edge', 'dynamodb', 'kinesis', 's3', 'engines']);
+    // The default profile: Node-only engines, named per part.
+    expect((ready as { engines?: unknown }).engines).toEqual({
+      dynamodb: 'dynalite',
+      kinesis: 'kinesalite',
+      s3: 's3rver',
+    });
 
     const status = await exec(bin, ['status', '--stage', 'local', '--json'], {
       cwd: project,
