@@ -177,6 +177,22 @@ function tail(text: string): string {
   return last ? `: ${last}` : '';
 }
 
+/**
+ * Runs `argv[1..]` and ends it when its own stdin closes (the parent died) or on SIGTERM; exits
+ * with the engine's code, so the parent sees the engine end.
+ */
+const WATCHDOG = `
+const { spawn } = require('node:child_process');
+const [command, ...args] = process.argv.slice(1);
+const engine = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+engine.on('error', (err) => { console.error(err.message); process.exit(127); });
+engine.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+process.on('SIGTERM', () => engine.kill('SIGTERM'));
+process.stdin.on('end', () => engine.kill('SIGKILL'));
+process.stdin.on('error', () => engine.kill('SIGKILL'));
+process.stdin.resume();
+`;
+
 /** Runs a child until stopped; its last output explains a failed start. */
 async function startChild(
   command: string,
@@ -186,10 +202,13 @@ async function startChild(
   port: number,
   timeoutMs: number,
 ): Promise<RunningEmulator> {
-  const child = spawn(command, args, {
+  // Through a watchdog: the engine goes when this process goes, however it ends (a SIGKILL or a
+  // test worker terminated by its pool fires no 'exit' handler): the watchdog's stdin is a pipe
+  // from this process, which the kernel closes when this process dies.
+  const child = spawn(process.execPath, ['-e', WATCHDOG, command, ...args], {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
   const keep = (chunk: Buffer) => {
