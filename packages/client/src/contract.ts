@@ -331,11 +331,26 @@ export const EVENT_TYPE_NAMES = [
   'rebuffer',
 ] as const;
 
+/** The event types of schema version 2: version 1's and the player's QoE measurements. */
+export const EVENT_TYPE_NAMES_V2 = [...EVENT_TYPE_NAMES, 'startup', 'error'] as const;
+
+/** Bounds of the QoE fields of schema version 2 (a value outside them is refused, not clamped). */
+export const QOE_FIELD_LIMITS = {
+  /** Time to first frame, ms: ten minutes at most. */
+  startupMs: 600_000,
+  /** One stall, ms: an hour at most. */
+  stallMs: 3_600_000,
+  /** Playing time an event reports since the session's previous one, ms: a day at most. */
+  watchMs: 86_400_000,
+  /** A rendition's bitrate, bits per second. */
+  bitrate: 1_000_000_000,
+} as const;
+
 /** An engagement event as a client sends it (the server takes the user from the token). */
 export const ClientEventSchema = z.object({
-  v: z.literal(1),
+  v: z.union([z.literal(1), z.literal(2)]),
   id: z.string(),
-  type: z.enum(EVENT_TYPE_NAMES),
+  type: z.enum(EVENT_TYPE_NAMES_V2),
   titleId: z.string(),
   ts: z.string(),
   sessionId: z.string().optional(),
@@ -344,6 +359,17 @@ export const ClientEventSchema = z.object({
   device: z.string().optional(),
   country: z.string().optional(),
   region: z.string().optional(),
+  /** v2, `startup`: time from the play request to the first frame. */
+  startupMs: z.number().optional(),
+  /** v2, `rebuffer`: how long this stall lasted. */
+  stallMs: z.number().optional(),
+  /** v2: time spent playing since the session's previous event. */
+  watchMs: z.number().optional(),
+  /** v2, `quality_switch`: the bitrates switched from and to (bits per second). */
+  fromBitrate: z.number().optional(),
+  toBitrate: z.number().optional(),
+  /** v2, `error`: what failed (e.g. `networkError/fragLoadError`). */
+  errorCode: z.string().optional(),
 });
 
 /**
@@ -354,7 +380,8 @@ export const EventsBodySchema = z.array(z.unknown()).min(1).max(MAX_EVENTS_PER_B
 
 export const EventsResultSchema = z.object({
   accepted: z.number(),
-  rejected: z.array(z.object({ index: z.number(), code: z.string() })),
+  /** Refused entries; `retryable` ones (the stream was busy) may be sent again as they are, after a backoff. */
+  rejected: z.array(z.object({ index: z.number(), code: z.string(), retryable: z.boolean().optional() })),
 });
 
 /** The longest search query, in characters. */

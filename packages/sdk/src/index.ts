@@ -18,6 +18,7 @@
  *
  * @module
  */
+export * from './analytics/index.js';
 export * from './aws/index.js';
 export * from './cache/index.js';
 export * from './capacity/index.js';

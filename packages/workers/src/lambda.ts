@@ -8,11 +8,17 @@
  * @module
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type Consumer, type ConsumerName, loadPlatform } from '@streamctl/sdk';
+import { type Consumer, type ConsumerName, loadPlatform, QOE_DIMENSION_SETS, type QoeMetric } from '@streamctl/sdk';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { createConsumerHandler } from './kinesis.js';
 
 type Handler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
+
+const METRIC_UNITS: Record<QoeMetric['unit'], (typeof MetricUnit)[keyof typeof MetricUnit]> = {
+  Count: MetricUnit.Count,
+  Seconds: MetricUnit.Seconds,
+  Milliseconds: MetricUnit.Milliseconds,
+};
 
 const metrics = new Metrics({ namespace: 'streamctl', serviceName: 'qoe' });
 /** The workers' own counts: events of erased viewers dropped, per consumer. */
@@ -24,10 +30,12 @@ const workerSet = () => {
   consumers ??= loadPlatform({ configFile: false }).then((platform) =>
     platform.consumers.workerSet({
       qoeSink: (metric) => {
-        const single = metrics.singleMetric();
-        single.addDimension('titleId', metric.dimensions.titleId);
-        single.addDimension('region', metric.dimensions.region);
-        single.addMetric(metric.name, metric.unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count, metric.value);
+        // Once with the detail (title, Region, device), once under the Region alone: the SLO alarms read that one.
+        for (const set of QOE_DIMENSION_SETS) {
+          const single = metrics.singleMetric();
+          for (const name of set) single.addDimension(name, metric.dimensions[name]);
+          single.addMetric(metric.name, METRIC_UNITS[metric.unit], metric.value);
+        }
       },
     }),
   );

@@ -33,6 +33,20 @@ const event = (over: Record<string, unknown> = {}) => ({
 });
 
 describe('events.accept', () => {
+  it('takes version 2 QoE events and refuses their fields on the wrong type or out of bounds', async () => {
+    const { events, sent } = acceptor();
+    const result = await events.accept(viewer, [
+      event({ v: 2, type: 'startup', startupMs: 840, device: 'web' }),
+      event({ v: 2, type: 'rebuffer' }), // a stall without its duration
+      event({ v: 2, type: 'play', stallMs: 10 }), // a stall on a play
+      event({ v: 1, type: 'startup', startupMs: 10 }), // version 1 has no startup
+      event({ v: 2, type: 'startup', startupMs: 1e9 }),
+      event({ v: 2, type: 'error', errorCode: '<script>' }),
+    ]);
+    expect(result.rejected.map((r) => r.index)).toEqual([1, 2, 3, 4, 5]);
+    expect(sent).toEqual([expect.objectContaining({ v: 2, type: 'startup', startupMs: 840 })]);
+  });
+
   it("stamps the viewer as user and country, whatever the body says, and maps the stream's refusals back", async () => {
     const { events, sent } = acceptor();
     const result = await events.accept(viewer, [
@@ -44,12 +58,12 @@ describe('events.accept', () => {
       ['alice', 'GB', 't1'],
       ['alice', 'GB', 't2'],
     ]);
-    // The stream refused the second one sent: index 2 of the viewer's batch.
+    // The stream refused the second one sent: index 2 of the viewer's batch, to be sent again.
     expect(result).toEqual({
       accepted: 1,
       rejected: [
         { index: 1, code: 'VALIDATION_FAILED' },
-        { index: 2, code: 'THROTTLED' },
+        { index: 2, code: 'THROTTLED', retryable: true },
       ],
     });
   });

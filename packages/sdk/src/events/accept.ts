@@ -17,8 +17,13 @@ import { type EngagementEvent, MAX_BATCH, parseEvent } from './schema.js';
 /** What became of a batch. */
 export interface AcceptResult {
   accepted: number;
-  /** Entries refused (bad, someone else's, or refused by the stream), by index, in order. */
-  rejected: Array<{ index: number; code: string }>;
+  /**
+   * Entries refused (bad, someone else's, or refused by the stream), by index, in order. Entries
+   * the stream refused (throttled, or its internal error) are `retryable`: the batch went in one
+   * PutRecords, and the client sends those again, unchanged, after a backoff (their ids make a
+   * second arrival a no-op). The others are final.
+   */
+  rejected: Array<{ index: number; code: string; retryable?: boolean }>;
 }
 
 /** The events use case. */
@@ -118,7 +123,7 @@ export function createEventsAcceptor(deps: EventsAcceptorDeps): EventsAcceptor {
       const result = await deps.put(valid.map((v) => v.event));
       for (const failure of result.failed) {
         const sent = valid[failure.index];
-        if (sent) rejected.push({ index: sent.index, code: failure.code });
+        if (sent) rejected.push({ index: sent.index, code: failure.code, retryable: true });
       }
       rejected.sort((a, b) => a.index - b.index);
       return { accepted: result.accepted, rejected };

@@ -33,8 +33,11 @@ export {
 export { type PublishResult, putEvents } from './put.js';
 export {
   type EngagementEvent,
+  type EngagementEventV2,
   EVENT_TYPES,
+  EVENT_TYPES_V2,
   EventV1Schema,
+  EventV2Schema,
   MAX_BATCH,
   MAX_EVENT_BYTES,
   parseEvent,

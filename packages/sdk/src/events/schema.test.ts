@@ -20,7 +20,7 @@ describe('parseEvent', () => {
   });
 
   it('refuses unknown versions by name instead of guessing', () => {
-    expect(() => parseEvent(event({ v: 2 }))).toThrow(/Unsupported event schema version 2/);
+    expect(() => parseEvent(event({ v: 3 }))).toThrow(/Unsupported event schema version 3/);
     expect(() => parseEvent(event({ v: '1' }))).toThrow(/Unsupported event schema version "1"/);
   });
 
@@ -47,5 +47,34 @@ describe('parseEvent', () => {
     for (const value of [null, 42, 'event', []]) {
       expect(() => parseEvent(value)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
     }
+  });
+});
+
+describe('parseEvent, version 2', () => {
+  const v2 = (over: object) => event({ v: 2, positionSec: undefined, durationSec: undefined, ...over });
+  it.each([
+    [{ type: 'startup', startupMs: 1200 }],
+    [{ type: 'rebuffer', stallMs: 850, watchMs: 30_000 }],
+    [{ type: 'quality_switch', fromBitrate: 800_000, toBitrate: 2_500_000 }],
+    [{ type: 'error', errorCode: 'networkError/fragLoadError' }],
+    [{ type: 'progress', watchMs: 10_000, positionSec: 42 }],
+  ])('accepts %o', (over) => {
+    expect(parseEvent(v2(over))).toMatchObject(over);
+  });
+
+  it.each([
+    [{ type: 'startup' }, 'startupMs'],
+    [{ type: 'rebuffer' }, 'stallMs'],
+    [{ type: 'error' }, 'errorCode'],
+    [{ type: 'play', stallMs: 5 }, 'stallMs'],
+    [{ type: 'startup', startupMs: -1 }, 'startupMs'],
+    [{ type: 'quality_switch', toBitrate: 1.5 }, 'toBitrate'],
+  ])('refuses %o, naming %s', (over, field) => {
+    expect(() => parseEvent(v2(over))).toThrow(new RegExp(field));
+  });
+
+  it('keeps version 1 to its own types and fields', () => {
+    expect(() => parseEvent(event({ type: 'startup' }))).toThrow(/type/);
+    expect(() => parseEvent(event({ watchMs: 5 }))).toThrow(/watchMs|Unrecognized/);
   });
 });

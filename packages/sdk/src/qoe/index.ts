@@ -4,4 +4,4 @@
  *
  * @module
  */
-export { type QoeMetric, qoeMetrics, toEmf } from './metrics.js';
+export { QOE_DIMENSION_SETS, QOE_METRICS, QOE_NAMESPACE, type QoeMetric, qoeMetrics, toEmf } from './metrics.js';
