@@ -9,6 +9,14 @@ export const ResourceNameOverridesSchema = z
     eventsStream: z.string().min(1).max(128).optional(),
     rawBucket: z.string().min(3).max(63).optional(),
     cdnBucket: z.string().min(3).max(63).optional(),
+    lakeBucket: z.string().min(3).max(63).optional(),
+    athenaResultsBucket: z.string().min(3).max(63).optional(),
+    analyticsDatabase: z
+      .string()
+      .regex(/^[a-z0-9_]{1,255}$/, 'lowercase letters, digits and _ (a Glue database Athena reads unquoted)')
+      .optional(),
+    analyticsWorkgroup: z.string().min(1).max(128).optional(),
+    lakeDeliveryStream: z.string().min(1).max(64).optional(),
   })
   .strict();
 
@@ -29,6 +37,16 @@ export interface ResourceNames {
   rawBucket: string;
   /** Bucket behind the CDN: renditions, manifests, thumbnails. */
   cdnBucket: string;
+  /** The analytics lake: the events as Parquet under `events/dt=…/hour=…/` (KMS-encrypted). */
+  lakeBucket: string;
+  /** Where Athena writes query results. */
+  athenaResultsBucket: string;
+  /** The Glue database holding the `events` table. */
+  analyticsDatabase: string;
+  /** The Athena workgroup queries run in (results location, bytes-scanned limit). */
+  analyticsWorkgroup: string;
+  /** The Firehose stream that copies the events stream into the lake. */
+  lakeDeliveryStream: string;
 }
 
 /**
@@ -51,5 +69,10 @@ export function resourceNames(stage: string, region: string, overrides: Resource
     eventsStream: overrides.eventsStream ?? `${prefix}-events`,
     rawBucket: overrides.rawBucket ?? `${prefix}-raw-${region}`,
     cdnBucket: overrides.cdnBucket ?? `${prefix}-cdn-${region}`,
+    lakeBucket: overrides.lakeBucket ?? `${prefix}-lake-${region}`,
+    athenaResultsBucket: overrides.athenaResultsBucket ?? `${prefix}-athena-results-${region}`,
+    analyticsDatabase: overrides.analyticsDatabase ?? `streamctl_${stage.replace(/-/g, '_')}`,
+    analyticsWorkgroup: overrides.analyticsWorkgroup ?? `${prefix}-analytics`,
+    lakeDeliveryStream: overrides.lakeDeliveryStream ?? `${prefix}-events-lake`,
   };
 }

@@ -203,6 +203,11 @@ describe('resource names', () => {
       eventsStream: 'streamctl-prod-events',
       rawBucket: 'streamctl-prod-raw-eu-west-1',
       cdnBucket: 'acme-cdn',
+      lakeBucket: 'streamctl-prod-lake-eu-west-1',
+      athenaResultsBucket: 'streamctl-prod-athena-results-eu-west-1',
+      analyticsDatabase: 'streamctl_prod',
+      analyticsWorkgroup: 'streamctl-prod-analytics',
+      lakeDeliveryStream: 'streamctl-prod-events-lake',
     });
   });
 });

@@ -18,7 +18,6 @@ export const EVENT_TYPES = EVENT_TYPE_NAMES;
 export const EVENT_TYPES_V2 = EVENT_TYPE_NAMES_V2;
 
 const common = {
-  id: z.uuid(),
   userId: IdSchema,
   titleId: IdSchema,
   ts: z.iso.datetime({ offset: true }),
@@ -31,7 +30,7 @@ const common = {
 };
 
 /** An engagement event, schema version 1. */
-export const EventV1Schema = z.object({ v: z.literal(1), type: z.enum(EVENT_TYPES), ...common }).strict();
+export const EventV1Schema = z.object({ v: z.literal(1), id: z.uuid(), type: z.enum(EVENT_TYPES), ...common }).strict();
 
 const ms = (max: number) => z.number().finite().min(0).max(max);
 const bitrate = z.number().int().positive().max(QOE_FIELD_LIMITS.bitrate);
@@ -56,6 +55,7 @@ const REQUIRED_QOE_FIELD = { startup: 'startupMs', rebuffer: 'stallMs', error: '
 export const EventV2Schema = z
   .object({
     v: z.literal(2),
+    id: z.uuid(),
     type: z.enum(EVENT_TYPES_V2),
     ...common,
     startupMs: ms(QOE_FIELD_LIMITS.startupMs).optional(),

@@ -11,6 +11,8 @@ describe('the event format is shown where a newcomer looks', () => {
     expect(rows).toEqual(
       Object.entries(shape).map(([field, schema]) => [field, schema.safeParse(undefined).success ? 'no' : 'yes']),
     );
+    for (const field of ['startupMs', 'stallMs', 'watchMs', 'fromBitrate', 'toBitrate', 'errorCode'])
+      expect(run.stdout).toMatch(new RegExp(`^ +${field} `, 'm'));
     const words = run.stdout.replace(/\s+/g, ' ');
     for (const type of EVENT_TYPES) expect(words).toContain(` ${type}`);
     const line = run.stdout.split('\n').find((l) => l.trim().startsWith('{"v":1'));

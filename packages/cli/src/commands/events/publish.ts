@@ -10,7 +10,7 @@ interface PublishOptions {
  * the contract's EVENT_TYPE_NAMES (a test holds them together), written out here
  * so that `--help` loads no SDK.
  */
-export const EVENT_FORMAT = `NDJSON file: one JSON event per line (schema version 1)
+export const EVENT_FORMAT = `NDJSON file: one JSON event per line (schema versions 1 and 2)
   field        required  value
   v            yes       1, the schema version
   id           yes       a UUID, new for every event (a repeated id is a no-op)
@@ -26,6 +26,13 @@ export const EVENT_FORMAT = `NDJSON file: one JSON event per line (schema versio
   device       no        string, up to 64 characters
   country      no        ISO 3166-1 alpha-2 code, e.g. GB
   region       no        string, up to 32 characters
+  Version 2 ("v":2) also has the types startup and error, and QoE fields:
+  startupMs    startup         time to first frame, ms (a startup carries it)
+  stallMs      rebuffer        the stall's length, ms (a rebuffer carries it)
+  watchMs      any             playing time since the session's previous event, ms
+  fromBitrate  quality_switch  bitrate before, bit/s
+  toBitrate    quality_switch  bitrate after, bit/s
+  errorCode    error           what failed (an error carries it)
   No other fields. A line (\`streamctl events example\` prints more):
   {"v":1,"id":"7f8e1c52-3a4b-4c5d-9e6f-0a1b2c3d4e5f","type":"progress","userId":"alice","titleId":"t1","ts":"2026-12-01T20:15:00Z","positionSec":120,"durationSec":5400}`;
 
