@@ -66,6 +66,8 @@ export const ErrorCode = {
   TranscodeStalled: 'TRANSCODE_STALLED',
   /** A tool the operation needs (ffmpeg, ffprobe) is not installed. */
   ToolMissing: 'TOOL_MISSING',
+  /** An analytics query failed (bad SQL, a missing column, over the bytes-scanned limit); the message is the engine's. */
+  QueryFailed: 'QUERY_FAILED',
   /** A bug: something that should not happen did. */
   Internal: 'INTERNAL',
 } as const;
@@ -298,6 +300,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, { readonly status: number; 
   TRANSCODE_FAILED: { status: 500, exit: 1 },
   TRANSCODE_STALLED: { status: 500, exit: 1 },
   TOOL_MISSING: { status: 500, exit: 1 },
+  QUERY_FAILED: { status: 400, exit: 1 },
   INTERNAL: { status: 500, exit: 1 },
 };
 

@@ -31,6 +31,7 @@ export {
   startDynamoDBLocal,
   startKinesisMock,
 } from './aws-engines.js';
+export { createDuckDbParquetWriter, openLocalLake } from './lake.js';
 export {
   DEV_TOKEN_AUDIENCE,
   DEV_TOKEN_ISSUER,

@@ -7,10 +7,12 @@
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import {
   type AwsClients,
+  type BatchConsumer,
   type CheckpointStore,
   type Consumer,
   createCheckpointStore,
   EventBusyError,
+  isBatchConsumer,
   type Outcome,
   type ResourceNames,
   runRecord,
@@ -40,7 +42,8 @@ export interface Poller {
 }
 
 /**
- * Starts polling the events stream for one consumer.
+ * Starts polling the events stream for one consumer: a record at a time through the ledger, or
+ * for a {@link BatchConsumer} (the lake) in its own durable units, the checkpoint following them.
  *
  * @example
  * ```ts
@@ -51,9 +54,10 @@ export interface Poller {
 export async function startPoller(
   clients: AwsClients,
   names: ResourceNames,
-  consumer: Consumer,
+  consumer: Consumer | BatchConsumer,
   options: PollerOptions = {},
 ): Promise<Poller> {
+  const batch = isBatchConsumer(consumer) ? consumer : undefined;
   const StreamName = names.eventsStream;
   const kinesis = clients.kinesis();
   const checkpoints = options.checkpoints ?? createCheckpointStore(clients, names);
@@ -83,12 +87,46 @@ export async function startPoller(
         )
       ).ShardIterator;
     let checkpoint = await readCheckpoint(shardId);
+    if (batch) checkpoint = await batch.resume(shardId, checkpoint);
     iterator = await fresh(checkpoint);
     while (now() === 'running' && iterator) {
       const out = await kinesis.send(
         new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize ?? 1_000 }),
       );
       const records = out.Records ?? [];
+      if (batch) {
+        try {
+          if (records.length) {
+            await batch.add(
+              shardId,
+              records.map((r) => ({
+                data: r.Data ?? new Uint8Array(),
+                sequenceNumber: r.SequenceNumber ?? '',
+                ...(r.ApproximateArrivalTimestamp ? { arrivedAt: r.ApproximateArrivalTimestamp } : {}),
+              })),
+            );
+            processed += records.length;
+            outcomes.processed += records.length;
+          }
+          if (now() === 'killed') return;
+          const durable = await batch.commit(shardId, now() === 'stopping');
+          if (durable) {
+            await writeCheckpoint(shardId, durable);
+            checkpoint = durable;
+          }
+        } catch (err) {
+          // What was taken and not made durable is read again, from the checkpoint.
+          console.error(`[poller ${consumer.name}] ${shardId}: ${(err as Error).message}`);
+          batch.reset(shardId);
+          await sleep(idle);
+          iterator = await fresh(checkpoint);
+          continue;
+        }
+        iterator = out.NextShardIterator;
+        if (!records.length && now() === 'running') await sleep(idle);
+        continue;
+      }
+      const perRecord = consumer as Consumer;
       let last: string | undefined;
       let retryFrom = false;
       for (const record of records) {
@@ -96,7 +134,7 @@ export async function startPoller(
         if (now() === 'stopping') break;
         const sequenceNumber = record.SequenceNumber ?? '';
         try {
-          const outcome = await runRecord(consumer, { data: record.Data ?? new Uint8Array(), shardId, sequenceNumber });
+          const outcome = await runRecord(perRecord, { data: record.Data ?? new Uint8Array(), shardId, sequenceNumber });
           processed++;
           outcomes[outcome]++;
           options.onRecord?.(outcome, shardId, sequenceNumber);
@@ -113,7 +151,7 @@ export async function startPoller(
       if (last) {
         try {
           // What the consumer kept for the batch's end is written before the checkpoint moves.
-          await consumer.flush?.(shardId);
+          await perRecord.flush?.(shardId);
           await writeCheckpoint(shardId, last);
           checkpoint = last;
         } catch (err) {
@@ -128,6 +166,11 @@ export async function startPoller(
       }
       iterator = out.NextShardIterator;
       if (!records.length) await sleep(idle);
+    }
+    if (batch && now() === 'stopping') {
+      // A stop writes what the batch consumer holds (a crash, `kill`, does not: it is read again).
+      const durable = await batch.commit(shardId, true);
+      if (durable) await writeCheckpoint(shardId, durable);
     }
   }
 

@@ -5,6 +5,9 @@
  *
  * @module
  */
+
+export * from './engine.js';
+export * from './lake.js';
 export * from './report-types.js';
 export * from './slo.js';
 export * from './table.js';

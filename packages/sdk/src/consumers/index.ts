@@ -6,6 +6,7 @@
  *
  * @module
  */
+export { type BatchConsumer, compareSequenceNumbers, isBatchConsumer, type RawRecord } from './batch.js';
 export { type CheckpointStore, createCheckpointStore } from './checkpoints.js';
 export { createDeadLetterTable, DEAD_LETTER_TTL_SECONDS, viewerRefPartition } from './dead-letters.js';
 export {

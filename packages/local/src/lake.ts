@@ -1,0 +1,162 @@
+/**
+ * The local lake's engine: DuckDB (in-process, offline) writes the lake
+ * worker's Parquet files and answers SQL over them, with the `events` table
+ * and columns that Athena has on AWS.
+ */
+import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
+import {
+  type AnalyticsEngine,
+  type EngagementEvent,
+  EVENTS_TABLE,
+  LAKE_COLUMNS,
+  LAKE_EVENTS_PREFIX,
+  LAKE_PARTITION_KEYS,
+  listLakeFiles,
+  type ParquetWriter,
+  QueryFailedError,
+  type QueryResult,
+  type QueryValue,
+  timestampLiteral,
+} from '@streamctl/sdk';
+
+const columnsDdl = LAKE_COLUMNS.map((c) => `"${c.name}" ${c.duckType}`).join(', ');
+
+type Appender = Awaited<ReturnType<DuckDBConnection['createAppender']>>;
+
+/** Appends one event's value of a column. */
+function appendValue(appender: Appender, column: (typeof LAKE_COLUMNS)[number], event: EngagementEvent): void {
+  const value = event[column.field];
+  if (value === undefined || value === null) {
+    appender.appendNull();
+    return;
+  }
+  switch (column.duckType) {
+    case 'VARCHAR':
+      appender.appendVarchar(String(value));
+      return;
+    case 'INTEGER':
+      appender.appendInteger(value as number);
+      return;
+    case 'BIGINT':
+      appender.appendBigInt(BigInt(value as number));
+      return;
+    case 'DOUBLE':
+      appender.appendDouble(value as number);
+      return;
+    case 'TIMESTAMP':
+      // Event times carry an offset; the column holds UTC, as Athena's `timestamp` does.
+      appender.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(value as string)) * 1000n));
+      return;
+  }
+}
+
+/**
+ * A Parquet writer over one in-memory DuckDB: events are appended to a
+ * scratch table and copied out as one zstd-compressed Parquet file.
+ *
+ * @example
+ * ```ts
+ * const writer = await createDuckDbParquetWriter();
+ * await writer.write(events, '/tmp/part.parquet');
+ * writer.close();
+ * ```
+ */
+export async function createDuckDbParquetWriter(): Promise<ParquetWriter & { close(): void }> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const connection = await instance.connect();
+  await connection.run(`CREATE TABLE scratch (${columnsDdl})`);
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    write(events, path) {
+      // One file at a time: the scratch table is shared.
+      const run = queue.then(async () => {
+        await connection.run('DELETE FROM scratch');
+        const appender = await connection.createAppender('scratch');
+        for (const event of events) {
+          for (const column of LAKE_COLUMNS) appendValue(appender, column, event);
+          appender.endRow();
+        }
+        appender.closeSync();
+        await connection.run(
+          `COPY scratch TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
+        );
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** A JSON-safe cell from DuckDB's JS value. */
+function cell(value: unknown): QueryValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
+/**
+ * SQL over a local lake's files with DuckDB: `events` is a view over every
+ * committed Parquet file (hive partitions `dt` and `hour` as strings), empty
+ * with the same columns while the lake has none.
+ *
+ * @example
+ * ```ts
+ * const engine = await openLocalLake(join(dataDir, 'lake', names.lakeBucket));
+ * const { rows } = await engine.query('select type, count(*) from events group by 1');
+ * await engine.close();
+ * ```
+ */
+export async function openLocalLake(root: string): Promise<AnalyticsEngine> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const files = await listLakeFiles(root);
+  const partitions = LAKE_PARTITION_KEYS.map((k) => `"${k.name}" VARCHAR`).join(', ');
+  if (files.length) {
+    const glob = `${root}/${LAKE_EVENTS_PREFIX}dt=*/hour=*/*.parquet`.replaceAll("'", "''");
+    const types = LAKE_PARTITION_KEYS.map((k) => `'${k.name}': VARCHAR`).join(', ');
+    await connection.run(
+      `CREATE VIEW ${EVENTS_TABLE} AS SELECT * FROM read_parquet('${glob}', hive_partitioning = true, hive_types = {${types}}, union_by_name = true)`,
+    );
+  } else {
+    await connection.run(`CREATE TABLE ${EVENTS_TABLE} (${columnsDdl}, ${partitions})`);
+  }
+  const bytes = files.reduce((sum, f) => sum + f.bytes, 0);
+  return {
+    name: 'duckdb',
+    dialect: {
+      percentile: (expression, p) => `quantile_cont(${expression}, ${p})`,
+      timestamp: timestampLiteral,
+    },
+    async query(sql, options = {}) {
+      const started = performance.now();
+      options.onProgress?.({ state: 'RUNNING', elapsedMs: 0 });
+      let reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;
+      try {
+        reader = await connection.runAndReadAll(sql);
+      } catch (err) {
+        throw new QueryFailedError('duckdb', (err as Error).message, { cause: err });
+      }
+      const names = reader.columnNames();
+      const types = reader.columnTypes();
+      const result: QueryResult = {
+        engine: 'duckdb',
+        columns: names.map((name, i) => ({ name, type: String(types[i]) })),
+        rows: reader.getRowsJS().map((row) => row.map(cell)),
+        bytesScanned: bytes,
+        elapsedMs: Math.round(performance.now() - started),
+      };
+      options.onProgress?.({ state: 'SUCCEEDED', elapsedMs: result.elapsedMs, bytesScanned: bytes });
+      return result;
+    },
+    async close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
