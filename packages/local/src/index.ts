@@ -31,7 +31,6 @@ export {
   startDynamoDBLocal,
   startKinesisMock,
 } from './aws-engines.js';
-export { createDuckDbParquetWriter, openLocalLake } from './lake.js';
 export {
   DEV_TOKEN_AUDIENCE,
   DEV_TOKEN_ISSUER,
@@ -51,6 +50,7 @@ export {
   startEdge,
 } from './edge.js';
 export { type RunningEmulator, startKinesalite } from './emulators.js';
+export { createDuckDbParquetWriter, openLocalLake } from './lake.js';
 export {
   type LocalPart,
   LocalPlatform,

@@ -134,7 +134,11 @@ export async function startPoller(
         if (now() === 'stopping') break;
         const sequenceNumber = record.SequenceNumber ?? '';
         try {
-          const outcome = await runRecord(perRecord, { data: record.Data ?? new Uint8Array(), shardId, sequenceNumber });
+          const outcome = await runRecord(perRecord, {
+            data: record.Data ?? new Uint8Array(),
+            shardId,
+            sequenceNumber,
+          });
           processed++;
           outcomes[outcome]++;
           options.onRecord?.(outcome, shardId, sequenceNumber);
