@@ -229,8 +229,9 @@ async function startApi(
 /**
  * Runs the Region's worker set as local pollers over its stream, with the
  * ledger and dead letters in the platform table, QoE metrics as EMF lines
- * in `<data dir>/metrics/qoe.emf.ndjson`, and the search index in
- * `<data dir>/search/<region>.json`. Returns their stop.
+ * in `<data dir>/metrics/qoe.emf.ndjson`, the search index in
+ * `<data dir>/search/<region>.json`, and the lake worker writing Parquet into
+ * `<data dir>/lake/<lake bucket>/events/`. Returns their stop.
  */
 async function startWorkers(platform: LocalPlatform, region: RegionPlatform): Promise<() => Promise<void>> {
   const regionPlatform = region.platform;
@@ -248,14 +249,28 @@ async function startWorkers(platform: LocalPlatform, region: RegionPlatform): Pr
   });
   // The search index is derived from the catalog: a data dir without one (new, or its file lost) gets it rebuilt.
   await regionPlatform.search.ensure();
+  // The lake worker: what Firehose does on AWS, into `<data dir>/lake/<lake bucket>` as Parquet.
+  const { createDuckDbParquetWriter } = await import('@streamctl/local');
+  const { createLakeConsumer, localLakeRoot } = await import('@streamctl/sdk');
+  const writer = await createDuckDbParquetWriter();
+  const lake = createLakeConsumer({
+    name: `lake${config.region === platform.region ? '' : `@${config.region}`}`,
+    root: localLakeRoot(platform.dataDir, config.resources),
+    writer,
+    park: regionPlatform.consumers.park,
+    erased: (userId) => regionPlatform.privacy.isErased(userId),
+    maxEvents: config.analytics.lakeMaxEvents,
+    maxAgeMs: config.analytics.lakeFlushSeconds * 1000,
+  });
   const pollers = await Promise.all(
-    Object.values(consumers).map((c) => startPoller(clients, config.resources, c, { idleMs: 100 })),
+    [...Object.values(consumers), lake].map((c) => startPoller(clients, config.resources, c, { idleMs: 100 })),
   );
   let stopped = false;
   return async () => {
     if (stopped) return;
     stopped = true;
     await Promise.all(pollers.map((p) => p.stop()));
+    writer.close();
     await region.release();
   };
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+export * from './athena.js';
 export * from './engine.js';
 export * from './lake.js';
 export * from './report-types.js';

@@ -60,6 +60,11 @@ interface Buffer {
   since?: number;
 }
 
+/** The local stand-in of a lake bucket: `<data dir>/lake/<bucket name>`. */
+export function localLakeRoot(dataDir: string, names: { lakeBucket: string }): string {
+  return join(dataDir, 'lake', names.lakeBucket);
+}
+
 /** The name of a lake file: the shard, and the first and last sequence numbers it covers. */
 export function lakeFileName(shardId: string, first: string, last: string): string {
   return `${shardId}-${first}-${last}.parquet`;

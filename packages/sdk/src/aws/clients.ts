@@ -1,3 +1,4 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -42,6 +43,8 @@ export interface AwsClients {
   mediaconvert(): MediaConvertClient;
   /** CloudFront's control API (global; no emulator). */
   cloudfront(): CloudFrontClient;
+  /** Athena (no emulator: AWS, or the single endpoint override such as LocalStack). */
+  athena(): AthenaClient;
   /** Where each service's calls go; undefined means AWS's own endpoint. */
   endpointFor(service: AwsServiceName): string | undefined;
   /** Closes every client's sockets. */
@@ -74,9 +77,12 @@ function providerChain(profile: string | undefined): ClientSettings['credentials
 /** The settings every client shares, for one service. Exported for tests. */
 export function clientSettings(
   config: StreamctlConfig,
-  service: AwsServiceName | 'mediaconvert' | 'cloudfront',
+  service: AwsServiceName | 'mediaconvert' | 'cloudfront' | 'athena',
 ): ClientSettings {
-  const perService = service === 'mediaconvert' || service === 'cloudfront' ? undefined : config.endpoints?.[service];
+  const perService =
+    service === 'mediaconvert' || service === 'cloudfront' || service === 'athena'
+      ? undefined
+      : config.endpoints?.[service];
   const endpoint = perService ?? config.endpointUrl;
   // Per-service endpoints only ever point at emulators (the embedded platform,
   // DynamoDB Local); they take fixed credentials. One endpoint override
@@ -114,6 +120,7 @@ export function createAwsClients(config: StreamctlConfig): AwsClients {
   let s3: S3Client | undefined;
   let mediaconvert: MediaConvertClient | undefined;
   let cloudfront: CloudFrontClient | undefined;
+  let athena: AthenaClient | undefined;
   const clients: AwsClients = {
     dynamodb: () => {
       dynamodb ??= new DynamoDBClient(clientSettings(config, 'dynamodb'));
@@ -142,10 +149,14 @@ export function createAwsClients(config: StreamctlConfig): AwsClients {
       cloudfront ??= new CloudFrontClient({ ...clientSettings(config, 'cloudfront'), region: 'us-east-1' });
       return cloudfront;
     },
+    athena: () => {
+      athena ??= new AthenaClient(clientSettings(config, 'athena'));
+      return athena;
+    },
     endpointFor: (service) => config.endpoints?.[service] ?? config.endpointUrl,
     destroy: () => {
-      for (const client of [documents, dynamodb, kinesis, s3, mediaconvert, cloudfront]) client?.destroy();
-      documents = dynamodb = kinesis = s3 = mediaconvert = cloudfront = undefined;
+      for (const client of [documents, dynamodb, kinesis, s3, mediaconvert, cloudfront, athena]) client?.destroy();
+      documents = dynamodb = kinesis = s3 = mediaconvert = cloudfront = athena = undefined;
     },
   };
   return clients;

@@ -87,6 +87,18 @@ export const ENV_VARS = {
     key: 'privacy.tombstoneDays',
     doc: "Days an erased viewer's late events are dropped (longer than the events stream keeps records). Default: 30.",
   },
+  STREAMCTL_ANALYTICS_LAKE_FLUSH_SECONDS: {
+    key: 'analytics.lakeFlushSeconds',
+    doc: "Seconds the local lake worker buffers a shard's events before writing a Parquet file (Firehose buffers 300 s on AWS). Default: 10.",
+  },
+  STREAMCTL_ANALYTICS_LAKE_MAX_EVENTS: {
+    key: 'analytics.lakeMaxEvents',
+    doc: 'Events in one local lake file at most (a fuller buffer is written at once). Default: 50000.',
+  },
+  STREAMCTL_ANALYTICS_SLO: {
+    key: 'analytics.slo',
+    doc: 'SLO thresholds over the defaults, e.g. startupP95Ms=1500,rebufferRatio=0.01 (also apiP99Ms, errorRate).',
+  },
   STREAMCTL_RATE_LIMIT_IP_PER_SECOND: {
     key: 'rateLimits.ip.perSecond',
     doc: 'API requests per second each client address may make, sustained (a number above 0). Default: 50.',

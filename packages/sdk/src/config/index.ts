@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { parseSloFlag, resolveSlos, type SloThresholds } from '../analytics/slo.js';
 import { PlanNameSchema } from '../contract/index.js';
 import { ConfigError, ValidationError } from '../errors/index.js';
 import { ENV_VARS, type EnvVarName, envVarsFor } from './env.js';
@@ -223,6 +224,34 @@ export const DEFAULT_PRIVACY_SETTINGS: Readonly<PrivacySettings> = Object.freeze
   tombstoneDays: 30,
 });
 
+/** `analytics` in the config file: the local lake worker's buffering, and the SLOs reports hold QoE to. */
+export const AnalyticsSettingsSchema = z
+  .object({
+    /** Seconds the local lake worker buffers a shard's events before writing a file (Firehose's interval on AWS is 60–900). */
+    lakeFlushSeconds: z.coerce.number().min(1).max(900),
+    /** Events in one local lake file at most. */
+    lakeMaxEvents: z.coerce.number().int().min(1).max(5_000_000),
+    /** SLO thresholds over the defaults (startup p95 2 s, rebuffer ratio 0.5 %, API p99 1 s, error rate 1 %). */
+    slo: z.preprocess(
+      (v) => (typeof v === 'string' ? parseSloFlag(v) : v),
+      z.object({
+        startupP95Ms: z.number().positive().optional(),
+        rebufferRatio: z.number().positive().max(1).optional(),
+        apiP99Ms: z.number().positive().optional(),
+        errorRate: z.number().positive().max(1).optional(),
+      }),
+    ),
+  })
+  .partial()
+  .strict();
+
+/** Analytics settings of a stage, every field resolved. */
+export interface AnalyticsSettings {
+  lakeFlushSeconds: number;
+  lakeMaxEvents: number;
+  slo: SloThresholds;
+}
+
 const StageSettingsSchema = z
   .object({
     region: Region,
@@ -243,6 +272,8 @@ const StageSettingsSchema = z
     models: ModelsSettingsSchema,
     /** Consent defaults and erasure tombstones. */
     privacy: PrivacySettingsSchema,
+    /** The lake worker and the SLOs. */
+    analytics: AnalyticsSettingsSchema,
     /** The API's rate limits (per client address, per user); each field on its own over the top level's. */
     rateLimits: RateLimitSettingsSchema,
   })
@@ -326,6 +357,8 @@ export interface StreamctlConfig {
   models: ModelsSettings;
   /** Consent defaults and erasure tombstones: environment over file over defaults. */
   privacy: PrivacySettings;
+  /** The local lake worker's buffering and the SLO thresholds: environment over file over defaults. */
+  analytics: AnalyticsSettings;
   /** The config file used, if one was found. */
   configFile: string | undefined;
   /** Where each key's value came from. */
@@ -507,6 +540,12 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
       fileOrigin,
     ) as Partial<PrivacySettings>),
   };
+  const analyticsBlock = resolveBlock('analytics', AnalyticsSettingsSchema, env, stageFile.analytics ?? {}, fileOrigin);
+  const analytics: AnalyticsSettings = {
+    lakeFlushSeconds: analyticsBlock.lakeFlushSeconds ?? 10,
+    lakeMaxEvents: analyticsBlock.lakeMaxEvents ?? 50_000,
+    slo: resolveSlos(analyticsBlock.slo ?? {}),
+  };
   if (sessions.heartbeatSeconds >= sessions.ttlSeconds) {
     throw new ConfigError(
       `Invalid sessions: heartbeats every ${sessions.heartbeatSeconds} s would not keep a session with a ${sessions.ttlSeconds} s TTL alive`,
@@ -531,6 +570,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     sessions,
     models,
     privacy,
+    analytics,
     configFile,
     sources: {
       stage: stageCandidate.source,
@@ -548,7 +588,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
 
 /** A settings block (`media`, `search`, `sessions`, `models`, `privacy`): each of its `STREAMCTL_*` variables over the file's block. */
 function resolveBlock<T>(
-  block: 'media' | 'search' | 'sessions' | 'models' | 'privacy',
+  block: 'media' | 'search' | 'sessions' | 'models' | 'privacy' | 'analytics',
   schema: z.ZodType<T>,
   env: Record<string, string | undefined>,
   file: T,

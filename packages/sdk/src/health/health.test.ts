@@ -16,6 +16,7 @@ function missingEverything(endpoint: string | undefined): AwsClients {
     s3: () => client,
     mediaconvert: () => client,
     cloudfront: () => client,
+    athena: () => client,
     endpointFor: () => endpoint,
     destroy: () => {},
   };
