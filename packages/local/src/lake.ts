@@ -127,6 +127,13 @@ export async function openLocalLake(root: string): Promise<AnalyticsEngine> {
     await connection.run(`CREATE TABLE ${EVENTS_TABLE} (${columnsDdl}, ${partitions})`);
   }
   const bytes = files.reduce((sum, f) => sum + f.bytes, 0);
+  // One query at a time on the connection (the reports start several at once, as Athena takes them).
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(run: () => Promise<T>): Promise<T> => {
+    const next = queue.then(run);
+    queue = next.catch(() => undefined);
+    return next;
+  };
   return {
     name: 'duckdb',
     dialect: {
@@ -138,7 +145,7 @@ export async function openLocalLake(root: string): Promise<AnalyticsEngine> {
       options.onProgress?.({ state: 'RUNNING', elapsedMs: 0 });
       let reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;
       try {
-        reader = await connection.runAndReadAll(sql);
+        reader = await serial(() => connection.runAndReadAll(sql));
       } catch (err) {
         throw new QueryFailedError('duckdb', (err as Error).message, { cause: err });
       }

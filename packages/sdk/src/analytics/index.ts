@@ -10,5 +10,6 @@ export * from './athena.js';
 export * from './engine.js';
 export * from './lake.js';
 export * from './report-types.js';
+export * from './reports.js';
 export * from './slo.js';
 export * from './table.js';
