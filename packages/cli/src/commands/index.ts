@@ -3,6 +3,7 @@
  * each handler loads the SDK and other heavy modules only when it runs.
  */
 import type { CommandDefinition, GroupDefinition } from '../context.js';
+import { analyticsQuery } from './analytics/query.js';
 import { dev } from './dev.js';
 import { devicesList } from './devices/list.js';
 import { devicesRemove } from './devices/remove.js';
@@ -24,6 +25,8 @@ import { privacyExport } from './privacy/export.js';
 import { privacyStatus } from './privacy/status.js';
 import { publish, unpublish } from './publish.js';
 import { recs } from './recs.js';
+import { reportEngagement } from './report/engagement.js';
+import { reportQoe } from './report/qoe.js';
 import { search } from './search.js';
 import { sessionsList } from './sessions/list.js';
 import { sessionsRevoke } from './sessions/revoke.js';
@@ -76,6 +79,9 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   eventsPublish,
   eventsTail,
   eventsExample,
+  analyticsQuery,
+  reportQoe,
+  reportEngagement,
   planCapacity,
 ];
 
@@ -151,6 +157,23 @@ export const GROUPS: ReadonlyArray<GroupDefinition> = [
       'streamctl privacy erase alice --yes',
       'streamctl privacy status <erasureId>',
       'streamctl privacy consent alice off',
+    ],
+  },
+  {
+    name: 'analytics',
+    description: 'SQL over the analytics lake\'s "events" table: DuckDB over the local lake, Athena on AWS',
+    examples: [
+      'streamctl analytics query "select type, count(*) from events group by 1"',
+      'streamctl analytics query "describe events" --json',
+    ],
+  },
+  {
+    name: 'report',
+    description: 'reports from the lake: playback quality against its SLOs, and engagement; as a table or an HTML page',
+    examples: [
+      'streamctl report qoe --since 24h --by title',
+      'streamctl report qoe --html qoe.html',
+      'streamctl report engagement --since 7d --html engagement.html',
     ],
   },
   {
