@@ -1,13 +1,14 @@
 /**
  * The whole platform from one config: a data stack (global tables) in the
- * primary Region, streaming, media and API stacks in every Region, and the
- * edge in us-east-1.
+ * primary Region, streaming, media, API and lake stacks in every Region, and
+ * the edge in us-east-1.
  */
 import { App, type AppProps, Tags } from 'aws-cdk-lib';
 import { ApiStack } from './api-stack.js';
 import { type InfraConfig, primaryRegion } from './config.js';
 import { DataStack } from './data-stack.js';
 import { EdgeStack } from './edge-stack.js';
+import { LakeStack } from './lake-stack.js';
 import { MediaStack } from './media-stack.js';
 import { StreamingStack } from './streaming-stack.js';
 
@@ -15,7 +16,7 @@ import { StreamingStack } from './streaming-stack.js';
 export interface PlatformStacks {
   app: App;
   data: DataStack;
-  regions: Record<string, { streaming: StreamingStack; media: MediaStack; api: ApiStack }>;
+  regions: Record<string, { streaming: StreamingStack; media: MediaStack; api: ApiStack; lake: LakeStack }>;
   edge: EdgeStack;
 }
 
@@ -45,7 +46,15 @@ export async function buildPlatform(config: InfraConfig, props: AppProps = {}): 
     const media = await MediaStack.create(app, `${prefix}-media-${region}`, config, { env: env(region) });
     // Replicas of the global tables exist once the data stack is deployed.
     for (const stack of [streaming, media, api]) stack.addStackDependency(data);
-    regions[region] = { streaming, media, api };
+    // The lake reads the streaming stack's events stream and alarms on the API stack's latency (same
+    // Region): it takes both and deploys after them; its transform reads the user-state replica.
+    const lake = new LakeStack(app, `${prefix}-lake-${region}`, config, {
+      env: env(region),
+      stream: streaming.stream,
+      api: api.api,
+    });
+    lake.addStackDependency(data);
+    regions[region] = { streaming, media, api, lake };
   }
   const edge = new EdgeStack(app, `${prefix}-edge`, config, { env: env('us-east-1') });
   // Deploy order only, no references: the edge (us-east-1) names the Regions' API hosts from the

@@ -3,6 +3,7 @@
  * with zod, so a bad field is named before CloudFormation ever sees it.
  */
 import { readFileSync } from 'node:fs';
+import { resolveSlos, type SloThresholds, ValidationError } from '@streamctl/sdk';
 import { z } from 'zod';
 
 const Region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'an AWS Region such as us-east-1');
@@ -38,6 +39,47 @@ export const CapacitySchema = z
     streamShards: PerRegion(z.number().int().min(1).max(10_000)).optional(),
     /** Execution environments of the API function kept initialized (on its `live` alias, which the HTTP API invokes). */
     apiProvisionedConcurrency: PerRegion(z.number().int().min(1).max(100_000)).optional(),
+  })
+  .strict();
+
+/** The lake's default retention: 400 days, a year of history plus a month to compare with. */
+export const DEFAULT_LAKE_RETENTION_DAYS = 400;
+/** Athena's default bytes-scanned cutoff per query: 10 GiB. */
+export const DEFAULT_BYTES_SCANNED_CUTOFF = 10 * 1024 ** 3;
+
+/**
+ * The analytics lake and its SLO alarms (the lake stack). Every field is optional. The SLO
+ * thresholds are the SDK's (`resolveSlos`), so the alarms and the CLI's reports hold playback
+ * to the same numbers.
+ *
+ * @example
+ * ```json
+ * "analytics": { "lakeRetentionDays": 730, "bytesScannedCutoffBytes": 5368709120, "slo": { "startupP95Ms": 1500 } }
+ * ```
+ */
+export const AnalyticsSchema = z
+  .object({
+    /**
+     * Days an event file stays in the lake before S3 expires it (default 400). Files move to
+     * Intelligent-Tiering after 30 days, and S3 wants the expiry after the transition.
+     */
+    lakeRetentionDays: z.number().int().min(31).max(36_500).optional(),
+    /** Athena cancels a query of the workgroup that scans more (default 10 GiB; Athena's minimum is 10 MiB). */
+    bytesScannedCutoffBytes: z
+      .number()
+      .int()
+      .min(10 * 1024 ** 2)
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional(),
+    /**
+     * Overrides of the SLO thresholds (`startupP95Ms`, `rebufferRatio`, `apiP99Ms`, `errorRate`); the rest
+     * keep `DEFAULT_SLOS`. The bounds are the SDK's (`resolveSlos`), checked below.
+     */
+    slo: z
+      .object({ startupP95Ms: z.number(), rebufferRatio: z.number(), apiP99Ms: z.number(), errorRate: z.number() })
+      .partial()
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -102,6 +144,8 @@ export const InfraConfigSchema = z
       .optional(),
     /** Capacity the plan sized (see {@link CapacitySchema}); optional. */
     capacity: CapacitySchema.optional(),
+    /** The analytics lake, Athena and the SLO alarms (see {@link AnalyticsSchema}); optional, defaults apply. */
+    analytics: AnalyticsSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -180,6 +224,19 @@ export const InfraConfigSchema = z
         }
       }
     }
+    if (config.analytics?.slo) {
+      try {
+        resolveSlos(config.analytics.slo);
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        for (const issue of err.issues)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['analytics', 'slo', ...(issue.path ? issue.path.split('.') : [])],
+            message: issue.message,
+          });
+      }
+    }
     if (config.apiPrimaryRegion && !config.regions.includes(config.apiPrimaryRegion)) {
       ctx.addIssue({
         code: 'custom',
@@ -256,4 +313,27 @@ export function parseInfraConfig(raw: unknown, origin = 'config'): InfraConfig {
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
   throw new Error(`Invalid infra config ${origin}:\n  ${problems.join('\n  ')}`);
+}
+
+/** The lake stack's settings: `analytics` with its defaults filled in, the SLO thresholds resolved. */
+export interface AnalyticsSettings {
+  lakeRetentionDays: number;
+  bytesScannedCutoffBytes: number;
+  slo: SloThresholds;
+}
+
+/**
+ * The analytics settings of a validated config, defaults filled in.
+ *
+ * @example
+ * ```ts
+ * analyticsSettings(config).slo.startupP95Ms; // 2000 unless analytics.slo says otherwise
+ * ```
+ */
+export function analyticsSettings(config: InfraConfig): AnalyticsSettings {
+  return {
+    lakeRetentionDays: config.analytics?.lakeRetentionDays ?? DEFAULT_LAKE_RETENTION_DAYS,
+    bytesScannedCutoffBytes: config.analytics?.bytesScannedCutoffBytes ?? DEFAULT_BYTES_SCANNED_CUTOFF,
+    slo: resolveSlos(config.analytics?.slo ?? {}),
+  };
 }

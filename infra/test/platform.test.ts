@@ -814,6 +814,8 @@ describe('cdk synth', () => {
           'streamctl-prod-api-us-east-1',
           'streamctl-prod-data',
           'streamctl-prod-edge',
+          'streamctl-prod-lake-eu-west-1',
+          'streamctl-prod-lake-us-east-1',
           'streamctl-prod-media-eu-west-1',
           'streamctl-prod-media-us-east-1',
           'streamctl-prod-streaming-eu-west-1',

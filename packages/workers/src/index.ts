@@ -24,4 +24,11 @@ export {
   decodeKinesisRecord,
   type RecordProcessor,
 } from './kinesis.js';
+export {
+  createLakeTransform,
+  type LakeRecordOutcome,
+  type LakeTransform,
+  type LakeTransformOptions,
+  lakeLine,
+} from './lake-transform.js';
 export { type Poller, type PollerOptions, startPoller } from './poller.js';
