@@ -9,7 +9,7 @@ import { ApiError, type Home, type Title } from '@streamctl/client';
 import { ErrorCode } from '@streamctl/client/errors';
 import { PLANS, type PlanName, type Session, signIn } from './api.js';
 import { thisDevice } from './device.js';
-import { createEventSender, type EventSender } from './events.js';
+import { createEventSender, type EventSender, type SenderStats } from './events.js';
 import { type Playback, play } from './player.js';
 import { mountSearch } from './search.js';
 
@@ -215,7 +215,8 @@ $('sign-in').addEventListener('submit', (e) => {
   signIn(user, country, plan)
     .then(async (s) => {
       session = s;
-      events = createEventSender(s.client, { sessionId: crypto.randomUUID(), country: s.country });
+      // Events a previous page of this user left unsent are restored and sent now.
+      events = createEventSender(s.client, { userId: s.userId, sessionId: crypto.randomUUID(), country: s.country });
       $('who').textContent = `${s.userId} (${s.country}, ${s.plan})`;
       $('who').hidden = false;
       sessionStorage.setItem('streamctl-user', JSON.stringify({ user, country, plan }));
@@ -252,12 +253,33 @@ $('like').addEventListener('click', () => {
   if (titleId) events?.send('like', titleId);
   $('status').textContent = 'liked';
 });
-// Closing, reloading or leaving the page ends the session (keepalive carries the request out).
-addEventListener('pagehide', () => stopPlayback());
+// Closing, reloading or leaving the page ends the session (keepalive carries the request out) and
+// sends the last events (the session's final pause with its watch time); what does not make it out
+// stays in localStorage for the next load.
+addEventListener('pagehide', () => {
+  stopPlayback();
+  void events?.flush({ leaving: true });
+});
+// A hidden page may never come back (a phone discards it): send what is queued.
+addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') void events?.flush({ leaving: true });
+});
 // Back from the browser's cache, the page's player is gone: say how to go on.
 addEventListener('pageshow', (e) => {
   if (e.persisted && !$('title').hidden) $('status').textContent = 'press Play to watch';
 });
+
+declare global {
+  interface Window {
+    /** What tests look at: the event sender's counters (none before sign-in). */
+    __streamctl: { readonly events: SenderStats | undefined };
+  }
+}
+window.__streamctl = {
+  get events() {
+    return events ? { ...events.stats } : undefined;
+  },
+};
 
 // A reload keeps the viewer signed in for the tab.
 const saved = sessionStorage.getItem('streamctl-user');

@@ -2,14 +2,17 @@
  * Playback: a grant from the API (a playback session on this device, a
  * signed URL and CloudFront signed cookies for the title's tree), hls.js
  * loading through the edge with the cookies, resume from the last position,
- * and the engagement events of SPEC §8. The session lives by heartbeats:
+ * and the engagement and QoE events of SPEC §8 (startup time, stalls, watch
+ * time, bitrate switches, errors: see qoe.ts), each carrying the playback
+ * session's id. The session lives by heartbeats:
  * each renews the grant (fresh cookies); one answered "not found" means the
  * session was ended elsewhere, and playback stops here.
  */
-import { ApiError, type Client, type DeviceInput, type PlaybackGrant } from '@streamctl/client';
+import { ApiError, type Client, type ClientEvent, type DeviceInput, type PlaybackGrant } from '@streamctl/client';
 import { ErrorCode } from '@streamctl/client/errors';
 import Hls from 'hls.js';
-import type { EventSender } from './events.js';
+import type { EventSender, PlayerEventType } from './events.js';
+import { bitrateSwitch, errorCode, QoeMeter } from './qoe.js';
 
 export interface Playback {
   /** The playback session this player holds. */
@@ -68,6 +71,8 @@ export async function play(
   callbacks: PlayerCallbacks,
 ): Promise<Playback> {
   const { onStatus } = callbacks;
+  // The play request: startup is measured from here (the grant and the resume position included).
+  const meter = new QoeMeter(() => performance.now());
   const [grant, resume] = await Promise.all([
     client.playback(titleId, device),
     client
@@ -81,6 +86,13 @@ export async function play(
     positionSec: Math.floor(video.currentTime),
     durationSec: Math.max(1, Math.round(video.duration || 1)),
   });
+  /** An event of this playback session, with the playing time since the session's previous one. */
+  const emit = (type: PlayerEventType, extra: Partial<ClientEvent> = {}) =>
+    events.send(type, titleId, { sessionId, ...position(), watchMs: meter.takeWatchMs(), ...extra });
+  /** A stall the viewer waited through, reported when it ends. */
+  const stalled = (stallMs: number | undefined) => {
+    if (stallMs !== undefined) emit('rebuffer', { stallMs });
+  };
   const hls = new Hls({
     xhrSetup: (xhr) => {
       xhr.withCredentials = true;
@@ -93,42 +105,71 @@ export async function play(
     [
       'playing',
       () => {
-        if (!started) {
+        const { startupMs, stallMs } = meter.playing();
+        if (startupMs !== undefined) {
           started = true;
-          events.send('play', titleId, position());
+          emit('startup', { startupMs });
+          emit('play');
         }
-        progressTimer ??= setInterval(() => events.send('progress', titleId, position()), PROGRESS_EVERY_MS);
+        stalled(stallMs);
+        progressTimer ??= setInterval(() => emit('progress'), PROGRESS_EVERY_MS);
         onStatus(`playing at ${video.currentTime.toFixed(1)} s`);
       },
     ],
+    ['waiting', () => meter.waiting()],
     [
       'pause',
       () => {
         clearInterval(progressTimer);
         progressTimer = undefined;
-        if (!video.ended) events.send('pause', titleId, position());
+        stalled(meter.halted('pause'));
+        if (!video.ended) emit('pause');
         void events.flush();
       },
     ],
-    ['seeked', () => events.send('seek', titleId, position())],
-    ['waiting', () => started && events.send('rebuffer', titleId, position())],
+    ['seeking', () => stalled(meter.halted('seeking'))],
+    [
+      'seeked',
+      () => {
+        meter.seeked(!video.paused && video.readyState >= HTMLMediaElement.HAVE_FUTURE_DATA);
+        emit('seek');
+      },
+    ],
     [
       'ended',
       () => {
         clearInterval(progressTimer);
-        events.send('complete', titleId, position());
+        stalled(meter.halted('ended'));
+        emit('complete');
         void events.flush();
         onStatus('finished');
       },
     ],
+    [
+      'error',
+      () => {
+        stalled(meter.halted('error'));
+        emit('error', { errorCode: errorCode(`media/${video.error?.code ?? 0}`) });
+        void events.flush();
+      },
+    ],
   ];
   for (const [name, fn] of listeners) video.addEventListener(name, fn);
+  // The first level hls.js picks is no switch; each change after it is, with both bitrates.
+  let bitrate: number | undefined;
   hls.on(Hls.Events.LEVEL_SWITCHED, (_e, data) => {
-    if (started) events.send('quality_switch', titleId, position());
+    const to = hls.levels[data.level]?.bitrate;
+    const change = bitrateSwitch(bitrate, to);
+    if (change) emit('quality_switch', change);
+    if (to && to > 0) bitrate = Math.round(to);
     onStatus(`quality level ${data.level}`);
   });
   hls.on(Hls.Events.ERROR, (_e, data) => {
-    if (data.fatal) onStatus(`playback error: ${data.details}`);
+    if (!data.fatal) return;
+    stalled(meter.halted('error'));
+    emit('error', { errorCode: errorCode(`${data.type}/${data.details}`) });
+    void events.flush();
+    onStatus(`playback error: ${data.details}`);
   });
   hls.on(Hls.Events.MANIFEST_PARSED, () => {
     if (resume > 0) video.currentTime = resume;
@@ -146,7 +187,9 @@ export async function play(
     clearTimeout(heartbeatTimer);
     clearInterval(progressTimer);
     for (const [name, fn] of listeners) video.removeEventListener(name, fn);
-    if (started && !video.ended) events.send('pause', titleId, position());
+    // The last of the session: a stall the viewer left in, and the playing time since the previous event.
+    stalled(meter.halted('stop'));
+    if (started && !video.ended) emit('pause');
     void events.flush();
     hls.destroy();
   };
