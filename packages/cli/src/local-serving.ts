@@ -144,9 +144,8 @@ async function createRegionPlatform(
   const { createJwtVerifier, createMemoryCache, createPlatform, createPlaybackSigner, createRedisCache } = await import(
     '@streamctl/sdk'
   );
-  const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, ensureEdgeKeyPair } = await import(
-    '@streamctl/local'
-  );
+  const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, ensureEdgeKeyPair, localViewerLakes } =
+    await import('@streamctl/local');
   const devKey = await ensureDevSigningKey(platform.dataDir);
   const edgeKey = ensureEdgeKeyPair(platform.dataDir);
   const edge = platform.parts.edge;
@@ -163,6 +162,8 @@ async function createRegionPlatform(
       signer: createPlaybackSigner({ keyPairId: edgeKey.keyPairId, privateKey: edgeKey.privateKeyPem }),
       cdnBaseUrl: edge,
     },
+    // Privacy export and erasure reach the local lake's files (on AWS the lake is Athena's).
+    lakes: localViewerLakes({ ...config, dataDir: platform.dataDir }),
   });
   let users = 2;
   return {

@@ -50,7 +50,7 @@ export {
   startEdge,
 } from './edge.js';
 export { type RunningEmulator, startKinesalite } from './emulators.js';
-export { createDuckDbParquetWriter, openLocalLake } from './lake.js';
+export { createDuckDbParquetWriter, createLocalViewerLake, localViewerLakes, openLocalLake } from './lake.js';
 export {
   type LocalPart,
   LocalPlatform,

@@ -16,7 +16,7 @@ import {
   type RawRecord,
 } from '@streamctl/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDuckDbParquetWriter, openLocalLake } from './lake.js';
+import { createDuckDbParquetWriter, createLocalViewerLake, openLocalLake } from './lake.js';
 
 const SHARD = 'shardId-000000000000';
 const ARRIVAL = new Date('2026-12-03T09:59:00Z');
@@ -195,5 +195,45 @@ describe('the local lake worker', () => {
       message: expect.stringMatching(/^duckdb: .*nope[^\n]*$/),
     });
     await engine.close();
+  });
+
+  it("exports a viewer's rows and erases them by rewriting each file that holds them, leaving everyone else's", async () => {
+    const root = mkdtempSync(join(tmpdir(), 'lake-'));
+    const { consumer, tick } = lake(root);
+    await consumer.add(SHARD, records(Array.from({ length: 30 }, (_, i) => event(i))));
+    await consumer.commit(SHARD, true);
+    tick(3_600_000);
+    await consumer.add(
+      SHARD,
+      records(
+        Array.from({ length: 14 }, (_, i) => event(i)),
+        30,
+      ),
+    );
+    await consumer.commit(SHARD, true);
+    const viewerLake = createLocalViewerLake(root, 'us-east-1');
+    const mine = await viewerLake.rows('u3');
+    expect(mine).toHaveLength(4 + 2);
+    expect(mine.every((r) => r.user_id === 'u3' && typeof r.ts === 'string')).toBe(true);
+    const before = await count(root);
+    expect(await viewerLake.remove('u3')).toBe(6);
+    expect(await viewerLake.rows('u3')).toEqual([]);
+    expect(await count(root)).toBe(before - 6);
+    expect(await viewerLake.remove('u3')).toBe(0);
+    // Nothing half-written is left behind.
+    expect(readdirSync(join(root, 'events', 'dt=2026-12-03', 'hour=09')).filter((f) => f.includes('partial'))).toEqual(
+      [],
+    );
+  });
+
+  it('drops the events of a viewer erased while they were buffered, when the file is written', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'lake-'));
+    let erased = false;
+    const { consumer } = lake(root, { erased: async (userId) => erased && userId === 'u1' });
+    await consumer.add(SHARD, records(Array.from({ length: 14 }, (_, i) => event(i))));
+    erased = true; // the tombstone lands between buffering and writing
+    await consumer.commit(SHARD, true);
+    expect(await count(root, "user_id = 'u1'")).toBe(0);
+    expect(await count(root)).toBe(12);
   });
 });

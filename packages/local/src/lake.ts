@@ -3,6 +3,8 @@
  * worker's Parquet files and answers SQL over them, with the `events` table
  * and columns that Athena has on AWS.
  */
+import { rename } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import {
   type AnalyticsEngine,
@@ -12,11 +14,14 @@ import {
   LAKE_EVENTS_PREFIX,
   LAKE_PARTITION_KEYS,
   listLakeFiles,
+  localLakeRoot,
   type ParquetWriter,
   QueryFailedError,
   type QueryResult,
   type QueryValue,
+  resourceNames,
   timestampLiteral,
+  type ViewerLake,
 } from '@streamctl/sdk';
 
 const columnsDdl = LAKE_COLUMNS.map((c) => `"${c.name}" ${c.duckType}`).join(', ');
@@ -166,4 +171,91 @@ export async function openLocalLake(root: string): Promise<AnalyticsEngine> {
       instance.closeSync();
     },
   };
+}
+
+/**
+ * A viewer's rows in a local lake, for privacy: read with DuckDB, and erased by rewriting each
+ * file that holds them without them (a new file under a partial name, renamed over the old one:
+ * a query sees the old file or the new one, never half of either).
+ *
+ * @example
+ * ```ts
+ * const platform = createPlatform(config, { lakes: [createLocalViewerLake(root, config.region)] });
+ * ```
+ */
+export function createLocalViewerLake(root: string, region: string): ViewerLake {
+  const glob = `${root}/${LAKE_EVENTS_PREFIX}dt=*/hour=*/*.parquet`.replaceAll("'", "''");
+  const quote = (value: string) => `'${value.replaceAll("'", "''")}'`;
+  const withDuckDb = async <T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> => {
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const connection = await instance.connect();
+    try {
+      return await work(connection);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  };
+  const filesOf = async (connection: DuckDBConnection, userId: string) =>
+    (
+      await connection.runAndReadAll(
+        `SELECT filename, count(*) FROM read_parquet('${glob}', filename = true) WHERE user_id = ${quote(userId)} GROUP BY 1`,
+      )
+    )
+      .getRowsJS()
+      .map(([file, n]) => ({ file: String(file), rows: Number(n) }));
+  return {
+    region,
+    async rows(userId) {
+      if (!(await listLakeFiles(root)).length) return [];
+      return withDuckDb(async (connection) => {
+        const reader = await connection.runAndReadAll(
+          `SELECT * FROM read_parquet('${glob}', hive_partitioning = true, union_by_name = true) WHERE user_id = ${quote(userId)} ORDER BY ts`,
+        );
+        const names = reader.columnNames();
+        return reader
+          .getRowsJS()
+          .map((row) => Object.fromEntries(row.map((value, i) => [names[i], cell(value)] as const)));
+      });
+    },
+    async remove(userId) {
+      if (!(await listLakeFiles(root)).length) return 0;
+      return withDuckDb(async (connection) => {
+        let removed = 0;
+        for (const { file, rows } of await filesOf(connection, userId)) {
+          const partial = join(dirname(file), `.${basename(file)}.partial`);
+          await connection.run(
+            `COPY (SELECT * FROM read_parquet(${quote(file)}) WHERE user_id IS DISTINCT FROM ${quote(userId)}) TO ${quote(partial)} (FORMAT parquet, COMPRESSION zstd)`,
+          );
+          await rename(partial, file);
+          removed += rows;
+        }
+        return removed;
+      });
+    },
+  };
+}
+
+/**
+ * The local lake of every Region of a stage (`<data dir>/lake/<lake bucket>`), for the platform's
+ * privacy export and erasure.
+ *
+ * @example
+ * ```ts
+ * const platform = createPlatform(config, { lakes: localViewerLakes(config) });
+ * ```
+ */
+export function localViewerLakes(config: {
+  stage: string;
+  dataDir: string;
+  regions: readonly string[];
+  resources: { lakeBucket: string };
+  region: string;
+}): ViewerLake[] {
+  return config.regions.map((region) =>
+    createLocalViewerLake(
+      localLakeRoot(config.dataDir, region === config.region ? config.resources : resourceNames(config.stage, region)),
+      region,
+    ),
+  );
 }

@@ -22,6 +22,17 @@ export interface ParquetWriter {
   write(events: readonly EngagementEvent[], path: string): Promise<void>;
 }
 
+/**
+ * A viewer's rows in one Region's lake, for privacy: read them (export), and rewrite every file
+ * holding them without them (erasure). Locally DuckDB over the files (`@streamctl/local`).
+ */
+export interface ViewerLake {
+  region: string;
+  rows(userId: string): Promise<Array<Record<string, unknown>>>;
+  /** Rewrites each file holding the viewer's rows without them; resolves to the rows removed. */
+  remove(userId: string): Promise<number>;
+}
+
 /** Options of {@link createLakeConsumer}. */
 export interface LakeConsumerOptions {
   /** The consumer's name (its checkpoints). Default `lake`. */
@@ -30,7 +41,10 @@ export interface LakeConsumerOptions {
   root: string;
   writer: ParquetWriter;
   park: Parker;
-  /** Whether a viewer was erased: their events are dropped, not written. */
+  /**
+   * Whether a viewer was erased: their events are dropped, not written. Asked when a file is
+   * written (not when an event is buffered), so an erasure during the buffering still counts.
+   */
   erased?: (userId: string) => Promise<boolean>;
   /** A file is written once this many events are buffered. Default 50,000. */
   maxEvents?: number;
@@ -144,7 +158,6 @@ export function createLakeConsumer(options: LakeConsumerOptions): BatchConsumer 
     },
     async add(shardId, records: RawRecord[]) {
       const buffer = bufferOf(shardId);
-      const erasedMemo = new Map<string, boolean>();
       for (const record of records) {
         const text = Buffer.from(record.data).toString('utf8');
         buffer.last = record.sequenceNumber;
@@ -167,17 +180,6 @@ export function createLakeConsumer(options: LakeConsumerOptions): BatchConsumer 
           stats.parked++;
           continue;
         }
-        if (options.erased) {
-          let erased = erasedMemo.get(event.userId);
-          if (erased === undefined) {
-            erased = await options.erased(event.userId);
-            erasedMemo.set(event.userId, erased);
-          }
-          if (erased) {
-            stats.erased++;
-            continue;
-          }
-        }
         if (buffer.ids.has(event.id)) {
           stats.duplicates++;
           continue;
@@ -199,6 +201,20 @@ export function createLakeConsumer(options: LakeConsumerOptions): BatchConsumer 
       }
       const due = force || buffer.events.length >= maxEvents || now().getTime() - (buffer.since ?? 0) >= maxAgeMs;
       if (!due) return undefined;
+      if (options.erased) {
+        const users = [...new Set(buffer.events.map((e) => e.userId))];
+        const answers = await Promise.all(users.map(async (u) => [u, await options.erased?.(u)] as const));
+        const gone = new Set(answers.filter(([, erased]) => erased).map(([u]) => u));
+        if (gone.size) {
+          const kept = buffer.events.filter((e) => !gone.has(e.userId));
+          stats.erased += buffer.events.length - kept.length;
+          buffer.events = kept;
+          if (!kept.length) {
+            buffers.delete(shardId);
+            return last;
+          }
+        }
+      }
       const partition = lakePartition(now());
       const dir = join(options.root, partition.path);
       await mkdir(dir, { recursive: true });

@@ -4,6 +4,8 @@
  * shell translates its input into one call here and the result back; the
  * rules live behind these members, once.
  */
+
+import type { ViewerLake } from '../analytics/lake.js';
 import { type AwsClients, createAwsClients } from '../aws/index.js';
 import { type Cache, createMemoryCache } from '../cache/index.js';
 import {
@@ -14,7 +16,6 @@ import {
   type TitleViews,
   withCatalogCache,
 } from '../catalog/index.js';
-
 import { LOCAL_STAGE, type ResolveConfigOptions, resolveConfig, type StreamctlConfig } from '../config/index.js';
 import {
   type CheckpointStore,
@@ -89,6 +90,8 @@ export interface PlatformOptions {
   homeBudgetMs?: number;
   /** The clock, in epoch ms (tests move it). Default `Date.now`. */
   now?: () => number;
+  /** The analytics lakes this process can rewrite (the local lake), for privacy export and erasure. */
+  lakes?: ViewerLake[];
 }
 
 /** The platform of one stage: its configuration, clients, capabilities and use cases. */
@@ -441,6 +444,7 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
       changed,
       dropLocal,
       sessions: (userId) => sessions().list(userId),
+      ...(options.lakes ? { lakes: options.lakes } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
   });

@@ -43,7 +43,7 @@ export interface PrivacyStore {
 }
 
 /** Ids of the stores that hold a viewer's data, which export reads and erasure removes. */
-export const VIEWER_STORES = ['user-state', 'models', 'dead-letters', 'cache'] as const;
+export const VIEWER_STORES = ['user-state', 'models', 'dead-letters', 'cache', 'lake'] as const;
 /** One of {@link VIEWER_STORES}. */
 export type ViewerStoreId = (typeof VIEWER_STORES)[number];
 
@@ -114,7 +114,8 @@ export const PRIVACY_MAP: readonly PrivacyStore[] = [
     holds: 'viewer',
     what: 'every engagement event, as Parquet (the analytics `events` table)',
     retention: "the lake bucket's lifecycle (analytics.lakeRetentionDays, default 400 days)",
-    erasure: "every file holding the viewer's rows is rewritten without them, in each Region",
+    erasure:
+      "every file holding the viewer's rows is rewritten without them, in each Region, and checked again after the lake worker's in-flight files land (events buffered after the tombstone are dropped when their file is written)",
     scope: 'region',
   },
   {

@@ -10,6 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
+import type { ViewerLake } from '../analytics/lake.js';
 import type { AwsClients } from '../aws/index.js';
 import type { Cache } from '../cache/index.js';
 import type { PrivacySettings, ResourceNames } from '../config/index.js';
@@ -57,6 +58,13 @@ export interface PrivacyDeps {
   sessions?(userId: string): Promise<unknown[]>;
   /** Drops what this process keeps about the viewer (its home page, its memoized consent). */
   dropLocal?(userId: string): Promise<void>;
+  /** The analytics lake of each Region, where this process can rewrite it (the local lake); export reads it, erasure rewrites it. */
+  lakes?: ViewerLake[];
+  /**
+   * How long erasure waits before checking the lake again (ms): longer than a lake file takes to
+   * write, so a file that was being written when the tombstone landed is caught. Default 2000.
+   */
+  lakeSettleMs?: number;
   /** The clock, in epoch ms. Default `Date.now`. */
   now?: () => number;
   /** How long a consent answer is trusted in this process (ms). Default 1000. */
@@ -344,6 +352,8 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
       const cacheItems = cacheKeys.flatMap((key, i) => (cached[i] === undefined ? [] : [{ key, value: cached[i] }]));
       if (sessions.length) cacheItems.push({ key: playbackCacheKey(userId), value: sessions });
       stores.push({ store: 'cache', region: home.region, items: cacheItems });
+      for (const lake of deps.lakes ?? [])
+        stores.push({ store: 'lake', region: lake.region, items: await lake.rows(userId) });
       const manifest = PRIVACY_MAP.flatMap((entry): ViewerExport['manifest'] => {
         const read = stores.filter((s) => s.store === entry.id);
         if (read.length)
@@ -426,10 +436,29 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
             : entry,
         ),
       ]);
+      first.push(
+        ...(await Promise.all(
+          (deps.lakes ?? []).map((lake) => report('lake', lake.region, () => lake.remove(userId))),
+        )),
+      );
       // Verification: every Region's copy is read again. A replica still showing rows (replication
       // lag) is waited for; rows a worker wrote after its check (a race with the tombstone) go now.
       const verify = async (entry: ErasureStoreReport, region: PrivacyRegion): Promise<ErasureStoreReport> => {
         if (entry.status === 'failed' || entry.store === 'cache') return entry;
+        if (entry.store === 'lake') {
+          const lake = deps.lakes?.find((l) => l.region === entry.region);
+          if (!lake) return entry;
+          return report('lake', entry.region, async () => {
+            let extra = 0;
+            for (let pass = 1; ; pass++) {
+              // A file written just before the tombstone may land after the first rewrite.
+              await sleep(deps.lakeSettleMs ?? 2_000);
+              if (!(await lake.rows(userId)).length) return entry.removed + extra;
+              if (pass > VERIFY_PASSES) throw new Error(`lake rows keep coming back after ${VERIFY_PASSES} rewrites`);
+              extra += await lake.remove(userId);
+            }
+          });
+        }
         const store = entry.store as 'user-state' | 'models' | 'dead-letters';
         return report(store, region.region, async () => {
           // Real time, not the injected clock (a test's fixed clock must not make this wait forever).

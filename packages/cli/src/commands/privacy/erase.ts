@@ -21,7 +21,8 @@ export const privacyErase = defineCommand<Record<string, never>>({
     // the viewer's cached page and sessions are then erased or exported too, not only left to expire.
     const redisUrl = ctx.io.env.REDIS_URL;
     const cache = redisUrl ? await sdk.createRedisCache(redisUrl, { timeoutMs: 1_000 }) : undefined;
-    const platform = sdk.createPlatform(config, cache ? { cache } : {});
+    const lakes = config.stage === 'local' ? (await import('@streamctl/local')).localViewerLakes(config) : undefined;
+    const platform = sdk.createPlatform(config, { ...(cache ? { cache } : {}), ...(lakes ? { lakes } : {}) });
     try {
       const record = await ctx.ui.spin(`Erasing ${userId}`, () => platform.privacy.erase(userId));
       if (ctx.globals.json) ctx.json(record);

@@ -79,7 +79,9 @@ export const privacyExport = defineCommand<ExportOptions>({
       }
     }
     const sdk = await import('@streamctl/sdk');
-    const platform = sdk.createPlatform(await ctx.config());
+    const config = await ctx.config();
+    const lakes = config.stage === 'local' ? (await import('@streamctl/local')).localViewerLakes(config) : undefined;
+    const platform = sdk.createPlatform(config, lakes ? { lakes } : {});
     let document: ViewerExport;
     try {
       document = await ctx.ui.spin(`Exporting ${userId}`, () =>
