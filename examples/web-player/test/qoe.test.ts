@@ -5,9 +5,12 @@
  * media segment held back until the video waits, then released after a known delay) comes back as
  * a `rebuffer` of that length; startup and watch time match what the test sees in the page; and
  * the API refusing entries as retryable, or being unreachable across a reload, loses nothing.
+ * Then the analytics lake: every event the API took is in the local lake exactly once, after the
+ * platform (and its lake worker) is killed in the middle of writing a file and started again; the
+ * QoE report's rebuffer ratio matches the stall injected, and its HTML page renders.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -77,19 +80,32 @@ function watchVideo(): void {
 
 describe.skipIf(!runnable)('web player QoE in Chromium', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'streamctl-qoe-'));
-  const env = { ...process.env, STREAMCTL_DATA_DIR: dataDir, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-  const cli = (...args: string[]) => exec(process.execPath, [BIN, ...args, '--stage', 'local'], { env, cwd: dataDir });
+  const env = {
+    ...process.env,
+    STREAMCTL_DATA_DIR: dataDir,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // Small, frequent lake files: the kill below lands among them.
+    STREAMCTL_ANALYTICS_LAKE_FLUSH_SECONDS: '1',
+    STREAMCTL_ANALYTICS_LAKE_MAX_EVENTS: '400',
+  };
+  const cli = (...args: string[]) =>
+    exec(process.execPath, [BIN, ...args, '--stage', 'local'], { env, cwd: dataDir, maxBuffer: 64 * 1024 * 1024 });
   let dev: ChildProcess;
   let api: string;
   let browser: Browser;
   const titleId = 'qoe-clip';
 
-  beforeAll(async () => {
+  /** Every event the API took (its answer did not reject it), from every page of the file. */
+  const accepted: ClientEvent[] = [];
+  /** What the stall test saw: the stall and the playing time, ms. */
+  let stallSeen: { stallMs: number; playedMs: number } | undefined;
+
+  async function startDev(): Promise<string> {
     dev = spawn(process.execPath, [BIN, 'dev', '--json', '--data-dir', dataDir, '--player', PLAYER], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    api = await new Promise<string>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       let out = '';
       dev.stdout?.on('data', (chunk: Buffer) => {
         out += chunk;
@@ -98,6 +114,10 @@ describe.skipIf(!runnable)('web player QoE in Chromium', () => {
       });
       dev.once('exit', (code) => reject(new Error(`streamctl dev exited ${code}`)));
     });
+  }
+
+  beforeAll(async () => {
+    api = await startDev();
     // Three 4 s segments (the mobile ladder's): the first plays, the second is held back.
     const clip = join(dataDir, 'clip.mp4');
     await exec('ffmpeg', [
@@ -143,7 +163,12 @@ describe.skipIf(!runnable)('web player QoE in Chromium', () => {
     page.on('response', async (r) => {
       if (!r.url().endsWith('/v1/events') || r.request().method() !== 'POST') return;
       const events = r.request().postDataJSON() as ClientEvent[];
-      batches.push({ events, status: r.status(), result: (await r.json()) as EventsResult });
+      const result = (await r.json()) as EventsResult;
+      batches.push({ events, status: r.status(), result });
+      if (r.status() === 202) {
+        const refused = new Set(result.rejected.map((x) => x.index));
+        accepted.push(...events.filter((_, i) => !refused.has(i)));
+      }
     });
     await page.addInitScript(watchVideo);
     await page.goto(`${api}/player/`);
@@ -231,6 +256,8 @@ describe.skipIf(!runnable)('web player QoE in Chromium', () => {
       expect(rebuffers).toHaveLength(1);
       expect(Math.abs((rebuffers[0]?.stallMs ?? 0) - injected)).toBeLessThanOrEqual(injected * 0.1);
 
+      stallSeen = { stallMs: injected, playedMs: view.playedMs };
+
       // Watch time: the playing time, neither the startup nor the stall, in all.
       expect(Math.abs(watched - view.playedMs)).toBeLessThanOrEqual(Math.max(250, view.playedMs * 0.05));
       expect(Math.abs(watched - position * 1000)).toBeLessThanOrEqual(position * 1000 * 0.1);
@@ -299,4 +326,93 @@ describe.skipIf(!runnable)('web player QoE in Chromium', () => {
       await page.context().close();
     }
   }, 60_000);
+
+  it('lands every accepted event in the lake exactly once across a kill mid-file, and reports the stall injected', async () => {
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(stallSeen).toBeDefined();
+    // Bulk events from the CLI beside the player's, so that lake files are being written when the
+    // platform is killed.
+    const bulk = join(dataDir, 'bulk.ndjson');
+    const { stdout } = await cli(
+      'events',
+      'example',
+      '--count',
+      '6000',
+      '--user',
+      'bulk-viewer',
+      '--title',
+      'bulk-title',
+    );
+    writeFileSync(bulk, stdout);
+    await cli('events', 'publish', bulk);
+    const lakeDir = join(dataDir, 'lake', 'streamctl-local-lake-us-east-1', 'events');
+    const partials = () => {
+      if (!existsSync(lakeDir)) return [];
+      return readdirSync(lakeDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.partial'));
+    };
+    // SIGKILL the moment a file is half-written (or, if none is caught within 20 s, wherever the worker is).
+    const deadline = Date.now() + 20_000;
+    while (!partials().length && Date.now() < deadline) await delay(2);
+    const caughtMidFile = partials().length > 0;
+    dev.kill('SIGKILL');
+    await new Promise((r) => dev.once('exit', r));
+    console.info(`killed ${caughtMidFile ? 'in the middle of a file' : 'between files'}: ${partials().join(', ')}`);
+
+    api = await startDev();
+    const sent = [
+      ...accepted,
+      ...stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as ClientEvent),
+    ];
+    const expected = new Map<string, number>();
+    for (const e of sent) expected.set(e.type, (expected.get(e.type) ?? 0) + 1);
+    const query = async (sql: string) =>
+      JSON.parse((await cli('analytics', 'query', sql, '--json')).stdout) as { rows: Array<Array<string | number>> };
+    await expect
+      .poll(async () => (await query('select count(*) from events')).rows[0]?.[0], { timeout: 60_000, interval: 500 })
+      .toBe(sent.length);
+    const byType = await query('select type, count(*) from events group by 1 order by 1');
+    expect(new Map(byType.rows.map(([type, n]) => [String(type), Number(n)]))).toEqual(expected);
+    expect((await query('select count(distinct id) from events')).rows[0]?.[0]).toBe(sent.length);
+    expect(partials()).toEqual([]);
+
+    // The QoE report of the player's title: the stall over the time played, as the page saw them.
+    const report = JSON.parse(
+      (await cli('report', 'qoe', '--since', '1h', '--by', 'title', '--json').catch((err) => err)).stdout,
+    ) as import('@streamctl/sdk').QoeReport;
+    const row = report.rows.find((r) => r.key === titleId);
+    const seen = stallSeen as { stallMs: number; playedMs: number };
+    const injectedRatio = seen.stallMs / seen.playedMs;
+    console.info(
+      `rebuffer ratio reported ${row?.rebufferRatio?.toFixed(4)}, injected ${injectedRatio.toFixed(4)}; startup p95 ${row?.startupP95Ms} ms`,
+    );
+    expect(row?.startupP95Ms).toBeGreaterThan(0);
+    expect(Math.abs((row?.rebufferRatio ?? 0) - injectedRatio)).toBeLessThanOrEqual(injectedRatio * 0.1);
+    expect(report.slos.find((s) => s.slo === 'startupP95Ms')?.value).not.toBeNull();
+
+    // The report as a page, in the same Chromium: charts drawn, the SLO thresholds among their datasets.
+    const html = join(ARTIFACTS, 'report-qoe-player.html');
+    await cli('report', 'qoe', '--since', '1h', '--html', html).catch(() => undefined);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      await page.goto(`file://${html}`);
+      const thresholds = await page.evaluate(() =>
+        [...document.querySelectorAll('canvas')].flatMap((c) =>
+          (
+            (
+              window as unknown as {
+                Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: Array<{ label: string }> } } };
+              }
+            ).Chart.getChart(c)?.data.datasets ?? []
+          ).map((d) => d.label),
+        ),
+      );
+      expect(thresholds.some((label) => label.startsWith('SLO'))).toBe(true);
+      await page.screenshot({ path: join(ARTIFACTS, 'report-qoe-player.png'), fullPage: true });
+    } finally {
+      await page.close();
+    }
+  }, 180_000);
 });
