@@ -110,6 +110,17 @@ describe('the local lake worker', () => {
     expect(consumer.stats).toMatchObject({ written: 251, files: 2 });
   });
 
+  it('keeps times in UTC, whatever offset an event was stamped with', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'lake-'));
+    const { consumer } = lake(root);
+    await consumer.add(SHARD, records([event(1, { ts: '2026-12-03T10:58:59.250+01:00' })]));
+    await consumer.commit(SHARD, true);
+    const engine = await openLocalLake(root);
+    const { rows } = await engine.query('select ts, typeof(ts) from events');
+    await engine.close();
+    expect(rows).toEqual([['2026-12-03T09:58:59.250Z', 'TIMESTAMP']]);
+  });
+
   it('parks poison, skips catalog events, drops erased viewers and keeps a repeated event once', async () => {
     const root = mkdtempSync(join(tmpdir(), 'lake-'));
     const { consumer, parked } = lake(root, { erased: async (userId) => userId === 'gone' });

@@ -3,12 +3,11 @@
  * worker's Parquet files and answers SQL over them, with the `events` table
  * and columns that Athena has on AWS.
  */
-import { rename } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   type AnalyticsEngine,
-  type EngagementEvent,
   EVENTS_TABLE,
   LAKE_COLUMNS,
   LAKE_EVENTS_PREFIX,
@@ -26,38 +25,20 @@ import {
 
 const columnsDdl = LAKE_COLUMNS.map((c) => `"${c.name}" ${c.duckType}`).join(', ');
 
-type Appender = Awaited<ReturnType<DuckDBConnection['createAppender']>>;
-
-/** Appends one event's value of a column. */
-function appendValue(appender: Appender, column: (typeof LAKE_COLUMNS)[number], event: EngagementEvent): void {
-  const value = event[column.field];
-  if (value === undefined || value === null) {
-    appender.appendNull();
-    return;
-  }
-  switch (column.duckType) {
-    case 'VARCHAR':
-      appender.appendVarchar(String(value));
-      return;
-    case 'INTEGER':
-      appender.appendInteger(value as number);
-      return;
-    case 'BIGINT':
-      appender.appendBigInt(BigInt(value as number));
-      return;
-    case 'DOUBLE':
-      appender.appendDouble(value as number);
-      return;
-    case 'TIMESTAMP':
-      // Event times carry an offset; the column holds UTC, as Athena's `timestamp` does.
-      appender.appendTimestamp(new DuckDBTimestampValue(BigInt(Date.parse(value as string)) * 1000n));
-      return;
-  }
-}
+/** `read_json`'s columns: each event field with the type its column takes (the time with its offset). */
+const jsonColumns = `{${LAKE_COLUMNS.map(
+  (c) => `${c.field}: '${c.duckType === 'TIMESTAMP' ? 'TIMESTAMPTZ' : c.duckType}'`,
+).join(', ')}}`;
+/** The lake's columns from the event fields (times in UTC, as Athena's `timestamp` holds them). */
+const selectColumns = LAKE_COLUMNS.map((c) =>
+  c.duckType === 'TIMESTAMP' ? `("${c.field}" AT TIME ZONE 'UTC') AS "${c.name}"` : `"${c.field}" AS "${c.name}"`,
+).join(', ');
+const NEWLINE = new Uint8Array([10]);
 
 /**
- * A Parquet writer over one in-memory DuckDB: events are appended to a
- * scratch table and copied out as one zstd-compressed Parquet file.
+ * A Parquet writer over one in-memory DuckDB on one thread: the events' JSON goes to a scratch
+ * file beside the target and DuckDB converts it (as Firehose converts JSON with the Glue schema)
+ * into one Snappy-compressed Parquet file, Firehose's own compression.
  *
  * @example
  * ```ts
@@ -69,22 +50,22 @@ function appendValue(appender: Appender, column: (typeof LAKE_COLUMNS)[number], 
 export async function createDuckDbParquetWriter(): Promise<ParquetWriter & { close(): void }> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const connection = await instance.connect();
-  await connection.run(`CREATE TABLE scratch (${columnsDdl})`);
   let queue: Promise<unknown> = Promise.resolve();
   return {
     write(events, path) {
-      // One file at a time: the scratch table is shared.
       const run = queue.then(async () => {
-        await connection.run('DELETE FROM scratch');
-        const appender = await connection.createAppender('scratch');
-        for (const event of events) {
-          for (const column of LAKE_COLUMNS) appendValue(appender, column, event);
-          appender.endRow();
+        // `<target>.json.partial`: hidden like the target, and cleared by the lake worker's restart.
+        const scratch = `${path}.json.partial`;
+        const parts: Uint8Array[] = [];
+        for (const e of events) parts.push(e.json, NEWLINE);
+        await writeFile(scratch, Buffer.concat(parts));
+        try {
+          await connection.run(
+            `COPY (SELECT ${selectColumns} FROM read_json(${sqlString(scratch)}, format = 'newline_delimited', columns = ${jsonColumns})) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION snappy, ROW_GROUP_SIZE 122880)`,
+          );
+        } finally {
+          await rm(scratch, { force: true });
         }
-        appender.closeSync();
-        await connection.run(
-          `COPY scratch TO '${path.replaceAll("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
-        );
       });
       queue = run.catch(() => undefined);
       return run;
@@ -94,6 +75,11 @@ export async function createDuckDbParquetWriter(): Promise<ParquetWriter & { clo
       instance.closeSync();
     },
   };
+}
+
+/** A SQL string literal. */
+function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }
 
 /** A JSON-safe cell from DuckDB's JS value. */

@@ -17,9 +17,19 @@ import { type BatchConsumer, compareSequenceNumbers, type Parker, type RawRecord
 import { type EngagementEvent, isCatalogRecord, parseEvent } from '../events/index.js';
 import { LAKE_EVENTS_PREFIX, lakePartition } from './table.js';
 
-/** Writes events as one Parquet file (the columns of {@link LAKE_COLUMNS}) at a path. */
+/** An event as the lake worker holds it: parsed (for its rules) and as it came (for the writer). */
+export interface LakeEvent {
+  event: EngagementEvent;
+  /** The record's JSON, which validated as {@link event}. */
+  json: Uint8Array;
+}
+
+/**
+ * Writes events as one Parquet file (the columns of {@link LAKE_COLUMNS}) at a path. It gets each
+ * event's JSON as well as the event: a writer may convert the JSON itself (as Firehose does).
+ */
 export interface ParquetWriter {
-  write(events: readonly EngagementEvent[], path: string): Promise<void>;
+  write(events: readonly LakeEvent[], path: string): Promise<void>;
 }
 
 /**
@@ -66,7 +76,7 @@ export interface LakeStats {
 }
 
 interface Buffer {
-  events: EngagementEvent[];
+  events: LakeEvent[];
   ids: Set<string>;
   first?: string;
   /** The last record taken (written or not: skipped and parked records are done too). */
@@ -185,7 +195,7 @@ export function createLakeConsumer(options: LakeConsumerOptions): BatchConsumer 
           continue;
         }
         buffer.ids.add(event.id);
-        buffer.events.push(event);
+        buffer.events.push({ event, json: record.data });
         buffer.first ??= record.sequenceNumber;
         buffer.since ??= now().getTime();
       }
@@ -202,11 +212,11 @@ export function createLakeConsumer(options: LakeConsumerOptions): BatchConsumer 
       const due = force || buffer.events.length >= maxEvents || now().getTime() - (buffer.since ?? 0) >= maxAgeMs;
       if (!due) return undefined;
       if (options.erased) {
-        const users = [...new Set(buffer.events.map((e) => e.userId))];
+        const users = [...new Set(buffer.events.map((e) => e.event.userId))];
         const answers = await Promise.all(users.map(async (u) => [u, await options.erased?.(u)] as const));
         const gone = new Set(answers.filter(([, erased]) => erased).map(([u]) => u));
         if (gone.size) {
-          const kept = buffer.events.filter((e) => !gone.has(e.userId));
+          const kept = buffer.events.filter((e) => !gone.has(e.event.userId));
           stats.erased += buffer.events.length - kept.length;
           buffer.events = kept;
           if (!kept.length) {
