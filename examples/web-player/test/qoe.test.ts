@@ -391,6 +391,8 @@ describe.skipIf(!runnable)('web player QoE in Chromium', () => {
     expect(row?.startupP95Ms).toBeGreaterThan(0);
     expect(Math.abs((row?.rebufferRatio ?? 0) - injectedRatio)).toBeLessThanOrEqual(injectedRatio * 0.1);
     expect(report.slos.find((s) => s.slo === 'startupP95Ms')?.value).not.toBeNull();
+    // The API's p99, from the local API's request log.
+    expect(report.apiP99Ms).toBeGreaterThan(0);
 
     // The report as a page, in the same Chromium: charts drawn, the SLO thresholds among their datasets.
     const html = join(ARTIFACTS, 'report-qoe-player.html');

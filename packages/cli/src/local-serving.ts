@@ -25,6 +25,42 @@ export interface RegionControl extends RegionServing {
   stopStream(): Promise<void>;
 }
 
+/** A local request log grows to this before it is rotated (one previous file kept). */
+const REQUEST_LOG_MAX_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The local API's request log in the data dir (`logs/requests.ndjson`): returns an appender of
+ * lines, in order, rotating the file to `.1` past 32 MiB. A failed write is said once on stderr,
+ * never thrown into a request.
+ */
+export async function requestLogFile(dataDir: string): Promise<(line: string) => void> {
+  const { appendFile, mkdir, rename, stat } = await import('node:fs/promises');
+  const { dirname, join } = await import('node:path');
+  const { LOCAL_REQUEST_LOG } = await import('@streamctl/sdk');
+  const file = join(dataDir, LOCAL_REQUEST_LOG);
+  await mkdir(dirname(file), { recursive: true });
+  let size = await stat(file)
+    .then((s) => s.size)
+    .catch(() => 0);
+  let chain: Promise<void> = Promise.resolve();
+  let warned = false;
+  return (line) => {
+    chain = chain
+      .then(async () => {
+        if (size > REQUEST_LOG_MAX_BYTES) {
+          await rename(file, `${file}.1`);
+          size = 0;
+        }
+        await appendFile(file, line);
+        size += Buffer.byteLength(line);
+      })
+      .catch((err) => {
+        if (!warned) process.stderr.write(`warning: request log ${file}: ${(err as Error).message}\n`);
+        warned = true;
+      });
+  };
+}
+
 /** Options of {@link startServing}. */
 export interface ServingOptions {
   host: string;

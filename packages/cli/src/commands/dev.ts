@@ -96,10 +96,15 @@ export const dev = defineCommand<DevOptions>({
       }),
     );
     try {
-      // Request logs go to stderr, and only with --verbose: stdout belongs to --json.
-      const log = ctx.globals.verbose
-        ? (entry: Record<string, unknown>) => ctx.io.stderr.write(`${JSON.stringify(entry)}\n`)
-        : undefined;
+      // Request logs go to the data dir (`report qoe` reads the API's p99 there) and, with --verbose,
+      // to stderr: stdout belongs to --json.
+      const { requestLogFile } = await import('../local-serving.js');
+      const toFile = await requestLogFile(platform.dataDir);
+      const log = (entry: Record<string, unknown>) => {
+        const line = `${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`;
+        toFile(line);
+        if (ctx.globals.verbose) ctx.io.stderr.write(line);
+      };
       let player: string | undefined;
       if (options.player) {
         const { existsSync } = await import('node:fs');
@@ -117,7 +122,7 @@ export const dev = defineCommand<DevOptions>({
         host: options.host,
         ...(options.apiPort !== undefined ? { apiPort: options.apiPort } : {}),
         ...(ctx.io.env.REDIS_URL ? { redisUrl: ctx.io.env.REDIS_URL } : {}),
-        ...(log ? { log } : {}),
+        log,
         ...(player ? { player } : {}),
         regions: config.regions,
         // The stage's limits (config file, STREAMCTL_RATE_LIMIT_*): a load test on loopback raises them.

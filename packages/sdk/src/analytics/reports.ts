@@ -251,3 +251,37 @@ export async function engagementReport(
     ...(engine.name === 'athena' ? { bytesScanned: scanned } : {}),
   };
 }
+
+/** The file the local API appends its request log to, in the data dir. */
+export const LOCAL_REQUEST_LOG = 'logs/requests.ndjson';
+
+/**
+ * The p99 of request durations (nearest rank) among request log lines (`{at, durationMs, …}`,
+ * one JSON object a line) whose time falls in a window; null when none does. Lines that are not
+ * request entries are skipped.
+ *
+ * @example
+ * ```ts
+ * const apiP99Ms = requestLatencyP99(await readFile(join(dataDir, LOCAL_REQUEST_LOG), 'utf8'), since, until);
+ * ```
+ */
+export function requestLatencyP99(ndjson: string, since: Date, until: Date): number | null {
+  const from = since.getTime();
+  const to = until.getTime();
+  const durations: number[] = [];
+  for (const line of ndjson.split('\n')) {
+    if (!line) continue;
+    let entry: { at?: unknown; durationMs?: unknown };
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const at = typeof entry.at === 'string' ? Date.parse(entry.at) : Number.NaN;
+    if (typeof entry.durationMs !== 'number' || !(at >= from && at < to)) continue;
+    durations.push(entry.durationMs);
+  }
+  if (!durations.length) return null;
+  durations.sort((a, b) => a - b);
+  return durations[Math.max(0, Math.ceil(durations.length * 0.99) - 1)] as number;
+}

@@ -52,10 +52,18 @@ export const reportQoe = defineCommand<QoeOptions>({
     }
     const config = await ctx.config();
     const thresholds = sdk.resolveSlos({ ...config.analytics.slo, ...overrides });
+    // The API's p99 from the local API's request log; on AWS the CDK app's alarm watches it.
+    let apiP99Ms: number | null = null;
+    if (config.stage === 'local') {
+      const { readFile } = await import('node:fs/promises');
+      const { join } = await import('node:path');
+      const log = await readFile(join(config.dataDir, sdk.LOCAL_REQUEST_LOG), 'utf8').catch(() => '');
+      apiP99Ms = sdk.requestLatencyP99(log, since, until);
+    }
     const engine = await openAnalyticsEngine(config);
     try {
       const report = await ctx.ui.spin(`QoE report on ${engine.name}`, () =>
-        sdk.qoeReport(engine, { stage: config.stage, since, until, by: options.by, thresholds }),
+        sdk.qoeReport(engine, { stage: config.stage, since, until, by: options.by, thresholds, apiP99Ms }),
       );
       const render = await import('../../report-render.js');
       if (options.html) {
