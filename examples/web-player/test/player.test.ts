@@ -7,24 +7,14 @@
  * basic plan's one stream between two devices: heartbeats, the limit screen,
  * stopping the other device, and the stopped device told so.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'packages', 'cli', 'bin', 'streamctl.js');
-const PLAYER = join(ROOT, 'examples', 'web-player', 'dist');
-const ARTIFACTS = join(ROOT, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const exec = promisify(execFile);
-const runnable =
-  (existsSync(CHROMIUM) && existsSync(join(PLAYER, 'index.html'))) || process.env.STREAMCTL_REQUIRE_CHROMIUM === '1';
+import { ARTIFACTS, BIN, exec, launchChromium, makeClip, runnable, startDev, stopDev } from './harness.js';
 
 describe.skipIf(!runnable)('web player in Chromium', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'streamctl-player-'));
@@ -47,26 +37,9 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
   const otherId = 'second-clip';
 
   beforeAll(async () => {
-    dev = spawn(process.execPath, [BIN, 'dev', '--json', '--data-dir', dataDir, '--player', PLAYER], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    api = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      dev.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk;
-        const line = out.split('\n').find((l) => l.includes('"ready"'));
-        if (line) resolve((JSON.parse(line) as { api: string }).api);
-      });
-      dev.once('exit', (code) => reject(new Error(`streamctl dev exited ${code}`)));
-    });
-    const clip = join(dataDir, 'clip.mp4');
-    await exec('ffmpeg', [
-      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25'],
-      // Longer than the player's 10 s progress interval, so a progress event is sent while it plays.
-      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '14'],
-      ...['-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'aac', '-shortest', clip],
-    ]);
+    ({ dev, api } = await startDev(dataDir, env));
+    // Longer than the player's 10 s progress interval, so a progress event is sent while it plays.
+    const clip = await makeClip(join(dataDir, 'clip.mp4'), 14);
     await cli(
       'ingest',
       clip,
@@ -85,29 +58,13 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
     await cli('ingest', short, '--id', otherId, '--title', 'Second Clip', '--genres', 'comedy', '--ladder', 'mobile');
     await cli('publish', titleId, '--countries', 'ALL');
     await cli('publish', otherId, '--countries', 'ALL');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (dev && dev.exitCode === null) {
-      dev.kill('SIGINT');
-      await new Promise((r) => dev.once('exit', r));
-    }
+    await stopDev(dev);
     rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -9,26 +9,16 @@
  * platform (and its lake worker) is killed in the middle of writing a file and started again; the
  * QoE report's rebuffer ratio matches the stall injected, and its HTML page renders.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { ClientEvent, EventsResult } from '@streamctl/client';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SenderStats } from '../src/events.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'packages', 'cli', 'bin', 'streamctl.js');
-const PLAYER = join(ROOT, 'examples', 'web-player', 'dist');
-const ARTIFACTS = join(ROOT, 'test-artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const exec = promisify(execFile);
-const runnable =
-  (existsSync(CHROMIUM) && existsSync(join(PLAYER, 'index.html'))) || process.env.STREAMCTL_REQUIRE_CHROMIUM === '1';
+import { ARTIFACTS, BIN, exec, launchChromium, makeClip, runnable, startDev, stopDev } from './harness.js';
 
 /** How long the test holds the segment back once the video waits for it, ms. */
 const STALL_MS = 3_000;
@@ -100,56 +90,19 @@ describe.skipIf(!runnable)('web player QoE in Chromium', () => {
   /** What the stall test saw: the stall and the playing time, ms. */
   let stallSeen: { stallMs: number; playedMs: number } | undefined;
 
-  async function startDev(): Promise<string> {
-    dev = spawn(process.execPath, [BIN, 'dev', '--json', '--data-dir', dataDir, '--player', PLAYER], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return new Promise<string>((resolve, reject) => {
-      let out = '';
-      dev.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk;
-        const line = out.split('\n').find((l) => l.includes('"ready"'));
-        if (line) resolve((JSON.parse(line) as { api: string }).api);
-      });
-      dev.once('exit', (code) => reject(new Error(`streamctl dev exited ${code}`)));
-    });
-  }
-
   beforeAll(async () => {
-    api = await startDev();
+    ({ dev, api } = await startDev(dataDir, env));
     // Three 4 s segments (the mobile ladder's): the first plays, the second is held back.
-    const clip = join(dataDir, 'clip.mp4');
-    await exec('ffmpeg', [
-      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25'],
-      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '12'],
-      ...['-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'aac', '-shortest', clip],
-    ]);
+    const clip = await makeClip(join(dataDir, 'clip.mp4'), 12);
     await cli('ingest', clip, '--id', titleId, '--title', 'QoE Clip', '--genres', 'documentary', '--ladder', 'mobile');
     await cli('publish', titleId, '--countries', 'ALL');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    if (dev && dev.exitCode === null) {
-      dev.kill('SIGINT');
-      await new Promise((r) => dev.once('exit', r));
-    }
+    await stopDev(dev);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -358,7 +311,7 @@ describe.skipIf(!runnable)('web player QoE in Chromium', () => {
     await new Promise((r) => dev.once('exit', r));
     console.info(`killed ${caughtMidFile ? 'in the middle of a file' : 'between files'}: ${partials().join(', ')}`);
 
-    api = await startDev();
+    ({ dev, api } = await startDev(dataDir, env));
     const sent = [
       ...accepted,
       ...stdout

@@ -51,7 +51,8 @@ function hourLabel(hour: string): string {
   return m ? `${m[1]}-${m[2]} ${m[3]}:00` : hour;
 }
 
-function bytes(n: number): string {
+/** Bytes as people read them: `52.4 MB`. */
+export function formatBytes(n: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let value = n;
   let unit = 0;
@@ -77,7 +78,7 @@ const verdict = (check: SloCheck): 'PASS' | 'BREACH' | typeof NONE =>
 const qoeTitle = (report: QoeReport): string => `QoE by ${report.by}`;
 
 function windowLine(report: QoeReport | EngagementReport): string {
-  const scanned = report.bytesScanned !== undefined ? ` · ${bytes(report.bytesScanned)} scanned` : '';
+  const scanned = report.bytesScanned !== undefined ? ` · ${formatBytes(report.bytesScanned)} scanned` : '';
   return `${instant(report.since)} → ${instant(report.until)} · engine ${report.engine} · stage ${report.stage}${scanned}`;
 }
 
@@ -137,7 +138,7 @@ function table(header: string[], rows: Cell[][], color: boolean, rightAligned: (
  *
  * @example
  * ```ts
- * const report = await platform.analytics.qoeReport({ since, until, by: 'title' });
+ * const report = await qoeReport(engine, { since, until, by: 'title' });
  * ctx.print(renderQoeText(report, { color: io.stdout.isTTY === true }));
  * ```
  */
@@ -197,7 +198,7 @@ function topTitlesByCountry(report: EngagementReport): Array<[string, Engagement
  *
  * @example
  * ```ts
- * const report = await platform.analytics.engagementReport({ since, until });
+ * const report = await engagementReport(engine, { stage, since });
  * ctx.print(renderEngagementText(report));
  * ```
  */
@@ -636,7 +637,7 @@ ${body}
 }
 
 function header(title: string, report: QoeReport | EngagementReport): string {
-  const scanned = report.bytesScanned !== undefined ? ` · ${esc(bytes(report.bytesScanned))} scanned` : '';
+  const scanned = report.bytesScanned !== undefined ? ` · ${esc(formatBytes(report.bytesScanned))} scanned` : '';
   return `<header>
 <h1>${esc(title)}</h1>
 <p>Stage <strong>${esc(report.stage)}</strong> · ${esc(instant(report.since))} → ${esc(instant(report.until))} · engine ${esc(report.engine)}${scanned} · generated ${esc(instant(report.generatedAt))}</p>

@@ -7,6 +7,7 @@
  */
 
 export * from './athena.js';
+export * from './athena-lake.js';
 export * from './engine.js';
 export * from './lake.js';
 export * from './report-types.js';

@@ -115,7 +115,7 @@ export const PRIVACY_MAP: readonly PrivacyStore[] = [
     what: 'every engagement event, as Parquet (the analytics `events` table)',
     retention: "the lake bucket's lifecycle (analytics.lakeRetentionDays, default 400 days)",
     erasure:
-      "every file holding the viewer's rows is rewritten without them, in each Region, and checked again after the lake worker's in-flight files land (events buffered after the tombstone are dropped when their file is written)",
+      "every file holding the viewer's rows is rewritten without them, in each Region (locally with DuckDB, on AWS through Athena UNLOAD by `streamctl privacy erase`), and checked again after in-flight files land; on AWS an erasure asked through the API (DELETE /v1/me) does not reach the lake within the API's time budget: the operator's `privacy erase` does",
     scope: 'region',
   },
   {

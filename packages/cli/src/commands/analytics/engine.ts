@@ -21,15 +21,3 @@ export async function openAnalyticsEngine(config: StreamctlConfig): Promise<Anal
     },
   };
 }
-
-/** Bytes as people read them: `52.4 MB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}

@@ -1,7 +1,8 @@
 import type { QueryResult, QueryValue } from '@streamctl/sdk';
 import { defineCommand } from '../../context.js';
 import { UsageError } from '../../errors.js';
-import { formatBytes, openAnalyticsEngine } from './engine.js';
+import { formatBytes } from '../../report-render.js';
+import { openAnalyticsEngine } from './engine.js';
 
 interface QueryOptions {
   csv?: boolean;

@@ -21,8 +21,8 @@ export const privacyErase = defineCommand<Record<string, never>>({
     // the viewer's cached page and sessions are then erased or exported too, not only left to expire.
     const redisUrl = ctx.io.env.REDIS_URL;
     const cache = redisUrl ? await sdk.createRedisCache(redisUrl, { timeoutMs: 1_000 }) : undefined;
-    const lakes = config.stage === 'local' ? (await import('@streamctl/local')).localViewerLakes(config) : undefined;
-    const platform = sdk.createPlatform(config, { ...(cache ? { cache } : {}), ...(lakes ? { lakes } : {}) });
+    const { lakes, close: closeLakes } = await (await import('./lakes.js')).viewerLakes(config);
+    const platform = sdk.createPlatform(config, { ...(cache ? { cache } : {}), lakes });
     try {
       const record = await ctx.ui.spin(`Erasing ${userId}`, () => platform.privacy.erase(userId));
       if (ctx.globals.json) ctx.json(record);
@@ -39,6 +39,7 @@ export const privacyErase = defineCommand<Record<string, never>>({
       }
     } finally {
       platform.close();
+      closeLakes();
       await cache?.close();
     }
   },

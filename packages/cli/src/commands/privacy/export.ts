@@ -80,8 +80,8 @@ export const privacyExport = defineCommand<ExportOptions>({
     }
     const sdk = await import('@streamctl/sdk');
     const config = await ctx.config();
-    const lakes = config.stage === 'local' ? (await import('@streamctl/local')).localViewerLakes(config) : undefined;
-    const platform = sdk.createPlatform(config, lakes ? { lakes } : {});
+    const { lakes, close: closeLakes } = await (await import('./lakes.js')).viewerLakes(config);
+    const platform = sdk.createPlatform(config, { lakes });
     let document: ViewerExport;
     try {
       document = await ctx.ui.spin(`Exporting ${userId}`, () =>
@@ -89,6 +89,7 @@ export const privacyExport = defineCommand<ExportOptions>({
       );
     } finally {
       platform.close();
+      closeLakes();
     }
     if (file === undefined) {
       if (ctx.globals.json) ctx.json(document);

@@ -1,6 +1,7 @@
 import { defineCommand } from '../../context.js';
 import { UsageError } from '../../errors.js';
-import { formatBytes, openAnalyticsEngine } from '../analytics/engine.js';
+import { formatBytes } from '../../report-render.js';
+import { openAnalyticsEngine } from '../analytics/engine.js';
 import { isoFlag, sinceFlag, writeHtml } from './window.js';
 
 interface EngagementOptions {
