@@ -27,13 +27,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListBucketsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, mintDevToken } from '@streamctl/local';
+import {
+  createDuckDbParquetWriter,
+  createLocalViewerLake,
+  DEV_TOKEN_AUDIENCE,
+  DEV_TOKEN_ISSUER,
+  ensureDevSigningKey,
+  mintDevToken,
+} from '@streamctl/local';
 import {
   type Cache,
+  createLakeConsumer,
   createPlatform,
   createPlaybackSigner,
   createRedisCache,
   ensureStreams,
+  localLakeRoot,
   type Platform,
   PRIVACY_MAP,
   type StreamctlConfig,
@@ -65,6 +74,9 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.s3 || !target.en
     let server: NodeServer;
     let dataDir: string;
     let pollers: Poller[] = [];
+    let lakePoller: Poller | undefined;
+    let lakeStats: () => { written: number; erased: number } = () => ({ written: 0, erased: 0 });
+    let closeWriter = () => {};
     const logs: string[] = [];
     // Two dramas and two comedies: a viewer who watched one of a genre has its other to be recommended.
     const titles = [`priv-a-${run}`, `priv-b-${run}`, `priv-c-${run}`, `priv-d-${run}`];
@@ -107,10 +119,26 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.s3 || !target.en
           startPoller(platform.clients, config.resources, c, { idleMs: 50 }),
         ),
       );
+      // The lake worker, as `streamctl dev` runs it (short buffering, so files land within the test).
+      const writer = await createDuckDbParquetWriter();
+      closeWriter = () => writer.close();
+      const lake = createLakeConsumer({
+        name: `lake-privacy-${run}`,
+        root: localLakeRoot(dataDir, config.resources),
+        writer,
+        park: platform.consumers.park,
+        erased: (u) => platform.privacy.isErased(u),
+        maxAgeMs: 300,
+      });
+      lakeStats = () => lake.stats;
+      lakePoller = await startPoller(platform.clients, config.resources, lake, { idleMs: 50 });
     };
     const stopWorkers = async () => {
-      await Promise.all(pollers.map((p) => p.stop()));
+      await Promise.all([...pollers, ...(lakePoller ? [lakePoller] : [])].map((p) => p.stop()));
+      lakePoller = undefined;
+      closeWriter();
     };
+    const viewerLake = () => createLocalViewerLake(localLakeRoot(dataDir, config.resources), config.region);
     const until = async <T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, ms = 20_000) => {
       const deadline = Date.now() + ms;
       for (;;) {
@@ -144,6 +172,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.s3 || !target.en
           signer: createPlaybackSigner({ keyPairId: 'KPRIVACYTEST', privateKey }),
           cdnBaseUrl: 'http://127.0.0.1:9',
         },
+        lakes: [createLocalViewerLake(localLakeRoot(dataDir, config.resources), config.region)],
       });
       await ensureStreams(platform.clients.kinesis(), config.resources);
       server = await serveNode(
@@ -214,6 +243,17 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.s3 || !target.en
             sks.some((sk) => sk.startsWith(p)),
           ),
       );
+      // The lake has the viewer's five events and the other viewer's one.
+      await until(
+        'the lake',
+        () => viewerLake().rows(userId),
+        (rows) => rows.length === 5,
+      );
+      await until(
+        'the lake',
+        () => viewerLake().rows(other),
+        (rows) => rows.length === 1,
+      );
       // A record a worker could not process, parked with the viewer's whole event.
       await platform.consumers.park({
         consumer: 'watch-state',
@@ -261,6 +301,10 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.s3 || !target.en
       const parked = items('dead-letters');
       expect(parked).toHaveLength(1);
       expect(parked[0]?.event).toMatchObject({ userId, titleId: a, type: 'progress' });
+      expect(items('lake').map((i) => i.type)).toEqual(
+        expect.arrayContaining(['progress', 'like', 'like', 'complete', 'rebuffer']),
+      );
+      expect(items('lake').every((i) => i.user_id === userId)).toBe(true);
       const cachedKeys = items('cache').map((i) => String(i.key));
       if (cache) expect(cachedKeys).toEqual(expect.arrayContaining([`home:${userId}`, `playback:${userId}`]));
       // Every row the viewer has in the stores read is in the export: compared with the tables themselves.
@@ -281,6 +325,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.s3 || !target.en
       expect(removed['user-state']).toBeGreaterThanOrEqual(6);
       expect(removed.models).toBeGreaterThanOrEqual(3);
       expect(removed['dead-letters']).toBe(1);
+      expect(removed.lake).toBe(5);
       if (cache) expect(removed.cache).toBeGreaterThanOrEqual(2);
 
       // The events in flight, and more published after the erasure, reach the workers and are dropped.
@@ -304,7 +349,15 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.s3 || !target.en
         async () => pollers.reduce((n, p) => n + p.outcomes.erased, 0),
         (n) => n >= 9,
       );
+      // The lake worker drops them too, when it writes their file.
+      await until(
+        'the lake to drop them',
+        async () => lakeStats().erased,
+        (n) => n >= 3,
+      );
       await stopWorkers();
+      expect(await viewerLake().rows(userId)).toEqual([]);
+      expect(await viewerLake().rows(other)).toHaveLength(1);
 
       // No trace anywhere.
       const needles = [userId, b64];
