@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ClientEvent, EventsResult } from '@streamctl/client';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SenderStats } from '../src/events.js';
 import { ARTIFACTS, BIN, exec, launchChromium, makeClip, runnable, startDev, stopDev } from './harness.js';
@@ -113,16 +113,35 @@ describe.skipIf(!runnable)('web player QoE in Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     const batches: Array<{ events: ClientEvent[]; status: number; result: EventsResult }> = [];
+    const isEvents = (r: Request) => r.url().endsWith('/v1/events') && r.method() === 'POST';
+    let posted = 0;
+    let settled = 0;
+    page.on('request', (r) => {
+      if (isEvents(r)) posted++;
+    });
+    page.on('requestfailed', (r) => {
+      if (isEvents(r)) settled++;
+    });
     page.on('response', async (r) => {
-      if (!r.url().endsWith('/v1/events') || r.request().method() !== 'POST') return;
-      const events = r.request().postDataJSON() as ClientEvent[];
-      const result = (await r.json()) as EventsResult;
-      batches.push({ events, status: r.status(), result });
-      if (r.status() === 202) {
-        const refused = new Set(result.rejected.map((x) => x.index));
-        accepted.push(...events.filter((_, i) => !refused.has(i)));
+      if (!isEvents(r.request())) return;
+      try {
+        const events = r.request().postDataJSON() as ClientEvent[];
+        const result = (await r.json()) as EventsResult;
+        batches.push({ events, status: r.status(), result });
+        if (r.status() === 202) {
+          const refused = new Set(result.rejected.map((x) => x.index));
+          accepted.push(...events.filter((_, i) => !refused.has(i)));
+        }
+      } finally {
+        settled++;
       }
     });
+    /** Leaves the player (its last events go out on pagehide), waits for every answer, and closes. */
+    const leave = async () => {
+      await page.goto('about:blank');
+      await expect.poll(() => settled, { timeout: 10_000 }).toBe(posted);
+      await context.close();
+    };
     await page.addInitScript(watchVideo);
     await page.goto(`${api}/player/`);
     await page.fill('#user', user);
@@ -130,13 +149,13 @@ describe.skipIf(!runnable)('web player QoE in Chromium', () => {
     await page.click('#sign-in-button');
     await page.locator(`.rail .item[data-title-id="${titleId}"]`).first().click();
     await page.waitForSelector('#title:not([hidden])');
-    return { page, errors, batches };
+    return { page, errors, batches, leave };
   }
   const stats = (page: Page) => page.evaluate(() => window.__streamctl.events as SenderStats);
   const seen = (page: Page) => page.evaluate(() => window.__qoeTest);
 
   it('reports startup, a stall of the length the test injected, and the watch time played', async () => {
-    const { page, errors, batches } = await signedIn('quinn');
+    const { page, errors, batches, leave } = await signedIn('quinn');
     try {
       // Every segment after the first is held until the video waits for it, then STALL_MS more.
       let released = false;
@@ -229,12 +248,12 @@ describe.skipIf(!runnable)('web player QoE in Chromium', () => {
       expect(await stats(page)).toEqual({ sent, dropped: 0, retried: 0, queued: 0 });
       expect(errors).toEqual([]);
     } finally {
-      await page.context().close();
+      await leave();
     }
   }, 60_000);
 
   it('sends entries the API refused as retryable again, unchanged, and keeps unsent events across a reload', async () => {
-    const { page, errors, batches } = await signedIn('rita');
+    const { page, errors, batches, leave } = await signedIn('rita');
     try {
       // The first batch is answered as if the stream had throttled every entry.
       let refused = 0;
@@ -276,7 +295,7 @@ describe.skipIf(!runnable)('web player QoE in Chromium', () => {
       expect(await stats(page)).toEqual({ sent: 1, dropped: 0, retried: 0, queued: 0 });
       expect(errors).toEqual([]);
     } finally {
-      await page.context().close();
+      await leave();
     }
   }, 60_000);
 

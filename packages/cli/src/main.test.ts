@@ -296,6 +296,19 @@ const BAD_FLAGS: Record<string, string[][]> = {
   'events publish': [['events', 'publish']],
   'events tail': [['events', 'tail', '--limit', 'abc']],
   'events example': [['events', 'example', '--count', '0']],
+  analytics: [['analytics', 'qurey']],
+  'analytics query': [
+    ['analytics', 'query', ' '],
+    ['analytics', 'query', 'select 1', '--tsv'],
+  ],
+  report: [['report', 'qeo']],
+  'report qoe': [
+    ['report', 'qoe', '--since', 'yesterday'],
+    ['report', 'qoe', '--by', 'country'],
+    ['report', 'qoe', '--slo', 'startupP95Ms=fast'],
+    ['report', 'qoe', '--since', '1h', '--until', '2020-01-01T00:00:00Z'],
+  ],
+  'report engagement': [['report', 'engagement', '--until', 'soon']],
   plan: [['plan', 'capcity']],
   'plan capacity': [
     ['plan', 'capacity', '--viewers', '-5'],

@@ -31,7 +31,7 @@ describe.skipIf(!isLocalPlatform(target))('streamctl events', () => {
     const file = join(dir, 'mixed.ndjson');
     writeFileSync(
       file,
-      [event(), event(), '{"v":1,"type":"nope"}', event(), '', event({ v: 2 }), event()]
+      [event(), event(), '{"v":1,"type":"nope"}', event(), '', event({ v: 3 }), event()]
         .map((l) => (typeof l === 'string' ? l : JSON.stringify(l)))
         .join('\n'),
     );
