@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ClientEvent, EventsResult } from '@streamctl/client';
+import { loadPlatform, tailEvents } from '@streamctl/sdk';
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SenderStats } from '../src/events.js';
@@ -331,23 +332,48 @@ describe.skipIf(!runnable)('web player QoE in Chromium', () => {
     console.info(`killed ${caughtMidFile ? 'in the middle of a file' : 'between files'}: ${partials().join(', ')}`);
 
     ({ dev, api } = await startDev(dataDir, env));
-    const sent = [
-      ...accepted,
-      ...stdout
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as ClientEvent),
-    ];
+    // What the stream holds (every engagement record, read back from the start), against the lake.
+    const platform = await loadPlatform({ flags: { stage: 'local', dataDir }, env: {} });
+    const inStream = new Map<string, string>();
+    try {
+      const controller = new AbortController();
+      let lastRecord = Date.now();
+      const idle = setInterval(() => {
+        if (Date.now() - lastRecord > 3_000) controller.abort();
+      }, 200);
+      await tailEvents(platform.clients, platform.config.resources, {
+        from: 'start',
+        signal: controller.signal,
+        onRecord: (record) => {
+          lastRecord = Date.now();
+          const e = record.event as { kind?: string; id?: string; type?: string };
+          if (e && typeof e === 'object' && e.kind !== 'catalog' && e.id) inStream.set(e.id, String(e.type));
+        },
+      });
+      clearInterval(idle);
+    } finally {
+      platform.close();
+    }
     const expected = new Map<string, number>();
-    for (const e of sent) expected.set(e.type, (expected.get(e.type) ?? 0) + 1);
+    for (const type of inStream.values()) expected.set(type, (expected.get(type) ?? 0) + 1);
     const query = async (sql: string) =>
       JSON.parse((await cli('analytics', 'query', sql, '--json')).stdout) as { rows: Array<Array<string | number>> };
     await expect
       .poll(async () => (await query('select count(*) from events')).rows[0]?.[0], { timeout: 60_000, interval: 500 })
-      .toBe(sent.length);
+      .toBe(inStream.size);
     const byType = await query('select type, count(*) from events group by 1 order by 1');
     expect(new Map(byType.rows.map(([type, n]) => [String(type), Number(n)]))).toEqual(expected);
-    expect((await query('select count(distinct id) from events')).rows[0]?.[0]).toBe(sent.length);
+    expect((await query('select count(distinct id) from events')).rows[0]?.[0]).toBe(inStream.size);
+    // Everything the test saw the API take, and every bulk event, is among them.
+    const lakeIds = new Set((await query('select id from events')).rows.map(([id]) => String(id)));
+    const bulkIds = stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as ClientEvent).id);
+    expect([...accepted.map((e) => e.id), ...bulkIds].filter((id) => !lakeIds.has(id))).toEqual([]);
+    console.info(
+      `lake: ${lakeIds.size} events, the stream's ${inStream.size}; the test saw ${accepted.length} accepted from the player and ${bulkIds.length} published`,
+    );
     expect(partials()).toEqual([]);
 
     // The QoE report of the player's title: the stall over the time played, as the page saw them.
