@@ -18,6 +18,7 @@ import {
   LAKE_PARTITION_KEYS,
   type QOE_METRICS,
   QOE_NAMESPACE,
+  QOE_SERVICE,
   type SloThresholds,
 } from '@streamctl/sdk';
 import { resourceNames } from '@streamctl/sdk/config';
@@ -61,11 +62,6 @@ export const LAKE_BUFFERING = { sizeInMBs: 128, intervalInSeconds: 300 } as cons
 export const LAKE_LOG_STREAM = 'DestinationDelivery';
 /** Athena's engine of the workgroup. */
 export const ATHENA_ENGINE_VERSION = 'Athena engine version 3';
-/**
- * The `service` dimension the QoE worker's metrics carry besides `region`: Powertools Metrics adds
- * its service name (`qoe`, in `packages/workers/src/lambda.ts`) to every dimension set it publishes.
- */
-export const QOE_SERVICE = 'qoe';
 /** The `consumer` dimension of the transform's `ErasedViewerEventsDropped` count (as the workers count theirs). */
 export const LAKE_CONSUMER = 'lake';
 

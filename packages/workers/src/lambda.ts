@@ -8,7 +8,15 @@
  * @module
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { type Consumer, type ConsumerName, loadPlatform, QOE_DIMENSION_SETS, type QoeMetric } from '@streamctl/sdk';
+import {
+  type Consumer,
+  type ConsumerName,
+  loadPlatform,
+  QOE_DIMENSION_SETS,
+  QOE_NAMESPACE,
+  QOE_SERVICE,
+  type QoeMetric,
+} from '@streamctl/sdk';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { createConsumerHandler } from './kinesis.js';
 
@@ -20,7 +28,7 @@ const METRIC_UNITS: Record<QoeMetric['unit'], (typeof MetricUnit)[keyof typeof M
   Milliseconds: MetricUnit.Milliseconds,
 };
 
-const metrics = new Metrics({ namespace: 'streamctl', serviceName: 'qoe' });
+const metrics = new Metrics({ namespace: QOE_NAMESPACE, serviceName: QOE_SERVICE });
 /** The workers' own counts: events of erased viewers dropped, per consumer. */
 const workerMetrics = new Metrics({ namespace: 'streamctl', serviceName: 'workers' });
 

@@ -4,4 +4,12 @@
  *
  * @module
  */
-export { QOE_DIMENSION_SETS, QOE_METRICS, QOE_NAMESPACE, type QoeMetric, qoeMetrics, toEmf } from './metrics.js';
+export {
+  QOE_DIMENSION_SETS,
+  QOE_METRICS,
+  QOE_NAMESPACE,
+  QOE_SERVICE,
+  type QoeMetric,
+  qoeMetrics,
+  toEmf,
+} from './metrics.js';

@@ -21,6 +21,11 @@ export const QOE_METRICS = {
 } as const;
 /** The CloudWatch namespace of the QoE metrics. */
 export const QOE_NAMESPACE = 'streamctl';
+/**
+ * The service name the QoE worker publishes under: Powertools Metrics adds it as a `service`
+ * dimension to every set, so the alarms read `{service, region}`.
+ */
+export const QOE_SERVICE = 'qoe';
 /** The dimension sets each QoE metric is published under: the detail, and the Region alone for alarms. */
 export const QOE_DIMENSION_SETS = [['titleId', 'region', 'device'], ['region']] as const;
 
