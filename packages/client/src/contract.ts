@@ -218,10 +218,27 @@ export const SessionIdSchema = z
   .max(200)
   .regex(/^[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{1,172}$/, 'a session id as a playback grant returned it');
 
+/**
+ * What a player sets up before it plays a protected title: for `aes-128`, where the keys are
+ * (`keyUrl` + the key id; a path on the API, resolved against the API's base URL, asked with the
+ * viewer's bearer token: the manifests name the same path); for `drm`, the licence servers.
+ */
+export const PlaybackProtectionSchema = z.discriminatedUnion('scheme', [
+  z.object({ scheme: z.literal('aes-128'), keyUrl: z.string() }),
+  z.object({
+    scheme: z.literal('drm'),
+    widevine: z.object({ licenseUrl: z.string() }).optional(),
+    playready: z.object({ licenseUrl: z.string() }).optional(),
+    fairplay: z.object({ licenseUrl: z.string(), certificateUrl: z.string().optional() }).optional(),
+  }),
+]);
+
 export const PlaybackGrantSchema = z.object({
   manifestUrl: z.string(),
   expiresAt: z.string(),
   cookies: z.record(z.string(), z.string()).optional(),
+  /** Present for a protected title: how its keys or licences are obtained. */
+  protection: PlaybackProtectionSchema.optional(),
   /** The playback session: heartbeat it every `heartbeatSec` with `PUT /v1/sessions/:id` (which renews the grant). */
   session: z.object({
     id: z.string(),
@@ -462,6 +479,7 @@ export type WatchlistChange = z.output<typeof WatchlistChangeSchema>;
 export type ContinueWatching = z.output<typeof ContinueWatchingSchema>;
 export type ContinueWatchingItem = ContinueWatching['items'][number];
 export type PlaybackGrant = z.output<typeof PlaybackGrantSchema>;
+export type PlaybackProtection = z.output<typeof PlaybackProtectionSchema>;
 export type DeviceInput = z.input<typeof DeviceInputSchema>;
 export type Device = z.output<typeof DeviceSchema>;
 export type Devices = z.output<typeof DevicesSchema>;

@@ -2,6 +2,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
@@ -45,6 +46,8 @@ export interface AwsClients {
   cloudfront(): CloudFrontClient;
   /** Athena (no emulator: AWS, or the single endpoint override such as LocalStack). */
   athena(): AthenaClient;
+  /** KMS, which wraps content keys at rest on AWS stages (no emulator: AWS, or the single endpoint override). */
+  kms(): KMSClient;
   /** Where each service's calls go; undefined means AWS's own endpoint. */
   endpointFor(service: AwsServiceName): string | undefined;
   /** Closes every client's sockets. */
@@ -77,10 +80,10 @@ function providerChain(profile: string | undefined): ClientSettings['credentials
 /** The settings every client shares, for one service. Exported for tests. */
 export function clientSettings(
   config: StreamctlConfig,
-  service: AwsServiceName | 'mediaconvert' | 'cloudfront' | 'athena',
+  service: AwsServiceName | 'mediaconvert' | 'cloudfront' | 'athena' | 'kms',
 ): ClientSettings {
   const perService =
-    service === 'mediaconvert' || service === 'cloudfront' || service === 'athena'
+    service === 'mediaconvert' || service === 'cloudfront' || service === 'athena' || service === 'kms'
       ? undefined
       : config.endpoints?.[service];
   const endpoint = perService ?? config.endpointUrl;
@@ -121,6 +124,7 @@ export function createAwsClients(config: StreamctlConfig): AwsClients {
   let mediaconvert: MediaConvertClient | undefined;
   let cloudfront: CloudFrontClient | undefined;
   let athena: AthenaClient | undefined;
+  let kms: KMSClient | undefined;
   const clients: AwsClients = {
     dynamodb: () => {
       dynamodb ??= new DynamoDBClient(clientSettings(config, 'dynamodb'));
@@ -153,10 +157,14 @@ export function createAwsClients(config: StreamctlConfig): AwsClients {
       athena ??= new AthenaClient(clientSettings(config, 'athena'));
       return athena;
     },
+    kms: () => {
+      kms ??= new KMSClient(clientSettings(config, 'kms'));
+      return kms;
+    },
     endpointFor: (service) => config.endpoints?.[service] ?? config.endpointUrl,
     destroy: () => {
-      for (const client of [documents, dynamodb, kinesis, s3, mediaconvert, cloudfront, athena]) client?.destroy();
-      documents = dynamodb = kinesis = s3 = mediaconvert = cloudfront = athena = undefined;
+      for (const client of [documents, dynamodb, kinesis, s3, mediaconvert, cloudfront, athena, kms]) client?.destroy();
+      documents = dynamodb = kinesis = s3 = mediaconvert = cloudfront = athena = kms = undefined;
     },
   };
   return clients;

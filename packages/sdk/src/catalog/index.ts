@@ -37,6 +37,7 @@ export {
   type TitleInput,
   TitleInputSchema,
   type TitleListItem,
+  type TitleProtection,
   type TitleSource,
   type TitleSummary,
   type TitleTracks,

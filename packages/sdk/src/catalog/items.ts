@@ -22,6 +22,7 @@ import type {
   Title,
   TitleInputSchema,
   TitleListItem,
+  TitleProtection,
   TitleSource,
   TitleSummary,
   TitleTracks,
@@ -142,6 +143,7 @@ export function titleFromItems(titleId: string, items: Item[]): Title | undefine
   if (meta.statusReason !== undefined) title.statusReason = String(meta.statusReason);
   if (meta.images !== undefined) title.images = meta.images as NonNullable<Title['images']>;
   if (meta.tracks !== undefined) title.tracks = meta.tracks as TitleTracks;
+  if (meta.protection !== undefined) title.protection = { scheme: (meta.protection as TitleProtection).scheme };
   if (meta.source !== undefined) title.source = meta.source as TitleSource;
   if (meta.updatedAt !== undefined) title.updatedAt = String(meta.updatedAt);
   if (meta.synopsis !== undefined) title.synopsis = String(meta.synopsis);

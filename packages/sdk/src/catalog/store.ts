@@ -360,14 +360,16 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
         titleId,
         'READY',
         {
-          UpdateExpression:
-            'SET #s = :s, manifests = :m, images = :i, tracks = :t, updatedAt = :now REMOVE statusReason',
+          UpdateExpression: result.protection
+            ? 'SET #s = :s, manifests = :m, images = :i, tracks = :t, protection = :p, updatedAt = :now REMOVE statusReason'
+            : 'SET #s = :s, manifests = :m, images = :i, tracks = :t, updatedAt = :now REMOVE statusReason, protection',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: {
             ':s': 'READY',
             ':m': result.manifests,
             ':i': result.images ?? {},
             ':t': result.tracks ?? { audio: [], captions: [] },
+            ...(result.protection ? { ':p': { scheme: result.protection.scheme } } : {}),
             ':now': new Date().toISOString(),
           },
         },

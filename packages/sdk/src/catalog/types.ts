@@ -96,6 +96,8 @@ export interface Title extends EntitlementTitle {
   images?: { poster?: string; thumbnails?: string };
   /** Alternate audio and captions, when the transcode wrote any. */
   tracks?: TitleTracks;
+  /** How the renditions are encrypted, when they are (the scheme; keys never leave the key store). */
+  protection?: TitleProtection;
   source?: TitleSource;
   updatedAt?: string;
 }
@@ -130,6 +132,13 @@ export interface RenditionsUpdate {
   manifests: { hls?: string; dash?: string };
   images?: { poster?: string; thumbnails?: string };
   tracks?: TitleTracks;
+  /** The renditions' protection; absent for clear renditions (a re-ingest in the clear removes it). */
+  protection?: TitleProtection;
+}
+
+/** How a title's renditions are protected. */
+export interface TitleProtection {
+  scheme: 'aes-128' | 'drm';
 }
 
 /** An alternate audio or caption (WebVTT) rendition of a title. Keys are CDN bucket keys. */

@@ -99,6 +99,38 @@ export const ENV_VARS = {
     key: 'analytics.slo',
     doc: 'SLO thresholds over the defaults, e.g. startupP95Ms=1500,rebufferRatio=0.01 (also apiP99Ms, errorRate).',
   },
+  STREAMCTL_PROTECTION_KMS_KEY_ID: {
+    key: 'protection.kmsKeyId',
+    doc: 'KMS key (id, ARN or alias/name) that wraps content keys at rest; AWS stages need it for aes-128 ladders. The local stage wraps them with a key in its data dir.',
+  },
+  STREAMCTL_PROTECTION_SPEKE_URL: {
+    key: 'protection.spekeUrl',
+    doc: 'SPEKE v2 key provider URL MediaConvert asks for DRM keys (drm ladders; aes-128 on AWS uses it too when set).',
+  },
+  STREAMCTL_PROTECTION_SPEKE_ROLE_ARN: {
+    key: 'protection.spekeRoleArn',
+    doc: 'IAM role MediaConvert assumes to call the SPEKE key provider.',
+  },
+  STREAMCTL_PROTECTION_SPEKE_CERTIFICATE_ARN: {
+    key: 'protection.spekeCertificateArn',
+    doc: 'ACM certificate ARN that encrypts the keys SPEKE returns (optional).',
+  },
+  STREAMCTL_PROTECTION_WIDEVINE_LICENSE_URL: {
+    key: 'protection.widevineLicenseUrl',
+    doc: 'Widevine licence server that playback grants of drm titles name.',
+  },
+  STREAMCTL_PROTECTION_PLAYREADY_LICENSE_URL: {
+    key: 'protection.playreadyLicenseUrl',
+    doc: 'PlayReady licence server that playback grants of drm titles name.',
+  },
+  STREAMCTL_PROTECTION_FAIRPLAY_LICENSE_URL: {
+    key: 'protection.fairplayLicenseUrl',
+    doc: 'FairPlay licence server (key server module) that playback grants of drm titles name.',
+  },
+  STREAMCTL_PROTECTION_FAIRPLAY_CERTIFICATE_URL: {
+    key: 'protection.fairplayCertificateUrl',
+    doc: 'FairPlay application certificate URL that playback grants of drm titles name.',
+  },
   STREAMCTL_RATE_LIMIT_IP_PER_SECOND: {
     key: 'rateLimits.ip.perSecond',
     doc: 'API requests per second each client address may make, sustained (a number above 0). Default: 50.',

@@ -252,6 +252,45 @@ export interface AnalyticsSettings {
   slo: SloThresholds;
 }
 
+const HttpsUrl = z
+  .string()
+  .url('expected an absolute https:// URL')
+  .refine((u) => u.startsWith('https://'), 'expected an https:// URL');
+
+/**
+ * `protection` in the config file: how content keys are kept at rest, and the DRM key provider
+ * and licence servers of `drm` ladders (AWS stages).
+ */
+export const ProtectionSettingsSchema = z
+  .object({
+    /** The KMS key (id, ARN or `alias/…`) that wraps content keys at rest. Required on AWS stages for `aes-128`. */
+    kmsKeyId: z
+      .string()
+      .regex(
+        /^(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(?:key|alias)\/.+|alias\/[\w/_-]+|[0-9a-f-]{36}|mrk-[0-9a-f]{32})$/,
+        'a KMS key id, key ARN, alias ARN or alias/name',
+      ),
+    /** The SPEKE v2 key provider MediaConvert asks for DRM keys (an API Gateway URL). */
+    spekeUrl: HttpsUrl,
+    /** The IAM role MediaConvert assumes to call the SPEKE key provider. */
+    spekeRoleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN'),
+    /** An ACM certificate ARN for encrypting the keys SPEKE returns (optional in SPEKE). */
+    spekeCertificateArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/, 'an ACM certificate ARN'),
+    /** Licence servers players use for `drm` titles (the playback grant carries them). */
+    widevineLicenseUrl: HttpsUrl,
+    playreadyLicenseUrl: HttpsUrl,
+    fairplayLicenseUrl: HttpsUrl,
+    /** FairPlay's application certificate (players fetch it before asking for a licence). */
+    fairplayCertificateUrl: HttpsUrl,
+  })
+  .partial()
+  .strict();
+
+/** Content protection settings of a stage (every field optional). */
+export type ProtectionSettings = z.infer<typeof ProtectionSettingsSchema>;
+
 const StageSettingsSchema = z
   .object({
     region: Region,
@@ -274,6 +313,8 @@ const StageSettingsSchema = z
     privacy: PrivacySettingsSchema,
     /** The lake worker and the SLOs. */
     analytics: AnalyticsSettingsSchema,
+    /** Content keys at rest, and DRM key provider and licence servers. */
+    protection: ProtectionSettingsSchema,
     /** The API's rate limits (per client address, per user); each field on its own over the top level's. */
     rateLimits: RateLimitSettingsSchema,
   })
@@ -359,6 +400,8 @@ export interface StreamctlConfig {
   privacy: PrivacySettings;
   /** The local lake worker's buffering and the SLO thresholds: environment over file over defaults. */
   analytics: AnalyticsSettings;
+  /** Content protection: the KMS key of content keys, the SPEKE key provider, licence servers. */
+  protection: ProtectionSettings;
   /** The config file used, if one was found. */
   configFile: string | undefined;
   /** Where each key's value came from. */
@@ -546,6 +589,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     lakeMaxEvents: analyticsBlock.lakeMaxEvents ?? 50_000,
     slo: resolveSlos(analyticsBlock.slo ?? {}),
   };
+  const protection = resolveBlock('protection', ProtectionSettingsSchema, env, stageFile.protection ?? {}, fileOrigin);
   if (sessions.heartbeatSeconds >= sessions.ttlSeconds) {
     throw new ConfigError(
       `Invalid sessions: heartbeats every ${sessions.heartbeatSeconds} s would not keep a session with a ${sessions.ttlSeconds} s TTL alive`,
@@ -571,6 +615,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     models,
     privacy,
     analytics,
+    protection,
     configFile,
     sources: {
       stage: stageCandidate.source,
@@ -588,7 +633,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
 
 /** A settings block (`media`, `search`, `sessions`, `models`, `privacy`): each of its `STREAMCTL_*` variables over the file's block. */
 function resolveBlock<T>(
-  block: 'media' | 'search' | 'sessions' | 'models' | 'privacy' | 'analytics',
+  block: 'media' | 'search' | 'sessions' | 'models' | 'privacy' | 'analytics' | 'protection',
   schema: z.ZodType<T>,
   env: Record<string, string | undefined>,
   file: T,

@@ -17,6 +17,7 @@ function missingEverything(endpoint: string | undefined): AwsClients {
     mediaconvert: () => client,
     cloudfront: () => client,
     athena: () => client,
+    kms: () => client,
     endpointFor: () => endpoint,
     destroy: () => {},
   };

@@ -8,4 +8,12 @@
 export { BUILT_IN_LADDERS, listLadders } from './builtins.js';
 export { type FittedLadder, fitLadderToSource, type LeftOutRung } from './fit.js';
 export { loadLadder } from './load.js';
-export { type Ladder, LadderSchema, type Rung, RungSchema, rungName } from './schema.js';
+export {
+  type Ladder,
+  LadderSchema,
+  PROTECTION_SCHEMES,
+  type ProtectionScheme,
+  type Rung,
+  RungSchema,
+  rungName,
+} from './schema.js';

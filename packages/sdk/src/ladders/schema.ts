@@ -7,6 +7,12 @@
  */
 import { z } from 'zod';
 
+/** How a ladder's renditions are protected (see `LadderSchema.protection`). */
+export const PROTECTION_SCHEMES = ['none', 'aes-128', 'drm'] as const;
+
+/** A protection scheme. */
+export type ProtectionScheme = (typeof PROTECTION_SCHEMES)[number];
+
 const Even = (what: string) =>
   z
     .number()
@@ -57,6 +63,14 @@ export const LadderSchema = z
       })
       .strict()
       .default({ dash: true, thumbnailSeconds: 10 }),
+    /**
+     * Content protection of the renditions: `none`; `aes-128` (HLS segments encrypted whole with
+     * AES-128, keys served by the API's key route to entitled viewers); `drm` (CMAF `cbcs` with
+     * Widevine, PlayReady and FairPlay through a SPEKE v2 key provider: AWS stages only).
+     */
+    protection: z.enum(PROTECTION_SCHEMES).default('none'),
+    /** With `aes-128`: a new key every this many segments; 0 keeps one key for the whole title. */
+    keyRotationSegments: z.number().int().min(0).max(10_000).default(0),
   })
   .strict()
   .superRefine((ladder, ctx) => {

@@ -34,9 +34,13 @@ export {
   LanguageSchema,
 } from './tracks.js';
 export type {
+  ContentKey,
+  OutputProtection,
   RenditionOutput,
+  SpekeSettings,
   TranscodeJob,
   TranscodeOutputs,
+  TranscodeProtection,
   TranscodeRequest,
   Transcoder,
   TranscoderBackend,

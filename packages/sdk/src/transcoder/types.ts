@@ -25,6 +25,51 @@ export interface TranscodeRequest {
   audio?: AudioTrackInput[];
   /** WebVTT caption files to carry through: `s3://` URIs, or (local backend) paths. */
   captions?: CaptionInput[];
+  /** How the renditions are encrypted. Default: not at all. */
+  protection?: TranscodeProtection;
+}
+
+/** A content key: its id (not secret, it names the key in manifests) and its 16 bytes. */
+export interface ContentKey {
+  keyId: string;
+  key: Uint8Array;
+}
+
+/**
+ * How a transcode encrypts its renditions.
+ *
+ * - `aes-128`: HLS segments encrypted whole (AES-128-CBC). Keys come from `nextKey`, one per
+ *   `rotateEverySegments` segments (0: one for the title); `keyUri` names each in the playlists.
+ *   On MediaConvert the first key is the job's static key unless `speke` is given.
+ * - `drm`: CMAF `cbcs` through a SPEKE v2 key provider (MediaConvert only).
+ */
+export type TranscodeProtection =
+  | {
+      scheme: 'aes-128';
+      nextKey: () => Promise<ContentKey>;
+      keyUri: (keyId: string) => string;
+      rotateEverySegments: number;
+      speke?: SpekeSettings;
+    }
+  | { scheme: 'drm'; speke: SpekeSettings };
+
+/** A SPEKE v2 key provider, as MediaConvert calls it. */
+export interface SpekeSettings {
+  /** The key provider's URL (an API Gateway endpoint). */
+  url: string;
+  /** The role MediaConvert assumes to call it. */
+  roleArn: string;
+  /** The content id the key provider sees (the title's id). */
+  resourceId: string;
+  /** ACM certificate that encrypts the returned keys, when the provider uses one. */
+  certificateArn?: string;
+}
+
+/** What protection a finished transcode applied (never the keys themselves). */
+export interface OutputProtection {
+  scheme: 'aes-128' | 'drm';
+  /** The ids of the content keys the renditions are encrypted with (aes-128), in order. */
+  keyIds?: string[];
 }
 
 /** A submitted job. */
@@ -47,6 +92,8 @@ export interface TranscodeOutputs {
   poster?: string;
   /** Alternate audio and captions (playlists relative to the output prefix). */
   tracks?: TitleTracks;
+  /** How the renditions are encrypted, when they are. */
+  protection?: OutputProtection;
 }
 
 /** A job's state, progress and, when finished, its outputs or error. */
