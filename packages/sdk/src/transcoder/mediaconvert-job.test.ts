@@ -1,8 +1,9 @@
 import * as mediaconvert from '@aws-sdk/client-mediaconvert';
 import { describe, expect, it } from 'vitest';
 import { checkAgainstModel } from '../../../../test/aws-model.js';
-import { loadLadder } from '../ladders/index.js';
+import { type Ladder, loadLadder, rungName } from '../ladders/index.js';
 import { mediaConvertOutputs, renderMediaConvertJob } from './index.js';
+import { DRM_SYSTEM_IDS, type MediaConvertProtection } from './mediaconvert-job.js';
 
 const target = {
   input: 's3://streamctl-prod-raw-eu-west-1/masters/t1.mov',
@@ -28,9 +29,29 @@ const ENUMS: Array<[RegExp, Record<string, string>]> = [
   [/\.GopSizeUnits$/, mediaconvert.H264GopSizeUnits],
   [/AccelerationSettings\.Mode$/, mediaconvert.AccelerationMode],
   [/^\.StatusUpdateInterval$/, mediaconvert.StatusUpdateInterval],
+  [/HlsGroupSettings\.SegmentControl$/, mediaconvert.HlsSegmentControl],
+  [/HlsGroupSettings\.DirectoryStructure$/, mediaconvert.HlsDirectoryStructure],
+  [/HlsGroupSettings\.OutputSelection$/, mediaconvert.HlsOutputSelection],
+  [/HlsGroupSettings\.ManifestDurationFormat$/, mediaconvert.HlsManifestDurationFormat],
+  [/HlsGroupSettings\.StreamInfResolution$/, mediaconvert.HlsStreamInfResolution],
+  [/HlsGroupSettings\.CodecSpecification$/, mediaconvert.HlsCodecSpecification],
+  [/HlsGroupSettings\.Encryption\.EncryptionMethod$/, mediaconvert.HlsEncryptionType],
+  [/HlsGroupSettings\.Encryption\.Type$/, mediaconvert.HlsKeyProviderType],
+  [/HlsGroupSettings\.Encryption\.InitializationVectorInManifest$/, mediaconvert.HlsInitializationVectorInManifest],
+  [/CmafGroupSettings\.Encryption\.EncryptionMethod$/, mediaconvert.CmafEncryptionType],
+  [/CmafGroupSettings\.Encryption\.Type$/, mediaconvert.CmafKeyProviderType],
+  [/CmafGroupSettings\.Encryption\.InitializationVectorInManifest$/, mediaconvert.CmafInitializationVectorInManifest],
+  [/\.SpekeVideoPreset$/, mediaconvert.PresetSpeke20Video],
+  [/\.SpekeAudioPreset$/, mediaconvert.PresetSpeke20Audio],
+  [/CmfcSettings\.AudioTrackType$/, mediaconvert.CmfcAudioTrackType],
 ];
 
+/** Every enum-valued field the checks above cover must be checked somewhere: an unmatched encryption field is a gap. */
+const ENCRYPTION_ENUM_FIELDS = /\.(EncryptionMethod|Type|InitializationVectorInManifest|Speke(Video|Audio)Preset)$/;
+
 function checkEnums(value: unknown, path: string, problems: string[]): void {
+  if (typeof value === 'string' && ENCRYPTION_ENUM_FIELDS.test(path) && !ENUMS.some(([pattern]) => pattern.test(path)))
+    problems.push(`${path}: no enum check covers this field`);
   if (Array.isArray(value))
     value.forEach((v, i) => {
       checkEnums(v, `${path}[${i}]`, problems);
@@ -145,5 +166,216 @@ describe('MediaConvert rendering', () => {
     );
     expect(() => renderMediaConvertJob(ladder, { ...target, output: 's3://bucket/no-slash' })).toThrow(/ending in \//);
     expect(() => renderMediaConvertJob(ladder, { ...target, role: 'streamctl' })).toThrow(/IAM role ARN/);
+  });
+});
+
+const KEY_HEX = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
+const speke = {
+  url: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/speke/v2.0/copyProtection',
+  roleArn: 'arn:aws:iam::123456789012:role/streamctl-prod-mediaconvert-eu-west-1',
+  resourceId: 't1',
+  certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-1111-2222-3333-444455556666',
+};
+const PROTECTIONS: Record<string, MediaConvertProtection> = {
+  'aes-128 static key': {
+    scheme: 'aes-128',
+    staticKey: { keyId: 'k-0001', keyHex: KEY_HEX, url: '/v1/keys/t1/k-0001' },
+  },
+  'aes-128 SPEKE': { scheme: 'aes-128', speke },
+  drm: { scheme: 'drm', speke },
+};
+
+const protectedLadder = async (name: string, scheme: Ladder['protection']): Promise<Ladder> => ({
+  ...(await loadLadder(name)),
+  protection: scheme,
+});
+
+describe('MediaConvert rendering with protection', () => {
+  const cases = ['default', 'mobile', 'premium-4k'].flatMap((ladder) =>
+    Object.keys(PROTECTIONS).map((protection) => [ladder, protection] as const),
+  );
+
+  it.each(cases)('%s with %s renders a CreateJob request that fits the API model', async (name, kind) => {
+    const protection = PROTECTIONS[kind] as MediaConvertProtection;
+    const ladder = await protectedLadder(name, protection.scheme);
+    const request = renderMediaConvertJob(ladder, {
+      ...target,
+      protection,
+      audio: [{ language: 'eng' }, { language: 'fra' }],
+      captions: [{ language: 'en', source: 's3://raw/masters/t1/captions/1_en.vtt' }],
+    });
+    const problems: string[] = [];
+    checkAgainstModel(request, mediaconvert.CreateJobRequest$, '', problems);
+    checkEnums(request, '', problems);
+    expect(problems).toEqual([]);
+    const groups = request.Settings?.OutputGroups ?? [];
+    // The renditions' group, then the (clear) frame captures.
+    expect(groups.map((g) => g.OutputGroupSettings?.Type)).toEqual([
+      protection.scheme === 'aes-128' ? 'HLS_GROUP_SETTINGS' : 'CMAF_GROUP_SETTINGS',
+      'FILE_GROUP_SETTINGS',
+    ]);
+    const outputs = groups[0]?.Outputs ?? [];
+    expect(outputs.map((o) => o.NameModifier)).toEqual([
+      ...ladder.rungs.map((r) => `_${rungName(r)}`),
+      '_audio_1_eng',
+      '_audio_2_fra',
+      '_captions_1_en',
+    ]);
+    expect(request.UserMetadata).toEqual({
+      ladder: name,
+      titleId: 't1',
+      audio: 'eng,fra',
+      captions: 'en',
+      protection: protection.scheme,
+      ...(kind === 'aes-128 static key' ? { keyIds: 'k-0001' } : {}),
+    });
+    // The key is in the job's settings (MediaConvert needs it) and nowhere else of the request.
+    expect(JSON.stringify(request.UserMetadata)).not.toContain(KEY_HEX);
+    const { Settings: _settings, ...rest } = request;
+    expect(JSON.stringify(rest)).not.toContain(KEY_HEX);
+    // With SPEKE the job runs as the role MediaConvert calls the key provider with.
+    expect(request.Role).toBe(kind === 'aes-128 static key' ? target.role : speke.roleArn);
+  });
+
+  it('aes-128 with a static key: an Apple HLS group of fMP4 segments, AES-128, the key and its URI', async () => {
+    const ladder = await protectedLadder('default', 'aes-128');
+    const request = renderMediaConvertJob(ladder, { ...target, protection: PROTECTIONS['aes-128 static key'] });
+    const group = request.Settings?.OutputGroups?.[0];
+    const settings = group?.OutputGroupSettings?.HlsGroupSettings;
+    expect(settings).toMatchObject({
+      Destination: 's3://streamctl-prod-cdn-eu-west-1/titles/t1/hls/master',
+      SegmentControl: 'SEGMENTED_FILES',
+      SegmentLength: ladder.segmentSeconds,
+    });
+    expect(settings?.Encryption).toEqual({
+      EncryptionMethod: 'AES128',
+      InitializationVectorInManifest: 'INCLUDE',
+      Type: 'STATIC_KEY',
+      StaticKeyProvider: {
+        StaticKeyValue: KEY_HEX,
+        Url: '/v1/keys/t1/k-0001',
+        KeyFormat: 'identity',
+        KeyFormatVersions: '1',
+      },
+    });
+    expect(new Set(group?.Outputs?.map((o) => o.ContainerSettings?.Container).filter(Boolean))).toEqual(
+      new Set(['CMFC']),
+    );
+    // One named audio group that every video variant refers to.
+    expect(group?.Outputs?.[0]?.ContainerSettings?.CmfcSettings).toEqual({ AudioRenditionSets: 'program_audio' });
+    expect(group?.Outputs?.at(-1)?.ContainerSettings?.CmfcSettings).toEqual({
+      AudioGroupId: 'program_audio',
+      AudioTrackType: 'ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT',
+    });
+    // The job's end maps to the HLS group's playlists, no DASH, and the key's id.
+    const outputs = mediaConvertOutputs(ladder, {
+      Role: target.role,
+      Settings: {},
+      UserMetadata: request.UserMetadata,
+    });
+    expect(outputs.hls).toBe('hls/master.m3u8');
+    expect(outputs.dash).toBeUndefined();
+    expect(outputs.renditions.map((r) => r.playlist)).toEqual(
+      ladder.rungs.map((r) => `hls/master_${rungName(r)}.m3u8`),
+    );
+    expect(outputs.protection).toEqual({ scheme: 'aes-128', keyIds: ['k-0001'] });
+  });
+
+  it('aes-128 through SPEKE: the HLS AES-128 system id and SPEKE v2 presets, one shared key', async () => {
+    const ladder = await protectedLadder('mobile', 'aes-128');
+    const request = renderMediaConvertJob(ladder, { ...target, protection: PROTECTIONS['aes-128 SPEKE'] });
+    expect(request.Settings?.OutputGroups?.[0]?.OutputGroupSettings?.HlsGroupSettings?.Encryption).toEqual({
+      EncryptionMethod: 'AES128',
+      InitializationVectorInManifest: 'INCLUDE',
+      Type: 'SPEKE',
+      SpekeKeyProvider: {
+        Url: speke.url,
+        ResourceId: 't1',
+        SystemIds: ['81376844-f976-481e-a84e-cc25d39b0b33'],
+        CertificateArn: speke.certificateArn,
+        EncryptionContractConfiguration: { SpekeVideoPreset: 'SHARED', SpekeAudioPreset: 'SHARED' },
+      },
+    });
+    const outputs = mediaConvertOutputs(ladder, {
+      Role: speke.roleArn,
+      Settings: {},
+      UserMetadata: request.UserMetadata,
+    });
+    expect(outputs.protection).toEqual({ scheme: 'aes-128' });
+  });
+
+  it('drm: the CMAF group encrypted cbcs through SPEKE v2, Widevine and PlayReady in DASH, FairPlay in HLS', async () => {
+    const ladder = await protectedLadder('premium-4k', 'drm');
+    const { certificateArn: _none, ...withoutCertificate } = speke;
+    const request = renderMediaConvertJob(ladder, {
+      ...target,
+      protection: { scheme: 'drm', speke: withoutCertificate },
+    });
+    const cmaf = request.Settings?.OutputGroups?.[0]?.OutputGroupSettings?.CmafGroupSettings;
+    expect(cmaf?.Destination).toBe('s3://streamctl-prod-cdn-eu-west-1/titles/t1/cmaf/master');
+    expect(cmaf?.Encryption).toEqual({
+      EncryptionMethod: 'SAMPLE_AES',
+      Type: 'SPEKE',
+      InitializationVectorInManifest: 'INCLUDE',
+      SpekeKeyProvider: {
+        Url: speke.url,
+        ResourceId: 't1',
+        DashSignaledSystemIds: ['edef8ba9-79d6-4ace-a3c8-27dcd51d21ed', '9a04f079-9840-4286-ab92-e65be0885f95'],
+        HlsSignaledSystemIds: ['94ce86fb-07ff-4f43-adb8-93d2fa968ca2'],
+        EncryptionContractConfiguration: { SpekeVideoPreset: 'PRESET_VIDEO_1', SpekeAudioPreset: 'PRESET_AUDIO_1' },
+      },
+    });
+    expect(DRM_SYSTEM_IDS.fairplay).toBe('94ce86fb-07ff-4f43-adb8-93d2fa968ca2');
+    const outputs = mediaConvertOutputs(ladder, {
+      Role: speke.roleArn,
+      Settings: {},
+      UserMetadata: request.UserMetadata,
+    });
+    expect(outputs).toMatchObject({ hls: 'cmaf/master.m3u8', protection: { scheme: 'drm' } });
+    expect(outputs.protection?.keyIds).toBeUndefined();
+  });
+
+  it('refuses a bad static key without echoing it', async () => {
+    const ladder = await protectedLadder('default', 'aes-128');
+    const staticKey = PROTECTIONS['aes-128 static key']?.staticKey as { keyId: string; keyHex: string; url: string };
+    for (const keyHex of [KEY_HEX.slice(0, 30), `${KEY_HEX}00`, `${KEY_HEX.slice(0, 31)}g`, '']) {
+      let error: unknown;
+      try {
+        renderMediaConvertJob(ladder, {
+          ...target,
+          protection: { scheme: 'aes-128', staticKey: { ...staticKey, keyHex } },
+        });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/32 hex characters/) });
+      const seen = JSON.stringify({
+        message: (error as Error).message,
+        issues: (error as { issues?: unknown }).issues,
+      });
+      if (keyHex) expect(seen).not.toContain(keyHex);
+      expect(seen).not.toContain(KEY_HEX.slice(0, 30));
+    }
+  });
+
+  it('refuses aes-128 with both or neither key source, SPEKE over http, and a protected ladder rendered in the clear', async () => {
+    const ladder = await protectedLadder('default', 'aes-128');
+    const staticKey = { keyId: 'k', keyHex: KEY_HEX, url: '/v1/keys/t1/k' };
+    expect(() =>
+      renderMediaConvertJob(ladder, { ...target, protection: { scheme: 'aes-128', staticKey, speke } as never }),
+    ).toThrow(/exactly one of them/);
+    expect(() => renderMediaConvertJob(ladder, { ...target, protection: { scheme: 'aes-128' } as never })).toThrow(
+      /exactly one of them/,
+    );
+    expect(() =>
+      renderMediaConvertJob(ladder, {
+        ...target,
+        protection: { scheme: 'aes-128', speke: { ...speke, url: 'http://keys.example.com/speke' } },
+      }),
+    ).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/https:\/\//) }));
+    expect(() => renderMediaConvertJob(ladder, target)).toThrow(/ladder default asks for aes-128/);
+    expect(() => renderMediaConvertJob(ladder, { ...target, protection: { scheme: 'drm', speke } })).toThrow(
+      /is drm, but ladder default asks for aes-128/,
+    );
   });
 });

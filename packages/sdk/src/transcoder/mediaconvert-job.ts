@@ -3,11 +3,74 @@
  *
  * @module
  */
-import type { CreateJobCommandInput, Output, VideoCodecSettings } from '@aws-sdk/client-mediaconvert';
+import type {
+  CmafEncryptionSettings,
+  CreateJobCommandInput,
+  HlsEncryptionSettings,
+  Output,
+  OutputGroup,
+  VideoCodecSettings,
+} from '@aws-sdk/client-mediaconvert';
 import { ValidationError } from '../errors/index.js';
 import { type Ladder, type Rung, rungName } from '../ladders/index.js';
 import { CMAF_BASE } from '../resources/index.js';
 import { type AudioTrackInput, audioModifiers, type CaptionInput, captionModifiers, LanguageSchema } from './tracks.js';
+import type { SpekeSettings } from './types.js';
+
+/**
+ * Where the Apple HLS output group of an `aes-128` job writes, relative to a
+ * title's prefix: `hls/master.m3u8` and one playlist per output named with its
+ * name modifier (`hls/master_1080p.m3u8`), as the CMAF group does under `cmaf/`.
+ * A protected layout of its own, so a title re-ingested with protection never
+ * leaves a clear `cmaf/` playlist where the encrypted one should be.
+ *
+ * @example
+ * ```ts
+ * `${HLS_BASE}_1080p.m3u8`; // "hls/master_1080p.m3u8"
+ * ```
+ */
+export const HLS_BASE = 'hls/master';
+
+/**
+ * DRM system ids (dashif.org/identifiers/content_protection) the renderer asks
+ * a SPEKE key provider for and signals in the manifests.
+ *
+ * @example
+ * ```ts
+ * DRM_SYSTEM_IDS.widevine; // "edef8ba9-79d6-4ace-a3c8-27dcd51d21ed"
+ * ```
+ */
+export const DRM_SYSTEM_IDS = {
+  /** HLS AES-128 ("clear key" AES-128 for HLS), as SPEKE names it. */
+  aes128: '81376844-f976-481e-a84e-cc25d39b0b33',
+  widevine: 'edef8ba9-79d6-4ace-a3c8-27dcd51d21ed',
+  playready: '9a04f079-9840-4286-ab92-e65be0885f95',
+  fairplay: '94ce86fb-07ff-4f43-adb8-93d2fa968ca2',
+} as const;
+
+/**
+ * How a MediaConvert job encrypts its renditions.
+ *
+ * - `aes-128` with `staticKey`: one content key for the whole title (MediaConvert
+ *   takes one static key per output group, so there is no rotation). `keyId` names
+ *   it in the job's metadata (the key itself never goes there); `url` is the
+ *   key URI players fetch it from (`/v1/keys/<titleId>/<keyId>`).
+ * - `aes-128` with `speke`: keys from a SPEKE v2 key provider (HLS AES-128 system id).
+ * - `drm`: CMAF `cbcs` with Widevine and PlayReady (DASH) and FairPlay (HLS)
+ *   from a SPEKE v2 key provider.
+ *
+ * With `speke`, the job runs as `speke.roleArn`: MediaConvert calls the key provider
+ * with the job's own role (its `SpekeKeyProvider` has no role of its own), so that
+ * role must also read the master and write the renditions.
+ */
+export type MediaConvertProtection =
+  | {
+      scheme: 'aes-128';
+      staticKey: { keyId: string /** 32 hex characters. */; keyHex: string; url: string };
+      speke?: undefined;
+    }
+  | { scheme: 'aes-128'; speke: SpekeSettings; staticKey?: undefined }
+  | { scheme: 'drm'; speke: SpekeSettings };
 
 function videoCodecSettings(r: Rung, gopSeconds: number): VideoCodecSettings {
   const common = {
@@ -80,6 +143,102 @@ export interface MediaConvertTarget {
   audio?: AudioTrackInput[];
   /** WebVTT sidecars (`s3://` URIs) carried through as caption tracks. */
   captions?: CaptionInput[];
+  /** How the renditions are encrypted (see {@link MediaConvertProtection}); default: not at all. */
+  protection?: MediaConvertProtection;
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
+const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/.+$/;
+
+/** Refuses a protection the service would reject or that would leak; the messages never carry a key. */
+function checkProtection(ladder: Ladder, protection: MediaConvertProtection | undefined): void {
+  const fail = (path: string, message: string): never => {
+    throw new ValidationError(`Invalid protection: ${path} ${message}`, [{ path: `protection.${path}`, message }]);
+  };
+  if (ladder.protection !== 'none' && protection?.scheme !== ladder.protection) {
+    // A protected ladder rendered without its keys would publish clear renditions.
+    fail('scheme', `is ${protection?.scheme ?? 'missing'}, but ladder ${ladder.name} asks for ${ladder.protection}`);
+  }
+  if (!protection) return;
+  if (protection.scheme === 'aes-128' && Boolean(protection.staticKey) === Boolean(protection.speke)) {
+    fail('staticKey', 'or speke: aes-128 takes exactly one of them');
+  }
+  if (protection.scheme === 'aes-128' && protection.staticKey) {
+    const { keyId, keyHex, url } = protection.staticKey;
+    // The message names the rule, never the value: a near-miss key is still a key.
+    if (typeof keyHex !== 'string' || !/^[0-9a-fA-F]{32}$/.test(keyHex))
+      fail('staticKey.keyHex', 'must be 32 hex characters (a 16-byte AES-128 key)');
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(keyId))
+      fail('staticKey.keyId', 'must be 1–128 letters, digits, ".", "_" or "-"');
+    if (!(url.startsWith('/') || url.startsWith('https://')))
+      fail('staticKey.url', 'must be a path (/v1/keys/…) or an https:// URL');
+    return;
+  }
+  const speke = protection.speke as SpekeSettings;
+  let https = false;
+  try {
+    https = new URL(speke.url).protocol === 'https:';
+  } catch {
+    https = false;
+  }
+  if (!https) fail('speke.url', `"${speke.url}" must be an https:// URL`);
+  if (!ROLE_ARN.test(speke.roleArn)) fail('speke.roleArn', `"${speke.roleArn}" must be an IAM role ARN`);
+  if (!speke.resourceId) fail('speke.resourceId', 'must not be empty');
+  if (speke.certificateArn !== undefined && !ACM_ARN.test(speke.certificateArn))
+    fail('speke.certificateArn', `"${speke.certificateArn}" must be an ACM certificate ARN`);
+}
+
+/** `HlsGroupSettings.Encryption` of an aes-128 job: whole segments, AES-128-CBC. */
+function hlsEncryption(protection: Extract<MediaConvertProtection, { scheme: 'aes-128' }>): HlsEncryptionSettings {
+  const common = {
+    EncryptionMethod: 'AES128' as const,
+    // No ConstantInitializationVector: the model has no IV-source field, and leaving it out makes the IV
+    // follow the segment number. INCLUDE writes it in each EXT-X-KEY, so players need not derive it.
+    InitializationVectorInManifest: 'INCLUDE' as const,
+  };
+  if (protection.staticKey) {
+    return {
+      ...common,
+      Type: 'STATIC_KEY',
+      StaticKeyProvider: {
+        StaticKeyValue: protection.staticKey.keyHex,
+        Url: protection.staticKey.url,
+        KeyFormat: 'identity',
+        KeyFormatVersions: '1',
+      },
+    };
+  }
+  const speke = protection.speke as SpekeSettings;
+  return {
+    ...common,
+    Type: 'SPEKE',
+    SpekeKeyProvider: {
+      Url: speke.url,
+      ResourceId: speke.resourceId,
+      SystemIds: [DRM_SYSTEM_IDS.aes128],
+      ...(speke.certificateArn ? { CertificateArn: speke.certificateArn } : {}),
+      // SPEKE v2: one key for audio and video alike, as a static key would be (whole segments, one key URI).
+      EncryptionContractConfiguration: { SpekeVideoPreset: 'SHARED', SpekeAudioPreset: 'SHARED' },
+    },
+  };
+}
+
+/** `CmafGroupSettings.Encryption` of a drm job: `cbcs` (SAMPLE-AES), the one scheme all three DRMs play. */
+function cmafEncryption(speke: SpekeSettings): CmafEncryptionSettings {
+  return {
+    EncryptionMethod: 'SAMPLE_AES',
+    Type: 'SPEKE',
+    InitializationVectorInManifest: 'INCLUDE',
+    SpekeKeyProvider: {
+      Url: speke.url,
+      ResourceId: speke.resourceId,
+      ...(speke.certificateArn ? { CertificateArn: speke.certificateArn } : {}),
+      DashSignaledSystemIds: [DRM_SYSTEM_IDS.widevine, DRM_SYSTEM_IDS.playready],
+      HlsSignaledSystemIds: [DRM_SYSTEM_IDS.fairplay],
+      // SPEKE v2: one key for every video track, one for every audio track.
+      EncryptionContractConfiguration: { SpekeVideoPreset: 'PRESET_VIDEO_1', SpekeAudioPreset: 'PRESET_AUDIO_1' },
+    },
+  };
 }
 
 /**
@@ -88,6 +247,14 @@ export interface MediaConvertTarget {
  * an audio output per audio track of the master (one audio group, the first
  * track the default) and a WebVTT output per caption sidecar, plus a
  * frame-capture group for thumbnails and the poster.
+ *
+ * With `protection` (see {@link MediaConvertProtection}): `drm` encrypts the
+ * CMAF group (`cbcs`, SPEKE v2). `aes-128` renders an Apple HLS group under
+ * {@link HLS_BASE} instead of the CMAF group, because MediaConvert encrypts
+ * whole segments with AES-128 only there; the same outputs, fMP4 segments, and
+ * no DASH manifest (DASH has no whole-segment AES-128). The job's `UserMetadata`
+ * names the scheme and the key id (never the key), so whoever hears of the
+ * job's end (EventBridge) reads the protection back with `mediaConvertOutputs`.
  *
  * @example
  * ```ts
@@ -106,15 +273,19 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
       { path: 'output', message: 'not an s3:// prefix' },
     ]);
   }
-  if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(target.role)) {
+  if (!ROLE_ARN.test(target.role)) {
     throw new ValidationError(`Invalid role "${target.role}": expected an IAM role ARN`, [
       { path: 'role', message: 'not a role ARN' },
     ]);
   }
+  const protection = target.protection;
+  checkProtection(ladder, protection);
+  // aes-128: an Apple HLS group (fMP4) in place of the CMAF group; its audio outputs form one named group.
+  const hls = protection?.scheme === 'aes-128';
   const gop = Math.min(ladder.segmentSeconds, 2);
   const videoOutputs: Output[] = ladder.rungs.map((r) => ({
     NameModifier: `_${rungName(r)}`,
-    ContainerSettings: { Container: 'CMFC' },
+    ContainerSettings: { Container: 'CMFC', ...(hls ? { CmfcSettings: { AudioRenditionSets: AUDIO_GROUP } } : {}) },
     VideoDescription: {
       Width: r.width,
       Height: r.height,
@@ -148,9 +319,11 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
     ContainerSettings: {
       Container: 'CMFC',
       // Several tracks form one alternate-audio group (the default program_audio); players start on the first.
-      ...(audio.length > 1
+      // An HLS group names the group itself, or each track would be a group of its own.
+      ...(audio.length > 1 || hls
         ? {
             CmfcSettings: {
+              ...(hls ? { AudioGroupId: AUDIO_GROUP } : {}),
               AudioTrackType: i === 0 ? 'ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT' : 'ALTERNATE_AUDIO_AUTO_SELECT',
             },
           }
@@ -253,8 +426,10 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
           },
         ]
       : [];
+  const outputs = [...videoOutputs, ...audioOutputs, ...captionOutputs];
   return {
-    Role: target.role,
+    // MediaConvert calls a SPEKE key provider with the job's role: with SPEKE, the job runs as that role.
+    Role: protection?.speke ? protection.speke.roleArn : target.role,
     ...(target.queue ? { Queue: target.queue } : {}),
     StatusUpdateInterval: 'SECONDS_10',
     AccelerationSettings: { Mode: 'PREFERRED' },
@@ -264,6 +439,9 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
       // The tracks, so the job's end can be recorded by whoever hears of it (EventBridge).
       ...(target.audio && target.audio.length > 1 ? { audio: target.audio.map((a) => a.language).join(',') } : {}),
       ...(captions.length ? { captions: captions.map((c) => c.language).join(',') } : {}),
+      // The protection, so the job's end reads it back: the scheme and the key's id, never the key.
+      ...(protection ? { protection: protection.scheme } : {}),
+      ...(protection?.scheme === 'aes-128' && protection.staticKey ? { keyIds: protection.staticKey.keyId } : {}),
     },
     Settings: {
       TimecodeConfig: { Source: 'ZEROBASED' },
@@ -277,27 +455,75 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
         },
       ],
       OutputGroups: [
-        {
-          Name: 'CMAF',
-          OutputGroupSettings: {
-            Type: 'CMAF_GROUP_SETTINGS',
-            CmafGroupSettings: {
-              // A base name, so the manifests are the same whatever the master is called.
-              Destination: `${target.output}${CMAF_BASE}`,
-              SegmentLength: ladder.segmentSeconds,
-              FragmentLength: gop,
-              SegmentControl: 'SEGMENTED_FILES',
-              WriteHlsManifest: 'ENABLED',
-              WriteDashManifest: ladder.outputs.dash ? 'ENABLED' : 'DISABLED',
-              ManifestDurationFormat: 'FLOATING_POINT',
-              StreamInfResolution: 'INCLUDE',
-              CodecSpecification: 'RFC_6381',
-            },
-          },
-          Outputs: [...videoOutputs, ...audioOutputs, ...captionOutputs],
-        },
+        protection?.scheme === 'aes-128'
+          ? hlsGroup(ladder, target.output, protection, outputs)
+          : cmafGroup(ladder, target.output, gop, protection, outputs),
         ...thumbnails,
       ],
     },
+  };
+}
+
+/** The alternate-audio group of an HLS group's outputs (the name a CMAF group gives its own). */
+const AUDIO_GROUP = 'program_audio';
+
+/** The CMAF group: fMP4 segments, HLS and DASH manifests; `drm` encrypts it (`cbcs`). */
+function cmafGroup(
+  ladder: Ladder,
+  output: string,
+  gop: number,
+  protection: MediaConvertProtection | undefined,
+  outputs: Output[],
+): OutputGroup {
+  return {
+    Name: 'CMAF',
+    OutputGroupSettings: {
+      Type: 'CMAF_GROUP_SETTINGS',
+      CmafGroupSettings: {
+        // A base name, so the manifests are the same whatever the master is called.
+        Destination: `${output}${CMAF_BASE}`,
+        SegmentLength: ladder.segmentSeconds,
+        FragmentLength: gop,
+        SegmentControl: 'SEGMENTED_FILES',
+        WriteHlsManifest: 'ENABLED',
+        WriteDashManifest: ladder.outputs.dash ? 'ENABLED' : 'DISABLED',
+        ManifestDurationFormat: 'FLOATING_POINT',
+        StreamInfResolution: 'INCLUDE',
+        CodecSpecification: 'RFC_6381',
+        ...(protection?.scheme === 'drm' ? { Encryption: cmafEncryption(protection.speke) } : {}),
+      },
+    },
+    Outputs: outputs,
+  };
+}
+
+/**
+ * The Apple HLS group of an aes-128 job: fMP4 (CMFC) segments of the same length, the same
+ * outputs and name modifiers as the CMAF group, under {@link HLS_BASE}; HLS only (no DASH).
+ */
+function hlsGroup(
+  ladder: Ladder,
+  output: string,
+  protection: Extract<MediaConvertProtection, { scheme: 'aes-128' }>,
+  outputs: Output[],
+): OutputGroup {
+  return {
+    Name: 'HLS',
+    OutputGroupSettings: {
+      Type: 'HLS_GROUP_SETTINGS',
+      HlsGroupSettings: {
+        Destination: `${output}${HLS_BASE}`,
+        SegmentLength: ladder.segmentSeconds,
+        MinSegmentLength: 0,
+        SegmentControl: 'SEGMENTED_FILES',
+        DirectoryStructure: 'SINGLE_DIRECTORY',
+        OutputSelection: 'MANIFESTS_AND_SEGMENTS',
+        ManifestDurationFormat: 'FLOATING_POINT',
+        StreamInfResolution: 'INCLUDE',
+        CodecSpecification: 'RFC_6381',
+        Encryption: hlsEncryption(protection),
+      },
+    },
+    Outputs: outputs,
   };
 }

@@ -9,9 +9,19 @@ import {
 import { NotFoundError, wrapAwsError } from '../errors/index.js';
 import { type Ladder, rungName } from '../ladders/index.js';
 import { CMAF_BASE, CMAF_MANIFESTS } from '../resources/index.js';
-import { renderMediaConvertJob } from './mediaconvert-job.js';
+import { HLS_BASE, type MediaConvertProtection, renderMediaConvertJob } from './mediaconvert-job.js';
 import { audioModifiers, captionModifiers } from './tracks.js';
-import type { TranscodeOutputs, Transcoder, TranscodeState, TranscodeStatus } from './types.js';
+import type {
+  OutputProtection,
+  TranscodeOutputs,
+  TranscodeProtection,
+  Transcoder,
+  TranscodeState,
+  TranscodeStatus,
+} from './types.js';
+
+/** The manifest of an aes-128 job's Apple HLS group, relative to the title's prefix (no DASH). */
+const HLS_MANIFEST = `${HLS_BASE}.m3u8`;
 
 /** Settings of the MediaConvert backend. */
 export interface MediaConvertTranscoderOptions {
@@ -30,15 +40,38 @@ const STATES: Record<string, TranscodeState> = {
 };
 
 /**
+ * The protection a job applied, from the `UserMetadata` its request carried
+ * (`protection`, `keyIds`); without metadata, the ladder's scheme (the renderer
+ * refuses to render a protected ladder any other way).
+ */
+function protectionOf(ladder: Ladder, job: Job | undefined): OutputProtection | undefined {
+  const scheme = job?.UserMetadata?.protection ?? (ladder.protection === 'none' ? undefined : ladder.protection);
+  if (scheme !== 'aes-128' && scheme !== 'drm') return undefined;
+  const keyIds = (job?.UserMetadata?.keyIds ?? '').split(',').filter(Boolean);
+  return { scheme, ...(keyIds.length ? { keyIds } : {}) };
+}
+
+/**
  * Where a ladder's outputs land under the job's output prefix: the CMAF
  * group writes `cmaf/master.m3u8` (and `.mpd`) and one playlist per rung
- * named with the rung's name modifier, as {@link renderMediaConvertJob} sets them.
+ * named with the rung's name modifier, as {@link renderMediaConvertJob} sets them;
+ * an `aes-128` job's HLS group writes `hls/master.m3u8` and `hls/master_<rung>.m3u8`
+ * and no DASH. The protection (scheme, key ids) is read from the job's metadata,
+ * so a job that ended unwatched (EventBridge) maps the same way.
+ *
+ * @example
+ * ```ts
+ * mediaConvertOutputs(ladder, job).hls; // "cmaf/master.m3u8", or "hls/master.m3u8" for aes-128
+ * ```
  */
 export function mediaConvertOutputs(ladder: Ladder, job?: Job): TranscodeOutputs {
   const details = job?.OutputGroupDetails?.[0]?.OutputDetails ?? [];
+  const protection = protectionOf(ladder, job);
+  const hls = protection?.scheme === 'aes-128';
+  const base = hls ? HLS_BASE : CMAF_BASE;
   return {
-    hls: CMAF_MANIFESTS.hls,
-    ...(ladder.outputs.dash ? { dash: CMAF_MANIFESTS.dash } : {}),
+    hls: hls ? HLS_MANIFEST : CMAF_MANIFESTS.hls,
+    ...(ladder.outputs.dash && !hls ? { dash: CMAF_MANIFESTS.dash } : {}),
     renditions: ladder.rungs.map((r, i) => {
       // The service reports the size it really wrote (the aspect ratio of the master may differ).
       const video = details[i]?.VideoDetails;
@@ -47,18 +80,19 @@ export function mediaConvertOutputs(ladder: Ladder, job?: Job): TranscodeOutputs
         width: video?.WidthInPx ?? r.width,
         height: video?.HeightInPx ?? r.height,
         bandwidth: r.maxBitrate + ladder.audio.bitrate,
-        playlist: `${CMAF_BASE}_${rungName(r)}.m3u8`,
+        playlist: `${base}_${rungName(r)}.m3u8`,
       };
     }),
     ...(ladder.outputs.thumbnailSeconds > 0
       ? { thumbnails: 'thumbnails/', poster: 'thumbnails/master_poster.0000000.jpg' }
       : {}),
-    ...tracksOf(job),
+    ...tracksOf(job, base),
+    ...(protection ? { protection } : {}),
   };
 }
 
 /** The alternate audio and caption playlists of a job, from the languages its request put in UserMetadata. */
-function tracksOf(job: Job | undefined): Pick<TranscodeOutputs, 'tracks'> {
+function tracksOf(job: Job | undefined, base: string): Pick<TranscodeOutputs, 'tracks'> {
   const list = (key: string) => (job?.UserMetadata?.[key] ?? '').split(',').filter(Boolean);
   const audio = list('audio').map((language) => ({ language }));
   const captions = list('captions').map((language) => ({ language, source: '' }));
@@ -72,14 +106,14 @@ function tracksOf(job: Job | undefined): Pick<TranscodeOutputs, 'tracks'> {
           ? audio.map((a, i) => ({
               language: a.language,
               name: a.language,
-              playlist: `${CMAF_BASE}${audioNames[i]}.m3u8`,
+              playlist: `${base}${audioNames[i]}.m3u8`,
               ...(i === 0 ? { default: true } : {}),
             }))
           : [],
       captions: captions.map((c, i) => ({
         language: c.language,
         name: c.language,
-        playlist: `${CMAF_BASE}${captionNames[i]}.m3u8`,
+        playlist: `${base}${captionNames[i]}.m3u8`,
       })),
     },
   };
@@ -141,15 +175,37 @@ export function statusFromEvent(
       : {}),
     ...(detail.errorCode !== undefined ? { ErrorCode: detail.errorCode } : {}),
     ...(detail.errorMessage !== undefined ? { ErrorMessage: detail.errorMessage } : {}),
+    // The request's metadata (tracks, protection) maps the outputs as GetJob's would.
+    ...(detail.userMetadata ? { UserMetadata: detail.userMetadata } : {}),
   };
   const titleId = detail.userMetadata?.titleId;
   return { ...statusFromJob(job, ladder), ...(titleId ? { titleId } : {}) };
 }
 
 /**
+ * A transcode request's protection as a MediaConvert job takes it: SPEKE as is;
+ * otherwise one key from `nextKey()` as the job's static key, named by `keyUri`.
+ * MediaConvert takes one static key per output group, so `rotateEverySegments`
+ * cannot be honoured with a static key: the title has one key (rotation needs SPEKE).
+ */
+async function jobProtection(protection: TranscodeProtection): Promise<MediaConvertProtection> {
+  if (protection.scheme === 'drm') return { scheme: 'drm', speke: protection.speke };
+  if (protection.speke) return { scheme: 'aes-128', speke: protection.speke };
+  const { keyId, key } = await protection.nextKey();
+  return {
+    scheme: 'aes-128',
+    staticKey: { keyId, keyHex: Buffer.from(key).toString('hex'), url: protection.keyUri(keyId) },
+  };
+}
+
+/**
  * The MediaConvert backend: `CreateJob` from the ladder (with a client
- * request token derived from title, input and ladder, so a retried submit
- * does not start a second job), `GetJob` for status, `CancelJob`.
+ * request token derived from title, input, ladder and protection scheme, so
+ * a retried submit does not start a second job), `GetJob` for status,
+ * `CancelJob`. With `aes-128` and no SPEKE, the title's one content key comes
+ * from `protection.nextKey()` (no rotation with a static key: see
+ * {@link MediaConvertProtection}); the key goes into the job's settings, its
+ * id into the job's metadata.
  *
  * @example
  * ```ts
@@ -162,6 +218,7 @@ export function createMediaConvertTranscoder(options: MediaConvertTranscoderOpti
   return {
     backend: 'mediaconvert',
     async submit(request) {
+      const protection = request.protection ? await jobProtection(request.protection) : undefined;
       const input = renderMediaConvertJob(request.ladder, {
         input: request.input,
         output: request.output,
@@ -170,6 +227,7 @@ export function createMediaConvertTranscoder(options: MediaConvertTranscoderOpti
         ...(options.queue ? { queue: options.queue } : {}),
         ...(request.audio ? { audio: request.audio } : {}),
         ...(request.captions ? { captions: request.captions } : {}),
+        ...(protection ? { protection } : {}),
       });
       const token = createHash('sha256')
         .update(
@@ -180,6 +238,8 @@ export function createMediaConvertTranscoder(options: MediaConvertTranscoderOpti
             request.ladder,
             request.audio,
             request.captions,
+            // The scheme and key provider, not the key: a retry that minted a new key is still the same job.
+            request.protection ? [request.protection.scheme, request.protection.speke] : undefined,
           ]),
         )
         .digest('hex')

@@ -116,6 +116,99 @@ describe('MediaConvert backend', () => {
     });
   });
 
+  it('submits an aes-128 title with one static key from nextKey, and reads the protection back from the job', async () => {
+    mc.on(CreateJobCommand).resolves({ Job: { Id: 'jp', Role: role, Settings: {} } });
+    const key = Uint8Array.from({ length: 16 }, (_, i) => i * 17);
+    const keyHex = Buffer.from(key).toString('hex');
+    let minted = 0;
+    const base = await request('mobile');
+    const t = transcoder();
+    await t.submit({
+      ...base,
+      ladder: { ...base.ladder, protection: 'aes-128', keyRotationSegments: 5 },
+      protection: {
+        scheme: 'aes-128',
+        rotateEverySegments: 5,
+        nextKey: async () => ({ keyId: `k${++minted}`, key }),
+        keyUri: (keyId) => `/v1/keys/t1/${keyId}`,
+      },
+    });
+    // A static key cannot rotate: one key for the title.
+    expect(minted).toBe(1);
+    const sent = mc.commandCalls(CreateJobCommand)[0]?.args[0].input;
+    expect(modelProblems(sent, mediaconvert.CreateJobRequest$)).toEqual([]);
+    expect(sent?.Role).toBe(role);
+    expect(sent?.UserMetadata).toEqual({ ladder: 'mobile', titleId: 't1', protection: 'aes-128', keyIds: 'k1' });
+    const group = sent?.Settings?.OutputGroups?.[0]?.OutputGroupSettings;
+    expect(group?.Type).toBe('HLS_GROUP_SETTINGS');
+    expect(group?.HlsGroupSettings?.Encryption?.StaticKeyProvider).toMatchObject({
+      StaticKeyValue: keyHex,
+      Url: '/v1/keys/t1/k1',
+    });
+    // Only the settings MediaConvert encrypts with carry the key.
+    const { Settings: _settings, ...rest } = sent ?? {};
+    expect(JSON.stringify(rest)).not.toContain(keyHex);
+
+    // The job ends: GetJob's metadata, or an EventBridge event's, gives the playlists and the key id.
+    const job = { Id: 'jp', Role: role, Settings: {}, Status: 'COMPLETE' as const, UserMetadata: sent?.UserMetadata };
+    mc.on(GetJobCommand).resolves({ Job: job });
+    const done = await t.status('jp');
+    expect(done.outputs).toMatchObject({ hls: 'hls/master.m3u8', protection: { scheme: 'aes-128', keyIds: ['k1'] } });
+    expect(done.outputs?.dash).toBeUndefined();
+    const heard = statusFromEvent(
+      { jobId: 'jp', status: 'COMPLETE', userMetadata: sent?.UserMetadata ?? {} },
+      await loadLadder('mobile'),
+    );
+    expect(heard.outputs).toMatchObject({
+      hls: 'hls/master.m3u8',
+      renditions: expect.arrayContaining([
+        expect.objectContaining({ playlist: expect.stringMatching(/^hls\/master_/) }),
+      ]),
+      protection: { scheme: 'aes-128', keyIds: ['k1'] },
+    });
+  });
+
+  it('submits a drm title through SPEKE as the SPEKE role, and a bad key from nextKey is refused unseen', async () => {
+    mc.on(CreateJobCommand).resolves({ Job: { Id: 'jd', Role: role, Settings: {} } });
+    const speke = {
+      url: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/speke',
+      roleArn: 'arn:aws:iam::123456789012:role/streamctl-prod-speke',
+      resourceId: 't1',
+    };
+    const base = await request('default');
+    await transcoder().submit({
+      ...base,
+      ladder: { ...base.ladder, protection: 'drm' },
+      protection: { scheme: 'drm', speke },
+    });
+    const sent = mc.commandCalls(CreateJobCommand)[0]?.args[0].input;
+    expect(modelProblems(sent, mediaconvert.CreateJobRequest$)).toEqual([]);
+    expect(sent?.Role).toBe(speke.roleArn);
+    expect(sent?.UserMetadata).toMatchObject({ protection: 'drm' });
+    expect(sent?.Settings?.OutputGroups?.[0]?.OutputGroupSettings?.CmafGroupSettings?.Encryption).toMatchObject({
+      EncryptionMethod: 'SAMPLE_AES',
+      Type: 'SPEKE',
+      SpekeKeyProvider: { Url: speke.url, ResourceId: 't1' },
+    });
+
+    const short = Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 0xca, 0xfe]);
+    await expect(
+      transcoder().submit({
+        ...base,
+        ladder: { ...base.ladder, protection: 'aes-128' },
+        protection: {
+          scheme: 'aes-128',
+          rotateEverySegments: 0,
+          nextKey: async () => ({ keyId: 'k', key: short }),
+          keyUri: (keyId) => `/v1/keys/t1/${keyId}`,
+        },
+      }),
+    ).rejects.toSatisfy(
+      (err: Error & { code?: string }) => err.code === 'VALIDATION_FAILED' && !err.message.includes('deadbeefcafe'),
+    );
+    expect(mc.commandCalls(CreateJobCommand)).toHaveLength(1);
+  });
+
   it('maps EventBridge job state changes', async () => {
     const ladder = await loadLadder('mobile');
     expect(
