@@ -337,7 +337,7 @@ describe('MediaConvert rendering with protection', () => {
 
   it('refuses a bad static key without echoing it', async () => {
     const ladder = await protectedLadder('default', 'aes-128');
-    const staticKey = PROTECTIONS['aes-128 static key']?.staticKey as { keyId: string; keyHex: string; url: string };
+    const staticKey = { keyId: 'k-0001', keyHex: KEY_HEX, url: '/v1/keys/t1/k-0001' };
     for (const keyHex of [KEY_HEX.slice(0, 30), `${KEY_HEX}00`, `${KEY_HEX.slice(0, 31)}g`, '']) {
       let error: unknown;
       try {
