@@ -213,6 +213,7 @@ async function requestLines(): Promise<Array<{ request: string; line: Record<str
     sessions: group(),
     events: group(),
     privacy: { pseudonym: () => 'viewer-pseudonym' } as unknown as HttpPlatform['privacy'],
+    protection: group(),
   };
   const entries: Array<Record<string, unknown>> = [];
   const app = createHttpApp(platform, { log: (entry) => entries.push(entry) });

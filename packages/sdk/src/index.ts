@@ -32,6 +32,7 @@ export * from './ingest/index.js';
 export * from './ladders/index.js';
 export * from './platform/index.js';
 export * from './playback/index.js';
+export * from './protection/index.js';
 export * from './privacy/index.js';
 export * from './publish/index.js';
 export * from './qoe/index.js';

@@ -21,6 +21,7 @@ import {
 } from './middleware.js';
 import type { RateLimit, RateLimitStore } from './rate-limit.js';
 import { eventsRoutes } from './routes/events.js';
+import { keyRoutes } from './routes/keys.js';
 import { type DevTokenMinter, opsRoutes } from './routes/ops.js';
 import { playbackRoutes } from './routes/playback.js';
 import { privacyRoutes } from './routes/privacy.js';
@@ -115,6 +116,7 @@ export function createHttpApp(platform: HttpPlatform, options: ApiOptions = {}):
   opsRoutes(app, platform, options.devTokens);
   viewerRoutes(app, platform);
   playbackRoutes(app, platform);
+  keyRoutes(app, platform);
   sessionRoutes(app, platform);
   privacyRoutes(app, platform);
   eventsRoutes(app, platform);

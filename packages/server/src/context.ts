@@ -9,7 +9,17 @@ import { ValidationError } from '@streamctl/sdk/errors';
 /** The use cases the HTTP API calls: a `Platform` has them all. */
 export type HttpPlatform = Pick<
   Platform,
-  'health' | 'authenticate' | 'home' | 'titles' | 'search' | 'lists' | 'playback' | 'sessions' | 'events' | 'privacy'
+  | 'health'
+  | 'authenticate'
+  | 'home'
+  | 'titles'
+  | 'search'
+  | 'lists'
+  | 'playback'
+  | 'sessions'
+  | 'events'
+  | 'privacy'
+  | 'protection'
 >;
 
 /** Request variables: the viewer (on `/v1/*`) and the request id. */

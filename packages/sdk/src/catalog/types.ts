@@ -177,6 +177,8 @@ export interface TitleSource {
   key: string;
   bytes: number;
   ladder: string;
+  /** The protection it is transcoded with, when not `none`. */
+  protection?: 'aes-128' | 'drm';
   /** The transcode job, once submitted. */
   jobId?: string;
   backend?: 'mediaconvert' | 'ffmpeg';

@@ -59,7 +59,15 @@ export async function registerTitle(catalog: Catalog, r: Registration): Promise<
     });
     return {};
   }
-  if (title && isTranscoded(title.status) && title.source?.ladder === r.source.ladder) return { done: title };
+  // Done when transcoded from this master with this ladder and this protection; another protection re-encodes.
+  if (
+    title &&
+    isTranscoded(title.status) &&
+    title.source?.ladder === r.source.ladder &&
+    (title.source?.protection ?? 'none') === (r.source.protection ?? 'none')
+  ) {
+    return { done: title };
+  }
   if (!title) {
     await catalog.putTitle({
       titleId: r.titleId,

@@ -4,10 +4,12 @@ import { createCatalog, type TitleSource } from '../catalog/index.js';
 import { IdSchema } from '../contract/index.js';
 import { isStreamctlError, ValidationError } from '../errors/index.js';
 import { fitLadderToSource, loadLadder } from '../ladders/index.js';
+import { type ContentKeys, createContentKeys, keyWrapperFor } from '../protection/index.js';
 import { masterKey as rawMasterKey } from '../resources/index.js';
 import { createTranscoder, type Transcoder, type TranscodeStatus } from '../transcoder/index.js';
 import { parseInput, sweepStaleWorkDirs } from '../util/index.js';
 import { examineMaster } from './examine.js';
+import { assertProtectionPossible, transcodeProtection } from './protect.js';
 import { registerTitle } from './register.js';
 import { uploadCaptions, uploadMaster } from './stage.js';
 import { audioTracksOf } from './tracks.js';
@@ -41,6 +43,11 @@ export function createIngest(deps: IngestDeps): Ingest {
   const names = config.resources;
   const catalog = deps.catalog ?? createCatalog(clients, names);
   let transcoder = deps.transcoder;
+  let keys = deps.keys;
+  const getKeys = (): ContentKeys => {
+    keys ??= createContentKeys(clients, names, keyWrapperFor(config, clients));
+    return keys;
+  };
   const getTranscoder = (): Transcoder => {
     transcoder ??= createTranscoder(config, clients);
     return transcoder;
@@ -69,6 +76,10 @@ export function createIngest(deps: IngestDeps): Ingest {
       const step = (s: IngestStep, detail: string) => hooks.onStep?.(s, detail);
       if (input.titleId !== undefined) parseInput(IdSchema, input.titleId, 'titleId');
       const chosen = await loadLadder(input.ladder ?? 'default');
+      const scheme = input.protection ?? chosen.protection;
+      // Before anything is uploaded: a scheme the stage cannot run, or content keys it cannot keep.
+      assertProtectionPossible(config, scheme, getTranscoder().backend);
+      if (scheme === 'aes-128') getKeys();
       // Runs killed outright (SIGKILL, a crash) could not remove their temporary files: this one does.
       await sweepStaleWorkDirs(tmpdir());
 
@@ -82,7 +93,13 @@ export function createIngest(deps: IngestDeps): Ingest {
 
       step('register', titleId);
       const masterKey = rawMasterKey(titleId, sha256, basename(input.file));
-      const source: TitleSource = { sha256, key: masterKey, bytes: probe.sizeBytes, ladder: ladder.name };
+      const source: TitleSource = {
+        sha256,
+        key: masterKey,
+        bytes: probe.sizeBytes,
+        ladder: ladder.name,
+        ...(scheme !== 'none' ? { protection: scheme } : {}),
+      };
       const { done: finished } = await registerTitle(catalog, {
         titleId,
         name,
@@ -136,6 +153,13 @@ export function createIngest(deps: IngestDeps): Ingest {
             durationSec: probe.durationSec,
             audio: audioTracksOf(probe),
             captions: captions.captions,
+            protection: transcodeProtection(config, {
+              scheme,
+              titleId,
+              ladder,
+              backend: engine.backend,
+              keys: getKeys,
+            }),
           }),
         input.signal,
       );
@@ -174,6 +198,9 @@ export function createIngest(deps: IngestDeps): Ingest {
         );
       }
       const ready = await recordTranscode(catalog, titleId, done);
+      // The keys of an earlier encryption of this title are of no use any more.
+      const keyIds = done.outputs.protection?.keyIds;
+      if (keyIds) await getKeys().retire(titleId, keyIds);
       return {
         titleId,
         status: ready.status,

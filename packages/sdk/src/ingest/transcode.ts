@@ -6,6 +6,7 @@ import {
   type CaptionInput,
   type TranscodeJob,
   type TranscodeOutputs,
+  type TranscodeProtection,
   type Transcoder,
   type TranscodeStatus,
   type WaitOptions,
@@ -32,6 +33,7 @@ export function submitTranscode(
     durationSec: number;
     audio: AudioTrackInput[];
     captions: CaptionInput[];
+    protection?: TranscodeProtection | undefined;
   },
 ): Promise<TranscodeJob> {
   return transcoder.submit({
@@ -42,6 +44,7 @@ export function submitTranscode(
     durationSec: request.durationSec,
     ...(request.audio.length ? { audio: request.audio } : {}),
     ...(request.captions.length ? { captions: request.captions } : {}),
+    ...(request.protection ? { protection: request.protection } : {}),
   });
 }
 
@@ -78,6 +81,7 @@ function cdnKeys(titleId: string, outputs: TranscodeOutputs) {
           },
         }
       : {}),
+    ...(outputs.protection ? { protection: { scheme: outputs.protection.scheme } } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 import type { AwsClients } from '../aws/index.js';
 import type { Catalog, Rendition, Title, TitleStatus, TitleTracks } from '../catalog/index.js';
 import type { StreamctlConfig } from '../config/index.js';
-import type { LeftOutRung } from '../ladders/index.js';
+import type { LeftOutRung, ProtectionScheme } from '../ladders/index.js';
+import type { ContentKeys } from '../protection/index.js';
 import type { Transcoder, TranscodeStatus, WaitOptions } from '../transcoder/index.js';
 import type { MediaProbe } from './probe.js';
 import type { CaptionFile } from './tracks.js';
@@ -17,6 +18,8 @@ export interface IngestInput {
   name?: string;
   /** A built-in ladder name or a JSON ladder file. Default `default`. */
   ladder?: string;
+  /** Content protection over the ladder's own (`none`, `aes-128`, `drm`). */
+  protection?: ProtectionScheme;
   genres?: string[];
   /**
    * Follow the transcode to READY. MediaConvert jobs run on without us
@@ -86,5 +89,7 @@ export interface IngestDeps {
   clients: AwsClients;
   catalog?: Catalog;
   transcoder?: Transcoder;
+  /** The content key store of `aes-128` titles. Default: the stage's (KMS, or the local data-dir key). */
+  keys?: ContentKeys;
   wait?: Omit<WaitOptions, 'onProgress' | 'signal'>;
 }

@@ -45,6 +45,14 @@ import { createIngest, type Ingest } from '../ingest/index.js';
 import { readLocalPlatformState } from '../local/index.js';
 import { createPlaybackGrants, type PlaybackGrantOptions, type PlaybackGrants } from '../playback/index.js';
 import { createPrivacy, type Privacy, type PrivacyRegion } from '../privacy/index.js';
+import {
+  type ContentKeys,
+  createContentKeys,
+  createKeyDelivery,
+  type KeyDelivery,
+  type KeyWrapper,
+  keyWrapperFor,
+} from '../protection/index.js';
 import { createPublisher, type Publisher } from '../publish/index.js';
 import { type QoeMetric, qoeMetrics } from '../qoe/index.js';
 import {
@@ -92,6 +100,8 @@ export interface PlatformOptions {
   now?: () => number;
   /** The analytics lakes this process can rewrite (the local lake), for privacy export and erasure. */
   lakes?: ViewerLake[];
+  /** How content keys are wrapped at rest. Default: the stage's KMS key, or the local data dir's key. */
+  keyWrapper?: KeyWrapper;
 }
 
 /** The platform of one stage: its configuration, clients, capabilities and use cases. */
@@ -114,6 +124,8 @@ export interface Platform {
   readonly playback: PlaybackGrants;
   /** Plans, devices and playback sessions of accounts. */
   readonly sessions: Sessions;
+  /** Content protection: the content key store, and key delivery to viewers who are playing. */
+  readonly protection: { readonly keys: ContentKeys; readonly delivery: KeyDelivery };
   /** Engagement events: a viewer's batch, validated events into the stream, a batching publisher. */
   readonly events: EventsAcceptor & {
     put(events: EngagementEvent[]): Promise<PublishResult>;
@@ -301,6 +313,14 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
     get sessions() {
       return sessions();
     },
+    protection: {
+      get keys() {
+        return contentKeys();
+      },
+      get delivery() {
+        return keyDelivery();
+      },
+    },
     events: {
       accept: (viewer, batch) => acceptor().accept(viewer, batch),
       put,
@@ -376,7 +396,14 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
     },
   };
   const titleViews = once(() => createTitleViews({ catalog: viewerCatalog() }));
-  const ingest = once(() => createIngest({ config: effective, clients, catalog: catalog() }));
+  const ingest = once(() =>
+    createIngest({
+      config: effective,
+      clients,
+      catalog: catalog(),
+      ...(options.keyWrapper ? { keys: contentKeys() } : {}),
+    }),
+  );
   const publisher = once(() => createPublisher({ config: effective, clients, catalog: catalog() }));
   const lists = once(() => createViewerLists({ users: users(), catalog: viewerCatalog(), changed }));
   // With a shared Redis the stream limit is decided there (one script per start); DynamoDB keeps
@@ -390,8 +417,19 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
   const grants = once(() =>
     createPlaybackGrants(
       { catalog: viewerCatalog(), sessions: sessions(), ...(options.now ? { now: options.now } : {}) },
-      options.playback,
+      options.playback ? { licenses: effective.protection, ...options.playback } : undefined,
     ),
+  );
+  const contentKeys = once(() =>
+    createContentKeys(clients, names, options.keyWrapper ?? keyWrapperFor(effective, clients)),
+  );
+  const keyDelivery = once(() =>
+    createKeyDelivery({
+      catalog: viewerCatalog(),
+      sessions: sessions(),
+      keys: contentKeys(),
+      ...(options.now ? { now: options.now } : {}),
+    }),
   );
   const acceptor = once(() =>
     createEventsAcceptor({

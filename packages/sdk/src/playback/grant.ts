@@ -12,7 +12,8 @@
  * per viewer. URL and cookies come from the one signed policy.
  */
 import { LRUCache } from 'lru-cache';
-import { type Catalog, TITLE_STATUS } from '../catalog/index.js';
+import { type Catalog, TITLE_STATUS, type Title } from '../catalog/index.js';
+import type { PlaybackProtection } from '../contract/index.js';
 import { ConfigError, ErrorCode, isStreamctlError, NotFoundError } from '../errors/index.js';
 import { titleResourcePattern } from '../resources/index.js';
 import type { DeviceInput, PlaybackSession, Sessions } from '../sessions/index.js';
@@ -37,7 +38,44 @@ export interface PlaybackGrant {
   /** ISO time the URL and cookies stop working. */
   expiresAt: string;
   cookies: Record<string, string>;
+  /** For a protected title: where its keys (aes-128) or licences (drm) come from. */
+  protection?: PlaybackProtection;
   session: GrantSession;
+}
+
+/** DRM licence servers, as the stage's configuration names them (`protection.*LicenseUrl`). */
+export interface LicenseServers {
+  widevineLicenseUrl?: string | undefined;
+  playreadyLicenseUrl?: string | undefined;
+  fairplayLicenseUrl?: string | undefined;
+  fairplayCertificateUrl?: string | undefined;
+}
+
+/**
+ * What a player needs to set up for a title's protection: the key route's path for `aes-128`
+ * (resolved against the API's base URL: the manifests name keys by the same path), the
+ * licence servers for `drm`.
+ */
+export function playbackProtection(
+  title: Pick<Title, 'titleId' | 'protection'>,
+  licenses: LicenseServers = {},
+): PlaybackProtection | undefined {
+  const scheme = title.protection?.scheme;
+  if (scheme === 'aes-128') return { scheme, keyUrl: `/v1/keys/${title.titleId}/` };
+  if (scheme !== 'drm') return undefined;
+  return {
+    scheme,
+    ...(licenses.widevineLicenseUrl ? { widevine: { licenseUrl: licenses.widevineLicenseUrl } } : {}),
+    ...(licenses.playreadyLicenseUrl ? { playready: { licenseUrl: licenses.playreadyLicenseUrl } } : {}),
+    ...(licenses.fairplayLicenseUrl
+      ? {
+          fairplay: {
+            licenseUrl: licenses.fairplayLicenseUrl,
+            ...(licenses.fairplayCertificateUrl ? { certificateUrl: licenses.fairplayCertificateUrl } : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 /** How grants are signed. */
@@ -49,6 +87,8 @@ export interface PlaybackGrantOptions {
   ttlSeconds?: number;
   /** Expiries round up to this bucket so signatures can be shared. Default: a fifth of the TTL, 15 min at most. */
   bucketSeconds?: number;
+  /** Licence servers that grants of `drm` titles name. */
+  licenses?: LicenseServers;
 }
 
 /** The playback use case. */
@@ -108,7 +148,8 @@ export function createPlaybackGrants(
     }
     const nowSec = Math.floor(nowMs / 1000);
     const expires = Math.ceil((nowSec + ttl) / bucket) * bucket;
-    const key = `${manifest}|${expires}`;
+    const protection = playbackProtection(title, options.licenses);
+    const key = `${manifest}|${expires}|${protection?.scheme ?? 'none'}`;
     // The key holds the expiry, which is at least a TTL away from now: a hit still gives the full TTL.
     const hit = memo.get(key);
     if (hit) return hit;
@@ -122,6 +163,7 @@ export function createPlaybackGrants(
       manifestUrl: signedUrl(manifestUrl, signed),
       expiresAt: new Date(expires * 1000).toISOString(),
       cookies: { ...signedCookies(signed) },
+      ...(protection ? { protection } : {}),
     };
     memo.set(key, grant);
     return grant;

@@ -17,9 +17,11 @@ export {
 export {
   createPlaybackGrants,
   type GrantSession,
+  type LicenseServers,
   type PlaybackGrant,
   type PlaybackGrantOptions,
   type PlaybackGrants,
+  playbackProtection,
 } from './grant.js';
 export { capMasterPlaylist, manifestForPlan, planCaps, planManifestKey, rungSize } from './plan-manifest.js';
 export { canonicalUrl, cidrContains, normalizeCidr, resourceMatches } from './policy.js';

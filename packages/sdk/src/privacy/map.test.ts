@@ -32,6 +32,7 @@ const INNER_PREFIXES: Record<string, string> = {
   'SEASON#': 'VIDEO#',
   'EPISODE#': 'VIDEO#',
   'RENDITION#': 'VIDEO#',
+  'KEY#': 'VIDEO#',
   'AVAILABILITY#': 'VIDEO#',
   'GENRE#': 'VIDEO#',
   'COUNTRY#': 'VIDEO#',

@@ -12,6 +12,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Track } from '../catalog/index.js';
 import { ErrorCode, NotFoundError, StreamctlError, ValidationError, wrapAwsError } from '../errors/index.js';
 import { type Ladder, rungName } from '../ladders/index.js';
+import { encryptHlsRenditions } from '../protection/hls.js';
 import { makeWorkDir, sweepStaleWorkDirs } from '../util/index.js';
 import { type FfmpegPlan, renderFfmpegPlan } from './ffmpeg-plan.js';
 import { findMediaTools, type MediaToolSettings } from './tools.js';
@@ -367,6 +368,14 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
     // Once per transcoder: the folders of runs killed before they could clean up.
     swept ??= sweepStaleWorkDirs(parent).catch(() => undefined);
     await swept;
+    const protection = request.protection;
+    if (protection?.scheme === 'drm') {
+      throw new StreamctlError(
+        ErrorCode.ValidationFailed,
+        'DRM (CMAF cbcs through a SPEKE key provider) needs MediaConvert: the local ffmpeg transcoder encrypts with aes-128 only',
+        { hint: 'ingest with --protection aes-128 here, or on an AWS stage for drm' },
+      );
+    }
     const work = await makeWorkDir(parent, 'transcode');
     try {
       const tools = await findMediaTools(options);
@@ -386,6 +395,11 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
       job.status.startedAt = new Date().toISOString();
       await runFfmpeg(tools.ffmpeg, plan.args, job, request.durationSec);
       if (plan.writeMaster) await writeMasterPlaylist(tools.ffprobe, plan.master, plan.variants, request.ladder);
+      // AES-128: the written segments sealed before anything leaves this machine (the upload below).
+      const keyIds =
+        protection?.scheme === 'aes-128'
+          ? await encryptHlsRenditions([...plan.variants, ...plan.audio.map((a) => a.playlist)], protection)
+          : undefined;
       const tracks = {
         audio: audioTracks(plan),
         captions: await writeCaptions(captions, outputDir, request.durationSec),
@@ -405,6 +419,7 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
         ...(plan.thumbnails ? { thumbnails: 'thumbnails/' } : {}),
         ...(plan.poster ? { poster: 'poster.jpg' } : {}),
         ...(tracks.audio.length || tracks.captions.length ? { tracks } : {}),
+        ...(keyIds ? { protection: { scheme: 'aes-128' as const, keyIds } } : {}),
       };
       if (job.cancelled) return;
       job.status = {
