@@ -217,10 +217,10 @@ describe.skipIf(!hasFfmpeg)('HLS AES-128 encryption', () => {
     const nextKey = async () => ({ keyId: 'd'.repeat(32), key: randomBytes(16) });
     const options = { nextKey, keyUri: (id: string) => keyPath('t1', id), rotateEverySegments: 0 };
     await expect(encryptHlsRenditions([join(out, 'low', 'index.m3u8')], options)).rejects.toThrow(/encrypted already/);
-    const escape = join(work, 'escape.m3u8');
+    const outside = join(work, 'escape.m3u8');
     for (const uri of ['/etc/passwd', '../../etc/passwd', 'file:///etc/passwd']) {
-      writeFileSync(escape, `#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n${uri}\n#EXT-X-ENDLIST\n`);
-      await expect(encryptHlsRenditions([escape], options)).rejects.toThrow(/outside its folder/);
+      writeFileSync(outside, `#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\n${uri}\n#EXT-X-ENDLIST\n`);
+      await expect(encryptHlsRenditions([outside], options)).rejects.toThrow(/outside its folder/);
     }
   });
 });
