@@ -34,7 +34,14 @@ import { FilterPattern, type JsonPattern, LogGroup, MetricFilter, RetentionDays 
 import { AaaaRecord, ARecord, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { Construct } from 'constructs';
-import { apiHost, capacityFor, customDomains, type InfraConfig } from './config.js';
+import {
+  apiHost,
+  capacityFor,
+  contentKeyAlias,
+  customDomains,
+  type InfraConfig,
+  protectionEnvironment,
+} from './config.js';
 import { domainCertificate, stageZone } from './domains.js';
 import { platformFunction } from './functions.js';
 import { SearchCollection } from './search-stack.js';
@@ -92,6 +99,35 @@ export const PRIVACY_PLATFORM_ACTIONS = [
  * still shows after the wait (BatchWriteItem). This Region's replica has the read-write grant.
  */
 export const PRIVACY_REPLICA_ACTIONS = ['dynamodb:Query', 'dynamodb:BatchWriteItem'] as const;
+
+/**
+ * The encryption context every content key is wrapped under (`{ titleId, keyId }`): the key
+ * policy statements allow KMS calls that carry exactly these keys, both present.
+ */
+export const CONTENT_KEY_CONTEXT = ['titleId', 'keyId'] as const;
+
+/**
+ * A statement allowing `actions` on the stage's content-key KMS key of a Region, named by its alias
+ * (`kms:ResourceAliases`), so no stack needs the key's ARN from the data stack, and only for requests
+ * whose encryption context is `{ titleId, keyId }`.
+ *
+ * @example
+ * ```ts
+ * fn.addToRolePolicy(contentKeyStatement(config, stack, ['kms:Decrypt']));
+ * ```
+ */
+export function contentKeyStatement(config: InfraConfig, stack: Stack, actions: string[]): PolicyStatement {
+  return new PolicyStatement({
+    actions,
+    resources: [stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+    conditions: {
+      'ForAnyValue:StringEquals': { 'kms:ResourceAliases': contentKeyAlias(config) },
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [...CONTENT_KEY_CONTEXT] },
+      // ForAllValues holds for an empty context too: both keys must be there.
+      Null: Object.fromEntries(CONTENT_KEY_CONTEXT.map((k) => [`kms:EncryptionContext:${k}`, 'false'])),
+    },
+  });
+}
 
 /** The HTTP API of one Region. */
 export class ApiStack extends Stack {
@@ -195,6 +231,8 @@ export class ApiStack extends Stack {
         STREAMCTL_SEARCH_ENDPOINT: this.search.endpoint,
         STREAMCTL_SEARCH_INDEX: this.search.index,
         POWERTOOLS_SERVICE_NAME: 'streamctl-api',
+        // The key route unwraps content keys with the content-key KMS key; grants carry the licence URLs.
+        ...protectionEnvironment(config, props.env.region),
       },
     });
     if (!this.server.role) throw new Error('The API server function has no role');
@@ -216,6 +254,8 @@ export class ApiStack extends Stack {
       }),
     );
     TableV2.fromTableName(this, 'Catalog', names[catalogTable.nameKey]).grantReadData(this.server);
+    // The key route (GET /v1/keys/:titleId/:keyId) unwraps the title's content key: Decrypt only, with its context.
+    this.server.addToRolePolicy(contentKeyStatement(config, this, ['kms:Decrypt']));
     // This Region's replica of user state: consent, erasure tombstones and records included (privacy writes them here).
     TableV2.fromTableName(this, 'UserState', names[userStateTable.nameKey]).grantReadWriteData(this.server);
     // The recommendation models (popularity, co-occurrence, taste profiles) that /v1/home reads live in the

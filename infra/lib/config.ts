@@ -83,6 +83,49 @@ export const AnalyticsSchema = z
   })
   .strict();
 
+const HttpsUrl = z.url({ protocol: /^https$/, error: 'an https:// URL' });
+
+/**
+ * A SPEKE endpoint MediaConvert can call: an API Gateway stage URL with IAM authorization
+ * (`https://<api-id>.execute-api.<region>.amazonaws.com/<stage>/<path>`). MediaConvert signs the
+ * call with the job's role, so the role needs `execute-api:Invoke` on it, derived from this URL.
+ */
+export const SPEKE_URL =
+  /^https:\/\/([a-z0-9]+)\.execute-api\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws\.com\/([^/]+)(\/.*)?$/;
+
+/**
+ * Content protection (the SDK's `protection` block) for the stage's functions. Every field is
+ * optional. The content-key KMS key is the app's own (`alias/streamctl-<stage>-content-keys`); the
+ * SPEKE role is the stage's MediaConvert role, which the app lets invoke `spekeUrl`.
+ *
+ * @example
+ * ```json
+ * "protection": {
+ *   "spekeUrl": "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/speke/v2.0/copyProtection",
+ *   "widevineLicenseUrl": "https://license.example.com/widevine"
+ * }
+ * ```
+ */
+export const ProtectionSchema = z
+  .object({
+    /** The SPEKE v2 key provider's API Gateway URL (see {@link SPEKE_URL}). */
+    spekeUrl: z
+      .string()
+      .regex(SPEKE_URL, 'an API Gateway URL such as https://<api-id>.execute-api.<region>.amazonaws.com/<stage>/<path>')
+      .optional(),
+    /** ACM certificate the key provider encrypts the keys it returns with, when it does. */
+    spekeCertificateArn: CertificateArn.optional(),
+    widevineLicenseUrl: HttpsUrl.optional(),
+    playreadyLicenseUrl: HttpsUrl.optional(),
+    fairplayLicenseUrl: HttpsUrl.optional(),
+    fairplayCertificateUrl: HttpsUrl.optional(),
+  })
+  .strict()
+  .superRefine((protection, ctx) => {
+    if (protection.spekeCertificateArn && !protection.spekeUrl)
+      ctx.addIssue({ code: 'custom', path: ['spekeUrl'], message: 'required with spekeCertificateArn' });
+  });
+
 /** The shape of `streamctl.infra.json`. */
 export const InfraConfigSchema = z
   .object({
@@ -146,6 +189,8 @@ export const InfraConfigSchema = z
     capacity: CapacitySchema.optional(),
     /** The analytics lake, Athena and the SLO alarms (see {@link AnalyticsSchema}); optional, defaults apply. */
     analytics: AnalyticsSchema.optional(),
+    /** Content protection: SPEKE key provider and licence servers (see {@link ProtectionSchema}); optional. */
+    protection: ProtectionSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -336,4 +381,53 @@ export function analyticsSettings(config: InfraConfig): AnalyticsSettings {
     bytesScannedCutoffBytes: config.analytics?.bytesScannedCutoffBytes ?? DEFAULT_BYTES_SCANNED_CUTOFF,
     slo: resolveSlos(config.analytics?.slo ?? {}),
   };
+}
+
+/**
+ * The alias of the stage's content-key KMS key: content keys are wrapped with it. An alias, not
+ * an ARN, so every stack of every Region names the key the same way without a cross-stack reference.
+ *
+ * @example
+ * ```ts
+ * contentKeyAlias(config); // "alias/streamctl-prod-content-keys"
+ * ```
+ */
+export const contentKeyAlias = (config: InfraConfig): string => `alias/streamctl-${config.stage}-content-keys`;
+
+/**
+ * The name of a Region's MediaConvert role (the media stack makes it): MediaConvert runs the jobs,
+ * and calls a SPEKE key provider, as this role.
+ *
+ * @example
+ * ```ts
+ * mediaConvertRoleName(config, 'eu-west-1'); // "streamctl-prod-mediaconvert-eu-west-1"
+ * ```
+ */
+export const mediaConvertRoleName = (config: InfraConfig, region: string): string =>
+  `streamctl-${config.stage}-mediaconvert-${region}`;
+
+/**
+ * The `STREAMCTL_PROTECTION_*` variables of a function of a Region: the content-key alias always,
+ * the SPEKE settings (the Region's MediaConvert role as the SPEKE role) and licence URLs when configured.
+ *
+ * @example
+ * ```ts
+ * protectionEnvironment(config, 'eu-west-1').STREAMCTL_PROTECTION_KMS_KEY_ID; // "alias/streamctl-prod-content-keys"
+ * ```
+ */
+export function protectionEnvironment(config: InfraConfig, region: string): Record<string, string> {
+  const p = config.protection ?? {};
+  const env: Record<string, string | undefined> = {
+    STREAMCTL_PROTECTION_KMS_KEY_ID: contentKeyAlias(config),
+    STREAMCTL_PROTECTION_SPEKE_URL: p.spekeUrl,
+    STREAMCTL_PROTECTION_SPEKE_ROLE_ARN: p.spekeUrl
+      ? `arn:aws:iam::${config.account}:role/${mediaConvertRoleName(config, region)}`
+      : undefined,
+    STREAMCTL_PROTECTION_SPEKE_CERTIFICATE_ARN: p.spekeCertificateArn,
+    STREAMCTL_PROTECTION_WIDEVINE_LICENSE_URL: p.widevineLicenseUrl,
+    STREAMCTL_PROTECTION_PLAYREADY_LICENSE_URL: p.playreadyLicenseUrl,
+    STREAMCTL_PROTECTION_FAIRPLAY_LICENSE_URL: p.fairplayLicenseUrl,
+    STREAMCTL_PROTECTION_FAIRPLAY_CERTIFICATE_URL: p.fairplayCertificateUrl,
+  };
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -2,15 +2,17 @@
  * Data: the catalog and user-state tables as DynamoDB global tables with a
  * replica in every Region of the stage, and the platform table per Region,
  * all from the SDK's own resource definitions (the ones `streamctl dev`
- * creates locally), so local and AWS cannot drift.
+ * creates locally), so local and AWS cannot drift; and the content-key KMS key
+ * that wraps the content keys the catalog table holds (`SK=KEY#<keyId>`).
  */
 
 import { resourceNames } from '@streamctl/sdk/config';
 import { type KeyAttribute, PLATFORM_RESOURCES, type TableDefinition } from '@streamctl/sdk/resources';
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { type CfnKey, Key } from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { type InfraConfig, primaryRegion } from './config.js';
+import { contentKeyAlias, type InfraConfig, primaryRegion } from './config.js';
 
 const attribute = (a: KeyAttribute) => ({
   name: a.name,
@@ -45,9 +47,15 @@ export function tableFromDefinition(
   });
 }
 
-/** The global tables, created once in the primary Region. */
+/** The global tables and the content-key KMS key, created once in the primary Region. */
 export class DataStack extends Stack {
   readonly tables: Record<string, TableV2> = {};
+  /**
+   * Wraps the content keys the catalog table holds. A multi-Region primary key: the wrapped keys
+   * replicate with the global table, and a replica of this key (same key id and material) decrypts
+   * them in another Region. Functions name it by its alias ({@link contentKeyAlias}).
+   */
+  readonly contentKey: Key;
 
   constructor(scope: Construct, id: string, config: InfraConfig, props: StackProps = {}) {
     super(scope, id, props);
@@ -61,5 +69,16 @@ export class DataStack extends Stack {
         config.regions.filter((r) => r !== primary),
       );
     }
+    this.contentKey = new Key(this, 'ContentKey', {
+      alias: contentKeyAlias(config),
+      enableKeyRotation: true,
+      description: `streamctl ${config.stage} content keys (wraps the keys of encrypted renditions)`,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    (this.contentKey.node.defaultChild as CfnKey).multiRegion = true;
+    new CfnOutput(this, 'ContentKeyArn', {
+      value: this.contentKey.keyArn,
+      description: `The content-key KMS key (${contentKeyAlias(config)}); replicate it into the stage's other Regions`,
+    });
   }
 }

@@ -6,7 +6,7 @@
  * end (EventBridge) moves the title to READY or FAILED and notifies.
  */
 
-import { loadLadder, renderMediaConvertJob, TITLE_STATUS } from '@streamctl/sdk';
+import { type Ladder, loadLadder, mediaConvertOutputs, renderMediaConvertJob, TITLE_STATUS } from '@streamctl/sdk';
 import { resourceNames } from '@streamctl/sdk/config';
 import {
   catalogTable,
@@ -45,7 +45,27 @@ import {
   SnsPublish,
 } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import type { InfraConfig } from './config.js';
+import { type InfraConfig, mediaConvertRoleName, SPEKE_URL } from './config.js';
+
+/**
+ * The MediaConvert protection of the workflow's jobs: none for a clear ladder; SPEKE (the key
+ * provider sees the title id as the resource id, MediaConvert calls it as the stage's role) for a
+ * protected one. The workflow cannot mint static keys: it renders the job once, at synth, and a
+ * key minted by a state would sit in its execution history. A protected ladder needs `spekeUrl`.
+ */
+function workflowProtection(config: InfraConfig, ladder: Ladder, roleArn: string) {
+  if (ladder.protection === 'none') return {};
+  const url = config.protection?.spekeUrl;
+  if (!url) {
+    throw new Error(
+      `Ladder ${ladder.name} is protected (${ladder.protection}), but the infra config has no protection.spekeUrl: ` +
+        'the ingest workflow encrypts through a SPEKE key provider only (see docs/content-protection.md)',
+    );
+  }
+  const certificateArn = config.protection?.spekeCertificateArn;
+  const speke = { url, roleArn, resourceId: 'placeholder', ...(certificateArn ? { certificateArn } : {}) };
+  return { protection: { scheme: ladder.protection, speke } } as const;
+}
 
 /** The ladder's CreateJob request with the workflow's values put in by JSONPath. */
 async function jobParameters(config: InfraConfig, cdnBucket: string, roleArn: string) {
@@ -55,6 +75,7 @@ async function jobParameters(config: InfraConfig, cdnBucket: string, roleArn: st
     output: titleOutputUri(cdnBucket, 'placeholder'),
     role: roleArn,
     titleId: 'placeholder',
+    ...workflowProtection(config, ladder, roleArn),
   }) as unknown as Record<string, unknown>;
   // Replace every placeholder with the workflow's title and object.
   const placeholderPrefix = `/${titlePrefix('placeholder')}`;
@@ -95,9 +116,9 @@ export class MediaStack extends Stack {
     props: StackProps & { env: { region: string } },
   ) {
     const names = resourceNames(config.stage, props.env.region);
-    const roleName = `streamctl-${config.stage}-mediaconvert-${props.env.region}`;
+    const roleName = mediaConvertRoleName(config, props.env.region);
     const parameters = await jobParameters(config, names.cdnBucket, `arn:aws:iam::${config.account}:role/${roleName}`);
-    return new MediaStack(scope, id, config, props, roleName, parameters);
+    return new MediaStack(scope, id, config, props, roleName, parameters, await loadLadder(config.ladder));
   }
 
   private constructor(
@@ -107,6 +128,7 @@ export class MediaStack extends Stack {
     props: StackProps & { env: { region: string } },
     roleName: string,
     jobRequest: Record<string, unknown>,
+    ladder: Ladder,
   ) {
     super(scope, id, props);
     const names = resourceNames(config.stage, props.env.region);
@@ -168,6 +190,19 @@ export class MediaStack extends Stack {
     });
     this.rawBucket.grantRead(this.mediaConvertRole);
     this.cdnBucket.grantPut(this.mediaConvertRole);
+    // MediaConvert calls a SPEKE key provider with the job's role: this one may invoke that endpoint (POST), nothing else.
+    const spekeUrl = config.protection?.spekeUrl;
+    const speke = spekeUrl ? SPEKE_URL.exec(spekeUrl) : null;
+    if (speke) {
+      const [, apiId, region, stage, path = '/'] = speke;
+      this.mediaConvertRole.addToPolicy(
+        new PolicyStatement({
+          actions: ['execute-api:Invoke'],
+          // The key provider's API may live in its vendor's account: the API id names it.
+          resources: [`arn:${this.partition}:execute-api:${region}:*:${apiId}/${stage}/POST${path}`],
+        }),
+      );
+    }
 
     const catalog = TableV2.fromTableName(this, 'Catalog', names[catalogTable.nameKey]);
     const topic = new Topic(this, 'MediaNotifications', { masterKey: key });
@@ -244,7 +279,16 @@ export class MediaStack extends Stack {
     });
 
     // Workflow 2: the job ends; the title becomes READY or FAILED.
-    const manifests = mediaConvertManifestKeys('{}');
+    // The manifests the ladder's job writes (an aes-128 job: the HLS group's, no DASH), as the SDK reads them.
+    const written = mediaConvertOutputs(ladder, {
+      Role: '',
+      Settings: {},
+      UserMetadata: ladder.protection === 'none' ? {} : { protection: ladder.protection },
+    });
+    const manifests = written.dash ? mediaConvertManifestKeys('{}') : { hls: titlePrefix('{}') + written.hls };
+    const titleProtection = written.protection
+      ? { ':p': DynamoAttributeValue.fromMap({ scheme: DynamoAttributeValue.fromString(written.protection.scheme) }) }
+      : undefined;
     // The workflow moves titles along the SDK's lifecycle: TRANSCODING → READY or FAILED.
     const setStatus = (id: string, status: typeof TITLE_STATUS.READY | typeof TITLE_STATUS.FAILED) =>
       new DynamoUpdateItem(this, id, {
@@ -257,9 +301,13 @@ export class MediaStack extends Stack {
         },
         updateExpression:
           status === TITLE_STATUS.READY
-            ? 'SET #s = :s, manifests = :m REMOVE statusReason'
+            ? // The title records its renditions' scheme; a clear ingest removes an earlier one.
+              titleProtection
+              ? 'SET #s = :s, manifests = :m, #p = :p REMOVE statusReason'
+              : 'SET #s = :s, manifests = :m REMOVE statusReason, #p'
             : 'SET #s = :s, statusReason = :r',
-        expressionAttributeNames: { '#s': 'status' },
+        expressionAttributeNames:
+          status === TITLE_STATUS.READY ? { '#s': 'status', '#p': 'protection' } : { '#s': 'status' },
         expressionAttributeValues:
           status === TITLE_STATUS.READY
             ? {
@@ -268,10 +316,15 @@ export class MediaStack extends Stack {
                   hls: DynamoAttributeValue.fromString(
                     JsonPath.format(manifests.hls, JsonPath.stringAt('$.detail.userMetadata.titleId')),
                   ),
-                  dash: DynamoAttributeValue.fromString(
-                    JsonPath.format(manifests.dash, JsonPath.stringAt('$.detail.userMetadata.titleId')),
-                  ),
+                  ...('dash' in manifests
+                    ? {
+                        dash: DynamoAttributeValue.fromString(
+                          JsonPath.format(manifests.dash, JsonPath.stringAt('$.detail.userMetadata.titleId')),
+                        ),
+                      }
+                    : {}),
                 }),
+                ...titleProtection,
               }
             : {
                 ':s': DynamoAttributeValue.fromString(TITLE_STATUS.FAILED),
