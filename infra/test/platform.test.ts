@@ -273,10 +273,13 @@ describe('api', () => {
       );
       const variables = (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties
         .Environment.Variables;
+      // Names of secrets, and the alias of the KMS key that unwraps content keys (a name, not a key).
       expect(Object.keys(variables).filter((name) => /SECRET|KEY/.test(name))).toEqual([
         'STREAMCTL_CF_SIGNING_SECRET_ID',
         'STREAMCTL_ORIGIN_SECRET_ID',
+        'STREAMCTL_PROTECTION_KMS_KEY_ID',
       ]);
+      expect(variables.STREAMCTL_PROTECTION_KMS_KEY_ID).toBe('alias/streamctl-prod-content-keys');
 
       const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
         (p) =>

@@ -93,8 +93,18 @@ export async function play(
   const stalled = (stallMs: number | undefined) => {
     if (stallMs !== undefined) emit('rebuffer', { stallMs });
   };
+  // The current grant's protection (a renewal may bring a new one): AES-128 keys come from the API.
+  let protection = grant.protection;
   const hls = new Hls({
-    xhrSetup: (xhr) => {
+    xhrSetup: async (xhr, url) => {
+      // A key this title's manifests name goes to the API's key route with the viewer's token (never
+      // to the CDN, and never with its cookies); everything else goes to the CDN with the cookies.
+      const key = await client.keyRequest(url, protection);
+      if (key) {
+        xhr.open('GET', key.url, true);
+        for (const [name, value] of Object.entries(key.headers)) xhr.setRequestHeader(name, value);
+        return;
+      }
       xhr.withCredentials = true;
     },
     fetchSetup: (context, init) => new Request(context.url, { ...init, credentials: 'include' }),
@@ -169,7 +179,11 @@ export async function play(
     stalled(meter.halted('error'));
     emit('error', { errorCode: errorCode(`${data.type}/${data.details}`) });
     void events.flush();
-    onStatus(`playback error: ${data.details}`);
+    // A refused key is the API saying no (not entitled here, or the session ended): say so.
+    const refused = data.details === Hls.ErrorDetails.KEY_LOAD_ERROR ? data.response?.code : undefined;
+    onStatus(
+      refused ? `playback error: the title's key was refused (HTTP ${refused})` : `playback error: ${data.details}`,
+    );
   });
   hls.on(Hls.Events.MANIFEST_PARSED, () => {
     if (resume > 0) video.currentTime = resume;
@@ -200,6 +214,7 @@ export async function play(
         (renewed) => {
           if (stopped) return;
           setGrantCookies(titleId, renewed);
+          protection = renewed.protection;
           heartbeat(renewed.session.heartbeatSec * 1000);
         },
         (err: unknown) => {

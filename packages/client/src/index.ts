@@ -147,6 +147,18 @@ export interface Client {
    * streams are all playing.
    */
   playback(titleId: string, device?: DeviceInput): Promise<PlaybackGrant>;
+  /**
+   * How to ask for a content key an AES-128 manifest names (`#EXT-X-KEY` URI): the key route's
+   * URL on this API and the bearer header, for a URI whose path is a key of the grant's title
+   * (its `protection.keyUrl`). Undefined for any other URI, so the token never goes to another
+   * host or path. A player's HTTP layer sends the request (hls.js: `xhrSetup`).
+   */
+  keyRequest(
+    uri: string,
+    protection: PlaybackGrant['protection'],
+  ): Promise<{ url: string; headers: Record<string, string> } | undefined>;
+  /** A content key's 16 bytes (`GET /v1/keys/:titleId/:keyId`). */
+  contentKey(titleId: string, keyId: string): Promise<Uint8Array>;
   /** The heartbeat: keeps a session alive and answers its renewed grant (`NOT_FOUND` once it ended). */
   heartbeat(sessionId: string): Promise<PlaybackGrant>;
   /** Ends one of the caller's sessions (idempotent). */
@@ -222,7 +234,38 @@ export function createClient(options: ClientOptions): Client {
     return json as T;
   }
   const id = (titleId: string) => encodeURIComponent(titleId);
+  const bearer = async (): Promise<Record<string, string>> => {
+    const token = typeof options.token === 'function' ? await options.token() : options.token;
+    return token ? { authorization: `Bearer ${token}` } : {};
+  };
   return {
+    keyRequest: async (uri, protection) => {
+      if (protection?.scheme !== 'aes-128') return undefined;
+      let path: string;
+      try {
+        path = new URL(uri, `${base}/`).pathname;
+      } catch {
+        return undefined;
+      }
+      const keyId = path.startsWith(protection.keyUrl) ? path.slice(protection.keyUrl.length) : '';
+      if (!/^\/v1\/keys\/[A-Za-z0-9_-]{1,128}\/$/.test(protection.keyUrl) || !/^[0-9a-f]{32}$/.test(keyId)) {
+        return undefined;
+      }
+      return { url: `${base}${protection.keyUrl}${keyId}`, headers: await bearer() };
+    },
+    contentKey: async (titleId, keyId) => {
+      const path = `/v1/keys/${id(titleId)}/${encodeURIComponent(keyId)}`;
+      const res = await doFetch(`${base}${path}`, { headers: await bearer() });
+      if (res.ok) return new Uint8Array(await res.arrayBuffer());
+      const body = (await res.json().catch(() => undefined)) as
+        | { error?: { code?: string; message?: string } }
+        | undefined;
+      throw new ApiError(
+        res.status,
+        body?.error?.code ?? `HTTP_${res.status}`,
+        body?.error?.message ?? `GET ${path} answered ${res.status}`,
+      );
+    },
     health: () => call('GET', '/health', undefined, [200, 503]),
     home: () => call('GET', '/v1/home'),
     title: (titleId) => call('GET', `/v1/titles/${id(titleId)}`),

@@ -10,6 +10,7 @@ interface IngestOptions {
   captions?: Array<{ language: string; file: string }>;
   wait?: boolean;
   replace?: boolean;
+  protection?: 'none' | 'aes-128' | 'drm';
 }
 
 /** `en=en.vtt,pt-BR=subs/pt.vtt` → one sidecar per language (the SDK checks codes and files). */
@@ -56,6 +57,7 @@ function resumeCommand(ctx: CommandContext, file: string, options: IngestOptions
   add('--ladder', options.ladder);
   add('--genres', options.genres);
   add('--captions', options.captions?.map((c) => `${c.language}=${c.file}`).join(','));
+  add('--protection', options.protection);
   if (options.wait) words.push('--wait');
   // Harmless once the new master is in place, needed when the stop came before.
   if (options.replace) words.push('--replace');
@@ -100,6 +102,12 @@ export const ingest = defineCommand<IngestOptions>({
       parse: parseCaptions,
     },
     {
+      flags: '--protection <scheme>',
+      description:
+        "encrypt the renditions over the ladder's own choice: none, aes-128 (keys from the API's key route) or drm (AWS stages, SPEKE)",
+      choices: ['none', 'aes-128', 'drm'],
+    },
+    {
       flags: '--wait',
       description: 'follow a MediaConvert job to READY (the local ffmpeg transcode is always followed)',
     },
@@ -113,6 +121,7 @@ export const ingest = defineCommand<IngestOptions>({
     'streamctl ingest master.mov --ladder premium-4k --json',
     'streamctl ingest film.mov --captions en=film.en.vtt,fr=film.fr.vtt',
     'streamctl ingest clip-fixed.mp4 --id clip --replace',
+    'streamctl ingest trailer.mp4 --id trailer --protection aes-128',
   ],
   async handler(ctx, args, options) {
     const file = args[0] as string;
@@ -159,6 +168,7 @@ export const ingest = defineCommand<IngestOptions>({
         ...(options.id ? { titleId: options.id } : {}),
         ...(options.title ? { name: options.title } : {}),
         ...(options.ladder ? { ladder: options.ladder } : {}),
+        ...(options.protection ? { protection: options.protection } : {}),
         ...(options.captions ? { captions: options.captions } : {}),
         ...(options.genres
           ? {
@@ -214,6 +224,7 @@ export const ingest = defineCommand<IngestOptions>({
           renditions: result.renditions,
           manifests: result.manifests,
           ...(result.tracks ? { tracks: result.tracks } : {}),
+          ...(result.protection ? { protection: result.protection } : {}),
           ...(result.skippedSubtitles ? { skippedSubtitles: result.skippedSubtitles } : {}),
           ...(result.leftOutRungs ? { leftOutRungs: result.leftOutRungs } : {}),
           ...(result.jobId ? { jobId: result.jobId } : {}),
@@ -229,6 +240,11 @@ export const ingest = defineCommand<IngestOptions>({
       );
       if (result.manifests.hls) {
         ctx.print(`HLS manifest: s3://${platform.config.resources.cdnBucket}/${result.manifests.hls}`);
+      }
+      if (result.protection?.scheme === 'aes-128') {
+        ctx.print(`Protection: AES-128; players get the keys from GET /v1/keys/${result.titleId}/<keyId>.`);
+      } else if (result.protection) {
+        ctx.print('Protection: DRM (CMAF cbcs: Widevine, PlayReady, FairPlay through the SPEKE key provider).');
       }
       if (result.tracks?.audio.length) {
         ctx.print(`Audio: ${result.tracks.audio.map((a) => a.language).join(', ')}`);

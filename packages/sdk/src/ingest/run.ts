@@ -115,6 +115,7 @@ export function createIngest(deps: IngestDeps): Ingest {
           renditions: finished.renditions,
           manifests: finished.manifests,
           ...(finished.tracks ? { tracks: finished.tracks } : {}),
+          ...(finished.protection ? { protection: finished.protection } : {}),
           probe,
           unchanged: true,
         };
@@ -207,6 +208,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         renditions: ready.renditions,
         manifests: ready.manifests,
         ...(ready.tracks ? { tracks: ready.tracks } : {}),
+        ...(ready.protection ? { protection: ready.protection } : {}),
         ...(captions.skipped.length ? { skippedSubtitles: captions.skipped } : {}),
         probe,
         upload,

@@ -1,5 +1,5 @@
 import type { AwsClients } from '../aws/index.js';
-import type { Catalog, Rendition, Title, TitleStatus, TitleTracks } from '../catalog/index.js';
+import type { Catalog, Rendition, Title, TitleProtection, TitleStatus, TitleTracks } from '../catalog/index.js';
 import type { StreamctlConfig } from '../config/index.js';
 import type { LeftOutRung, ProtectionScheme } from '../ladders/index.js';
 import type { ContentKeys } from '../protection/index.js';
@@ -61,6 +61,8 @@ export interface IngestResult {
   manifests: { hls?: string; dash?: string };
   /** Alternate audio and captions, when the title has any. */
   tracks?: TitleTracks;
+  /** How the renditions are encrypted, when they are (never the keys). */
+  protection?: TitleProtection;
   /** Subtitle streams of the master that could not be carried (bitmap subtitles), by stream index. */
   skippedSubtitles?: Array<{ index: number; codec: string }>;
   /** Rungs of the ladder left out because they would upscale the master, with the reason. */

@@ -24,7 +24,7 @@ export {
   statusFromEvent,
   statusFromJob,
 } from './mediaconvert.js';
-export { type MediaConvertTarget, renderMediaConvertJob } from './mediaconvert-job.js';
+export { type MediaConvertProtection, type MediaConvertTarget, renderMediaConvertJob } from './mediaconvert-job.js';
 export { findMediaTools, type MediaToolSettings, type MediaTools } from './tools.js';
 export {
   type AudioTrackInput,
