@@ -116,6 +116,20 @@ describe.skipIf(!runnable)('AES-128 content protection in Chromium', () => {
     expect(result.protection).toEqual({ scheme: 'aes-128' });
   });
 
+  it('refuses drm on the local platform before anything is uploaded, naming the fix (exit 2)', async () => {
+    const failed = await cli('ingest', join(dataDir, 'clip.mp4'), '--id', 'drm-clip', '--protection', 'drm').then(
+      () => undefined,
+      (err: { code?: number; stdout?: string; stderr?: string }) => err,
+    );
+    expect(failed?.code).toBe(2);
+    expect(failed?.stderr).toMatch(/^error: DRM needs MediaConvert/m);
+    expect(failed?.stderr).toMatch(/aes-128/);
+    expect(failed?.stdout).toBe('');
+    // Nothing was registered.
+    const titles = await cli('titles', 'get', 'drm-clip', '--json').catch((err: { code?: number }) => err);
+    expect((titles as { code?: number }).code).toBe(1);
+  });
+
   it('plays in Chromium through hls.js, every key from the key route with the viewer token', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];

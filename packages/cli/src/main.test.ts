@@ -258,6 +258,7 @@ const BAD_FLAGS: Record<string, string[][]> = {
   ingest: [
     ['ingest', 'clip.mp4', '--captions', 'en'],
     ['ingest', 'clip.mp4', '--ladder', 'nope'],
+    ['ingest', 'clip.mp4', '--protection', 'fairplay'],
   ],
   publish: [
     ['publish', 'clip', '--countries', 'ALL', '--from', 'notadate'],

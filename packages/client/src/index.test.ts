@@ -191,3 +191,46 @@ describe('privacy', () => {
     });
   });
 });
+
+describe('content keys', () => {
+  const keyId = 'ab'.repeat(16);
+  const protection = { scheme: 'aes-128' as const, keyUrl: '/v1/keys/t1/' };
+
+  it("sends the token to the API's key route for the grant's own key paths only", async () => {
+    const api = createClient({ baseUrl: 'https://api.test/', token: async () => 'tok' });
+    // The manifest's URI resolves against the CDN; the key goes to the API all the same.
+    expect(await api.keyRequest(`https://cdn.test/v1/keys/t1/${keyId}`, protection)).toEqual({
+      url: `https://api.test/v1/keys/t1/${keyId}`,
+      headers: { authorization: 'Bearer tok' },
+    });
+    const refused = [
+      `https://cdn.test/titles/t1/360p/seg_00000.m4s`,
+      `https://cdn.test/v1/keys/t2/${keyId}`,
+      `https://cdn.test/v1/keys/t1/${keyId}/extra`,
+      `https://cdn.test/v1/keys/t1/../t2/${keyId}`,
+      `https://cdn.test/v1/keys/t1/${keyId.toUpperCase()}`,
+      'not a url at all::',
+    ];
+    for (const uri of refused) expect(await api.keyRequest(uri, protection), uri).toBeUndefined();
+    // No protection, or a grant whose key path is not a key path of this API: nothing is sent.
+    expect(await api.keyRequest(`https://cdn.test/v1/keys/t1/${keyId}`, undefined)).toBeUndefined();
+    expect(
+      await api.keyRequest(`https://evil.test/steal/${keyId}`, { scheme: 'aes-128', keyUrl: '/steal/' }),
+    ).toBeUndefined();
+  });
+
+  it('reads a key as bytes, and a refusal as ApiError with the server code', async () => {
+    const key = new Uint8Array(16).fill(7);
+    const { fetch, requests, header } = fakeFetch(
+      new Response(key, { status: 200, headers: { 'content-type': 'application/octet-stream' } }),
+      json({ error: { code: 'FORBIDDEN', message: 'No playback session of t1 is active for this viewer' } }, 403),
+    );
+    const api = createClient({ baseUrl: 'https://api.test', token: 'tok', fetch });
+    expect(await api.contentKey('t1', keyId)).toEqual(key);
+    expect(requests[0]?.url).toBe(`https://api.test/v1/keys/t1/${keyId}`);
+    expect(header(0, 'authorization')).toBe('Bearer tok');
+    const refusal = await api.contentKey('t1', keyId).catch((err: unknown) => err);
+    expect(refusal).toBeInstanceOf(ApiError);
+    expect(refusal).toMatchObject({ status: 403, apiCode: 'FORBIDDEN' });
+  });
+});
