@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { videoFramesDecoded } from '../../../test/media.js';
 import { ARTIFACTS, BIN, exec, launchChromium, makeClip, runnable, startDev, stopDev } from './harness.js';
 
 interface Grant {
@@ -192,16 +193,12 @@ describe.skipIf(!runnable)('AES-128 content protection in Chromium', () => {
     )?.[1];
     expect(keyUri).toMatch(new RegExp(`^/v1/keys/${titleId}/[0-9a-f]{32}$`));
     const segment = await cdn(grant, new URL(lines[first] as string, variantUrl).href);
-    const frames = async (media: Buffer, name: string) => {
+    const frames = (media: Buffer, name: string) => {
       const file = join(dataDir, `${name}.mp4`);
       writeFileSync(file, Buffer.concat([init, media]));
-      const out = await exec('ffprobe', [
-        ...['-v', 'error', '-count_frames', '-select_streams', 'v:0'],
-        ...['-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', file],
-      ]).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
-      return Number.parseInt(out.stdout.trim(), 10) || 0;
+      return videoFramesDecoded(file);
     };
-    expect(await frames(segment, 'sealed')).toBe(0);
+    expect(frames(segment, 'sealed')).toBe(0);
     const res = await fetch(`${api}${keyUri}`, { headers: { authorization: `Bearer ${alice}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/octet-stream');
@@ -210,7 +207,7 @@ describe.skipIf(!runnable)('AES-128 content protection in Chromium', () => {
     // No IV in the playlist: the segment's media sequence number (the first is 0).
     const decipher = createDecipheriv('aes-128-cbc', key, Buffer.alloc(16));
     const opened = Buffer.concat([decipher.update(segment), decipher.final()]);
-    expect(await frames(opened, 'opened')).toBeGreaterThan(0);
+    expect(frames(opened, 'opened')).toBeGreaterThan(0);
     await fetch(`${api}/v1/sessions/${encodeURIComponent(grant.session.id)}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${alice}` },

@@ -8,6 +8,7 @@ import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkAgainstModel } from '../../../../test/aws-model.js';
+import { videoFramesDecoded } from '../../../../test/media.js';
 import { resolveConfig } from '../config/index.js';
 import type { ContentKey } from '../transcoder/index.js';
 import {
@@ -30,27 +31,11 @@ const decrypt = (data: Uint8Array, key: Uint8Array, iv: Uint8Array) => {
   return Buffer.concat([d.update(data), d.final()]);
 };
 
-/** Frames ffmpeg decodes from an fMP4 init section followed by one media segment (0 when it cannot). */
+/** Frames ffprobe decodes from an fMP4 init section followed by one media segment (0 when it cannot). */
 function framesDecoded(init: Buffer, segment: Buffer, name: string): number {
   const file = join(work, `${name}.mp4`);
   writeFileSync(file, Buffer.concat([init, segment]));
-  const out = spawnSync(
-    'ffprobe',
-    [
-      '-v',
-      'error',
-      '-count_frames',
-      '-select_streams',
-      'v:0',
-      '-show_entries',
-      'stream=nb_read_frames',
-      '-of',
-      'csv=p=0',
-      file,
-    ],
-    { encoding: 'utf8' },
-  );
-  return Number.parseInt(out.stdout.trim(), 10) || 0;
+  return videoFramesDecoded(file);
 }
 
 describe('key wrappers', () => {
