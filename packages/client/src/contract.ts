@@ -93,6 +93,14 @@ export const HealthSchema = z.object({
 
 export const LiveSchema = z.object({ status: z.literal('ok') });
 
+/** A title's artwork as the edge serves it: signed URLs, good until the grant period ends. */
+export const ArtworkSchema = z.object({
+  /** The poster (a 16:9 frame of the title, 1280×720 at most). */
+  poster: z.string().optional(),
+  /** A frame from early in the title (640×360 at most), for small cards. */
+  thumbnail: z.string().optional(),
+});
+
 export const RailItemSchema = z.object({
   titleId: z.string(),
   name: z.string(),
@@ -102,6 +110,10 @@ export const RailItemSchema = z.object({
   ratio: z.number().optional(),
   /** Why the title is on the rail. */
   reason: z.string().optional(),
+  /** The title's length, so a client can draw progress (Continue Watching). */
+  durationSec: z.number().optional(),
+  /** Artwork through the edge: signed URLs that need no cookie (absent for a title without images). */
+  artwork: ArtworkSchema.optional(),
 });
 
 export const HomeSchema = z.object({
@@ -161,7 +173,11 @@ export const TitleSchema = z.object({
       playlist: z.string(),
     }),
   ),
-  images: z.object({ poster: z.string().optional(), thumbnails: z.string().optional() }).optional(),
+  images: z
+    .object({ poster: z.string().optional(), thumbnails: z.string().optional(), thumbnailTrack: z.string().optional() })
+    .optional(),
+  /** Artwork through the edge (signed URLs), for the title page. */
+  artwork: ArtworkSchema.optional(),
   tracks: z.object({ audio: z.array(TrackSchema), captions: z.array(TrackSchema) }).optional(),
   updatedAt: z.string().optional(),
 });
@@ -239,6 +255,10 @@ export const PlaybackGrantSchema = z.object({
   cookies: z.record(z.string(), z.string()).optional(),
   /** Present for a protected title: how its keys or licences are obtained. */
   protection: PlaybackProtectionSchema.optional(),
+  /** The DASH manifest (MPD) of the viewer's plan, signed like `manifestUrl`, when the title has one. */
+  dashManifestUrl: z.string().optional(),
+  /** The WebVTT thumbnail track (seek previews), signed like `manifestUrl`, when the title has one. */
+  thumbnailTrackUrl: z.string().optional(),
   /** The playback session: heartbeat it every `heartbeatSec` with `PUT /v1/sessions/:id` (which renews the grant). */
   session: z.object({
     id: z.string(),
@@ -480,6 +500,7 @@ export type ContinueWatching = z.output<typeof ContinueWatchingSchema>;
 export type ContinueWatchingItem = ContinueWatching['items'][number];
 export type PlaybackGrant = z.output<typeof PlaybackGrantSchema>;
 export type PlaybackProtection = z.output<typeof PlaybackProtectionSchema>;
+export type Artwork = z.output<typeof ArtworkSchema>;
 export type DeviceInput = z.input<typeof DeviceInputSchema>;
 export type Device = z.output<typeof DeviceSchema>;
 export type Devices = z.output<typeof DevicesSchema>;

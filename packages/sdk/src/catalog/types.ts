@@ -93,7 +93,7 @@ export interface Title extends EntitlementTitle {
   renditions: Rendition[];
   /** Why the title is FAILED (or any note on its last status change). */
   statusReason?: string;
-  images?: { poster?: string; thumbnails?: string };
+  images?: { poster?: string; thumbnails?: string; thumbnailTrack?: string };
   /** Alternate audio and captions, when the transcode wrote any. */
   tracks?: TitleTracks;
   /** How the renditions are encrypted, when they are (the scheme; keys never leave the key store). */
@@ -130,7 +130,7 @@ export interface StatusChange {
 export interface RenditionsUpdate {
   renditions: Rendition[];
   manifests: { hls?: string; dash?: string };
-  images?: { poster?: string; thumbnails?: string };
+  images?: { poster?: string; thumbnails?: string; thumbnailTrack?: string };
   tracks?: TitleTracks;
   /** The renditions' protection; absent for clear renditions (a re-ingest in the clear removes it). */
   protection?: TitleProtection;

@@ -42,7 +42,8 @@ export function submitTranscode(
     input: request.master,
     output: titleOutputUri(request.cdnBucket, request.titleId),
     durationSec: request.durationSec,
-    ...(request.audio.length ? { audio: request.audio } : {}),
+    // Always said: an empty list is a silent master (video-only renditions).
+    audio: request.audio,
     ...(request.captions.length ? { captions: request.captions } : {}),
     ...(request.protection ? { protection: request.protection } : {}),
   });
@@ -72,6 +73,7 @@ function cdnKeys(titleId: string, outputs: TranscodeOutputs) {
     images: {
       ...(outputs.poster ? { poster: key(outputs.poster) } : {}),
       ...(outputs.thumbnails ? { thumbnails: key(outputs.thumbnails) } : {}),
+      ...(outputs.thumbnailTrack ? { thumbnailTrack: key(outputs.thumbnailTrack) } : {}),
     },
     ...(outputs.tracks
       ? {

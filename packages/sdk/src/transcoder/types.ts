@@ -20,7 +20,8 @@ export interface TranscodeRequest {
   durationSec?: number;
   /**
    * The master's audio tracks to carry through, in stream order (default:
-   * its first). More than one becomes an alternate-audio group.
+   * its first). More than one becomes an alternate-audio group. An empty
+   * list says the master has no audio: the renditions are video only.
    */
   audio?: AudioTrackInput[];
   /** WebVTT caption files to carry through: `s3://` URIs, or (local backend) paths. */
@@ -89,6 +90,11 @@ export interface TranscodeOutputs {
   dash?: string;
   renditions: RenditionOutput[];
   thumbnails?: string;
+  /**
+   * The WebVTT thumbnail track (trick play): cues over time, each naming a sprite sheet and a
+   * tile in it (`sprite_00001.jpg#xywh=0,0,160,90`), relative to the output prefix.
+   */
+  thumbnailTrack?: string;
   poster?: string;
   /** Alternate audio and captions (playlists relative to the output prefix). */
   tracks?: TitleTracks;
