@@ -25,6 +25,9 @@ describe('streamctl ladder', () => {
   it('shows a ladder, and names a missing one with the fix (a usage error: exit 2)', async () => {
     const run = await runCli(['ladder', 'show', 'premium-4k']);
     expect(run.stdout).toMatch(/2160p\s+3840x2160\s+h265/);
+    // Every built-in ladder has a rung for constrained networks, the 4K one included.
+    expect(run.stdout).toMatch(/^premium-4k: H\.265, 360p to 2160p/);
+    expect(run.stdout.split('\n')[1]).toMatch(/^ {2}360p\s+640x360\s+h265\s+QVBR 7, max 0\.4 Mb\/s$/);
     const missing = await runCli(['ladder', 'show', 'ultra']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^error: No ladder named "ultra"; use one of default, mobile, premium-4k/);

@@ -17,6 +17,11 @@ const rung = (height: number, width: number, codec: Rung['codec'], qvbrQuality: 
 /**
  * The built-in ladders. Rungs follow Apple's HLS authoring guidance and the
  * QVBR settings of AWS's VOD solution templates (270p 0.4 Mb/s … 1080p 8.5 Mb/s caps).
+ * Every ladder starts at or below 360p, so a viewer on a constrained network
+ * still gets a picture: Apple's tables start H.264 at 416×234 (145 kb/s average)
+ * and HEVC at 640×360 (145 kb/s). The low rungs' caps sit at two to three times Apple's
+ * averages, the headroom QVBR needs for hard scenes (Apple allows a VOD peak of
+ * 200% of the average).
  */
 export const BUILT_IN_LADDERS: Record<string, z.input<typeof LadderSchema>> = {
   default: {
@@ -48,9 +53,12 @@ export const BUILT_IN_LADDERS: Record<string, z.input<typeof LadderSchema>> = {
   },
   'premium-4k': {
     name: 'premium-4k',
-    description: 'H.265, 540p to 2160p for large screens',
+    description: 'H.265, 360p to 2160p: large screens, with low rungs for constrained networks',
     segmentSeconds: 6,
     rungs: [
+      // Apple's HEVC table: 640×360 at 145 kb/s and 768×432 at 300 kb/s on average.
+      rung(360, 640, 'h265', 7, 400_000),
+      rung(432, 768, 'h265', 7, 800_000),
       rung(540, 960, 'h265', 7, 1_500_000),
       rung(720, 1280, 'h265', 8, 3_000_000),
       rung(1080, 1920, 'h265', 8, 5_500_000),

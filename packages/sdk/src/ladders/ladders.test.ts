@@ -30,6 +30,28 @@ describe('built-in ladders', () => {
     expect(listLadders().map((l) => l.name)).toEqual(['default', 'mobile', 'premium-4k']);
   });
 
+  it('every built-in ladder starts at or below 360p, for constrained networks', () => {
+    for (const ladder of listLadders()) {
+      const lowest = Math.min(...ladder.rungs.map((r) => r.height));
+      expect(lowest, ladder.name).toBeLessThanOrEqual(360);
+      // The lowest rung comes first: it is the one a tiny master keeps (fitLadderToSource).
+      expect(ladder.rungs[0]?.height, ladder.name).toBe(lowest);
+    }
+  });
+
+  it('premium-4k starts at 640×360 H.265 with caps in line with Apple (145 kb/s average at 360p), rising', async () => {
+    const premium = await loadLadder('premium-4k');
+    expect(premium.rungs.slice(0, 2)).toMatchObject([
+      { width: 640, height: 360, codec: 'h265', qvbrQuality: 7, maxBitrate: 400_000 },
+      { width: 768, height: 432, codec: 'h265', qvbrQuality: 7, maxBitrate: 800_000 },
+    ]);
+    expect(premium.rungs.every((r) => r.codec === 'h265')).toBe(true);
+    for (let i = 1; i < premium.rungs.length; i++) {
+      expect(premium.rungs[i]?.maxBitrate).toBeGreaterThan(premium.rungs[i - 1]?.maxBitrate ?? 0);
+    }
+    expect(premium.description).toMatch(/^H\.265, 360p to 2160p/);
+  });
+
   it('an unknown name says which ladders exist', async () => {
     await expect(loadLadder('ultra')).rejects.toMatchObject({
       code: 'NOT_FOUND',

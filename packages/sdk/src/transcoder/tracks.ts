@@ -12,6 +12,11 @@ export interface AudioTrackInput {
   language: string;
   /** Menu label; default: the language. */
   name?: string;
+  /**
+   * The track's channel count as probed (6 for 5.1); renderers downmix more than two to the
+   * stereo rendition. Default: unknown, the track is taken as it comes.
+   */
+  channels?: number;
 }
 
 /** One WebVTT caption file to carry through. */
