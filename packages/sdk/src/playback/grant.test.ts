@@ -137,6 +137,37 @@ describe('playback.grant', () => {
     expect(Date.parse(later.expiresAt) - now).toBeGreaterThanOrEqual(300_000);
   });
 
+  it("hands out the plan's DASH manifest and the thumbnail track, signed like the manifest, but no DASH for AES-128", async () => {
+    const { signer } = counting();
+    const withExtras = title({
+      manifests: { hls: 'titles/t1/master.m3u8', dash: 'titles/t1/manifest.mpd' },
+      renditions: [
+        { name: '1080p', width: 1920, height: 1080, bandwidth: 5_000_000, playlist: 'titles/t1/1080p/index.m3u8' },
+        { name: '720p', width: 1280, height: 720, bandwidth: 3_000_000, playlist: 'titles/t1/720p/index.m3u8' },
+      ],
+      images: { thumbnailTrack: 'titles/t1/thumbnails/thumbnails.vtt' },
+    });
+    let current = withExtras;
+    const playback = createPlaybackGrants(
+      { catalog: { findTitle: async () => current }, sessions: sessionsStub(), now: () => NOW },
+      { signer, cdnBaseUrl: CDN },
+    );
+    const basic = await playback.grant({ userId: 'bob', country: 'GB', plan: 'basic' }, 't1');
+    expect(basic.dashManifestUrl).toMatch(new RegExp(`^${CDN}/titles/t1/manifest\\.720p\\.mpd\\?Policy=`));
+    expect(basic.thumbnailTrackUrl).toMatch(new RegExp(`^${CDN}/titles/t1/thumbnails/thumbnails\\.vtt\\?Policy=`));
+    const standard = await playback.grant(alice, 't1');
+    expect(standard.dashManifestUrl).toMatch(new RegExp(`^${CDN}/titles/t1/manifest\\.mpd\\?`));
+    const verifier = createPlaybackVerifier(signer.publicKeys);
+    for (const url of [basic.dashManifestUrl, basic.thumbnailTrackUrl] as string[]) {
+      expect(verifier.verify({ url, cookies: {}, clientIp: '192.0.2.1', now: NOW / 1000 }).allowed).toBe(true);
+    }
+    current = { ...withExtras, protection: { scheme: 'aes-128' } };
+    const sealed = await playback.grant(alice, 't1');
+    expect(sealed.dashManifestUrl).toBeUndefined();
+    expect(sealed.protection).toEqual({ scheme: 'aes-128', keyUrl: '/v1/keys/t1/' });
+    expect(sealed.thumbnailTrackUrl).toBeDefined();
+  });
+
   it("hands each plan the master capped at its tallest rung, and refuses a plan the stage doesn't offer", async () => {
     const { signer } = counting();
     const ladder = [

@@ -40,6 +40,10 @@ export interface PlaybackGrant {
   cookies: Record<string, string>;
   /** For a protected title: where its keys (aes-128) or licences (drm) come from. */
   protection?: PlaybackProtection;
+  /** The DASH manifest of the viewer's plan, signed like `manifestUrl`, when the title has one. */
+  dashManifestUrl?: string;
+  /** The WebVTT thumbnail track (seek previews), signed like `manifestUrl`, when the title has one. */
+  thumbnailTrackUrl?: string;
   session: GrantSession;
 }
 
@@ -149,7 +153,7 @@ export function createPlaybackGrants(
     const nowSec = Math.floor(nowMs / 1000);
     const expires = Math.ceil((nowSec + ttl) / bucket) * bucket;
     const protection = playbackProtection(title, options.licenses);
-    const key = `${manifest}|${expires}|${protection?.scheme ?? 'none'}`;
+    const key = `${manifest}|${expires}|${protection?.scheme ?? 'none'}|${title.manifests.dash ?? ''}|${title.images?.thumbnailTrack ?? ''}`;
     // The key holds the expiry, which is at least a TTL away from now: a hit still gives the full TTL.
     const hit = memo.get(key);
     if (hit) return hit;
@@ -159,11 +163,17 @@ export function createPlaybackGrants(
       expiresAt: expires,
       resource: titleResourcePattern(base, titleId),
     });
+    // The policy covers the title's whole tree: its signature signs any URL in it.
+    const dash = manifestForPlan(title, deps.sessions.plan(viewer).maxHeight, 'dash');
+    const track = title.images?.thumbnailTrack;
     const grant = {
       manifestUrl: signedUrl(manifestUrl, signed),
       expiresAt: new Date(expires * 1000).toISOString(),
       cookies: { ...signedCookies(signed) },
       ...(protection ? { protection } : {}),
+      // AES-128 has no DASH form (whole-segment encryption is HLS's); a protected title plays HLS.
+      ...(dash && protection?.scheme !== 'aes-128' ? { dashManifestUrl: signedUrl(`${base}/${dash}`, signed) } : {}),
+      ...(track ? { thumbnailTrackUrl: signedUrl(`${base}/${track}`, signed) } : {}),
     };
     memo.set(key, grant);
     return grant;

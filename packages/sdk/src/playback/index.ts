@@ -23,7 +23,14 @@ export {
   type PlaybackGrants,
   playbackProtection,
 } from './grant.js';
-export { capMasterPlaylist, manifestForPlan, planCaps, planManifestKey, rungSize } from './plan-manifest.js';
+export {
+  capDashManifest,
+  capMasterPlaylist,
+  manifestForPlan,
+  planCaps,
+  planManifestKey,
+  rungSize,
+} from './plan-manifest.js';
 export { canonicalUrl, cidrContains, normalizeCidr, resourceMatches } from './policy.js';
 export {
   createPlaybackSigner,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { capMasterPlaylist, manifestForPlan, planCaps, planManifestKey } from './plan-manifest.js';
+import { capDashManifest, capMasterPlaylist, manifestForPlan, planCaps, planManifestKey } from './plan-manifest.js';
 
 /** A master as the local transcoder writes it: media groups, variants, an I-frame playlist per rung. */
 const MASTER = [
@@ -68,5 +68,46 @@ describe('plan manifests', () => {
     expect(manifestForPlan(title, 2160)).toBe('titles/t1/master.m3u8');
     expect(manifestForPlan({ manifests: {}, renditions: [] }, 720)).toBeUndefined();
     expect(planCaps(title.renditions, [720, 1080, 2160, 720])).toEqual([720]);
+  });
+});
+
+/** An MPD as a packager writes it: a video set with three sizes, an audio set, a text set. */
+const MPD = `<?xml version="1.0" encoding="utf-8"?>
+<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT8S" profiles="urn:mpeg:dash:profile:isoff-live:2011">
+  <Period id="0">
+    <AdaptationSet contentType="video" segmentAlignment="true">
+      <Representation id="2160p" bandwidth="12000000" width="3840" height="2160" codecs="hvc1.2.4.L150.B0">
+        <SegmentTemplate initialization="2160p/init_0.mp4" media="2160p/seg_$Number%05d$.m4s" startNumber="0" duration="4" />
+      </Representation>
+      <Representation id="1080p" bandwidth="5000000" width="1920" height="1080" codecs="avc1.640028"><SegmentTemplate initialization="1080p/init_1.mp4" media="1080p/seg_$Number%05d$.m4s" startNumber="0" duration="4" /></Representation>
+      <Representation id="720p" bandwidth="3000000" width="1280" height="720" codecs="avc1.64001f" />
+    </AdaptationSet>
+    <AdaptationSet contentType="audio" lang="en">
+      <Representation id="audio" bandwidth="128000" codecs="mp4a.40.2" audioSamplingRate="48000" />
+    </AdaptationSet>
+  </Period>
+</MPD>
+`;
+
+describe('plan DASH manifests', () => {
+  const ids = (mpd: string) => [...mpd.matchAll(/<Representation id="([^"]+)"/g)].map((m) => m[1]);
+
+  it('keeps the video representations at or below the cap, and audio and everything else', () => {
+    expect(ids(capDashManifest(MPD, 1080))).toEqual(['1080p', '720p', 'audio']);
+    expect(ids(capDashManifest(MPD, 720))).toEqual(['720p', 'audio']);
+    expect(capDashManifest(MPD, 720)).toContain('<AdaptationSet contentType="audio" lang="en">');
+    expect(capDashManifest(MPD, 2160)).toBe(MPD);
+  });
+
+  it('keeps the smallest representation when none fits, and names capped MPDs beside the manifest', () => {
+    expect(ids(capDashManifest(MPD, 480))).toEqual(['720p', 'audio']);
+    expect(planManifestKey('titles/t1/manifest.mpd', 720)).toBe('titles/t1/manifest.720p.mpd');
+    const title = {
+      manifests: { hls: 'titles/t1/master.m3u8', dash: 'titles/t1/manifest.mpd' },
+      renditions: [{ width: 1920, height: 1080 }],
+    };
+    expect(manifestForPlan(title, 720, 'dash')).toBe('titles/t1/manifest.720p.mpd');
+    expect(manifestForPlan(title, 1080, 'dash')).toBe('titles/t1/manifest.mpd');
+    expect(manifestForPlan({ ...title, manifests: { hls: title.manifests.hls } }, 720, 'dash')).toBeUndefined();
   });
 });

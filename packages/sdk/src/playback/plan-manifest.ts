@@ -21,9 +21,11 @@ export function rungSize(r: { width: number; height: number }): number {
  * ```ts
  * planManifestKey('titles/t1/master.m3u8', 720); // "titles/t1/master.720p.m3u8"
  * planManifestKey('titles/t1/cmaf/master.m3u8', 1080); // "titles/t1/cmaf/master.1080p.m3u8"
+ * planManifestKey('titles/t1/manifest.mpd', 720); // "titles/t1/manifest.720p.mpd"
  * ```
  */
 export function planManifestKey(masterKey: string, cap: number): string {
+  if (masterKey.endsWith('.mpd')) return masterKey.replace(/\.mpd$/, `.${cap}p.mpd`);
   return masterKey.replace(/(\.m3u8)?$/, `.${cap}p.m3u8`);
 }
 
@@ -51,12 +53,43 @@ export function planCaps(renditions: Array<{ width: number; height: number }>, c
  * ```
  */
 export function manifestForPlan(
-  title: { manifests: { hls?: string }; renditions: Array<{ width: number; height: number }> },
+  title: { manifests: { hls?: string; dash?: string }; renditions: Array<{ width: number; height: number }> },
   cap: number,
+  format: 'hls' | 'dash' = 'hls',
 ): string | undefined {
-  const hls = title.manifests.hls;
-  if (!hls) return undefined;
-  return planCaps(title.renditions, [cap]).length ? planManifestKey(hls, cap) : hls;
+  const manifest = title.manifests[format];
+  if (!manifest) return undefined;
+  return planCaps(title.renditions, [cap]).length ? planManifestKey(manifest, cap) : manifest;
+}
+
+const REPRESENTATION = /<Representation\b[^>]*?(?:\/>|>[\s\S]*?<\/Representation>)/g;
+
+/**
+ * A DASH manifest (MPD) with only the video representations at or below `cap` (by the shorter
+ * of `width` and `height`; representations without a size, audio and text, stay). When none
+ * fits, the smallest stays, as for HLS.
+ *
+ * @example
+ * ```ts
+ * capDashManifest(mpd, 720); // the MPD without its 1080p representations
+ * ```
+ */
+export function capDashManifest(mpd: string, cap: number): string {
+  const sizeOfRepresentation = (element: string): number | undefined => {
+    const head = element.slice(0, element.indexOf('>') + 1);
+    const width = /\swidth="(\d+)"/.exec(head)?.[1];
+    const height = /\sheight="(\d+)"/.exec(head)?.[1];
+    return width && height ? Math.min(Number(width), Number(height)) : undefined;
+  };
+  const sizes = [...mpd.matchAll(REPRESENTATION)]
+    .map((m) => sizeOfRepresentation(m[0]))
+    .filter((s): s is number => s !== undefined);
+  if (!sizes.length) return mpd;
+  const keepSize = sizes.some((s) => s <= cap) ? cap : Math.min(...sizes);
+  return mpd.replace(REPRESENTATION, (element) => {
+    const size = sizeOfRepresentation(element);
+    return size !== undefined && size > keepSize ? '' : element;
+  });
 }
 
 const RESOLUTION = /(?:^|,)RESOLUTION=(\d+)x(\d+)/;

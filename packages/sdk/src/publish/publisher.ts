@@ -5,7 +5,7 @@ import { type Catalog, canTransition, type Title, type TitleDetails, type TitleS
 import type { StreamctlConfig } from '../config/index.js';
 import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
 import { putCatalogEvent } from '../events/index.js';
-import { type Availability, capMasterPlaylist, planCaps, planManifestKey } from '../playback/index.js';
+import { type Availability, capDashManifest, capMasterPlaylist, planCaps, planManifestKey } from '../playback/index.js';
 import { titleInvalidationPaths } from '../resources/index.js';
 import { type CdnInvalidator, type InvalidationResult, invalidatorFor } from './invalidate.js';
 
@@ -71,34 +71,34 @@ export function createPublisher(deps: {
    * `manifestForPlan`). Publishing again writes them again, so a changed plan takes effect.
    */
   const writePlanManifests = async (title: Title): Promise<void> => {
-    const master = title.manifests.hls;
     const caps = planCaps(
       title.renditions,
       Object.values(deps.config.sessions.plans).map((p) => p.maxHeight),
     );
-    if (!master || !caps.length) return;
+    if (!caps.length) return;
     const Bucket = names.cdnBucket;
     const s3 = deps.clients.s3();
-    let text: string;
-    try {
-      const out = await s3.send(new GetObjectCommand({ Bucket, Key: master }));
-      text = (await out.Body?.transformToString('utf8')) ?? '';
-    } catch (err) {
-      throw wrapAwsError(err, 's3:GetObject', `s3://${Bucket}/${master}`);
-    }
-    for (const cap of caps) {
-      const Key = planManifestKey(master, cap);
+    // The HLS master and, when the title has one, the DASH manifest: each capped the same way.
+    const formats = [
+      { key: title.manifests.hls, cap: capMasterPlaylist, type: 'application/vnd.apple.mpegurl' },
+      { key: title.manifests.dash, cap: capDashManifest, type: 'application/dash+xml' },
+    ];
+    for (const format of formats) {
+      if (!format.key) continue;
+      let text: string;
       try {
-        await s3.send(
-          new PutObjectCommand({
-            Bucket,
-            Key,
-            Body: capMasterPlaylist(text, cap),
-            ContentType: 'application/vnd.apple.mpegurl',
-          }),
-        );
+        const out = await s3.send(new GetObjectCommand({ Bucket, Key: format.key }));
+        text = (await out.Body?.transformToString('utf8')) ?? '';
       } catch (err) {
-        throw wrapAwsError(err, 's3:PutObject', `s3://${Bucket}/${Key}`);
+        throw wrapAwsError(err, 's3:GetObject', `s3://${Bucket}/${format.key}`);
+      }
+      for (const cap of caps) {
+        const Key = planManifestKey(format.key, cap);
+        try {
+          await s3.send(new PutObjectCommand({ Bucket, Key, Body: format.cap(text, cap), ContentType: format.type }));
+        } catch (err) {
+          throw wrapAwsError(err, 's3:PutObject', `s3://${Bucket}/${Key}`);
+        }
       }
     }
   };
