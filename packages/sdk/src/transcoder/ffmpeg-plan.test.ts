@@ -9,6 +9,17 @@ import { renderFfmpegPlan } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamctl-ffmpeg-plan-'));
 
+const probeStreams = (file: string) =>
+  (
+    JSON.parse(
+      execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,width,height', '-of', 'json', file], {
+        encoding: 'utf8',
+      }),
+    ) as { streams: Array<{ codec_type: string; width?: number; height?: number }> }
+  ).streams;
+const streamTypes = (file: string) => [...new Set(probeStreams(file).map((s) => s.codec_type))];
+const streamSize = (file: string) => probeStreams(file).map((s) => `${s.width}x${s.height}`)[0];
+
 const ffmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
 describe.skipIf(!ffmpeg && process.env.STREAMCTL_REQUIRE_FFMPEG !== '1')('ffmpeg plan', () => {
   it('transcodes a whole ladder in one ffmpeg process into an HLS master with every rung', {
@@ -61,11 +72,30 @@ describe.skipIf(!ffmpeg && process.env.STREAMCTL_REQUIRE_FFMPEG !== '1')('ffmpeg
     const master = readFileSync(plan.master, 'utf8');
     expect(master).toMatch(/RESOLUTION=320x180/);
     expect(master).toMatch(/RESOLUTION=640x360/);
-    expect(master.match(/#EXT-X-STREAM-INF:.*BANDWIDTH=\d+.*CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2"/g)).toHaveLength(2);
+    expect(
+      master.match(/#EXT-X-STREAM-INF:.*BANDWIDTH=\d+.*CODECS="avc1\.[0-9a-f]+,mp4a\.40\.2",AUDIO="group_audio"/g),
+    ).toHaveLength(2);
+    // The audio is a rendition group of its own (DASH reads the same segments): one track, the default.
+    expect(master).toMatch(/#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="group_audio",.*DEFAULT=YES,.*URI="audio\/index\.m3u8"/);
+    expect(plan.audio).toEqual([
+      { language: 'und', name: 'und', playlist: join(out, 'audio', 'index.m3u8'), default: true },
+    ]);
+    expect(plan.variants).toEqual([join(out, '180p', 'index.m3u8'), join(out, '360p', 'index.m3u8')]);
+    expect(streamTypes(join(out, '360p', 'index.m3u8'))).toEqual(['video']);
+    expect(streamTypes(join(out, 'audio', 'index.m3u8'))).toEqual(['audio']);
     // 3 s at 25 fps.
     expect(videoFramesDecoded(join(out, '360p', 'index.m3u8'))).toBeGreaterThanOrEqual(70);
-    // Thumbnails every 10 s (a 3 s clip: the one at 0 s) and a poster, from the same process.
-    expect(readdirSync(join(out, 'thumbnails'))).toEqual(['thumb_00001.jpg']);
+    // Thumbnails every 10 s (a 3 s clip: the one at 0 s), their sprite sheet and a poster, from the same process.
+    expect(readdirSync(join(out, 'thumbnails')).sort()).toEqual(['sprite_00001.jpg', 'thumb_00001.jpg']);
+    expect(plan.sprites).toEqual({
+      pattern: join(out, 'thumbnails', 'sprite_%05d.jpg'),
+      columns: 10,
+      rows: 10,
+      width: 160,
+      height: 90,
+      intervalSec: 10,
+    });
+    expect(streamSize(join(out, 'thumbnails', 'sprite_00001.jpg'))).toBe('1600x900');
     expect(statSync(plan.poster as string).size).toBeGreaterThan(1000);
   });
 });

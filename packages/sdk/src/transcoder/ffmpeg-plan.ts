@@ -15,9 +15,13 @@ export interface FfmpegPlan {
   master: string;
   /** True when ffmpeg does not write the master itself (ffmpeg 4.1 and older); the caller must. */
   writeMaster: boolean;
-  /** Each rung's media playlist, in ladder order. */
+  /** Each rung's media playlist, in ladder order: video only (with ffmpeg 5+), the audio in `audio`. */
   variants: string[];
-  /** The alternate-audio playlists, when the master has several audio tracks (none otherwise: audio rides in each variant). */
+  /**
+   * The audio playlists: one rendition group (`#EXT-X-MEDIA:TYPE=AUDIO`), a playlist per
+   * carried track, the first the default; empty for a silent master. With ffmpeg 4 (the
+   * npm-shipped fallback) the one audio track rides in each variant and this is empty.
+   */
   audio: Array<{ language: string; name: string; playlist: string; default?: true }>;
   /** Directories ffmpeg expects to exist before it starts (image outputs do not create theirs). */
   directories: string[];
@@ -25,6 +29,23 @@ export interface FfmpegPlan {
   thumbnails?: string;
   /** The poster image, when the ladder asks for thumbnails. */
   poster?: string;
+  /**
+   * Thumbnail sprite sheets for trick play, when the ladder asks for thumbnails: a frame every
+   * `intervalSec` seconds fitted into `width`×`height` (letterboxed), tiled `columns`×`rows`
+   * per sheet, left to right then top to bottom; `pattern` numbers the sheets from 00001.
+   */
+  sprites?: SpriteSheets;
+}
+
+/** Where the sprite sheets are and how their tiles are laid out. */
+export interface SpriteSheets {
+  /** ffmpeg image pattern, e.g. `out/thumbnails/sprite_%05d.jpg`. */
+  pattern: string;
+  columns: 10;
+  rows: 10;
+  width: 160;
+  height: 90;
+  intervalSec: number;
 }
 
 const ENCODERS: Record<Rung['codec'], string[]> = {
@@ -33,12 +54,20 @@ const ENCODERS: Record<Rung['codec'], string[]> = {
   av1: ['libsvtav1', '-preset', '8'],
 };
 
+/** Sprite sheet layout: 10×10 tiles of 160×90, the sizes WebVTT thumbnail tracks commonly use. */
+const SPRITE = { columns: 10, rows: 10, width: 160, height: 90 } as const;
+
 /**
  * Renders a ladder into one ffmpeg invocation: the video split once per
  * rung, each scaled and encoded with a quality target capped at the rung's
- * bitrate (ffmpeg's stand-in for QVBR), audio in AAC, HLS fMP4 segments per
- * rung and a master playlist with CODECS, RESOLUTION and BANDWIDTH; the same
- * process writes thumbnails every `thumbnailSeconds` and a poster.
+ * bitrate (ffmpeg's stand-in for QVBR), HLS fMP4 segments per rung and a
+ * master playlist with CODECS, RESOLUTION and BANDWIDTH. Audio is its own
+ * rendition group (AAC, a playlist per carried track) so that DASH can use
+ * the same segments; a silent master (`audio: []`) makes video-only
+ * renditions. The same process writes thumbnails every `thumbnailSeconds`,
+ * sprite sheets of them for trick play, and a poster.
+ *
+ * `audio` left out means the master's first audio track.
  *
  * @example
  * ```ts
@@ -52,27 +81,32 @@ export function renderFfmpegPlan(
   options: { ffmpegMajorVersion?: number } = {},
 ): FfmpegPlan {
   const n = ladder.rungs.length;
-  const audio = target.audio ?? [];
-  // Several audio tracks: video-only variants over one alternate-audio group, a playlist per track.
-  const group = audio.length > 1;
+  const audio = target.audio ?? [{ language: 'und' }];
   const images = ladder.outputs.thumbnailSeconds > 0;
   const modern = (options.ffmpegMajorVersion ?? 5) >= 5;
-  if (group && !modern) {
+  if (audio.length > 1 && !modern) {
     throw new StreamctlError(
       ErrorCode.ToolMissing,
       `This master has ${audio.length} audio tracks; carrying them all needs ffmpeg 5 or newer (found ${options.ffmpegMajorVersion})`,
       { hint: 'install ffmpeg 5+ (apt-get install ffmpeg) and put it on PATH, then re-run the ingest' },
     );
   }
+  // Audio as its own rendition group: ffmpeg 4 writes no master (the transcoder does, without
+  // EXT-X-MEDIA), so there its one track stays muxed into each variant.
+  const group = modern && audio.length > 0;
   // Encoders need even sizes; force_divisible_by arrived in ffmpeg 4.3, older builds round with a second scale.
   const fit = (w: number, h: number) =>
     `scale=w=${w}:h=${h}:force_original_aspect_ratio=decrease${modern ? ':force_divisible_by=2' : ',scale=trunc(iw/2)*2:trunc(ih/2)*2'}`;
   const branches = n + (images ? 2 : 0);
   const split = `[0:v]split=${branches}${Array.from({ length: branches }, (_, i) => `[v${i}]`).join('')}`;
   const scales = ladder.rungs.map((r, i) => `[v${i}]${fit(r.width, r.height)}[v${i}out]`);
+  const every = ladder.outputs.thumbnailSeconds;
   const imageFilters = images
     ? [
-        `[v${n}]select=isnan(prev_selected_t)+gte(t-prev_selected_t\\,${ladder.outputs.thumbnailSeconds}),${fit(640, 360)}[thumbs]`,
+        // One pick of frames for the thumbnails and the sprite sheets, so their tiles match the files.
+        `[v${n}]select=isnan(prev_selected_t)+gte(t-prev_selected_t\\,${every}),split=2[picked][tiles]`,
+        `[picked]${fit(640, 360)}[thumbs]`,
+        `[tiles]${fit(SPRITE.width, SPRITE.height)},pad=${SPRITE.width}:${SPRITE.height}:(ow-iw)/2:(oh-ih)/2,setsar=1,tile=${SPRITE.columns}x${SPRITE.rows}[sprites]`,
         `[v${n + 1}]select=eq(n\\,0),${fit(1280, 720)}[poster]`,
       ]
     : [];
@@ -114,9 +148,9 @@ export function renderFfmpegPlan(
       String(ladder.audio.sampleRate),
     );
   };
-  // One encode per track for a group; otherwise the first track muxed into every variant.
-  const audioCount = group ? audio.length : ladder.rungs.length;
-  for (let i = 0; i < audioCount; i++) encodeAudio(i, group ? `0:a:${i}` : '0:a:0?');
+  // One encode per track for the group; with ffmpeg 4 the first track muxed into every variant.
+  if (group) for (let i = 0; i < audio.length; i++) encodeAudio(i, `0:a:${i}`);
+  else if (audio.length) for (let i = 0; i < n; i++) encodeAudio(i, '0:a:0?');
   const audioNames = audioModifiers(audio).map((m) => m.slice(1));
   const streamMap = group
     ? [
@@ -126,7 +160,7 @@ export function renderFfmpegPlan(
         ),
       ]
     : // Variant names (`name:`) arrived in ffmpeg 4.2; older builds number the variant directories.
-      ladder.rungs.map((r, i) => `v:${i},a:${i}${modern ? `,name:${rungName(r)}` : ''}`);
+      ladder.rungs.map((r, i) => `v:${i}${audio.length ? `,a:${i}` : ''}${modern ? `,name:${rungName(r)}` : ''}`);
   const gop = ['-force_key_frames', `expr:gte(t,n_forced*${Math.min(ladder.segmentSeconds, 2)})`, '-sc_threshold', '0'];
   args.push(
     ...gop,
@@ -159,7 +193,7 @@ export function renderFfmpegPlan(
           language: a.language,
           name: a.name ?? a.language,
           playlist: `${target.outputDir}/${audioNames[i]}/index.m3u8`,
-          ...(i === 0 ? { default: true } : {}),
+          ...(i === 0 ? { default: true as const } : {}),
         }))
       : [],
     directories: [target.outputDir],
@@ -167,11 +201,13 @@ export function renderFfmpegPlan(
   if (images) {
     plan.thumbnails = `${target.outputDir}/thumbnails/thumb_%05d.jpg`;
     plan.poster = `${target.outputDir}/poster.jpg`;
+    plan.sprites = { pattern: `${target.outputDir}/thumbnails/sprite_%05d.jpg`, ...SPRITE, intervalSec: every };
     plan.directories.push(`${target.outputDir}/thumbnails`);
     // Each selected frame exactly once: image outputs otherwise repeat frames to a constant rate.
     // ffmpeg 5.1 sets this per output; older builds (the npm-shipped 4.x) only globally.
     const vfr = modern ? ['-fps_mode:v', 'vfr'] : ['-vsync', 'vfr'];
     args.push('-map', '[thumbs]', ...vfr, '-q:v', '4', '-f', 'image2', plan.thumbnails);
+    args.push('-map', '[sprites]', ...(modern ? vfr : []), '-q:v', '4', '-f', 'image2', plan.sprites.pattern);
     args.push('-map', '[poster]', '-frames:v', '1', '-update', '1', '-q:v', '2', '-f', 'image2', plan.poster);
   }
   return plan;
