@@ -15,6 +15,7 @@ import { type Ladder, rungName } from '../ladders/index.js';
 import { encryptHlsRenditions } from '../protection/hls.js';
 import { makeWorkDir, sweepStaleWorkDirs } from '../util/index.js';
 import { type FfmpegPlan, renderFfmpegPlan } from './ffmpeg-plan.js';
+import { packageRenditions } from './packaging.js';
 import { findMediaTools, type MediaToolSettings } from './tools.js';
 import { type CaptionInput, captionModifiers } from './tracks.js';
 import type { RenditionOutput, TranscodeOutputs, TranscodeRequest, Transcoder, TranscodeStatus } from './types.js';
@@ -395,11 +396,6 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
       job.status.startedAt = new Date().toISOString();
       await runFfmpeg(tools.ffmpeg, plan.args, job, request.durationSec);
       if (plan.writeMaster) await writeMasterPlaylist(tools.ffprobe, plan.master, plan.variants, request.ladder);
-      // AES-128: the written segments sealed before anything leaves this machine (the upload below).
-      const keyIds =
-        protection?.scheme === 'aes-128'
-          ? await encryptHlsRenditions([...plan.variants, ...plan.audio.map((a) => a.playlist)], protection)
-          : undefined;
       const tracks = {
         audio: audioTracks(plan),
         captions: await writeCaptions(captions, outputDir, request.durationSec),
@@ -407,6 +403,24 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
       if (tracks.audio.length || tracks.captions.length) {
         await writeFile(plan.master, withTracks(await readFile(plan.master, 'utf8'), tracks));
       }
+      // Packaging reads the clear segments, so it comes before sealing: the master's measured
+      // figures, I-frame playlists, DASH over the same CMAF segments and the thumbnail track.
+      const packaged = await packageRenditions({
+        master: plan.master,
+        variants: plan.variants,
+        audio: plan.audio,
+        captions: tracks.captions,
+        // Sealed segments are encrypted whole (AES-128-CBC): a byte range inside one cannot be
+        // decrypted alone, so no I-frame playlists; DASH has no whole-segment AES-128, so no MPD.
+        sealed: protection?.scheme === 'aes-128',
+        dash: request.ladder.outputs.dash,
+        ...(plan.sprites ? { sprites: plan.sprites } : {}),
+      });
+      // AES-128: the written segments sealed before anything leaves this machine (the upload below).
+      const keyIds =
+        protection?.scheme === 'aes-128'
+          ? await encryptHlsRenditions([...plan.variants, ...plan.audio.map((a) => a.playlist)], protection)
+          : undefined;
       // The master lists the variants in ladder order; name them after the rungs whatever the directories are called.
       const renditions = parseMasterPlaylist(await readFile(plan.master, 'utf8')).map((r, i) => {
         const rung = request.ladder.rungs[i];
@@ -415,8 +429,10 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
       await publishOutputs(outputDir, request.output, job);
       const outputs: TranscodeOutputs = {
         hls: 'master.m3u8',
+        ...(packaged.dash ? { dash: packaged.dash } : {}),
         renditions,
         ...(plan.thumbnails ? { thumbnails: 'thumbnails/' } : {}),
+        ...(packaged.thumbnailTrack ? { thumbnailTrack: packaged.thumbnailTrack } : {}),
         ...(plan.poster ? { poster: 'poster.jpg' } : {}),
         ...(tracks.audio.length || tracks.captions.length ? { tracks } : {}),
         ...(keyIds ? { protection: { scheme: 'aes-128' as const, keyIds } } : {}),

@@ -8,7 +8,26 @@
  *
  * @module
  */
+export {
+  type Fragment,
+  type FragmentSample,
+  type FragmentTrack,
+  type InitTrack,
+  isSyncSample,
+  parseFragments,
+  parseInitSegment,
+  readFragments,
+} from './bmff.js';
 export { createTranscoder } from './create.js';
+export {
+  type DashAudio,
+  type DashPresentation,
+  type DashSegments,
+  type DashText,
+  type DashVideo,
+  dashFrameRate,
+  renderMpd,
+} from './dash.js';
 export {
   createFfmpegTranscoder,
   type FfmpegTranscoderOptions,
@@ -16,6 +35,15 @@ export {
   progressPercent,
 } from './ffmpeg.js';
 export { type FfmpegPlan, renderFfmpegPlan } from './ffmpeg-plan.js';
+export {
+  type Bitrates,
+  type IFrameStream,
+  type MediaPlaylistInfo,
+  type PlaylistSegment,
+  readMediaPlaylist,
+  rewriteMaster,
+  segmentBitrates,
+} from './hls-master.js';
 export {
   createMediaConvertTranscoder,
   type MediaConvertStateChange,
@@ -25,6 +53,7 @@ export {
   statusFromJob,
 } from './mediaconvert.js';
 export { type MediaConvertProtection, type MediaConvertTarget, renderMediaConvertJob } from './mediaconvert-job.js';
+export { type PackagingInput, type PackagingResult, packageRenditions } from './packaging.js';
 export { findMediaTools, type MediaToolSettings, type MediaTools } from './tools.js';
 export {
   type AudioTrackInput,
@@ -33,6 +62,14 @@ export {
   captionModifiers,
   LanguageSchema,
 } from './tracks.js';
+export {
+  type IFrameRange,
+  iFramePlaylist,
+  keyframeRanges,
+  type SpriteLayout,
+  spriteSheetName,
+  thumbnailTrack,
+} from './trickplay.js';
 export type {
   ContentKey,
   OutputProtection,
