@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { checkAgainstModel } from '../../../../test/aws-model.js';
 import { type Ladder, loadLadder, rungName } from '../ladders/index.js';
 import { mediaConvertOutputs, renderMediaConvertJob } from './index.js';
-import { DRM_SYSTEM_IDS, type MediaConvertProtection } from './mediaconvert-job.js';
+import { DRM_SYSTEM_IDS, type MediaConvertProtection, TRICK_PLAY_TILES } from './mediaconvert-job.js';
+import type { AudioTrackInput } from './tracks.js';
 
 const target = {
   input: 's3://streamctl-prod-raw-eu-west-1/masters/t1.mov',
@@ -44,10 +45,31 @@ const ENUMS: Array<[RegExp, Record<string, string>]> = [
   [/\.SpekeVideoPreset$/, mediaconvert.PresetSpeke20Video],
   [/\.SpekeAudioPreset$/, mediaconvert.PresetSpeke20Audio],
   [/CmfcSettings\.AudioTrackType$/, mediaconvert.CmfcAudioTrackType],
+  [/CmafGroupSettings\.ImageBasedTrickPlay$/, mediaconvert.CmafImageBasedTrickPlay],
+  [/HlsGroupSettings\.ImageBasedTrickPlay$/, mediaconvert.HlsImageBasedTrickPlay],
+  [/CmafGroupSettings\.ImageBasedTrickPlaySettings\.IntervalCadence$/, mediaconvert.CmafIntervalCadence],
+  [/HlsGroupSettings\.ImageBasedTrickPlaySettings\.IntervalCadence$/, mediaconvert.HlsIntervalCadence],
+  [/\.Deinterlacer\.Algorithm$/, mediaconvert.DeinterlaceAlgorithm],
+  [/\.Deinterlacer\.Control$/, mediaconvert.DeinterlacerControl],
+  [/\.Deinterlacer\.Mode$/, mediaconvert.DeinterlacerMode],
+  [/VideoSelector\.Rotate$/, mediaconvert.InputRotate],
+  [/VideoDescription\.ScalingBehavior$/, mediaconvert.ScalingBehavior],
+  [/VideoDescription\.AntiAlias$/, mediaconvert.AntiAlias],
+  [/H264Settings\.InterlaceMode$/, mediaconvert.H264InterlaceMode],
+  [/H265Settings\.InterlaceMode$/, mediaconvert.H265InterlaceMode],
+  [/H264Settings\.ParControl$/, mediaconvert.H264ParControl],
+  [/H265Settings\.ParControl$/, mediaconvert.H265ParControl],
+  [/AudioSelectors\.[^.]+\.SelectorType$/, mediaconvert.AudioSelectorType],
+  [/AudioSelectors\.[^.]+\.DefaultSelection$/, mediaconvert.AudioDefaultSelection],
+  [/AudioDescriptions\[\d+\]\.LanguageCodeControl$/, mediaconvert.AudioLanguageCodeControl],
 ];
 
-/** Every enum-valued field the checks above cover must be checked somewhere: an unmatched encryption field is a gap. */
-const ENCRYPTION_ENUM_FIELDS = /\.(EncryptionMethod|Type|InitializationVectorInManifest|Speke(Video|Audio)Preset)$/;
+/**
+ * Every enum-valued field of these kinds must be checked somewhere: an unmatched encryption,
+ * trick-play, scan, rotation, scaling or pixel-aspect field is a gap.
+ */
+const ENCRYPTION_ENUM_FIELDS =
+  /\.(EncryptionMethod|Type|InitializationVectorInManifest|Speke(Video|Audio)Preset|ImageBasedTrickPlay|IntervalCadence|Algorithm|Control|Mode|Rotate|ScalingBehavior|InterlaceMode|ParControl|SelectorType|DefaultSelection|LanguageCodeControl)$/;
 
 function checkEnums(value: unknown, path: string, problems: string[]): void {
   if (typeof value === 'string' && ENCRYPTION_ENUM_FIELDS.test(path) && !ENUMS.some(([pattern]) => pattern.test(path)))
@@ -377,5 +399,303 @@ describe('MediaConvert rendering with protection', () => {
     expect(() => renderMediaConvertJob(ladder, { ...target, protection: { scheme: 'drm', speke } })).toThrow(
       /is drm, but ladder default asks for aes-128/,
     );
+  });
+});
+
+/** The masters a built-in ladder must render for: no audio, one 5.1 track, several tracks of mixed layouts. */
+const MASTERS: Record<string, AudioTrackInput[]> = {
+  'a silent master': [],
+  'a 5.1 master': [{ language: 'eng', channels: 6 }],
+  'several audio tracks': [
+    { language: 'eng', channels: 6 },
+    { language: 'fra', name: 'Français', channels: 2 },
+    { language: 'spa', channels: 1 },
+    { language: 'deu' },
+  ],
+};
+
+const SCHEMES: Record<string, MediaConvertProtection | undefined> = { clear: undefined, ...PROTECTIONS };
+
+const problemsOf = (request: unknown): string[] => {
+  const problems: string[] = [];
+  checkAgainstModel(request, mediaconvert.CreateJobRequest$, '', problems);
+  checkEnums(request, '', problems);
+  return problems;
+};
+
+const renditionsGroup = (request: mediaconvert.CreateJobCommandInput) => request.Settings?.OutputGroups?.[0];
+
+/** The 5.1 downmix, ITU-R BS.775: L' = L + 0.707·C + 0.707·Ls (and R' likewise), the LFE dropped. */
+const DOWNMIX_5_1 = {
+  ChannelsIn: 6,
+  ChannelsOut: 2,
+  ChannelMapping: {
+    OutputChannels: [{ InputChannels: [0, -60, -3, -60, -3, -60] }, { InputChannels: [-60, 0, -3, -60, -60, -3] }],
+  },
+};
+
+describe('MediaConvert rendering for every master', () => {
+  const cases = ['default', 'mobile', 'premium-4k'].flatMap((ladder) =>
+    Object.keys(SCHEMES).flatMap((scheme) => Object.keys(MASTERS).map((master) => [ladder, scheme, master] as const)),
+  );
+
+  it.each(cases)('%s, %s, %s: a request that fits the model', async (name, scheme, master) => {
+    const protection = SCHEMES[scheme];
+    const ladder = protection ? await protectedLadder(name, protection.scheme) : await loadLadder(name);
+    const audio = MASTERS[master] as AudioTrackInput[];
+    const request = renderMediaConvertJob(ladder, {
+      ...target,
+      audio,
+      ...(protection ? { protection } : {}),
+      captions: [{ language: 'en', source: 's3://raw/masters/t1/captions/1_en.vtt' }],
+    });
+    expect(problemsOf(request)).toEqual([]);
+    const group = renditionsGroup(request);
+    const outputs = group?.Outputs ?? [];
+    const audioOutputs = outputs.filter((o) => o.AudioDescriptions?.length);
+    const input = request.Settings?.Inputs?.[0];
+    expect(audioOutputs).toHaveLength(audio.length);
+    expect(outputs).toHaveLength(ladder.rungs.length + audio.length + 1);
+    if (audio.length === 0) {
+      expect(input?.AudioSelectors).toBeUndefined();
+      expect(request.UserMetadata?.audio).toBe('none');
+      // No video output points at an audio group that is not there.
+      expect(JSON.stringify(outputs)).not.toMatch(/AudioRenditionSets|AudioSourceName/);
+    } else {
+      expect(Object.keys(input?.AudioSelectors ?? {})).toHaveLength(audio.length);
+    }
+    // A 5.1 track is downmixed into its stereo rendition; a stereo or unknown one is taken as it comes.
+    audio.forEach((track, i) => {
+      const description = audioOutputs[i]?.AudioDescriptions?.[0];
+      expect(description?.CodecSettings?.AacSettings?.CodingMode).toBe('CODING_MODE_2_0');
+      if (track.channels === 6) expect(description?.RemixSettings).toEqual(DOWNMIX_5_1);
+      if (track.channels === 2 || track.channels === undefined) expect(description?.RemixSettings).toBeUndefined();
+    });
+    // Trick play in the renditions' group, whichever it is.
+    const settings = group?.OutputGroupSettings;
+    const trick = settings?.CmafGroupSettings ?? settings?.HlsGroupSettings;
+    expect(trick?.ImageBasedTrickPlay).toBe('ADVANCED');
+    expect(trick?.ImageBasedTrickPlaySettings?.ThumbnailInterval).toBe(ladder.outputs.thumbnailSeconds);
+  });
+});
+
+describe('MediaConvert rendering of awkward masters', () => {
+  it('a silent master: no audio selector, no audio output, no audio in the bandwidth; no list at all keeps the first track', async () => {
+    const ladder = await loadLadder('default');
+    const silent = renderMediaConvertJob(ladder, { ...target, audio: [] });
+    expect(problemsOf(silent)).toEqual([]);
+    expect(silent.Settings?.Inputs?.[0]).not.toHaveProperty('AudioSelectors');
+    expect(renditionsGroup(silent)?.Outputs?.map((o) => o.NameModifier)).toEqual(
+      ladder.rungs.map((r) => `_${rungName(r)}`),
+    );
+    expect(silent.UserMetadata).toEqual({ ladder: 'default', titleId: 't1', audio: 'none' });
+    const outputs = mediaConvertOutputs(ladder, { Role: target.role, Settings: {}, UserMetadata: silent.UserMetadata });
+    expect(outputs.renditions.map((r) => r.bandwidth)).toEqual(ladder.rungs.map((r) => r.maxBitrate));
+    expect(outputs.tracks).toBeUndefined();
+
+    // Without a list, the first track as before: one selector that falls back to the default.
+    const unsaid = renderMediaConvertJob(ladder, target);
+    expect(unsaid.Settings?.Inputs?.[0]?.AudioSelectors).toEqual({
+      'Audio Selector 1': { DefaultSelection: 'DEFAULT' },
+    });
+    const heard = mediaConvertOutputs(ladder, { Role: target.role, Settings: {}, UserMetadata: unsaid.UserMetadata });
+    expect(heard.renditions[0]?.bandwidth).toBe((ladder.rungs[0]?.maxBitrate ?? 0) + ladder.audio.bitrate);
+  });
+
+  it('a silent master with captions maps its captions back and no audio track', async () => {
+    const ladder = await protectedLadder('mobile', 'aes-128');
+    const request = renderMediaConvertJob(ladder, {
+      ...target,
+      audio: [],
+      protection: PROTECTIONS['aes-128 static key'],
+      captions: [{ language: 'en', source: 's3://raw/masters/t1/captions/1_en.vtt' }],
+    });
+    expect(problemsOf(request)).toEqual([]);
+    // The HLS group names no audio group on its variants when there is no audio.
+    expect(renditionsGroup(request)?.Outputs?.[0]?.ContainerSettings).toEqual({ Container: 'CMFC' });
+    const outputs = mediaConvertOutputs(ladder, {
+      Role: target.role,
+      Settings: {},
+      UserMetadata: request.UserMetadata,
+    });
+    expect(outputs.tracks).toEqual({
+      audio: [],
+      captions: [{ language: 'en', name: 'en', playlist: 'hls/master_captions_1_en.m3u8' }],
+    });
+  });
+
+  it('downmixes 5.1 and 7.1 to stereo (centre and surrounds at -3 dB, LFE muted) and spreads mono to both sides', async () => {
+    const ladder = await loadLadder('default');
+    const request = renderMediaConvertJob(ladder, {
+      ...target,
+      audio: [
+        { language: 'eng', channels: 6 },
+        { language: 'fra', channels: 8 },
+        { language: 'deu', channels: 1 },
+        { language: 'ita', channels: 2 },
+        { language: 'spa', channels: 4 },
+      ],
+    });
+    expect(problemsOf(request)).toEqual([]);
+    const remixes = renditionsGroup(request)
+      ?.Outputs?.filter((o) => o.AudioDescriptions?.length)
+      .map((o) => o.AudioDescriptions?.[0]?.RemixSettings);
+    expect(remixes).toEqual([
+      DOWNMIX_5_1,
+      {
+        ChannelsIn: 8,
+        ChannelsOut: 2,
+        ChannelMapping: {
+          OutputChannels: [
+            { InputChannels: [0, -60, -3, -60, -3, -60, -3, -60] },
+            { InputChannels: [-60, 0, -3, -60, -60, -3, -60, -3] },
+          ],
+        },
+      },
+      {
+        ChannelsIn: 1,
+        ChannelsOut: 2,
+        ChannelMapping: { OutputChannels: [{ InputChannels: [0] }, { InputChannels: [0] }] },
+      },
+      // Stereo needs no remix; a layout the renderer does not know is left to the service.
+      undefined,
+      undefined,
+    ]);
+    // Every output channel has one level per input channel, within MediaConvert's -60…6 dB.
+    for (const remix of remixes ?? []) {
+      for (const channel of remix?.ChannelMapping?.OutputChannels ?? []) {
+        expect(channel.InputChannels).toHaveLength(remix?.ChannelsIn ?? 0);
+        expect(channel.InputChannels?.every((db) => db >= -60 && db <= 6)).toBe(true);
+      }
+    }
+  });
+
+  it('refuses a channel count that is not one', async () => {
+    const ladder = await loadLadder('default');
+    for (const channels of [0, -2, 2.5, 65, Number.NaN]) {
+      expect(() => renderMediaConvertJob(ladder, { ...target, audio: [{ language: 'eng', channels }] })).toThrow(
+        expect.objectContaining({
+          code: 'VALIDATION_FAILED',
+          message: expect.stringMatching(/channel count .* of audio track 1: expected 1–64/),
+        }),
+      );
+    }
+  });
+
+  it.each(['default', 'mobile', 'premium-4k'])(
+    '%s: rotated, interlaced and anamorphic masters come out upright, progressive, square-pixelled and never upscaled',
+    async (name) => {
+      const ladder = await loadLadder(name);
+      const request = renderMediaConvertJob(ladder, target);
+      expect(request.Settings?.Inputs?.[0]?.VideoSelector).toEqual({ Rotate: 'AUTO' });
+      const video = (renditionsGroup(request)?.Outputs ?? []).filter((o) => o.VideoDescription);
+      expect(video).toHaveLength(ladder.rungs.length);
+      for (const [i, output] of video.entries()) {
+        const description = output.VideoDescription;
+        expect(description).toMatchObject({
+          Width: ladder.rungs[i]?.width,
+          Height: ladder.rungs[i]?.height,
+          ScalingBehavior: 'FIT_NO_UPSCALE',
+          VideoPreprocessors: { Deinterlacer: { Mode: 'ADAPTIVE', Control: 'NORMAL', Algorithm: 'INTERPOLATE' } },
+        });
+        const codec = description?.CodecSettings;
+        const settings = codec?.H264Settings ?? codec?.H265Settings;
+        expect(settings).toMatchObject({
+          InterlaceMode: 'PROGRESSIVE',
+          ParControl: 'SPECIFIED',
+          ParNumerator: 1,
+          ParDenominator: 1,
+        });
+      }
+      // premium-4k is H.265 Main (8-bit, what every HEVC decoder plays; no rung asks for 10-bit).
+      if (name === 'premium-4k') {
+        expect(video.map((o) => o.VideoDescription?.CodecSettings?.H265Settings?.CodecProfile)).toEqual(
+          ladder.rungs.map(() => 'MAIN_MAIN'),
+        );
+      }
+      // The thumbnails and the poster are deinterlaced too.
+      const captures = request.Settings?.OutputGroups?.[1]?.Outputs ?? [];
+      expect(captures.every((o) => o.VideoDescription?.VideoPreprocessors?.Deinterlacer?.Mode === 'ADAPTIVE')).toBe(
+        true,
+      );
+    },
+  );
+});
+
+describe('MediaConvert trick play', () => {
+  const tiles = (seconds: number) => ({
+    ImageBasedTrickPlay: 'ADVANCED',
+    ImageBasedTrickPlaySettings: {
+      IntervalCadence: 'FOLLOW_CUSTOM',
+      ThumbnailInterval: seconds,
+      ThumbnailWidth: 160,
+      ThumbnailHeight: 90,
+      TileWidth: 10,
+      TileHeight: 10,
+    },
+  });
+
+  it('the CMAF group writes 160×90 thumbnails on 10×10 sheets every outputs.thumbnailSeconds', async () => {
+    const ladder = await loadLadder('default');
+    const cmaf = renditionsGroup(renderMediaConvertJob(ladder, target))?.OutputGroupSettings?.CmafGroupSettings;
+    expect(cmaf).toMatchObject(tiles(ladder.outputs.thumbnailSeconds));
+    expect(TRICK_PLAY_TILES).toEqual({ width: 160, height: 90, columns: 10, rows: 10 });
+    // MediaConvert's limits: a thumbnail width divisible by 8, a height by 2, a sheet no taller than 4096.
+    expect(TRICK_PLAY_TILES.width % 8).toBe(0);
+    expect(TRICK_PLAY_TILES.height % 2).toBe(0);
+    expect(TRICK_PLAY_TILES.height * TRICK_PLAY_TILES.rows).toBeLessThanOrEqual(4096);
+
+    const every4 = { ...ladder, outputs: { ...ladder.outputs, thumbnailSeconds: 4 } };
+    expect(
+      renditionsGroup(renderMediaConvertJob(every4, target))?.OutputGroupSettings?.CmafGroupSettings,
+    ).toMatchObject(tiles(4));
+  });
+
+  it('the aes-128 Apple HLS group writes the same, and drm keeps it in its CMAF group', async () => {
+    const aes = await protectedLadder('premium-4k', 'aes-128');
+    const hls = renditionsGroup(renderMediaConvertJob(aes, { ...target, protection: PROTECTIONS['aes-128 SPEKE'] }));
+    expect(hls?.OutputGroupSettings?.HlsGroupSettings).toMatchObject(tiles(aes.outputs.thumbnailSeconds));
+    const drm = await protectedLadder('mobile', 'drm');
+    const cmaf = renditionsGroup(renderMediaConvertJob(drm, { ...target, protection: PROTECTIONS.drm }));
+    expect(cmaf?.OutputGroupSettings?.CmafGroupSettings).toMatchObject(tiles(drm.outputs.thumbnailSeconds));
+  });
+
+  it('a ladder without thumbnails asks for no trick play and no frame captures', async () => {
+    const ladder = await loadLadder('default');
+    const none = { ...ladder, outputs: { ...ladder.outputs, thumbnailSeconds: 0 } };
+    const request = renderMediaConvertJob(none, target);
+    expect(problemsOf(request)).toEqual([]);
+    expect(request.Settings?.OutputGroups).toHaveLength(1);
+    expect(renditionsGroup(request)?.OutputGroupSettings?.CmafGroupSettings).not.toHaveProperty('ImageBasedTrickPlay');
+  });
+
+  it('the job reports no WebVTT thumbnail track: MediaConvert writes image playlists, not WebVTT', async () => {
+    const ladder = await loadLadder('default');
+    const request = renderMediaConvertJob(ladder, target);
+    const outputs = mediaConvertOutputs(ladder, {
+      Role: target.role,
+      Settings: {},
+      UserMetadata: request.UserMetadata,
+    });
+    expect(outputs.thumbnailTrack).toBeUndefined();
+    expect(outputs).toMatchObject({ thumbnails: 'thumbnails/', poster: 'thumbnails/master_poster.0000000.jpg' });
+  });
+
+  it('the model check catches a bad value in the new fields (the check is not a rubber stamp)', async () => {
+    const ladder = await loadLadder('default');
+    const request = renderMediaConvertJob(ladder, target);
+    const input = request.Settings?.Inputs?.[0] as { VideoSelector: { Rotate: string } };
+    input.VideoSelector.Rotate = 'SIDEWAYS';
+    const cmaf = renditionsGroup(request)?.OutputGroupSettings?.CmafGroupSettings as { ImageBasedTrickPlay: string };
+    cmaf.ImageBasedTrickPlay = 'SPRITES';
+    const deinterlacer = renditionsGroup(request)?.Outputs?.[0]?.VideoDescription?.VideoPreprocessors?.Deinterlacer as {
+      Mode: string;
+    };
+    deinterlacer.Mode = 'WEAVE';
+    expect(problemsOf(request)).toEqual([
+      expect.stringMatching(/VideoSelector\.Rotate: SIDEWAYS is not an enum value/),
+      expect.stringMatching(/ImageBasedTrickPlay: SPRITES is not an enum value/),
+      expect.stringMatching(/Outputs\[0\]\.VideoDescription\.VideoPreprocessors\.Deinterlacer\.Mode: WEAVE is not/),
+    ]);
   });
 });

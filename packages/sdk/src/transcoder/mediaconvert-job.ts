@@ -4,12 +4,16 @@
  * @module
  */
 import type {
+  AudioSelector,
   CmafEncryptionSettings,
+  CmafImageBasedTrickPlaySettings,
   CreateJobCommandInput,
   HlsEncryptionSettings,
   Output,
   OutputGroup,
+  RemixSettings,
   VideoCodecSettings,
+  VideoPreprocessor,
 } from '@aws-sdk/client-mediaconvert';
 import { ValidationError } from '../errors/index.js';
 import { type Ladder, type Rung, rungName } from '../ladders/index.js';
@@ -72,6 +76,56 @@ export type MediaConvertProtection =
   | { scheme: 'aes-128'; speke: SpekeSettings; staticKey?: undefined }
   | { scheme: 'drm'; speke: SpekeSettings };
 
+/**
+ * The trick-play images of a job: 160×90 thumbnails on 10×10 sheets (1600×900 JPEGs), one every
+ * `outputs.thumbnailSeconds`, the tile the web player's scrub preview expects.
+ *
+ * @example
+ * ```ts
+ * TRICK_PLAY_TILES.width * TRICK_PLAY_TILES.columns; // 1600, the width of a sheet
+ * ```
+ */
+export const TRICK_PLAY_TILES = { width: 160, height: 90, columns: 10, rows: 10 } as const;
+
+/**
+ * The group's image-based trick play (`ImageBasedTrickPlay: 'ADVANCED'`), or none when the ladder
+ * asks for no thumbnails. The CMAF and Apple HLS groups take the same settings.
+ */
+function trickPlay(ladder: Ladder): {
+  ImageBasedTrickPlay?: 'ADVANCED';
+  ImageBasedTrickPlaySettings?: CmafImageBasedTrickPlaySettings;
+} {
+  const seconds = ladder.outputs.thumbnailSeconds;
+  if (seconds <= 0) return {};
+  return {
+    ImageBasedTrickPlay: 'ADVANCED',
+    ImageBasedTrickPlaySettings: {
+      // FOLLOW_CUSTOM: one thumbnail every ThumbnailInterval seconds, whatever the GOP.
+      IntervalCadence: 'FOLLOW_CUSTOM',
+      ThumbnailInterval: seconds,
+      ThumbnailWidth: TRICK_PLAY_TILES.width,
+      ThumbnailHeight: TRICK_PLAY_TILES.height,
+      TileWidth: TRICK_PLAY_TILES.columns,
+      TileHeight: TRICK_PLAY_TILES.rows,
+    },
+  };
+}
+
+/**
+ * Interlaced masters come out progressive: ADAPTIVE finds the interlaced frames itself and NORMAL
+ * leaves the frames tagged progressive alone, so a progressive master is not touched.
+ * INTERPOLATE keeps edges sharp (BLEND would smear motion).
+ */
+const deinterlace = (): VideoPreprocessor => ({
+  Deinterlacer: { Mode: 'ADAPTIVE', Control: 'NORMAL', Algorithm: 'INTERPOLATE' },
+});
+
+/**
+ * Pixel formats need nothing here: MediaConvert converts a master's pixel format (4:2:2, 10-bit
+ * ProRes, …) to the 8-bit 4:2:0 that H.264 Main/High and HEVC Main take. HEVC stays Main
+ * (`MAIN_MAIN`): no rung asks for 10-bit (a rung has no bit depth), and 8-bit Main is what every
+ * HEVC decoder plays. Pixels come out square (PAR 1:1), whatever the master's.
+ */
 function videoCodecSettings(r: Rung, gopSeconds: number): VideoCodecSettings {
   const common = {
     RateControlMode: 'QVBR' as const,
@@ -97,6 +151,7 @@ function videoCodecSettings(r: Rung, gopSeconds: number): VideoCodecSettings {
           GopSize: gopSeconds,
           GopSizeUnits: 'SECONDS',
           SceneChangeDetect: 'TRANSITION_DETECTION',
+          InterlaceMode: 'PROGRESSIVE',
           ParNumerator: 1,
           ParDenominator: 1,
           ParControl: 'SPECIFIED',
@@ -112,6 +167,10 @@ function videoCodecSettings(r: Rung, gopSeconds: number): VideoCodecSettings {
           GopSize: gopSeconds,
           GopSizeUnits: 'SECONDS',
           SceneChangeDetect: 'TRANSITION_DETECTION',
+          InterlaceMode: 'PROGRESSIVE',
+          ParNumerator: 1,
+          ParDenominator: 1,
+          ParControl: 'SPECIFIED',
           WriteMp4PackagingType: 'HVC1',
         },
       };
@@ -128,6 +187,40 @@ function videoCodecSettings(r: Rung, gopSeconds: number): VideoCodecSettings {
   }
 }
 
+/** Remix levels in dB, MediaConvert's unit: 0 passes a channel, -3 is a gain of 0.707, -60 mutes. */
+const PASS = 0;
+const MINUS_3DB = -3;
+const MUTE = -60;
+
+/**
+ * The remix that makes a track's stereo rendition from its `channels`: a mono track goes to both
+ * sides; 5.1 and 7.1 are downmixed as ITU-R BS.775 does (L' = L + 0.707·C + 0.707·Ls, and Lb for
+ * 7.1; the LFE is dropped), so the centre (the dialogue) and the surrounds reach the stereo
+ * rendition whatever the service would pick by itself. Channels are taken in the usual order of
+ * such tracks (SMPTE/ITU: L, R, C, LFE, Ls, Rs, then Lb, Rb). Stereo, an unknown count or another
+ * layout: no remix.
+ */
+function stereoRemix(channels: number | undefined): RemixSettings | undefined {
+  const mix = (left: number[], right: number[]): RemixSettings => ({
+    ChannelsIn: left.length,
+    ChannelsOut: 2,
+    ChannelMapping: { OutputChannels: [{ InputChannels: left }, { InputChannels: right }] },
+  });
+  switch (channels) {
+    case 1:
+      return mix([PASS], [PASS]);
+    case 6:
+      return mix([PASS, MUTE, MINUS_3DB, MUTE, MINUS_3DB, MUTE], [MUTE, PASS, MINUS_3DB, MUTE, MUTE, MINUS_3DB]);
+    case 8:
+      return mix(
+        [PASS, MUTE, MINUS_3DB, MUTE, MINUS_3DB, MUTE, MINUS_3DB, MUTE],
+        [MUTE, PASS, MINUS_3DB, MUTE, MUTE, MINUS_3DB, MUTE, MINUS_3DB],
+      );
+    default:
+      return undefined;
+  }
+}
+
 /** Inputs of {@link renderMediaConvertJob}. */
 export interface MediaConvertTarget {
   /** The master, e.g. `s3://streamctl-prod-raw-eu-west-1/masters/t1.mov`. */
@@ -139,7 +232,11 @@ export interface MediaConvertTarget {
   titleId?: string;
   /** A queue ARN; the account's default queue otherwise. */
   queue?: string;
-  /** The master's audio tracks, in order; default: its first. */
+  /**
+   * The master's audio tracks, in order; default: its first. `[]`: the master has no audio, and
+   * the job has no audio selector and no audio output. A track with more than two `channels`
+   * (5.1, 7.1) is downmixed to the stereo rendition.
+   */
   audio?: AudioTrackInput[];
   /** WebVTT sidecars (`s3://` URIs) carried through as caption tracks. */
   captions?: CaptionInput[];
@@ -245,8 +342,14 @@ function cmafEncryption(speke: SpekeSettings): CmafEncryptionSettings {
  * Renders a ladder into a MediaConvert `CreateJob` request: one CMAF output
  * group (fMP4 segments, HLS and DASH manifests) with a video output per rung,
  * an audio output per audio track of the master (one audio group, the first
- * track the default) and a WebVTT output per caption sidecar, plus a
- * frame-capture group for thumbnails and the poster.
+ * track the default; none for a silent master, `audio: []`) and a WebVTT output
+ * per caption sidecar, plus a frame-capture group for thumbnails and the poster.
+ *
+ * Whatever the master: rotated phone video is turned upright, interlaced video
+ * comes out progressive, pixels come out square and no rendition is larger than
+ * the master; a 5.1 or 7.1 track is downmixed to its stereo rendition. With
+ * `outputs.thumbnailSeconds`, the renditions' group also writes image-based trick
+ * play ({@link TRICK_PLAY_TILES}).
  *
  * With `protection` (see {@link MediaConvertProtection}): `drm` encrypts the
  * CMAF group (`cbcs`, SPEKE v2). `aes-128` renders an Apple HLS group under
@@ -283,18 +386,27 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
   // aes-128: an Apple HLS group (fMP4) in place of the CMAF group; its audio outputs form one named group.
   const hls = protection?.scheme === 'aes-128';
   const gop = Math.min(ladder.segmentSeconds, 2);
+  // `[]` is a silent master; no list at all, its first track (whatever the service finds there).
+  const audio: AudioTrackInput[] = target.audio ?? [{ language: 'und' }];
+  const silent = audio.length === 0;
   const videoOutputs: Output[] = ladder.rungs.map((r) => ({
     NameModifier: `_${rungName(r)}`,
-    ContainerSettings: { Container: 'CMFC', ...(hls ? { CmfcSettings: { AudioRenditionSets: AUDIO_GROUP } } : {}) },
+    ContainerSettings: {
+      Container: 'CMFC',
+      ...(hls && !silent ? { CmfcSettings: { AudioRenditionSets: AUDIO_GROUP } } : {}),
+    },
     VideoDescription: {
       Width: r.width,
       Height: r.height,
-      ScalingBehavior: 'DEFAULT',
+      // Fit inside the rung's frame keeping the master's shape, never larger than the master and
+      // never padded: a scope or portrait master comes out its own shape (the service reports the
+      // size it wrote), and the ladder is already fitted to the master (fitLadderToSource).
+      ScalingBehavior: 'FIT_NO_UPSCALE',
       AntiAlias: 'ENABLED',
+      VideoPreprocessors: deinterlace(),
       CodecSettings: videoCodecSettings(r, gop),
     },
   }));
-  const audio = target.audio?.length ? target.audio : [{ language: 'und' }];
   const captions = target.captions ?? [];
   for (const [i, track] of [...audio, ...captions].entries()) {
     const check = LanguageSchema.safeParse(track.language);
@@ -303,6 +415,14 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
         `Invalid language "${track.language}" of track ${i + 1}: ${check.error.issues[0]?.message}`,
         [{ path: `tracks.${i}.language`, message: check.error.issues[0]?.message ?? 'invalid' }],
       );
+    }
+  }
+  for (const [i, track] of audio.entries()) {
+    const { channels } = track;
+    if (channels !== undefined && !(Number.isInteger(channels) && channels >= 1 && channels <= 64)) {
+      throw new ValidationError(`Invalid channel count ${channels} of audio track ${i + 1}: expected 1–64`, [
+        { path: `audio.${i}.channels`, message: 'not a channel count (1–64)' },
+      ]);
     }
   }
   for (const [i, c] of captions.entries()) {
@@ -314,38 +434,42 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
   }
   const language = (code: string) => (code === 'und' ? {} : { CustomLanguageCode: code });
   const audioNames = audioModifiers(audio);
-  const audioOutputs: Output[] = audio.map((track, i) => ({
-    NameModifier: audioNames[i] as string,
-    ContainerSettings: {
-      Container: 'CMFC',
-      // Several tracks form one alternate-audio group (the default program_audio); players start on the first.
-      // An HLS group names the group itself, or each track would be a group of its own.
-      ...(audio.length > 1 || hls
-        ? {
-            CmfcSettings: {
-              ...(hls ? { AudioGroupId: AUDIO_GROUP } : {}),
-              AudioTrackType: i === 0 ? 'ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT' : 'ALTERNATE_AUDIO_AUTO_SELECT',
+  const audioOutputs: Output[] = audio.map((track, i) => {
+    const remix = stereoRemix(track.channels);
+    return {
+      NameModifier: audioNames[i] as string,
+      ContainerSettings: {
+        Container: 'CMFC',
+        // Several tracks form one alternate-audio group (the default program_audio); players start on the first.
+        // An HLS group names the group itself, or each track would be a group of its own.
+        ...(audio.length > 1 || hls
+          ? {
+              CmfcSettings: {
+                ...(hls ? { AudioGroupId: AUDIO_GROUP } : {}),
+                AudioTrackType: i === 0 ? 'ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT' : 'ALTERNATE_AUDIO_AUTO_SELECT',
+              },
+            }
+          : {}),
+      },
+      AudioDescriptions: [
+        {
+          AudioSourceName: `Audio Selector ${i + 1}`,
+          ...(track.language !== 'und' ? { LanguageCodeControl: 'USE_CONFIGURED', ...language(track.language) } : {}),
+          ...(audio.length > 1 ? { StreamName: track.name ?? track.language } : {}),
+          ...(remix ? { RemixSettings: remix } : {}),
+          CodecSettings: {
+            Codec: 'AAC',
+            AacSettings: {
+              Bitrate: ladder.audio.bitrate,
+              CodingMode: 'CODING_MODE_2_0',
+              SampleRate: ladder.audio.sampleRate,
+              CodecProfile: 'LC',
             },
-          }
-        : {}),
-    },
-    AudioDescriptions: [
-      {
-        AudioSourceName: `Audio Selector ${i + 1}`,
-        ...(track.language !== 'und' ? { LanguageCodeControl: 'USE_CONFIGURED', ...language(track.language) } : {}),
-        ...(audio.length > 1 ? { StreamName: track.name ?? track.language } : {}),
-        CodecSettings: {
-          Codec: 'AAC',
-          AacSettings: {
-            Bitrate: ladder.audio.bitrate,
-            CodingMode: 'CODING_MODE_2_0',
-            SampleRate: ladder.audio.sampleRate,
-            CodecProfile: 'LC',
           },
         },
-      },
-    ],
-  }));
+      ],
+    };
+  });
   const captionNames = captionModifiers(captions);
   const captionOutputs: Output[] = captions.map((c, i) => ({
     NameModifier: captionNames[i] as string,
@@ -359,7 +483,7 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
     ],
   }));
   // An MP4/MOV master's audio tracks by number (1-based, audio tracks only).
-  const audioSelectors = Object.fromEntries(
+  const audioSelectors: Record<string, AudioSelector> = Object.fromEntries(
     audio.map((_, i) => [
       `Audio Selector ${i + 1}`,
       target.audio?.length
@@ -393,6 +517,7 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
                 VideoDescription: {
                   Width: 640,
                   Height: 360,
+                  VideoPreprocessors: deinterlace(),
                   CodecSettings: {
                     Codec: 'FRAME_CAPTURE' as const,
                     FrameCaptureSettings: {
@@ -411,6 +536,7 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
                 VideoDescription: {
                   Width: 1280,
                   Height: 720,
+                  VideoPreprocessors: deinterlace(),
                   CodecSettings: {
                     Codec: 'FRAME_CAPTURE' as const,
                     FrameCaptureSettings: {
@@ -437,7 +563,9 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
       ladder: ladder.name,
       ...(target.titleId ? { titleId: target.titleId } : {}),
       // The tracks, so the job's end can be recorded by whoever hears of it (EventBridge).
-      ...(target.audio && target.audio.length > 1 ? { audio: target.audio.map((a) => a.language).join(',') } : {}),
+      // `none`: a silent master (no language code is four letters), so the job's end maps no audio.
+      ...(silent ? { audio: SILENT_AUDIO } : {}),
+      ...(audio.length > 1 ? { audio: audio.map((a) => a.language).join(',') } : {}),
       ...(captions.length ? { captions: captions.map((c) => c.language).join(',') } : {}),
       // The protection, so the job's end reads it back: the scheme and the key's id, never the key.
       ...(protection ? { protection: protection.scheme } : {}),
@@ -449,8 +577,10 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
         {
           FileInput: target.input,
           TimecodeSource: 'ZEROBASED',
-          VideoSelector: {},
-          AudioSelectors: audioSelectors,
+          // Phone video carries its rotation as metadata: AUTO turns the picture upright (MediaConvert
+          // ignores the metadata otherwise), so portrait video comes out portrait.
+          VideoSelector: { Rotate: 'AUTO' },
+          ...(silent ? {} : { AudioSelectors: audioSelectors }),
           ...(captions.length ? { CaptionSelectors: captionSelectors } : {}),
         },
       ],
@@ -463,6 +593,16 @@ export function renderMediaConvertJob(ladder: Ladder, target: MediaConvertTarget
     },
   };
 }
+
+/**
+ * `UserMetadata.audio` of a job whose master has no audio (otherwise the languages of several tracks).
+ *
+ * @example
+ * ```ts
+ * job.UserMetadata?.audio === SILENT_AUDIO; // the renditions are video only
+ * ```
+ */
+export const SILENT_AUDIO = 'none';
 
 /** The alternate-audio group of an HLS group's outputs (the name a CMAF group gives its own). */
 const AUDIO_GROUP = 'program_audio';
@@ -490,6 +630,7 @@ function cmafGroup(
         ManifestDurationFormat: 'FLOATING_POINT',
         StreamInfResolution: 'INCLUDE',
         CodecSpecification: 'RFC_6381',
+        ...trickPlay(ladder),
         ...(protection?.scheme === 'drm' ? { Encryption: cmafEncryption(protection.speke) } : {}),
       },
     },
@@ -521,6 +662,7 @@ function hlsGroup(
         ManifestDurationFormat: 'FLOATING_POINT',
         StreamInfResolution: 'INCLUDE',
         CodecSpecification: 'RFC_6381',
+        ...trickPlay(ladder),
         Encryption: hlsEncryption(protection),
       },
     },

@@ -9,7 +9,7 @@ import {
 import { NotFoundError, wrapAwsError } from '../errors/index.js';
 import { type Ladder, rungName } from '../ladders/index.js';
 import { CMAF_BASE, CMAF_MANIFESTS } from '../resources/index.js';
-import { HLS_BASE, type MediaConvertProtection, renderMediaConvertJob } from './mediaconvert-job.js';
+import { HLS_BASE, type MediaConvertProtection, renderMediaConvertJob, SILENT_AUDIO } from './mediaconvert-job.js';
 import { audioModifiers, captionModifiers } from './tracks.js';
 import type {
   OutputProtection,
@@ -57,7 +57,24 @@ function protectionOf(ladder: Ladder, job: Job | undefined): OutputProtection | 
  * named with the rung's name modifier, as {@link renderMediaConvertJob} sets them;
  * an `aes-128` job's HLS group writes `hls/master.m3u8` and `hls/master_<rung>.m3u8`
  * and no DASH. The protection (scheme, key ids) is read from the job's metadata,
- * so a job that ended unwatched (EventBridge) maps the same way.
+ * so a job that ended unwatched (EventBridge) maps the same way; so is a silent
+ * master (`audio: none`), whose renditions' bandwidth carries no audio.
+ *
+ * No `thumbnailTrack`: MediaConvert writes no WebVTT thumbnail track. Its image-based trick
+ * play (`ImageBasedTrickPlay`, see `renderMediaConvertJob`) writes JPEG tile sheets in the
+ * group's folder (`cmaf/`, or `hls/` for aes-128), an HLS image media playlist that the
+ * multivariant playlist names with `EXT-X-IMAGE-STREAM-INF` (each sheet with `EXT-X-TILES`),
+ * and, with DASH, an image adaptation set in the MPD (`http://dashif.org/guidelines/thumbnail_tile`).
+ * Source: the MediaConvert API reference, CmafGroupSettings and HlsGroupSettings
+ * `ImageBasedTrickPlay` ("creates a child manifest for each set of images that you generate and
+ * adds corresponding entries to the parent manifest"; the images are "compatible with this Roku
+ * specification", developer.roku.com/docs/developer-program/media-playback/trick-mode/hls-and-dash.md,
+ * that is the Image Media Playlist v0.4 and the DASH-IF thumbnail tiles). The reference names no
+ * file: sheets seen in public MediaConvert outputs are `Thumbnail_000000001.jpg`, … (the playlist
+ * quoted in github.com/videojs/m3u8-parser/issues/148, 312×176 tiles, MediaConvert's default
+ * thumbnail width), and the image playlist's own name is documented nowhere, so it is not
+ * guessed here: players find it in the manifests, and a WebVTT track, if one is wanted, is made
+ * from them.
  *
  * @example
  * ```ts
@@ -69,6 +86,7 @@ export function mediaConvertOutputs(ladder: Ladder, job?: Job): TranscodeOutputs
   const protection = protectionOf(ladder, job);
   const hls = protection?.scheme === 'aes-128';
   const base = hls ? HLS_BASE : CMAF_BASE;
+  const audioBitrate = job?.UserMetadata?.audio === SILENT_AUDIO ? 0 : ladder.audio.bitrate;
   return {
     hls: hls ? HLS_MANIFEST : CMAF_MANIFESTS.hls,
     ...(ladder.outputs.dash && !hls ? { dash: CMAF_MANIFESTS.dash } : {}),
@@ -79,7 +97,7 @@ export function mediaConvertOutputs(ladder: Ladder, job?: Job): TranscodeOutputs
         name: rungName(r),
         width: video?.WidthInPx ?? r.width,
         height: video?.HeightInPx ?? r.height,
-        bandwidth: r.maxBitrate + ladder.audio.bitrate,
+        bandwidth: r.maxBitrate + audioBitrate,
         playlist: `${base}_${rungName(r)}.m3u8`,
       };
     }),
@@ -94,7 +112,9 @@ export function mediaConvertOutputs(ladder: Ladder, job?: Job): TranscodeOutputs
 /** The alternate audio and caption playlists of a job, from the languages its request put in UserMetadata. */
 function tracksOf(job: Job | undefined, base: string): Pick<TranscodeOutputs, 'tracks'> {
   const list = (key: string) => (job?.UserMetadata?.[key] ?? '').split(',').filter(Boolean);
-  const audio = list('audio').map((language) => ({ language }));
+  const audio = list('audio')
+    .filter((language) => language !== SILENT_AUDIO)
+    .map((language) => ({ language }));
   const captions = list('captions').map((language) => ({ language, source: '' }));
   if (audio.length < 2 && !captions.length) return {};
   const audioNames = audioModifiers(audio);
@@ -225,6 +245,7 @@ export function createMediaConvertTranscoder(options: MediaConvertTranscoderOpti
         role: options.role,
         titleId: request.titleId,
         ...(options.queue ? { queue: options.queue } : {}),
+        // `[]` (a silent master) passes through as it is: no audio selector, no audio output.
         ...(request.audio ? { audio: request.audio } : {}),
         ...(request.captions ? { captions: request.captions } : {}),
         ...(protection ? { protection } : {}),
