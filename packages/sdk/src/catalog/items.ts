@@ -170,6 +170,9 @@ export function availabilityItems(title: Title, availability: Availability, publ
     // The window rides on each country's projection, so browsing leaves out what may not play yet (or any more).
     ...(availability.from ? { availableFrom: availability.from } : {}),
     ...(availability.until ? { availableUntil: availability.until } : {}),
+    // What a card needs: the length (progress bars) and the poster's key (artwork).
+    ...(title.durationSec !== undefined ? { durationSec: title.durationSec } : {}),
+    ...(title.images?.poster ? { poster: title.images.poster } : {}),
   };
   return countries.map((cc) => ({
     PK: titlePartition(title.titleId),
@@ -202,6 +205,8 @@ export function summaryFromItem(i: Item): TitleSummary {
     ...(i.publishedAt ? { publishedAt: String(i.publishedAt) } : {}),
     ...(i.availableFrom ? { availableFrom: String(i.availableFrom) } : {}),
     ...(i.availableUntil ? { availableUntil: String(i.availableUntil) } : {}),
+    ...(i.durationSec !== undefined ? { durationSec: Number(i.durationSec) } : {}),
+    ...(i.poster ? { poster: String(i.poster) } : {}),
   };
 }
 

@@ -194,6 +194,10 @@ export interface TitleSummary {
   /** The availability window of a published title, when it has one (ISO). */
   availableFrom?: string;
   availableUntil?: string;
+  /** The title's length in seconds, when known. */
+  durationSec?: number;
+  /** The CDN key of the title's poster, when it has one (published titles). */
+  poster?: string;
 }
 
 /** Where and when a title may be played, as {@link Catalog.publishTitle} takes it. */

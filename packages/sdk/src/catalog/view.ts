@@ -40,12 +40,17 @@ export function toTitleView(title: Title): TitleView {
  * const title = await titles.view(viewer, 't1');
  * ```
  */
-export function createTitleViews(deps: { catalog: Pick<Catalog, 'findTitle'> }): TitleViews {
+export function createTitleViews(deps: {
+  catalog: Pick<Catalog, 'findTitle'>;
+  /** Signs the title's artwork for its page. Default: no artwork. */
+  artwork?: (title: { titleId: string; poster?: string | undefined }) => TitleView['artwork'];
+}): TitleViews {
   return {
     async view(_viewer, titleId) {
       const title = await deps.catalog.findTitle(titleId);
       if (title?.status !== TITLE_STATUS.PUBLISHED) throw new NotFoundError(`Title ${titleId} does not exist`);
-      return toTitleView(title);
+      const artwork = deps.artwork?.({ titleId, poster: title.images?.poster });
+      return { ...toTitleView(title), ...(artwork ? { artwork } : {}) };
     },
   };
 }

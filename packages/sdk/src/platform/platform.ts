@@ -43,7 +43,12 @@ import {
 import { checkHealth, type HealthReport, type HttpPart } from '../health/index.js';
 import { createIngest, type Ingest } from '../ingest/index.js';
 import { readLocalPlatformState } from '../local/index.js';
-import { createPlaybackGrants, type PlaybackGrantOptions, type PlaybackGrants } from '../playback/index.js';
+import {
+  createArtworkSigner,
+  createPlaybackGrants,
+  type PlaybackGrantOptions,
+  type PlaybackGrants,
+} from '../playback/index.js';
 import { createPrivacy, type Privacy, type PrivacyRegion } from '../privacy/index.js';
 import {
   type ContentKeys,
@@ -238,6 +243,16 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
       ...(options.now ? { now: options.now } : {}),
     }),
   );
+  // Posters as signed URLs through the edge, when the stage signs playback.
+  const artwork = options.playback
+    ? createArtworkSigner({
+        signer: options.playback.signer,
+        cdnBaseUrl: options.playback.cdnBaseUrl,
+        ttlSeconds: options.playback.ttlSeconds ?? effective.sessions.grantSeconds,
+        ...(options.playback.bucketSeconds !== undefined ? { bucketSeconds: options.playback.bucketSeconds } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      })
+    : undefined;
   const home = once(() =>
     createHomeService({
       catalog: viewerCatalog(),
@@ -246,6 +261,7 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
       cache,
       personalized: (viewer): Promise<boolean> => privacy().personalized(viewer.userId, viewer.country),
       ...(options.homeBudgetMs !== undefined ? { budgetMs: options.homeBudgetMs } : {}),
+      ...(artwork ? { artwork } : {}),
     }),
   );
   // A viewer's state changed: this process's cached page goes at once, and the viewer's model
@@ -395,7 +411,7 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
       if (ownsCache) void cache.close();
     },
   };
-  const titleViews = once(() => createTitleViews({ catalog: viewerCatalog() }));
+  const titleViews = once(() => createTitleViews({ catalog: viewerCatalog(), ...(artwork ? { artwork } : {}) }));
   const ingest = once(() =>
     createIngest({
       config: effective,

@@ -5,6 +5,8 @@
  *
  * @module
  */
+
+export { type ArtworkSigner, createArtworkSigner } from './artwork.js';
 export {
   type Availability,
   assertEntitled,

@@ -196,7 +196,7 @@ describe.skipIf(!hasFfmpeg)('HLS AES-128 encryption', () => {
         expect(framesDecoded(init, opened, `${r}-${n}-opened`)).toBeGreaterThan(0);
       }
     }
-  });
+  }, 30_000);
 
   it('refuses a playlist that is encrypted already, and one naming a segment outside its folder', async () => {
     const nextKey = async () => ({ keyId: 'd'.repeat(32), key: randomBytes(16) });

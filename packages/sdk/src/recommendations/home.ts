@@ -11,6 +11,8 @@
 import { LRUCache } from 'lru-cache';
 import type { Cache } from '../cache/index.js';
 import { availableAt, type Catalog, type TitleSummary } from '../catalog/index.js';
+import type { Artwork } from '../contract/index.js';
+import type { ArtworkSigner } from '../playback/artwork.js';
 import type { Users } from '../users/index.js';
 import { emptyProfile, type ModelStore, type Scored, type UserProfile } from './models.js';
 import { indexTitles, rankRails, seedTitles } from './rank.js';
@@ -25,6 +27,10 @@ export interface RailItem {
   ratio?: number;
   /** Why the title is on the rail. */
   reason?: string;
+  /** The title's length, for progress bars. */
+  durationSec?: number;
+  /** Signed artwork through the edge. */
+  artwork?: Artwork;
 }
 
 /** A rail of the home page. */
@@ -59,6 +65,8 @@ export interface HomeOptions {
    * Default true.
    */
   personalized?: boolean;
+  /** Signs a title's artwork for its cards. Default: cards have no artwork. */
+  artwork?: ArtworkSigner;
 }
 
 class BudgetExceeded extends Error {}
@@ -174,10 +182,20 @@ export async function buildHome(sources: HomeSources, options: HomeOptions): Pro
     catalog = options.fallbackTitles?.(country) ?? newestTitles ?? [];
   }
   const byId = indexTitles(catalog);
+  const card = (t: TitleSummary): RailItem => {
+    const artwork = options.artwork?.(t);
+    return {
+      titleId: t.titleId,
+      name: t.name,
+      genres: t.genres,
+      ...(t.durationSec !== undefined ? { durationSec: t.durationSec } : {}),
+      ...(artwork ? { artwork } : {}),
+    };
+  };
   const item = (titleId: string): RailItem | undefined => {
     const t = byId.get(titleId);
     // Only titles the viewer may play in their country appear.
-    return t ? { titleId, name: t.name, genres: t.genres } : undefined;
+    return t ? card(t) : undefined;
   };
 
   const rails: Rail[] = [];
@@ -188,7 +206,16 @@ export async function buildHome(sources: HomeSources, options: HomeOptions): Pro
       .flatMap((p) => {
         const base = item(p.titleId);
         return base
-          ? [{ ...base, positionSec: p.positionSec, ratio: p.ratio, reason: 'continue where you left off' }]
+          ? [
+              {
+                ...base,
+                positionSec: p.positionSec,
+                ratio: p.ratio,
+                // The length the player reported with the position: what the progress bar is drawn against.
+                ...(p.durationSec ? { durationSec: p.durationSec } : {}),
+                reason: 'continue where you left off',
+              },
+            ]
           : [];
       })
       .slice(0, size);
@@ -221,7 +248,7 @@ export async function buildHome(sources: HomeSources, options: HomeOptions): Pro
   const toRail = (r: (typeof ranked)[number]): Rail => ({
     id: r.id,
     title: r.title,
-    items: r.items.map(({ titleId, name, genres, reason }) => ({ titleId, name, genres, reason })),
+    items: r.items.map((t) => ({ ...card(byId.get(t.titleId) ?? t), reason: t.reason })),
   });
   const personal = ranked.filter((r) => r.id === 'top-picks' || r.id.startsWith('because-'));
   rails.push(...personal.map(toRail));
@@ -266,6 +293,8 @@ export interface HomeServiceOptions {
    * built without taste and marked degraded. Default: every viewer is personalized.
    */
   personalized?: (viewer: { userId: string; country: string }) => Promise<boolean>;
+  /** Signs a title's artwork for its cards (the stage's playback signer). Default: no artwork. */
+  artwork?: ArtworkSigner;
 }
 
 /**
@@ -384,6 +413,7 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
           fallbackTitles: (cc) => lastGood.get(cc),
           fallbackPopular: (cc) => lastPopular.get(cc) ?? lastPopular.get('ALL'),
           personalized,
+          ...(options.artwork ? { artwork: options.artwork } : {}),
         },
       );
       const home = consentFailed ? { ...built, degraded: true } : built;
