@@ -1,17 +1,24 @@
 /**
- * The player app: sign in (on a plan), the personalized home page, search, a
- * title page with My List and Like, and playback with resume, engagement
- * events and a playback session: over the plan's streams it lists the
- * devices playing and offers to stop one; a session stopped from elsewhere
- * stops here and says so.
+ * The player app: sign in (on a plan), the personalized home page (a hero and rails of artwork
+ * cards, Continue Watching with progress), search, a title page (synopsis, genres, length,
+ * availability, My List, Like, Play or Resume) and playback with our own controls (seek previews,
+ * audio and caption tracks, the keyboard), resume, engagement events and a playback session: over
+ * the plan's streams it lists the devices playing and offers to stop one; a session stopped from
+ * elsewhere stops here and says so. Every error the API gives has a screen of its own with the way
+ * on (see problems.ts).
  */
-import { ApiError, type Home, type Title } from '@streamctl/client';
+import { ApiError, type ContinueWatchingItem, type Home, type RailItem, type Title } from '@streamctl/client';
 import { ErrorCode } from '@streamctl/client/errors';
 import { PLANS, type PlanName, type Session, signIn } from './api.js';
+import { fillArtwork, hero, titleCard } from './cards.js';
+import { mountControls } from './controls.js';
 import { thisDevice } from './device.js';
 import { createEventSender, type EventSender, type SenderStats } from './events.js';
+import { availableUntil, clock, progress, runtime } from './format.js';
 import { type Playback, play } from './player.js';
+import { type Problem, problemFor } from './problems.js';
 import { mountSearch } from './search.js';
+import { loadThumbnails } from './thumbnails.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 let session: Session | undefined;
@@ -23,32 +30,98 @@ let playAttempt = 0;
 let onList = new Set<string>();
 // Names of titles seen, for the devices list of the stream limit.
 const titleNames = new Map<string, string>();
+// What the rails said of each title (artwork, length), for the title page while it loads.
+const railItems = new Map<string, RailItem>();
+const controls = mountControls();
 
-/** A title as a button, the same on a rail and in search results: it opens the title page. */
-function titleButton(item: { titleId: string; name: string }, detail: string): HTMLButtonElement {
-  const button = document.createElement('button');
-  button.className = 'item';
-  button.dataset.titleId = item.titleId;
-  button.textContent = item.name;
-  const small = document.createElement('small');
-  small.textContent = detail;
-  button.append(small);
-  button.addEventListener('click', () => void openTitle(item.titleId));
-  return button;
+/** A title as a card, the same on a rail and in search results: it opens the title page. */
+function titleButton(item: RailItem, detail: string): HTMLButtonElement {
+  return titleCard(item, detail, () => void openTitle(item.titleId));
 }
 
+type View = 'welcome' | 'home' | 'results' | 'title';
 /** One of the page's views at a time; leaving the title page stops its playback. */
-function show(view: 'home' | 'results' | 'title'): void {
+function show(view: View): void {
   if (view !== 'title') stopPlayback();
-  for (const id of ['home', 'results', 'title']) $(id).hidden = id !== view;
+  for (const id of ['welcome', 'home', 'results', 'title']) $(id).hidden = id !== view;
+  if (view !== 'title') $('player').hidden = true;
 }
 
 const search = mountSearch({
   client: () => session?.client,
   titleButton: (item) => titleButton(item, [item.genres.join(', '), item.year].filter(Boolean).join(' · ')),
-  showResults: () => show('results'),
+  showResults: () => {
+    hideProblem();
+    show('results');
+  },
   showHome: () => void showHome(),
 });
+
+// ---- Problems: one panel, a heading, the API's words where they help, and the way on.
+
+let problemRetry: (() => void) | undefined;
+function hideProblem(): void {
+  $('problem').hidden = true;
+  problemRetry = undefined;
+}
+
+/** Shows a problem with its actions; focus moves to it, so a screen reader reads it at once. */
+function showProblem(problem: Problem, retry?: () => void): void {
+  $('problem').dataset.kind = problem.kind;
+  $('problem-heading').textContent = problem.heading;
+  $('problem-message').textContent = problem.message;
+  problemRetry = retry;
+  const buttons: HTMLButtonElement[] = [];
+  const button = (label: string, onClick: () => void, primary = false) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.textContent = label;
+    b.className = primary ? 'primary' : 'secondary';
+    b.addEventListener('click', onClick);
+    buttons.push(b);
+  };
+  if (problem.action === 'retry' && retry) {
+    button(
+      'Try again',
+      () => {
+        hideProblem();
+        retry();
+      },
+      true,
+    );
+  }
+  if (problem.action === 'sign-in') button('Sign in again', () => $('user').focus(), true);
+  if (problem.action === 'play-again' && retry) {
+    button(
+      'Play again',
+      () => {
+        hideProblem();
+        retry();
+      },
+      true,
+    );
+  }
+  if (session) {
+    button('Back to Home', () => {
+      hideProblem();
+      void showHome();
+    });
+  }
+  $('problem-actions').replaceChildren(...buttons);
+  $('problem').hidden = false;
+  $('problem').focus();
+}
+
+/** Runs an API action of the page; a failure becomes its problem screen, with a retry that runs it again. */
+async function guarded(action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    showProblem(problemFor(err), () => void guarded(action));
+  }
+}
+
+// ---- Home
 
 function renderHome(home: Home): void {
   const root = $('home');
@@ -59,11 +132,21 @@ function renderHome(home: Home): void {
     note.textContent = 'Some recommendations are unavailable right now; popular titles stand in.';
     root.append(note);
   }
+  for (const rail of home.rails) for (const item of rail.items) railItems.set(item.titleId, item);
+  // The hero: the first title not already on Continue Watching, preferring one with artwork.
+  const candidates = home.rails.filter((r) => r.id !== 'continue-watching').flatMap((r) => r.items);
+  const featured = candidates.find((i) => i.artwork?.poster) ?? candidates[0];
+  if (featured) {
+    root.append(hero(featured, featured.reason ?? featured.genres.join(' · '), () => void openTitle(featured.titleId)));
+  }
   for (const rail of home.rails) {
-    const section = document.createElement('div');
+    const section = document.createElement('section');
     section.className = 'rail';
     section.dataset.rail = rail.id;
+    const headingId = `rail-${rail.id}`;
+    section.setAttribute('aria-labelledby', headingId);
     const heading = document.createElement('h3');
+    heading.id = headingId;
     heading.textContent = rail.title;
     const items = document.createElement('div');
     items.className = 'items';
@@ -71,15 +154,24 @@ function renderHome(home: Home): void {
     section.append(heading, items);
     root.append(section);
   }
-  if (!home.rails.length) root.textContent = 'Nothing published in your country yet.';
+  if (!home.rails.length) {
+    const empty = document.createElement('p');
+    empty.className = 'empty';
+    empty.textContent = 'Nothing published in your country yet.';
+    root.append(empty);
+  }
 }
 
 async function showHome(): Promise<void> {
   show('home');
   if (!session) return;
-  const [home, list] = await Promise.all([session.client.home(), session.client.watchlist({ limit: 100 })]);
-  onList = new Set(list.items.map((i) => i.titleId));
-  renderHome(home);
+  const client = session.client;
+  await guarded(async () => {
+    const [home, list] = await Promise.all([client.home(), client.watchlist({ limit: 100 })]);
+    onList = new Set(list.items.map((i) => i.titleId));
+    hideProblem();
+    renderHome(home);
+  });
 }
 
 /** Stops this page's playback, ending its session, and drops any start still waiting for its grant. */
@@ -87,32 +179,73 @@ function stopPlayback(): void {
   playAttempt++;
   playback?.stop();
   playback = undefined;
+  controls.detach();
 }
 
 /** The API's message as a sentence of ours. */
 const sentence = (message: string) => (/[.!?]$/.test(message) ? message : `${message}.`);
 
-/** The limit and stopped panels hide the video; a playback start shows it again. */
+/** The limit and stopped panels hide the player; a playback start shows it again. */
 function showNotice(id: 'limit' | 'ended' | undefined): void {
   for (const notice of ['limit', 'ended'] as const) $(notice).hidden = notice !== id;
-  $('video').hidden = id !== undefined;
-  if (id) $(id).focus();
+  if (id) {
+    $('player').hidden = true;
+    $(id).focus();
+  }
+}
+
+// ---- Title page
+
+/** Where the viewer left the title, from Continue Watching (none when finished or never started). */
+async function resumePoint(titleId: string): Promise<ContinueWatchingItem | undefined> {
+  const cw = await session?.client.continueWatching().catch(() => undefined);
+  return cw?.items.find((i) => i.titleId === titleId && !i.completed && i.positionSec > 0);
+}
+
+function renderResume(item: ContinueWatchingItem | undefined): void {
+  const done = item ? progress(item) : undefined;
+  $('title-progress').hidden = done === undefined;
+  $('play').textContent = done === undefined ? 'Play' : 'Resume';
+  if (!item || done === undefined) return;
+  $('title-progress-bar').style.width = `${(done * 100).toFixed(2)}%`;
+  $('title-progress-text').textContent = `Resume at ${clock(item.positionSec)} of ${clock(item.durationSec)}`;
+}
+
+function renderTitle(title: Title): void {
+  const known = railItems.get(title.titleId);
+  $('title').dataset.titleId = title.titleId;
+  $('title-name').textContent = title.name;
+  const year = title.releaseDate?.slice(0, 4);
+  const length = runtime(title.durationSec ?? known?.durationSec);
+  $('title-meta').textContent = [year, length, title.kind === 'series' ? 'Series' : ''].filter(Boolean).join(' · ');
+  $('title-synopsis').textContent = title.synopsis ?? '';
+  $('title-genres').textContent = title.genres.length ? `Genres: ${title.genres.join(', ')}` : '';
+  $('title-availability').textContent = availableUntil(title.availability?.until);
+  fillArtwork(
+    $('title-art'),
+    { ...title, artwork: title.artwork ?? known?.artwork, durationSec: title.durationSec ?? known?.durationSec },
+    'poster',
+  );
+  $('my-list').textContent = onList.has(title.titleId) ? 'Remove from My List' : 'Add to My List';
+  $('like').setAttribute('aria-pressed', 'false');
+  $('status').textContent = '';
 }
 
 async function openTitle(titleId: string): Promise<void> {
-  if (!session) return;
-  const title: Title = await session.client.title(titleId);
-  titleNames.set(titleId, title.name);
-  show('title');
-  showNotice(undefined);
-  $('back').textContent = search.query ? '← Results' : '← Home';
-  $('title').dataset.titleId = titleId;
-  $('title-name').textContent = title.name;
-  $('title-meta').textContent = [title.genres.join(', '), title.durationSec ? `${title.durationSec} s` : '']
-    .filter(Boolean)
-    .join(' · ');
-  $('my-list').textContent = onList.has(titleId) ? 'Remove from My List' : 'Add to My List';
-  $('status').textContent = '';
+  const client = session?.client;
+  if (!client) return;
+  await guarded(async () => {
+    const [title, resume] = await Promise.all([client.title(titleId), resumePoint(titleId)]);
+    titleNames.set(titleId, title.name);
+    hideProblem();
+    show('title');
+    showNotice(undefined);
+    $('player').hidden = true;
+    $('back').textContent = search.query ? '← Results' : '← Home';
+    renderTitle(title);
+    renderResume(resume);
+    window.scrollTo({ top: 0 });
+  });
 }
 
 /** Starts playing the open title on this device; over the plan's streams, shows who plays instead. */
@@ -123,6 +256,8 @@ async function startPlayback(): Promise<void> {
   const attempt = playAttempt;
   const current = () => attempt === playAttempt;
   showNotice(undefined);
+  hideProblem();
+  $('player').hidden = false;
   $('status').textContent = 'starting';
   try {
     const started = await play($('video') as HTMLVideoElement, session.client, events, titleId, thisDevice(), {
@@ -132,15 +267,37 @@ async function startPlayback(): Promise<void> {
       onSessionEnded: (reason) => {
         if (!current()) return;
         playback = undefined;
+        controls.detach();
         showEnded(reason);
+      },
+      onEngine: (engine) => {
+        if (current()) controls.attach(engine);
+      },
+      onTracks: () => {
+        if (current()) controls.refreshTracks();
+      },
+      onThumbnailTrack: (url) => {
+        void loadThumbnails(url).then((tiles) => {
+          if (current()) controls.setTiles(tiles);
+        });
+      },
+      onFailure: (failure) => {
+        if (!current()) return;
+        stopPlayback();
+        $('player').hidden = true;
+        showProblem(problemFor(failure), () => void startPlayback());
       },
     });
     if (current()) playback = started;
     else started.stop();
   } catch (err) {
     if (!current()) return;
+    $('player').hidden = true;
     if (err instanceof ApiError && err.code === ErrorCode.StreamLimit) await showLimit(err, current);
-    else $('status').textContent = (err as Error).message;
+    else {
+      $('status').textContent = (err as Error).message;
+      showProblem(problemFor(err), () => void startPlayback());
+    }
   }
 }
 
@@ -206,28 +363,28 @@ function showEnded(reason: ApiError): void {
   showNotice('ended');
 }
 
+function startSession(user: string, country: string, plan: PlanName): Promise<void> {
+  return signIn(user, country, plan).then(async (s) => {
+    session = s;
+    // Events a previous page of this user left unsent are restored and sent now.
+    events = createEventSender(s.client, { userId: s.userId, sessionId: crypto.randomUUID(), country: s.country });
+    $('who').textContent = `${s.userId} (${s.country}, ${s.plan})`;
+    $('who').hidden = false;
+    sessionStorage.setItem('streamctl-user', JSON.stringify({ user, country, plan }));
+    search.reset();
+    $('search').hidden = false;
+    hideProblem();
+    await showHome();
+  });
+}
+
 $('sign-in').addEventListener('submit', (e) => {
   e.preventDefault();
   const user = ($('user') as HTMLInputElement).value.trim();
   const country = ($('country') as HTMLInputElement).value.trim().toUpperCase();
   const picked = ($('plan') as HTMLSelectElement).value;
   const plan: PlanName = PLANS.find((p) => p === picked) ?? 'standard';
-  signIn(user, country, plan)
-    .then(async (s) => {
-      session = s;
-      // Events a previous page of this user left unsent are restored and sent now.
-      events = createEventSender(s.client, { userId: s.userId, sessionId: crypto.randomUUID(), country: s.country });
-      $('who').textContent = `${s.userId} (${s.country}, ${s.plan})`;
-      $('who').hidden = false;
-      sessionStorage.setItem('streamctl-user', JSON.stringify({ user, country, plan }));
-      search.reset();
-      $('search').hidden = false;
-      await showHome();
-    })
-    .catch((err: Error) => {
-      $('who').textContent = err.message;
-      $('who').hidden = false;
-    });
+  void guarded(() => startSession(user, country, plan));
 });
 
 $('back').addEventListener('click', () => (search.query ? show('results') : void showHome()));
@@ -251,7 +408,16 @@ $('my-list').addEventListener('click', () => {
 $('like').addEventListener('click', () => {
   const titleId = $('title').dataset.titleId;
   if (titleId) events?.send('like', titleId);
+  $('like').setAttribute('aria-pressed', 'true');
   $('status').textContent = 'liked';
+});
+// Back online: a problem waiting for the network tries again by itself.
+addEventListener('online', () => {
+  if (!$('problem').hidden && $('problem').dataset.kind === 'offline') {
+    const retry = problemRetry;
+    hideProblem();
+    retry?.();
+  }
 });
 // Closing, reloading or leaving the page ends the session (keepalive carries the request out) and
 // sends the last events (the session's final pause with its watch time); what does not make it out
@@ -271,13 +437,25 @@ addEventListener('pageshow', (e) => {
 
 declare global {
   interface Window {
-    /** What tests look at: the event sender's counters (none before sign-in). */
-    __streamctl: { readonly events: SenderStats | undefined };
+    /** What tests look at: the event sender's counters (none before sign-in), and the engine playing. */
+    __streamctl: {
+      readonly events: SenderStats | undefined;
+      /** `hls`, `dash` or `native` while playing. */
+      readonly engine: string | undefined;
+      /** The engine's own object (hls.js's `Hls`, dash.js's `MediaPlayer`) while playing. */
+      readonly player: unknown;
+    };
   }
 }
 window.__streamctl = {
   get events() {
     return events ? { ...events.stats } : undefined;
+  },
+  get engine() {
+    return playback?.engine?.kind;
+  },
+  get player() {
+    return playback?.engine?.raw;
   },
 };
 

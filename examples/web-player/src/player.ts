@@ -1,22 +1,26 @@
 /**
  * Playback: a grant from the API (a playback session on this device, a
- * signed URL and CloudFront signed cookies for the title's tree), hls.js
- * loading through the edge with the cookies, resume from the last position,
- * and the engagement and QoE events of SPEC §8 (startup time, stalls, watch
- * time, bitrate switches, errors: see qoe.ts), each carrying the playback
+ * signed URL and CloudFront signed cookies for the title's tree), an engine
+ * (hls.js, or dash.js for browsers that prefer DASH: see engine.ts) loading
+ * through the edge with the cookies, resume from the last position, and the
+ * engagement and QoE events of SPEC §8 (startup time, stalls, watch time,
+ * bitrate switches, errors: see qoe.ts), each carrying the playback
  * session's id. The session lives by heartbeats:
  * each renews the grant (fresh cookies); one answered "not found" means the
- * session was ended elsewhere, and playback stops here.
+ * session was ended elsewhere, and playback stops here. A 403 from the CDN
+ * (the cookies expired) renews the grant at once and the engine retries.
  */
 import { ApiError, type Client, type ClientEvent, type DeviceInput, type PlaybackGrant } from '@streamctl/client';
 import { ErrorCode } from '@streamctl/client/errors';
-import Hls from 'hls.js';
+import { createEngine, type Engine, engineFor } from './engine.js';
 import type { EventSender, PlayerEventType } from './events.js';
 import { bitrateSwitch, errorCode, QoeMeter } from './qoe.js';
 
 export interface Playback {
   /** The playback session this player holds. */
   readonly sessionId: string;
+  /** The engine playing (hls.js, dash.js or the browser's own HLS); none when it failed to start. */
+  readonly engine: Engine | undefined;
   /** Stops playing and ends the session (its stream is free for another device at once). */
   stop(): void;
 }
@@ -30,6 +34,17 @@ export interface PlayerCallbacks {
    * the title may no longer play here): playback has stopped. `reason` is the API's answer.
    */
   onSessionEnded(reason: ApiError): void;
+  /** The engine plays: the controls attach to it. */
+  onEngine?(engine: Engine): void;
+  /** The engine's audio or caption tracks changed. */
+  onTracks?(): void;
+  /** The grant's thumbnail track (seek previews) was read: its URL, for the controls to load. */
+  onThumbnailTrack?(url: string): void;
+  /**
+   * Playback failed for good: `keyRefused` (the key route's HTTP status) when a protected title's
+   * key was refused, else the engine's error code.
+   */
+  onFailure?(failure: { code: string; keyRefused?: number }): void;
 }
 
 const PROGRESS_EVERY_MS = 10_000;
@@ -77,7 +92,7 @@ export async function play(
     client.playback(titleId, device),
     client
       .continueWatching()
-      .then((cw) => cw.items.find((i) => i.titleId === titleId)?.positionSec ?? 0)
+      .then((cw) => cw.items.find((i) => i.titleId === titleId && !i.completed)?.positionSec ?? 0)
       .catch(() => 0),
   ]);
   setGrantCookies(titleId, grant);
@@ -95,22 +110,11 @@ export async function play(
   };
   // The current grant's protection (a renewal may bring a new one): AES-128 keys come from the API.
   let protection = grant.protection;
-  const hls = new Hls({
-    xhrSetup: async (xhr, url) => {
-      // A key this title's manifests name goes to the API's key route with the viewer's token (never
-      // to the CDN, and never with its cookies); everything else goes to the CDN with the cookies.
-      const key = await client.keyRequest(url, protection);
-      if (key) {
-        xhr.open('GET', key.url, true);
-        for (const [name, value] of Object.entries(key.headers)) xhr.setRequestHeader(name, value);
-        return;
-      }
-      xhr.withCredentials = true;
-    },
-    fetchSetup: (context, init) => new Request(context.url, { ...init, credentials: 'include' }),
-  });
   let started = false;
+  let stopped = false;
   let progressTimer: ReturnType<typeof setInterval> | undefined;
+  let heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
+  let engine: Engine | undefined;
   const listeners: Array<[string, () => void]> = [
     [
       'playing',
@@ -165,36 +169,7 @@ export async function play(
     ],
   ];
   for (const [name, fn] of listeners) video.addEventListener(name, fn);
-  // The first level hls.js picks is no switch; each change after it is, with both bitrates.
-  let bitrate: number | undefined;
-  hls.on(Hls.Events.LEVEL_SWITCHED, (_e, data) => {
-    const to = hls.levels[data.level]?.bitrate;
-    const change = bitrateSwitch(bitrate, to);
-    if (change) emit('quality_switch', change);
-    if (to && to > 0) bitrate = Math.round(to);
-    onStatus(`quality level ${data.level}`);
-  });
-  hls.on(Hls.Events.ERROR, (_e, data) => {
-    if (!data.fatal) return;
-    stalled(meter.halted('error'));
-    emit('error', { errorCode: errorCode(`${data.type}/${data.details}`) });
-    void events.flush();
-    // A refused key is the API saying no (not entitled here, or the session ended): say so.
-    const refused = data.details === Hls.ErrorDetails.KEY_LOAD_ERROR ? data.response?.code : undefined;
-    onStatus(
-      refused ? `playback error: the title's key was refused (HTTP ${refused})` : `playback error: ${data.details}`,
-    );
-  });
-  hls.on(Hls.Events.MANIFEST_PARSED, () => {
-    if (resume > 0) video.currentTime = resume;
-    void video.play().catch((err: Error) => onStatus(`press play (${err.message})`));
-  });
-  hls.loadSource(grant.manifestUrl);
-  hls.attachMedia(video);
-  onStatus(resume > 0 ? `resuming at ${resume} s` : 'loading');
 
-  let stopped = false;
-  let heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
   /** Stops the player; the session is left as it is (the caller ends it, or it has ended). */
   const halt = () => {
     stopped = true;
@@ -205,12 +180,20 @@ export async function play(
     stalled(meter.halted('stop'));
     if (started && !video.ended) emit('pause');
     void events.flush();
-    hls.destroy();
+    engine?.destroy();
   };
-  // Each heartbeat is timed from the answer before it, so a slow API never has two in flight.
-  const heartbeat = (afterMs: number) => {
-    heartbeatTimer = setTimeout(() => {
-      client.heartbeat(sessionId).then(
+
+  /**
+   * The heartbeat, which renews the grant: on its timer, and at once when the CDN refuses a request
+   * (the cookies expired). Each is timed from the answer before it, so a slow API never has two in
+   * flight; a renewal asked for while one is on its way waits for that one.
+   */
+  let renewal: Promise<void> | undefined;
+  const renew = (): Promise<void> => {
+    clearTimeout(heartbeatTimer);
+    renewal ??= client
+      .heartbeat(sessionId)
+      .then(
         (renewed) => {
           if (stopped) return;
           setGrantCookies(titleId, renewed);
@@ -227,13 +210,72 @@ export async function play(
           halt();
           callbacks.onSessionEnded(err);
         },
-      );
-    }, afterMs);
+      )
+      .finally(() => {
+        renewal = undefined;
+      });
+    return renewal;
   };
+  const heartbeat = (afterMs: number) => {
+    clearTimeout(heartbeatTimer);
+    heartbeatTimer = setTimeout(() => void renew(), afterMs);
+  };
+
+  // The first level the engine picks is no switch; each change after it is, with both bitrates.
+  let bitrate: number | undefined;
+  const kind = engineFor(grant, video);
+  engine = await createEngine(kind, {
+    video,
+    grant,
+    client,
+    protection: () => protection,
+    startAt: resume,
+    events: {
+      onReady: () => {
+        void video.play().catch(() => {
+          // A browser that will not play with sound before a gesture plays muted (the viewer unmutes).
+          video.muted = true;
+          return video.play().catch((err: Error) => onStatus(`press play (${err.message})`));
+        });
+        callbacks.onTracks?.();
+      },
+      onTracks: () => callbacks.onTracks?.(),
+      onBitrate: (to) => {
+        const change = bitrateSwitch(bitrate, to);
+        if (change) emit('quality_switch', change);
+        if (to && to > 0) bitrate = Math.round(to);
+        onStatus(`quality ${to ? `${Math.round(to / 1000)} kbit/s` : 'changed'}`);
+      },
+      onFatal: (code, keyRefused) => {
+        if (stopped) return;
+        stalled(meter.halted('error'));
+        emit('error', { errorCode: errorCode(code) });
+        void events.flush();
+        onStatus(
+          keyRefused !== undefined
+            ? `playback error: the title's key was refused (HTTP ${keyRefused})`
+            : `playback error: ${code}`,
+        );
+        callbacks.onFailure?.({ code, ...(keyRefused !== undefined ? { keyRefused } : {}) });
+      },
+      onExpired: () => {
+        onStatus('renewing the grant');
+        return renew();
+      },
+    },
+  }).catch((err: Error) => {
+    onStatus(`playback error: ${err.message}`);
+    callbacks.onFailure?.({ code: `${kind}/load` });
+    return undefined;
+  });
+  if (engine) callbacks.onEngine?.(engine);
+  if (grant.thumbnailTrackUrl) callbacks.onThumbnailTrack?.(grant.thumbnailTrackUrl);
+  onStatus(resume > 0 ? `resuming at ${resume} s` : 'loading');
   heartbeat(grant.session.heartbeatSec * 1000);
 
   return {
     sessionId,
+    engine,
     stop() {
       if (stopped) return;
       halt();
