@@ -188,6 +188,15 @@ export function rewriteMaster(
     }
     const attrs = parseAttributes(line.slice('#EXT-X-STREAM-INF:'.length));
     const uri = lines[i + 1]?.trim() ?? '';
+    // Added attributes go after CODECS when it ends the list, else after RESOLUTION: the first
+    // three stay in the order ffmpeg writes them, the rendition-group references stay last.
+    const codecsAt = attrs.findIndex(([k]) => k === 'CODECS');
+    let after =
+      codecsAt === attrs.length - 1 ? 'CODECS' : attrs.some(([k]) => k === 'RESOLUTION') ? 'RESOLUTION' : 'BANDWIDTH';
+    const add = (name: string, value: string) => {
+      setAttribute(attrs, name, value, after);
+      after = name;
+    };
     const own = facts.bitrates.get(uri);
     if (own) {
       let { peak, average } = own;
@@ -200,18 +209,11 @@ export function rewriteMaster(
         average += best.average;
       }
       setAttribute(attrs, 'BANDWIDTH', String(peak));
-      // New attributes after CODECS: BANDWIDTH, RESOLUTION and CODECS keep the order ffmpeg gives them.
-      setAttribute(attrs, 'AVERAGE-BANDWIDTH', String(average), 'CODECS');
+      add('AVERAGE-BANDWIDTH', String(average));
     }
     const fps = facts.frameRates?.get(uri);
-    if (fps)
-      setAttribute(
-        attrs,
-        'FRAME-RATE',
-        fps.toFixed(3),
-        attrs.some(([k]) => k === 'AVERAGE-BANDWIDTH') ? 'AVERAGE-BANDWIDTH' : 'CODECS',
-      );
-    if (!closedCaptions) setAttribute(attrs, 'CLOSED-CAPTIONS', 'NONE');
+    if (fps) add('FRAME-RATE', fps.toFixed(3));
+    if (!closedCaptions && !attrs.some(([k]) => k === 'CLOSED-CAPTIONS')) add('CLOSED-CAPTIONS', 'NONE');
     out.push(`#EXT-X-STREAM-INF:${writeAttributes(attrs)}`);
   }
   if (!out.some((l) => l.startsWith('#EXT-X-INDEPENDENT-SEGMENTS'))) out.splice(1, 0, '#EXT-X-INDEPENDENT-SEGMENTS');

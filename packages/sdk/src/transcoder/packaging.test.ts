@@ -142,7 +142,7 @@ describe('HLS master', () => {
       '#EXT-X-INDEPENDENT-SEGMENTS',
       '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="group_audio",NAME="English",DEFAULT=YES,LANGUAGE="en",URI="audio_1_en/index.m3u8"',
       '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="group_audio",NAME="Français",DEFAULT=NO,LANGUAGE="fr",URI="audio_2_fr/index.m3u8"',
-      '#EXT-X-STREAM-INF:BANDWIDTH=3840000,RESOLUTION=1920x1080,CODECS="avc1.640028,mp4a.40.2",AVERAGE-BANDWIDTH=3028500,FRAME-RATE=29.970,AUDIO="group_audio",CLOSED-CAPTIONS=NONE',
+      '#EXT-X-STREAM-INF:BANDWIDTH=3840000,RESOLUTION=1920x1080,AVERAGE-BANDWIDTH=3028500,FRAME-RATE=29.970,CLOSED-CAPTIONS=NONE,CODECS="avc1.640028,mp4a.40.2",AUDIO="group_audio"',
       '1080p/index.m3u8',
       '#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=400000,AVERAGE-BANDWIDTH=200000,RESOLUTION=1920x1080,CODECS="avc1.640028",URI="1080p/iframes.m3u8"',
       '',
@@ -153,6 +153,19 @@ describe('HLS master', () => {
     });
     expect(again.match(/INDEPENDENT-SEGMENTS/g)).toHaveLength(1);
     expect(again).not.toMatch(/I-FRAME/);
+  });
+
+  it('adds its attributes after CODECS when nothing follows it (ffmpeg 4 writes no groups)', () => {
+    const text = rewriteMaster(
+      '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-STREAM-INF:BANDWIDTH=1120000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2"\n360p/index.m3u8\n',
+      {
+        bitrates: new Map([['360p/index.m3u8', { peak: 700_000, average: 600_000 }]]),
+        frameRates: new Map([['360p/index.m3u8', 25]]),
+      },
+    );
+    expect(text).toContain(
+      '#EXT-X-STREAM-INF:BANDWIDTH=700000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2",AVERAGE-BANDWIDTH=600000,FRAME-RATE=25.000,CLOSED-CAPTIONS=NONE\n360p/index.m3u8',
+    );
   });
 
   it('keeps closed captions the master declares', () => {
