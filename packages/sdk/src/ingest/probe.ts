@@ -11,9 +11,54 @@ export interface MediaProbe {
   /** ffprobe's format names, e.g. `mov,mp4,m4a,3gp,3g2,mj2`. */
   container: string;
   durationSec: number;
-  video: { codec: string; width: number; height: number; frameRate: number; bitRate?: number };
-  audio: Array<{ index: number; codec: string; channels: number; language?: string }>;
+  video: VideoProbe;
+  audio: Array<{
+    index: number;
+    codec: string;
+    channels: number;
+    /** ffmpeg's name of the layout, e.g. `stereo`, `5.1(side)`, when the master says. */
+    channelLayout?: string;
+    language?: string;
+  }>;
   subtitles: Array<{ index: number; codec: string; language?: string }>;
+}
+
+/** What ffprobe says about a master's picture, and what it displays as. */
+export interface VideoProbe {
+  codec: string;
+  /** Codec profile, e.g. `High 4:4:4 Predictive`, `Main 10`, `HQ`. */
+  profile?: string;
+  /** The stored picture size, in pixels. */
+  width: number;
+  height: number;
+  /**
+   * The size the picture is shown at: the stored size with non-square pixels made square
+   * (720×576 at SAR 64:45 shows as 1024×576) and turned by the rotation (a portrait phone
+   * video stored 1920×1080 shows as 1080×1920). Ladders fit to this size.
+   */
+  displayWidth: number;
+  displayHeight: number;
+  /** Sample (pixel) aspect ratio, `num:den`; `1:1` when the master does not say. */
+  sampleAspectRatio: string;
+  /** Degrees the picture is turned for display (0, 90, 180 or 270), as ffprobe reports the display matrix or the `rotate` tag. */
+  rotation: number;
+  /** ffmpeg's pixel format, e.g. `yuv422p10le`. */
+  pixelFormat: string;
+  /** Bits per sample: 8, 10, 12… */
+  bitDepth: number;
+  /** Chroma subsampling: `4:2:0`, `4:2:2`, `4:4:4` (or `unknown` for RGB and others). */
+  chroma: '4:2:0' | '4:2:2' | '4:4:4' | '4:1:1' | 'unknown';
+  /** How the fields are ordered: `progressive`, or `tt`/`bb`/`tb`/`bt` when interlaced; `unknown` when the master does not say. */
+  fieldOrder: 'progressive' | 'tt' | 'bb' | 'tb' | 'bt' | 'unknown';
+  /** True when the master says its fields are interlaced. */
+  interlaced: boolean;
+  /** Average frames per second (frames over duration). */
+  frameRate: number;
+  /** The stream's nominal (base) frame rate, which timestamps are multiples of. */
+  nominalFrameRate: number;
+  /** True when the average and the nominal rate differ: frames come at varying intervals (phones). */
+  variableFrameRate: boolean;
+  bitRate?: number;
 }
 
 /** The master cannot be used; nothing was uploaded or registered. */
@@ -26,18 +71,26 @@ export class MediaInvalidError extends StreamctlError {
   }
 }
 
-interface FfprobeStream {
+/** One stream as `ffprobe -show_streams -of json` prints it (the fields the probe reads). */
+export interface FfprobeStream {
   index: number;
   codec_type?: string;
   codec_name?: string;
   width?: number;
   height?: number;
+  profile?: string;
+  pix_fmt?: string;
+  bits_per_raw_sample?: string;
+  field_order?: string;
+  sample_aspect_ratio?: string;
   avg_frame_rate?: string;
   r_frame_rate?: string;
   bit_rate?: string;
   channels?: number;
+  channel_layout?: string;
   duration?: string;
-  tags?: { language?: string };
+  tags?: { language?: string; rotate?: string };
+  side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
   disposition?: { attached_pic?: number };
 }
 
@@ -54,6 +107,59 @@ const rate = (value: string | undefined): number => {
   const [n, d] = (value ?? '0/1').split('/').map(Number);
   return n && d ? Math.round((n / d) * 1000) / 1000 : 0;
 };
+
+const FIELD_ORDERS = new Set(['progressive', 'tt', 'bb', 'tb', 'bt']);
+
+/**
+ * The picture as the master describes it: stored size, pixel aspect, rotation, pixel format,
+ * field order and frame timing, and the size it displays at.
+ *
+ * @example
+ * ```ts
+ * describeVideo({ index: 0, width: 720, height: 576, sample_aspect_ratio: '64:45', pix_fmt: 'yuv420p' });
+ * // { width: 720, height: 576, displayWidth: 1024, displayHeight: 576, sampleAspectRatio: '64:45', … }
+ * ```
+ */
+export function describeVideo(stream: FfprobeStream & { width: number; height: number }): VideoProbe {
+  const [sarNum, sarDen] = (stream.sample_aspect_ratio ?? '').split(':').map(Number);
+  const sar = sarNum && sarDen ? sarNum / sarDen : 1;
+  // ffprobe prints the display matrix's angle as `rotation` (ffprobe 5 as the `rotate` tag
+  // means it, later versions with the opposite sign: a quarter turn either way swaps the sides).
+  const matrix = stream.side_data_list?.find((d) => d.side_data_type === 'Display Matrix')?.rotation;
+  const angle = matrix ?? Number(stream.tags?.rotate ?? 0);
+  const rotation = (((Math.round((Number.isFinite(angle) ? angle : 0) / 90) * 90) % 360) + 360) % 360;
+  // Non-square pixels widen (or narrow) the picture; its height stays, as players show it.
+  const shownWidth = Math.round(stream.width * sar);
+  const turned = rotation === 90 || rotation === 270;
+  const pixelFormat = stream.pix_fmt ?? 'unknown';
+  const depth = /p(\d+)(?:le|be)$/.exec(pixelFormat)?.[1];
+  const chroma = /^yuvj?a?(420|422|444|411)p/.exec(pixelFormat)?.[1];
+  const fieldOrder = (
+    FIELD_ORDERS.has(stream.field_order ?? '') ? stream.field_order : 'unknown'
+  ) as VideoProbe['fieldOrder'];
+  const average = rate(stream.avg_frame_rate);
+  const nominal = rate(stream.r_frame_rate);
+  return {
+    codec: stream.codec_name ?? 'unknown',
+    ...(stream.profile ? { profile: stream.profile } : {}),
+    width: stream.width,
+    height: stream.height,
+    displayWidth: turned ? stream.height : shownWidth,
+    displayHeight: turned ? shownWidth : stream.height,
+    sampleAspectRatio: sarNum && sarDen ? `${sarNum}:${sarDen}` : '1:1',
+    rotation,
+    pixelFormat,
+    bitDepth: depth ? Number(depth) : Number(stream.bits_per_raw_sample) || 8,
+    chroma: chroma ? (`${chroma[0]}:${chroma[1]}:${chroma[2]}` as VideoProbe['chroma']) : 'unknown',
+    fieldOrder,
+    interlaced: fieldOrder !== 'progressive' && fieldOrder !== 'unknown',
+    frameRate: average || nominal,
+    nominalFrameRate: nominal || average,
+    // A percent apart: CFR masters' averages differ from their base rate by rounding only.
+    variableFrameRate: Boolean(average && nominal && Math.abs(average - nominal) / nominal > 0.01),
+    ...(stream.bit_rate ? { bitRate: Number(stream.bit_rate) } : {}),
+  };
+}
 
 /** ffmpeg's first error line without its `[demuxer @ 0x…]` or `file:` prefix. */
 const firstLine = (text: string, file: string) =>
@@ -139,17 +245,12 @@ export async function probeMedia(file: string, settings: MediaToolSettings = {})
     sizeBytes: info.size,
     container: parsed.format?.format_name ?? 'unknown',
     durationSec,
-    video: {
-      codec: video.codec_name ?? 'unknown',
-      width: video.width,
-      height: video.height,
-      frameRate: rate(video.avg_frame_rate) || rate(video.r_frame_rate),
-      ...(video.bit_rate ? { bitRate: Number(video.bit_rate) } : {}),
-    },
+    video: describeVideo({ ...video, width: video.width, height: video.height }),
     audio: audio.map((a) => ({
       index: a.index,
       codec: a.codec_name ?? 'unknown',
       channels: a.channels ?? 0,
+      ...(a.channel_layout ? { channelLayout: a.channel_layout } : {}),
       ...(a.tags?.language ? { language: a.tags.language } : {}),
     })),
     subtitles: streams

@@ -128,4 +128,17 @@ describe('fitting a ladder to its master', () => {
     expect(tiny.ladder.rungs.map(rungName)).toEqual(['360p']);
     expect(tiny.leftOut).toHaveLength(ladder.rungs.length - 1);
   });
+
+  it('fits the size the master displays at: a rotated phone video, an anamorphic PAL master, DCI flat', async () => {
+    const ladder = await loadLadder('default');
+    // Stored 1280×720, turned a quarter: a 720×1280 portrait picture, no rung both wider and taller.
+    const phone = fitLadderToSource(ladder, { width: 1280, height: 720, displayWidth: 720, displayHeight: 1280 });
+    expect(phone.leftOut).toEqual([]);
+    // 720×576 at SAR 64:45 shows as 1024×576: the 540p rung (960×540) is filled, 720p would upscale.
+    const pal = fitLadderToSource(ladder, { width: 720, height: 576, displayWidth: 1024, displayHeight: 576 });
+    expect(pal.ladder.rungs.map(rungName)).toEqual(['360p', '432p', '540p']);
+    expect(pal.leftOut[0]?.reason).toBe('the master is 1024×576; a 1280×720 rung would upscale it');
+    // 1998×1080 is wider than 1920×1080 but no taller: the 1080p rung stays (it comes out 1920×1038).
+    expect(fitLadderToSource(ladder, { width: 1998, height: 1080 }).leftOut).toEqual([]);
+  });
 });

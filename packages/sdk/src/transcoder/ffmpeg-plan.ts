@@ -48,11 +48,40 @@ export interface SpriteSheets {
   intervalSec: number;
 }
 
-const ENCODERS: Record<Rung['codec'], string[]> = {
-  h264: ['libx264', '-preset', 'veryfast', '-profile:v', 'high'],
-  h265: ['libx265', '-preset', 'fast', '-tag:v', 'hvc1'],
-  av1: ['libsvtav1', '-preset', '8'],
+/**
+ * Encoder settings per codec, with the pixel format its profile takes: masters come in 4:2:2
+ * and 4:4:4, 8 to 12 bits (ProRes, DNxHR, phone HEVC), and an encoder handed one its profile
+ * cannot carry refuses to start (`x264 [error]: high profile doesn't support 4:2:2`).
+ */
+const ENCODERS: Record<Rung['codec'], { encoder: string; options: Record<string, string>; pixelFormat: string }> = {
+  // H.264 High: 8-bit 4:2:0, what every device decodes.
+  h264: { encoder: 'libx264', options: { preset: 'veryfast', profile: 'high' }, pixelFormat: 'yuv420p' },
+  // HEVC Main10: 10-bit 4:2:0, tagged hvc1 so that Apple players take it.
+  h265: {
+    encoder: 'libx265',
+    options: { preset: 'fast', profile: 'main10', tag: 'hvc1', 'x265-params': 'log-level=error' },
+    pixelFormat: 'yuv420p10le',
+  },
+  // AV1 Main: 4:2:0 at 8 or 10 bits, the two formats SVT-AV1 takes; 10 bits as for HEVC.
+  av1: { encoder: 'libsvtav1', options: { preset: '8' }, pixelFormat: 'yuv420p10le' },
 };
+
+/** A rung's encoder and its options, each for that output stream only (a ladder may mix codecs). */
+const encoderArgs = (codec: Rung['codec'], i: number): string[] => [
+  `-c:v:${i}`,
+  ENCODERS[codec].encoder,
+  ...Object.entries(ENCODERS[codec].options).flatMap(([k, v]) => [`-${k}:v:${i}`, v]),
+];
+
+/**
+ * A scale into a w×h frame that keeps the picture's displayed aspect ratio, never upscales
+ * and makes square pixels of even size: anamorphic masters (720×576 at SAR 64:45) are sized
+ * by what they display (1024×576), odd ones (1998×1080) round to even sizes encoders take.
+ * Expressions instead of force_original_aspect_ratio, which fits the stored pixels, not the
+ * displayed picture.
+ */
+const fitDisplayed = (w: number, h: number): string =>
+  `scale=w=2*trunc(min(min(${w}\\,${h}*dar)\\,iw*sar)/2):h=2*trunc(ow/dar/2+0.5),setsar=1`;
 
 /** Sprite sheet layout: 10×10 tiles of 160×90, the sizes WebVTT thumbnail tracks commonly use. */
 const SPRITE = { columns: 10, rows: 10, width: 160, height: 90 } as const;
@@ -94,12 +123,15 @@ export function renderFfmpegPlan(
   // Audio as its own rendition group: ffmpeg 4 writes no master (the transcoder does, without
   // EXT-X-MEDIA), so there its one track stays muxed into each variant.
   const group = modern && audio.length > 0;
-  // Encoders need even sizes; force_divisible_by arrived in ffmpeg 4.3, older builds round with a second scale.
-  const fit = (w: number, h: number) =>
-    `scale=w=${w}:h=${h}:force_original_aspect_ratio=decrease${modern ? ':force_divisible_by=2' : ',scale=trunc(iw/2)*2:trunc(ih/2)*2'}`;
+  const fit = fitDisplayed;
   const branches = n + (images ? 2 : 0);
-  const split = `[0:v]split=${branches}${Array.from({ length: branches }, (_, i) => `[v${i}]`).join('')}`;
-  const scales = ladder.rungs.map((r, i) => `[v${i}]${fit(r.width, r.height)}[v${i}out]`);
+  // Interlaced frames (as the decoder flags them) deinterlaced once for every output, a frame per
+  // frame so the rate stays; progressive frames pass untouched. Rotated phone video arrives upright:
+  // ffmpeg applies the display matrix before the graph (autorotate), so every size below is the displayed one.
+  const split = `[0:v]bwdif=mode=send_frame:parity=auto:deint=interlaced,split=${branches}${Array.from({ length: branches }, (_, i) => `[v${i}]`).join('')}`;
+  const scales = ladder.rungs.map(
+    (r, i) => `[v${i}]${fit(r.width, r.height)},format=${ENCODERS[r.codec].pixelFormat}[v${i}out]`,
+  );
   const every = ladder.outputs.thumbnailSeconds;
   const imageFilters = images
     ? [
@@ -125,15 +157,17 @@ export function renderFfmpegPlan(
     args.push(
       '-map',
       `[v${i}out]`,
-      `-c:v:${i}`,
-      ...ENCODERS[r.codec],
+      ...encoderArgs(r.codec, i),
       `-crf:v:${i}`,
       crf,
       `-maxrate:v:${i}`,
       String(r.maxBitrate),
       `-bufsize:v:${i}`,
       String(r.maxBitrate * 2),
+      // A constant rate, whatever the master's timing (phones record variable frame rates): the
+      // rung's, or the master's as ffmpeg reads it (its nominal rate, the average when that is implausible).
       ...(r.frameRate === 'source' ? [] : [`-r:v:${i}`, String(r.frameRate)]),
+      ...(modern ? [`-fps_mode:v:${i}`, 'cfr'] : []),
     );
   });
   const encodeAudio = (i: number, source: string): void => {
@@ -146,6 +180,9 @@ export function renderFfmpegPlan(
       String(ladder.audio.bitrate),
       `-ar:a:${i}`,
       String(ladder.audio.sampleRate),
+      // Stereo AAC: 5.1 and wider masters downmixed, as every device plays stereo.
+      `-ac:a:${i}`,
+      '2',
     );
   };
   // One encode per track for the group; with ffmpeg 4 the first track muxed into every variant.

@@ -16,7 +16,7 @@ import { encryptHlsRenditions } from '../protection/hls.js';
 import { makeWorkDir, sweepStaleWorkDirs } from '../util/index.js';
 import { type FfmpegPlan, renderFfmpegPlan } from './ffmpeg-plan.js';
 import { packageRenditions } from './packaging.js';
-import { findMediaTools, type MediaToolSettings } from './tools.js';
+import { ffmpegFailureMessage, findMediaTools, type MediaToolSettings } from './tools.js';
 import { type CaptionInput, captionModifiers } from './tracks.js';
 import type { RenditionOutput, TranscodeOutputs, TranscodeRequest, Transcoder, TranscodeStatus } from './types.js';
 
@@ -347,18 +347,23 @@ export function createFfmpegTranscoder(options: FfmpegTranscoderOptions = {}): T
           }
         }
       });
-      let stderr = '';
+      // The start and the end of what ffmpeg says: the reason comes first (an encoder refusing
+      // its input), its last words after; decoder complaints can fill the middle.
+      let head = '';
+      let tail = '';
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-        stderr = (stderr + chunk).slice(-4096);
+        if (head.length < 16_384) head += chunk;
+        else tail = (tail + chunk).slice(-16_384);
       });
       child.on('error', reject);
       child.on('close', (code, signal) => {
         delete job.child;
         delete job.status.pid;
         if (code === 0) return resolve();
-        const lastWords = stderr.trim().split('\n').filter(Boolean).at(-1);
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        reject(new Error(`ffmpeg ${how}${lastWords ? `: ${lastWords}` : ''}`));
+        // A tail cut mid-line starts at its next whole line.
+        const end = tail.length >= 16_384 ? tail.slice(tail.indexOf('\n') + 1) : tail;
+        reject(new Error(ffmpegFailureMessage(`${head}\n${end}`, how)));
       });
     });
   }

@@ -120,3 +120,72 @@ export function findMediaTools(settings: MediaToolSettings = {}): Promise<MediaT
   }
   return found;
 }
+
+/** ffmpeg's closing words when it fails: they say that it failed, not why. */
+const GENERIC_FAILURE = [
+  /^Conversion failed!?$/,
+  /^Error initializing output stream\b/,
+  /^Error while (?:opening encoder|filtering|processing|decoding)\b/,
+  /^Error (?:opening|configuring|reinitializing) (?:output )?filters?!?$/,
+  /^Error initializing complex filters\.?$/,
+  /^Could not write header for output file\b/,
+  /^Task finished with error code\b/,
+  /^Terminating thread with return code\b/,
+  /^Exiting normally\b/,
+  /^To ignore this, add a trailing '\?' to the map\.?$/,
+];
+
+/** `[libx264 @ 0x55954c6bb8c0] Error…` without the pointer, which differs every run. */
+const withoutAddress = (line: string) => line.replace(/^\[([^\]@]+?) @ 0x[0-9a-f]+\]/, '[$1]');
+
+/**
+ * The line of ffmpeg's error output that says why it failed: an encoder
+ * library's own error (`x264 [error]: high profile doesn't support 4:4:4`),
+ * else a component's (`[libx264] Error setting profile high.`), else the
+ * first line that is not one of ffmpeg's generic closing words (`Error
+ * initializing output stream 0:0 … maybe incorrect parameters`, `Conversion
+ * failed!`), which only say that something failed.
+ *
+ * @example
+ * ```ts
+ * ffmpegFailureReason('x264 [error]: high profile doesn\'t support 4:4:4\n[libx264 @ 0x5559] Error setting profile high.\nError initializing output stream 0:0 -- …');
+ * // "x264 [error]: high profile doesn't support 4:4:4"
+ * ```
+ */
+export function ffmpegFailureReason(stderr: string): string | undefined {
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => withoutAddress(l.trim()))
+    .filter(Boolean);
+  const telling = lines.filter((l) => !GENERIC_FAILURE.some((g) => g.test(l.replace(/^\[[^\]]+\]\s*/, ''))));
+  return (
+    telling.find((l) => /\[(?:error|fatal)\]/i.test(l)) ??
+    telling.find((l) => /^\[lib\w+\]/.test(l)) ??
+    telling[0] ??
+    lines.at(-1)
+  );
+}
+
+/**
+ * What a failed ffmpeg run says: how it ended, the reason line
+ * ({@link ffmpegFailureReason}) and, when they differ, its last words.
+ *
+ * @example
+ * ```ts
+ * ffmpegFailureMessage(stderr, 'exited with code 1');
+ * // "ffmpeg exited with code 1: x264 [error]: high profile doesn't support 4:4:4 (last words: Error initializing output stream 0:0 -- …)"
+ * ```
+ */
+export function ffmpegFailureMessage(stderr: string, how: string): string {
+  const reason = ffmpegFailureReason(stderr);
+  const last = withoutAddress(
+    stderr
+      .trim()
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .at(-1) ?? '',
+  );
+  if (!reason) return `ffmpeg ${how}`;
+  return `ffmpeg ${how}: ${reason}${last && last !== reason ? ` (last words: ${last})` : ''}`;
+}
