@@ -99,3 +99,81 @@ describe.skipIf(!ffmpeg && process.env.STREAMCTL_REQUIRE_FFMPEG !== '1')('ffmpeg
     expect(statSync(plan.poster as string).size).toBeGreaterThan(1000);
   });
 });
+
+describe('the plan for masters as they come', () => {
+  const ladder = async (rungs: Array<{ width: number; height: number; codec: 'h264' | 'h265' | 'av1' }>) => {
+    const file = join(dir, `mixed-${rungs.length}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'mixed',
+        segmentSeconds: 2,
+        rungs: rungs.map((r, i) => ({ ...r, qvbrQuality: 7, maxBitrate: 1_000_000 * (i + 1) })),
+      }),
+    );
+    return loadLadder(file);
+  };
+  const filter = (args: string[]) => args[args.indexOf('-filter_complex') + 1] ?? '';
+  const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+
+  it('converts each rung to the pixel format of its codec profile, with encoder options for that stream only', async () => {
+    const plan = renderFfmpegPlan(
+      await ladder([
+        { width: 640, height: 360, codec: 'h264' },
+        { width: 1280, height: 720, codec: 'h265' },
+        { width: 1920, height: 1080, codec: 'av1' },
+      ]),
+      { input: 'master.mov', outputDir: 'out' },
+    );
+    const graph = filter(plan.args);
+    expect(graph).toMatch(/\[v0\][^;]*,format=yuv420p\[v0out\]/);
+    expect(graph).toMatch(/\[v1\][^;]*,format=yuv420p10le\[v1out\]/);
+    expect(graph).toMatch(/\[v2\][^;]*,format=yuv420p10le\[v2out\]/);
+    expect(after(plan.args, '-profile:v:0')).toBe('high');
+    expect(after(plan.args, '-profile:v:1')).toBe('main10');
+    expect(after(plan.args, '-tag:v:1')).toBe('hvc1');
+    expect(after(plan.args, '-c:v:2')).toBe('libsvtav1');
+    // No option without a stream index: one would apply to every rung of a mixed ladder.
+    expect(plan.args.filter((a) => /^-(?:profile|preset|tag|x265-params):v$/.test(a))).toEqual([]);
+  });
+
+  it('deinterlaces flagged frames, keeps a constant rate, fits the displayed size with square pixels, downmixes to stereo', async () => {
+    const plan = renderFfmpegPlan(await ladder([{ width: 640, height: 360, codec: 'h264' }]), {
+      input: 'master.mov',
+      outputDir: 'out',
+      audio: [{ language: 'en' }],
+    });
+    const graph = filter(plan.args);
+    expect(graph).toMatch(/^\[0:v\]bwdif=mode=send_frame:parity=auto:deint=interlaced,split=/);
+    // The box, the displayed aspect (dar) and the displayed width (iw*sar) bound the width; even sizes.
+    expect(graph).toContain('[v0]scale=w=2*trunc(min(min(640\\,360*dar)\\,iw*sar)/2):h=2*trunc(ow/dar/2+0.5),setsar=1');
+    expect(after(plan.args, '-fps_mode:v:0')).toBe('cfr');
+    expect(after(plan.args, '-ac:a:0')).toBe('2');
+  });
+
+  it('a silent master: no audio mapped, no audio group, video-only variants', async () => {
+    const plan = renderFfmpegPlan(await ladder([{ width: 640, height: 360, codec: 'h264' }]), {
+      input: 'silent.mov',
+      outputDir: 'out',
+      audio: [],
+    });
+    expect(plan.args.some((a) => a.includes('0:a'))).toBe(false);
+    expect(after(plan.args, '-var_stream_map')).toBe('v:0,name:360p');
+    expect(plan.audio).toEqual([]);
+  });
+
+  it('two audio tracks: one group, a playlist each, the first the default', async () => {
+    const plan = renderFfmpegPlan(await ladder([{ width: 640, height: 360, codec: 'h264' }]), {
+      input: 'master.mov',
+      outputDir: 'out',
+      audio: [{ language: 'en' }, { language: 'fr', name: 'Français' }],
+    });
+    expect(after(plan.args, '-var_stream_map')).toBe(
+      'v:0,agroup:audio,name:360p a:0,agroup:audio,language:en,name:audio_1_en,default:yes a:1,agroup:audio,language:fr,name:audio_2_fr',
+    );
+    expect(plan.audio).toEqual([
+      { language: 'en', name: 'en', playlist: 'out/audio_1_en/index.m3u8', default: true },
+      { language: 'fr', name: 'Français', playlist: 'out/audio_2_fr/index.m3u8' },
+    ]);
+  });
+});

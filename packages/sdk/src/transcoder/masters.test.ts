@@ -16,7 +16,7 @@ import { videoFramesDecoded } from '../../../../test/media.js';
 import { audioTracksOf, type MediaProbe, probeMedia } from '../ingest/index.js';
 import { fitLadderToSource, type Ladder, loadLadder } from '../ladders/index.js';
 import { createFfmpegTranscoder, type TranscodeStatus, waitForTranscode } from './index.js';
-import { ffmpegFailureReason } from './tools.js';
+import { ffmpegFailureMessage, ffmpegFailureReason } from './tools.js';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'streamctl-masters-'));
@@ -328,3 +328,32 @@ describe.skipIf(!ffmpeg && process.env.STREAMCTL_REQUIRE_FFMPEG !== '1')(
     });
   },
 );
+
+describe("ffmpeg's reason for failing", () => {
+  it("is the encoder library's own error, not the generic lines after it, and never a pointer", () => {
+    const stderr = [
+      "x264 [error]: high profile doesn't support 4:4:4",
+      '[libx264 @ 0x55954c6bb8c0] Error setting profile high.',
+      'Error initializing output stream 0:0 -- Error while opening encoder for output stream #0:0 - maybe incorrect parameters such as bit_rate, rate, width or height',
+      'Conversion failed!',
+    ].join('\n');
+    expect(ffmpegFailureMessage(stderr, 'exited with code 1')).toBe(
+      "ffmpeg exited with code 1: x264 [error]: high profile doesn't support 4:4:4 (last words: Conversion failed!)",
+    );
+    expect(ffmpegFailureReason(stderr.split('\n').slice(1).join('\n'))).toBe('[libx264] Error setting profile high.');
+  });
+
+  it('skips what encoder libraries log on their own, and the hint after a missing stream', () => {
+    const stderr = [
+      'Svt[info]: -------------------------------------------',
+      'Svt[info]: SVT [version]:\tSVT-AV1 Encoder Lib v1.4.1',
+      "Stream map '0:a:0' matches no streams.",
+      "To ignore this, add a trailing '?' to the map.",
+    ].join('\n');
+    expect(ffmpegFailureReason(stderr)).toBe("Stream map '0:a:0' matches no streams.");
+    expect(ffmpegFailureMessage('Svt[info]: ---', 'was killed by SIGKILL')).toBe('ffmpeg was killed by SIGKILL');
+    expect(ffmpegFailureMessage('Conversion failed!', 'exited with code 1')).toBe(
+      'ffmpeg exited with code 1: Conversion failed!',
+    );
+  });
+});

@@ -139,6 +139,16 @@ const GENERIC_FAILURE = [
 const withoutAddress = (line: string) => line.replace(/^\[([^\]@]+?) @ 0x[0-9a-f]+\]/, '[$1]');
 
 /**
+ * ffmpeg's error output as lines worth reading: encoder libraries log on their own
+ * (`Svt[info]: …`, `x265 [info]: …`) whatever ffmpeg's level, and say nothing of a failure there.
+ */
+const saidLines = (stderr: string): string[] =>
+  stderr
+    .split(/\r?\n/)
+    .map((l) => withoutAddress(l.trim()))
+    .filter((l) => l && !/^\S*\s?\[(?:info|debug|verbose|warning)\]/i.test(l));
+
+/**
  * The line of ffmpeg's error output that says why it failed: an encoder
  * library's own error (`x264 [error]: high profile doesn't support 4:4:4`),
  * else a component's (`[libx264] Error setting profile high.`), else the
@@ -153,10 +163,7 @@ const withoutAddress = (line: string) => line.replace(/^\[([^\]@]+?) @ 0x[0-9a-f
  * ```
  */
 export function ffmpegFailureReason(stderr: string): string | undefined {
-  const lines = stderr
-    .split(/\r?\n/)
-    .map((l) => withoutAddress(l.trim()))
-    .filter(Boolean);
+  const lines = saidLines(stderr);
   const telling = lines.filter((l) => !GENERIC_FAILURE.some((g) => g.test(l.replace(/^\[[^\]]+\]\s*/, ''))));
   return (
     telling.find((l) => /\[(?:error|fatal)\]/i.test(l)) ??
@@ -178,14 +185,7 @@ export function ffmpegFailureReason(stderr: string): string | undefined {
  */
 export function ffmpegFailureMessage(stderr: string, how: string): string {
   const reason = ffmpegFailureReason(stderr);
-  const last = withoutAddress(
-    stderr
-      .trim()
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .at(-1) ?? '',
-  );
+  const last = saidLines(stderr).at(-1);
   if (!reason) return `ffmpeg ${how}`;
   return `ffmpeg ${how}: ${reason}${last && last !== reason ? ` (last words: ${last})` : ''}`;
 }
