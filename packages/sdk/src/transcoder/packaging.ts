@@ -65,6 +65,20 @@ interface Rendition {
 
 const AUDIO_CODECS = /^(mp4a|ac-3|ec-3|ac-4|opus|flac|fLaC|alac)/i;
 
+/** `work` over `items`, at most `limit` at a time (a long title has thousands of segments: file handles run out). */
+async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 /** A track's segments as a DASH timeline: each segment's earliest presentation time, durations closing the gaps. */
 function timeline(r: Rendition, track: InitTrack): DashSegments['timeline'] {
   const spans = r.segments.map((s) => {
@@ -124,12 +138,10 @@ export async function packageRenditions(input: PackagingInput): Promise<Packagin
     const dir = dirname(playlist);
     const info = readMediaPlaylist(await readFile(playlist, 'utf8'));
     const tracks = info.map ? parseInitSegment(await readFile(join(dir, info.map))) : [];
-    const segments = await Promise.all(
-      info.segments.map(async (s) => {
-        const { fragments, bytes } = await readFragments(join(dir, s.uri), tracks);
-        return { uri: s.uri, duration: s.duration, bytes: s.byteRange?.length ?? bytes, fragments };
-      }),
-    );
+    const segments = await mapLimited(info.segments, 16, async (s) => {
+      const { fragments, bytes } = await readFragments(join(dir, s.uri), tracks);
+      return { uri: s.uri, duration: s.duration, bytes: s.byteRange?.length ?? bytes, fragments };
+    });
     return { uri: rel(playlist), dir, info, tracks, segments };
   };
   const variants = await Promise.all(input.variants.map(read));
