@@ -143,6 +143,11 @@ export async function startRegions(
       stopStream,
     };
   }
+  if (home.length === 1) {
+    // The edge is the one origin of the page, the API and the media, as the distribution is on AWS.
+    const only = controls[platform.region]?.api;
+    if (only) platform.routeApi(async () => [only]);
+  }
   if (home.length > 1) {
     // Where each Region serves, for `failover` and `failover status` in other processes.
     const clear = sdk.writeLocalRegions(platform.dataDir, {
@@ -226,9 +231,12 @@ async function startApi(
   options: ServingOptions & { register: boolean },
 ): Promise<{ url: string; stop: () => Promise<void> }> {
   const regionPlatform = region.platform;
-  const { mintDevToken } = await import('@streamctl/local');
+  const { ensureEdgeOriginSecret, mintDevToken } = await import('@streamctl/local');
   const { createHttpApp, serveNode } = await import('@streamctl/server');
   const app = createHttpApp(regionPlatform, {
+    // What the local edge proves itself with, as CloudFront does on AWS: through the edge, grants
+    // hand their cookies over in HttpOnly Set-Cookie headers.
+    originSecret: ensureEdgeOriginSecret(platform.dataDir),
     ...(options.log ? { log: options.log } : {}),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     // With REDIS_URL the buckets are in Redis, shared by every Region's API; else in this process.

@@ -100,4 +100,41 @@ describe('local edge API routing', () => {
       await new Promise((r) => origin.close(r));
     }
   });
+
+  it("is the one origin of page, API and media: passes /v1, /dev and /player on with its own secret, never a viewer's, and each cookie whole", async () => {
+    const seen: Array<{ path: string; secret: string | undefined }> = [];
+    const origin = createServer((req, res) => {
+      seen.push({ path: req.url ?? '', secret: req.headers['x-streamctl-origin-secret'] as string | undefined });
+      res.setHeader('set-cookie', ['A=1; Path=/titles/t1/; HttpOnly', 'B=2; Path=/titles/t1/; HttpOnly']);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{}');
+    });
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    const edge = await startEdge({ s3: {} as never, bucket: 'b', verifier: {} as never, originSecret: 'the-edge' });
+    edge.setApiOrigins(async () => [`http://127.0.0.1:${(origin.address() as AddressInfo).port}`]);
+    try {
+      for (const path of ['/v1/playback/t1', '/dev/token?user=a', '/player/', '/player/assets/app.js']) {
+        const res = await fetch(`${edge.url}${path}`, { headers: { 'x-streamctl-origin-secret': 'forged' } });
+        expect(res.status, path).toBe(200);
+        expect(res.headers.getSetCookie()).toEqual([
+          'A=1; Path=/titles/t1/; HttpOnly',
+          'B=2; Path=/titles/t1/; HttpOnly',
+        ]);
+      }
+      expect(seen.map((s) => s.path)).toEqual([
+        '/v1/playback/t1',
+        '/dev/token?user=a',
+        '/player/',
+        '/player/assets/app.js',
+      ]);
+      expect(seen.every((s) => s.secret === 'the-edge')).toBe(true);
+      // Anything else is the CDN's, not the API's.
+      const media = await fetch(`${edge.url}/players/x`);
+      expect(media.status).toBe(403);
+      expect(seen).toHaveLength(4);
+    } finally {
+      await edge.stop();
+      await new Promise((r) => origin.close(r));
+    }
+  });
 });

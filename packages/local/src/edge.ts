@@ -9,7 +9,7 @@
  * dot segment, an encoded separator nor a Host header can make a signature
  * for one title cover another title or another bucket.
  */
-import { generateKeyPairSync, randomInt } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -68,6 +68,36 @@ export function ensureEdgeKeyPair(dataDir: string): EdgeKeyPair {
   }
   return pair;
 }
+
+/**
+ * The local edge's origin secret: what it sends the API in `x-streamctl-origin-secret` on every
+ * request it passes on, as CloudFront sends the stage's, so the API knows a request came through
+ * the edge (one origin for the page, the API and the media). Kept in the data dir (mode 0600),
+ * made on first use.
+ *
+ * @example
+ * ```ts
+ * createHttpApp(platform, { originSecret: ensureEdgeOriginSecret(dataDir) });
+ * ```
+ */
+export function ensureEdgeOriginSecret(dataDir: string): string {
+  const file = join(dataDirLayout(dataDir).keys, 'origin-secret');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  mkdirSync(dataDirLayout(dataDir).keys, { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** The header the edge proves itself to the API with; a viewer's own copy never passes the edge. */
+const ORIGIN_SECRET_HEADER = 'x-streamctl-origin-secret';
 
 const CONTENT_TYPES: Record<string, string> = {
   m3u8: 'application/vnd.apple.mpegurl',
@@ -297,6 +327,11 @@ export interface EdgeOptions {
   playerOrigins?: string[];
   /** The largest request body forwarded to the API origins. Default 1 MiB, the API's own limit. */
   maxBodyBytes?: number;
+  /**
+   * Sent to the API origins in `x-streamctl-origin-secret` (a viewer's own header of that name is
+   * dropped), as CloudFront sends the stage's: see {@link ensureEdgeOriginSecret}. Default: none.
+   */
+  originSecret?: string;
 }
 
 /** A running edge. */
@@ -304,7 +339,7 @@ export interface RunningEdge {
   url: string;
   stop(): Promise<void>;
   /**
-   * Routes `/v1/*` to API origins, in the order the function returns them
+   * Routes `/v1/*` (and `/dev/*`, `/player/*`) to API origins, in the order the function returns them
    * (primary first). As a CloudFront origin group does, only GET, HEAD and
    * OPTIONS fail over to the next origin (when one refuses the connection
    * or answers 5xx); every other method goes to the primary alone and gets
@@ -361,6 +396,7 @@ async function proxyApi(
   origins: string[],
   pathAndQuery: string,
   maxBody: number,
+  originSecret: string | undefined,
 ): Promise<void> {
   let body: Buffer | undefined;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -374,8 +410,9 @@ async function proxyApi(
   }
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
-    if (typeof v === 'string' && !HOP_BY_HOP.has(k)) headers[k] = v;
+    if (typeof v === 'string' && !HOP_BY_HOP.has(k) && k !== ORIGIN_SECRET_HEADER) headers[k] = v;
   }
+  if (originSecret) headers[ORIGIN_SECRET_HEADER] = originSecret;
   // CloudFront origin groups fail over only these methods; the rest go to the primary alone.
   const failsOver = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS';
   let last = 'no API origin is configured';
@@ -399,11 +436,14 @@ async function proxyApi(
       await answer.body?.cancel().catch(() => undefined);
       continue;
     }
-    const out: Record<string, string> = {};
+    const out: Record<string, string | string[]> = {};
     answer.headers.forEach((value, key) => {
       // fetch has decoded the body already, so its encoding and length no longer apply.
-      if (!HOP_BY_HOP.has(key) && key !== 'content-encoding') out[key] = value;
+      if (!HOP_BY_HOP.has(key) && key !== 'content-encoding' && key !== 'set-cookie') out[key] = value;
     });
+    // Each cookie its own header (joined, they would be one broken cookie).
+    const cookies = answer.headers.getSetCookie();
+    if (cookies.length) out['set-cookie'] = cookies;
     res.writeHead(answer.status, out);
     if (req.method === 'HEAD' || !answer.body) {
       await answer.body?.cancel().catch(() => undefined);
@@ -549,6 +589,13 @@ async function serveObject(
  * });
  * ```
  */
+/**
+ * The paths the edge passes to the API: the API itself, the local sign-in, and the web player
+ * the API serves, so the page, the API and the media share the edge's one origin.
+ */
+const isApiPath = (path: string) =>
+  ['/v1', '/dev', '/player'].some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+
 export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const host = options.host ?? '127.0.0.1';
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -559,9 +606,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const target = requestTarget(req.url ?? '/', base);
     if (isRefusal(target)) return send(res, target);
-    if (apiOrigins && (target.path === '/v1' || target.path.startsWith('/v1/'))) {
+    if (apiOrigins && isApiPath(target.path)) {
       const pathAndQuery = target.query === undefined ? target.path : `${target.path}?${target.query}`;
-      return proxyApi(req, res, await apiOrigins(), pathAndQuery, maxBody);
+      return proxyApi(req, res, await apiOrigins(), pathAndQuery, maxBody, options.originSecret);
     }
     const origin = req.headers.origin;
     res.setHeader('Vary', 'Origin');

@@ -46,6 +46,7 @@ export {
   type EdgeKeyPair,
   type EdgeOptions,
   ensureEdgeKeyPair,
+  ensureEdgeOriginSecret,
   type RunningEdge,
   startEdge,
 } from './edge.js';

@@ -23,7 +23,7 @@ import { createPlaybackVerifier } from '@streamctl/sdk/playback';
 import { type EnsuredResource, ensureResources } from '@streamctl/sdk/resources';
 import { startDynamoDBLocal, startKinesisMock } from './aws-engines.js';
 import { ensureDevSigningKey } from './dev-keys.js';
-import { ensureEdgeKeyPair, startEdge } from './edge.js';
+import { ensureEdgeKeyPair, ensureEdgeOriginSecret, startEdge } from './edge.js';
 import { type RunningEmulator, startDynalite, startKinesalite, startS3rver } from './emulators.js';
 
 /** A part that joins the platform: started by its own package, stopped with the platform. */
@@ -372,6 +372,7 @@ async function startLocalEdge(
       host,
       ...(port !== undefined ? { port } : {}),
       playerOrigins,
+      originSecret: ensureEdgeOriginSecret(dataDir),
     });
     return {
       name: 'edge',

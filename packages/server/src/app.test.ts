@@ -377,3 +377,60 @@ describe('createHttpApp', () => {
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
   });
 });
+
+describe('grant cookies through the edge', () => {
+  const grant = {
+    manifestUrl: 'https://cdn.test/titles/t1/master.m3u8?Policy=p&Signature=s&Key-Pair-Id=K',
+    expiresAt: '2026-12-03T12:05:00.000Z',
+    cookies: { 'CloudFront-Policy': 'p', 'CloudFront-Signature': 's', 'CloudFront-Key-Pair-Id': 'K' },
+    session: { id: 's1', heartbeatSec: 30, expiresAt: '2026-12-03T12:02:00.000Z', deviceId: 'd1' },
+  };
+  const platform = (): HttpPlatform => ({
+    ...services(),
+    playback: { grant: async () => grant, renew: async () => grant },
+  });
+  const app = () => createHttpApp(platform(), { originSecret: 'edge-secret' });
+  const ask = (path: string, method: string, headers: Record<string, string>) =>
+    app().request(path, { method, headers: { authorization: 'Bearer good', ...headers } });
+
+  it('through the edge: HttpOnly Set-Cookie headers for the title tree, and no cookies in the JSON', async () => {
+    for (const [path, method] of [
+      ['/v1/playback/t1', 'POST'],
+      ['/v1/sessions/AAAAAAAAAAAAAAAA.YWxpY2U', 'PUT'],
+    ] as const) {
+      const res = await ask(path, method, { 'x-streamctl-origin-secret': 'edge-secret' });
+      expect(res.status, path).toBe(200);
+      const cookies = res.headers.getSetCookie();
+      expect(cookies).toHaveLength(3);
+      for (const c of cookies)
+        expect(c).toMatch(/^CloudFront-[A-Za-z-]+=\w+; Path=\/titles\/t1\/; Expires=.+; HttpOnly; SameSite=Strict$/);
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body.cookies).toBeUndefined();
+      expect(body).toMatchObject({ manifestUrl: grant.manifestUrl, session: { id: 's1' } });
+    }
+  });
+
+  it('https through the distribution makes them Secure', async () => {
+    const res = await ask('/v1/playback/t1', 'POST', {
+      'x-streamctl-origin-secret': 'edge-secret',
+      'cloudfront-forwarded-proto': 'https',
+    });
+    expect(res.headers.getSetCookie().every((c) => c.endsWith('; Secure'))).toBe(true);
+  });
+
+  it('any other caller, and a forged or missing secret, gets the cookies in the JSON and no Set-Cookie', async () => {
+    for (const headers of [{}, { 'x-streamctl-origin-secret': 'guess' }, { 'x-streamctl-origin-secret': '' }]) {
+      const res = await ask('/v1/playback/t1', 'POST', headers);
+      expect(res.status).toBe(200);
+      expect(res.headers.getSetCookie()).toEqual([]);
+      expect(((await res.json()) as { cookies?: unknown }).cookies).toEqual(grant.cookies);
+    }
+    // Without an origin secret configured, nothing is ever through the edge.
+    const plain = await createHttpApp(platform()).request('/v1/playback/t1', {
+      method: 'POST',
+      headers: { authorization: 'Bearer good', 'x-streamctl-origin-secret': 'edge-secret' },
+    });
+    expect(plain.headers.getSetCookie()).toEqual([]);
+  });
+});

@@ -27,7 +27,7 @@ import { playbackRoutes } from './routes/playback.js';
 import { privacyRoutes } from './routes/privacy.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { viewerRoutes } from './routes/viewer.js';
-import type { OriginSecret } from './viewer-address.js';
+import { createOriginCheck, type OriginSecret } from './viewer-address.js';
 
 export type { ErrorBody } from '@streamctl/sdk/contract';
 export type { HttpApp, HttpPlatform } from './context.js';
@@ -108,6 +108,13 @@ export function createHttpApp(platform: HttpPlatform, options: ApiOptions = {}):
     ),
   );
   app.use('/v1/*', bodySizeLimit(options.maxBodyBytes ?? 1024 * 1024));
+  if (options.originSecret !== undefined) {
+    const fromEdge = createOriginCheck(options.originSecret);
+    app.use('/v1/*', async (c, next) => {
+      c.set('viaEdge', await fromEdge(c.req.header('x-streamctl-origin-secret')));
+      await next();
+    });
+  }
   app.use(
     '/v1/*',
     authenticate(platform, options.rateLimits?.user ?? DEFAULT_RATE_LIMITS.user, options.rateLimitStore),

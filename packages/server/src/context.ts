@@ -23,7 +23,17 @@ export type HttpPlatform = Pick<
 >;
 
 /** Request variables: the viewer (on `/v1/*`) and the request id. */
-export type Env = { Variables: { viewer: Viewer; requestId: string } };
+export type Env = {
+  Variables: {
+    viewer: Viewer;
+    requestId: string;
+    /**
+     * True when the request came through the stage's edge (CloudFront, or the local edge), which
+     * proved it with the origin secret: the page, the API and the media share one origin.
+     */
+    viaEdge?: boolean;
+  };
+};
 
 /** The app's type. */
 export type HttpApp = OpenAPIHono<Env>;

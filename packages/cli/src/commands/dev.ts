@@ -48,7 +48,7 @@ export const dev = defineCommand<DevOptions>({
     },
     {
       flags: '--player <dir>',
-      description: 'serve a built web app (e.g. examples/web-player/dist) at <api>/player/',
+      description: 'serve a built web app (e.g. examples/web-player/dist) at <edge>/player/ (and <api>/player/)',
     },
   ],
   examples: [
@@ -138,8 +138,14 @@ export const dev = defineCommand<DevOptions>({
     // signal sent right after the ready line is never missed.
     const shutdown = ctx.io.waitForShutdown();
     const multiRegion = Object.keys(regionsUp).length > 1;
+    // Through the edge the page, the API and the media share one origin (grants set HttpOnly cookies).
+    const playerUrl = options.player && platform.parts.edge ? `${platform.parts.edge}/player/` : undefined;
     if (ctx.globals.json) {
-      ctx.json({ ...platform.readyLine(), ...(multiRegion ? { regions: regionsUp } : {}) });
+      ctx.json({
+        ...platform.readyLine(),
+        ...(playerUrl ? { player: playerUrl } : {}),
+        ...(multiRegion ? { regions: regionsUp } : {}),
+      });
     } else {
       const engines: Record<string, string | undefined> = platform.engines;
       const rows = Object.entries(platform.parts).map(
@@ -149,6 +155,7 @@ export const dev = defineCommand<DevOptions>({
         for (const [region, parts] of Object.entries(regionsUp))
           rows.push(`  ${region.padEnd(9)} api ${parts.api}, kinesis ${parts.kinesis}`);
       }
+      if (playerUrl) rows.push(`  player    ${playerUrl}  (page, API and media on the edge's one origin)`);
       const created = platform.resources.filter((r) => r.action === 'created').map((r) => r.name);
       ctx.print(
         [

@@ -5,7 +5,7 @@ import { DEFAULT_SESSION_SETTINGS } from '../config/index.js';
 import { ForbiddenError } from '../errors/index.js';
 import type { Sessions } from '../sessions/index.js';
 import type { Viewer } from '../users/index.js';
-import { createPlaybackGrants } from './grant.js';
+import { createPlaybackGrants, grantSetCookies } from './grant.js';
 import { createPlaybackSigner as makeSigner, type PlaybackSigner } from './signer.js';
 import { createPlaybackVerifier } from './verifier.js';
 
@@ -218,5 +218,28 @@ describe('playback.grant', () => {
       undefined,
     );
     await expect(playback.grant(alice, 't1')).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+});
+
+describe('grantSetCookies', () => {
+  const grant = {
+    manifestUrl: `${CDN}/titles/t1/master.720p.m3u8?Policy=p&Signature=s&Key-Pair-Id=K`,
+    expiresAt: '2026-12-03T12:05:00.000Z',
+    cookies: { 'CloudFront-Policy': 'p', 'CloudFront-Signature': 's', 'CloudFront-Key-Pair-Id': 'K' },
+  };
+
+  it("hands the cookies over HttpOnly, Strict, for the title's tree alone, expiring with the grant", () => {
+    const headers = grantSetCookies(grant, { secure: true });
+    expect(headers).toEqual([
+      'CloudFront-Policy=p; Path=/titles/t1/; Expires=Thu, 03 Dec 2026 12:05:00 GMT; HttpOnly; SameSite=Strict; Secure',
+      'CloudFront-Signature=s; Path=/titles/t1/; Expires=Thu, 03 Dec 2026 12:05:00 GMT; HttpOnly; SameSite=Strict; Secure',
+      'CloudFront-Key-Pair-Id=K; Path=/titles/t1/; Expires=Thu, 03 Dec 2026 12:05:00 GMT; HttpOnly; SameSite=Strict; Secure',
+    ]);
+    // Over plain http (the local edge) a Secure cookie would never come back: none then.
+    expect(grantSetCookies(grant, { secure: false }).every((h) => !h.includes('Secure'))).toBe(true);
+  });
+
+  it('sets nothing for a manifest outside a title tree', () => {
+    expect(grantSetCookies({ ...grant, manifestUrl: `${CDN}/other/master.m3u8` }, { secure: true })).toEqual([]);
   });
 });

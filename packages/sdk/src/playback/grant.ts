@@ -210,3 +210,29 @@ export function createPlaybackGrants(
     },
   };
 }
+
+/**
+ * The `Set-Cookie` headers that hand a grant's CloudFront cookies to a browser whose page, API
+ * and media share one origin (the player served through the distribution, or through the local
+ * edge): `HttpOnly` so no script (an injected one included) reads them, `SameSite=Strict`,
+ * scoped to the title's tree (`Path=/titles/<id>/`), expiring with the grant, and `Secure`
+ * whenever the page is https. Non-browser clients keep the grant's JSON `cookies` instead.
+ *
+ * @example
+ * ```ts
+ * for (const header of grantSetCookies(grant, { secure: true })) c.header('Set-Cookie', header, { append: true });
+ * ```
+ */
+export function grantSetCookies(
+  grant: Pick<PlaybackGrant, 'cookies' | 'expiresAt' | 'manifestUrl'>,
+  options: { secure: boolean },
+): string[] {
+  // The title's tree as the manifest's path names it: /titles/<id>/ (the signed policy's resource).
+  const path = /^\/titles\/[^/]+\//.exec(new URL(grant.manifestUrl).pathname)?.[0];
+  if (!path) return [];
+  const expires = new Date(grant.expiresAt).toUTCString();
+  return Object.entries(grant.cookies).map(
+    ([name, value]) =>
+      `${name}=${value}; Path=${path}; Expires=${expires}; HttpOnly; SameSite=Strict${options.secure ? '; Secure' : ''}`,
+  );
+}

@@ -19,6 +19,7 @@ export {
 export {
   createPlaybackGrants,
   type GrantSession,
+  grantSetCookies,
   type LicenseServers,
   type PlaybackGrant,
   type PlaybackGrantOptions,

@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { DeviceInputSchema, ErrorBodySchema, IdSchema, PlaybackGrantSchema } from '@streamctl/sdk/contract';
 import { ValidationError } from '@streamctl/sdk/errors';
 import type { HttpApp, HttpPlatform } from '../context.js';
-import { json, NoQuery, secured, viewerErrors } from './shared.js';
+import { grantAnswer, json, NoQuery, secured, viewerErrors } from './shared.js';
 
 const grant = createRoute({
   method: 'post',
@@ -53,6 +53,7 @@ export function playbackRoutes(app: HttpApp, platform: HttpPlatform): void {
     // Without a body the validator answers an empty object: no device named.
     const body = c.req.valid('json') as Partial<z.infer<typeof DeviceInputSchema>> | undefined;
     const device = body && 'deviceId' in body ? (body as z.infer<typeof DeviceInputSchema>) : undefined;
-    return c.json(await platform.playback.grant(c.get('viewer'), c.req.valid('param').titleId, device), 200);
+    const grant = await platform.playback.grant(c.get('viewer'), c.req.valid('param').titleId, device);
+    return c.json(grantAnswer(c, grant), 200);
   });
 }

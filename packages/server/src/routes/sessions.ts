@@ -16,7 +16,7 @@ import {
   SessionsSchema,
 } from '@streamctl/sdk/contract';
 import type { HttpApp, HttpPlatform } from '../context.js';
-import { json, NoQuery, secured, viewerErrors } from './shared.js';
+import { grantAnswer, json, NoQuery, secured, viewerErrors } from './shared.js';
 
 const SessionParams = z.object({ sessionId: SessionIdSchema });
 const DeviceParams = z.object({ deviceId: IdSchema });
@@ -89,7 +89,7 @@ export function sessionRoutes(app: HttpApp, platform: HttpPlatform): void {
     return c.json({ items: items.map(({ userId: _owner, ...session }) => session) }, 200);
   });
   app.openapi(heartbeat, async (c) =>
-    c.json(await platform.playback.renew(c.get('viewer'), c.req.valid('param').sessionId), 200),
+    c.json(grantAnswer(c, await platform.playback.renew(c.get('viewer'), c.req.valid('param').sessionId)), 200),
   );
   app.openapi(endSession, async (c) =>
     c.json({ ended: await platform.sessions.end(c.get('viewer'), c.req.valid('param').sessionId) }, 200),

@@ -1,8 +1,10 @@
 /** Pieces every route definition uses: JSON content, the error answers, security. */
 import { z } from '@hono/zod-openapi';
 import { ErrorBodySchema } from '@streamctl/sdk/contract';
+import { grantSetCookies, type PlaybackGrant } from '@streamctl/sdk/playback';
 import type { Context, TypedResponse } from 'hono';
 import type { JSONParsed } from 'hono/utils/types';
+import type { Env } from '../context.js';
 
 /** A JSON body of a schema. */
 export const json = <T extends z.ZodType>(schema: T) => ({ 'application/json': { schema } });
@@ -45,4 +47,24 @@ export function sharedJson<T extends object>(
   // The same answer c.json makes of the value, typed as that.
   return c.body(text, 200, { 'content-type': 'application/json' }) as unknown as Response &
     TypedResponse<JSONParsed<T>, 200, 'json'>;
+}
+
+/**
+ * A grant as its caller should get it: through the edge (the page, the API and the media share
+ * one origin), its CloudFront cookies go in `Set-Cookie` headers a script cannot read and leave
+ * the JSON; any other caller (a native player, a script) gets them in the JSON.
+ */
+export function grantAnswer<G extends Pick<PlaybackGrant, 'cookies' | 'expiresAt' | 'manifestUrl'>>(
+  c: Context<Env>,
+  grant: G,
+): G | Omit<G, 'cookies'> {
+  if (!c.get('viaEdge')) return grant;
+  const https =
+    new URL(c.req.url).protocol === 'https:' ||
+    c.req.header('cloudfront-forwarded-proto') === 'https' ||
+    c.req.header('x-forwarded-proto') === 'https';
+  for (const header of grantSetCookies(grant, { secure: https })) c.header('Set-Cookie', header, { append: true });
+  c.header('Cache-Control', 'no-store');
+  const { cookies: _sent, ...rest } = grant;
+  return rest;
 }
