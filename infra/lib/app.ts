@@ -1,7 +1,7 @@
 /**
  * The whole platform from one config: a data stack (global tables) in the
  * primary Region, streaming, media, API and lake stacks in every Region, and
- * the edge in us-east-1.
+ * the edge (with the web player) in us-east-1.
  */
 import { App, type AppProps, Tags } from 'aws-cdk-lib';
 import { ApiStack } from './api-stack.js';
@@ -20,6 +20,12 @@ export interface PlatformStacks {
   edge: EdgeStack;
 }
 
+/** What the app takes besides the config: paths of this checkout. */
+export interface PlatformOptions {
+  /** The web player's build the edge deploys under `/player/` (default: `examples/web-player/dist`). */
+  playerDist?: string;
+}
+
 /**
  * Builds the CDK app of a stage.
  *
@@ -29,7 +35,11 @@ export interface PlatformStacks {
  * app.synth();
  * ```
  */
-export async function buildPlatform(config: InfraConfig, props: AppProps = {}): Promise<PlatformStacks> {
+export async function buildPlatform(
+  config: InfraConfig,
+  props: AppProps = {},
+  options: PlatformOptions = {},
+): Promise<PlatformStacks> {
   const app = new App(props);
   const prefix = `streamctl-${config.stage}`;
   const env = (region: string) => ({ account: config.account, region });
@@ -56,7 +66,10 @@ export async function buildPlatform(config: InfraConfig, props: AppProps = {}): 
     lake.addStackDependency(data);
     regions[region] = { streaming, media, api, lake };
   }
-  const edge = new EdgeStack(app, `${prefix}-edge`, config, { env: env('us-east-1') });
+  const edge = new EdgeStack(app, `${prefix}-edge`, config, {
+    env: env('us-east-1'),
+    ...(options.playerDist ? { playerDist: options.playerDist } : {}),
+  });
   // Deploy order only, no references: the edge (us-east-1) names the Regions' API hosts from the
   // config (`api-<region>.<domain>`), so no construct or token crosses a Region and the app needs
   // no `crossRegionReferences`. The APIs' custom domains exist before the distribution uses them.

@@ -4,19 +4,31 @@
  * origin access control with Origin Shield, signed URLs and cookies checked
  * against a key group, cache policies for HLS/DASH manifests and segments,
  * the API's reads behind an origin group over the Regions' API origins
- * (failover on 5xx) and its writes on the primary API origin, response
- * headers, and a WAF web ACL with rate limiting.
+ * (failover on 5xx) and its writes on the primary API origin, the web player
+ * (its own bucket, through the same origin access control) under `/player/`,
+ * response headers, and a WAF web ACL with rate limiting.
  */
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { API_WRITES_ORIGIN_ID } from '@streamctl/sdk';
 import { ORIGIN_SECRET_HEADER, resourceNames, secretNames } from '@streamctl/sdk/config';
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AllowedMethods,
+  type BehaviorOptions,
   CacheCookieBehavior,
   CacheHeaderBehavior,
   CachePolicy,
   CacheQueryStringBehavior,
   Distribution,
+  Function as EdgeFunction,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
   HttpVersion,
   KeyGroup,
   OriginProtocolPolicy,
@@ -24,6 +36,7 @@ import {
   PriceClass,
   PublicKey,
   ResponseHeadersPolicy,
+  S3OriginAccessControl,
   SecurityPolicyProtocol,
   SSLMethod,
   ViewerProtocolPolicy,
@@ -31,7 +44,8 @@ import {
 import { HttpOrigin, OriginGroup, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { AaaaRecord, ARecord, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
-import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
@@ -41,11 +55,105 @@ import { domainCertificate, stageZone } from './domains.js';
 /** The API host of a Region, re-exported where it always was. */
 export { apiHost } from './config.js';
 
+/** Where the web player lives on the distribution: its page is `https://<domain>/player/`. */
+export const PLAYER_PATH = '/player/';
+
+/** The web player's vite build in this repository (`examples/web-player/dist`), deployed when it exists. */
+export const DEFAULT_PLAYER_DIST = fileURLToPath(new URL('../../examples/web-player/dist', import.meta.url));
+
+/**
+ * The viewer-request function of the player's behaviours (cloudfront-js-2.0; plain JS, so the tests
+ * run it in Node). The build's asset paths are relative (`./assets/…`), so the page must be read at
+ * `/player/`: `/player` redirects there (query kept as the viewer sent it), and `/player/` is the
+ * page object, `player/index.html`. Anything else under `/player/` is a file of the build.
+ */
+export const PLAYER_INDEX_FUNCTION = `function handler(event) {
+  var request = event.request;
+  if (request.uri === '/player') {
+    var query = [];
+    for (var name in request.querystring) {
+      var param = request.querystring[name];
+      var values = param.multiValue ? param.multiValue : [param];
+      for (var i = 0; i < values.length; i++)
+        query.push(values[i].value === '' ? name : name + '=' + values[i].value);
+    }
+    return {
+      statusCode: 301,
+      statusDescription: 'Moved Permanently',
+      headers: { location: { value: '/player/' + (query.length ? '?' + query.join('&') : '') } },
+    };
+  }
+  if (request.uri === '/player/') request.uri = '/player/index.html';
+  return request;
+}`;
+
+/**
+ * The viewer-request function of `/dev/*`: dev tokens exist only on the local platform (`streamctl
+ * dev`), so on AWS the edge answers 404 itself, in the API's error shape, and never asks an origin.
+ */
+export const DEV_ROUTES_FUNCTION = `function handler(event) {
+  return {
+    statusCode: 404,
+    statusDescription: 'Not Found',
+    headers: { 'content-type': { value: 'application/json' }, 'cache-control': { value: 'no-store' } },
+    body: {
+      encoding: 'text',
+      data: '{"error":{"code":"NOT_FOUND","message":"Dev routes exist only on the local platform (streamctl dev); sign in with the user pool of the stage"}}',
+    },
+  };
+}`;
+
+/**
+ * The web player's Content-Security-Policy: everything from the page's own origin (the distribution
+ * serves the player, the API and the media), `blob:` where Media Source Extensions and hls.js's
+ * worker need it, the configured licence servers for EME, and no framing.
+ *
+ * @example
+ * ```ts
+ * playerContentSecurityPolicy(config); // "default-src 'none'; script-src 'self'; …; frame-ancestors 'none'"
+ * ```
+ */
+export function playerContentSecurityPolicy(config: InfraConfig): string {
+  const p = config.protection ?? {};
+  const licences = [p.widevineLicenseUrl, p.playreadyLicenseUrl, p.fairplayLicenseUrl, p.fairplayCertificateUrl]
+    .filter((url): url is string => url !== undefined)
+    .map((url) => new URL(url).origin);
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    // `data:` for the page's empty favicon (`<link rel="icon" href="data:,">`).
+    "img-src 'self' data:",
+    // MSE plays a `blob:` URL of its MediaSource.
+    "media-src 'self' blob:",
+    ["connect-src 'self'", ...new Set(licences)].join(' '),
+    "worker-src 'self' blob:",
+    "font-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    'upgrade-insecure-requests',
+  ].join('; ');
+}
+
+/** Settings of the edge stack beyond the stack's own. */
+export interface EdgeStackProps extends StackProps {
+  /**
+   * The web player's build (vite's `dist`: `index.html` and `assets/`), deployed under `/player/`.
+   * Default {@link DEFAULT_PLAYER_DIST}. Without an `index.html` there, synth warns and deploys no files.
+   */
+  playerDist?: string;
+}
+
 /** The stage's CloudFront distribution and WAF. */
 export class EdgeStack extends Stack {
   readonly distribution: Distribution;
+  /** The web player's bucket, read by CloudFront only. */
+  readonly playerBucket: Bucket;
 
-  constructor(scope: Construct, id: string, config: InfraConfig, props: StackProps) {
+  constructor(scope: Construct, id: string, config: InfraConfig, props: EdgeStackProps) {
     super(scope, id, props);
     const primary = primaryRegion(config);
     const names = resourceNames(config.stage, primary);
@@ -128,8 +236,15 @@ export class EdgeStack extends Stack {
       },
     });
 
+    // One origin access control signs CloudFront's requests to both buckets (SigV4, always).
+    const originAccessControl = new S3OriginAccessControl(this, 'OriginAccessControl', {
+      description: `streamctl ${config.stage}: CloudFront reads the CDN and player buckets`,
+    });
     const cdnBucket = Bucket.fromBucketAttributes(this, 'CdnBucket', { bucketName: names.cdnBucket, region: primary });
-    const media = S3BucketOrigin.withOriginAccessControl(cdnBucket, { originShieldRegion: primary });
+    const media = S3BucketOrigin.withOriginAccessControl(cdnBucket, {
+      originShieldRegion: primary,
+      originAccessControl,
+    });
     // The bucket lives in the media stack of its Region, whose policy admits this account's distributions.
     Annotations.of(this).acknowledgeWarning(
       '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
@@ -206,6 +321,9 @@ export class EdgeStack extends Stack {
       );
     }
 
+    const player = this.player(config, originAccessControl, props.playerDist ?? DEFAULT_PLAYER_DIST);
+    this.playerBucket = player.bucket;
+
     this.distribution = new Distribution(this, 'Cdn', {
       comment: `streamctl ${config.stage}`,
       ...(certificate
@@ -221,12 +339,22 @@ export class EdgeStack extends Stack {
       webAclId: waf.attrArn,
       defaultBehavior: { ...signed, cachePolicy: segments },
       additionalBehaviors: {
+        // First: CloudFront takes the first matching pattern, and nothing under these belongs to the media.
+        '/dev/*': player.dev,
+        '/player': player.app,
+        '/player/*': player.app,
         '*.m3u8': { ...signed, cachePolicy: manifests, compress: true },
         '*.mpd': { ...signed, cachePolicy: manifests, compress: true },
         // Before `/v1/*`: CloudFront takes the first matching pattern. The web ACL covers every behaviour.
         '/v1/events': writes,
         '/v1/playback/*': writes,
         '/v1/watchlist/*': writes,
+        // The player's heartbeat (PUT) and stop (DELETE) of a session, removing a device, consent and
+        // erasure: the reads behaviour refuses these methods.
+        '/v1/sessions/*': writes,
+        '/v1/devices/*': writes,
+        '/v1/me': writes,
+        '/v1/me/*': writes,
         // Reads (GET /v1/home, /v1/titles/…, /v1/watchlist, …) fail over between Regions on 5xx.
         '/v1/*': {
           origin: api,
@@ -250,5 +378,102 @@ export class EdgeStack extends Stack {
       value: this.distribution.distributionDomainName,
       description: `The distribution's own host name (*.cloudfront.net), the target of ${config.domain}`,
     });
+    new CfnOutput(this, 'PlayerUrl', {
+      value: certificate
+        ? `https://${config.domain}${PLAYER_PATH}`
+        : `https://${this.distribution.distributionDomainName}${PLAYER_PATH}`,
+      description: 'The web player, served by the distribution beside the API and the media',
+    });
+    new CfnOutput(this, 'PlayerBucketName', {
+      value: this.playerBucket.bucketName,
+      description: 'The web player bucket: the build lives under player/',
+    });
+  }
+
+  /**
+   * The web player: its bucket (read through `originAccessControl` only), the build deployed under
+   * `player/` when it exists, and the behaviours of `/player`, `/player/*` and `/dev/*`.
+   */
+  private player(config: InfraConfig, originAccessControl: S3OriginAccessControl, dist: string) {
+    // The player is public app code, so S3-managed keys suffice: a KMS key would add a key policy
+    // for CloudFront and a charge per request, and protect nothing a viewer cannot read anyway.
+    const bucket = new Bucket(this, 'PlayerBucket', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    });
+    const origin = S3BucketOrigin.withOriginAccessControl(bucket, { originAccessControl });
+    const prefix = PLAYER_PATH.slice(1);
+
+    if (existsSync(join(dist, 'index.html'))) {
+      const source = Source.asset(dist);
+      // vite names every file under assets/ by its content: cache it for good. Older files stay
+      // (no prune), so a page loaded before a deploy still finds the chunks it imports later.
+      new BucketDeployment(this, 'PlayerAssets', {
+        sources: [source],
+        destinationBucket: bucket,
+        destinationKeyPrefix: `${prefix}assets/`,
+        exclude: ['*'],
+        include: ['assets/*'],
+        prune: false,
+        cacheControl: [CacheControl.setPublic(), CacheControl.maxAge(Duration.days(365)), CacheControl.immutable()],
+      });
+      // The page and any other file at the root: revalidated on every load, so a deploy shows at once
+      // without an invalidation.
+      new BucketDeployment(this, 'PlayerPage', {
+        sources: [source],
+        destinationBucket: bucket,
+        destinationKeyPrefix: prefix,
+        exclude: ['assets/*'],
+        cacheControl: [CacheControl.noCache()],
+      });
+    } else {
+      Annotations.of(this).addWarningV2(
+        '@streamctl/infra:playerNotBuilt',
+        `The web player is not built: ${join(dist, 'index.html')} does not exist, so no player files are ` +
+          `deployed and ${PLAYER_PATH} answers 403. Build it (npx -y pnpm@10.34.8 --filter @streamctl/web-player ` +
+          'build) and synth again, or copy its dist/ to the PlayerBucketName output under player/.',
+      );
+    }
+
+    const headers = new ResponseHeadersPolicy(this, 'PlayerAppHeaders', {
+      comment: 'The web player: a strict Content-Security-Policy and security headers',
+      securityHeadersBehavior: {
+        contentSecurityPolicy: { contentSecurityPolicy: playerContentSecurityPolicy(config), override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.SAME_ORIGIN, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+      },
+    });
+    const index = new EdgeFunction(this, 'PlayerIndex', {
+      comment: `streamctl ${config.stage}: /player to /player/, /player/ to its index.html`,
+      runtime: FunctionRuntime.JS_2_0,
+      code: FunctionCode.fromInline(PLAYER_INDEX_FUNCTION),
+    });
+    const devRoutes = new EdgeFunction(this, 'DevRoutes', {
+      comment: `streamctl ${config.stage}: /dev/* is local only, 404 at the edge`,
+      runtime: FunctionRuntime.JS_2_0,
+      code: FunctionCode.fromInline(DEV_ROUTES_FUNCTION),
+    });
+    // No trusted key group: the player is public app code; the grant it fetches is what opens the media.
+    const app: BehaviorOptions = {
+      origin,
+      viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+      cachePolicy: CachePolicy.CACHING_OPTIMIZED,
+      responseHeadersPolicy: headers,
+      compress: true,
+      functionAssociations: [{ function: index, eventType: FunctionEventType.VIEWER_REQUEST }],
+    };
+    const dev: BehaviorOptions = {
+      origin,
+      viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+      cachePolicy: CachePolicy.CACHING_DISABLED,
+      functionAssociations: [{ function: devRoutes, eventType: FunctionEventType.VIEWER_REQUEST }],
+    };
+    return { bucket, app, dev };
   }
 }
