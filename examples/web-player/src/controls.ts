@@ -79,8 +79,6 @@ export function mountControls(): Controls {
   back.innerHTML = ICONS.back;
   forward.innerHTML = ICONS.forward;
   tracksButton.innerHTML = `${ICONS.tracks}<span>Audio &amp; subtitles</span>`;
-  // Its words hide on a phone: the name stays.
-  tracksButton.setAttribute('aria-label', 'Audio and subtitles');
   fullscreen.innerHTML = ICONS.fullscreen;
 
   const duration = () => (Number.isFinite(video.duration) ? video.duration : 0);
@@ -125,6 +123,19 @@ export function mountControls(): Controls {
     mute.innerHTML = video.muted ? ICONS.muted : ICONS.volume;
     mute.setAttribute('aria-label', video.muted ? 'Unmute' : 'Mute');
     player.classList.toggle('paused', paused);
+  }
+  // Captions sit above the controls bar (three lines up from the bottom), not under it.
+  video.textTracks.addEventListener('change', liftCues);
+  video.addEventListener('loadedmetadata', liftCues);
+  function liftCues(): void {
+    for (const track of Array.from(video.textTracks)) {
+      if (track.mode !== 'showing') continue;
+      track.oncuechange = () => {
+        for (const cue of Array.from(track.activeCues ?? [])) {
+          if (cue instanceof VTTCue && cue.line === 'auto') cue.line = -3;
+        }
+      };
+    }
   }
   for (const name of ['timeupdate', 'durationchange', 'progress', 'play', 'pause', 'ended', 'volumechange', 'seeked']) {
     video.addEventListener(name, draw);
@@ -204,10 +215,12 @@ export function mountControls(): Controls {
     tracksButton.setAttribute('aria-expanded', String(open));
   };
   tracksButton.addEventListener('click', () => openTracks(tracksPanel.hidden));
-  tracksPanel.addEventListener('keydown', (e) => {
-    if (e.key !== 'Escape') return;
+  // Escape closes the panel, wherever focus is (a redraw may have taken it out of the panel).
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== 'Escape' || tracksPanel.hidden) return;
+    const inside = tracksPanel.contains(document.activeElement) || document.activeElement === document.body;
     openTracks(false);
-    tracksButton.focus();
+    if (inside) tracksButton.focus();
   });
 
   // The controls fade while playing and the pointer rests; any movement or focus brings them back.
@@ -260,7 +273,16 @@ export function mountControls(): Controls {
       label.append(input, ` ${t.label}`);
       return label;
     });
+    // Redrawn while the viewer is in the list (a switch reports back): focus stays on their choice.
+    const focused = list.contains(document.activeElement)
+      ? (document.activeElement as HTMLInputElement).value
+      : undefined;
     list.replaceChildren(...(legend ? [legend] : []), ...options);
+    if (focused !== undefined)
+      options
+        .find((o) => o.querySelector('input')?.value === focused)
+        ?.querySelector('input')
+        ?.focus();
   }
 
   function refreshTracks(): void {

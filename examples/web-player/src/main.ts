@@ -368,8 +368,10 @@ function startSession(user: string, country: string, plan: PlanName): Promise<vo
     session = s;
     // Events a previous page of this user left unsent are restored and sent now.
     events = createEventSender(s.client, { userId: s.userId, sessionId: crypto.randomUUID(), country: s.country });
-    $('who').textContent = `${s.userId} (${s.country}, ${s.plan})`;
+    // Signed in: the form gives way to who is watching (and a way to switch).
+    $('who-name').textContent = `${s.userId} · ${s.country} · ${s.plan}`;
     $('who').hidden = false;
+    $('sign-in').hidden = true;
     sessionStorage.setItem('streamctl-user', JSON.stringify({ user, country, plan }));
     search.reset();
     $('search').hidden = false;
@@ -387,6 +389,11 @@ $('sign-in').addEventListener('submit', (e) => {
   void guarded(() => startSession(user, country, plan));
 });
 
+$('switch-user').addEventListener('click', () => {
+  $('sign-in').hidden = false;
+  $('who').hidden = true;
+  $('user').focus();
+});
 $('back').addEventListener('click', () => (search.query ? show('results') : void showHome()));
 $('play').addEventListener('click', () => void startPlayback());
 $('play-again').addEventListener('click', () => void startPlayback());
