@@ -174,6 +174,36 @@ describe.skipIf(!runnable)('AES-128 content protection in Chromium', () => {
     await page.close();
   }, 120_000);
 
+  it('a refused key gets its own screen (not a spinner), with Play again', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(`${api}/player/`);
+    await page.fill('#user', 'gina');
+    await page.fill('#country', 'GB');
+    await page.click('#sign-in-button');
+    await page.locator(`.rail .item[data-title-id="${titleId}"]`).first().click();
+    await page.waitForSelector('#title:not([hidden])');
+    // The key route says no, as it does to a viewer whose session ended.
+    await page.route('**/v1/keys/**', (route) =>
+      route.fulfill({ status: 403, json: { error: { code: 'FORBIDDEN', message: 'No playback session' } } }),
+    );
+    await page.click('#play');
+    await page.waitForSelector('#problem:not([hidden])', { timeout: 30_000 });
+    expect(await page.textContent('#problem-heading')).toBe("We couldn't unlock this title");
+    expect(await page.isHidden('#player')).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('problem');
+    await page.screenshot({ path: join(ARTIFACTS, 'web-player-key-refused.png') });
+    // Once the route answers again, Play again plays.
+    await page.unroute('**/v1/keys/**');
+    await page.getByRole('button', { name: 'Play again' }).click();
+    await page.waitForFunction(() => (document.getElementById('video') as HTMLVideoElement).currentTime > 1, null, {
+      timeout: 30_000,
+    });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('a segment from the CDN without its key does not decode; with the key from the route it does', async () => {
     const alice = await token('alice', 'GB');
     const grant = await grantFor(alice);
