@@ -321,7 +321,7 @@ describe('edge', () => {
     t.resourceCountIs('AWS::CloudFront::PublicKey', config.publicKeys.length);
     t.resourceCountIs('AWS::CloudFront::KeyGroup', 1);
     t.resourceCountIs('AWS::CloudFront::CachePolicy', 2);
-    t.resourceCountIs('AWS::CloudFront::ResponseHeadersPolicy', 1);
+    t.resourceCountIs('AWS::CloudFront::ResponseHeadersPolicy', 2);
     t.hasResourceProperties('AWS::WAFv2::WebACL', {
       Scope: 'CLOUDFRONT',
       Rules: Match.arrayWith([
