@@ -98,7 +98,10 @@ try {
   console.log('  segments need the signed cookies of the grant, e.g.:');
   console.log(`  ffprobe -headers 'Cookie: ${cookie}' '${ready.edge}/${title.manifests.hls}'`);
   console.log('');
-  if (withPlayer.length) console.log(`Web player: ${ready.api}/player/ (sign in as any user, e.g. viewer / US)`);
+  // Through the edge: the page, the API and the media share one origin, and grants set HttpOnly cookies.
+  if (withPlayer.length) {
+    console.log(`Web player: ${ready.player ?? `${ready.api}/player/`} (sign in as any user, e.g. viewer / US)`);
+  }
   console.log(`API ${ready.api} · edge ${ready.edge}. The platform keeps running; Ctrl-C stops it.`);
 } catch (err) {
   console.error(`error: ${err.message}`);
