@@ -124,19 +124,6 @@ export function mountControls(): Controls {
     mute.setAttribute('aria-label', video.muted ? 'Unmute' : 'Mute');
     player.classList.toggle('paused', paused);
   }
-  // Captions sit above the controls bar (three lines up from the bottom), not under it.
-  video.textTracks.addEventListener('change', liftCues);
-  video.addEventListener('loadedmetadata', liftCues);
-  function liftCues(): void {
-    for (const track of Array.from(video.textTracks)) {
-      if (track.mode !== 'showing') continue;
-      track.oncuechange = () => {
-        for (const cue of Array.from(track.activeCues ?? [])) {
-          if (cue instanceof VTTCue && cue.line === 'auto') cue.line = -3;
-        }
-      };
-    }
-  }
   for (const name of ['timeupdate', 'durationchange', 'progress', 'play', 'pause', 'ended', 'volumechange', 'seeked']) {
     video.addEventListener(name, draw);
   }
