@@ -420,7 +420,12 @@ describe('grant cookies through the edge', () => {
   });
 
   it('any other caller, and a forged or missing secret, gets the cookies in the JSON and no Set-Cookie', async () => {
-    for (const headers of [{}, { 'x-streamctl-origin-secret': 'guess' }, { 'x-streamctl-origin-secret': '' }]) {
+    const variants: Array<Record<string, string>> = [
+      {},
+      { 'x-streamctl-origin-secret': 'guess' },
+      { 'x-streamctl-origin-secret': '' },
+    ];
+    for (const headers of variants) {
       const res = await ask('/v1/playback/t1', 'POST', headers);
       expect(res.status).toBe(200);
       expect(res.headers.getSetCookie()).toEqual([]);
