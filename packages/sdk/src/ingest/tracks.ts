@@ -36,7 +36,11 @@ const language = (tag: string | undefined) => (tag && LanguageSchema.safeParse(t
 
 /** The master's audio tracks in stream order, with their languages (`und` when untagged). */
 export function audioTracksOf(probe: MediaProbe): AudioTrackInput[] {
-  return probe.audio.map((a) => ({ language: language(a.language) }));
+  // The channel count goes along: MediaConvert downmixes 5.1 and 7.1 for the stereo rendition by it.
+  return probe.audio.map((a) => ({
+    language: language(a.language),
+    ...(a.channels > 0 ? { channels: a.channels } : {}),
+  }));
 }
 
 /**
