@@ -5,11 +5,11 @@
  * downloaded browser).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = join(ROOT, 'packages', 'cli', 'bin', 'streamctl.js');
@@ -73,4 +73,33 @@ export function launchChromium(): Promise<Browser> {
       '--autoplay-policy=no-user-gesture-required',
     ],
   });
+}
+
+/** Ends a test file's world: the browser, the dev platform, its data dir. */
+export async function tearDown(browser: Browser | undefined, dev: ChildProcess | undefined, dataDir: string) {
+  await browser?.close();
+  await stopDev(dev);
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * Signs in on the player at `origin`, opens a title from the rails and presses Play; resolves
+ * once the video's clock is past `pastSec` (it really plays).
+ */
+export async function signInAndPlay(
+  page: Page,
+  options: { origin: string; user: string; country: string; titleId: string; pastSec: number },
+): Promise<void> {
+  await page.goto(`${options.origin}/player/`);
+  await page.fill('#user', options.user);
+  await page.fill('#country', options.country);
+  await page.click('#sign-in-button');
+  await page.locator(`.rail .item[data-title-id="${options.titleId}"]`).first().click();
+  await page.waitForSelector('#title:not([hidden])');
+  await page.click('#play');
+  await page.waitForFunction(
+    (past) => (document.getElementById('video') as HTMLVideoElement).currentTime > past,
+    options.pastSec,
+    { timeout: 45_000 },
+  );
 }

@@ -8,13 +8,13 @@
  * stopping the other device, and the stopped device told so.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, BIN, exec, launchChromium, makeClip, runnable, startDev, stopDev } from './harness.js';
+import { ARTIFACTS, BIN, exec, launchChromium, makeClip, runnable, startDev, tearDown } from './harness.js';
 
 describe.skipIf(!runnable)('web player in Chromium', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'streamctl-player-'));
@@ -62,11 +62,7 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stopDev(dev);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => tearDown(browser, dev, dataDir));
 
   it('signs in, shows rails, finds a title by search, plays it, keeps My List and continue watching across a reload', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -6,17 +6,30 @@
  * key route refuses a missing token, a viewer who is not playing, a viewer
  * in another country, an ended session and an unknown key, in the one error
  * shape; and no key is anywhere on disk (the CDN bucket, the tables, the
- * logs), in the dev platform's output or in `titles get`.
+ * logs), in the dev platform's output or in `titles get`. Played from the
+ * edge (one origin for the page, the API and the media), the grant's
+ * CloudFront cookies come as HttpOnly `Set-Cookie` headers no script reads.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createDecipheriv } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readLocalPlatformState } from '@streamctl/sdk/local';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { videoFramesDecoded } from '../../../test/media.js';
-import { ARTIFACTS, BIN, exec, launchChromium, makeClip, runnable, startDev, stopDev } from './harness.js';
+import {
+  ARTIFACTS,
+  BIN,
+  exec,
+  launchChromium,
+  makeClip,
+  runnable,
+  signInAndPlay,
+  startDev,
+  tearDown,
+} from './harness.js';
 
 interface Grant {
   manifestUrl: string;
@@ -105,11 +118,7 @@ describe.skipIf(!runnable)('AES-128 content protection in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stopDev(dev);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => tearDown(browser, dev, dataDir));
 
   it('ingests with the scheme recorded and no key in what it prints', () => {
     const result = JSON.parse(ingestOutput) as { status: string; protection?: { scheme: string } };
@@ -145,17 +154,8 @@ describe.skipIf(!runnable)('AES-128 content protection in Chromium', () => {
         auth: (await r.request().allHeaders()).authorization,
       });
     });
-    await page.goto(`${api}/player/`);
-    await page.fill('#user', 'alice');
-    await page.fill('#country', 'GB');
-    await page.click('#sign-in-button');
-    await page.locator(`.rail .item[data-title-id="${titleId}"]`).first().click();
-    await page.waitForSelector('#title:not([hidden])');
-    await page.click('#play');
     // Past two key periods: the player asked for (and decrypted with) more than one key.
-    await page.waitForFunction(() => (document.getElementById('video') as HTMLVideoElement).currentTime > 4.5, null, {
-      timeout: 45_000,
-    });
+    await signInAndPlay(page, { origin: api, user: 'alice', country: 'GB', titleId, pastSec: 4.5 });
     await page.screenshot({ path: join(ARTIFACTS, 'web-player-protected.png') });
     const decoded = await page.evaluate(
       () => (document.getElementById('video') as HTMLVideoElement).getVideoPlaybackQuality().totalVideoFrames,
@@ -287,6 +287,69 @@ describe.skipIf(!runnable)('AES-128 content protection in Chromium', () => {
     });
     await shape(await keyRoute(keyId, carol), 403, 'FORBIDDEN');
   }, 60_000);
+
+  it('plays from the edge origin with HttpOnly grant cookies no script can read, none in the JSON, keys through the edge', async () => {
+    const edge = readLocalPlatformState(dataDir)?.parts.edge as string;
+    expect(edge).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const grants: Array<{ setCookies: string[]; body: Record<string, unknown> }> = [];
+    const keys: number[] = [];
+    page.on('response', async (r) => {
+      if (r.url().startsWith(`${edge}/v1/keys/`)) keys.push(r.status());
+      if (!r.url().startsWith(`${edge}/v1/playback/`) || r.request().method() !== 'POST') return;
+      const setCookies = (await r.headersArray())
+        .filter((h) => h.name.toLowerCase() === 'set-cookie')
+        .map((h) => h.value);
+      grants.push({ setCookies, body: (await r.json()) as Record<string, unknown> });
+    });
+    await signInAndPlay(page, { origin: edge, user: 'gina', country: 'GB', titleId, pastSec: 2 });
+    expect(grants).toHaveLength(1);
+    const [grant] = grants;
+    expect(grant?.body.cookies).toBeUndefined();
+    expect(grant?.setCookies).toHaveLength(3);
+    for (const c of grant?.setCookies ?? []) {
+      expect(c).toMatch(new RegExp(`; Path=/titles/${titleId}/; .*HttpOnly; SameSite=Strict`));
+    }
+    // The browser holds them, HttpOnly, for the title's tree; the page's scripts see none.
+    const held = (await context.cookies(`${edge}/titles/${titleId}/master.m3u8`)).filter((c) =>
+      c.name.startsWith('CloudFront-'),
+    );
+    expect(held.map((c) => [c.name, c.httpOnly, c.path, c.sameSite]).sort()).toEqual(
+      [
+        ['CloudFront-Key-Pair-Id', true, `/titles/${titleId}/`, 'Strict'],
+        ['CloudFront-Policy', true, `/titles/${titleId}/`, 'Strict'],
+        ['CloudFront-Signature', true, `/titles/${titleId}/`, 'Strict'],
+      ].sort(),
+    );
+    expect(await page.evaluate(() => document.cookie)).not.toContain('CloudFront');
+    // The keys came through the edge too, answered by the API behind it.
+    expect(keys.length).toBeGreaterThanOrEqual(1);
+    expect(keys.every((status) => status === 200)).toBe(true);
+    await context.close();
+  }, 120_000);
+
+  it('a client on another origin gets the grant cookies in the JSON and no Set-Cookie; a forged edge secret changes nothing', async () => {
+    const bearer = await token('hana', 'GB');
+    const res = await fetch(`${api}/v1/playback/${titleId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${bearer}` },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.getSetCookie()).toEqual([]);
+    const body = (await res.json()) as Grant;
+    expect(Object.keys(body.cookies).sort()).toEqual([
+      'CloudFront-Key-Pair-Id',
+      'CloudFront-Policy',
+      'CloudFront-Signature',
+    ]);
+    const forged = await fetch(`${api}/v1/sessions/${encodeURIComponent(body.session.id)}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${bearer}`, 'x-streamctl-origin-secret': 'guess' },
+    });
+    expect(forged.headers.getSetCookie()).toEqual([]);
+    expect(((await forged.json()) as { cookies?: unknown }).cookies).toBeDefined();
+  });
 
   it('no key is on disk in the clear (CDN bucket, tables, logs), in the dev output or in titles get', async () => {
     const gb = await token('frank', 'GB');

@@ -10,7 +10,7 @@
  * QoE report's rebuffer ratio matches the stall injected, and its HTML page renders.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -19,7 +19,7 @@ import { loadPlatform, tailEvents } from '@streamctl/sdk';
 import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SenderStats } from '../src/events.js';
-import { ARTIFACTS, BIN, exec, launchChromium, makeClip, runnable, startDev, stopDev } from './harness.js';
+import { ARTIFACTS, BIN, exec, launchChromium, makeClip, runnable, startDev, tearDown } from './harness.js';
 
 /** How long the test holds the segment back once the video waits for it, ms. */
 const STALL_MS = 3_000;
@@ -101,11 +101,7 @@ describe.skipIf(!runnable)('web player QoE in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stopDev(dev);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => tearDown(browser, dev, dataDir));
 
   /** A fresh browser signed in as `user`, on the title page; every event batch and its answer recorded. */
   async function signedIn(user: string) {

@@ -9,13 +9,13 @@
  * screenshots at phone (390×844) and desktop (1920×1080) widths.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, BIN, exec, launchChromium, runnable, startDev, stopDev } from './harness.js';
+import { ARTIFACTS, BIN, exec, launchChromium, runnable, startDev, tearDown } from './harness.js';
 
 const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 
@@ -108,11 +108,7 @@ describe.skipIf(!runnable)('web player UX in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
   }, 180_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stopDev(dev);
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => tearDown(browser, dev, dataDir));
 
   /** A fresh browser page signed in as `user` at a viewport; the home response kept. */
   async function signedIn(user: string, viewport = { width: 1920, height: 1080 }, query = '') {

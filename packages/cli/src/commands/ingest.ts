@@ -246,9 +246,9 @@ export const ingest = defineCommand<IngestOptions>({
       } else if (result.protection) {
         ctx.print('Protection: DRM (CMAF cbcs: Widevine, PlayReady, FairPlay through the SPEKE key provider).');
       }
-      if (result.tracks?.audio.length) {
-        ctx.print(`Audio: ${result.tracks.audio.map((a) => a.language).join(', ')}`);
-      }
+      // One track is the title's sound; several are a choice worth naming.
+      const audio = result.tracks?.audio ?? [];
+      if (audio.length > 1) ctx.print(`Audio: ${audio.map((a) => a.language).join(', ')}`);
       if (result.tracks?.captions.length) {
         ctx.print(`Captions: ${result.tracks.captions.map((c) => c.language).join(', ')}`);
       }
