@@ -69,7 +69,8 @@ describe.skipIf(!runnable)(`ingest (${target.kind})`, () => {
   });
 
   it('ingests a clip to READY with the rungs of the default ladder it fills, all segments decoding', async () => {
-    const ingest = createIngest({ config, clients });
+    // Polled often: a 3 s clip transcodes in about a second, and the progress between must be seen.
+    const ingest = createIngest({ config, clients, wait: { pollMs: 20 } });
     const steps: IngestStep[] = [];
     const percents: number[] = [];
     const titleId = `clip-${randomUUID().slice(0, 8)}`;
