@@ -6,6 +6,7 @@ export const ResourceNameOverridesSchema = z
     catalogTable: z.string().min(3).max(255).optional(),
     userStateTable: z.string().min(3).max(255).optional(),
     platformTable: z.string().min(3).max(255).optional(),
+    controlTable: z.string().min(3).max(255).optional(),
     eventsStream: z.string().min(1).max(128).optional(),
     rawBucket: z.string().min(3).max(63).optional(),
     cdnBucket: z.string().min(3).max(63).optional(),
@@ -27,10 +28,15 @@ export type ResourceNameOverrides = z.infer<typeof ResourceNameOverridesSchema>;
 export interface ResourceNames {
   /** Catalog table: titles, seasons, episodes, renditions, availability. */
   catalogTable: string;
-  /** User-state global table: watchlist, progress, history, the routing record. */
+  /** User-state global table: watchlist, progress, history. */
   userStateTable: string;
   /** Platform table: idempotency records and consumer checkpoints. */
   platformTable: string;
+  /**
+   * Control table: the Region routing record. A global table with multi-Region strong
+   * consistency in AWS, so a conditional write on the record holds across Regions.
+   */
+  controlTable: string;
   /** Engagement events stream. */
   eventsStream: string;
   /** Bucket for uploaded masters. */
@@ -66,6 +72,7 @@ export function resourceNames(stage: string, region: string, overrides: Resource
     catalogTable: overrides.catalogTable ?? `${prefix}-catalog`,
     userStateTable: overrides.userStateTable ?? `${prefix}-user-state`,
     platformTable: overrides.platformTable ?? `${prefix}-platform`,
+    controlTable: overrides.controlTable ?? `${prefix}-control`,
     eventsStream: overrides.eventsStream ?? `${prefix}-events`,
     rawBucket: overrides.rawBucket ?? `${prefix}-raw-${region}`,
     cdnBucket: overrides.cdnBucket ?? `${prefix}-cdn-${region}`,

@@ -200,6 +200,7 @@ describe('resource names', () => {
       catalogTable: 'streamctl-prod-catalog',
       userStateTable: 'streamctl-prod-user-state',
       platformTable: 'streamctl-prod-platform',
+      controlTable: 'streamctl-prod-control',
       eventsStream: 'streamctl-prod-events',
       rawBucket: 'streamctl-prod-raw-eu-west-1',
       cdnBucket: 'acme-cdn',

@@ -191,10 +191,10 @@ export const PRIVACY_MAP: readonly PrivacyStore[] = [
   },
   {
     id: 'routing',
-    resource: 'userStateTable',
+    resource: 'controlTable',
     keys: ['PK = ROUTING'],
     holds: 'none',
-    what: 'the Region routing record and failover canaries',
+    what: 'the Region routing record (control table) and the failover canaries (user-state table, `PK = ROUTING`)',
     retention: 'while the stage exists',
     erasure: 'nothing to erase',
     scope: 'global',
@@ -287,13 +287,17 @@ export const PRIVACY_MAP: readonly PrivacyStore[] = [
  * after a full scenario and fails on a partition whose prefix is not here).
  */
 export const TABLE_PARTITIONS: Readonly<
-  Record<'catalogTable' | 'userStateTable' | 'platformTable', ReadonlyArray<{ prefix: string; store: string }>>
+  Record<
+    'catalogTable' | 'userStateTable' | 'platformTable' | 'controlTable',
+    ReadonlyArray<{ prefix: string; store: string }>
+  >
 > = {
   catalogTable: [{ prefix: 'VIDEO#', store: 'catalog' }],
   userStateTable: [
     { prefix: userStatePartition(''), store: 'user-state' },
     { prefix: 'ERASED#', store: 'erasures' },
     { prefix: 'ERASURE#', store: 'erasures' },
+    // Where stages made before the control table kept the routing record, until it is carried over.
     { prefix: 'ROUTING', store: 'routing' },
   ],
   platformTable: [
@@ -306,6 +310,7 @@ export const TABLE_PARTITIONS: Readonly<
     { prefix: 'IDEMPOTENCY#', store: 'ledger' },
     { prefix: 'CHECKPOINT#', store: 'ledger' },
   ],
+  controlTable: [{ prefix: 'ROUTING', store: 'routing' }],
 };
 
 /** Every cache key prefix, with its store. */

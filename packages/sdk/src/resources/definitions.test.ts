@@ -38,6 +38,7 @@ describe('table definitions render into CreateTable requests', () => {
       'streamctl-qa-catalog',
       'streamctl-qa-user-state',
       'streamctl-qa-platform',
+      'streamctl-qa-control',
       'streamctl-qa-events',
       'streamctl-qa-raw-us-west-2',
       'streamctl-qa-cdn-us-west-2',

@@ -23,7 +23,7 @@ export interface IndexDefinition {
 /** One table of the platform. */
 export interface TableDefinition {
   /** Which entry of {@link ResourceNames} holds its physical name. */
-  nameKey: 'catalogTable' | 'userStateTable' | 'platformTable';
+  nameKey: 'catalogTable' | 'userStateTable' | 'platformTable' | 'controlTable';
   description: string;
   partitionKey: KeyAttribute;
   sortKey: KeyAttribute;
@@ -34,6 +34,14 @@ export interface TableDefinition {
   globalTable: boolean;
   /** Point-in-time recovery in AWS. */
   pointInTimeRecovery: boolean;
+  /**
+   * `STRONG`: the global table uses multi-Region strong consistency (MRSC), so a conditional
+   * write is checked against every Region's replica, not only the local one. Absent: the
+   * default multi-Region eventual consistency, where concurrent writes in two Regions are
+   * settled by last writer wins. MRSC needs three Regions, or two plus a witness Region,
+   * all in one Region set (US, EU or AP).
+   */
+  multiRegionConsistency?: 'STRONG';
 }
 
 /** One Kinesis data stream. */
@@ -88,12 +96,13 @@ export const catalogTable: TableDefinition = {
 
 /**
  * Region-local user state, replicated as a global table: `PK = USER#<id>`
- * with `SK = WATCHLIST#…`, `PROGRESS#…`, `HISTORY#<yyyy-mm>#…`; the routing
- * record of §9 lives here too (`PK = ROUTING`).
+ * with `SK = WATCHLIST#…`, `PROGRESS#…`, `HISTORY#<yyyy-mm>#…`. Stages deployed
+ * before the control table existed kept the routing record here (`PK = ROUTING`);
+ * `regions/routing.ts` reads it once to carry it over.
  */
 export const userStateTable: TableDefinition = {
   nameKey: 'userStateTable',
-  description: 'Watchlist, resume positions, history and the Region routing record (global table).',
+  description: 'Watchlist, resume positions and history (global table).',
   partitionKey: PK,
   sortKey: SK,
   globalSecondaryIndexes: [],
@@ -105,18 +114,35 @@ export const userStateTable: TableDefinition = {
 /**
  * The platform's own rows, one SDK owner each: the consumers' ledger, dead
  * letters and per-shard checkpoints (`consumers/`), the recommendation models
- * (`recommendations/store-dynamo.ts`) and the routing record (`regions/`).
+ * (`recommendations/store-dynamo.ts`).
  * `expiration` is the TTL attribute. Point-in-time recovery is on: parked
  * events and the models cannot be rebuilt from anywhere else.
  */
 export const platformTable: TableDefinition = {
   nameKey: 'platformTable',
-  description: 'Consumer ledger, dead letters and checkpoints, recommendation models, routing record.',
+  description: 'Consumer ledger, dead letters and checkpoints, recommendation models.',
   partitionKey: PK,
   sortKey: SK,
   globalSecondaryIndexes: [],
   ttlAttribute: 'expiration',
   globalTable: false,
+  pointInTimeRecovery: true,
+};
+
+/**
+ * The Region routing record (`PK = ROUTING`, `SK = RECORD`), alone in a small global table with
+ * multi-Region strong consistency: a failover's conditional write on the record's version is
+ * decided across all Regions, so two failovers started in two Regions cannot both win (on the
+ * user-state table, eventual consistency would let the last writer win).
+ */
+export const controlTable: TableDefinition = {
+  nameKey: 'controlTable',
+  description: 'The Region routing record (global table, multi-Region strong consistency).',
+  partitionKey: PK,
+  sortKey: SK,
+  globalSecondaryIndexes: [],
+  globalTable: true,
+  multiRegionConsistency: 'STRONG',
   pointInTimeRecovery: true,
 };
 
@@ -145,7 +171,7 @@ export const cdnBucket: BucketDefinition = {
 
 /** Every table, stream and bucket of a stage. */
 export const PLATFORM_RESOURCES = {
-  tables: [catalogTable, userStateTable, platformTable],
+  tables: [catalogTable, userStateTable, platformTable, controlTable],
   streams: [eventsStream],
   buckets: [rawBucket, cdnBucket],
 } as const;
