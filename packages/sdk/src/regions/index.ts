@@ -1,8 +1,9 @@
 /**
- * Regions and failover (SPEC §9): the routing record, per-Region health,
- * the Region router with circuit breakers, and the failover procedure that
- * `streamctl failover` runs — preflight, flip the record, repoint the
- * CloudFront API origin group, verify, and the rollback command.
+ * Regions and failover (SPEC §9): the routing record (in the control
+ * table, docs/regions.md), per-Region health, the Region router with
+ * circuit breakers, and the failover procedure that `streamctl failover`
+ * runs — preflight, flip the record, repoint the CloudFront API origin
+ * group, verify, and the rollback command.
  *
  * @module
  */
@@ -29,6 +30,7 @@ export {
   apiOrder,
   defaultRouting,
   ensureRouting,
+  type ReadRoutingOptions,
   type RegionState,
   type RoutingChange,
   type RoutingRecord,

@@ -1,14 +1,18 @@
 /**
  * The routing record (SPEC §9): which Region is primary and the state of
- * each Region, in the user-state global table (`PK = ROUTING`,
- * `SK = RECORD`). It changes only by a conditional write on its version, so
- * two operators racing cannot both win.
+ * each Region (`PK = ROUTING`, `SK = RECORD`), alone in the control table.
+ * It changes only by a conditional write on its version. On AWS the control
+ * table is a global table with multi-Region strong consistency (MRSC), so
+ * that condition is checked against every Region's replica: two failovers
+ * started in two Regions cannot both win, as they could on an eventually
+ * consistent global table, where the last writer wins (docs/regions.md).
  */
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
 import { ConflictError, NotFoundError, ValidationError, wrapAwsError } from '../errors/index.js';
+import { backoffDelay, sleep } from '../util/index.js';
 
 /** A Region's state in the routing record. */
 export type RegionState = 'active' | 'draining' | 'down';
@@ -27,12 +31,53 @@ export interface RoutingRecord {
 const KEY = { PK: 'ROUTING', SK: 'RECORD' } as const;
 const Region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$/, 'an AWS Region such as eu-west-1');
 
+/**
+ * Writes to the record tried at most this often when another Region writes it at the same moment
+ * (MRSC refuses one of two simultaneous writes to an item with `ReplicatedWriteConflictException`).
+ */
+const REPLICATED_CONFLICT_ATTEMPTS = 4;
+
 function isConditionFailure(err: unknown): boolean {
   return (err as { name?: string }).name === 'ConditionalCheckFailedException';
 }
 
+function isReplicatedConflict(err: unknown): boolean {
+  return (err as { name?: string }).name === 'ReplicatedWriteConflictException';
+}
+
+async function getRecord(
+  clients: AwsClients,
+  table: string,
+  consistent: boolean,
+  subject: string,
+): Promise<RoutingRecord | undefined> {
+  try {
+    const out = await clients
+      .documents()
+      .send(new GetCommand({ TableName: table, Key: KEY, ConsistentRead: consistent }));
+    if (!out.Item) return undefined;
+    const { PK: _pk, SK: _sk, ...record } = out.Item;
+    return record as RoutingRecord;
+  } catch (err) {
+    throw wrapAwsError(err, 'dynamodb:GetItem', subject);
+  }
+}
+
+/** Options of {@link readRouting}. */
+export interface ReadRoutingOptions {
+  /**
+   * A strongly consistent read (default): what a failover decides on. Routers that only order
+   * Regions pass `false`: a record a moment old does, and the read stays in the local Region.
+   */
+  consistent?: boolean;
+}
+
 /**
- * Reads the routing record; undefined when the stage has none yet.
+ * Reads the routing record; undefined when the stage has none yet. A stage
+ * made before the control table existed kept its record in the user-state
+ * table: while the control table has none, that one is answered, until
+ * {@link ensureRouting} (run by every failover and by `streamctl dev`)
+ * carries it over.
  *
  * @example
  * ```ts
@@ -40,17 +85,16 @@ function isConditionFailure(err: unknown): boolean {
  * record?.primary; // "us-east-1"
  * ```
  */
-export async function readRouting(clients: AwsClients, names: ResourceNames): Promise<RoutingRecord | undefined> {
-  try {
-    const out = await clients
-      .documents()
-      .send(new GetCommand({ TableName: names.userStateTable, Key: KEY, ConsistentRead: true }));
-    if (!out.Item) return undefined;
-    const { PK: _pk, SK: _sk, ...record } = out.Item;
-    return record as RoutingRecord;
-  } catch (err) {
-    throw wrapAwsError(err, 'dynamodb:GetItem', 'routing record');
-  }
+export async function readRouting(
+  clients: AwsClients,
+  names: ResourceNames,
+  options: ReadRoutingOptions = {},
+): Promise<RoutingRecord | undefined> {
+  const consistent = options.consistent ?? true;
+  return (
+    (await getRecord(clients, names.controlTable, consistent, 'routing record')) ??
+    (await getRecord(clients, names.userStateTable, consistent, 'routing record (its former place)'))
+  );
 }
 
 /**
@@ -93,9 +137,18 @@ export function apiOrder(
   return [...regions].sort((a, b) => rank(a) - rank(b));
 }
 
+/** Waits a little before writing again after a simultaneous write from another Region. */
+function replicatedConflictPause(attempt: number): Promise<void> {
+  return sleep(backoffDelay({ baseMs: 50, capMs: 1_000, jitter: 'full' }, attempt));
+}
+
 /**
- * Creates the routing record when the stage has none: the first Region
- * primary, every Region active. An existing record is returned unchanged.
+ * Creates the routing record when the stage has none, with a conditional
+ * put (`attribute_not_exists(PK)`) so that of two creators one writes and
+ * both return the same record. A record kept in the user-state table by a
+ * stage made before the control table is carried over (same version, same
+ * primary) and its old copy deleted; otherwise the first Region is primary
+ * and every Region active. An existing record is returned unchanged.
  *
  * @example
  * ```ts
@@ -108,20 +161,54 @@ export async function ensureRouting(
   regions: string[],
   by: string,
 ): Promise<RoutingRecord> {
-  const record = defaultRouting(regions, by);
-  try {
-    await clients.documents().send(
-      new PutCommand({
-        TableName: names.userStateTable,
-        Item: { ...KEY, ...record },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      }),
-    );
-    return record;
-  } catch (err) {
-    if (!isConditionFailure(err)) throw wrapAwsError(err, 'dynamodb:PutItem', 'routing record');
-    return (await readRouting(clients, names)) as RoutingRecord;
+  const current = await getRecord(clients, names.controlTable, true, 'routing record');
+  if (current) return current;
+  const former = await getRecord(clients, names.userStateTable, true, 'routing record (its former place)');
+  const record = former ?? defaultRouting(regions, by);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await clients.documents().send(
+        new PutCommand({
+          TableName: names.controlTable,
+          Item: { ...KEY, ...record },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      break;
+    } catch (err) {
+      if (isReplicatedConflict(err) && attempt < REPLICATED_CONFLICT_ATTEMPTS) {
+        await replicatedConflictPause(attempt);
+        const written = await getRecord(clients, names.controlTable, true, 'routing record');
+        if (written) return written;
+        continue;
+      }
+      if (!isConditionFailure(err) && !isReplicatedConflict(err)) {
+        throw wrapAwsError(err, 'dynamodb:PutItem', 'routing record');
+      }
+      // Someone else created it first: theirs is the record.
+      const written = await getRecord(clients, names.controlTable, true, 'routing record');
+      if (written) return written;
+      throw new ConflictError('The routing record is being created from another Region', {
+        hint: 're-run the command in a few seconds',
+      });
+    }
   }
+  if (former) {
+    try {
+      // Only the copy that was carried over: a newer one is left for a person to look at.
+      await clients.documents().send(
+        new DeleteCommand({
+          TableName: names.userStateTable,
+          Key: KEY,
+          ConditionExpression: 'version = :v',
+          ExpressionAttributeValues: { ':v': former.version },
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw wrapAwsError(err, 'dynamodb:DeleteItem', 'routing record (its former place)');
+    }
+  }
+  return record;
 }
 
 /** A change of primary. */
@@ -135,10 +222,24 @@ export interface RoutingChange {
   fromState?: RegionState;
 }
 
+/** The `CONFLICT` a failover gets when the record moved under it. */
+function changedUnder(expectedVersion: number, now: RoutingRecord | undefined): ConflictError {
+  return new ConflictError(
+    `The routing record changed while this failover ran: ${now?.changedBy ?? 'someone'} set the primary to ${now?.primary} at ${now?.changedAt} (version ${now?.version})`,
+    {
+      hint: '`streamctl failover status` shows the current record; re-run the failover if it is still needed',
+      details: { expectedVersion, current: now },
+    },
+  );
+}
+
 /**
  * Moves the primary to another Region with a conditional write on the
- * version: of two callers that read the same version, exactly one wins; the
- * other gets `CONFLICT` naming who changed it.
+ * version (`version = :expected`) in the control table: of two callers that
+ * read the same version, in the same Region or in two, exactly one wins; the
+ * other gets `CONFLICT` naming who changed it. A write that MRSC refuses
+ * because another Region writes the record at the same moment is decided by
+ * reading the record again: moved on → `CONFLICT`; unchanged → written again.
  *
  * @example
  * ```ts
@@ -152,7 +253,7 @@ export async function setPrimary(
   change: RoutingChange,
 ): Promise<RoutingRecord> {
   const to = Region.parse(change.to);
-  const current = await readRouting(clients, names);
+  const current = await getRecord(clients, names.controlTable, true, 'routing record');
   if (!current) {
     throw new NotFoundError('The stage has no routing record', {
       hint: '`streamctl failover --to <region>` creates it before it fails over (locally, so does `streamctl dev --regions a,b`)',
@@ -173,37 +274,48 @@ export async function setPrimary(
     changedAt: new Date().toISOString(),
     ...(change.reason ? { reason: change.reason } : {}),
   };
-  try {
-    await clients.documents().send(
-      new UpdateCommand({
-        TableName: names.userStateTable,
-        Key: KEY,
-        UpdateExpression: 'SET #p = :p, #r = :r, version = :next, changedBy = :by, changedAt = :at, reason = :why',
-        ConditionExpression: 'version = :expected',
-        ExpressionAttributeNames: { '#p': 'primary', '#r': 'regions' },
-        ExpressionAttributeValues: {
-          ':p': next.primary,
-          ':r': next.regions,
-          ':next': next.version,
-          ':by': next.changedBy,
-          ':at': next.changedAt,
-          ':why': next.reason ?? 'failover',
-          ':expected': change.expectedVersion,
-        },
-      }),
-    );
-    return next;
-  } catch (err) {
-    if (isConditionFailure(err)) {
-      const now = await readRouting(clients, names);
-      throw new ConflictError(
-        `The routing record changed while this failover ran: ${now?.changedBy ?? 'someone'} set the primary to ${now?.primary} at ${now?.changedAt} (version ${now?.version})`,
-        {
-          hint: '`streamctl failover status` shows the current record; re-run the failover if it is still needed',
-          details: { expectedVersion: change.expectedVersion, current: now },
-        },
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await clients.documents().send(
+        new UpdateCommand({
+          TableName: names.controlTable,
+          Key: KEY,
+          UpdateExpression: 'SET #p = :p, #r = :r, version = :next, changedBy = :by, changedAt = :at, reason = :why',
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeNames: { '#p': 'primary', '#r': 'regions' },
+          ExpressionAttributeValues: {
+            ':p': next.primary,
+            ':r': next.regions,
+            ':next': next.version,
+            ':by': next.changedBy,
+            ':at': next.changedAt,
+            ':why': next.reason ?? 'failover',
+            ':expected': change.expectedVersion,
+          },
+        }),
       );
+      return next;
+    } catch (err) {
+      if (isConditionFailure(err)) {
+        throw changedUnder(
+          change.expectedVersion,
+          await getRecord(clients, names.controlTable, true, 'routing record'),
+        );
+      }
+      if (!isReplicatedConflict(err)) throw wrapAwsError(err, 'dynamodb:UpdateItem', 'routing record');
+      await replicatedConflictPause(attempt);
+      const now = await getRecord(clients, names.controlTable, true, 'routing record');
+      if (now?.version !== change.expectedVersion) throw changedUnder(change.expectedVersion, now);
+      if (attempt >= REPLICATED_CONFLICT_ATTEMPTS) {
+        throw new ConflictError(
+          `Another Region wrote the routing record at the same moment ${attempt} times; it is unchanged (version ${now.version})`,
+          {
+            cause: err,
+            hint: '`streamctl failover status` shows the current record; re-run the failover if it is still needed',
+            details: { expectedVersion: change.expectedVersion, current: now },
+          },
+        );
+      }
     }
-    throw wrapAwsError(err, 'dynamodb:UpdateItem', 'routing record');
   }
 }

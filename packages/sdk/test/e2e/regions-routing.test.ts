@@ -70,9 +70,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis || !targ
         .map((c) => c as RecordedCall & { input: { Item?: { SK?: { S?: string } }; Key?: { SK?: { S?: string } } } });
 
     it('plans a dry run from the default record without writing one', async () => {
-      await direct
-        .documents()
-        .send(new DeleteCommand({ TableName: config.resources.userStateTable, Key: ROUTING_KEY }));
+      await direct.documents().send(new DeleteCommand({ TableName: config.resources.controlTable, Key: ROUTING_KEY }));
       const plan = await runFailover(config, { to: 'eu-west-1', dryRun: true, by: 'alice' });
       expect(plan).toMatchObject({ from: 'us-east-1', to: 'eu-west-1', changed: false, dryRun: true });
       expect(plan.rollback).toBe('streamctl failover --to us-east-1 --yes');
@@ -92,7 +90,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis || !targ
       };
       await direct
         .documents()
-        .send(new PutCommand({ TableName: config.resources.userStateTable, Item: { ...ROUTING_KEY, ...record } }));
+        .send(new PutCommand({ TableName: config.resources.controlTable, Item: { ...ROUTING_KEY, ...record } }));
       const result = await runFailover(config, { to: 'eu-west-1', by: 'alice' });
       expect(result).toMatchObject({ changed: true, record: { primary: 'eu-west-1', version: 5 } });
       expect(await readRouting(direct, config.resources)).toMatchObject({ primary: 'eu-west-1', version: 5 });

@@ -43,7 +43,7 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(`region
     // Start from a clean record for this table.
     await clients
       .documents()
-      .send(new DeleteCommand({ TableName: config.resources.userStateTable, Key: { PK: 'ROUTING', SK: 'RECORD' } }));
+      .send(new DeleteCommand({ TableName: config.resources.controlTable, Key: { PK: 'ROUTING', SK: 'RECORD' } }));
     const results = await Promise.allSettled([
       runFailover(config, { to: 'eu-west-1', by: `${stage}-alice` }),
       runFailover(config, { to: 'ap-southeast-2', by: `${stage}-bob` }),
