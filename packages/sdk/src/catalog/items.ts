@@ -8,6 +8,10 @@
  *   (`GSI1PK = GENRE#<genre>`, `GSI1SK = <release date>#<id>`).
  * - `SK = AVAILABILITY#<cc|ALL>`: one per country of a published title,
  *   indexed by `byCountry` (`GSI2PK = COUNTRY#<cc|ALL>`, `GSI2SK = <published at>#<id>`).
+ *   Each carries the `generation` of the publication that wrote it; the
+ *   METADATA item's `availabilityGeneration` names the current one. The
+ *   METADATA item is the truth (status, countries, window): a projection is
+ *   only an index entry, which readers confirm against it.
  * - `SK = RENDITION#<name>`: one per rung of the transcoded ladder.
  * - The METADATA item carries `GSI1PK = TITLES`, `GSI1SK = <id>`, so `byGenre`
  *   also lists every title in id order (`titles list`).
@@ -158,9 +162,114 @@ export function titleFromItems(titleId: string, items: Item[]): Title | undefine
   return title;
 }
 
-/** The availability projections of a published title: one per country (or `ALL`). */
-export function availabilityItems(title: Title, availability: Availability, publishedAt: string): Item[] {
-  const countries = availability.countries === 'ALL' ? ['ALL'] : availability.countries;
+/** The countries of an availability as projections name them: the codes, or `ALL`. */
+export function projectionCountries(availability: Availability): string[] {
+  return availability.countries === 'ALL' ? ['ALL'] : [...availability.countries];
+}
+
+/** The generation of a title's availability its METADATA item names: 0 before its first publication. */
+export function metaGeneration(meta: Item): number {
+  return typeof meta.availabilityGeneration === 'number' ? meta.availabilityGeneration : 0;
+}
+
+/** The generation of the publication that wrote a projection: 0 for one written before generations. */
+export function projectionGeneration(projection: Item): number {
+  return typeof projection.generation === 'number' ? projection.generation : 0;
+}
+
+/** The country (or `ALL`) of an availability projection. */
+export const projectionCountry = (projection: Item): string => String(projection.SK).slice(AVAILABILITY_PREFIX.length);
+
+/**
+ * What must change so that a title's projections say what its METADATA item
+ * says, no more: the projections to delete (a country the record does not
+ * allow, or any when the title is not PUBLISHED), and the allowed countries
+ * whose projection is missing or older than the record. A projection newer
+ * than the record belongs to a publication still running (or one that never
+ * finished): it is left to that publication, or to the next one, and readers
+ * ignore it because the record does not list its country.
+ *
+ * @example
+ * ```ts
+ * availabilityRepairs(meta, projections); // { remove: [AVAILABILITY#FR item], rewrite: ['US'] }
+ * ```
+ */
+export function availabilityRepairs(meta: Item, projections: Item[]): { remove: Item[]; rewrite: string[] } {
+  const generation = metaGeneration(meta);
+  const published = meta.status === 'PUBLISHED' && meta.availability !== undefined;
+  const allowed = new Set(published ? projectionCountries(meta.availability as Availability) : []);
+  const remove = projections.filter((p) => !allowed.has(projectionCountry(p)) && projectionGeneration(p) <= generation);
+  const rewrite = [...allowed].filter((cc) => {
+    const p = projections.find((i) => projectionCountry(i) === cc);
+    return !p || projectionGeneration(p) < generation;
+  });
+  return { remove, rewrite };
+}
+
+/**
+ * Whether a title's METADATA item lets it be shown in a country at `at`
+ * (epoch ms): PUBLISHED, available there (or everywhere), inside its window.
+ * Readers of the `byCountry` projections confirm each against this, since a
+ * projection may outlive its country for as long as a re-publish runs (or
+ * after one was interrupted).
+ *
+ * @example
+ * ```ts
+ * shownIn(meta, 'GB', Date.now()); // false once a re-publish left GB out
+ * ```
+ */
+export function shownIn(meta: Item, country: string, at: number): boolean {
+  if (meta.status !== 'PUBLISHED' || meta.availability === undefined) return false;
+  const a = meta.availability as Availability;
+  if (a.countries !== 'ALL' && !a.countries.includes(country)) return false;
+  return availableAt(
+    { ...(a.from ? { availableFrom: a.from } : {}), ...(a.until ? { availableUntil: a.until } : {}) },
+    at,
+  );
+}
+
+/** A browse-list entry from a title's METADATA item (the record readers confirm projections against). */
+export function summaryFromMeta(meta: Item): TitleSummary {
+  const a = meta.availability as Availability | undefined;
+  const images = meta.images as Title['images'] | undefined;
+  return {
+    titleId: String(meta.titleId),
+    name: String(meta.name),
+    genres: (meta.genres as string[] | undefined) ?? [],
+    ...(meta.releaseDate ? { releaseDate: String(meta.releaseDate) } : {}),
+    ...(meta.publishedAt ? { publishedAt: String(meta.publishedAt) } : {}),
+    ...(a?.from ? { availableFrom: a.from } : {}),
+    ...(a?.until ? { availableUntil: a.until } : {}),
+    ...(meta.durationSec !== undefined ? { durationSec: Number(meta.durationSec) } : {}),
+    ...(images?.poster ? { poster: images.poster } : {}),
+  };
+}
+
+/** The attributes of a METADATA item that {@link shownIn} and {@link summaryFromMeta} read. */
+export const SUMMARY_ATTRIBUTES = [
+  'titleId',
+  'name',
+  'genres',
+  'releaseDate',
+  'publishedAt',
+  'availability',
+  'durationSec',
+  'images',
+  'status',
+] as const;
+
+/**
+ * The availability projections of a published title: one per country (or
+ * `ALL`), each marked with the publication's generation.
+ */
+export function availabilityItems(
+  title: Title,
+  availability: Availability,
+  publishedAt: string,
+  generation: number,
+  only?: readonly string[],
+): Item[] {
+  const countries = projectionCountries(availability).filter((cc) => !only || only.includes(cc));
   const summary = {
     titleId: title.titleId,
     name: title.name,
@@ -180,6 +289,7 @@ export function availabilityItems(title: Title, availability: Availability, publ
     ...summary,
     GSI2PK: countryPartition(cc),
     GSI2SK: `${publishedAt}#${title.titleId}`,
+    generation,
   }));
 }
 

@@ -6,7 +6,14 @@
  * @module
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
@@ -18,19 +25,25 @@ import {
   ALL_TITLES,
   AVAILABILITY_PREFIX,
   availabilityItems,
-  availableAt,
+  availabilityRepairs,
   countryPartition,
   genrePartition,
+  type Item,
   listItemFromItem,
+  metaGeneration,
+  projectionGeneration,
   renditionItem,
   renditionKey,
+  SUMMARY_ATTRIBUTES,
+  shownIn,
   summaryFromItem,
+  summaryFromMeta,
   titleFromItems,
   titleItems,
   titleKey,
   titlePartition,
 } from './items.js';
-import { assertTransition, TITLE_STATUSES, type TitleStatus, transitionCondition } from './lifecycle.js';
+import { assertTransition, canTransition, TITLE_STATUSES, type TitleStatus, transitionCondition } from './lifecycle.js';
 import {
   AvailabilitySchema,
   type Catalog,
@@ -82,14 +95,110 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
     }
   }
 
-  async function findTitle(titleId: string): Promise<Title | undefined> {
-    parseInput(IdSchema, titleId, 'titleId');
-    const items = await queryAll(
+  const partition = (titleId: string) =>
+    queryAll(
       clients,
       { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': titlePartition(titleId) } },
       `title ${titleId}`,
     );
-    return titleFromItems(titleId, items);
+
+  async function findTitle(titleId: string): Promise<Title | undefined> {
+    parseInput(IdSchema, titleId, 'titleId');
+    return titleFromItems(titleId, await partition(titleId));
+  }
+
+  /** The METADATA items of these titles (the attributes browsing reads), by id; unknown ids are absent. */
+  async function metas(titleIds: readonly string[], subject: string): Promise<Map<string, Item>> {
+    const names = Object.fromEntries(SUMMARY_ATTRIBUTES.map((a, i) => [`#a${i}`, a]));
+    const found = new Map<string, Item>();
+    for (let i = 0; i < titleIds.length; i += 100) {
+      const keys = titleIds.slice(i, i + 100).map(titleKey);
+      const items = await getKeysProjected(keys, Object.keys(names).join(', '), names, subject);
+      for (const item of items) found.set(String(item.titleId), item);
+    }
+    return found;
+  }
+
+  async function getKeysProjected(
+    keys: Array<Record<string, unknown>>,
+    ProjectionExpression: string,
+    ExpressionAttributeNames: Record<string, string>,
+    subject: string,
+  ): Promise<Item[]> {
+    const items: Item[] = [];
+    let pending = keys;
+    pending = await retry(
+      async () => {
+        try {
+          const out = await docs().send(
+            new BatchGetCommand({
+              RequestItems: { [TableName]: { Keys: pending, ProjectionExpression, ExpressionAttributeNames } },
+            }),
+          );
+          items.push(...(out.Responses?.[TableName] ?? []));
+          pending = (out.UnprocessedKeys?.[TableName]?.Keys ?? []) as Array<Record<string, unknown>>;
+          return pending;
+        } catch (err) {
+          throw wrapAwsError(err, 'dynamodb:BatchGetItem', subject);
+        }
+      },
+      { attempts: 9, policy: BATCH_RETRY, retryable: () => false, retryResult: (left) => left.length > 0 },
+    );
+    if (pending.length) throw wrapAwsError(new Error('unprocessed keys'), 'dynamodb:BatchGetItem', subject);
+    return items;
+  }
+
+  const isConditionFailure = (err: unknown) =>
+    err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException';
+
+  /**
+   * Makes a title's projections say what its METADATA item says now, and no
+   * more (see `availabilityRepairs`). Every write is conditional on the
+   * generation it read, so a publication that started meanwhile (a newer
+   * generation) is never undone: its own run, or the next, settles it.
+   */
+  async function settleAvailability(titleId: string): Promise<void> {
+    const items = await partition(titleId);
+    const meta = items.find((i) => i.SK === 'METADATA');
+    if (!meta) return;
+    const projections = items.filter((i) => String(i.SK).startsWith(AVAILABILITY_PREFIX));
+    const { remove, rewrite } = availabilityRepairs(meta, projections);
+    const generation = metaGeneration(meta);
+    const subject = `availability of ${titleId}`;
+    for (const p of remove) {
+      const g = projectionGeneration(p);
+      try {
+        await docs().send(
+          new DeleteCommand({
+            TableName,
+            Key: { PK: p.PK, SK: p.SK },
+            ConditionExpression: g ? 'generation = :g' : 'attribute_not_exists(generation)',
+            ...(g ? { ExpressionAttributeValues: { ':g': g } } : {}),
+          }),
+        );
+      } catch (err) {
+        // Rewritten since it was read: by a newer publication, whose own run settles it.
+        if (!isConditionFailure(err)) throw wrapAwsError(err, 'dynamodb:DeleteItem', subject);
+      }
+    }
+    if (!rewrite.length) return;
+    const title = titleFromItems(titleId, items) as Title;
+    if (!title.availability || !title.publishedAt) return;
+    for (const item of availabilityItems(title, title.availability, title.publishedAt, generation, rewrite)) {
+      try {
+        await docs().send(
+          new PutCommand({
+            TableName,
+            Item: item,
+            // Only over a missing or older projection: never over a newer publication's.
+            ConditionExpression: 'attribute_not_exists(PK) OR attribute_not_exists(generation) OR generation < :g',
+            ExpressionAttributeValues: { ':g': generation },
+          }),
+        );
+      } catch (err) {
+        if (!isConditionFailure(err)) throw wrapAwsError(err, 'dynamodb:PutItem', subject);
+      }
+    }
   }
 
   const summaryPage = async (
@@ -145,22 +254,50 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
     },
     what: string,
     only?: readonly TitleStatus[],
+    expectedGeneration?: number,
   ): Promise<void> => {
     const transition = transitionCondition(to, only);
     if (!transition) return conflict(titleId, to, what);
+    // An availability change holds to the generation it read: of two publications (or a publication
+    // and a withdrawal) that read the same one, only the first to land here wins.
+    let held = '';
+    if (expectedGeneration !== undefined) {
+      held = expectedGeneration
+        ? ' AND availabilityGeneration = :expected'
+        : ' AND attribute_not_exists(availabilityGeneration)';
+    }
     try {
       await docs().send(
         new UpdateCommand({
           TableName,
           Key: titleKey(titleId),
           UpdateExpression: input.UpdateExpression,
-          ConditionExpression: `attribute_exists(PK) AND (${transition.ConditionExpression})`,
+          ConditionExpression: `attribute_exists(PK) AND (${transition.ConditionExpression})${held}`,
           ExpressionAttributeNames: { ...input.ExpressionAttributeNames, ...transition.ExpressionAttributeNames },
-          ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ...transition.ExpressionAttributeValues },
+          ExpressionAttributeValues: {
+            ...input.ExpressionAttributeValues,
+            ...transition.ExpressionAttributeValues,
+            ...(expectedGeneration ? { ':expected': expectedGeneration } : {}),
+          },
         }),
       );
     } catch (err) {
-      if (err instanceof ConditionalCheckFailedException || (err as Error).name === 'ConditionalCheckFailedException') {
+      if (isConditionFailure(err)) {
+        if (expectedGeneration !== undefined) {
+          const now = await partition(titleId);
+          const meta = now.find((i) => i.SK === 'METADATA');
+          if (meta && metaGeneration(meta) !== expectedGeneration && canTransition(meta.status as TitleStatus, to)) {
+            // Another run changed the availability first: what this one wrote beyond it goes.
+            await settleAvailability(titleId);
+            throw new ConflictError(
+              `Cannot ${what}: title ${titleId}'s availability was changed meanwhile by another run`,
+              {
+                hint: `see what it is now with \`streamctl titles get ${titleId}\`, then run this again if it still should change`,
+                details: { titleId, status: meta.status, generation: metaGeneration(meta) },
+              },
+            );
+          }
+        }
         return conflict(titleId, to, what);
       }
       throw wrapAwsError(err, 'dynamodb:UpdateItem', `title ${titleId}`);
@@ -184,22 +321,34 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
 
     async publishTitle(titleId, availability, at) {
       const a = parseInput(AvailabilitySchema, availability, 'availability');
-      const title = await findTitle(titleId);
-      if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      parseInput(IdSchema, titleId, 'titleId');
+      const items = await partition(titleId);
+      const title = titleFromItems(titleId, items);
+      const meta = items.find((i) => i.SK === 'METADATA');
+      if (!title || !meta) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
       // Checked before the projections are written; the update below checks again, atomically.
       assertTransition(titleId, title.status, 'PUBLISHED');
       const publishedAt = at ?? new Date().toISOString();
-      await writeAll(availabilityItems(title, a, publishedAt), `availability of ${titleId}`);
+      const expected = metaGeneration(meta);
+      const next = expected + 1;
+      // Without transactions (the embedded DynamoDB has none) the change is made in an order that
+      // is safe wherever it stops: the new countries' projections first (readers ignore those the
+      // record does not list yet), then the record (the truth readers confirm against), then the
+      // projections of countries the record no longer lists go.
+      await writeAll(availabilityItems(title, a, publishedAt, next), `availability of ${titleId}`);
       await update(
         titleId,
         'PUBLISHED',
         {
-          UpdateExpression: 'SET #s = :s, availability = :a, publishedAt = :p',
+          UpdateExpression: 'SET #s = :s, availability = :a, publishedAt = :p, availabilityGeneration = :g',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': 'PUBLISHED', ':a': a, ':p': publishedAt },
+          ExpressionAttributeValues: { ':s': 'PUBLISHED', ':a': a, ':p': publishedAt, ':g': next },
         },
         'publish it',
+        undefined,
+        expected,
       );
+      await settleAvailability(titleId);
       return (await findTitle(titleId)) as Title;
     },
 
@@ -210,10 +359,12 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
         summaries('byCountry', countryPartition(cc), limit),
         summaries('byCountry', countryPartition('ALL'), limit),
       ]);
-      const seen = new Set<string>();
       const now = (options.at ?? new Date()).getTime();
-      return [...own, ...all]
-        .filter((t) => !seen.has(t.titleId) && seen.add(t.titleId) && availableAt(t, now))
+      // A projection is an index entry: the title's record says whether it is shown here now.
+      const records = await metas([...new Set([...own, ...all].map((t) => t.titleId))], `availability in ${cc}`);
+      return [...records.values()]
+        .filter((meta) => shownIn(meta, cc, now))
+        .map(summaryFromMeta)
         .sort((a, b) => (b.publishedAt ?? '').localeCompare(a.publishedAt ?? '') || a.titleId.localeCompare(b.titleId))
         .slice(0, limit);
     },
@@ -223,37 +374,12 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
       const ids = [...new Set(titleIds)];
       for (const id of ids) parseInput(IdSchema, id, 'titleId');
       const now = (options.at ?? new Date()).getTime();
-      const found = new Map<string, TitleSummary>();
-      // Two projections may say a title is available here: the country's own and ALL's.
-      const keys = ids.flatMap((id) =>
-        [cc, 'ALL'].map((where) => ({ PK: titlePartition(id), SK: `${AVAILABILITY_PREFIX}${where}` })),
-      );
-      await Promise.all(
-        Array.from({ length: Math.ceil(keys.length / 100) }, async (_, i) => {
-          let pending: Record<string, unknown>[] = keys.slice(i * 100, i * 100 + 100);
-          pending = await retry(
-            async () => {
-              try {
-                const out = await docs().send(
-                  new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }),
-                );
-                for (const item of out.Responses?.[TableName] ?? []) {
-                  const summary = summaryFromItem(item);
-                  if (availableAt(summary, now)) found.set(summary.titleId, summary);
-                }
-                pending = (out.UnprocessedKeys?.[TableName]?.Keys ?? []) as Record<string, unknown>[];
-                return pending;
-              } catch (err) {
-                throw wrapAwsError(err, 'dynamodb:BatchGetItem', `availability in ${cc}`);
-              }
-            },
-            { attempts: 9, policy: BATCH_RETRY, retryable: () => false, retryResult: (left) => left.length > 0 },
-          );
-          if (pending.length)
-            throw wrapAwsError(new Error('unprocessed keys'), 'dynamodb:BatchGetItem', `availability in ${cc}`);
-        }),
-      );
-      return ids.flatMap((id) => found.get(id) ?? []);
+      // The records alone answer: a projection could name a country a re-publish has just left out.
+      const records = await metas(ids, `availability in ${cc}`);
+      return ids.flatMap((id) => {
+        const meta = records.get(id);
+        return meta && shownIn(meta, cc, now) ? [summaryFromMeta(meta)] : [];
+      });
     },
 
     async listByGenre(genre, options = {}) {
@@ -417,43 +543,28 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
     },
 
     async unpublishTitle(titleId) {
-      const title = await findTitle(titleId);
-      if (!title) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
+      parseInput(IdSchema, titleId, 'titleId');
+      const items = await partition(titleId);
+      const title = titleFromItems(titleId, items);
+      const meta = items.find((i) => i.SK === 'METADATA');
+      if (!title || !meta) throw new NotFoundError(`Title ${titleId} does not exist`, { details: { titleId } });
       assertTransition(titleId, title.status, 'UNPUBLISHED');
-      const items = await queryAll(
-        clients,
-        {
-          TableName,
-          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :a)',
-          ExpressionAttributeValues: { ':pk': titlePartition(titleId), ':a': AVAILABILITY_PREFIX },
-        },
-        `availability of ${titleId}`,
-      );
-      for (let i = 0; i < items.length; i += 25) {
-        try {
-          await docs().send(
-            new BatchWriteCommand({
-              RequestItems: {
-                [TableName]: items
-                  .slice(i, i + 25)
-                  .map((item) => ({ DeleteRequest: { Key: { PK: item.PK, SK: item.SK } } })),
-              },
-            }),
-          );
-        } catch (err) {
-          throw wrapAwsError(err, 'dynamodb:BatchWriteItem', `availability of ${titleId}`);
-        }
-      }
+      const expected = metaGeneration(meta);
+      // The record first: from then on no reader shows the title anywhere, whatever projections are left.
       await update(
         titleId,
         'UNPUBLISHED',
         {
-          UpdateExpression: 'SET #s = :s, updatedAt = :now REMOVE availability, publishedAt',
+          UpdateExpression:
+            'SET #s = :s, updatedAt = :now, availabilityGeneration = :g REMOVE availability, publishedAt',
           ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':s': 'UNPUBLISHED', ':now': new Date().toISOString() },
+          ExpressionAttributeValues: { ':s': 'UNPUBLISHED', ':now': new Date().toISOString(), ':g': expected + 1 },
         },
         'unpublish it',
+        undefined,
+        expected,
       );
+      await settleAvailability(titleId);
       return (await findTitle(titleId)) as Title;
     },
   };

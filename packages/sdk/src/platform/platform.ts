@@ -420,7 +420,8 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
       ...(options.keyWrapper ? { keys: contentKeys() } : {}),
     }),
   );
-  const publisher = once(() => createPublisher({ config: effective, clients, catalog: catalog() }));
+  // The viewer-facing catalog: publishing drops its cached copy of the title, so grants see the change at once.
+  const publisher = once(() => createPublisher({ config: effective, clients, catalog: viewerCatalog() }));
   const lists = once(() => createViewerLists({ users: users(), catalog: viewerCatalog(), changed }));
   // With a shared Redis the stream limit is decided there (one script per start); DynamoDB keeps
   // the devices and serves every call Redis cannot.
