@@ -182,13 +182,12 @@ async function createRegionPlatform(
   config: StreamctlConfig,
   options: ServingOptions,
 ): Promise<RegionPlatform> {
-  const { createJwtVerifier, createMemoryCache, createPlatform, createPlaybackSigner, createRedisCache } = await import(
-    '@streamctl/sdk'
+  const { createJwtVerifier, createMemoryCache, createPlatform, createRedisCache } = await import('@streamctl/sdk');
+  const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, localViewerLakes } = await import(
+    '@streamctl/local'
   );
-  const { DEV_TOKEN_AUDIENCE, DEV_TOKEN_ISSUER, ensureDevSigningKey, ensureEdgeKeyPair, localViewerLakes } =
-    await import('@streamctl/local');
+  const { createLocalKeySetSigner } = await import('@streamctl/sdk/keys');
   const devKey = await ensureDevSigningKey(platform.dataDir);
-  const edgeKey = ensureEdgeKeyPair(platform.dataDir);
   const edge = platform.parts.edge;
   if (!edge) throw new Error('the local edge is not running');
   const cache = options.redisUrl ? await createRedisCache(options.redisUrl) : createMemoryCache();
@@ -200,7 +199,8 @@ async function createRegionPlatform(
       audience: DEV_TOKEN_AUDIENCE,
     }),
     playback: {
-      signer: createPlaybackSigner({ keyPairId: edgeKey.keyPairId, privateKey: edgeKey.privateKeyPem }),
+      // The data dir's active key, as the file says now: `streamctl keys rotate` switches it in place.
+      signer: createLocalKeySetSigner(platform.dataDir),
       cdnBaseUrl: edge,
     },
     // Privacy export and erasure reach the local lake's files (on AWS the lake is Athena's).

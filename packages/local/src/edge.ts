@@ -9,7 +9,7 @@
  * dot segment, an encoded separator nor a Host header can make a signature
  * for one title cover another title or another bucket.
  */
-import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,10 +25,11 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { ErrorCode, ValidationError, wrapAwsError } from '@streamctl/sdk/errors';
+import { activeSigningKey, ensureLocalKeySet, publicKeyPem } from '@streamctl/sdk/keys';
 import { dataDirLayout } from '@streamctl/sdk/local';
 import type { PlaybackVerifier, Verdict } from '@streamctl/sdk/playback';
 
-/** The local stage's CloudFront key pair (the key group has this one public key). */
+/** The local stage's active CloudFront key pair (the one that signs; the edge trusts every key of the set). */
 export interface EdgeKeyPair {
   keyPairId: string;
   privateKeyPem: string;
@@ -36,7 +37,9 @@ export interface EdgeKeyPair {
 }
 
 /**
- * Returns the data dir's CloudFront key pair, creating it on first use.
+ * Returns the active key pair of the data dir's signing key set, making the set on first use.
+ * The set (`@streamctl/sdk/keys`) may hold more keys while `streamctl keys rotate` runs; the
+ * edge trusts all of them (`createLocalKeySetVerifier`), only this one signs.
  *
  * @example
  * ```ts
@@ -44,29 +47,12 @@ export interface EdgeKeyPair {
  * ```
  */
 export function ensureEdgeKeyPair(dataDir: string): EdgeKeyPair {
-  const file = join(dataDirLayout(dataDir).keys, 'cloudfront.json');
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as EdgeKeyPair;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-  // Shaped like CloudFront's public key IDs: K followed by 13 upper-case letters and digits.
-  const keyPairId = `K${Array.from({ length: 13 }, () => alphabet[randomInt(alphabet.length)]).join('')}`;
-  const pair: EdgeKeyPair = {
-    keyPairId,
-    privateKeyPem: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  const active = activeSigningKey(ensureLocalKeySet(dataDir));
+  return {
+    keyPairId: active.keyPairId,
+    privateKeyPem: active.privateKey,
+    publicKeyPem: publicKeyPem(active.privateKey),
   };
-  mkdirSync(dataDirLayout(dataDir).keys, { recursive: true, mode: 0o700 });
-  try {
-    writeFileSync(file, JSON.stringify(pair, null, 2), { mode: 0o600, flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return JSON.parse(readFileSync(file, 'utf8')) as EdgeKeyPair;
-    throw err;
-  }
-  return pair;
 }
 
 /**

@@ -8,6 +8,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { createAwsClients } from '@streamctl/sdk';
 import { type ResourceNames, resolveConfig, type StreamctlConfig } from '@streamctl/sdk/config';
 import { ErrorCode, StreamctlError } from '@streamctl/sdk/errors';
+import { createLocalKeySetVerifier } from '@streamctl/sdk/keys';
 import {
   acquireDataDirLock,
   clearState,
@@ -19,11 +20,10 @@ import {
   type PartName,
   writeState,
 } from '@streamctl/sdk/local';
-import { createPlaybackVerifier } from '@streamctl/sdk/playback';
 import { type EnsuredResource, ensureResources } from '@streamctl/sdk/resources';
 import { startDynamoDBLocal, startKinesisMock } from './aws-engines.js';
 import { ensureDevSigningKey } from './dev-keys.js';
-import { ensureEdgeKeyPair, ensureEdgeOriginSecret, startEdge } from './edge.js';
+import { ensureEdgeOriginSecret, startEdge } from './edge.js';
 import { type RunningEmulator, startDynalite, startKinesalite, startS3rver } from './emulators.js';
 
 /** A part that joins the platform: started by its own package, stopped with the platform. */
@@ -354,7 +354,7 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
   }
 }
 
-/** Starts the edge over the CDN bucket, trusting the data dir's key pair. */
+/** Starts the edge over the CDN bucket, trusting the data dir's signing key set. */
 async function startLocalEdge(
   dataDir: string,
   config: StreamctlConfig,
@@ -362,13 +362,14 @@ async function startLocalEdge(
   port: number | undefined,
   playerOrigins: string[],
 ): Promise<LocalPart> {
-  const keyPair = ensureEdgeKeyPair(dataDir);
   const clients = createAwsClients(config);
   try {
     const edge = await startEdge({
       s3: clients.s3(),
       bucket: config.resources.cdnBucket,
-      verifier: createPlaybackVerifier({ [keyPair.keyPairId]: keyPair.publicKeyPem }),
+      // Every key of the data dir's set, read again when `streamctl keys rotate` changes it: a key
+      // group whose changes need no deployment.
+      verifier: createLocalKeySetVerifier(dataDir),
       host,
       ...(port !== undefined ? { port } : {}),
       playerOrigins,

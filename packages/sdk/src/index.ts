@@ -29,6 +29,7 @@ export * from './errors/index.js';
 export * from './events/index.js';
 export * from './health/index.js';
 export * from './ingest/index.js';
+export * from './keys/index.js';
 export * from './ladders/index.js';
 export * from './platform/index.js';
 export * from './playback/index.js';

@@ -7,9 +7,11 @@
  *   (default `<issuer>/.well-known/jwks.json`), `STREAMCTL_JWT_AUDIENCE` (optional);
  * - `STREAMCTL_CDN_URL`;
  * - `STREAMCTL_CF_SIGNING_SECRET_ID`: the Secrets Manager secret (name or ARN) holding the
- *   CloudFront key pair as JSON `{ "keyPairId", "privateKey" }`, read at run time and again every
- *   5 minutes, so a rotated key is taken up without a new execution environment. Runs outside AWS
- *   may give `STREAMCTL_CF_KEY_PAIR_ID` and `STREAMCTL_CF_PRIVATE_KEY` (PEM) instead;
+ *   stage's CloudFront signing key set (`@streamctl/sdk/keys`: several key pairs, one active; the
+ *   older `{ "keyPairId", "privateKey" }` is a set of one), read at run time and again every
+ *   5 minutes, so `streamctl keys rotate` is taken up without a new execution environment. Only the
+ *   active key signs. Runs outside AWS may give `STREAMCTL_CF_KEY_PAIR_ID` and
+ *   `STREAMCTL_CF_PRIVATE_KEY` (PEM) instead;
  * - `STREAMCTL_ORIGIN_SECRET_ID` (optional): the secret CloudFront sends in `x-streamctl-origin-secret`;
  *   requests that present it are rate-limited per viewer (`CloudFront-Viewer-Address`);
  * - `REDIS_URL` (optional): ElastiCache Redis for the shared cache and rate-limit buckets, else in-process.
@@ -24,14 +26,14 @@ import {
   ConfigError,
   createJwtVerifier,
   createPlatform,
-  createPlaybackSigner,
   createRedisCache,
   type Platform,
+  parseSigningKeySet,
   resolveConfig,
   type StreamctlConfig,
+  signerForKeySet,
 } from '@streamctl/sdk';
 import { handle } from 'hono/aws-lambda';
-import { z } from 'zod';
 import { createHttpApp } from './app.js';
 import { createSecretReader, type SecretReader } from './secrets.js';
 
@@ -45,9 +47,6 @@ function required(name: string): string {
     });
   return value;
 }
-
-/** The signing secret's shape. */
-const SigningKey = z.object({ keyPairId: z.string().min(1), privateKey: z.string().includes('PRIVATE KEY') });
 
 /** What an execution environment sets up once: the config, its clients and the secrets it reads. */
 interface Environment {
@@ -83,25 +82,11 @@ async function prepare(): Promise<Environment> {
   };
 }
 
-/** JSON text as a value; undefined when it is not JSON. */
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The app built over one signing key; rebuilt when the key changes. */
 function build(env: Environment, signingText: string): { handler: Handler; platform: Platform } {
-  const parsed = SigningKey.safeParse(parseJson(signingText));
-  if (!parsed.success) {
-    // The value is a secret: the message names the source, never what it holds.
-    throw new ConfigError(
-      `The CloudFront signing key from ${process.env.STREAMCTL_CF_SIGNING_SECRET_ID ?? 'the environment'} is not JSON with keyPairId and a PEM privateKey`,
-      { hint: 'store {"keyPairId": "K…", "privateKey": "-----BEGIN PRIVATE KEY-----…"} in the secret' },
-    );
-  }
+  // The value is a secret: a refusal names the source, never what it holds.
+  const source = process.env.STREAMCTL_CF_SIGNING_SECRET_ID ?? 'the environment';
+  const keys = parseSigningKeySet(signingText, source);
   const issuer = required('STREAMCTL_JWT_ISSUER');
   const audience = process.env.STREAMCTL_JWT_AUDIENCE;
   const platform = createPlatform(env.config, {
@@ -111,7 +96,8 @@ function build(env: Environment, signingText: string): { handler: Handler; platf
       issuer,
       ...(audience ? { audience } : {}),
     }),
-    playback: { signer: createPlaybackSigner(parsed.data), cdnBaseUrl: required('STREAMCTL_CDN_URL') },
+    // The active key only: a pending or retiring key in the set never signs.
+    playback: { signer: signerForKeySet(keys), cdnBaseUrl: required('STREAMCTL_CDN_URL') },
   });
   const { logger, origin } = env;
   const handler = handle(

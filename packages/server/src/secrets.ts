@@ -9,11 +9,12 @@
  * @module
  */
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SECRET_CACHE_SECONDS } from '@streamctl/sdk/config';
 import { ConfigError } from '@streamctl/sdk/errors';
 
 /** Options of {@link createSecretReader}. */
 export interface SecretReaderOptions {
-  /** How long a value read is used before it is read again, in seconds. Default 300. */
+  /** How long a value read is used before it is read again, in seconds. Default `SECRET_CACHE_SECONDS` (300), which key rotation counts on. */
   maxAgeSeconds?: number;
   /** How long a failed read is answered from memory before the next try, in seconds. Default 60. */
   retryAfterSeconds?: number;
@@ -35,12 +36,12 @@ export interface SecretReader {
  * @example
  * ```ts
  * const signing = createSecretReader(process.env.STREAMCTL_CF_SIGNING_SECRET_ID!);
- * const { keyPairId, privateKey } = JSON.parse(await signing.get());
+ * const signer = signerForKeySet(parseSigningKeySet(await signing.get(), 'the signing secret'));
  * ```
  */
 export function createSecretReader(secretId: string, options: SecretReaderOptions = {}): SecretReader {
   const provider = options.provider ?? new SecretsProvider();
-  const maxAge = options.maxAgeSeconds ?? 300;
+  const maxAge = options.maxAgeSeconds ?? SECRET_CACHE_SECONDS;
   const retryAfterMs = (options.retryAfterSeconds ?? 60) * 1000;
   const now = options.now ?? Date.now;
   let failed: { at: number; error: ConfigError } | undefined;

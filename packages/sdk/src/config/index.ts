@@ -33,7 +33,7 @@ export {
   RateLimitSettingsSchema,
   type RateLimits,
 } from './rate-limits.js';
-export { ORIGIN_SECRET_HEADER, type SecretNames, secretNames } from './secrets.js';
+export { ORIGIN_SECRET_HEADER, SECRET_CACHE_SECONDS, type SecretNames, secretNames } from './secrets.js';
 
 /** The stage of the embedded local platform. */
 export const LOCAL_STAGE = 'local';

@@ -8,8 +8,10 @@
 /** The Secrets Manager secrets of one stage. */
 export interface SecretNames {
   /**
-   * The CloudFront key pair that signs playback URLs and cookies: JSON
-   * `{ "keyPairId": "K…", "privateKey": "-----BEGIN PRIVATE KEY-----…" }`, in every Region of the stage.
+   * The CloudFront key pairs that sign playback URLs and cookies, as a key set (`@streamctl/sdk/keys`):
+   * JSON `{ "keyGroupId", "active": "K…", "keys": [{ "keyPairId", "privateKey", "createdAt", "activatedAt"?, "retireAfter"? }] }`
+   * (the older `{ "keyPairId", "privateKey" }` is read as a set of one). `streamctl keys rotate` creates it
+   * in the stage's primary Region with a replica in every other Region, and keeps it.
    */
   cloudFrontSigning: string;
   /**
@@ -34,6 +36,13 @@ export function secretNames(stage: string): SecretNames {
     originSecret: `streamctl/${stage}/origin-secret`,
   };
 }
+
+/**
+ * How long the API keeps a secret it read before reading it again, in seconds. A key rotation keeps
+ * the old key trusted this much longer than the longest grant, since a server may sign with it
+ * until its cache runs out.
+ */
+export const SECRET_CACHE_SECONDS = 300;
 
 /**
  * The header CloudFront adds to every request it forwards to an API origin, holding the stage's

@@ -71,6 +71,7 @@ import {
 import {
   type FailoverInput,
   type FailoverResult,
+  localRegionView,
   type RegionsHealthOptions,
   type RoutingRecord,
   readRouting,
@@ -197,8 +198,18 @@ export function withLocalEndpoints(config: StreamctlConfig): { config: Streamctl
     const url = state.parts[name];
     return url ? [{ name, url }] : [];
   });
-  // The running platform's Region and resource names win: they are what it created.
-  return { config: { ...config, region: state.region, resources: state.resources, endpoints }, httpParts };
+  // The running platform's Regions and resource names win: they are what it created.
+  const view = localRegionView(config, state);
+  return {
+    config: {
+      ...config,
+      region: view.region,
+      regions: view.regions,
+      resources: view.resources,
+      endpoints: { ...endpoints, ...(view.kinesis ? { kinesis: view.kinesis } : {}) },
+    },
+    httpParts,
+  };
 }
 
 /**

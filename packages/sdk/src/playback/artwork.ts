@@ -10,6 +10,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Artwork } from '../contract/index.js';
+import { grantBucketSeconds } from './grant.js';
 import type { PlaybackSigner } from './signer.js';
 
 /** Signs a title's artwork; undefined when the title has none. */
@@ -35,14 +36,15 @@ export function createArtworkSigner(options: {
 }): ArtworkSigner {
   const now = options.now ?? Date.now;
   const ttl = options.ttlSeconds;
-  const bucket = options.bucketSeconds ?? Math.max(1, Math.min(900, Math.floor(ttl / 5)));
+  const bucket = options.bucketSeconds ?? grantBucketSeconds(ttl);
   const base = options.cdnBaseUrl.replace(/\/$/, '');
   const memo = new LRUCache<string, string>({ max: 50_000 });
   return ({ titleId, poster }) => {
     // Only the title's own tree: a key elsewhere is not the title's artwork.
     if (!poster?.startsWith(`titles/${titleId}/`) || poster.includes('..')) return undefined;
     const expires = Math.ceil((Math.floor(now() / 1000) + ttl) / bucket) * bucket;
-    const key = `${poster}|${expires}`;
+    // The signing key is part of the key: after a rotation, only the new key's URLs are handed out.
+    const key = `${options.signer.keyPairId}|${poster}|${expires}`;
     let url = memo.get(key);
     if (!url) {
       url = options.signer.signUrl(`${base}/${poster}`, { expiresAt: expires });

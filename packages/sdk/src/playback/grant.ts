@@ -82,6 +82,31 @@ export function playbackProtection(
   };
 }
 
+/**
+ * The bucket grant expiries round up to when none is given: a fifth of the TTL, 15 minutes at most.
+ *
+ * @example
+ * ```ts
+ * grantBucketSeconds(300); // 60
+ * ```
+ */
+export function grantBucketSeconds(ttlSeconds: number): number {
+  return Math.max(1, Math.min(900, Math.floor(ttlSeconds / 5)));
+}
+
+/**
+ * The longest a grant (or artwork URL) signed now stays valid: its TTL, plus at most one bucket
+ * from rounding its expiry up. A key rotation keeps the old key trusted at least this long.
+ *
+ * @example
+ * ```ts
+ * longestGrantSeconds(300); // 360
+ * ```
+ */
+export function longestGrantSeconds(ttlSeconds: number, bucketSeconds = grantBucketSeconds(ttlSeconds)): number {
+  return ttlSeconds + bucketSeconds;
+}
+
 /** How grants are signed. */
 export interface PlaybackGrantOptions {
   signer: PlaybackSigner;
@@ -129,7 +154,7 @@ export function createPlaybackGrants(
 ): PlaybackGrants {
   const now = deps.now ?? Date.now;
   const ttl = options?.ttlSeconds ?? deps.sessions.settings.grantSeconds;
-  const bucket = options?.bucketSeconds ?? Math.max(1, Math.min(900, Math.floor(ttl / 5)));
+  const bucket = options?.bucketSeconds ?? grantBucketSeconds(ttl);
   // Signed grants by manifest and expiry; the newest buckets of the hottest titles stay.
   const memo = new LRUCache<string, Omit<PlaybackGrant, 'session'>>({ max: 10_000 });
 
@@ -153,8 +178,9 @@ export function createPlaybackGrants(
     const nowSec = Math.floor(nowMs / 1000);
     const expires = Math.ceil((nowSec + ttl) / bucket) * bucket;
     const protection = playbackProtection(title, options.licenses);
-    const key = `${manifest}|${expires}|${protection?.scheme ?? 'none'}|${title.manifests.dash ?? ''}|${title.images?.thumbnailTrack ?? ''}`;
+    const key = `${options.signer.keyPairId}|${manifest}|${expires}|${protection?.scheme ?? 'none'}|${title.manifests.dash ?? ''}|${title.images?.thumbnailTrack ?? ''}`;
     // The key holds the expiry, which is at least a TTL away from now: a hit still gives the full TTL.
+    // It holds the signing key too: once a rotation switches keys, no grant of the old one is handed out.
     const hit = memo.get(key);
     if (hit) return hit;
     const base = options.cdnBaseUrl.replace(/\/$/, '');

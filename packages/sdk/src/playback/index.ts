@@ -19,8 +19,10 @@ export {
 export {
   createPlaybackGrants,
   type GrantSession,
+  grantBucketSeconds,
   grantSetCookies,
   type LicenseServers,
+  longestGrantSeconds,
   type PlaybackGrant,
   type PlaybackGrantOptions,
   type PlaybackGrants,

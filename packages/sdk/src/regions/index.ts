@@ -8,15 +8,31 @@
  * @module
  */
 export { API_WRITES_ORIGIN_ID, apiOriginMatches, type RepointResult, repointOriginGroup } from './cloudfront.js';
-export { type DrillOptions, type DrillReport, runDrill } from './drill.js';
+export {
+  type DrillMedia,
+  type DrillMediaReport,
+  type DrillOptions,
+  type DrillReport,
+  runDrill,
+  writeDrillMedia,
+} from './drill.js';
 export {
   type FailoverInput,
   type FailoverResult,
   type FailoverStep,
   runFailover,
 } from './failover.js';
-export { type RegionsHealthOptions, regionsHealth } from './health.js';
-export { type LocalRegion, type LocalRegions, readLocalRegions, writeLocalRegions } from './local.js';
+export { type MediaLag, mediaLag, type RegionsHealthOptions, regionsHealth } from './health.js';
+export {
+  type LocalRegion,
+  type LocalRegions,
+  type MediaReplicationRegion,
+  type MediaReplicationState,
+  readLocalRegions,
+  readMediaReplication,
+  writeLocalRegions,
+  writeMediaReplication,
+} from './local.js';
 export {
   createFailoverPut,
   createRegionRouter,
@@ -37,4 +53,10 @@ export {
   readRouting,
   setPrimary,
 } from './routing.js';
-export { regionApiUrl, regionClients, regionConfig } from './stage.js';
+export {
+  localRegionBuckets,
+  localRegionView,
+  regionApiUrl,
+  regionClients,
+  regionConfig,
+} from './stage.js';

@@ -1,0 +1,381 @@
+/**
+ * Rotation on AWS against mocked CloudFront and Secrets Manager (neither has
+ * an emulator here). The mocks keep state like the services do (a key group
+ * with an ETag that changes on each update, a secret with replicas), and
+ * every request sent is checked against the client's own model.
+ */
+import * as cloudfront from '@aws-sdk/client-cloudfront';
+import {
+  CloudFrontClient,
+  CreateKeyGroupCommand,
+  CreatePublicKeyCommand,
+  DeletePublicKeyCommand,
+  GetDistributionCommand,
+  GetKeyGroupCommand,
+  GetPublicKeyCommand,
+  ListDistributionsByKeyGroupCommand,
+  UpdateKeyGroupCommand,
+} from '@aws-sdk/client-cloudfront';
+import * as secrets from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ReplicateSecretToRegionsCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { modelProblems } from '../../../../test/aws-model.js';
+import { resolveConfig } from '../config/index.js';
+import { longestGrantSeconds } from '../playback/index.js';
+import { awsKeyBackend, createStageKeys, type KeyBackend, parseSigningKeySet, rotateKeys } from './index.js';
+
+const cf = mockClient(CloudFrontClient);
+const sm = mockClient(SecretsManagerClient);
+afterAll(() => {
+  cf.restore();
+  sm.restore();
+});
+
+const SECRET = 'streamctl/prod/cloudfront-signing';
+const GROUP = 'b7b9c3f5-0000-4e1a-9d4c-2f0f5d2a1e11';
+const DISTRIBUTION = 'E2QWRUHAPOMQZL';
+const T0 = Date.parse('2026-12-01T00:00:00Z');
+
+/** The services' state, as the mocks keep it. */
+interface World {
+  secret: string | undefined;
+  replicas: string[];
+  group: { items: string[]; etag: number; name: string } | undefined;
+  publicKeys: Map<string, string>;
+  distribution: 'Deployed' | 'InProgress';
+  /** UpdateKeyGroup calls to answer PreconditionFailed before one succeeds. */
+  races: number;
+  denied: Set<string>;
+}
+
+let world: World;
+let keyCounter = 0;
+
+const denied = (op: string) =>
+  Object.assign(new Error(`User is not authorized to perform ${op}`), { name: 'AccessDenied' });
+
+function install(): void {
+  cf.reset();
+  sm.reset();
+  sm.on(GetSecretValueCommand).callsFake(() => {
+    if (world.secret === undefined)
+      throw new ResourceNotFoundException({
+        message: "Secrets Manager can't find the specified secret.",
+        $metadata: {},
+      });
+    return { SecretString: world.secret };
+  });
+  sm.on(CreateSecretCommand).callsFake((input) => {
+    world.secret = input.SecretString;
+    world.replicas = (input.AddReplicaRegions ?? []).map((r: { Region: string }) => r.Region);
+    return { Name: input.Name };
+  });
+  sm.on(PutSecretValueCommand).callsFake((input) => {
+    if (world.denied.has('PutSecretValue')) throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+    world.secret = input.SecretString;
+    return {};
+  });
+  sm.on(DescribeSecretCommand).callsFake(() => ({
+    ReplicationStatus: world.replicas.map((Region) => ({ Region, Status: 'InSync' })),
+  }));
+  sm.on(ReplicateSecretToRegionsCommand).callsFake((input) => {
+    world.replicas.push(...input.AddReplicaRegions.map((r: { Region: string }) => r.Region));
+    return {};
+  });
+  cf.on(CreatePublicKeyCommand).callsFake((input) => {
+    if (world.denied.has('CreatePublicKey')) throw denied('cloudfront:CreatePublicKey');
+    const id = `K${String(++keyCounter).padStart(13, '0')}`;
+    world.publicKeys.set(id, input.PublicKeyConfig.EncodedKey);
+    return { PublicKey: { Id: id }, ETag: 'E1' };
+  });
+  cf.on(CreateKeyGroupCommand).callsFake((input) => {
+    world.group = { items: [...input.KeyGroupConfig.Items], etag: 1, name: input.KeyGroupConfig.Name };
+    return { KeyGroup: { Id: GROUP }, ETag: 'E1' };
+  });
+  cf.on(GetKeyGroupCommand).callsFake((input) => {
+    if (!world.group || input.Id !== GROUP)
+      throw Object.assign(new Error('The specified key group does not exist.'), { name: 'NoSuchResource' });
+    return {
+      KeyGroup: { Id: GROUP, KeyGroupConfig: { Name: world.group.name, Items: [...world.group.items] } },
+      ETag: `E${world.group.etag}`,
+    };
+  });
+  cf.on(UpdateKeyGroupCommand).callsFake((input) => {
+    if (!world.group) throw Object.assign(new Error('no group'), { name: 'NoSuchResource' });
+    if (world.races > 0) {
+      // Another operator's update lands between our read and our write.
+      world.races -= 1;
+      world.group.etag += 1;
+    }
+    if (input.IfMatch !== `E${world.group.etag}`)
+      throw Object.assign(
+        new Error('The precondition given in one or more of the request-header fields evaluated to false.'),
+        {
+          name: 'PreconditionFailed',
+        },
+      );
+    world.group.items = [...input.KeyGroupConfig.Items];
+    world.group.etag += 1;
+    world.distribution = 'InProgress';
+    return { KeyGroup: { Id: GROUP }, ETag: `E${world.group.etag}` };
+  });
+  cf.on(ListDistributionsByKeyGroupCommand).callsFake(() => ({
+    DistributionIdList: { Marker: '', MaxItems: 100, IsTruncated: false, Quantity: 1, Items: [DISTRIBUTION] },
+  }));
+  cf.on(GetDistributionCommand).callsFake(() => ({ Distribution: { Id: DISTRIBUTION, Status: world.distribution } }));
+  cf.on(GetPublicKeyCommand).callsFake((input) => {
+    if (!world.publicKeys.has(input.Id)) throw Object.assign(new Error('gone'), { name: 'NoSuchPublicKey' });
+    return { PublicKey: { Id: input.Id }, ETag: `P-${input.Id}` };
+  });
+  cf.on(DeletePublicKeyCommand).callsFake((input) => {
+    if (world.group?.items.includes(input.Id)) throw Object.assign(new Error('in use'), { name: 'PublicKeyInUse' });
+    if (input.IfMatch !== `P-${input.Id}`) throw Object.assign(new Error('etag'), { name: 'PreconditionFailed' });
+    world.publicKeys.delete(input.Id);
+    return {};
+  });
+}
+
+/** Every request sent so far, against the client's own model. */
+function problems(): string[] {
+  const found: string[] = [];
+  const schemas: Record<string, unknown> = {
+    CreatePublicKeyCommand: cloudfront.CreatePublicKeyRequest$,
+    CreateKeyGroupCommand: cloudfront.CreateKeyGroupRequest$,
+    GetKeyGroupCommand: cloudfront.GetKeyGroupRequest$,
+    UpdateKeyGroupCommand: cloudfront.UpdateKeyGroupRequest$,
+    ListDistributionsByKeyGroupCommand: cloudfront.ListDistributionsByKeyGroupRequest$,
+    GetDistributionCommand: cloudfront.GetDistributionRequest$,
+    GetPublicKeyCommand: cloudfront.GetPublicKeyRequest$,
+    DeletePublicKeyCommand: cloudfront.DeletePublicKeyRequest$,
+    GetSecretValueCommand: secrets.GetSecretValueRequest$,
+    CreateSecretCommand: secrets.CreateSecretRequest$,
+    PutSecretValueCommand: secrets.PutSecretValueRequest$,
+    DescribeSecretCommand: secrets.DescribeSecretRequest$,
+    ReplicateSecretToRegionsCommand: secrets.ReplicateSecretToRegionsRequest$,
+  };
+  for (const call of [...cf.calls(), ...sm.calls()]) {
+    const command = call.args[0] as { constructor: { name: string }; input: unknown };
+    const schema = schemas[command.constructor.name];
+    if (!schema) found.push(`${command.constructor.name}: not expected`);
+    else found.push(...modelProblems(command.input, schema).map((p) => `${command.constructor.name}${p}`));
+  }
+  return found;
+}
+
+const names = (client: typeof cf | typeof sm) =>
+  client.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ''));
+
+function backend(): KeyBackend {
+  return awsKeyBackend({
+    stage: 'prod',
+    regions: ['us-east-1', 'eu-west-1'],
+    cloudFront: () => new CloudFrontClient({ region: 'us-east-1' }),
+    secretsManager: () => new SecretsManagerClient({ region: 'us-east-1' }),
+    signerCacheSeconds: 300,
+  });
+}
+
+const stored = () => parseSigningKeySet(world.secret as string, 'test');
+
+beforeEach(() => {
+  keyCounter = 0;
+  world = {
+    secret: undefined,
+    replicas: [],
+    group: undefined,
+    publicKeys: new Map(),
+    distribution: 'Deployed',
+    races: 0,
+    denied: new Set(),
+  };
+  install();
+});
+
+describe('keys on AWS', () => {
+  it('a stage without a secret: the first rotation makes a key, a key group and the secret replicated to every Region', async () => {
+    const result = await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 });
+    expect(result).toMatchObject({ created: true, keyGroupId: GROUP, activated: 'K0000000000001', retired: [] });
+    expect(names(cf)).toEqual(['CreatePublicKey', 'CreateKeyGroup']);
+    expect(names(sm)).toEqual(['GetSecretValue', 'CreateSecret']);
+    expect(world.group?.items).toEqual(['K0000000000001']);
+    expect(world.group?.name).toBe('streamctl-prod-signing');
+    expect(world.replicas).toEqual(['eu-west-1']);
+    const set = stored();
+    expect(set).toMatchObject({ keyGroupId: GROUP, active: 'K0000000000001' });
+    // The public key CloudFront got is the stored private key's.
+    const { publicKeyPem } = await import('./index.js');
+    expect(world.publicKeys.get('K0000000000001')).toBe(publicKeyPem(set.keys[0]?.privateKey ?? ''));
+    expect(sm.commandCalls(CreateSecretCommand)[0]?.args[0].input.Name).toBe(SECRET);
+    expect(problems()).toEqual([]);
+  });
+
+  it('rotates: publishes a pending key, switches after the distribution deploys, holds the old key, retires it later', async () => {
+    await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 });
+    install();
+    let clock = T0 + 86_400_000;
+    const polls: number[] = [];
+    const result = await rotateKeys(backend(), {
+      longestGrantSeconds: longestGrantSeconds(300),
+      now: () => clock,
+      pollMs: 10_000,
+      sleep: async (ms) => {
+        polls.push(ms);
+        clock += ms;
+        // The distribution finishes deploying the key group change after two polls.
+        if (polls.length === 2) world.distribution = 'Deployed';
+      },
+    });
+    expect(polls).toEqual([10_000, 10_000]);
+    expect(result).toMatchObject({
+      created: false,
+      added: 'K0000000000002',
+      activated: 'K0000000000002',
+      retiring: { keyPairId: 'K0000000000001', retireAfter: new Date(clock + (360 + 300) * 1000).toISOString() },
+    });
+    expect(names(cf)).toEqual([
+      'CreatePublicKey',
+      'GetKeyGroup',
+      'UpdateKeyGroup',
+      'ListDistributionsByKeyGroup',
+      'GetDistribution',
+      'ListDistributionsByKeyGroup',
+      'GetDistribution',
+      'ListDistributionsByKeyGroup',
+      'GetDistribution',
+    ]);
+    // The new key is stored (pending) before the group trusts it, then made active.
+    const puts = sm
+      .commandCalls(PutSecretValueCommand)
+      .map((c) => parseSigningKeySet(c.args[0].input.SecretString ?? '', 'put'));
+    expect(puts.map((s) => s.active)).toEqual(['K0000000000001', 'K0000000000002']);
+    expect(puts[0]?.keys.map((k) => k.keyPairId)).toEqual(['K0000000000001', 'K0000000000002']);
+    expect(world.group?.items).toEqual(['K0000000000001', 'K0000000000002']);
+    expect(sm.commandCalls(UpdateKeyGroupCommand as never)).toHaveLength(0);
+    expect(cf.commandCalls(UpdateKeyGroupCommand)[0]?.args[0].input).toMatchObject({ Id: GROUP, IfMatch: 'E1' });
+    expect(problems()).toEqual([]);
+
+    // Before retireAfter: nothing leaves. After it: out of the group, deleted, dropped from the secret.
+    const retireAt = Date.parse(result.retiring?.retireAfter ?? '');
+    install();
+    expect(
+      (await createStageKeys(await prodConfig(), { backend: backend() }).retire({ now: () => retireAt - 1 })).retired,
+    ).toEqual([]);
+    const done = await createStageKeys(await prodConfig(), { backend: backend() }).retire({ now: () => retireAt });
+    expect(done.retired).toEqual(['K0000000000001']);
+    expect(world.group?.items).toEqual(['K0000000000002']);
+    expect([...world.publicKeys.keys()]).toEqual(['K0000000000002']);
+    expect(stored().keys.map((k) => k.keyPairId)).toEqual(['K0000000000002']);
+    expect(cf.commandCalls(DeletePublicKeyCommand)[0]?.args[0].input).toEqual({
+      Id: 'K0000000000001',
+      IfMatch: 'P-K0000000000001',
+    });
+    expect(problems()).toEqual([]);
+  });
+
+  it('without waiting the key stays pending and signs nothing; the next run finishes it without a second key', async () => {
+    await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 });
+    const first = await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 + 1000, wait: false });
+    expect(first).toMatchObject({ added: 'K0000000000002', pending: 'K0000000000002' });
+    expect(first.activated).toBeUndefined();
+    expect(stored().active).toBe('K0000000000001');
+    world.distribution = 'Deployed';
+    const second = await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 + 2000, wait: false });
+    expect(second).toMatchObject({ activated: 'K0000000000002' });
+    expect(second.added).toBeUndefined();
+    expect(world.publicKeys.size).toBe(2);
+    expect(stored().active).toBe('K0000000000002');
+  });
+
+  it('an ETag race is retried with a fresh read; a race that keeps losing is a CONFLICT that says to run again', async () => {
+    await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 });
+    world.races = 1;
+    await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 + 1000, wait: false });
+    expect(cf.commandCalls(GetKeyGroupCommand)).toHaveLength(2);
+    expect(world.group?.items).toHaveLength(2);
+    world.races = 5;
+    await expect(
+      rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 + 2000, wait: false }),
+    ).resolves.toMatchObject({
+      pending: 'K0000000000002',
+    });
+    // The key was in the group already: no update needed, no race to lose. A new key's update is.
+    world.secret = JSON.stringify({ ...stored(), keys: stored().keys.filter((k) => k.keyPairId !== 'K0000000000002') });
+    await expect(
+      rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 + 3000, wait: false }),
+    ).rejects.toMatchObject({
+      code: 'CONFLICT',
+      hint: expect.stringContaining('streamctl keys rotate'),
+    });
+  });
+
+  it('a secret of the old shape names no key group: refused with the flag to pass; with it, the group is adopted', async () => {
+    const { generateSigningKeyPair } = await import('./index.js');
+    world.secret = JSON.stringify({ keyPairId: 'KOLDHANDMADE1', privateKey: generateSigningKeyPair().privateKey });
+    world.replicas = ['eu-west-1'];
+    await expect(rotateKeys(backend(), { longestGrantSeconds: 360 })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      hint: expect.stringContaining('--key-group'),
+    });
+    expect(names(cf)).toEqual([]);
+    // A key group id that does not exist is named as such.
+    await expect(
+      rotateKeys(backend(), { longestGrantSeconds: 360, keyGroupId: 'no-such-group', wait: false }),
+    ).rejects.toMatchObject({ code: 'RESOURCE_NOT_FOUND', message: expect.stringContaining('no-such-group') });
+    world.group = { items: ['KOLDHANDMADE1'], etag: 7, name: 'made-by-hand' };
+    const adopted = await rotateKeys(backend(), { longestGrantSeconds: 360, keyGroupId: GROUP, wait: false });
+    expect(adopted).toMatchObject({ keyGroupId: GROUP });
+    expect(stored().keyGroupId).toBe(GROUP);
+    expect(world.group.items).toHaveLength(2);
+  });
+
+  it('an existing secret missing a Region gets its replica; a refused call is FORBIDDEN naming the permissions', async () => {
+    await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 });
+    world.replicas = [];
+    await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 + 1000, wait: false });
+    expect(world.replicas).toEqual(['eu-west-1']);
+    expect(sm.commandCalls(ReplicateSecretToRegionsCommand)[0]?.args[0].input).toEqual({
+      SecretId: SECRET,
+      AddReplicaRegions: [{ Region: 'eu-west-1' }],
+    });
+    world.denied.add('CreatePublicKey');
+    world.secret = JSON.stringify({ ...stored(), keys: stored().keys.filter((k) => k.keyPairId === stored().active) });
+    await expect(rotateKeys(backend(), { longestGrantSeconds: 360, wait: false })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('cloudfront:CreatePublicKey'),
+      hint: expect.stringContaining('cloudfront:UpdateKeyGroup'),
+    });
+    world.denied = new Set(['PutSecretValue']);
+    await expect(rotateKeys(backend(), { longestGrantSeconds: 360, wait: false })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringContaining('secretsmanager:PutSecretValue'),
+    });
+    expect(problems()).toEqual([]);
+  });
+
+  it('the stage picks the AWS backend off the local stage, the data dir on it', async () => {
+    const keys = createStageKeys(await prodConfig());
+    expect(keys.backend.kind).toBe('aws');
+    expect(keys.backend.location).toBe(`secret ${SECRET} (us-east-1)`);
+    expect(keys.holdSeconds).toBe(longestGrantSeconds(300) + 300);
+    keys.close();
+    const local = createStageKeys(await resolveConfig({ env: {}, flags: { stage: 'local', dataDir: '/tmp/x' } }));
+    expect(local.backend.kind).toBe('local');
+    expect(local.holdSeconds).toBe(longestGrantSeconds(300));
+  });
+});
+
+async function prodConfig() {
+  return resolveConfig({
+    env: { STREAMCTL_REGIONS: 'us-east-1,eu-west-1' },
+    flags: { stage: 'prod', region: 'us-east-1' },
+  });
+}

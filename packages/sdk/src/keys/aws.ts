@@ -1,0 +1,303 @@
+/**
+ * The key backend of an AWS stage: the set in the stage's Secrets Manager
+ * secret (in the primary Region, replicated to every other Region of the
+ * stage, where each Region's API reads it), public keys and the key group in
+ * CloudFront. `streamctl keys` owns the key group: the first rotation of a
+ * stage creates it, and the CDK app is given its ID (`keyGroupId` in the
+ * infra config) and never changes its keys, so a deploy cannot undo a
+ * rotation.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type CloudFrontClient,
+  CreateKeyGroupCommand,
+  CreatePublicKeyCommand,
+  DeletePublicKeyCommand,
+  GetDistributionCommand,
+  GetKeyGroupCommand,
+  GetPublicKeyCommand,
+  type KeyGroupConfig,
+  ListDistributionsByKeyGroupCommand,
+  UpdateKeyGroupCommand,
+} from '@aws-sdk/client-cloudfront';
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ReplicateSecretToRegionsCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { secretNames } from '../config/index.js';
+import { ErrorCode, StreamctlError, wrapAwsError } from '../errors/index.js';
+import type { KeyBackend } from './rotate.js';
+import { parseSigningKeySet, type SigningKeySet, serializeSigningKeySet } from './set.js';
+
+/** What the operator's role needs for `streamctl keys`. */
+export const KEYS_IAM_ACTIONS = [
+  'cloudfront:CreatePublicKey',
+  'cloudfront:GetPublicKey',
+  'cloudfront:DeletePublicKey',
+  'cloudfront:CreateKeyGroup',
+  'cloudfront:GetKeyGroup',
+  'cloudfront:UpdateKeyGroup',
+  'cloudfront:ListDistributionsByKeyGroup',
+  'cloudfront:GetDistribution',
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:CreateSecret',
+  'secretsmanager:DescribeSecret',
+  'secretsmanager:ReplicateSecretToRegions',
+] as const;
+
+/** Attempts at a key group update that loses a race (`PreconditionFailed`) before giving up. */
+const KEY_GROUP_ATTEMPTS = 3;
+
+/**
+ * Wraps an error of a `keys` call: refused permissions, a lost `IfMatch` race, a missing key
+ * group and a full key group get their own message and next step; the rest as every AWS error.
+ */
+export function wrapKeysError(err: unknown, operation: string, subject: string): StreamctlError {
+  if (err instanceof StreamctlError) return err;
+  const name = (err as { name?: string } | undefined)?.name ?? '';
+  if (name === 'AccessDenied' || name === 'AccessDeniedException') {
+    return new StreamctlError(ErrorCode.Forbidden, `${operation} (${subject}) was refused: missing permission`, {
+      cause: err,
+      hint: `run as a role that may call ${operation} (streamctl keys needs ${KEYS_IAM_ACTIONS.join(', ')})`,
+      details: { operation, awsCode: name },
+    });
+  }
+  if (name === 'PreconditionFailed' || name === 'InvalidIfMatchVersion') {
+    return new StreamctlError(
+      ErrorCode.Conflict,
+      `${operation} (${subject}): someone else changed it at the same time`,
+      {
+        cause: err,
+        hint: 'run `streamctl keys rotate` again: it picks up where this run stopped',
+        details: { operation, awsCode: name },
+      },
+    );
+  }
+  if (name === 'NoSuchResource' && operation.includes('KeyGroup')) {
+    return new StreamctlError(ErrorCode.ResourceNotFound, `${operation}: the key group ${subject} does not exist`, {
+      cause: err,
+      hint: 'pass the key group the distribution trusts with `streamctl keys rotate --key-group <id>`',
+      details: { operation, awsCode: name },
+    });
+  }
+  if (name === 'TooManyPublicKeysInKeyGroup') {
+    return new StreamctlError(
+      ErrorCode.Conflict,
+      `${operation} (${subject}): the key group holds as many keys as it may`,
+      {
+        cause: err,
+        hint: 'retire keys past their retireAfter with `streamctl keys retire`, then rotate again',
+        details: { operation, awsCode: name },
+      },
+    );
+  }
+  return wrapAwsError(err, operation, subject);
+}
+
+/** Options of {@link awsKeyBackend}. */
+export interface AwsKeyBackendOptions {
+  stage: string;
+  /** Regions of the stage, the primary first: the secret lives in the first, replicas in the rest. */
+  regions: string[];
+  cloudFront: () => CloudFrontClient;
+  /** A client of the primary Region. */
+  secretsManager: () => SecretsManagerClient;
+  /** How long the API keeps a set it read, in seconds (its secret cache). */
+  signerCacheSeconds: number;
+}
+
+/**
+ * The key backend of an AWS stage.
+ *
+ * @example
+ * ```ts
+ * const backend = awsKeyBackend({ stage: 'prod', regions: ['us-east-1', 'eu-west-1'], cloudFront, secretsManager, signerCacheSeconds: 300 });
+ * ```
+ */
+export function awsKeyBackend(options: AwsKeyBackendOptions): KeyBackend {
+  const secretId = secretNames(options.stage).cloudFrontSigning;
+  const [primary = 'us-east-1', ...replicas] = options.regions;
+  const cf = options.cloudFront;
+  const sm = options.secretsManager;
+  let replicasChecked = false;
+
+  async function call<T>(operation: string, subject: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (err) {
+      throw wrapKeysError(err, operation, subject);
+    }
+  }
+
+  /** Adds the missing replica Regions of an existing secret, once per backend. */
+  async function ensureReplicas(): Promise<void> {
+    if (replicasChecked || replicas.length === 0) return;
+    const described = await call('secretsmanager:DescribeSecret', secretId, () =>
+      sm().send(new DescribeSecretCommand({ SecretId: secretId })),
+    );
+    const present = new Set((described.ReplicationStatus ?? []).map((r) => r.Region));
+    const missing = replicas.filter((r) => !present.has(r));
+    if (missing.length > 0) {
+      await call('secretsmanager:ReplicateSecretToRegions', secretId, () =>
+        sm().send(
+          new ReplicateSecretToRegionsCommand({
+            SecretId: secretId,
+            AddReplicaRegions: missing.map((Region) => ({ Region })),
+          }),
+        ),
+      );
+    }
+    replicasChecked = true;
+  }
+
+  /** Reads the group, changes its items, writes it back with IfMatch; again on a lost race. */
+  async function editGroup(keyGroupId: string, edit: (items: string[]) => string[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const got = await call('cloudfront:GetKeyGroup', keyGroupId, () =>
+        cf().send(new GetKeyGroupCommand({ Id: keyGroupId })),
+      );
+      const config = got.KeyGroup?.KeyGroupConfig;
+      if (!config || !got.ETag) {
+        throw new StreamctlError(
+          ErrorCode.AwsError,
+          `cloudfront:GetKeyGroup (${keyGroupId}) answered no config or ETag`,
+        );
+      }
+      const items = config.Items ?? [];
+      const next = edit(items);
+      if (next.length === items.length && next.every((id) => items.includes(id))) return;
+      const KeyGroupConfig: KeyGroupConfig = {
+        Name: config.Name,
+        Items: next,
+        ...(config.Comment !== undefined ? { Comment: config.Comment } : {}),
+      };
+      try {
+        await cf().send(new UpdateKeyGroupCommand({ Id: keyGroupId, IfMatch: got.ETag, KeyGroupConfig }));
+        return;
+      } catch (err) {
+        const name = (err as { name?: string }).name;
+        // Someone changed the group between our read and write: read it again and redo the edit.
+        if (name === 'PreconditionFailed' && attempt < KEY_GROUP_ATTEMPTS) continue;
+        throw wrapKeysError(err, 'cloudfront:UpdateKeyGroup', keyGroupId);
+      }
+    }
+  }
+
+  return {
+    kind: 'aws',
+    location: `secret ${secretId} (${primary})`,
+    signerCacheSeconds: options.signerCacheSeconds,
+
+    async read(): Promise<SigningKeySet | undefined> {
+      let text: string | undefined;
+      try {
+        text = (await sm().send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+      } catch (err) {
+        if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+        throw wrapKeysError(err, 'secretsmanager:GetSecretValue', secretId);
+      }
+      if (!text) return undefined;
+      return parseSigningKeySet(text, `secret ${secretId}`);
+    },
+
+    async write(set, created) {
+      const SecretString = serializeSigningKeySet(set);
+      if (created) {
+        await call('secretsmanager:CreateSecret', secretId, () =>
+          sm().send(
+            new CreateSecretCommand({
+              Name: secretId,
+              Description: `streamctl ${options.stage}: CloudFront key pairs that sign playback (streamctl keys)`,
+              SecretString,
+              ...(replicas.length > 0 ? { AddReplicaRegions: replicas.map((Region) => ({ Region })) } : {}),
+            }),
+          ),
+        );
+        replicasChecked = true;
+        return;
+      }
+      await ensureReplicas();
+      await call('secretsmanager:PutSecretValue', secretId, () =>
+        sm().send(new PutSecretValueCommand({ SecretId: secretId, SecretString, ClientRequestToken: randomUUID() })),
+      );
+    },
+
+    async createPublicKey(publicKeyPem, createdAt) {
+      const stamp = new Date(createdAt).toISOString().replace(/[-:.]/g, '').slice(0, 15);
+      const out = await call('cloudfront:CreatePublicKey', `stage ${options.stage}`, () =>
+        cf().send(
+          new CreatePublicKeyCommand({
+            PublicKeyConfig: {
+              CallerReference: randomUUID(),
+              Name: `streamctl-${options.stage}-${stamp}`,
+              EncodedKey: publicKeyPem,
+              Comment: `streamctl ${options.stage}: signs playback URLs and cookies`,
+            },
+          }),
+        ),
+      );
+      const id = out.PublicKey?.Id;
+      if (!id) throw new StreamctlError(ErrorCode.AwsError, 'cloudfront:CreatePublicKey answered no public key ID');
+      return id;
+    },
+
+    async addToKeyGroup(keyGroupId, keyPairId) {
+      if (keyGroupId) {
+        await editGroup(keyGroupId, (items) => (items.includes(keyPairId) ? items : [...items, keyPairId]));
+        return keyGroupId;
+      }
+      const name = `streamctl-${options.stage}-signing`;
+      const out = await call('cloudfront:CreateKeyGroup', name, () =>
+        cf().send(
+          new CreateKeyGroupCommand({
+            KeyGroupConfig: {
+              Name: name,
+              Items: [keyPairId],
+              Comment: `streamctl ${options.stage}: keys that sign playback (owned by streamctl keys)`,
+            },
+          }),
+        ),
+      );
+      const id = out.KeyGroup?.Id;
+      if (!id) throw new StreamctlError(ErrorCode.AwsError, 'cloudfront:CreateKeyGroup answered no key group ID');
+      return id;
+    },
+
+    async removeFromKeyGroup(keyGroupId, keyPairIds) {
+      if (!keyGroupId) return;
+      await editGroup(keyGroupId, (items) => items.filter((id) => !keyPairIds.includes(id)));
+    },
+
+    async keyGroupDeployed(keyGroupId) {
+      if (!keyGroupId) return true;
+      const listed = await call('cloudfront:ListDistributionsByKeyGroup', keyGroupId, () =>
+        cf().send(new ListDistributionsByKeyGroupCommand({ KeyGroupId: keyGroupId })),
+      );
+      for (const id of listed.DistributionIdList?.Items ?? []) {
+        const got = await call('cloudfront:GetDistribution', id, () =>
+          cf().send(new GetDistributionCommand({ Id: id })),
+        );
+        if (got.Distribution?.Status !== 'Deployed') return false;
+      }
+      return true;
+    },
+
+    async deletePublicKey(keyPairId) {
+      let etag: string | undefined;
+      try {
+        etag = (await cf().send(new GetPublicKeyCommand({ Id: keyPairId }))).ETag;
+      } catch (err) {
+        if ((err as { name?: string }).name === 'NoSuchPublicKey') return;
+        throw wrapKeysError(err, 'cloudfront:GetPublicKey', keyPairId);
+      }
+      await call('cloudfront:DeletePublicKey', keyPairId, () =>
+        cf().send(new DeletePublicKeyCommand({ Id: keyPairId, IfMatch: etag })),
+      );
+    },
+  };
+}
