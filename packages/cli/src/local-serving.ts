@@ -6,10 +6,15 @@
  * kinesis-mock with `--engines aws-local`: the stream of that Region) over the
  * one shared DynamoDB, which behaves as a global table with zero lag. The
  * local edge sends `/v1/*` to the primary Region's API per the routing record.
- * With several Regions, `<data dir>/regions.json` says where each serves.
+ * Each Region has its own pair of buckets on the shared S3; the CDN buckets
+ * replicate to each other (a replication loop in this process, as S3
+ * replication on AWS) and the edge serves media from them as an origin group,
+ * the primary Region's bucket first. With several Regions,
+ * `<data dir>/regions.json` says where each serves, and
+ * `<data dir>/media-replication.json` how far each Region's media is behind.
  */
 import type { LocalPlatform } from '@streamctl/local';
-import type { Platform, RateLimits, SessionSettings, StreamctlConfig } from '@streamctl/sdk';
+import type { MediaReplicationRegion, Platform, RateLimits, SessionSettings, StreamctlConfig } from '@streamctl/sdk';
 
 /** One Region's running parts. */
 export interface RegionServing {
@@ -19,11 +24,21 @@ export interface RegionServing {
 
 /** Handles to break a Region on purpose (the drill). */
 export interface RegionControl extends RegionServing {
+  /** The Region's CDN bucket. */
+  cdnBucket: string;
   /** Stops the Region's API (its port refuses connections from then on). */
   stopApi(): Promise<void>;
   /** Stops the Region's stream and workers. */
   stopStream(): Promise<void>;
+  /**
+   * Takes the Region's CDN bucket out as an outage would: the edge's media origin group sees it
+   * answer 503 and serves from the next Region; replication to and from it waits.
+   */
+  stopMedia(): void;
 }
+
+/** The media replication's per-object log in the data dir: one line per object copied to a Region. */
+export const MEDIA_REPLICATION_LOG = 'logs/media-replication.ndjson';
 
 /** A local request log grows to this before it is rotated (one previous file kept). */
 const REQUEST_LOG_MAX_BYTES = 32 * 1024 * 1024;
@@ -98,11 +113,14 @@ export async function startRegions(
   const home =
     regions[0] === platform.region ? regions : [platform.region, ...regions.filter((r) => r !== platform.region)];
   const controls: Record<string, RegionControl> = {};
+  const mediaDown = new Set<string>();
   for (const [i, region] of home.entries()) {
+    const buckets = sdk.localRegionBuckets(platform.config.resources, platform.config.stage, platform.region, region);
     let config: StreamctlConfig = {
       ...platform.config,
       region,
       regions: home,
+      resources: { ...platform.config.resources, ...buckets },
       ...(options.sessions ? { sessions: options.sessions } : {}),
     };
     let kinesisStop: (() => Promise<void>) | undefined;
@@ -115,6 +133,8 @@ export async function startRegions(
       config = { ...config, endpoints: { ...platform.config.endpoints, kinesis: emulator.url } };
       const clients = sdk.createAwsClients(config);
       await sdk.ensureStreams(clients.kinesis(), config.resources);
+      // The Region's own raw and CDN buckets, on the shared S3.
+      await sdk.ensureBuckets(clients.s3(), config.resources);
       clients.destroy();
       kinesisStop = () => emulator.stop();
     }
@@ -139,8 +159,12 @@ export async function startRegions(
     controls[region] = {
       api: api.url,
       kinesis: config.endpoints?.kinesis ?? '',
+      cdnBucket: buckets.cdnBucket,
       stopApi: api.stop,
       stopStream,
+      stopMedia: () => {
+        mediaDown.add(region);
+      },
     };
   }
   if (home.length === 1) {
@@ -152,23 +176,94 @@ export async function startRegions(
     // Where each Region serves, for `failover` and `failover status` in other processes.
     const clear = sdk.writeLocalRegions(platform.dataDir, {
       ...(platform.parts.edge ? { edge: platform.parts.edge } : {}),
-      regions: Object.fromEntries(Object.entries(controls).map(([r, c]) => [r, { api: c.api, kinesis: c.kinesis }])),
+      regions: Object.fromEntries(
+        Object.entries(controls).map(([r, c]) => {
+          const { rawBucket } = sdk.localRegionBuckets(
+            platform.config.resources,
+            platform.config.stage,
+            platform.region,
+            r,
+          );
+          return [r, { api: c.api, kinesis: c.kinesis, cdnBucket: c.cdnBucket, rawBucket }];
+        }),
+      ),
     });
     platform.onStop(async () => clear());
     const clients = sdk.createAwsClients(platform.config);
     await sdk.ensureRouting(clients, platform.config.resources, home, 'streamctl dev');
     // The edge reads the routing record at most every half second, as an origin group would see it.
     let cached: { at: number; order: string[] } | undefined;
-    platform.routeApi(async () => {
+    const order = async () => {
       if (!cached || Date.now() - cached.at > 500) {
         const record = await sdk.readRouting(clients, platform.config.resources).catch(() => undefined);
         cached = { at: Date.now(), order: sdk.apiOrder(record, home) };
       }
-      return cached.order.map((r) => controls[r]?.api ?? '').filter(Boolean);
-    });
+      return cached.order;
+    };
+    platform.routeApi(async () => (await order()).map((r) => controls[r]?.api ?? '').filter(Boolean));
+    // Media as the distribution's origin group: the primary Region's CDN bucket first.
+    platform.routeMedia(async () =>
+      (await order()).flatMap((r) => {
+        const c = controls[r];
+        return c ? [{ region: r, bucket: c.cdnBucket, ...(mediaDown.has(r) ? { down: true } : {}) }] : [];
+      }),
+    );
+    await startReplication(platform, controls, home, (region) => mediaDown.has(region));
     platform.onStop(async () => clients.destroy());
   }
   return controls;
+}
+
+/**
+ * Replicates every Region's CDN bucket to the others while the platform runs: each object's copy
+ * is logged with its lag in `logs/media-replication.ndjson`, and the state per Region (pending,
+ * oldest pending, lag) is kept in `media-replication.json` for `failover status`.
+ */
+async function startReplication(
+  platform: LocalPlatform,
+  controls: Record<string, RegionControl>,
+  regions: string[],
+  isDown: (region: string) => boolean,
+): Promise<void> {
+  const { appendFile, mkdir } = await import('node:fs/promises');
+  const { dirname, join } = await import('node:path');
+  const sdk = await import('@streamctl/sdk');
+  const { startMediaReplication } = await import('@streamctl/local');
+  const log = join(platform.dataDir, MEDIA_REPLICATION_LOG);
+  await mkdir(dirname(log), { recursive: true });
+  let chain: Promise<void> = Promise.resolve();
+  let warned = false;
+  const clients = sdk.createAwsClients(platform.config);
+  let clear: (() => void) | undefined;
+  const publish = (status: Record<string, MediaReplicationRegion>) => {
+    clear = sdk.writeMediaReplication(platform.dataDir, { updatedAt: new Date().toISOString(), regions: status });
+  };
+  const replicator = await startMediaReplication({
+    s3: clients.s3(),
+    buckets: regions.map((region) => ({ region, bucket: controls[region]?.cdnBucket as string })),
+    events: (listener) => platform.onObjectEvent(listener),
+    isDown,
+    onReplicated: (record) => {
+      chain = chain
+        .then(() => appendFile(log, `${JSON.stringify(record)}\n`))
+        .catch((err: unknown) => {
+          if (!warned) process.stderr.write(`warning: replication log ${log}: ${(err as Error).message}\n`);
+          warned = true;
+        });
+    },
+    onStatus: publish,
+  });
+  publish(replicator.status());
+  // Even with nothing changing, the file says the replicator is alive and what it waits for.
+  const beat = setInterval(() => publish(replicator.status()), 1_000);
+  beat.unref();
+  platform.onStop(async () => {
+    clearInterval(beat);
+    await replicator.stop();
+    await chain;
+    clear?.();
+    clients.destroy();
+  });
 }
 
 /**

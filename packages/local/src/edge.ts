@@ -293,10 +293,26 @@ function answerOnSocket(socket: Duplex, refused: Refusal, withBody = true): void
   );
 }
 
+/**
+ * One member of the edge's media origin group: a Region's CDN bucket. `down` models that Region's
+ * outage (a drill): the edge sees the origin answer 503, as CloudFront sees a failed Region's bucket.
+ */
+export interface MediaOrigin {
+  region: string;
+  bucket: string;
+  down?: boolean;
+}
+
+/** The statuses on which the media origin group tries its next member, as the distribution's failover criteria. */
+export const MEDIA_FAILOVER_STATUSES: readonly number[] = [403, 404, 500, 502, 503, 504];
+
 /** Options of {@link startEdge}. */
 export interface EdgeOptions {
   s3: S3Client;
-  /** The CDN bucket served: fixed, never taken from a request. */
+  /**
+   * The CDN bucket served while no media origin group is set ({@link RunningEdge.setMediaOrigins}):
+   * fixed, never taken from a request.
+   */
   bucket: string;
   verifier: PlaybackVerifier;
   host?: string;
@@ -334,6 +350,13 @@ export interface RunningEdge {
   setApiOrigins(origins: (() => Promise<string[]>) | undefined): void;
   /** Lets more web players load media with credentials (a player served after the edge started). */
   allowPlayerOrigins(origins: string[]): void;
+  /**
+   * Serves media from an origin group of Regions' CDN buckets, in the order the function returns
+   * them (primary first). As CloudFront's origin failover does, a GET or HEAD that the first bucket
+   * answers with 403, 404 or 5xx goes to the next; the last bucket's answer is the viewer's. The
+   * bucket that served says itself in `x-streamctl-media-region`. Unset: the one `bucket`.
+   */
+  setMediaOrigins(origins: (() => Promise<MediaOrigin[]>) | undefined): void;
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
@@ -503,10 +526,60 @@ function storeRefusal(err: unknown, key: string): Refusal {
   return refusal(502, wrapped.code, `The object store failed (${name ?? 'error'})`);
 }
 
+/** What one origin of the media group answered: headers to serve, or a refusal. */
+type OriginAnswer =
+  | { ok: true; status: number; headers: Record<string, string>; body?: Readable }
+  | { ok: false; refused: Refusal };
+
+/** Reads a key from one bucket, as one origin of the media group. */
+async function fetchFromOrigin(
+  req: IncomingMessage,
+  s3: S3Client,
+  origin: MediaOrigin,
+  key: string,
+  headers: Record<string, string>,
+): Promise<OriginAnswer> {
+  if (origin.down) {
+    return { ok: false, refused: refusal(503, ErrorCode.EndpointUnreachable, `The ${origin.region} origin is down`) };
+  }
+  if (req.method === 'HEAD') {
+    let head: HeadObjectCommandOutput;
+    try {
+      head = await s3.send(new HeadObjectCommand({ Bucket: origin.bucket, Key: key }));
+    } catch (err) {
+      return { ok: false, refused: storeRefusal(err, key) };
+    }
+    return {
+      ok: true,
+      status: 200,
+      headers: {
+        ...headers,
+        'Content-Length': String(head.ContentLength ?? 0),
+        ...(head.ETag ? { ETag: head.ETag } : {}),
+      },
+    };
+  }
+  const range = parseRange(req.headers.range);
+  let object: GetObjectCommandOutput;
+  try {
+    object = await s3.send(
+      new GetObjectCommand({ Bucket: origin.bucket, Key: key, ...(range ? { Range: range } : {}) }),
+    );
+  } catch (err) {
+    return { ok: false, refused: storeRefusal(err, key) };
+  }
+  const out = { ...headers };
+  if (object.ContentLength !== undefined) out['Content-Length'] = String(object.ContentLength);
+  if (object.ContentRange) out['Content-Range'] = object.ContentRange;
+  if (object.ETag) out.ETag = object.ETag;
+  return { ok: true, status: object.ContentRange ? 206 : 200, headers: out, body: object.Body as Readable | undefined };
+}
+
 async function serveObject(
   req: IncomingMessage,
   res: ServerResponse,
-  options: { s3: S3Client; bucket: string },
+  s3: S3Client,
+  origins: MediaOrigin[],
   key: string,
 ): Promise<void> {
   if (key.split('/').some((s) => Buffer.byteLength(s) > MAX_STORED_SEGMENT_BYTES || s.includes(STORE_RESERVED))) {
@@ -518,42 +591,26 @@ async function serveObject(
     'Accept-Ranges': 'bytes',
     'Cache-Control': key.endsWith('.m3u8') || key.endsWith('.mpd') ? 'max-age=2' : 'max-age=86400',
   };
-  if (req.method === 'HEAD') {
-    let head: HeadObjectCommandOutput;
-    try {
-      head = await options.s3.send(new HeadObjectCommand({ Bucket: options.bucket, Key: key }));
-    } catch (err) {
-      send(res, storeRefusal(err, key));
+  let last: Refusal = refusal(502, ErrorCode.EndpointUnreachable, 'The edge has no media origin');
+  for (const [i, origin] of origins.entries()) {
+    const answer = await fetchFromOrigin(req, s3, origin, key, headers);
+    if (!answer.ok) {
+      last = answer.refused;
+      // The origin group tries the next bucket only on its failover statuses; a bad range is the viewer's.
+      if (MEDIA_FAILOVER_STATUSES.includes(last.status) && i < origins.length - 1) continue;
+      break;
+    }
+    // Which Region's bucket served: the local stand-in for CloudFront's origin logs.
+    if (origins.length > 1) answer.headers['X-Streamctl-Media-Region'] = origin.region;
+    res.writeHead(answer.status, answer.headers);
+    if (!answer.body) {
+      res.end();
       return;
     }
-    res.writeHead(200, {
-      ...headers,
-      'Content-Length': String(head.ContentLength ?? 0),
-      ...(head.ETag ? { ETag: head.ETag } : {}),
-    });
-    res.end();
+    await pipeline(answer.body, res);
     return;
   }
-  const range = parseRange(req.headers.range);
-  let object: GetObjectCommandOutput;
-  try {
-    object = await options.s3.send(
-      new GetObjectCommand({ Bucket: options.bucket, Key: key, ...(range ? { Range: range } : {}) }),
-    );
-  } catch (err) {
-    send(res, storeRefusal(err, key));
-    return;
-  }
-  if (object.ContentLength !== undefined) headers['Content-Length'] = String(object.ContentLength);
-  if (object.ContentRange) headers['Content-Range'] = object.ContentRange;
-  if (object.ETag) headers.ETag = object.ETag;
-  res.writeHead(object.ContentRange ? 206 : 200, headers);
-  const body = object.Body as Readable | undefined;
-  if (!body) {
-    res.end();
-    return;
-  }
-  await pipeline(body, res);
+  send(res, last);
 }
 
 /**
@@ -588,6 +645,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const players = new Set((options.playerOrigins ?? []).map((o) => configuredOrigin(o, 'playerOrigins')));
   let base = options.baseUrl === undefined ? '' : configuredOrigin(options.baseUrl, 'baseUrl');
   let apiOrigins: (() => Promise<string[]>) | undefined;
+  let mediaOrigins: (() => Promise<MediaOrigin[]>) | undefined;
+  const single: MediaOrigin[] = [{ region: '', bucket: options.bucket }];
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const target = requestTarget(req.url ?? '/', base);
@@ -620,7 +679,14 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     if (method === 'OPTIONS') return preflight(req, res, players);
     if (wanted.key === 'health') {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-      res.end(JSON.stringify({ status: 'ok', bucket: options.bucket }));
+      const group = mediaOrigins ? await mediaOrigins() : single;
+      res.end(
+        JSON.stringify({
+          status: 'ok',
+          bucket: group[0]?.bucket,
+          ...(mediaOrigins ? { buckets: group.map((o) => ({ region: o.region, bucket: o.bucket })) } : {}),
+        }),
+      );
       return;
     }
     let verdict: Verdict;
@@ -636,7 +702,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     if (!verdict.allowed) {
       return send(res, refusal(403, ErrorCode.Forbidden, verdict.message, { reason: verdict.reason }));
     }
-    return serveObject(req, res, options, wanted.key);
+    return serveObject(req, res, options.s3, mediaOrigins ? await mediaOrigins() : single, wanted.key);
   };
 
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, (req, res) => {
@@ -682,6 +748,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     },
     allowPlayerOrigins(origins) {
       for (const origin of origins) players.add(configuredOrigin(origin, 'playerOrigins'));
+    },
+    setMediaOrigins(origins) {
+      mediaOrigins = origins;
     },
     stop: () =>
       new Promise<void>((resolve, reject) => {

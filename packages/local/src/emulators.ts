@@ -61,13 +61,53 @@ export async function startKinesalite(path: string, host: string, port = 0): Pro
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
+  on(event: 'event', listener: (event: S3rverEvent) => void): void;
+  off(event: 'event', listener: (event: S3rverEvent) => void): void;
+}
+
+/** The S3 event notification s3rver emits for each object written or removed. */
+interface S3rverEvent {
+  Records: Array<{
+    eventName: string;
+    s3: { bucket: { name: string }; object: { key: string; eTag?: string } };
+  }>;
+}
+
+/** An object written or removed in the local store, as an S3 event notification says it. */
+export interface ObjectEvent {
+  bucket: string;
+  key: string;
+  kind: 'created' | 'removed';
+  eTag?: string;
+}
+
+/** The local S3: an emulator that also tells in-process listeners about every object change. */
+export interface RunningObjectStore extends RunningEmulator {
+  /** Calls the listener for each object change (S3 event notifications); returns its removal. */
+  onObjectEvent(listener: (event: ObjectEvent) => void): () => void;
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
 
 /** Starts s3rver with its buckets stored as files under `directory`. */
-export async function startS3rver(directory: string, host: string, port = 0): Promise<RunningEmulator> {
+export async function startS3rver(directory: string, host: string, port = 0): Promise<RunningObjectStore> {
   const S3rver = require('s3rver') as S3rverConstructor;
   const server = new S3rver({ address: host, port, directory, silent: true, resetOnClose: false });
   const info = await server.run();
-  return { url: urlOf(host, info.port), port: info.port, stop: () => server.close() };
+  return {
+    url: urlOf(host, info.port),
+    port: info.port,
+    stop: () => server.close(),
+    onObjectEvent(listener) {
+      const relay = (event: S3rverEvent) => {
+        for (const record of event.Records) {
+          const kind = record.eventName.startsWith('ObjectRemoved') ? 'removed' : 'created';
+          const { name } = record.s3.bucket;
+          const { key, eTag } = record.s3.object;
+          listener({ bucket: name, key, kind, ...(eTag ? { eTag } : {}) });
+        }
+      };
+      server.on('event', relay);
+      return () => server.off('event', relay);
+    },
+  };
 }

@@ -47,10 +47,18 @@ export {
   type EdgeOptions,
   ensureEdgeKeyPair,
   ensureEdgeOriginSecret,
+  MEDIA_FAILOVER_STATUSES,
+  type MediaOrigin,
   type RunningEdge,
   startEdge,
 } from './edge.js';
-export { type RunningEmulator, startKinesalite } from './emulators.js';
+export {
+  type ObjectEvent,
+  type RunningEmulator,
+  type RunningObjectStore,
+  startKinesalite,
+  startS3rver,
+} from './emulators.js';
 export { createDuckDbParquetWriter, createLocalViewerLake, localViewerLakes, openLocalLake } from './lake.js';
 export {
   type LocalPart,
@@ -61,3 +69,11 @@ export {
   type StartLocalPlatformOptions,
   startLocalPlatform,
 } from './platform.js';
+export {
+  type MediaReplicationOptions,
+  type MediaReplicator,
+  REPLICA_OF_METADATA,
+  type ReplicatedBucket,
+  type ReplicationRecord,
+  startMediaReplication,
+} from './replication.js';

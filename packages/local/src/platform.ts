@@ -23,8 +23,15 @@ import {
 import { type EnsuredResource, ensureResources } from '@streamctl/sdk/resources';
 import { startDynamoDBLocal, startKinesisMock } from './aws-engines.js';
 import { ensureDevSigningKey } from './dev-keys.js';
-import { ensureEdgeOriginSecret, startEdge } from './edge.js';
-import { type RunningEmulator, startDynalite, startKinesalite, startS3rver } from './emulators.js';
+import { ensureEdgeOriginSecret, type MediaOrigin, startEdge } from './edge.js';
+import {
+  type ObjectEvent,
+  type RunningEmulator,
+  type RunningObjectStore,
+  startDynalite,
+  startKinesalite,
+  startS3rver,
+} from './emulators.js';
 
 /** A part that joins the platform: started by its own package, stopped with the platform. */
 export interface LocalPart {
@@ -35,6 +42,8 @@ export interface LocalPart {
   setApiOrigins?: (origins: (() => Promise<string[]>) | undefined) => void;
   /** The edge only: web players that may load media with credentials. */
   allowPlayerOrigins?: (origins: string[]) => void;
+  /** The edge only: the media origin group (Regions' CDN buckets, primary first). */
+  setMediaOrigins?: (origins: (() => Promise<MediaOrigin[]>) | undefined) => void;
 }
 
 /** Options of {@link startLocalPlatform}. */
@@ -102,6 +111,7 @@ export class LocalPlatform {
   readonly #startedAt = new Date().toISOString();
   readonly #release: () => void;
   readonly #engineCacheDir: string | undefined;
+  readonly #objectEvents: RunningObjectStore['onObjectEvent'] | undefined;
   #stopping: Promise<void> | undefined;
 
   /** @internal use {@link startLocalPlatform}. */
@@ -114,6 +124,7 @@ export class LocalPlatform {
     resources: EnsuredResource[];
     parts: LocalPart[];
     release: () => void;
+    objectEvents?: RunningObjectStore['onObjectEvent'];
   }) {
     this.dataDir = init.dataDir;
     this.region = init.region;
@@ -122,6 +133,7 @@ export class LocalPlatform {
     this.resources = init.resources;
     this.#release = init.release;
     this.#engineCacheDir = init.engineCacheDir;
+    this.#objectEvents = init.objectEvents;
     for (const part of init.parts) this.#parts.set(part.name, part);
     this.#writeState();
   }
@@ -178,6 +190,23 @@ export class LocalPlatform {
    */
   routeApi(origins: () => Promise<string[]>): void {
     this.#parts.get('edge')?.setApiOrigins?.(origins);
+  }
+
+  /**
+   * Serves the edge's media from an origin group of Regions' CDN buckets, primary first (a
+   * multi-Region `streamctl dev`, following the routing record). Unset: the platform's CDN bucket.
+   */
+  routeMedia(origins: () => Promise<MediaOrigin[]>): void {
+    this.#parts.get('edge')?.setMediaOrigins?.(origins);
+  }
+
+  /**
+   * Calls the listener for every object written to or removed from the local S3 (its event
+   * notifications), in this process. Returns the removal of the listener.
+   */
+  onObjectEvent(listener: (event: ObjectEvent) => void): () => void {
+    if (!this.#objectEvents) throw new StreamctlError(ErrorCode.Internal, 'The local S3 is not running');
+    return this.#objectEvents(listener);
   }
 
   /**
@@ -285,6 +314,7 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
       : [layout.dynamodb, layout.kinesis, layout.s3];
     for (const dir of stores) mkdirSync(dir, { recursive: true, mode: 0o700 });
 
+    let store: RunningObjectStore | undefined;
     const startPart = async (name: 'dynamodb' | 'kinesis' | 's3', start: () => Promise<RunningEmulator>) => {
       try {
         const emulator = await start();
@@ -318,7 +348,10 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
           ? startKinesisMock({ ...engine, path: layout.kinesisMock, port: options.ports?.kinesis, region })
           : startKinesalite(layout.kinesis, host, options.ports?.kinesis),
       ),
-      startPart('s3', () => startS3rver(layout.s3, host, options.ports?.s3)),
+      startPart('s3', async () => {
+        store = await startS3rver(layout.s3, host, options.ports?.s3);
+        return store;
+      }),
     ]);
 
     const base = await localStageConfig(options.dataDir, region, {
@@ -346,6 +379,7 @@ export async function startLocalPlatform(options: StartLocalPlatformOptions): Pr
       resources,
       parts: [...parts, edge],
       release,
+      ...(store ? { objectEvents: (listener) => (store as RunningObjectStore).onObjectEvent(listener) } : {}),
     });
   } catch (err) {
     await Promise.allSettled(started.map((e) => e.stop()));
@@ -380,6 +414,7 @@ async function startLocalEdge(
       url: edge.url,
       setApiOrigins: (origins) => edge.setApiOrigins(origins),
       allowPlayerOrigins: (origins) => edge.allowPlayerOrigins(origins),
+      setMediaOrigins: (origins) => edge.setMediaOrigins(origins),
       stop: async () => {
         await edge.stop();
         clients.destroy();

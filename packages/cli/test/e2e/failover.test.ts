@@ -2,7 +2,7 @@
  * The failover drill on a local two-Region platform of its own: steady load
  * through the edge, the primary's API and stream stopped, `failover`, and
  * the report (served by the other Region within 5 s, < 1 % failed, no
- * acknowledged write lost). And a failover to a Region whose API is down:
+ * acknowledged write lost, a viewer's segments kept loading with no media error). And a failover to a Region whose API is down:
  * refused, unless forced.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -36,6 +36,13 @@ describe('streamctl failover drill', () => {
       primaryAfter: string | null;
       ackedWrites: number;
       lostWrites: string[];
+      media?: {
+        requests: number;
+        failed: number;
+        errors: Record<string, number>;
+        servedBy: Record<string, number>;
+        segments: number;
+      };
     }>;
     console.log(`[drill] ${JSON.stringify(report)}`);
     expect(report).toMatchObject({ from: 'us-east-1', to: 'eu-west-1', lostWrites: [] });
@@ -54,6 +61,12 @@ describe('streamctl failover drill', () => {
     expect(report?.fromOldPrimaryAfterFailover).toBe(0);
     // Writes work on the target soon after the failover: no attempt failed later than 5 s after it began.
     expect(report?.lastFailedAttemptMs ?? 0).toBeLessThanOrEqual(5_000);
+    // A viewer played the drill's title (written in eu-west-1, replicated) all along: the media origin
+    // group served from us-east-1's bucket until the Region broke, then from eu-west-1's, with no error.
+    expect(report?.media?.segments).toBeGreaterThan(10);
+    expect(report?.media).toMatchObject({ failed: 0, errors: {} });
+    expect(report?.media?.servedBy['us-east-1']).toBeGreaterThan(0);
+    expect(report?.media?.servedBy['eu-west-1']).toBeGreaterThan(0);
   });
 
   it('refuses to fail over to a Region whose API is down, says why, and does it with --force', async () => {

@@ -10,8 +10,79 @@
  * write a bounded number of times with exponential backoff and jitter. A
  * request counts as failed only when its last attempt fails; the report
  * shows every retry and the errors the retried attempts saw.
+ *
+ * With `media`, a simulated viewer plays a title through the edge all along
+ * (its signed cookies, the master, a variant playlist, then its segments in
+ * turn, the playlists again at each loop) and the report counts its requests,
+ * errors and which Region's bucket served them: a failover must move media
+ * as well as the API.
  */
+import { randomBytes } from 'node:crypto';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { wrapAwsError } from '../errors/index.js';
+import { titleObjectKey } from '../resources/index.js';
 import { type BackoffPolicy, CLIENT_WRITE_RETRY, retry, sleep } from '../util/index.js';
+
+/**
+ * Writes the drill's title into a CDN bucket as a transcode would: an HLS master, one variant and
+ * `segments` segments of 2 s (random bytes: the drill checks delivery, not decoding). With
+ * `replicas`, waits (up to 10 s) until replication has copied the master into each of those
+ * buckets. Returns the master's key.
+ *
+ * @example
+ * ```ts
+ * const hls = await writeDrillMedia(clients.s3(), 'streamctl-local-cdn-eu-west-1', 'drill-media');
+ * await catalog.putTitle({ titleId: 'drill-media', name: 'Drill', genres: [], manifests: { hls } });
+ * ```
+ */
+export async function writeDrillMedia(
+  s3: S3Client,
+  bucket: string,
+  titleId: string,
+  options: { segments?: number; replicas?: string[] } = {},
+): Promise<string> {
+  const segments = options.segments ?? 12;
+  const names = Array.from({ length: segments }, (_, i) => `seg_${String(i).padStart(5, '0')}.ts`);
+  const variant = [
+    '#EXTM3U',
+    '#EXT-X-VERSION:3',
+    '#EXT-X-TARGETDURATION:2',
+    '#EXT-X-PLAYLIST-TYPE:VOD',
+    ...names.flatMap((n) => ['#EXTINF:2.0,', n]),
+    '#EXT-X-ENDLIST',
+    '',
+  ].join('\n');
+  const master = ['#EXTM3U', '#EXT-X-STREAM-INF:BANDWIDTH=400000,RESOLUTION=640x360', '360p/index.m3u8', ''].join('\n');
+  const objects: Array<[string, Uint8Array | string, string]> = [
+    ...names.map((n): [string, Uint8Array, string] => [`360p/${n}`, randomBytes(32 * 1024), 'video/mp2t']),
+    ['360p/index.m3u8', variant, 'application/vnd.apple.mpegurl'],
+    // The master last: once it is there, everything it names is.
+    ['master.m3u8', master, 'application/vnd.apple.mpegurl'],
+  ];
+  for (const [relative, Body, ContentType] of objects) {
+    const Key = titleObjectKey(titleId, relative);
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body, ContentType }));
+    } catch (err) {
+      throw wrapAwsError(err, 's3:PutObject', `s3://${bucket}/${Key}`);
+    }
+  }
+  const Key = titleObjectKey(titleId, 'master.m3u8');
+  const deadline = Date.now() + 10_000;
+  for (const replica of options.replicas ?? []) {
+    for (;;) {
+      try {
+        await s3.send(new HeadObjectCommand({ Bucket: replica, Key }));
+        break;
+      } catch (err) {
+        if (Date.now() > deadline)
+          throw wrapAwsError(err, 's3:HeadObject', `s3://${replica}/${Key} (not replicated in 10 s)`);
+        await sleep(100);
+      }
+    }
+  }
+  return Key;
+}
 
 /** What a drill needs: where to send load, and how to break and fail over. */
 export interface DrillOptions {
@@ -46,6 +117,29 @@ export interface DrillOptions {
   concurrency?: number;
   /** Requests per second, all workers together; under the API's per-viewer limit. Default 15. */
   ratePerSecond?: number;
+  /** A viewer who keeps playing a title through the edge during the drill. */
+  media?: DrillMedia;
+}
+
+/** The title the drill's viewer plays: its signed manifest URL and the signed cookies for its tree. */
+export interface DrillMedia {
+  manifestUrl: string;
+  /** The `Cookie` header the viewer sends (the grant's signed cookies). */
+  cookie: string;
+  /** Media requests per second. Default 4 (a player fetches a 2 s segment every 2 s; this one is busier). */
+  ratePerSecond?: number;
+}
+
+/** What the drill's viewer saw. */
+export interface DrillMediaReport {
+  requests: number;
+  failed: number;
+  /** By cause: `HTTP 404`, `timeout`, `network`, `empty playlist`. */
+  errors: Record<string, number>;
+  /** Segments and playlists per Region whose CDN bucket served them. */
+  servedBy: Record<string, number>;
+  segments: number;
+  bytes: number;
 }
 
 /** What the drill saw. */
@@ -81,6 +175,82 @@ export interface DrillReport {
   primaryAfter: string | null;
   ackedWrites: number;
   lostWrites: string[];
+  /** The viewer's media requests (with `media`): every error counted, none retried. */
+  media?: DrillMediaReport;
+}
+
+/** The URIs of a playlist (variants of a master, or init and media segments), resolved against it. */
+function playlistUris(text: string, base: string): string[] {
+  const uris: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const map = /^#EXT-X-MAP:.*URI="([^"]+)"/.exec(line);
+    if (map?.[1]) uris.push(map[1]);
+    else if (line && !line.startsWith('#')) uris.push(line);
+  }
+  return uris.map((u) => {
+    const url = new URL(u, base);
+    // The segments go with the cookies alone, as a player's do; the manifest's query is its own.
+    url.search = '';
+    return url.toString();
+  });
+}
+
+/**
+ * Plays a title through the edge until `stopped()`: master, first variant, its segments in turn,
+ * then again from the master. Each request counts once; a failed one is not retried.
+ */
+async function playMedia(media: DrillMedia, stopped: () => boolean): Promise<DrillMediaReport> {
+  const report: DrillMediaReport = { requests: 0, failed: 0, errors: {}, servedBy: {}, segments: 0, bytes: 0 };
+  const gapMs = 1000 / (media.ratePerSecond ?? 4);
+  const get = async (url: string): Promise<{ text?: string; ok: boolean }> => {
+    const started = Date.now();
+    report.requests += 1;
+    let outcome: { ok: boolean; text?: string };
+    try {
+      const res = await fetch(url, { headers: { cookie: media.cookie }, signal: AbortSignal.timeout(5_000) });
+      const body = Buffer.from(await res.arrayBuffer());
+      const region = res.headers.get('x-streamctl-media-region');
+      if (res.ok) {
+        report.bytes += body.length;
+        if (region) report.servedBy[region] = (report.servedBy[region] ?? 0) + 1;
+        outcome = { ok: true, text: body.toString('utf8') };
+      } else {
+        report.errors[`HTTP ${res.status}`] = (report.errors[`HTTP ${res.status}`] ?? 0) + 1;
+        outcome = { ok: false };
+      }
+    } catch (err) {
+      const cause = (err as Error).name === 'TimeoutError' ? 'timeout' : 'network';
+      report.errors[cause] = (report.errors[cause] ?? 0) + 1;
+      outcome = { ok: false };
+    }
+    if (!outcome.ok) report.failed += 1;
+    await sleep(Math.max(0, gapMs - (Date.now() - started)));
+    return outcome;
+  };
+  const emptyPlaylist = () => {
+    report.failed += 1;
+    report.errors['empty playlist'] = (report.errors['empty playlist'] ?? 0) + 1;
+  };
+  while (!stopped()) {
+    const master = await get(media.manifestUrl);
+    if (!master.ok) continue;
+    const variant = playlistUris(master.text ?? '', media.manifestUrl)[0];
+    if (!variant) {
+      emptyPlaylist();
+      await sleep(gapMs);
+      continue;
+    }
+    const playlist = await get(variant);
+    if (!playlist.ok) continue;
+    const segments = playlistUris(playlist.text ?? '', variant);
+    if (!segments.length) emptyPlaylist();
+    for (const segment of segments) {
+      if (stopped()) break;
+      if ((await get(segment)).ok) report.segments += 1;
+    }
+  }
+  return report;
 }
 
 interface Sample {
@@ -163,6 +333,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   };
   const workers = options.concurrency ?? 4;
   const gapMs = (1000 * workers) / (options.ratePerSecond ?? 15);
+  const viewing = options.media ? playMedia(options.media, () => stop) : undefined;
   const load = Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       await sleep((gapMs / workers) * w);
@@ -194,7 +365,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   } finally {
     stop = true;
     await load;
+    await viewing;
   }
+  const media = await viewing;
   const stored = await options.readWatchlist();
   const primaryAfter = (await options.readPrimary?.()) ?? null;
   // Responses by when they arrived: a write sent before the failover may be served by the target after it.
@@ -232,5 +405,6 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     primaryAfter,
     ackedWrites: acked.size,
     lostWrites: [...acked].filter((t) => !stored.has(t)),
+    ...(media ? { media } : {}),
   };
 }

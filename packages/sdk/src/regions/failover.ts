@@ -56,6 +56,31 @@ async function regionThroughEdge(
   }
 }
 
+/**
+ * Asks the local edge which Region's CDN bucket heads its media origin group (its `/health` lists
+ * the group in order) until it names `region` or time runs out.
+ */
+async function mediaThroughEdge(
+  edgeUrl: string,
+  region: string,
+  timeoutMs: number,
+): Promise<{ region: string; ms: number; ok: boolean }> {
+  const started = Date.now();
+  for (;;) {
+    let seen: string;
+    try {
+      const res = await fetch(`${edgeUrl.replace(/\/$/, '')}/health`, { signal: AbortSignal.timeout(2_000) });
+      const body = (await res.json()) as { buckets?: Array<{ region: string }> };
+      seen = body.buckets?.[0]?.region ?? 'no media origin group';
+    } catch (err) {
+      seen = `no answer (${(err as Error).message})`;
+    }
+    const ms = Date.now() - started;
+    if (seen === region || ms > timeoutMs) return { region: seen, ms, ok: seen === region };
+    await sleep(200);
+  }
+}
+
 /** One step of a failover, as planned and as done. */
 export interface FailoverStep {
   id: 'preflight' | 'replica' | 'routing' | 'edge' | 'verify';
@@ -136,7 +161,7 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
         id: 'edge',
         title: config.media.distributionId
           ? `Point CloudFront ${config.media.distributionId}'s API origin group at ${input.to}`
-          : 'Point the edge at the new primary',
+          : "Point the edge's API and media origin groups at the new primary",
       },
       {
         id: 'verify',
@@ -249,7 +274,10 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
         }
         return {
           changed: false,
-          reason: 'no CloudFront distribution: clients and the local edge follow the routing record',
+          reason:
+            config.stage === LOCAL_STAGE
+              ? `the local edge follows the routing record: its API and media origin groups put ${input.to} first`
+              : 'no CloudFront distribution: clients and the local edge follow the routing record',
         };
       },
       (e) =>
@@ -263,7 +291,7 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
         if (now?.primary !== input.to) {
           throw new StreamctlError(ErrorCode.Conflict, `The routing record names ${now?.primary}, not ${input.to}`);
         }
-        if (!edgeUrl) return { record: now, edge: undefined };
+        if (!edgeUrl) return { record: now, edge: undefined, media: undefined };
         const forcedUnhealthy = !health.healthy;
         const seen = await regionThroughEdge(
           edgeUrl,
@@ -279,16 +307,26 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
             },
           );
         }
-        return { record: now, edge: seen };
+        // Locally the media moves too: the edge's media origin group must head with the target's bucket.
+        const media =
+          config.stage === LOCAL_STAGE ? await mediaThroughEdge(edgeUrl, input.to, seen.ok ? 5_000 : 1_000) : undefined;
+        if (media && !media.ok && !input.force) {
+          throw new StreamctlError(
+            ErrorCode.Conflict,
+            `The edge serves media from ${media.region}'s bucket first, not ${input.to}'s, ${media.ms} ms after the flip`,
+            { hint: `check \`streamctl failover status\`, or roll back with \`${rollback}\`` },
+          );
+        }
+        return { record: now, edge: seen, media };
       },
-      ({ record: r, edge: e }) =>
+      ({ record: r, edge: e, media: m }) =>
         `routing record names ${r.primary} (version ${r.version}); ${
           !e
             ? 'edge not checked: no edge URL is known for this stage'
             : e.ok
               ? `the edge's primary API origin is ${e.region} (${e.ms} ms)`
               : `the edge answers from ${e.region}, not ${input.to} (--force)`
-        }`,
+        }${!m ? '' : m.ok ? `; media from ${m.region}'s bucket first` : `; media still from ${m.region}'s bucket first (--force)`}`,
     );
     return { from, to: input.to, changed: true, dryRun: false, steps, record: flipped, edge, rollback };
   } finally {

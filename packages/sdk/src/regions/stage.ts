@@ -4,7 +4,7 @@
  * @module
  */
 import { type AwsClients, createAwsClients } from '../aws/index.js';
-import { LOCAL_STAGE, resourceNames, type StreamctlConfig } from '../config/index.js';
+import { LOCAL_STAGE, type ResourceNames, resourceNames, type StreamctlConfig } from '../config/index.js';
 import { readLocalPlatformState } from '../local/index.js';
 import { readLocalRegions } from './local.js';
 
@@ -15,11 +15,79 @@ import { readLocalRegions } from './local.js';
  */
 export function regionConfig(config: StreamctlConfig, region: string): StreamctlConfig {
   if (config.stage === LOCAL_STAGE || config.endpoints) {
-    const kinesis =
-      config.stage === LOCAL_STAGE ? readLocalRegions(config.dataDir)?.regions[region]?.kinesis : undefined;
-    return { ...config, region, ...(kinesis ? { endpoints: { ...config.endpoints, kinesis } } : {}) };
+    const local = config.stage === LOCAL_STAGE ? readLocalRegions(config.dataDir)?.regions[region] : undefined;
+    return {
+      ...config,
+      region,
+      ...(local?.kinesis ? { endpoints: { ...config.endpoints, kinesis: local.kinesis } } : {}),
+      ...(local ? { resources: withRegionBuckets(config.resources, local) } : {}),
+    };
   }
   return { ...config, region, resources: resourceNames(config.stage, region) };
+}
+
+/** A Region's resources over shared tables and stream: its own pair of buckets, where known. */
+function withRegionBuckets(
+  resources: ResourceNames,
+  buckets: { cdnBucket?: string; rawBucket?: string },
+): ResourceNames {
+  return {
+    ...resources,
+    ...(buckets.cdnBucket ? { cdnBucket: buckets.cdnBucket } : {}),
+    ...(buckets.rawBucket ? { rawBucket: buckets.rawBucket } : {}),
+  };
+}
+
+/**
+ * The buckets of one Region of a local multi-Region platform: the home Region keeps the platform's
+ * (the config file may name them); every other Region has the stage's pair for that Region, as the
+ * CDK app deploys a raw and a CDN bucket per Region.
+ *
+ * @example
+ * ```ts
+ * localRegionBuckets(config.resources, 'local', 'us-east-1', 'eu-west-1').cdnBucket; // "streamctl-local-cdn-eu-west-1"
+ * ```
+ */
+export function localRegionBuckets(
+  home: ResourceNames,
+  stage: string,
+  homeRegion: string,
+  region: string,
+): Pick<ResourceNames, 'cdnBucket' | 'rawBucket'> {
+  if (region === homeRegion) return { cdnBucket: home.cdnBucket, rawBucket: home.rawBucket };
+  const names = resourceNames(stage, region);
+  return { cdnBucket: names.cdnBucket, rawBucket: names.rawBucket };
+}
+
+/**
+ * How a local stage sees the running platform: with `streamctl dev --regions a,b` serving on the
+ * data dir, the stage's Regions are the platform's (home first), whatever `STREAMCTL_REGIONS`
+ * says; the Region is the configured one when it was given (flag, environment, config file) and
+ * the platform runs it, with that Region's stream and buckets, so `STREAMCTL_REGION=eu-west-1
+ * streamctl ingest …` writes to eu-west-1's. Otherwise the platform's home Region and resources.
+ *
+ * @example
+ * ```ts
+ * const view = localRegionView(config, readLocalPlatformState(config.dataDir));
+ * view.regions; // ["us-east-1", "eu-west-1"]
+ * ```
+ */
+export function localRegionView(
+  config: StreamctlConfig,
+  home: { region: string; resources: ResourceNames },
+): { region: string; regions: string[]; resources: ResourceNames; kinesis?: string } {
+  const local = readLocalRegions(config.dataDir);
+  if (!local) return { region: home.region, regions: config.regions, resources: home.resources };
+  const regions = Object.keys(local.regions);
+  const asked = config.sources?.region !== 'default' && regions.includes(config.region) ? config.region : undefined;
+  const region = asked ?? home.region;
+  const serving = local.regions[region];
+  return {
+    region,
+    regions,
+    resources: serving ? withRegionBuckets(home.resources, serving) : home.resources,
+    ...(asked && serving?.kinesis ? { kinesis: serving.kinesis } : {}),
+  };
 }
 
 /**

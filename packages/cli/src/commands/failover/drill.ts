@@ -1,11 +1,46 @@
+import type { DrillMedia, Platform } from '@streamctl/sdk';
 import { defineCommand } from '../../context.js';
 import { ExitCode, ExitError, UsageError } from '../../errors.js';
+import type { RegionControl } from '../../local-serving.js';
 
 /** The drill's synthetic viewer watches from here; every drill title is published in all countries. */
 const DRILL_VIEWER_COUNTRY = 'GB';
 
 interface DrillOptions {
   to?: string;
+}
+
+/** The drill's title: its media in the target Region's bucket, replicated, and a viewer's grant through the edge. */
+async function drillMedia(
+  platform: Platform,
+  controls: Record<string, RegionControl>,
+  drill: { from: string; to: string; edge: string; token: string },
+): Promise<DrillMedia> {
+  const sdk = await import('@streamctl/sdk');
+  const titleId = 'drill-media';
+  // Played from the primary's bucket from the start: written in the target, replicated to the primary.
+  const hls = await sdk.writeDrillMedia(platform.clients.s3(), controls[drill.to]?.cdnBucket as string, titleId, {
+    replicas: [controls[drill.from]?.cdnBucket as string],
+  });
+  await platform.catalog.putTitle({ titleId, name: 'Drill media', genres: ['drama'], manifests: { hls } });
+  await platform.catalog.publishTitle(titleId, { countries: 'ALL' });
+  // The viewer's grant through the edge: its signed cookies come as Set-Cookie headers.
+  const res = await fetch(`${drill.edge}/v1/playback/${titleId}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${drill.token}` },
+  });
+  const grant = (await res.json()) as { manifestUrl?: string; error?: { message: string } };
+  if (!res.ok || !grant.manifestUrl) {
+    throw new sdk.StreamctlError(
+      sdk.ErrorCode.Internal,
+      `The drill's playback grant failed: HTTP ${res.status} ${grant.error?.message ?? ''}`,
+    );
+  }
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  return { manifestUrl: grant.manifestUrl, cookie };
 }
 
 /** `streamctl failover drill`. */
@@ -66,6 +101,11 @@ export const failoverDrill = defineCommand<DrillOptions>({
       // The drill's titles are published everywhere: its viewer's country only has to be a real one.
       const { token } = await local.mintDevToken(dataDir, { userId, country: DRILL_VIEWER_COUNTRY, plan: 'standard' });
       const edge = platform.parts.edge as string;
+      // A title whose media lands in the target Region's bucket (as an ingest there would) and
+      // replicates to the primary's; its viewer keeps playing through the edge during the drill.
+      const media = await ctx.ui.spin(`Writing the drill's title in ${to} and replicating it`, () =>
+        drillMedia(drillPlatform, controls, { from, to, edge, token }),
+      );
       const report = await ctx.ui.spin(`Load through the edge; breaking ${from}; failing over to ${to}`, () =>
         sdk.runDrill({
           edgeUrl: edge,
@@ -73,7 +113,10 @@ export const failoverDrill = defineCommand<DrillOptions>({
           from,
           to,
           titleIds,
+          media,
           breakPrimary: async () => {
+            // The whole Region goes: its API, its stream and its CDN bucket.
+            controls[from]?.stopMedia();
             await controls[from]?.stopApi();
             await controls[from]?.stopStream();
           },
@@ -109,9 +152,20 @@ export const failoverDrill = defineCommand<DrillOptions>({
           `  ${from} seen down after ${report.detectedMs ?? '-'} ms; failover took ${report.failoverMs} ms; every response from ${to} ${report.allFromTargetMs} ms after it began; ${report.fromOldPrimaryAfterFailover} from ${from} after it; routing record names ${report.primaryAfter}`,
         );
         ctx.print(`  acknowledged writes ${report.ackedWrites}, lost ${report.lostWrites.length}`);
+        const m = report.media;
+        if (m) {
+          ctx.print(
+            `  media: ${m.requests} requests (${m.segments} segments, ${(m.bytes / 1024 / 1024).toFixed(1)} MiB), failed ${m.failed} ${JSON.stringify(m.errors)}; served by ${Object.entries(
+              m.servedBy,
+            )
+              .map(([r, n]) => `${r} ${n}`)
+              .join(', ')}`,
+          );
+        }
       }
       if (
         report.lostWrites.length ||
+        (report.media?.failed ?? 0) > 0 ||
         report.failedPct >= 1 ||
         report.primaryAfter !== to ||
         report.fromOldPrimaryAfterFailover > 0 ||

@@ -1,10 +1,23 @@
+import type { MediaLag } from '@streamctl/sdk';
 import { defineCommand } from '../../context.js';
 import { ExitCode, ExitError } from '../../errors.js';
+
+/** One Region's media lag in a line. */
+function describeLag(m: MediaLag): string {
+  const pending = m.pending
+    ? `${m.pending} objects pending, oldest ${((m.oldestPendingMs ?? 0) / 1000).toFixed(1)} s`
+    : 'in sync';
+  const copied = `${m.replicated} replicated${m.lastLagMs !== null ? ` (last ${m.lastLagMs} ms, max ${m.maxLagMs} ms)` : ''}`;
+  const failed = m.failedAttempts ? `; ${m.failedAttempts} failed attempts, retried (${m.lastError ?? ''})` : '';
+  // The replicator reports every second: an older report means it stopped.
+  const stale = m.reportAgeMs > 5_000 ? `; replicator silent for ${Math.round(m.reportAgeMs / 1000)} s` : '';
+  return `${pending}; ${copied}${failed}${stale}`;
+}
 
 /** `streamctl failover status`. */
 export const failoverStatus = defineCommand<Record<string, never>>({
   name: 'failover status',
-  description: "the routing record and each Region's health",
+  description: "the routing record, each Region's health and how far its media replication is behind",
   examples: ['streamctl failover status', 'streamctl failover status --json'],
   async handler(ctx) {
     const sdk = await import('@streamctl/sdk');
@@ -15,6 +28,8 @@ export const failoverStatus = defineCommand<Record<string, never>>({
         platform.regions.routing(),
         platform.regions.health({ timeoutMs: 3_000 }),
       ]);
+      // Measured where a replicator reports it (the local multi-Region platform); null elsewhere.
+      const lag = sdk.mediaLag(platform.config);
       const regions = platform.config.regions.map((region) => ({
         region,
         state: record?.regions[region] ?? 'unknown',
@@ -23,6 +38,7 @@ export const failoverStatus = defineCommand<Record<string, never>>({
         problems: (health[region]?.parts ?? [])
           .filter((p) => !p.ok)
           .map((p) => p.error?.message ?? `${p.name} is unhealthy`),
+        media: lag?.[region] ?? null,
       }));
       if (ctx.globals.json) ctx.json({ stage: platform.config.stage, routing: record ?? null, regions });
       else {
@@ -35,7 +51,10 @@ export const failoverStatus = defineCommand<Record<string, never>>({
           ctx.print(
             `  ${r.primary ? '*' : ' '} ${r.region.padEnd(15)} ${String(r.state).padEnd(9)} ${r.healthy ? 'healthy' : `UNHEALTHY ${r.problems.join('; ')}`}`,
           );
+          if (r.media) ctx.print(`      media ${describeLag(r.media)}`);
         }
+        if (!lag)
+          ctx.print('  media replication lag: not measured here (on AWS, S3 replication metrics in CloudWatch)');
       }
       if (regions.some((r) => !r.healthy)) throw new ExitError(ExitCode.Failure);
     } finally {

@@ -1,0 +1,223 @@
+/**
+ * Media in every Region on `streamctl dev --regions us-east-1,eu-west-1`,
+ * from a second terminal that sets no STREAMCTL_REGIONS: `failover status`
+ * finds both Regions of the running platform; a title ingested with
+ * STREAMCTL_REGION=eu-west-1 lands in eu-west-1's CDN bucket, plays through
+ * the edge with the grant's signed cookies, and is replicated to us-east-1's
+ * bucket (the lag is recorded and shown); `failover --to eu-west-1` moves
+ * the media origin group with the API, and the title keeps playing, now from
+ * eu-west-1's bucket.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { mintDevToken } from '@streamctl/local';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { enginesUnavailable, targetEnginesEnv } from '../../../../test/e2e/target.js';
+import { MEDIA_REPLICATION_LOG } from '../../src/local-serving.js';
+import { jsonLines, runCli } from '../run-cli.js';
+
+const target = inject('target');
+const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
+const dir = mkdtempSync(join(tmpdir(), 'streamctl-regions-media-'));
+
+interface Ready {
+  edge: string;
+  s3: string;
+  regions: Record<string, { api: string }>;
+}
+
+interface StatusJson {
+  routing: { primary: string; version: number };
+  regions: Array<{
+    region: string;
+    primary: boolean;
+    healthy: boolean;
+    media: { pending: number; oldestPendingMs: number | null; replicated: number; lastLagMs: number | null } | null;
+  }>;
+}
+
+/** `streamctl dev --regions …` in-process until the returned stop. */
+async function startDev(dataDir: string, regions: string) {
+  let signal!: (name: string) => void;
+  const shutdown = new Promise<string>((resolve) => {
+    signal = resolve;
+  });
+  let onReady!: (line: Ready) => void;
+  const ready = new Promise<Ready>((resolve) => {
+    onReady = resolve;
+  });
+  let buffer = '';
+  const done = runCli(['dev', '--json', '--data-dir', dataDir, '--regions', regions], {
+    shutdown,
+    env: targetEnginesEnv(target),
+    onStdout: (chunk) => {
+      buffer += chunk;
+      const line = buffer.split('\n')[0];
+      if (buffer.includes('\n') && line) onReady(JSON.parse(line) as Ready);
+    },
+  });
+  const line = await Promise.race([
+    ready,
+    done.then((r) => {
+      throw new Error(`dev exited with ${r.code}: ${r.stderr}`);
+    }),
+  ]);
+  return {
+    ready: line,
+    stop: () => {
+      signal('SIGINT');
+      return done;
+    },
+  };
+}
+
+const stops: Array<() => Promise<unknown>> = [];
+afterAll(async () => {
+  for (const stop of stops.splice(0)) await stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(enginesUnavailable(target) || !hasFfmpeg)('media in every Region (dev --regions)', () => {
+  it('plays a title ingested in eu-west-1 through the edge, replicates it, and fails media over with the API', async () => {
+    const dataDir = join(dir, 'data');
+    const dev = await startDev(dataDir, 'us-east-1,eu-west-1');
+    stops.push(dev.stop);
+    // A second terminal: the data dir only, no STREAMCTL_REGIONS.
+    const env = { STREAMCTL_DATA_DIR: dataDir };
+    const cli = (argv: string[], extra: Record<string, string> = {}) =>
+      runCli([...argv, '--stage', 'local'], { env: { ...env, ...extra }, cwd: dir });
+    const status = async () => {
+      const run = await cli(['failover', 'status', '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      return jsonLines(run.stdout)[0] as StatusJson;
+    };
+
+    const before = await status();
+    expect(before.regions.map((r) => r.region)).toEqual(['us-east-1', 'eu-west-1']);
+    expect(before.routing).toMatchObject({ primary: 'us-east-1' });
+    for (const r of before.regions) expect(r.media).toMatchObject({ pending: 0, oldestPendingMs: null });
+
+    // Ingest in eu-west-1: its stream, its buckets.
+    const clip = join(dir, 'clip.mp4');
+    execFileSync('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=480x270:rate=25'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '4'],
+      ...['-c:v', 'libx264', '-preset', 'veryfast', '-c:a', 'aac', '-shortest', clip],
+    ]);
+    const titleId = `eu-${randomUUID().slice(0, 8)}`;
+    const ingested = await cli(['ingest', clip, '--id', titleId, '--ladder', 'mobile', '--wait', '--json'], {
+      STREAMCTL_REGION: 'eu-west-1',
+    });
+    expect(ingested.code, ingested.stderr).toBe(0);
+    const [result] = jsonLines(ingested.stdout) as Array<{ status: string; manifests: { hls: string } }>;
+    expect(result?.status).toBe('READY');
+    const hls = result?.manifests.hls as string;
+
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: dev.ready.s3,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      forcePathStyle: true,
+    });
+    const keys = async (bucket: string) =>
+      (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `titles/${titleId}/` }))).Contents?.map(
+        (o) => o.Key,
+      ) ?? [];
+    // Written in eu-west-1's CDN bucket (and its master in eu-west-1's raw bucket).
+    const euKeys = await keys('streamctl-local-cdn-eu-west-1');
+    expect(euKeys).toContain(hls);
+    const raw = await s3.send(new ListObjectsV2Command({ Bucket: 'streamctl-local-raw-eu-west-1' }));
+    expect(raw.Contents?.some((o) => o.Key?.includes(titleId))).toBe(true);
+
+    const published = await cli(['publish', titleId, '--countries', 'GB', '--json'], { STREAMCTL_REGION: 'eu-west-1' });
+    expect(published.code, published.stderr).toBe(0);
+
+    // A viewer's grant through the edge: HttpOnly signed cookies for the title's tree.
+    const { token } = await mintDevToken(dataDir, { userId: `v-${titleId}`, country: 'GB', plan: 'standard' });
+    const grantRes = await fetch(`${dev.ready.edge}/v1/playback/${titleId}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(grantRes.status).toBe(200);
+    const grant = (await grantRes.json()) as { manifestUrl: string };
+    const cookie = grantRes.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    /** Plays the title through the edge: master, every variant, every segment; returns who served. */
+    const play = async () => {
+      const served: Record<string, number> = {};
+      const get = async (url: string) => {
+        const res = await fetch(url, { headers: { cookie } });
+        expect(res.status, url).toBe(200);
+        const region = res.headers.get('x-streamctl-media-region') as string;
+        served[region] = (served[region] ?? 0) + 1;
+        return Buffer.from(await res.arrayBuffer());
+      };
+      const uris = (text: string, base: string) =>
+        text
+          .split('\n')
+          .flatMap((l) => (/URI="([^"]+)"/.exec(l)?.[1] ? [/URI="([^"]+)"/.exec(l)?.[1] as string] : [l.trim()]))
+          .filter((l) => l && !l.startsWith('#'))
+          .map((u) => new URL(u, base).toString().split('?')[0] as string);
+      const master = grant.manifestUrl.split('?')[0] as string;
+      const variants = uris((await get(master)).toString('utf8'), master);
+      expect(variants.length).toBeGreaterThan(0);
+      let segments = 0;
+      for (const variant of variants) {
+        for (const segment of uris((await get(variant)).toString('utf8'), variant)) {
+          expect((await get(segment)).length).toBeGreaterThan(0);
+          segments++;
+        }
+      }
+      return { served, segments };
+    };
+    expect(grant.manifestUrl).toContain(hls);
+    const first = await play();
+    expect(first.segments).toBeGreaterThan(0);
+
+    // Replicated to us-east-1's bucket, object for object, each copy logged with its lag.
+    const deadline = Date.now() + 15_000;
+    let after = await status();
+    while (after.regions.some((r) => r.media?.pending) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await status();
+    }
+    const us = after.regions.find((r) => r.region === 'us-east-1');
+    expect(us?.media).toMatchObject({ pending: 0, oldestPendingMs: null });
+    expect(us?.media?.replicated).toBeGreaterThanOrEqual(euKeys.length);
+    expect(us?.media?.lastLagMs).toEqual(expect.any(Number));
+    expect((await keys('streamctl-local-cdn-us-east-1')).sort()).toEqual([...euKeys].sort());
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'streamctl-local-cdn-us-east-1', Key: hls }));
+    expect(head.Metadata?.['streamctl-replica-of']).toBe('eu-west-1');
+    const logged = readFileSync(join(dataDir, MEDIA_REPLICATION_LOG), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { key: string; from: string; to: string; lagMs: number });
+    const mine = logged.filter((l) => l.key.startsWith(`titles/${titleId}/`));
+    expect(mine.length).toBeGreaterThanOrEqual(euKeys.length);
+    expect(mine.every((l) => l.from === 'eu-west-1' && l.to === 'us-east-1' && l.lagMs >= 0)).toBe(true);
+    console.log(
+      `[replication] ${mine.length} objects eu-west-1 → us-east-1, lag p50 ${
+        [...mine].sort((a, b) => a.lagMs - b.lagMs)[Math.floor(mine.length / 2)]?.lagMs
+      } ms, max ${Math.max(...mine.map((l) => l.lagMs))} ms`,
+    );
+    // With us-east-1 primary and the copy there, the primary's bucket serves.
+    expect(Object.keys((await play()).served)).toEqual(['us-east-1']);
+    const text = await cli(['failover', 'status']);
+    expect(text.stdout).toMatch(/media in sync; \d+ replicated \(last \d+ ms, max \d+ ms\)/);
+
+    // The failover finds eu-west-1 without STREAMCTL_REGIONS and moves the media with the API.
+    const moved = await cli(['failover', '--to', 'eu-west-1', '--yes', '--json']);
+    expect(moved.code, moved.stderr).toBe(0);
+    const [done] = jsonLines(moved.stdout) as Array<{ steps: Array<{ id: string; detail: string }> }>;
+    expect(done?.steps.find((s) => s.id === 'verify')?.detail).toMatch(/media from eu-west-1's bucket first/);
+    expect(Object.keys((await play()).served)).toEqual(['eu-west-1']);
+    expect((await status()).regions.find((r) => r.primary)?.region).toBe('eu-west-1');
+    s3.destroy();
+  }, 180_000);
+});
