@@ -38,7 +38,6 @@ import {
   type EventsAcceptor,
   type PublisherOptions,
   type PublishResult,
-  putEvents,
 } from '../events/index.js';
 import { checkHealth, type HealthReport, type HttpPart } from '../health/index.js';
 import { createIngest, type Ingest } from '../ingest/index.js';
@@ -69,6 +68,7 @@ import {
   type ModelStore,
 } from '../recommendations/index.js';
 import {
+  createRegionalEventsPut,
   type FailoverInput,
   type FailoverResult,
   localRegionView,
@@ -284,7 +284,13 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
   };
   const ledger = once(() => createDynamoIdempotencyStore(clients, names));
   const park = once(() => createDeadLetterTable(clients, names));
-  const put = (events: EngagementEvent[]) => putEvents(clients, names, events);
+  // With several Regions, a batch goes to the next Region's stream when this Region's is down.
+  let regionalPutMade = false;
+  const regionalPut = once(() => {
+    regionalPutMade = true;
+    return createRegionalEventsPut(effective, clients);
+  });
+  const put = (events: EngagementEvent[]) => regionalPut().put(events);
 
   const now = options.now ?? Date.now;
   const lastHealth = new Map<string, { at: number; report: Promise<HealthReport> }>();
@@ -414,6 +420,7 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
     close: () => {
       clients.destroy();
       for (const other of otherRegions) other.clients.destroy();
+      if (regionalPutMade) regionalPut().close();
       // A failed last write of the embedded index removes its file: the next start rebuilds it.
       if (searchMade)
         search()

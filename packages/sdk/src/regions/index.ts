@@ -1,9 +1,10 @@
 /**
  * Regions and failover (SPEC §9): the routing record (in the control
  * table, docs/regions.md), per-Region health, the Region router with
- * circuit breakers, and the failover procedure that `streamctl failover`
- * runs — preflight, flip the record, repoint the CloudFront API origin
- * group, verify, and the rollback command.
+ * circuit breakers and the events put that fails over through it, and the
+ * failover procedure that `streamctl failover` runs — preflight, flip the
+ * record, repoint the CloudFront API origin group, verify, and the rollback
+ * command.
  *
  * @module
  */
@@ -16,6 +17,11 @@ export {
   runDrill,
   writeDrillMedia,
 } from './drill.js';
+export {
+  createRegionalEventsPut,
+  type RegionalEventsPut,
+  type RegionalEventsPutOptions,
+} from './events-put.js';
 export {
   type FailoverInput,
   type FailoverResult,
