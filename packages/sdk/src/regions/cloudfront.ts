@@ -1,8 +1,9 @@
 /**
- * Points the CloudFront API at a Region: `GetDistributionConfig`, put the
+ * Points the CloudFront API and media at a Region: `GetDistributionConfig`, put the
  * Region's origin first in the API origin group (reads, which CloudFront
- * fails over by itself) and point the write origin at the Region's API
- * (writes, which origin groups never fail over), `UpdateDistribution` with
+ * fails over by itself), point the write origin at the Region's API
+ * (writes, which origin groups never fail over) and put the Region's CDN
+ * bucket first in the media origin group, `UpdateDistribution` with
  * `IfMatch` (so a concurrent edit is refused, not overwritten), then wait
  * until the distribution is deployed.
  */
@@ -23,11 +24,30 @@ import { sleep as pause } from '../util/index.js';
  */
 export const API_WRITES_ORIGIN_ID = 'api-writes';
 
+/**
+ * The id of a Region's CDN bucket origin in the media origin group (`media-<region>`), as the CDK
+ * edge stack names it: `streamctl failover` finds the Region's member by it.
+ *
+ * @example
+ * ```ts
+ * mediaOriginId('eu-west-1'); // "media-eu-west-1"
+ * ```
+ */
+export const mediaOriginId = (region: string): string => `media-${region}`;
+
+/** True for the media origin group: every member is a Region's CDN bucket origin. */
+const isMediaGroup = (group: { Members?: { Items?: Array<{ OriginId?: string }> } }) => {
+  const members = group.Members?.Items ?? [];
+  return members.length > 0 && members.every((m) => (m.OriginId ?? '').startsWith(mediaOriginId('')));
+};
+
 /** What {@link repointOriginGroup} did. */
 export interface RepointResult {
   changed: boolean;
   distributionId: string;
   primaryOriginId: string;
+  /** The media origin group's first member after the change, when the distribution has that group. */
+  mediaOriginId?: string;
   /** Deployment status when it returned. */
   status: string;
 }
@@ -66,7 +86,9 @@ export async function repointOriginGroup(options: {
   } catch (err) {
     throw wrapAwsError(err, 'cloudfront:GetDistributionConfig', `distribution ${Id}`);
   }
-  const group = config.OriginGroups?.Items?.[0];
+  const groups = config.OriginGroups?.Items ?? [];
+  const group = groups.find((g) => !isMediaGroup(g));
+  const mediaGroup = groups.find(isMediaGroup);
   const members = group?.Members?.Items ?? [];
   const origins = config.Origins?.Items ?? [];
   const target = members.find((m) =>
@@ -81,10 +103,27 @@ export async function repointOriginGroup(options: {
   const targetOrigin = origins.find((o) => o.Id === target.OriginId);
   const writes = origins.find((o) => o.Id === API_WRITES_ORIGIN_ID);
   const writesMove = Boolean(writes && targetOrigin && writes.DomainName !== targetOrigin.DomainName);
-  if (members[0]?.OriginId === target.OriginId && !writesMove) {
-    return { changed: false, distributionId: Id, primaryOriginId: target.OriginId, status: 'Deployed' };
+  const mediaMembers = mediaGroup?.Members?.Items ?? [];
+  const mediaTarget = mediaMembers.find((m) => m.OriginId === mediaOriginId(options.region));
+  if (mediaGroup && !mediaTarget) {
+    throw new ValidationError(`Distribution ${Id}'s media origin group has no CDN bucket of ${options.region}`, [
+      { path: 'OriginGroups', message: `no origin ${mediaOriginId(options.region)}` },
+    ]);
+  }
+  const media = mediaTarget ? { mediaOriginId: mediaTarget.OriginId as string } : {};
+  const mediaMoves = Boolean(mediaTarget && mediaMembers[0] !== mediaTarget);
+  if (members[0]?.OriginId === target.OriginId && !writesMove && !mediaMoves) {
+    return { changed: false, distributionId: Id, primaryOriginId: target.OriginId, ...media, status: 'Deployed' };
   }
   const reordered = [target, ...members.filter((m) => m !== target)];
+  const reorder = (g: (typeof groups)[number]) => {
+    if (g === group) return { ...g, Members: { Quantity: reordered.length, Items: reordered } };
+    if (g === mediaGroup && mediaTarget) {
+      const items = [mediaTarget, ...mediaMembers.filter((m) => m !== mediaTarget)];
+      return { ...g, Members: { Quantity: items.length, Items: items } };
+    }
+    return g;
+  };
   const next: DistributionConfig = {
     ...config,
     ...(writesMove && targetOrigin
@@ -99,11 +138,8 @@ export async function repointOriginGroup(options: {
       : {}),
     OriginGroups: {
       ...config.OriginGroups,
-      Quantity: config.OriginGroups?.Quantity ?? 1,
-      Items: [
-        { ...group, Members: { Quantity: reordered.length, Items: reordered } },
-        ...(config.OriginGroups?.Items ?? []).slice(1),
-      ],
+      Quantity: config.OriginGroups?.Quantity ?? groups.length,
+      Items: groups.map(reorder),
     },
   };
   try {
@@ -126,7 +162,9 @@ export async function repointOriginGroup(options: {
     } catch (err) {
       throw wrapAwsError(err, 'cloudfront:GetDistribution', `distribution ${Id}`);
     }
-    if (status === 'Deployed') return { changed: true, distributionId: Id, primaryOriginId: target.OriginId, status };
+    if (status === 'Deployed') {
+      return { changed: true, distributionId: Id, primaryOriginId: target.OriginId, ...media, status };
+    }
     if (Date.now() > deadline) {
       throw new StreamctlError(ErrorCode.AwsError, `Distribution ${Id} is still ${status}`, {
         hint: 'the change is applied and deploying; check it in the CloudFront console',

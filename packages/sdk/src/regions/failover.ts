@@ -160,7 +160,7 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
       {
         id: 'edge',
         title: config.media.distributionId
-          ? `Point CloudFront ${config.media.distributionId}'s API origin group at ${input.to}`
+          ? `Point CloudFront ${config.media.distributionId}'s API and media origin groups at ${input.to}`
           : "Point the edge's API and media origin groups at the new primary",
       },
       {
@@ -281,7 +281,9 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
         };
       },
       (e) =>
-        'reason' in e ? e.reason : e.changed ? `origin ${e.primaryOriginId} first, ${e.status}` : 'already first',
+        'reason' in e
+          ? e.reason
+          : `${e.changed ? `origin ${e.primaryOriginId} first` : 'already first'}${e.mediaOriginId ? `, media ${e.mediaOriginId} first` : ''}${e.changed ? `, ${e.status}` : ''}`,
     );
 
     await run(

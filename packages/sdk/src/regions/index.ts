@@ -8,7 +8,13 @@
  *
  * @module
  */
-export { API_WRITES_ORIGIN_ID, apiOriginMatches, type RepointResult, repointOriginGroup } from './cloudfront.js';
+export {
+  API_WRITES_ORIGIN_ID,
+  apiOriginMatches,
+  mediaOriginId,
+  type RepointResult,
+  repointOriginGroup,
+} from './cloudfront.js';
 export {
   type DrillMedia,
   type DrillMediaReport,
