@@ -105,7 +105,11 @@ export interface DrillOptions {
   readWatchlist: () => Promise<Set<string>>;
   /** The primary the routing record names, read after the drill. */
   readPrimary?: () => Promise<string | undefined>;
-  /** Phases, in ms. Defaults 1,500 warm-up, 1,000 broken before the failover (without `primaryHealthy`), 3,000 after. */
+  /**
+   * Phases, in ms. Defaults 1,500 warm-up (longer until the primary has served an API answer and,
+   * with `media`, a media request, for at most 15 s more), 1,000 broken before the failover
+   * (without `primaryHealthy`), 3,000 after.
+   */
   warmupMs?: number;
   brokenMs?: number;
   afterMs?: number;
@@ -200,8 +204,11 @@ function playlistUris(text: string, base: string): string[] {
  * Plays a title through the edge until `stopped()`: master, first variant, its segments in turn,
  * then again from the master. Each request counts once; a failed one is not retried.
  */
-async function playMedia(media: DrillMedia, stopped: () => boolean): Promise<DrillMediaReport> {
-  const report: DrillMediaReport = { requests: 0, failed: 0, errors: {}, servedBy: {}, segments: 0, bytes: 0 };
+async function playMedia(
+  media: DrillMedia,
+  report: DrillMediaReport,
+  stopped: () => boolean,
+): Promise<DrillMediaReport> {
   const gapMs = 1000 / (media.ratePerSecond ?? 4);
   const get = async (url: string): Promise<{ text?: string; ok: boolean }> => {
     const started = Date.now();
@@ -333,7 +340,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   };
   const workers = options.concurrency ?? 4;
   const gapMs = (1000 * workers) / (options.ratePerSecond ?? 15);
-  const viewing = options.media ? playMedia(options.media, () => stop) : undefined;
+  const seen: DrillMediaReport = { requests: 0, failed: 0, errors: {}, servedBy: {}, segments: 0, bytes: 0 };
+  const viewing = options.media ? playMedia(options.media, seen, () => stop) : undefined;
   const load = Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       await sleep((gapMs / workers) * w);
@@ -349,6 +357,15 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   let detectedMs: number | null = null;
   try {
     await sleep(options.warmupMs ?? 1_500);
+    // The primary must have been seen serving (the API, and the viewer's media) before it is broken:
+    // on a busy machine the first answers can take longer than the warm-up.
+    const warmedBy = Date.now() + 15_000;
+    while (
+      Date.now() < warmedBy &&
+      !(samples.some((s) => s.ok && s.region === options.from) && (!options.media || seen.servedBy[options.from]))
+    ) {
+      await sleep(100);
+    }
     const brokenAt = Date.now();
     await options.breakPrimary();
     if (options.primaryHealthy) {
