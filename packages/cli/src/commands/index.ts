@@ -15,6 +15,9 @@ import { failover } from './failover/run.js';
 import { failoverStatus } from './failover/status.js';
 import { ingest } from './ingest.js';
 import { init } from './init.js';
+import { keysList } from './keys/list.js';
+import { keysRetire } from './keys/retire.js';
+import { keysRotate } from './keys/rotate.js';
 import { ladderList } from './ladder/list.js';
 import { ladderRender } from './ladder/render.js';
 import { ladderShow } from './ladder/show.js';
@@ -73,6 +76,9 @@ export const COMMANDS: ReadonlyArray<CommandDefinition<never>> = [
   failoverDrill,
   token,
   sign,
+  keysList,
+  keysRotate,
+  keysRetire,
   ladderList,
   ladderShow,
   ladderRender,
@@ -158,6 +164,12 @@ export const GROUPS: ReadonlyArray<GroupDefinition> = [
       'streamctl privacy status <erasureId>',
       'streamctl privacy consent alice off',
     ],
+  },
+  {
+    name: 'keys',
+    description:
+      'the CloudFront key pairs that sign playback: list them, rotate (publish, switch, hold the old key until its grants expire), retire',
+    examples: ['streamctl keys list', 'streamctl keys rotate --yes', 'streamctl keys retire --stage prod --yes'],
   },
   {
     name: 'analytics',

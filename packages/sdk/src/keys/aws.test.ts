@@ -179,7 +179,7 @@ function backend(): KeyBackend {
     stage: 'prod',
     regions: ['us-east-1', 'eu-west-1'],
     cloudFront: () => new CloudFrontClient({ region: 'us-east-1' }),
-    secretsManager: () => new SecretsManagerClient({ region: 'us-east-1' }),
+    secretsManager: async () => new SecretsManagerClient({ region: 'us-east-1' }),
     signerCacheSeconds: 300,
   });
 }

@@ -20,14 +20,7 @@ import {
   ListDistributionsByKeyGroupCommand,
   UpdateKeyGroupCommand,
 } from '@aws-sdk/client-cloudfront';
-import {
-  CreateSecretCommand,
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  ReplicateSecretToRegionsCommand,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretNames } from '../config/index.js';
 import { ErrorCode, StreamctlError, wrapAwsError } from '../errors/index.js';
 import type { KeyBackend } from './rotate.js';
@@ -49,6 +42,9 @@ export const KEYS_IAM_ACTIONS = [
   'secretsmanager:DescribeSecret',
   'secretsmanager:ReplicateSecretToRegions',
 ] as const;
+
+/** The Secrets Manager client module, loaded on first use: importing the SDK stays light. */
+const secretsModule = () => import('@aws-sdk/client-secrets-manager');
 
 /** Attempts at a key group update that loses a race (`PreconditionFailed`) before giving up. */
 const KEY_GROUP_ATTEMPTS = 3;
@@ -105,8 +101,8 @@ export interface AwsKeyBackendOptions {
   /** Regions of the stage, the primary first: the secret lives in the first, replicas in the rest. */
   regions: string[];
   cloudFront: () => CloudFrontClient;
-  /** A client of the primary Region. */
-  secretsManager: () => SecretsManagerClient;
+  /** A client of the primary Region (made on first use: its module loads lazily). */
+  secretsManager: () => Promise<SecretsManagerClient>;
   /** How long the API keeps a set it read, in seconds (its secret cache). */
   signerCacheSeconds: number;
 }
@@ -137,14 +133,16 @@ export function awsKeyBackend(options: AwsKeyBackendOptions): KeyBackend {
   /** Adds the missing replica Regions of an existing secret, once per backend. */
   async function ensureReplicas(): Promise<void> {
     if (replicasChecked || replicas.length === 0) return;
+    const { DescribeSecretCommand, ReplicateSecretToRegionsCommand } = await secretsModule();
+    const client = await sm();
     const described = await call('secretsmanager:DescribeSecret', secretId, () =>
-      sm().send(new DescribeSecretCommand({ SecretId: secretId })),
+      client.send(new DescribeSecretCommand({ SecretId: secretId })),
     );
     const present = new Set((described.ReplicationStatus ?? []).map((r) => r.Region));
     const missing = replicas.filter((r) => !present.has(r));
     if (missing.length > 0) {
       await call('secretsmanager:ReplicateSecretToRegions', secretId, () =>
-        sm().send(
+        client.send(
           new ReplicateSecretToRegionsCommand({
             SecretId: secretId,
             AddReplicaRegions: missing.map((Region) => ({ Region })),
@@ -194,9 +192,11 @@ export function awsKeyBackend(options: AwsKeyBackendOptions): KeyBackend {
     signerCacheSeconds: options.signerCacheSeconds,
 
     async read(): Promise<SigningKeySet | undefined> {
+      const { GetSecretValueCommand } = await secretsModule();
+      const client = await sm();
       let text: string | undefined;
       try {
-        text = (await sm().send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
+        text = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
       } catch (err) {
         if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
         throw wrapKeysError(err, 'secretsmanager:GetSecretValue', secretId);
@@ -206,10 +206,12 @@ export function awsKeyBackend(options: AwsKeyBackendOptions): KeyBackend {
     },
 
     async write(set, created) {
+      const { CreateSecretCommand, PutSecretValueCommand } = await secretsModule();
+      const client = await sm();
       const SecretString = serializeSigningKeySet(set);
       if (created) {
         await call('secretsmanager:CreateSecret', secretId, () =>
-          sm().send(
+          client.send(
             new CreateSecretCommand({
               Name: secretId,
               Description: `streamctl ${options.stage}: CloudFront key pairs that sign playback (streamctl keys)`,
@@ -223,7 +225,7 @@ export function awsKeyBackend(options: AwsKeyBackendOptions): KeyBackend {
       }
       await ensureReplicas();
       await call('secretsmanager:PutSecretValue', secretId, () =>
-        sm().send(new PutSecretValueCommand({ SecretId: secretId, SecretString, ClientRequestToken: randomUUID() })),
+        client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString, ClientRequestToken: randomUUID() })),
       );
     },
 

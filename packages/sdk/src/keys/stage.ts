@@ -4,7 +4,7 @@
  * otherwise) and the stage's longest grant, so callers pass only a config.
  */
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { clientSettings } from '../aws/index.js';
 import { LOCAL_STAGE, SECRET_CACHE_SECONDS, type StreamctlConfig } from '../config/index.js';
 import { longestGrantSeconds } from '../playback/index.js';
@@ -57,6 +57,7 @@ export function createStageKeys(config: StreamctlConfig, options: { backend?: Ke
     };
   };
   const primary = config.regions[0] ?? config.region;
+  let secretsManager: SecretsManagerClient | undefined;
   const backend =
     options.backend ??
     (config.stage === LOCAL_STAGE
@@ -69,9 +70,15 @@ export function createStageKeys(config: StreamctlConfig, options: { backend?: Ke
             () => new CloudFrontClient({ ...clientSettings(config, 'cloudfront'), region: 'us-east-1' }),
           ),
           // The same settings (credentials, retries, one endpoint override) in the primary Region.
-          secretsManager: lazy(
-            () => new SecretsManagerClient({ ...clientSettings(config, 'cloudfront'), region: primary }),
-          ),
+          secretsManager: async () => {
+            if (!secretsManager) {
+              // Loaded here, not at the top: importing the SDK does not load this client.
+              const { SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+              secretsManager = new SecretsManagerClient({ ...clientSettings(config, 'cloudfront'), region: primary });
+              clients.push(secretsManager);
+            }
+            return secretsManager;
+          },
           signerCacheSeconds: SECRET_CACHE_SECONDS,
         }));
   const longest = longestGrantSeconds(config.sessions.grantSeconds);
