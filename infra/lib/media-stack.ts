@@ -1,22 +1,25 @@
 /**
  * Media: the raw and CDN buckets of one Region (KMS-encrypted, lifecycle
- * rules), the MediaConvert role, and the ingest workflow: an upload to the
- * raw bucket starts a Step Functions workflow (validate → MediaConvert job
- * rendered from the stage's ladder → catalog TRANSCODING → notify); the job's
- * end (EventBridge) moves the title to READY or FAILED and notifies.
+ * rules), the MediaConvert role, and the job-ended workflow.
+ *
+ * The SDK owns the transcode: `streamctl ingest` uploads the master (and its
+ * caption sidecars) under `masters/<id>/<sha>/`, submits exactly one
+ * MediaConvert job, and marks the title TRANSCODING with the job's id. Nothing
+ * here listens to uploads. The job-ended workflow hears the end of this
+ * stage's jobs (EventBridge "MediaConvert Job State Change", COMPLETE or ERROR,
+ * `userMetadata.stage` = the stage) and records it as the SDK's
+ * `recordTranscode` does: READY with the manifests, images, tracks and
+ * protection the job carries in its `UserMetadata` (`jobRecordMetadata`), or
+ * FAILED with the service's reason. Each write is conditional on the SDK's
+ * lifecycle table (`transitionCondition`) and on the job being the title's
+ * latest (`source.jobId`); an event that fails the condition (late after a
+ * publish, duplicated, or of a job a re-ingest replaced) ends the execution
+ * in `EventWasStale`, changing nothing.
  */
 
-import { type Ladder, loadLadder, mediaConvertOutputs, renderMediaConvertJob, TITLE_STATUS } from '@streamctl/sdk';
+import { JOB_RECORD_KEY, TITLE_STATUS, type TitleStatus, transitionCondition } from '@streamctl/sdk';
 import { resourceNames } from '@streamctl/sdk/config';
-import {
-  catalogTable,
-  MASTER_KEY_PATTERN,
-  MASTER_KEY_TITLE_SEGMENT,
-  MASTERS_PREFIX,
-  mediaConvertManifestKeys,
-  titleOutputUri,
-  titlePrefix,
-} from '@streamctl/sdk/resources';
+import { catalogTable } from '@streamctl/sdk/resources';
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
@@ -30,7 +33,6 @@ import {
   Choice,
   Condition,
   DefinitionBody,
-  Fail,
   JsonPath,
   LogLevel,
   Pass,
@@ -38,98 +40,65 @@ import {
   Succeed,
   TaskInput,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import {
-  CallAwsService,
-  DynamoAttributeValue,
-  DynamoUpdateItem,
-  SnsPublish,
-} from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { DynamoAttributeValue, DynamoUpdateItem, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { type InfraConfig, mediaConvertRoleName, SPEKE_URL } from './config.js';
 
+/** The error a conditional write that the title's status or job id refused ends in. */
+const STALE = 'DynamoDB.ConditionalCheckFailedException';
+
+/** DynamoDB answers worth another try; anything else fails the execution. */
+const TRANSIENT = [
+  'DynamoDB.ProvisionedThroughputExceededException',
+  'DynamoDB.RequestLimitExceeded',
+  'DynamoDB.ThrottlingException',
+  'DynamoDB.InternalServerErrorException',
+];
+
 /**
- * The MediaConvert protection of the workflow's jobs: none for a clear ladder; SPEKE (the key
- * provider sees the title id as the resource id, MediaConvert calls it as the stage's role) for a
- * protected one. The workflow cannot mint static keys: it renders the job once, at synth, and a
- * key minted by a state would sit in its execution history. A protected ladder needs `spekeUrl`.
+ * The condition of the workflow's write moving a title to `to`: the SDK's
+ * transition condition, a title that exists, and the job being the one the
+ * title's ingest recorded (so an older job's end never lands on a newer ingest).
  */
-function workflowProtection(config: InfraConfig, ladder: Ladder, roleArn: string) {
-  if (ladder.protection === 'none') return {};
-  const url = config.protection?.spekeUrl;
-  if (!url) {
-    throw new Error(
-      `Ladder ${ladder.name} is protected (${ladder.protection}), but the infra config has no protection.spekeUrl: ` +
-        'the ingest workflow encrypts through a SPEKE key provider only (see docs/content-protection.md)',
-    );
-  }
-  const certificateArn = config.protection?.spekeCertificateArn;
-  const speke = { url, roleArn, resourceId: 'placeholder', ...(certificateArn ? { certificateArn } : {}) };
-  return { protection: { scheme: ladder.protection, speke } } as const;
-}
-
-/** The ladder's CreateJob request with the workflow's values put in by JSONPath. */
-async function jobParameters(config: InfraConfig, cdnBucket: string, roleArn: string) {
-  const ladder = await loadLadder(config.ladder);
-  const request = renderMediaConvertJob(ladder, {
-    input: 's3://placeholder/placeholder',
-    output: titleOutputUri(cdnBucket, 'placeholder'),
-    role: roleArn,
-    titleId: 'placeholder',
-    ...workflowProtection(config, ladder, roleArn),
-  }) as unknown as Record<string, unknown>;
-  // Replace every placeholder with the workflow's title and object.
-  const placeholderPrefix = `/${titlePrefix('placeholder')}`;
-  const swap = (value: unknown): unknown => {
-    if (typeof value === 'string') {
-      if (value === 's3://placeholder/placeholder') {
-        return JsonPath.format(
-          's3://{}/{}',
-          JsonPath.stringAt('$.detail.bucket.name'),
-          JsonPath.stringAt('$.detail.object.key'),
-        );
-      }
-      if (value.includes(placeholderPrefix)) {
-        const [before, after] = value.split(placeholderPrefix) as [string, string];
-        return JsonPath.format(`${before}/${titlePrefix('{}')}${after}`, JsonPath.stringAt('$.titleId'));
-      }
-      if (value === 'placeholder') return JsonPath.stringAt('$.titleId');
-      return value;
-    }
-    if (Array.isArray(value)) return value.map(swap);
-    if (value && typeof value === 'object')
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, swap(v)]));
-    return value;
+function recordCondition(to: TitleStatus) {
+  const transition = transitionCondition(to);
+  if (!transition) throw new Error(`No status may move to ${to}`);
+  return {
+    conditionExpression: `attribute_exists(PK) AND (${transition.ConditionExpression}) AND #src.jobId = :job`,
+    names: { ...transition.ExpressionAttributeNames, '#src': 'source' },
+    values: {
+      ...Object.fromEntries(
+        Object.entries(transition.ExpressionAttributeValues).map(([k, v]) => [k, DynamoAttributeValue.fromString(v)]),
+      ),
+      ':job': DynamoAttributeValue.fromString(JsonPath.stringAt('$.detail.jobId')),
+    },
   };
-  return swap(request) as Record<string, unknown>;
 }
 
-/** Buckets, MediaConvert role and the ingest workflow of one Region. */
+/** Buckets, MediaConvert role and the job-ended workflow of one Region. */
 export class MediaStack extends Stack {
   readonly rawBucket: Bucket;
   readonly cdnBucket: Bucket;
   readonly mediaConvertRole: Role;
 
-  static async create(
+  /**
+   * The media stack of one Region (a promise, as the app awaits it).
+   *
+   * @example
+   * ```ts
+   * const media = await MediaStack.create(app, 'streamctl-prod-media-eu-west-1', config, { env: { region: 'eu-west-1' } });
+   * ```
+   */
+  static create(
     scope: Construct,
     id: string,
     config: InfraConfig,
     props: StackProps & { env: { region: string } },
-  ) {
-    const names = resourceNames(config.stage, props.env.region);
-    const roleName = mediaConvertRoleName(config, props.env.region);
-    const parameters = await jobParameters(config, names.cdnBucket, `arn:aws:iam::${config.account}:role/${roleName}`);
-    return new MediaStack(scope, id, config, props, roleName, parameters, await loadLadder(config.ladder));
+  ): Promise<MediaStack> {
+    return Promise.resolve(new MediaStack(scope, id, config, props));
   }
 
-  private constructor(
-    scope: Construct,
-    id: string,
-    config: InfraConfig,
-    props: StackProps & { env: { region: string } },
-    roleName: string,
-    jobRequest: Record<string, unknown>,
-    ladder: Ladder,
-  ) {
+  constructor(scope: Construct, id: string, config: InfraConfig, props: StackProps & { env: { region: string } }) {
     super(scope, id, props);
     const names = resourceNames(config.stage, props.env.region);
     const key = new Key(this, 'MediaKey', {
@@ -148,7 +117,6 @@ export class MediaStack extends Stack {
     this.rawBucket = new Bucket(this, 'Raw', {
       ...common,
       bucketName: names.rawBucket,
-      eventBridgeEnabled: true,
       lifecycleRules: [
         { abortIncompleteMultipartUploadAfter: Duration.days(7) },
         { transitions: [{ storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(30) }] },
@@ -184,7 +152,7 @@ export class MediaStack extends Stack {
     );
 
     this.mediaConvertRole = new Role(this, 'MediaConvertRole', {
-      roleName,
+      roleName: mediaConvertRoleName(config, props.env.region),
       assumedBy: new ServicePrincipal('mediaconvert.amazonaws.com'),
       description: 'MediaConvert reads masters from the raw bucket and writes renditions to the CDN bucket',
     });
@@ -207,154 +175,117 @@ export class MediaStack extends Stack {
     const catalog = TableV2.fromTableName(this, 'Catalog', names[catalogTable.nameKey]);
     const topic = new Topic(this, 'MediaNotifications', { masterKey: key });
 
-    // Workflow 1: a master lands in the raw bucket.
-    const titleOf = new Pass(this, 'TitleFromKey', {
-      // masters/<titleId>/<sha256 prefix>/<file>
+    // The job's end: READY with what the job wrote, or FAILED with the service's reason.
+    const stale = new Pass(this, 'StaleEvent', {
+      comment: "The title's status or job refused the write: the event is late, repeated or of a replaced job",
       parameters: {
-        'titleId.$': `States.ArrayGetItem(States.StringSplit($.detail.object.key, '/'), ${MASTER_KEY_TITLE_SEGMENT})`,
-        'detail.$': '$.detail',
+        outcome: 'stale',
+        'titleId.$': '$.detail.userMetadata.titleId',
+        'jobId.$': '$.detail.jobId',
+        'jobStatus.$': '$.detail.status',
       },
-    });
-    const createJob = new CallAwsService(this, 'CreateMediaConvertJob', {
-      service: 'mediaconvert',
-      action: 'createJob',
-      parameters: jobRequest,
-      iamResources: [`arn:aws:mediaconvert:${this.region}:${this.account}:queues/*`],
-      iamAction: 'mediaconvert:CreateJob',
-      additionalIamStatements: [
-        new PolicyStatement({ actions: ['iam:PassRole'], resources: [this.mediaConvertRole.roleArn] }),
-      ],
-      resultSelector: { 'jobId.$': '$.Job.Id' },
-      resultPath: '$.job',
-    });
-    const markTranscoding = new DynamoUpdateItem(this, 'MarkTranscoding', {
-      table: catalog,
-      key: {
-        PK: DynamoAttributeValue.fromString(JsonPath.format('VIDEO#{}', JsonPath.stringAt('$.titleId'))),
-        SK: DynamoAttributeValue.fromString('METADATA'),
-      },
-      updateExpression: 'SET #s = :s',
-      expressionAttributeNames: { '#s': 'status' },
-      expressionAttributeValues: { ':s': DynamoAttributeValue.fromString(TITLE_STATUS.TRANSCODING) },
-      resultPath: JsonPath.DISCARD,
-    });
-    const notifySubmitted = new SnsPublish(this, 'NotifySubmitted', {
+    }).next(new Succeed(this, 'EventWasStale', { comment: 'Nothing changed' }));
+    const notify = new SnsPublish(this, 'NotifyJobEnded', {
       topic,
-      message: TaskInput.fromJsonPathAt('$'),
+      message: TaskInput.fromJsonPathAt('$.detail'),
       resultPath: JsonPath.DISCARD,
-    });
-    const validate = new Choice(this, 'ValidateMaster')
+    }).next(new Succeed(this, 'Recorded'));
+    const titleKey = {
+      PK: DynamoAttributeValue.fromString(
+        JsonPath.format('VIDEO#{}', JsonPath.stringAt('$.detail.userMetadata.titleId')),
+      ),
+      SK: DynamoAttributeValue.fromString('METADATA'),
+    };
+    const now = DynamoAttributeValue.fromString(JsonPath.stringAt('$$.State.EnteredTime'));
+    const write = (
+      id: string,
+      to: TitleStatus,
+      update: { expression: string; values: Record<string, DynamoAttributeValue> },
+    ) => {
+      const condition = recordCondition(to);
+      return new DynamoUpdateItem(this, id, {
+        table: catalog,
+        key: titleKey,
+        updateExpression: update.expression,
+        conditionExpression: condition.conditionExpression,
+        expressionAttributeNames: condition.names,
+        expressionAttributeValues: {
+          ':s': DynamoAttributeValue.fromString(TITLE_STATUS[to]),
+          ':now': now,
+          ...update.values,
+          ...condition.values,
+        },
+        resultPath: JsonPath.DISCARD,
+      })
+        .addRetry({ errors: TRANSIENT, interval: Duration.seconds(1), maxAttempts: 4, backoffRate: 2 })
+        .addCatch(stale, { errors: [STALE], resultPath: '$.refused' })
+        .next(notify);
+    };
+    // The same attributes, in the same expressions, as the SDK's `Catalog.setRenditions`.
+    const recorded = {
+      ':m': DynamoAttributeValue.mapFromJsonPath('$.record.manifests.M'),
+      ':i': DynamoAttributeValue.mapFromJsonPath('$.record.images.M'),
+      ':t': DynamoAttributeValue.mapFromJsonPath('$.record.tracks.M'),
+    };
+    const ready = new Choice(this, 'Protected')
       .when(
-        Condition.and(
-          Condition.numberGreaterThan('$.detail.object.size', 0),
-          Condition.stringMatches('$.detail.object.key', MASTER_KEY_PATTERN),
-        ),
-        titleOf.next(createJob).next(markTranscoding).next(notifySubmitted).next(new Succeed(this, 'Submitted')),
+        Condition.isPresent('$.detail.userMetadata.protection'),
+        write('MarkReadyProtected', 'READY', {
+          expression:
+            'SET #s = :s, manifests = :m, images = :i, tracks = :t, protection = :p, updatedAt = :now REMOVE statusReason',
+          values: {
+            ...recorded,
+            ':p': DynamoAttributeValue.fromMap({
+              scheme: DynamoAttributeValue.fromString(JsonPath.stringAt('$.detail.userMetadata.protection')),
+            }),
+          },
+        }),
       )
       .otherwise(
-        new Fail(this, 'UnusableMaster', {
-          error: 'MEDIA_INVALID',
-          cause: `empty object or not under ${MASTERS_PREFIX}<titleId>/`,
+        write('MarkReady', 'READY', {
+          // A clear ingest removes an earlier ingest's protection.
+          expression:
+            'SET #s = :s, manifests = :m, images = :i, tracks = :t, updatedAt = :now REMOVE statusReason, protection',
+          values: recorded,
         }),
       );
-    const ingest = new StateMachine(this, 'IngestWorkflow', {
-      definitionBody: DefinitionBody.fromChainable(validate),
-      timeout: Duration.minutes(5),
-      tracingEnabled: true,
-      logs: {
-        destination: new LogGroup(this, 'IngestWorkflowLogs', { retention: RetentionDays.ONE_MONTH }),
-        level: LogLevel.ERROR,
+    const readRecord = new Pass(this, 'ReadRecord', {
+      comment: 'The title attributes the job carries (the SDK put them in its UserMetadata)',
+      parameters: {
+        'detail.$': '$.detail',
+        'record.$': `States.StringToJson($.detail.userMetadata.${JOB_RECORD_KEY})`,
       },
-    });
-    // The topic is encrypted with the media key: publishing needs the key as well as sns:Publish.
-    key.grant(ingest, 'kms:GenerateDataKey*', 'kms:Decrypt');
-    new Rule(this, 'MasterUploaded', {
-      description: 'A master in the raw bucket starts the ingest workflow',
-      eventPattern: {
-        source: ['aws.s3'],
-        detailType: ['Object Created'],
-        detail: { bucket: { name: [this.rawBucket.bucketName] }, object: { key: [{ prefix: MASTERS_PREFIX }] } },
-      },
-      targets: [new SfnStateMachine(ingest)],
-    });
-
-    // Workflow 2: the job ends; the title becomes READY or FAILED.
-    // The manifests the ladder's job writes (an aes-128 job: the HLS group's, no DASH), as the SDK reads them.
-    const written = mediaConvertOutputs(ladder, {
-      Role: '',
-      Settings: {},
-      UserMetadata: ladder.protection === 'none' ? {} : { protection: ladder.protection },
-    });
-    const manifests = written.dash ? mediaConvertManifestKeys('{}') : { hls: titlePrefix('{}') + written.hls };
-    const titleProtection = written.protection
-      ? { ':p': DynamoAttributeValue.fromMap({ scheme: DynamoAttributeValue.fromString(written.protection.scheme) }) }
-      : undefined;
-    // The workflow moves titles along the SDK's lifecycle: TRANSCODING → READY or FAILED.
-    const setStatus = (id: string, status: typeof TITLE_STATUS.READY | typeof TITLE_STATUS.FAILED) =>
-      new DynamoUpdateItem(this, id, {
-        table: catalog,
-        key: {
-          PK: DynamoAttributeValue.fromString(
-            JsonPath.format('VIDEO#{}', JsonPath.stringAt('$.detail.userMetadata.titleId')),
-          ),
-          SK: DynamoAttributeValue.fromString('METADATA'),
-        },
-        updateExpression:
-          status === TITLE_STATUS.READY
-            ? // The title records its renditions' scheme; a clear ingest removes an earlier one.
-              titleProtection
-              ? 'SET #s = :s, manifests = :m, #p = :p REMOVE statusReason'
-              : 'SET #s = :s, manifests = :m REMOVE statusReason, #p'
-            : 'SET #s = :s, statusReason = :r',
-        expressionAttributeNames:
-          status === TITLE_STATUS.READY ? { '#s': 'status', '#p': 'protection' } : { '#s': 'status' },
-        expressionAttributeValues:
-          status === TITLE_STATUS.READY
-            ? {
-                ':s': DynamoAttributeValue.fromString(TITLE_STATUS.READY),
-                ':m': DynamoAttributeValue.fromMap({
-                  hls: DynamoAttributeValue.fromString(
-                    JsonPath.format(manifests.hls, JsonPath.stringAt('$.detail.userMetadata.titleId')),
-                  ),
-                  ...('dash' in manifests
-                    ? {
-                        dash: DynamoAttributeValue.fromString(
-                          JsonPath.format(manifests.dash, JsonPath.stringAt('$.detail.userMetadata.titleId')),
-                        ),
-                      }
-                    : {}),
-                }),
-                ...titleProtection,
-              }
-            : {
-                ':s': DynamoAttributeValue.fromString(TITLE_STATUS.FAILED),
-                ':r': DynamoAttributeValue.fromString(JsonPath.stringAt('$.detail.errorMessage')),
-              },
-        resultPath: JsonPath.DISCARD,
-      });
-    const notifyDone = new SnsPublish(this, 'NotifyJobEnded', {
-      topic,
-      message: TaskInput.fromJsonPathAt('$'),
-      resultPath: JsonPath.DISCARD,
-    });
+    }).next(ready);
     const ended = new Choice(this, 'JobOutcome')
-      .when(
-        Condition.stringEquals('$.detail.status', 'COMPLETE'),
-        setStatus('MarkReady', TITLE_STATUS.READY).next(notifyDone),
-      )
-      .otherwise(setStatus('MarkFailed', TITLE_STATUS.FAILED).next(notifyDone));
+      .when(Condition.stringEquals('$.detail.status', 'COMPLETE'), readRecord)
+      .otherwise(
+        write('MarkFailed', 'FAILED', {
+          expression: 'SET #s = :s, updatedAt = :now, statusReason = :r',
+          values: { ':r': DynamoAttributeValue.fromString(JsonPath.stringAt('$.detail.errorMessage')) },
+        }),
+      );
     const jobEnded = new StateMachine(this, 'JobEndedWorkflow', {
       definitionBody: DefinitionBody.fromChainable(ended),
       timeout: Duration.minutes(5),
       tracingEnabled: true,
+      logs: {
+        destination: new LogGroup(this, 'JobEndedWorkflowLogs', { retention: RetentionDays.ONE_MONTH }),
+        level: LogLevel.ALL,
+        // The events carry no secret, but the history is enough to debug: keep execution data out of the logs.
+        includeExecutionData: false,
+      },
     });
+    // The topic is encrypted with the media key: publishing needs the key as well as sns:Publish.
     key.grant(jobEnded, 'kms:GenerateDataKey*', 'kms:Decrypt');
     new Rule(this, 'JobEnded', {
-      description: 'A MediaConvert job of this stage completed or failed',
+      description: `A MediaConvert job of stage ${config.stage} completed or failed`,
       eventPattern: {
         source: ['aws.mediaconvert'],
         detailType: ['MediaConvert Job State Change'],
-        detail: { status: ['COMPLETE', 'ERROR'], userMetadata: { ladder: [config.ladder] } },
+        detail: {
+          status: ['COMPLETE', 'ERROR'],
+          userMetadata: { stage: [config.stage], [JOB_RECORD_KEY]: [{ exists: true }] },
+        },
       },
       targets: [new SfnStateMachine(jobEnded)],
     });

@@ -122,20 +122,16 @@ describe('media', () => {
     t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('starts the workflow on an upload and submits the ladder to MediaConvert with its role', () => {
+  it("starts nothing on an upload (the SDK owns the job); the job-ended rule hears the stage's MediaConvert jobs", () => {
     const t = template(stacks.regions['us-east-1']?.media as never);
+    // One rule, and not on S3: a master or a caption sidecar in the raw bucket starts no workflow.
+    t.resourceCountIs('AWS::Events::Rule', 1);
     t.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: Match.objectLike({
-        source: ['aws.s3'],
-        'detail-type': ['Object Created'],
-        detail: { bucket: { name: Match.anyValue() }, object: { key: [{ prefix: 'masters/' }] } },
-      }),
-    });
-    t.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: Match.objectLike({
+      EventPattern: {
         source: ['aws.mediaconvert'],
-        detail: Match.objectLike({ status: ['COMPLETE', 'ERROR'] }),
-      }),
+        'detail-type': ['MediaConvert Job State Change'],
+        detail: { status: ['COMPLETE', 'ERROR'], userMetadata: { stage: ['prod'], record: [{ exists: true }] } },
+      },
     });
     t.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'streamctl-prod-mediaconvert-us-east-1',
@@ -143,25 +139,29 @@ describe('media', () => {
         Statement: [Match.objectLike({ Principal: { Service: 'mediaconvert.amazonaws.com' } })],
       }),
     });
-    const machines = t.findResources('AWS::StepFunctions::StateMachine');
-    const definitions = Object.values(machines).map((m) => JSON.stringify((m as { Properties: unknown }).Properties));
-    const ingest = definitions.find((d) => d.includes('mediaconvert:createJob'));
-    expect(ingest).toBeDefined();
-    // The rendered ladder: QVBR, the CMAF group and the role MediaConvert assumes.
-    expect(ingest).toMatch(/QVBR/);
-    expect(ingest).toMatch(/CMAF_GROUP_SETTINGS/);
-    expect(ingest).toMatch(/arn:aws:iam::123456789012:role\/streamctl-prod-mediaconvert-us-east-1/);
-    expect(ingest).toMatch(/FileInput\.\$/);
+    // No workflow submits a job (the one job of an ingest is the SDK's), and none may.
+    const definitions = Object.values(t.findResources('AWS::StepFunctions::StateMachine')).map((m) =>
+      JSON.stringify((m as { Properties: unknown }).Properties),
+    );
+    expect(definitions).toHaveLength(1);
+    expect(definitions.filter((d) => /mediaconvert/i.test(d))).toEqual([]);
+    for (const statement of Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+      (p) =>
+        (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: unknown }> } } }).Properties.PolicyDocument
+          .Statement,
+    )) {
+      expect([statement.Action].flat()).not.toContain('mediaconvert:CreateJob');
+    }
   });
 
-  it('lets both state machines use the KMS key of the topic they publish to', () => {
+  it('lets the state machine use the KMS key of the topic it publishes to', () => {
     const t = template(stacks.regions['us-east-1']?.media as never);
     const [keyId] = Object.keys(t.findResources('AWS::KMS::Key'));
     t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
     const machines = Object.values(t.findResources('AWS::StepFunctions::StateMachine')).map(
       (m) => (m as { Properties: { RoleArn: { 'Fn::GetAtt': [string, string] } } }).Properties.RoleArn['Fn::GetAtt'][0],
     );
-    expect(machines).toHaveLength(2);
+    expect(machines).toHaveLength(1);
     for (const role of machines) {
       t.hasResourceProperties('AWS::IAM::Policy', {
         Roles: [{ Ref: role }],

@@ -17,7 +17,7 @@ export { type Registration, registerTitle } from './register.js';
 export { createIngest, INTERRUPTED_REASON } from './run.js';
 export { uploadCaptions, uploadMaster } from './stage.js';
 export { audioTracksOf, type CaptionFile, checkCaptionFiles, extractSubtitles } from './tracks.js';
-export { followTranscode, recordTranscode, submitTranscode } from './transcode.js';
+export { followTranscode, submitTranscode } from './transcode.js';
 export type { Ingest, IngestDeps, IngestHooks, IngestInput, IngestResult, IngestStep } from './types.js';
 export {
   type ResumableUploadOptions,

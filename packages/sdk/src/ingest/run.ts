@@ -6,7 +6,7 @@ import { isStreamctlError, ValidationError } from '../errors/index.js';
 import { fitLadderToSource, loadLadder } from '../ladders/index.js';
 import { type ContentKeys, createContentKeys, keyWrapperFor } from '../protection/index.js';
 import { masterKey as rawMasterKey } from '../resources/index.js';
-import { createTranscoder, type Transcoder, type TranscodeStatus } from '../transcoder/index.js';
+import { createTranscoder, type Transcoder } from '../transcoder/index.js';
 import { parseInput, sweepStaleWorkDirs } from '../util/index.js';
 import { examineMaster } from './examine.js';
 import { assertProtectionPossible, transcodeProtection } from './protect.js';
@@ -70,8 +70,6 @@ export function createIngest(deps: IngestDeps): Ingest {
   }
 
   return {
-    recordTranscode: (titleId: string, status: TranscodeStatus) => recordTranscode(catalog, titleId, status),
-
     async run(input, hooks = {}) {
       const step = (s: IngestStep, detail: string) => hooks.onStep?.(s, detail);
       if (input.titleId !== undefined) parseInput(IdSchema, input.titleId, 'titleId');

@@ -1,14 +1,14 @@
 import type { Catalog, Title } from '../catalog/index.js';
 import type { Ladder } from '../ladders/index.js';
-import { titleObjectKey, titleOutputUri } from '../resources/index.js';
+import { titleOutputUri } from '../resources/index.js';
 import {
   type AudioTrackInput,
   type CaptionInput,
   type TranscodeJob,
-  type TranscodeOutputs,
   type TranscodeProtection,
   type Transcoder,
   type TranscodeStatus,
+  titleRecord,
   type WaitOptions,
   waitForTranscode,
 } from '../transcoder/index.js';
@@ -61,32 +61,6 @@ export function followTranscode(transcoder: Transcoder, jobId: string, options: 
   return waitForTranscode(transcoder, jobId, options);
 }
 
-/** CDN keys of a transcode's outputs (paths relative to the title's prefix). */
-function cdnKeys(titleId: string, outputs: TranscodeOutputs) {
-  const key = (relative: string) => titleObjectKey(titleId, relative);
-  return {
-    renditions: outputs.renditions.map((r) => ({ ...r, playlist: key(r.playlist) })),
-    manifests: {
-      hls: key(outputs.hls),
-      ...(outputs.dash ? { dash: key(outputs.dash) } : {}),
-    },
-    images: {
-      ...(outputs.poster ? { poster: key(outputs.poster) } : {}),
-      ...(outputs.thumbnails ? { thumbnails: key(outputs.thumbnails) } : {}),
-      ...(outputs.thumbnailTrack ? { thumbnailTrack: key(outputs.thumbnailTrack) } : {}),
-    },
-    ...(outputs.tracks
-      ? {
-          tracks: {
-            audio: outputs.tracks.audio.map((t) => ({ ...t, playlist: key(t.playlist) })),
-            captions: outputs.tracks.captions.map((t) => ({ ...t, playlist: key(t.playlist) })),
-          },
-        }
-      : {}),
-    ...(outputs.protection ? { protection: { scheme: outputs.protection.scheme } } : {}),
-  };
-}
-
 /**
  * The record step: a finished transcode's renditions, manifests and images
  * go into the catalog (READY); a failed or canceled one makes the title
@@ -99,7 +73,7 @@ function cdnKeys(titleId: string, outputs: TranscodeOutputs) {
  */
 export async function recordTranscode(catalog: Catalog, titleId: string, status: TranscodeStatus): Promise<Title> {
   if (status.state === 'COMPLETE' && status.outputs) {
-    return catalog.setRenditions(titleId, cdnKeys(titleId, status.outputs));
+    return catalog.setRenditions(titleId, titleRecord(titleId, status.outputs));
   }
   if (status.state === 'ERROR' || status.state === 'CANCELED') {
     return catalog.setStatus(titleId, 'FAILED', {

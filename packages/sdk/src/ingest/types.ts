@@ -1,5 +1,5 @@
 import type { AwsClients } from '../aws/index.js';
-import type { Catalog, Rendition, Title, TitleProtection, TitleStatus, TitleTracks } from '../catalog/index.js';
+import type { Catalog, Rendition, TitleProtection, TitleStatus, TitleTracks } from '../catalog/index.js';
 import type { StreamctlConfig } from '../config/index.js';
 import type { LeftOutRung, ProtectionScheme } from '../ladders/index.js';
 import type { ContentKeys } from '../protection/index.js';
@@ -77,12 +77,11 @@ export interface IngestResult {
 
 /** Ingest over one stage. */
 export interface Ingest {
-  run(input: IngestInput, hooks?: IngestHooks): Promise<IngestResult>;
   /**
-   * Records the end of a transcode that finished without us watching
-   * (a MediaConvert job reported by EventBridge): READY with renditions, or FAILED.
+   * Runs an ingest. A MediaConvert job not followed (`wait` unset) is recorded
+   * at its end by the stage's job-ended workflow (the CDK app's media stack).
    */
-  recordTranscode(titleId: string, status: TranscodeStatus): Promise<Title>;
+  run(input: IngestInput, hooks?: IngestHooks): Promise<IngestResult>;
 }
 
 /** What `createIngest` works with: a stage, and optionally its catalog, transcoder and polling. */

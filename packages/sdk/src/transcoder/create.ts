@@ -40,5 +40,6 @@ export function createTranscoder(
     client: () => clients.mediaconvert(),
     role,
     queue: config.media.mediaConvertQueueArn,
+    stage: config.stage,
   });
 }

@@ -54,6 +54,7 @@ export {
 } from './mediaconvert.js';
 export { type MediaConvertProtection, type MediaConvertTarget, renderMediaConvertJob } from './mediaconvert-job.js';
 export { type PackagingInput, type PackagingResult, packageRenditions } from './packaging.js';
+export { JOB_RECORD_KEY, jobRecordMetadata, titleRecord } from './record.js';
 export { findMediaTools, type MediaToolSettings, type MediaTools } from './tools.js';
 export {
   type AudioTrackInput,

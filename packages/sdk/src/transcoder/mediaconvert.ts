@@ -10,6 +10,7 @@ import { NotFoundError, wrapAwsError } from '../errors/index.js';
 import { type Ladder, rungName } from '../ladders/index.js';
 import { CMAF_BASE, CMAF_MANIFESTS } from '../resources/index.js';
 import { HLS_BASE, type MediaConvertProtection, renderMediaConvertJob, SILENT_AUDIO } from './mediaconvert-job.js';
+import { JOB_RECORD_KEY, jobRecordMetadata, titleRecord } from './record.js';
 import { audioModifiers, captionModifiers } from './tracks.js';
 import type {
   OutputProtection,
@@ -29,6 +30,13 @@ export interface MediaConvertTranscoderOptions {
   /** The role MediaConvert assumes to read the master and write the renditions. */
   role: string;
   queue?: string | undefined;
+  /**
+   * The stage whose job-ended workflow (the CDK app's media stack) records the
+   * job's end: its jobs carry `UserMetadata.stage` (what the workflow's rule
+   * matches) and the title attributes to record ({@link JOB_RECORD_KEY}).
+   * Without it, jobs carry neither and no workflow hears of them.
+   */
+  stage?: string | undefined;
 }
 
 const STATES: Record<string, TranscodeState> = {
@@ -225,7 +233,9 @@ async function jobProtection(protection: TranscodeProtection): Promise<MediaConv
  * `CancelJob`. With `aes-128` and no SPEKE, the title's one content key comes
  * from `protection.nextKey()` (no rotation with a static key: see
  * {@link MediaConvertProtection}); the key goes into the job's settings, its
- * id into the job's metadata.
+ * id into the job's metadata. With `stage`, the job also carries the stage and
+ * the title attributes its end records (see {@link MediaConvertTranscoderOptions.stage}),
+ * so the stage's job-ended workflow records it when nobody follows the job.
  *
  * @example
  * ```ts
@@ -250,6 +260,19 @@ export function createMediaConvertTranscoder(options: MediaConvertTranscoderOpti
         ...(request.captions ? { captions: request.captions } : {}),
         ...(protection ? { protection } : {}),
       });
+      if (options.stage) {
+        // What this job will write, read back as its end reads it: the workflow records exactly that.
+        const outputs = mediaConvertOutputs(request.ladder, {
+          Role: '',
+          Settings: {},
+          UserMetadata: input.UserMetadata,
+        });
+        input.UserMetadata = {
+          ...input.UserMetadata,
+          stage: options.stage,
+          [JOB_RECORD_KEY]: jobRecordMetadata(titleRecord(request.titleId, outputs)),
+        };
+      }
       const token = createHash('sha256')
         .update(
           JSON.stringify([
