@@ -20,12 +20,12 @@ import type { MediaReplicationRegion, Platform, RateLimits, SessionSettings, Str
 export interface RegionServing {
   api: string;
   kinesis: string;
+  /** The Region's CDN bucket (on the shared S3), replicated to the other Regions'. */
+  cdnBucket: string;
 }
 
 /** Handles to break a Region on purpose (the drill). */
 export interface RegionControl extends RegionServing {
-  /** The Region's CDN bucket. */
-  cdnBucket: string;
   /** Stops the Region's API (its port refuses connections from then on). */
   stopApi(): Promise<void>;
   /** Stops the Region's stream and workers. */
@@ -100,7 +100,9 @@ export async function startServing(
   options: ServingOptions,
 ): Promise<Record<string, RegionServing>> {
   const controls = await startRegions(platform, options);
-  return Object.fromEntries(Object.entries(controls).map(([r, c]) => [r, { api: c.api, kinesis: c.kinesis }]));
+  return Object.fromEntries(
+    Object.entries(controls).map(([r, c]) => [r, { api: c.api, kinesis: c.kinesis, cdnBucket: c.cdnBucket }]),
+  );
 }
 
 /** Like {@link startServing}, with the handles a drill needs. */

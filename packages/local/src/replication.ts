@@ -57,7 +57,7 @@ export interface MediaReplicationOptions {
   isDown?: (region: string) => boolean;
   /** Copies in flight. Default 4. */
   concurrency?: number;
-  /** Full comparison of the buckets: at start and this often. Default 30 s. */
+  /** Full comparison of the buckets: at start and this often (a safety net; the events drive it). Default 5 min. */
   reconcileMs?: number;
   /** Each object replicated, as it lands. */
   onReplicated?: (record: ReplicationRecord) => void;
@@ -387,7 +387,7 @@ export async function startMediaReplication(options: MediaReplicationOptions): P
   await reconcile();
   const reconciling = setInterval(() => {
     reconcile().catch(() => undefined);
-  }, options.reconcileMs ?? 30_000);
+  }, options.reconcileMs ?? 300_000);
   reconciling.unref();
 
   return {

@@ -80,7 +80,7 @@ export const dev = defineCommand<DevOptions>({
       ...(options.regions ? { regions: options.regions } : {}),
       ...(options.engines ? { engines: options.engines } : {}),
     });
-    let regionsUp: Record<string, { api: string; kinesis: string }> = {};
+    let regionsUp: Record<string, { api: string; kinesis: string; cdnBucket: string }> = {};
     const { engineCacheDir, startLocalPlatform } = await import('@streamctl/local');
     const started = performance.now();
     const platform = await ctx.ui.spin('Starting the local platform', () =>
@@ -153,7 +153,7 @@ export const dev = defineCommand<DevOptions>({
       );
       if (multiRegion) {
         for (const [region, parts] of Object.entries(regionsUp))
-          rows.push(`  ${region.padEnd(9)} api ${parts.api}, kinesis ${parts.kinesis}`);
+          rows.push(`  ${region.padEnd(9)} api ${parts.api}, kinesis ${parts.kinesis}, cdn bucket ${parts.cdnBucket}`);
       }
       if (playerUrl) rows.push(`  player    ${playerUrl}  (page, API and media on the edge's one origin)`);
       const created = platform.resources.filter((r) => r.action === 'created').map((r) => r.name);
