@@ -2,9 +2,9 @@
  * Events fail over between Regions' streams, on a local two-Region
  * platform of its own (two kinesalite streams, as `streamctl dev --regions`
  * runs them): eu-west-1's stream is stopped, viewers keep posting their
- * events to eu-west-1's API, and every one of them lands in us-east-1's
- * stream, once, still stamped with the Region that served it. None is lost
- * and none is refused.
+ * events to eu-west-1's API and an operator publishes a file in eu-west-1,
+ * and every one of them lands in us-east-1's stream, once, still stamped
+ * with the Region that served it. None is lost and none is refused.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mintDevToken, startLocalPlatform } from '@streamctl/local';
-import { createAwsClients, createCatalog, tailEvents } from '@streamctl/sdk';
+import { createAwsClients, createCatalog, createPlatform, tailEvents } from '@streamctl/sdk';
 import { type ClientEvent, createClient } from '@streamctl/sdk/client';
 import { describe, expect, it } from 'vitest';
 import { startRegions } from '../../src/local-serving.js';
@@ -50,6 +50,34 @@ describe("a Region's stream down", () => {
         }
       }
 
+      // The SDK's batching publisher of a platform in eu-west-1 (what `streamctl events publish` uses) too.
+      const euPlatform = createPlatform({
+        ...platform.config,
+        region: 'eu-west-1',
+        regions: ['us-east-1', 'eu-west-1'],
+        endpoints: { ...platform.config.endpoints, kinesis: eu.kinesis },
+      });
+      try {
+        const publisher = euPlatform.events.publisher({ lingerMs: 5 });
+        for (let i = 0; i < 200; i++) {
+          const id = randomUUID();
+          await publisher.publish({
+            v: 1,
+            id,
+            type: 'play',
+            userId: `pub-${i % 7}`,
+            titleId: 'movie-1',
+            ts: new Date().toISOString(),
+            region: 'eu-west-1',
+          });
+          sent.push(id);
+        }
+        expect(await publisher.close()).toEqual([]);
+        expect(publisher.stats).toMatchObject({ published: 200, delivered: 200, undelivered: 0 });
+      } finally {
+        euPlatform.close();
+      }
+
       // Every event is in us-east-1's stream, once, with the Region that served it.
       const seen = new Map<string, { count: number; region?: string }>();
       const reading = new AbortController();
@@ -68,7 +96,7 @@ describe("a Region's stream down", () => {
       await sleep(500);
       reading.abort();
       await tail;
-      expect(sent).toHaveLength(300);
+      expect(sent).toHaveLength(500);
       const missing = sent.filter((id) => !seen.has(id));
       expect(missing).toEqual([]);
       expect(sent.filter((id) => seen.get(id)?.count !== 1)).toEqual([]);

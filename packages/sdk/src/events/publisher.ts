@@ -5,10 +5,11 @@
  * backoff and full jitter, bounds its memory with backpressure, and hands
  * back every event it could not deliver: nothing is dropped silently.
  */
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
+import { isStreamctlError } from '../errors/index.js';
 import { type BackoffPolicy, backoffDelay, sleep } from '../util/index.js';
+import { type PublishResult, putEvents } from './put.js';
 import { type EngagementEvent, MAX_BATCH } from './schema.js';
 
 /** Kinesis's limit on one PutRecords request. */
@@ -35,6 +36,12 @@ export interface PublisherOptions {
   /** Batches in flight at once. Default 4. */
   concurrency?: number;
   random?: () => number;
+  /**
+   * Where a batch goes: one PutRecords call, entries refused one by one answered by index. Default
+   * `putEvents` on the given clients' stream; a stage with several Regions passes its put that
+   * fails over to the next Region's stream (`platform.events.publisher()` does).
+   */
+  put?: (events: EngagementEvent[]) => Promise<PublishResult>;
 }
 
 /** Counters of a publisher's life so far. */
@@ -87,6 +94,7 @@ export function createEventPublisher(
   const cap = options.maxDelayMs ?? 5_000;
   const concurrency = options.concurrency ?? 4;
   const random = options.random ?? Math.random;
+  const put = options.put ?? ((events: EngagementEvent[]) => putEvents(clients, names, events));
   const queue: Pending[] = [];
   const undelivered: UndeliveredEvent[] = [];
   const stats: PublisherStats = { published: 0, delivered: 0, retried: 0, undelivered: 0, calls: 0 };
@@ -129,27 +137,13 @@ export function createEventPublisher(
     let failed: Array<{ item: Pending; code: string; message: string }>;
     stats.calls++;
     try {
-      const out = await clients.kinesis().send(
-        new PutRecordsCommand({
-          StreamName: names.eventsStream,
-          Records: batch.map((p) => ({ PartitionKey: p.event.userId, Data: p.data })),
-        }),
-      );
-      failed = [];
-      (out.Records ?? []).forEach((record, i) => {
-        const item = batch[i] as Pending;
-        if (record.ErrorCode)
-          failed.push({ item, code: record.ErrorCode, message: record.ErrorMessage ?? record.ErrorCode });
-      });
-      if ((out.Records ?? []).length !== batch.length) {
-        // A malformed answer: treat the entries it did not account for as failed.
-        for (const item of batch.slice((out.Records ?? []).length))
-          failed.push({ item, code: 'MISSING_RESULT', message: 'no result entry' });
-      }
+      const out = await put(batch.map((p) => p.event));
+      failed = out.failed.map((f) => ({ item: batch[f.index] as Pending, code: f.code, message: f.message }));
     } catch (err) {
-      // The whole call failed (throttled, network, 5xx): every entry is retried.
-      const e = err as { name?: string; message?: string };
-      failed = batch.map((item) => ({ item, code: e.name ?? 'Error', message: e.message ?? String(err) }));
+      // The whole call failed (throttled, network, 5xx; with Region failover, in every Region):
+      // every entry is retried.
+      const code = isStreamctlError(err) ? err.code : ((err as { name?: string }).name ?? 'Error');
+      failed = batch.map((item) => ({ item, code, message: (err as Error).message ?? String(err) }));
     }
     const delivered = batch.length - failed.length;
     stats.delivered += delivered;

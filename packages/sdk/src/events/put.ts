@@ -51,8 +51,12 @@ export async function putEvents(
     throw wrapAwsError(err, 'kinesis:PutRecords', `stream ${names.eventsStream}`);
   }
   const failed: RejectedEvent[] = [];
-  (out.Records ?? []).forEach((record, index) => {
-    if (record.ErrorCode) {
+  const results = out.Records ?? [];
+  events.forEach((_, index) => {
+    const record = results[index];
+    // An answer without an entry for an event did not say it was stored: it failed.
+    if (!record) failed.push({ index, code: ErrorCode.StreamError, message: 'no result entry for this record' });
+    else if (record.ErrorCode) {
       failed.push({
         index,
         code:

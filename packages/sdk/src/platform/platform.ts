@@ -357,7 +357,8 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
     events: {
       accept: (viewer, batch) => acceptor().accept(viewer, batch),
       put,
-      publisher: (o) => createEventPublisher(clients, names, o),
+      // Batches fail over between Regions as `put` does; a caller's own `put` wins.
+      publisher: (o) => createEventPublisher(clients, names, { put, ...o }),
     },
     get watchState() {
       return watchState();
