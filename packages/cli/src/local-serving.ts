@@ -35,6 +35,8 @@ export interface RegionControl extends RegionServing {
    * answer 503 and serves from the next Region; replication to and from it waits.
    */
   stopMedia(): void;
+  /** Brings the Region's CDN bucket back: the edge may serve from it again, and replication catches up. */
+  startMedia(): void;
 }
 
 /** The media replication's per-object log in the data dir: one line per object copied to a Region. */
@@ -166,6 +168,9 @@ export async function startRegions(
       stopStream,
       stopMedia: () => {
         mediaDown.add(region);
+      },
+      startMedia: () => {
+        mediaDown.delete(region);
       },
     };
   }

@@ -6,18 +6,20 @@
  * the edge with the grant's signed cookies, and is replicated to us-east-1's
  * bucket (the lag is recorded and shown); `failover --to eu-west-1` moves
  * the media origin group with the API, and the title keeps playing, now from
- * eu-west-1's bucket.
+ * eu-west-1's bucket. And with one Region's CDN bucket down: the edge serves
+ * from the other's, `failover status` shows the copies waiting and their age,
+ * and replication catches up once the bucket is back.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { mintDevToken } from '@streamctl/local';
+import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mintDevToken, startLocalPlatform } from '@streamctl/local';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { enginesUnavailable, targetEnginesEnv } from '../../../../test/e2e/target.js';
-import { MEDIA_REPLICATION_LOG } from '../../src/local-serving.js';
+import { MEDIA_REPLICATION_LOG, startRegions } from '../../src/local-serving.js';
 import { jsonLines, runCli } from '../run-cli.js';
 
 const target = inject('target');
@@ -227,4 +229,65 @@ describe.skipIf(enginesUnavailable(target) || !hasFfmpeg)('media in every Region
     expect((await status()).regions.find((r) => r.primary)?.region).toBe('eu-west-1');
     s3.destroy();
   }, 180_000);
+});
+
+describe.skipIf(enginesUnavailable(target))('media replication while a Region is down', () => {
+  it('serves from the other bucket, shows the copies waiting and their age, and catches up once it is back', async () => {
+    const dataDir = join(dir, 'down');
+    const platform = await startLocalPlatform({ dataDir, region: 'us-east-1' });
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: platform.parts.s3,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      forcePathStyle: true,
+    });
+    try {
+      const controls = await startRegions(platform, { host: '127.0.0.1', regions: ['us-east-1', 'eu-west-1'] });
+      const env = { STREAMCTL_DATA_DIR: dataDir };
+      controls['us-east-1']?.stopMedia();
+      const keys = ['master.m3u8', '360p/index.m3u8', '360p/seg_00000.ts'].map((k) => `titles/down-1/${k}`);
+      for (const Key of keys) {
+        await s3.send(
+          new PutObjectCommand({ Bucket: 'streamctl-local-cdn-eu-west-1', Key, Body: `#EXTM3U\n${Key}\n` }),
+        );
+      }
+      const signed = await runCli(
+        ['sign', `${platform.parts.edge}/${keys[0]}`, '--stage', 'local', '--expires-in', '5m', '--json'],
+        { env },
+      );
+      expect(signed.code, signed.stderr).toBe(0);
+      const url = (jsonLines(signed.stdout)[0] as { url: string }).url;
+      const down = await fetch(url);
+      expect(down.status).toBe(200);
+      expect(down.headers.get('x-streamctl-media-region')).toBe('eu-west-1');
+
+      await new Promise((r) => setTimeout(r, 600));
+      const waiting = await runCli(['failover', 'status', '--json', '--stage', 'local'], { env });
+      const regions = (jsonLines(waiting.stdout)[0] as StatusJson).regions;
+      const us = regions.find((r) => r.region === 'us-east-1');
+      expect(us?.media?.pending).toBe(keys.length);
+      expect(us?.media?.oldestPendingMs).toBeGreaterThanOrEqual(500);
+      expect(regions.find((r) => r.region === 'eu-west-1')?.media?.pending).toBe(0);
+      const text = await runCli(['failover', 'status', '--stage', 'local'], { env });
+      expect(text.stdout).toMatch(/media 3 objects pending, oldest \d+\.\d s/);
+
+      // Back: replication catches up, and the primary's bucket serves again.
+      controls['us-east-1']?.startMedia();
+      const deadline = Date.now() + 10_000;
+      let media = us?.media;
+      while (media?.pending && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        const run = await runCli(['failover', 'status', '--json', '--stage', 'local'], { env });
+        media = (jsonLines(run.stdout)[0] as StatusJson).regions.find((r) => r.region === 'us-east-1')?.media;
+      }
+      expect(media).toMatchObject({ pending: 0, oldestPendingMs: null, replicated: keys.length });
+      expect(media?.lastLagMs).toBeGreaterThanOrEqual(500);
+      const back = await fetch(url);
+      expect(back.headers.get('x-streamctl-media-region')).toBe('us-east-1');
+      expect(await back.text()).toBe(`#EXTM3U\n${keys[0]}\n`);
+    } finally {
+      s3.destroy();
+      await platform.stop();
+    }
+  });
 });
