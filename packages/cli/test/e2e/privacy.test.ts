@@ -239,8 +239,8 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.s3 || !target.en
           return out.stores.flatMap((s) => s.items.map((i) => String(i.SK)));
         },
         (sks) =>
-          [`PROGRESS#${a}`, `PROGRESS#${b}`, 'HISTORY#', `T#${a}`, `T#${b}`].every((p) =>
-            sks.some((sk) => sk.startsWith(p)),
+          [`PROGRESS#${a}`, `PROGRESS#${b}`, 'HISTORY#', `T#${config.region}#${a}`, `T#${config.region}#${b}`].every(
+            (p) => sks.some((sk) => sk.startsWith(p)),
           ),
       );
       // The lake has the viewer's five events and the other viewer's one.
@@ -297,7 +297,11 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.s3 || !target.en
           ...(cache ? [] : ['PLAYBACK#SESSIONS']),
         ]),
       );
-      expect(items('models').map((i) => String(i.SK))).toEqual(expect.arrayContaining([`T#${a}`, `T#${b}`, 'VERSION']));
+      // Taste rows name the Region that learnt them.
+      const here = config.region;
+      expect(items('models').map((i) => String(i.SK))).toEqual(
+        expect.arrayContaining([`T#${here}#${a}`, `T#${here}#${b}`, `VERSION#${here}`]),
+      );
       const parked = items('dead-letters');
       expect(parked).toHaveLength(1);
       expect(parked[0]?.event).toMatchObject({ userId, titleId: a, type: 'progress' });

@@ -50,7 +50,7 @@ describe.skipIf(!isLocalPlatform(target))('streamctl recs', () => {
       endpoints: target.endpoints,
     };
     const clients = createAwsClients(config);
-    const models = createDynamoModelStore(clients, config.resources);
+    const models = createDynamoModelStore(clients, config.resources, { region: config.region });
     await models.touch(userId);
     clients.destroy();
     const run = await runCli(['recs', userId, '--country', 'GB', '--stage', 'local', '--json'], { env });

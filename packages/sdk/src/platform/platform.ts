@@ -250,6 +250,9 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
   const users = once(() => createUsers(clients, names));
   const models = once(() =>
     createDynamoModelStore(clients, names, {
+      // Rows this Region writes carry its name; reads merge every Region's (the user-state global table).
+      region: effective.region,
+      regions: effective.regions,
       counterShards: effective.models.counterShards,
       ...(options.now ? { now: options.now } : {}),
     }),
@@ -506,7 +509,11 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
     const modelStores = regions.map((r, i) =>
       i === 0
         ? models()
-        : createDynamoModelStore(r.clients, r.names, { counterShards: effective.models.counterShards }),
+        : createDynamoModelStore(r.clients, r.names, {
+            region: r.region,
+            regions: effective.regions,
+            counterShards: effective.models.counterShards,
+          }),
     );
     return createPrivacy({
       stage: effective.stage,

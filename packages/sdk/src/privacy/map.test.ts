@@ -38,6 +38,7 @@ const INNER_PREFIXES: Record<string, string> = {
   'COUNTRY#': 'VIDEO#',
   'T#': 'UPROF#',
   'G#': 'UPROF#',
+  'VERSION#': 'UPROF#',
 };
 
 function sources(dir: string): string[] {
@@ -78,9 +79,9 @@ describe('the privacy map', () => {
 
   it("finds a viewer's rows and cache keys by their keys", () => {
     expect(storeOfPartition('userStateTable', 'USER#alice')?.id).toBe('user-state');
-    expect(storeOfPartition('platformTable', 'UPROF#alice')?.id).toBe('models');
+    expect(storeOfPartition('userStateTable', 'UPROF#alice')?.id).toBe('models');
     expect(storeOfPartition('platformTable', 'VIEWERREF#alice')?.id).toBe('dead-letters');
-    expect(storeOfPartition('platformTable', 'POP#GB#3')?.holds).toBe('aggregate');
+    expect(storeOfPartition('userStateTable', 'POP#eu-west-1#GB#3')?.holds).toBe('aggregate');
     expect(storeOfPartition('platformTable', 'SOMETHING#new')).toBeUndefined();
     for (const key of viewerCacheKeys('alice')) expect(storeOfCacheKey(key)?.id).toBe('cache');
     expect(storeOfCacheKey('title:t1')?.holds).toBe('none');

@@ -63,13 +63,13 @@ export const PRIVACY_MAP: readonly PrivacyStore[] = [
   },
   {
     id: 'models',
-    resource: 'platformTable',
+    resource: 'userStateTable',
     keys: [`PK = ${profilePartition('<userId>')}`],
     holds: 'viewer',
-    what: 'taste model: per-title and per-genre scores, first and latest positive signal, completed and disliked titles, the profile version',
+    what: 'taste model, rows per Region that learnt it: per-title and per-genre scores, first and latest positive signal, completed and disliked titles, the profile version',
     retention: 'until erased or personalization is turned off (scores decay with a 7-day half-life)',
-    erasure: 'deleted by key in each Region',
-    scope: 'region',
+    erasure: 'deleted by key in the home Region; the global table replicates the deletes, verified in each Region',
+    scope: 'global',
   },
   {
     id: 'dead-letters',
@@ -171,13 +171,13 @@ export const PRIVACY_MAP: readonly PrivacyStore[] = [
   },
   {
     id: 'counters',
-    resource: 'platformTable',
-    keys: ['PK = POP#<country|ALL>[#k]', 'PK = ITEM#<titleId>[#k]', 'PK = CO#<titleId>[#k]'],
+    resource: 'userStateTable',
+    keys: ['PK = POP#<region>#<country|ALL>[#k]', 'PK = ITEM#<region>#<titleId>[#k]', 'PK = CO#<region>#<titleId>[#k]'],
     holds: 'aggregate',
     what: "popularity per country, each title's viewer count and co-occurrence counts: sums over viewers, no ids",
     retention: 'popularity decays with a 7-day half-life; counts until the title goes',
     erasure: 'not per viewer: a contribution cannot be told apart from the others, and names no one',
-    scope: 'region',
+    scope: 'global',
   },
   {
     id: 'ledger',
@@ -299,14 +299,14 @@ export const TABLE_PARTITIONS: Readonly<
     { prefix: 'ERASURE#', store: 'erasures' },
     // Where stages made before the control table kept the routing record, until it is carried over.
     { prefix: 'ROUTING', store: 'routing' },
-  ],
-  platformTable: [
     { prefix: profilePartition(''), store: 'models' },
-    { prefix: viewerRefPartition(''), store: 'dead-letters' },
-    { prefix: 'DEADLETTER#', store: 'dead-letters' },
     { prefix: 'POP#', store: 'counters' },
     { prefix: 'ITEM#', store: 'counters' },
     { prefix: 'CO#', store: 'counters' },
+  ],
+  platformTable: [
+    { prefix: viewerRefPartition(''), store: 'dead-letters' },
+    { prefix: 'DEADLETTER#', store: 'dead-letters' },
     { prefix: 'IDEMPOTENCY#', store: 'ledger' },
     { prefix: 'CHECKPOINT#', store: 'ledger' },
   ],

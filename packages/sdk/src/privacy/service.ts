@@ -214,8 +214,10 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
     models: profilePartition,
     'dead-letters': viewerRefPartition,
   };
+  // The viewer's state and taste are in the global table (one copy, every Region's rows); dead
+  // letters in each Region's platform table.
   const tableOf = (store: 'user-state' | 'models' | 'dead-letters', names: ResourceNames) =>
-    store === 'user-state' ? names.userStateTable : names.platformTable;
+    store === 'dead-letters' ? names.platformTable : names.userStateTable;
   const partition = (region: PrivacyRegion, store: 'user-state' | 'models' | 'dead-letters', userId: string) =>
     queryAll(
       region.clients,
@@ -320,7 +322,7 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
       const reads = deps.regions.flatMap((region) =>
         (['user-state', 'models', 'dead-letters'] as const)
           // The global table is read once, in the home Region.
-          .filter((store) => store !== 'user-state' || region === home)
+          .filter((store) => store === 'dead-letters' || region === home)
           .map(async (store): Promise<ExportedStore> => {
             const rows = await partition(region, store, userId);
             if (store !== 'dead-letters') return { store, region: region.region, items: rows };
@@ -420,10 +422,10 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
       };
       const first = await Promise.all([
         report('user-state', home.region, () => erasePartition(home, 'user-state', userId)),
-        ...deps.regions.flatMap((region) => [
-          report('models', region.region, () => erasePartition(region, 'models', userId)),
+        report('models', home.region, () => erasePartition(home, 'models', userId)),
+        ...deps.regions.map((region) =>
           report('dead-letters', region.region, () => erasePartition(region, 'dead-letters', userId)),
-        ]),
+        ),
         report('cache', home.region, async () => {
           const removed = await deps.cache.delete(...viewerCacheKeys(userId));
           await deps.dropLocal?.(userId);
@@ -464,15 +466,16 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
           // Real time, not the injected clock (a test's fixed clock must not make this wait forever).
           const deadline = performance.now() + (deps.replicaWaitMs ?? 3_000);
           let extra = 0;
-          for (let pass = 1; ; pass++) {
+          // Only delete passes count: the reads while a replica catches up are not retries.
+          for (let pass = 1; ; ) {
             const left = await partition(region, store, userId);
             if (!left.length) return entry.removed + extra;
-            if (store === 'user-state' && region !== home && performance.now() < deadline) {
+            if (store !== 'dead-letters' && region !== home && performance.now() < deadline) {
               await sleep(250);
               continue;
             }
             // Rows that keep coming back are a writer the tombstone does not stop: reported, not chased.
-            if (pass > VERIFY_PASSES)
+            if (pass++ > VERIFY_PASSES)
               throw new Error(`${left.length} rows keep coming back after ${VERIFY_PASSES} deletes`);
             extra += await erasePartition(region, store, userId);
           }
@@ -482,12 +485,15 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
       const verified = await Promise.all(
         first.map((entry) => verify(entry, byRegion.get(entry.region) as PrivacyRegion)),
       );
-      // The global table's other replicas: the deletes made in the home Region must show there.
+      // The global table's other replicas (the viewer's state and taste): the deletes made in the
+      // home Region must show there.
       const replicas = await Promise.all(
         deps.regions
           .filter((r) => r !== home)
-          .map((region) =>
-            verify({ store: 'user-state', region: region.region, status: 'done', removed: 0, at: isoNow() }, region),
+          .flatMap((region) =>
+            (['user-state', 'models'] as const).map((store) =>
+              verify({ store, region: region.region, status: 'done', removed: 0, at: isoNow() }, region),
+            ),
           ),
       );
       record.stores = [...verified, ...replicas];

@@ -2,6 +2,9 @@
  * Recommendations: the models (popularity with time decay per country,
  * item-to-item co-occurrence, per-user genre affinity), their stores, the
  * learner that feeds them from events, and the home page built from them.
+ * The DynamoDB store keeps them in the user-state global table, each Region
+ * writing rows of its own that readers merge, so a failover keeps a viewer's
+ * taste and the charts count every Region's plays.
  *
  * @module
  */
@@ -20,4 +23,11 @@ export {
 export { createLearner, type LearnBatch, type Learner, type LearnerOptions } from './learn.js';
 export * from './models.js';
 export * from './rank.js';
-export { createDynamoModelStore, profilePartition } from './store-dynamo.js';
+export {
+  counterPartition,
+  createDynamoModelStore,
+  type DynamoModelStoreOptions,
+  mergeProfile,
+  profilePartition,
+  tasteKey,
+} from './store-dynamo.js';

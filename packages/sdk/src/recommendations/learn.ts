@@ -63,7 +63,7 @@ export interface LearnBatch {
  *
  * @example
  * ```ts
- * const learner = createLearner({ models: createDynamoModelStore(clients, names), catalog });
+ * const learner = createLearner({ models: createDynamoModelStore(clients, names, { region: 'us-east-1' }), catalog });
  * await learner.learn(event);
  * ```
  */

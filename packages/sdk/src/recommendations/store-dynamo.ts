@@ -1,14 +1,21 @@
 /**
- * The models in the Region's platform table (single-table keys):
+ * The models in the stage's user-state global table (single-table keys), so
+ * that every Region reads the same taste and the same charts, and a failover
+ * loses neither. Global tables settle concurrent writes to one item by last
+ * writer wins, so no item is ever written by two Regions: every counter and
+ * every taste row carries the Region that writes it, and readers merge the
+ * Regions' rows.
  *
- * - `PK = POP#<cc|ALL>[#k]`, `SK = <titleId>`: decayed popularity (ADD, per era: below), and
- *   per writer the last stream position added (`w:<writer>`);
- * - `PK = ITEM#<titleId>[#k]`, `SK = USERS`: users with a positive signal `n` (ADD);
- * - `PK = CO#<a>[#k]`, `SK = <b>`: users positive on both `c` (ADD, both directions);
- * - `PK = UPROF#<user>`, `SK = T#<titleId>` (taste `s`, first and latest positive
- *   signal `posAt` and `lastAt`, `completed`, `disliked`), `SK = G#<genre>`
- *   (affinity), `SK = VERSION` (`v`, moved by every model update and by
- *   {@link ModelStore.touch}).
+ * - `PK = POP#<region>#<cc|ALL>[#k]`, `SK = <titleId>`: decayed popularity the Region
+ *   counted (ADD, per era: below), and per writer the last stream position added (`w:<writer>`);
+ * - `PK = ITEM#<region>#<titleId>[#k]`, `SK = USERS`: users with a positive signal `n` (ADD);
+ * - `PK = CO#<region>#<a>[#k]`, `SK = <b>`: users positive on both `c` (ADD, both directions);
+ * - `PK = UPROF#<user>` (one partition per viewer, every Region's rows in it):
+ *   `SK = T#<region>#<titleId>` (taste `s`, first and latest positive signal
+ *   `posAt` and `lastAt`, `completed`, `disliked`), `SK = G#<region>#<genre>`
+ *   (affinity), `SK = VERSION#<region>` (`v`, moved by every model update and
+ *   by {@link ModelStore.touch}). A profile is the sum of its Regions' rows
+ *   (one query), its version the sum of the Regions' versions.
  *
  * A decayed score is kept per era ({@link decayed}): attribute `e<era>` holds
  * the era's scaled sum. A write adds to its era and removes the eras before
@@ -16,14 +23,15 @@
  * era 0 until then), so an item holds two or three numbers, none large.
  *
  * Counters that many viewers write at once are sharded: `[#k]` is one of
- * `counterShards` sub-keys (none for sub-key 0, so one shard is the layout
- * before sharding), chosen by a hash of the viewer, or of the writer for a
- * batch's popularity; reads merge the sub-keys. A premiere's writes spread
- * over them instead of queueing on one partition (1,000 writes/s each).
+ * `counterShards` sub-keys (none for sub-key 0), chosen by a hash of the
+ * viewer, or of the writer for a batch's popularity; reads merge the sub-keys
+ * and the Regions. A premiere's writes spread over them instead of queueing
+ * on one partition (1,000 writes/s each).
  *
  * Every write is a single-item ADD or conditional SET, which every emulator
- * supports; the workers' ledger makes each event apply once, and a batch's
- * popularity is added once per counter by the writer's position on it.
+ * supports; the workers' ledger makes each event apply once in its Region,
+ * and a batch's popularity is added once per counter by the writer's
+ * position on it.
  */
 import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AwsClients } from '../aws/index.js';
@@ -76,39 +84,123 @@ function addDecayed(weight: Pick<EraWeight, 'era'>): { expression: string; names
   };
 }
 
-/** The platform-table partition of a viewer's taste model (titles, genres, version). */
+/** The user-state partition of a viewer's taste model (titles, genres, versions: every Region's rows). */
 export const profilePartition = (userId: string): string => `UPROF#${userId}`;
+
+/** The sort key of a Region's taste row for a title, genre, or its version of the profile. */
+export const tasteKey = {
+  title: (region: string, titleId: string) => `T#${region}#${titleId}`,
+  genre: (region: string, genre: string) => `G#${region}#${genre}`,
+  version: (region: string) => `VERSION#${region}`,
+};
+
+/** The partition of a Region's shared counter (`POP`, `ITEM`, `CO`) of `subject`, before its sub-key. */
+export const counterPartition = (kind: 'POP' | 'ITEM' | 'CO', region: string, subject: string): string =>
+  `${kind}#${region}#${subject}`;
+
+/** What a taste row's sort key names: its kind, its Region, and the title or genre. */
+function parseTasteKey(sk: string): { kind: 'T' | 'G' | 'VERSION'; region: string; id: string } | undefined {
+  const kind = sk.startsWith('T#')
+    ? 'T'
+    : sk.startsWith('G#')
+      ? 'G'
+      : sk.startsWith('VERSION#')
+        ? 'VERSION'
+        : undefined;
+  if (!kind) return undefined;
+  const rest = sk.slice(kind.length + 1);
+  if (kind === 'VERSION') return { kind, region: rest, id: '' };
+  const cut = rest.indexOf('#');
+  return cut > 0 ? { kind, region: rest.slice(0, cut), id: rest.slice(cut + 1) } : undefined;
+}
+
+/**
+ * A viewer's profile from the rows of their partition, every Region's: scores
+ * summed across Regions, completed and disliked if any Region saw it, the
+ * positives ordered by their latest positive signal anywhere, the version the
+ * sum of the Regions' versions (each only grows, so the sum moves whenever any
+ * does).
+ *
+ * @example
+ * ```ts
+ * mergeProfile(rows, Date.now()); // the taste learnt in us-east-1 and eu-west-1 together
+ * ```
+ */
+export function mergeProfile(
+  rows: Record<string, unknown>[],
+  now: number,
+  halfLifeHours = HALF_LIFE_HOURS,
+): UserProfile {
+  const profile: UserProfile = emptyProfile();
+  const latest = new Map<string, string>();
+  const add = (map: Map<string, number>, key: string, by: number) => map.set(key, (map.get(key) ?? 0) + by);
+  for (const row of rows) {
+    const key = parseTasteKey(String(row.SK));
+    if (!key) continue;
+    if (key.kind === 'VERSION') profile.version += Number(row.v ?? 0);
+    else if (key.kind === 'G') add(profile.genres, key.id, scoreOf(row, now, halfLifeHours));
+    else {
+      add(profile.titles, key.id, scoreOf(row, now, halfLifeHours));
+      if (row.completed) profile.completed.add(key.id);
+      if (row.disliked) profile.disliked.add(key.id);
+      if (row.posAt) {
+        const at = String(row.lastAt ?? row.posAt);
+        const seen = latest.get(key.id);
+        if (seen === undefined || compareIds(at, seen) > 0) latest.set(key.id, at);
+      }
+    }
+  }
+  profile.positives = [...latest]
+    .sort(([a, atA], [b, atB]) => compareIds(atB, atA) || compareIds(a, b))
+    .map(([titleId]) => titleId);
+  return profile;
+}
+
+/** Options of {@link createDynamoModelStore}. */
+export interface DynamoModelStoreOptions extends ModelStoreOptions {
+  /** The Region this store writes from: every row it writes carries it, so no two Regions write one item. */
+  region: string;
+  /** Every Region of the stage: reads merge their counters. Default: `region` alone. */
+  regions?: readonly string[];
+}
 
 /**
  * The DynamoDB model store of a stage.
  *
  * @example
  * ```ts
- * const store = createDynamoModelStore(platform.clients, platform.config.resources);
- * await store.popular('GB', 10);
+ * const store = createDynamoModelStore(platform.clients, platform.config.resources, {
+ *   region: 'eu-west-1',
+ *   regions: ['us-east-1', 'eu-west-1'],
+ * });
+ * await store.popular('GB', 10); // both Regions' plays
  * ```
  */
 export function createDynamoModelStore(
   clients: AwsClients,
   names: ResourceNames,
-  options: ModelStoreOptions = {},
+  options: DynamoModelStoreOptions,
 ): ModelStore {
-  const TableName = names.platformTable;
+  const TableName = names.userStateTable;
+  const here = options.region;
+  const regions = [...new Set([here, ...(options.regions ?? [])])];
   const now = options.now ?? Date.now;
   const halfLife = options.halfLifeHours ?? HALF_LIFE_HOURS;
   const shards = options.counterShards ?? DEFAULT_MODEL_COUNTER_SHARDS;
   const subKeys = (base: string) => Array.from({ length: shards }, (_, k) => shardKey(base, k));
-  /** The items of every sub-key of a counter's partition, read side by side. */
-  const everySubKey = async (base: string, what: string) =>
+  /** The items of every Region's every sub-key of a counter's partition, read side by side. */
+  const everySubKey = async (kind: 'POP' | 'CO', subject: string, what: string) =>
     (
       await Promise.all(
-        subKeys(base).map((pk) =>
-          queryAll(
-            clients,
-            { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } },
-            what,
+        regions
+          .flatMap((r) => subKeys(counterPartition(kind, r, subject)))
+          .map((pk) =>
+            queryAll(
+              clients,
+              { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': pk } },
+              what,
+            ),
           ),
-        ),
       )
     ).flat();
   const docs = () => clients.documents();
@@ -130,10 +222,11 @@ export function createDynamoModelStore(
     );
   };
 
+  /** Whether this is the viewer's first positive signal on the title in this Region (once per Region). */
   async function firstPositive(u: ModelUpdate): Promise<boolean> {
     try {
       await update(
-        { PK: profilePartition(u.userId), SK: `T#${u.titleId}` },
+        { PK: profilePartition(u.userId), SK: tasteKey.title(here, u.titleId) },
         'SET posAt = :at',
         { ':at': u.at },
         {
@@ -223,14 +316,14 @@ export function createDynamoModelStore(
         await Promise.all([
           ...(options.popularity === false ? [] : [u.country, 'ALL']).map((cc) =>
             update(
-              { PK: shardKey(`POP#${cc}`, mine), SK: u.titleId },
+              { PK: shardKey(counterPartition('POP', here, cc), mine), SK: u.titleId },
               own.expression,
               { ':s': u.scaled },
               { names: own.names },
             ),
           ),
           update(
-            { PK: profilePartition(u.userId), SK: `T#${u.titleId}` },
+            { PK: profilePartition(u.userId), SK: tasteKey.title(here, u.titleId) },
             `${own.expression}${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
             {
               ':s': u.scaled,
@@ -241,7 +334,7 @@ export function createDynamoModelStore(
           ),
           ...u.genres.map((g) =>
             update(
-              { PK: profilePartition(u.userId), SK: `G#${g}` },
+              { PK: profilePartition(u.userId), SK: tasteKey.genre(here, g) },
               own.expression,
               { ':s': genreShare },
               { names: own.names },
@@ -249,6 +342,7 @@ export function createDynamoModelStore(
           ),
         ]);
         if (u.weight > 0 && (await firstPositive(u))) {
+          // Every Region's rows: a title positive in another Region already counts among the viewer's.
           const positives = await queryAll(
             clients,
             {
@@ -260,21 +354,38 @@ export function createDynamoModelStore(
             },
             `profile of ${u.userId}`,
           );
-          const others = positives
-            .map((i) => ({ titleId: String(i.SK).slice(2), at: String(i.posAt) }))
-            .filter((i) => i.titleId !== u.titleId)
-            .sort((a, b) => compareIds(b.at, a.at) || compareIds(a.titleId, b.titleId))
-            .slice(0, u.maxPairs);
-          await update({ PK: shardKey(`ITEM#${u.titleId}`, mine), SK: 'USERS' }, 'ADD n :one', { ':one': 1 });
-          await Promise.all(
-            others.flatMap((o) => [
-              update({ PK: shardKey(`CO#${u.titleId}`, mine), SK: o.titleId }, 'ADD c :one', { ':one': 1 }),
-              update({ PK: shardKey(`CO#${o.titleId}`, mine), SK: u.titleId }, 'ADD c :one', { ':one': 1 }),
-            ]),
-          );
+          const rows = positives.flatMap((i) => {
+            const key = parseTasteKey(String(i.SK));
+            return key?.kind === 'T' ? [{ titleId: key.id, region: key.region, at: String(i.posAt) }] : [];
+          });
+          if (!rows.some((r) => r.titleId === u.titleId && r.region !== here)) {
+            const earliest = new Map<string, string>();
+            for (const r of rows) {
+              const seen = earliest.get(r.titleId);
+              if (r.titleId !== u.titleId && (seen === undefined || compareIds(r.at, seen) < 0))
+                earliest.set(r.titleId, r.at);
+            }
+            const others = [...earliest]
+              .map(([titleId, at]) => ({ titleId, at }))
+              .sort((a, b) => compareIds(b.at, a.at) || compareIds(a.titleId, b.titleId))
+              .slice(0, u.maxPairs);
+            await update({ PK: shardKey(counterPartition('ITEM', here, u.titleId), mine), SK: 'USERS' }, 'ADD n :one', {
+              ':one': 1,
+            });
+            await Promise.all(
+              others.flatMap((o) => [
+                update({ PK: shardKey(counterPartition('CO', here, u.titleId), mine), SK: o.titleId }, 'ADD c :one', {
+                  ':one': 1,
+                }),
+                update({ PK: shardKey(counterPartition('CO', here, o.titleId), mine), SK: u.titleId }, 'ADD c :one', {
+                  ':one': 1,
+                }),
+              ]),
+            );
+          }
         }
         // Last: the version moves only once the profile reflects the event.
-        await update({ PK: profilePartition(u.userId), SK: 'VERSION' }, 'ADD v :one', { ':one': 1 });
+        await update({ PK: profilePartition(u.userId), SK: tasteKey.version(here) }, 'ADD v :one', { ':one': 1 });
       } catch (err) {
         throw wrapAwsError(err, 'dynamodb:UpdateItem', `models for ${u.userId}/${u.titleId}`);
       }
@@ -287,7 +398,7 @@ export function createDynamoModelStore(
       const byCounter = new Map<string, { key: Record<string, string>; entries: PopularityEntry[] }>();
       for (const e of entries) {
         for (const cc of [e.country, 'ALL']) {
-          const key = { PK: shardKey(`POP#${cc}`, k), SK: e.titleId };
+          const key = { PK: shardKey(counterPartition('POP', here, cc), k), SK: e.titleId };
           const id = `${key.PK}\u0000${key.SK}`;
           const counter = byCounter.get(id) ?? { key, entries: [] as PopularityEntry[] };
           counter.entries.push(e);
@@ -304,7 +415,7 @@ export function createDynamoModelStore(
     async popular(country, limit) {
       const at = now();
       const scores = new Map<string, number>();
-      for (const item of await everySubKey(`POP#${country}`, `popularity in ${country}`)) {
+      for (const item of await everySubKey('POP', country, `popularity in ${country}`)) {
         const titleId = String(item.SK);
         scores.set(titleId, (scores.get(titleId) ?? 0) + scoreOf(item, at, halfLife));
       }
@@ -316,20 +427,29 @@ export function createDynamoModelStore(
 
     async neighbours(titleId, limit) {
       const pairs = new Map<string, number>();
-      for (const p of await everySubKey(`CO#${titleId}`, `neighbours of ${titleId}`))
+      for (const p of await everySubKey('CO', titleId, `neighbours of ${titleId}`))
         pairs.set(String(p.SK), (pairs.get(String(p.SK)) ?? 0) + Number(p.c));
       if (!pairs.size) return [];
       const ids = [titleId, ...pairs.keys()];
       const counts = new Map<string, number>();
-      const keys = ids.flatMap((id) => subKeys(`ITEM#${id}`).map((PK) => ({ PK, SK: 'USERS' })));
+      // Every Region's viewers of each title, every sub-key: which title a key counts for is kept beside it.
+      const owner = new Map<string, string>();
+      const keys = ids.flatMap((id) =>
+        regions.flatMap((r) =>
+          subKeys(counterPartition('ITEM', r, id)).map((PK) => {
+            owner.set(PK, id);
+            return { PK, SK: 'USERS' };
+          }),
+        ),
+      );
       for (let i = 0; i < keys.length; i += 100) {
         let batch: Record<string, unknown>[] = keys.slice(i, i + 100);
         for (let attempt = 0; batch.length && attempt < 5; attempt++) {
           try {
             const out = await docs().send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: batch } } }));
             for (const item of out.Responses?.[TableName] ?? []) {
-              const id = String(item.PK).slice(5).replace(/#\d+$/, '');
-              counts.set(id, (counts.get(id) ?? 0) + Number(item.n));
+              const id = owner.get(String(item.PK));
+              if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + Number(item.n));
             }
             batch = (out.UnprocessedKeys?.[TableName]?.Keys ?? []) as Record<string, unknown>[];
           } catch (err) {
@@ -357,30 +477,12 @@ export function createDynamoModelStore(
         },
         `profile of ${userId}`,
       );
-      const profile: UserProfile = emptyProfile();
-      const at = now();
-      const positives: Array<{ titleId: string; at: string }> = [];
-      for (const i of items) {
-        const sk = String(i.SK);
-        if (sk === 'VERSION') profile.version = Number(i.v);
-        else if (sk.startsWith('G#')) profile.genres.set(sk.slice(2), scoreOf(i, at, halfLife));
-        else if (sk.startsWith('T#')) {
-          const titleId = sk.slice(2);
-          profile.titles.set(titleId, scoreOf(i, at, halfLife));
-          if (i.completed) profile.completed.add(titleId);
-          if (i.disliked) profile.disliked.add(titleId);
-          if (i.posAt) positives.push({ titleId, at: String(i.lastAt ?? i.posAt) });
-        }
-      }
-      profile.positives = positives
-        .sort((a, b) => compareIds(b.at, a.at) || compareIds(a.titleId, b.titleId))
-        .map((p) => p.titleId);
-      return profile;
+      return mergeProfile(items, now(), halfLife);
     },
 
     async touch(userId) {
       try {
-        await update({ PK: profilePartition(userId), SK: 'VERSION' }, 'ADD v :one', { ':one': 1 });
+        await update({ PK: profilePartition(userId), SK: tasteKey.version(here) }, 'ADD v :one', { ':one': 1 });
       } catch (err) {
         throw wrapAwsError(err, 'dynamodb:UpdateItem', `profile version of ${userId}`);
       }
@@ -397,10 +499,13 @@ export function createDynamoModelStore(
         },
         `profile of ${userId}`,
       );
-      const taste = rows.filter((r) => r.SK !== 'VERSION').map((r) => ({ PK: r.PK, SK: r.SK }));
+      // Every Region's taste rows; the versions stay (a cached page of an older version must not match again).
+      const taste = rows
+        .filter((r) => parseTasteKey(String(r.SK))?.kind !== 'VERSION')
+        .map((r) => ({ PK: r.PK, SK: r.SK }));
       await deleteKeys(clients, TableName, taste, `profile of ${userId}`);
       try {
-        await update({ PK: profilePartition(userId), SK: 'VERSION' }, 'ADD v :one', { ':one': 1 });
+        await update({ PK: profilePartition(userId), SK: tasteKey.version(here) }, 'ADD v :one', { ':one': 1 });
       } catch (err) {
         throw wrapAwsError(err, 'dynamodb:UpdateItem', `profile version of ${userId}`);
       }
@@ -408,14 +513,17 @@ export function createDynamoModelStore(
     },
 
     async version(userId) {
-      try {
-        const out = await docs().send(
-          new GetCommand({ TableName, Key: { PK: profilePartition(userId), SK: 'VERSION' } }),
-        );
-        return Number(out.Item?.v ?? 0);
-      } catch (err) {
-        throw wrapAwsError(err, 'dynamodb:GetItem', `profile version of ${userId}`);
-      }
+      const rows = await queryAll(
+        clients,
+        {
+          TableName,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :v)',
+          ExpressionAttributeValues: { ':pk': profilePartition(userId), ':v': 'VERSION#' },
+          ProjectionExpression: 'SK, v',
+        },
+        `profile version of ${userId}`,
+      );
+      return mergeProfile(rows, now(), halfLife).version;
     },
   };
 }

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type AwsClients,
   type Consumer,
+  counterPartition,
   createAwsClients,
   createDynamoIdempotencyStore,
   createDynamoModelStore,
@@ -96,7 +97,7 @@ describe.skipIf(!target.endpoints.dynamodb)(`counters that scale (${target.kind}
 
   /** The signals consumer of a fresh worker set over the real ledger and a sharded store, counting popularity writes. */
   function signals(counterShards: number, suffix = `-${randomUUID().slice(0, 8)}`) {
-    const store = createDynamoModelStore(clients, config.resources, { counterShards, now });
+    const store = createDynamoModelStore(clients, config.resources, { region: config.region, counterShards, now });
     const flushed: PopularityEntry[][] = [];
     const counting: ModelStore = {
       ...store,
@@ -153,11 +154,11 @@ describe.skipIf(!target.endpoints.dynamodb)(`counters that scale (${target.kind}
     failing.documents = () =>
       ({
         send: (command: { input: { Key?: { PK?: string } } }) =>
-          String(command.input.Key?.PK).startsWith('POP#NO')
+          String(command.input.Key?.PK).startsWith(counterPartition('POP', config.region, 'NO'))
             ? Promise.reject(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' }))
             : documents.send(command as never),
       }) as never;
-    const half = createDynamoModelStore(failing, config.resources, { counterShards: 4, now });
+    const half = createDynamoModelStore(failing, config.resources, { region: config.region, counterShards: 4, now });
     const entries = all.slice(0, 80).flatMap((r) => {
       const u = planUpdate(r.event, []);
       return u

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type AwsClients,
+  counterPartition,
   createAwsClients,
   createDynamoModelStore,
   createMemoryModelStore,
@@ -62,7 +63,7 @@ describe.skipIf(!target.endpoints.dynamodb)(`recommendation models over time (${
         [8, 2 ** -16],
       ] as const) {
         const run = randomUUID().slice(0, 8);
-        const dynamo = createDynamoModelStore(clients, config.resources, { now, counterShards });
+        const dynamo = createDynamoModelStore(clients, config.resources, { region: config.region, now, counterShards });
         const memory = createMemoryModelStore({ now });
         await yearOf(end, [dynamo, memory], run);
 
@@ -80,11 +81,12 @@ describe.skipIf(!target.endpoints.dynamodb)(`recommendation models over time (${
 
         // What is stored: two or three era sums per sub-key, each a safe number (the document
         // client throws on a number it cannot represent, so reading the raw item is itself the check).
-        for (const PK of ['POP#SE', ...Array.from({ length: counterShards - 1 }, (_, k) => `POP#SE#${k + 1}`)]) {
+        const base = counterPartition('POP', config.region, 'SE');
+        for (const PK of [base, ...Array.from({ length: counterShards - 1 }, (_, k) => `${base}#${k + 1}`)]) {
           const item = (
             await clients
               .documents()
-              .send(new GetCommand({ TableName: config.resources.platformTable, Key: { PK, SK: `a-${run}` } }))
+              .send(new GetCommand({ TableName: config.resources.userStateTable, Key: { PK, SK: `a-${run}` } }))
           ).Item as Record<string, unknown> | undefined;
           if (!item) continue;
           const eras = Object.keys(item).filter((k) => /^e-?\d+$/.test(k));

@@ -180,7 +180,7 @@ describe.skipIf(!target.endpoints.kinesis || !target.endpoints.dynamodb)(`event 
     expect(await publisher.close()).toEqual([]);
 
     const at = Date.UTC(2026, 10, 24, 12);
-    const models = createDynamoModelStore(clients, config.resources, { now: () => at });
+    const models = createDynamoModelStore(clients, config.resources, { region: config.region, now: () => at });
     const signals = () =>
       createWorkerSet(
         {
