@@ -136,7 +136,23 @@ export const InfraConfigSchema = z
     regions: z.array(Region).min(1).max(5),
     /** API host names are `api-<region>.<domain>`; the edge serves `<domain>`. */
     domain: z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,}$/, 'a DNS name such as watch.example.com'),
-    /** Public keys of the CloudFront key group that verifies signed URLs and cookies. */
+    /**
+     * The CloudFront key group that verifies signed URLs and cookies, as `streamctl keys rotate` made it
+     * (its answer `keyGroupId`, also in `streamctl keys list`). `streamctl keys` owns its keys: it adds a
+     * new key, switches signing once the distribution has it, and retires the old key after its grants
+     * expire. The app only points the distribution at it and never changes its keys, so a deploy cannot
+     * undo a rotation. Give this or `publicKeys`.
+     */
+    keyGroupId: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,128}$/, 'a CloudFront key group ID such as 1f2e3d4c-5b6a-4789-9abc-def012345678')
+      .optional(),
+    /**
+     * Instead of `keyGroupId`: public keys of a key group the app creates and keeps (retained when the
+     * config moves to `keyGroupId`). `streamctl keys rotate` cannot rotate a group the app owns (the next
+     * deploy would put these keys back): adopt it with `streamctl keys rotate --key-group <KeyGroupId output>`,
+     * then give that ID as `keyGroupId` in place of this list and deploy.
+     */
     publicKeys: z
       .array(
         z
@@ -147,7 +163,8 @@ export const InfraConfigSchema = z
           .strict(),
       )
       .min(1)
-      .max(5),
+      .max(5)
+      .optional(),
     /** The transcode ladder of the MediaConvert workflow: default, mobile or premium-4k. */
     ladder: z.enum(['default', 'mobile', 'premium-4k']).default('default'),
     /** Requests per 5 minutes per IP before WAF blocks. */
@@ -194,6 +211,13 @@ export const InfraConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    // One owner of the key group: streamctl keys (keyGroupId) or this app (publicKeys).
+    if ((config.keyGroupId === undefined) === (config.publicKeys === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['keyGroupId'],
+        message: 'give keyGroupId (the key group `streamctl keys rotate` made) or publicKeys, exactly one',
+      });
     for (const [field, value] of Object.entries(config.capacity ?? {})) {
       if (typeof value !== 'object' || value === null) continue;
       for (const region of Object.keys(value))

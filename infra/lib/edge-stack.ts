@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_WRITES_ORIGIN_ID } from '@streamctl/sdk';
 import { ORIGIN_SECRET_HEADER, resourceNames, secretNames } from '@streamctl/sdk/config';
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   type BehaviorOptions,
@@ -30,6 +30,7 @@ import {
   HeadersFrameOption,
   HeadersReferrerPolicy,
   HttpVersion,
+  type IKeyGroup,
   KeyGroup,
   OriginProtocolPolicy,
   OriginRequestPolicy,
@@ -138,6 +139,30 @@ export function playerContentSecurityPolicy(config: InfraConfig): string {
   ].join('; ');
 }
 
+/**
+ * The key group the distribution trusts. With `keyGroupId` it is the one `streamctl keys` owns, imported:
+ * the app never changes its keys, so a deploy cannot undo a rotation. With `publicKeys` the app makes one
+ * and retains it and its keys, so moving the config to `keyGroupId` (after `streamctl keys rotate
+ * --key-group` adopted it) leaves the group in place instead of deleting keys the edge still trusts.
+ */
+function signingKeyGroup(scope: Construct, config: InfraConfig): IKeyGroup {
+  if (config.keyGroupId) return KeyGroup.fromKeyGroupId(scope, 'SigningKeys', config.keyGroupId);
+  const keys = (config.publicKeys ?? []).map((k) => {
+    const key = new PublicKey(scope, `Key-${k.id}`, {
+      encodedKey: k.pem,
+      comment: `streamctl ${config.stage} ${k.id}`,
+    });
+    key.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    return key;
+  });
+  const group = new KeyGroup(scope, 'SigningKeys', {
+    comment: `streamctl ${config.stage}: keys that sign playback URLs and cookies`,
+    items: keys,
+  });
+  group.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  return group;
+}
+
 /** Settings of the edge stack beyond the stack's own. */
 export interface EdgeStackProps extends StackProps {
   /**
@@ -158,12 +183,7 @@ export class EdgeStack extends Stack {
     const primary = primaryRegion(config);
     const names = resourceNames(config.stage, primary);
 
-    const keyGroup = new KeyGroup(this, 'SigningKeys', {
-      comment: `streamctl ${config.stage}: keys that sign playback URLs and cookies`,
-      items: config.publicKeys.map(
-        (k) => new PublicKey(this, `Key-${k.id}`, { encodedKey: k.pem, comment: `streamctl ${config.stage} ${k.id}` }),
-      ),
-    });
+    const keyGroup = signingKeyGroup(this, config);
 
     const waf = new CfnWebACL(this, 'Waf', {
       scope: 'CLOUDFRONT',
@@ -370,6 +390,10 @@ export class EdgeStack extends Stack {
       new ARecord(this, 'Alias', { zone, recordName: config.domain, target });
       new AaaaRecord(this, 'AliasIpv6', { zone, recordName: config.domain, target });
     }
+    new CfnOutput(this, 'KeyGroupId', {
+      value: keyGroup.keyGroupId,
+      description: 'The key group signed URLs and cookies are checked against: `streamctl keys` rotates its keys',
+    });
     new CfnOutput(this, 'DistributionId', {
       value: this.distribution.distributionId,
       description: 'STREAMCTL_DISTRIBUTION_ID (media.distributionId): invalidations and `streamctl failover`',

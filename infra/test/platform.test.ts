@@ -318,7 +318,7 @@ describe('edge', () => {
   it('serves the CDN bucket through OAC with Origin Shield, a key group, an API origin group and WAF', () => {
     const t = template(stacks.edge);
     t.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
-    t.resourceCountIs('AWS::CloudFront::PublicKey', config.publicKeys.length);
+    t.resourceCountIs('AWS::CloudFront::PublicKey', config.publicKeys?.length ?? 0);
     t.resourceCountIs('AWS::CloudFront::KeyGroup', 1);
     t.resourceCountIs('AWS::CloudFront::CachePolicy', 2);
     t.resourceCountIs('AWS::CloudFront::ResponseHeadersPolicy', 2);
