@@ -170,6 +170,29 @@ describe('Lambda handler secrets: read at run time from Secrets Manager, never f
     expect(calls(SIGNING)).toHaveLength(2);
   });
 
+  it('reads a key set as streamctl keys writes it; a set whose active key is not listed is refused, naming the rule', async () => {
+    const at = '2026-12-01T00:00:00.000Z';
+    const set = {
+      keyGroupId: '1f2e3d4c-5b6a-4789-9abc-def012345678',
+      active: 'KACTIVE000001',
+      keys: [
+        { keyPairId: 'KRETIRING0001', privateKey: pem(), createdAt: at, activatedAt: at, retireAfter: at },
+        { keyPairId: 'KACTIVE000001', privateKey: pem(), createdAt: at, activatedAt: at },
+      ],
+    };
+    sm.on(GetSecretValueCommand, { SecretId: SIGNING }).resolves({ SecretString: JSON.stringify(set) });
+    expect(((await (await fresh())(httpApiEvent('GET', '/live'), {} as Context)) as Result).statusCode).toBe(200);
+    sm.on(GetSecretValueCommand, { SecretId: SIGNING }).resolves({
+      SecretString: JSON.stringify({ ...set, active: 'KNOTINTHESET1' }),
+    });
+    const error = (await (
+      await fresh()
+    )(httpApiEvent('GET', '/live'), {} as Context).catch((err: unknown) => err)) as Error;
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(error.message).toContain(`${SIGNING} is not valid: active: KNOTINTHESET1 is not one of the keys`);
+    expect(error.message).not.toContain('PRIVATE KEY');
+  });
+
   it('a malformed signing secret is refused without its value in the message', async () => {
     const leaked = 'not-json-but-very-secret';
     sm.on(GetSecretValueCommand, { SecretId: SIGNING }).resolves({ SecretString: leaked });
