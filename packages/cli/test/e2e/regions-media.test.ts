@@ -225,6 +225,7 @@ describe.skipIf(enginesUnavailable(target) || !hasFfmpeg)('media in every Region
     expect(moved.code, moved.stderr).toBe(0);
     const [done] = jsonLines(moved.stdout) as Array<{ steps: Array<{ id: string; detail: string }> }>;
     expect(done?.steps.find((s) => s.id === 'verify')?.detail).toMatch(/media from eu-west-1's bucket first/);
+    expect(done?.steps.find((s) => s.id === 'replica')?.detail).toMatch(/; media: eu-west-1's bucket in sync$/);
     expect(Object.keys((await play()).served)).toEqual(['eu-west-1']);
     expect((await status()).regions.find((r) => r.primary)?.region).toBe('eu-west-1');
     s3.destroy();

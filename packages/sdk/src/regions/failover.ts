@@ -13,7 +13,7 @@ import { ConflictError, ErrorCode, StreamctlError, ValidationError } from '../er
 import type { HealthReport } from '../health/index.js';
 import { sleep } from '../util/index.js';
 import { type RepointResult, repointOriginGroup } from './cloudfront.js';
-import { regionsHealth } from './health.js';
+import { mediaLag, regionsHealth } from './health.js';
 import { readLocalRegions } from './local.js';
 import { defaultRouting, ensureRouting, type RoutingRecord, readRouting, setPrimary } from './routing.js';
 import { regionConfig } from './stage.js';
@@ -247,7 +247,17 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
           }
         }
       },
-      (ms) => (ms < 0 ? 'replica behind (--force)' : `canary replicated in ${ms} ms`),
+      (ms) => {
+        // Media is not a reason to refuse (the origin group serves what the target lacks from the
+        // next bucket), but the operator sees how far behind the target's bucket is.
+        const media = mediaLag(config)?.[input.to];
+        const behind = media
+          ? media.pending
+            ? `; media: ${media.pending} objects still to copy into ${input.to}, oldest ${Math.round((media.oldestPendingMs ?? 0) / 1000)} s`
+            : `; media: ${input.to}'s bucket in sync`
+          : '';
+        return `${ms < 0 ? 'replica behind (--force)' : `canary replicated in ${ms} ms`}${behind}`;
+      },
     );
 
     const flipped = await run(
