@@ -32,10 +32,13 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import {
   Choice,
   Condition,
+  CustomState,
   DefinitionBody,
+  type IChainable,
   JsonPath,
   LogLevel,
   Pass,
+  Map as SfnMap,
   StateMachine,
   Succeed,
   TaskInput,
@@ -201,6 +204,7 @@ export class MediaStack extends Stack {
       id: string,
       to: TitleStatus,
       update: { expression: string; values: Record<string, DynamoAttributeValue> },
+      then: IChainable,
     ) => {
       const condition = recordCondition(to);
       return new DynamoUpdateItem(this, id, {
@@ -219,8 +223,26 @@ export class MediaStack extends Stack {
       })
         .addRetry({ errors: TRANSIENT, interval: Duration.seconds(1), maxAttempts: 4, backoffRate: 2 })
         .addCatch(stale, { errors: [STALE], resultPath: '$.refused' })
-        .next(notify);
+        .next(then);
     };
+    // The renditions' items, once the title's own write has shown the event is the title's latest job.
+    const putRendition = new CustomState(this, 'PutRendition', {
+      stateJson: {
+        Type: 'Task',
+        Resource: `arn:${this.partition}:states:::dynamodb:putItem`,
+        // Each item is whole in the job's record (`renditionItem`): key, name, size, bandwidth, playlist.
+        InputPath: '$.item',
+        Parameters: { TableName: catalog.tableName, 'Item.$': '$' },
+      },
+    }).addRetry({ errors: TRANSIENT, interval: Duration.seconds(1), maxAttempts: 4, backoffRate: 2 });
+    const renditions = new SfnMap(this, 'RecordRenditions', {
+      itemsPath: '$.record.renditions.L',
+      itemSelector: { 'item.$': '$$.Map.Item.Value.M' },
+      maxConcurrency: 5,
+      resultPath: JsonPath.DISCARD,
+    });
+    renditions.itemProcessor(putRendition);
+    renditions.next(notify);
     // The same attributes, in the same expressions, as the SDK's `Catalog.setRenditions`.
     const recorded = {
       ':m': DynamoAttributeValue.mapFromJsonPath('$.record.manifests.M'),
@@ -230,24 +252,34 @@ export class MediaStack extends Stack {
     const ready = new Choice(this, 'Protected')
       .when(
         Condition.isPresent('$.detail.userMetadata.protection'),
-        write('MarkReadyProtected', 'READY', {
-          expression:
-            'SET #s = :s, manifests = :m, images = :i, tracks = :t, protection = :p, updatedAt = :now REMOVE statusReason',
-          values: {
-            ...recorded,
-            ':p': DynamoAttributeValue.fromMap({
-              scheme: DynamoAttributeValue.fromString(JsonPath.stringAt('$.detail.userMetadata.protection')),
-            }),
+        write(
+          'MarkReadyProtected',
+          'READY',
+          {
+            expression:
+              'SET #s = :s, manifests = :m, images = :i, tracks = :t, protection = :p, updatedAt = :now REMOVE statusReason',
+            values: {
+              ...recorded,
+              ':p': DynamoAttributeValue.fromMap({
+                scheme: DynamoAttributeValue.fromString(JsonPath.stringAt('$.detail.userMetadata.protection')),
+              }),
+            },
           },
-        }),
+          renditions,
+        ),
       )
       .otherwise(
-        write('MarkReady', 'READY', {
-          // A clear ingest removes an earlier ingest's protection.
-          expression:
-            'SET #s = :s, manifests = :m, images = :i, tracks = :t, updatedAt = :now REMOVE statusReason, protection',
-          values: recorded,
-        }),
+        write(
+          'MarkReady',
+          'READY',
+          {
+            // A clear ingest removes an earlier ingest's protection.
+            expression:
+              'SET #s = :s, manifests = :m, images = :i, tracks = :t, updatedAt = :now REMOVE statusReason, protection',
+            values: recorded,
+          },
+          renditions,
+        ),
       );
     const readRecord = new Pass(this, 'ReadRecord', {
       comment: 'The title attributes the job carries (the SDK put them in its UserMetadata)',
@@ -259,10 +291,15 @@ export class MediaStack extends Stack {
     const ended = new Choice(this, 'JobOutcome')
       .when(Condition.stringEquals('$.detail.status', 'COMPLETE'), readRecord)
       .otherwise(
-        write('MarkFailed', 'FAILED', {
-          expression: 'SET #s = :s, updatedAt = :now, statusReason = :r',
-          values: { ':r': DynamoAttributeValue.fromString(JsonPath.stringAt('$.detail.errorMessage')) },
-        }),
+        write(
+          'MarkFailed',
+          'FAILED',
+          {
+            expression: 'SET #s = :s, updatedAt = :now, statusReason = :r',
+            values: { ':r': DynamoAttributeValue.fromString(JsonPath.stringAt('$.detail.errorMessage')) },
+          },
+          notify,
+        ),
       );
     const jobEnded = new StateMachine(this, 'JobEndedWorkflow', {
       definitionBody: DefinitionBody.fromChainable(ended),
@@ -277,6 +314,8 @@ export class MediaStack extends Stack {
     });
     // The topic is encrypted with the media key: publishing needs the key as well as sns:Publish.
     key.grant(jobEnded, 'kms:GenerateDataKey*', 'kms:Decrypt');
+    // PutRendition is a raw state (its item is whole in the record): its grant is explicit.
+    jobEnded.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [catalog.tableArn] }));
     new Rule(this, 'JobEnded', {
       description: `A MediaConvert job of stage ${config.stage} completed or failed`,
       eventPattern: {

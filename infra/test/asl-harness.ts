@@ -5,13 +5,15 @@
  * and executed by a small interpreter of the Amazon States Language.
  *
  * The interpreter supports what the app's definitions use and nothing more:
- * Pass, Choice, Task, Succeed and Fail states; InputPath, Parameters,
+ * Pass, Choice, Task, Map (inline, run item by item), Succeed and Fail
+ * states; InputPath, Parameters, ItemsPath, ItemSelector,
  * ResultSelector, ResultPath and OutputPath; the context object (`$$`);
  * `States.Format` and `States.StringToJson`; Retry and Catch. Task states
  * call DynamoDB for real (`updateItem`, `putItem`, `getItem`, `deleteItem`,
  * errors named `DynamoDB.<exception>` as Step Functions names them) and
- * record SNS publishes after checking their parameters. Anything else (a Map
- * state, another intrinsic, a JSONPath filter, an unknown field) throws an
+ * record SNS publishes after checking their parameters. Anything else (a
+ * Parallel or Wait state, a distributed Map, another intrinsic, a JSONPath
+ * filter, an unknown field) throws an
  * {@link UnsupportedAslError}: an unsupported construct fails the test.
  *
  * EventBridge patterns are matched with exact values, `prefix`, `exists`
@@ -457,6 +459,19 @@ const ALLOWED_FIELDS: Record<string, string[]> = {
     'Retry',
     'Catch',
   ],
+  Map: [
+    'Type',
+    'Comment',
+    'Next',
+    'End',
+    'InputPath',
+    'OutputPath',
+    'ItemsPath',
+    'ItemSelector',
+    'ItemProcessor',
+    'MaxConcurrency',
+    'ResultPath',
+  ],
   Succeed: ['Type', 'Comment', 'InputPath', 'OutputPath'],
   Fail: ['Type', 'Comment', 'Error', 'Cause'],
 };
@@ -539,6 +554,40 @@ export async function execute(
           }
           data = selectPath(state.OutputPath as string | undefined, effective, context);
           goTo = target;
+          break;
+        }
+        case 'Map': {
+          const effective = selectPath(state.InputPath as string | undefined, data, context);
+          const items = readPath(String(state.ItemsPath ?? '$'), effective, context);
+          if (!Array.isArray(items)) {
+            return fail('States.Runtime', `ItemsPath ${String(state.ItemsPath)} of ${current} is not an array`);
+          }
+          const processor = state.ItemProcessor as JsonObject;
+          const { ProcessorConfig: config, ...machine } = processor;
+          if (config && (config as JsonObject).Mode !== 'INLINE') {
+            throw new UnsupportedAslError(`Map ${current}: processor ${JSON.stringify(config)}`);
+          }
+          // Items run one after another: the order MaxConcurrency allows among others.
+          const results: Json[] = [];
+          for (const [index, value] of items.entries()) {
+            const itemContext = { ...(context as JsonObject), Map: { Item: { Index: index, Value: value } } };
+            const itemInput =
+              state.ItemSelector !== undefined ? payload(state.ItemSelector, effective, itemContext) : value;
+            const item = await execute(machine, itemInput, services, execution);
+            path.push(...item.path.map((p) => `${current}[${index}].${p}`));
+            for (const [name, n] of Object.entries(item.attempts)) {
+              attempts[`${current}.${name}`] = (attempts[`${current}.${name}`] ?? 0) + n;
+            }
+            if (item.status === 'FAILED') return fail(item.error ?? 'States.Runtime', item.cause ?? '');
+            results.push(item.output ?? null);
+          }
+          goTo = next(
+            selectPath(
+              state.OutputPath as string | undefined,
+              placeResult(state.ResultPath as string | null | undefined, data, results),
+              context,
+            ),
+          );
           break;
         }
         case 'Succeed': {

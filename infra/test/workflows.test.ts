@@ -70,6 +70,14 @@ const executions: Array<{ machine: string; event: Json; run: Execution }> = [];
 const jobs: Array<{ id: string; request: mediaconvert.CreateJobCommandInput }> = [];
 const mc = mockClient(mediaconvert.MediaConvertClient);
 
+/** The Resource of every Task state of a definition, in Map processors too. */
+function taskResources(definition: { [key: string]: Json }): string[] {
+  return Object.values(definition.States as Record<string, { [key: string]: Json }>).flatMap((state) => [
+    ...(state.Type === 'Task' ? [String(state.Resource)] : []),
+    ...(state.ItemProcessor ? taskResources(state.ItemProcessor as { [key: string]: Json }) : []),
+  ]);
+}
+
 /** The workflows an event starts (through the template's rules), each run to its end. */
 async function deliver(event: Json): Promise<Array<{ machine: string; run: Execution }>> {
   const started = rules
@@ -257,11 +265,12 @@ describe('the synthesized workflows', () => {
     expect(Object.keys(machines)).toHaveLength(1);
     for (const definition of Object.values(machines)) {
       expect(validateDefinition(definition)).toEqual([]);
-      const resources = Object.values(definition.States as Record<string, { Type: string; Resource?: string }>)
-        .filter((s) => s.Type === 'Task')
-        .map((s) => s.Resource);
-      expect(new Set(resources)).toEqual(
-        new Set(['arn:aws:states:::dynamodb:updateItem', 'arn:aws:states:::sns:publish']),
+      expect(new Set(taskResources(definition))).toEqual(
+        new Set([
+          'arn:aws:states:::dynamodb:updateItem',
+          'arn:aws:states:::dynamodb:putItem',
+          'arn:aws:states:::sns:publish',
+        ]),
       );
     }
     expect(rules).toHaveLength(1);
@@ -284,9 +293,21 @@ describe('the synthesized workflows', () => {
 
   it('the harness refuses what it does not implement instead of skipping it', async () => {
     const services = { dynamodb: clients.dynamodb(), published: [] };
-    await expect(execute({ StartAt: 'M', States: { M: { Type: 'Map', End: true } } }, {}, services)).rejects.toThrow(
-      UnsupportedAslError,
-    );
+    await expect(
+      execute({ StartAt: 'P', States: { P: { Type: 'Parallel', Branches: [], End: true } } }, {}, services),
+    ).rejects.toThrow(UnsupportedAslError);
+    await expect(
+      execute(
+        {
+          StartAt: 'M',
+          States: {
+            M: { Type: 'Map', ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } }, End: true },
+          },
+        },
+        [],
+        services,
+      ),
+    ).rejects.toThrow(/DISTRIBUTED/);
     await expect(
       execute(
         { StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'x.$': 'States.UUID()' }, End: true } } },
@@ -477,6 +498,11 @@ describe.skipIf(!hasFfmpeg)('one owner of the ingest pipeline', { timeout: 60_00
     const recorded = ['status', 'manifests', 'images', 'tracks', 'protection', 'statusReason'];
     const pick = (item: Record<string, unknown>) => Object.fromEntries(recorded.map((k) => [k, item[k]]));
     expect(pick(await recordOf(unfollowed))).toEqual(pick(bySdk));
+    // Its renditions too: the same items, key for key, as ingest --wait wrote for its twin.
+    const anonymous = async (id: string) =>
+      JSON.parse(JSON.stringify(await otherItems(id)).replaceAll(id, '<id>')) as unknown[];
+    expect(await anonymous(unfollowed)).toEqual(await anonymous(followed));
+    expect((await anonymous(followed)).length).toBeGreaterThan(0);
     expect(pick(bySdk).manifests).toBeDefined();
     expect(pick(bySdk).tracks).toBeDefined();
   });

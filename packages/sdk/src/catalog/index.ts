@@ -7,7 +7,7 @@
  * @module
  */
 export { withCatalogCache } from './cache.js';
-export { availableAt } from './items.js';
+export { availableAt, renditionItem } from './items.js';
 export {
   assertReplaceable,
   assertTransition,

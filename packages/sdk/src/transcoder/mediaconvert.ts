@@ -270,7 +270,7 @@ export function createMediaConvertTranscoder(options: MediaConvertTranscoderOpti
         input.UserMetadata = {
           ...input.UserMetadata,
           stage: options.stage,
-          [JOB_RECORD_KEY]: jobRecordMetadata(titleRecord(request.titleId, outputs)),
+          [JOB_RECORD_KEY]: jobRecordMetadata(request.titleId, titleRecord(request.titleId, outputs)),
         };
       }
       const token = createHash('sha256')

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RenditionsUpdate } from '../catalog/index.js';
+import { type RenditionsUpdate, renditionItem } from '../catalog/index.js';
 import { titleObjectKey } from '../resources/index.js';
 import type { TranscodeOutputs } from './types.js';
 
@@ -80,25 +80,26 @@ function attributeValue(value: unknown): AttributeValue {
 }
 
 /**
- * The title attributes that the end of a job records with READY, as its
- * `UserMetadata[JOB_RECORD_KEY]`: a JSON object of `manifests`, `images` and
- * `tracks` in DynamoDB's attribute-value form, the values `Catalog.setRenditions`
- * writes for the same record (no images: `{}`; no tracks: none of either kind).
+ * What the end of a job records with READY, as its `UserMetadata[JOB_RECORD_KEY]`:
+ * a JSON object in DynamoDB's attribute-value form of the title's `manifests`,
+ * `images` and `tracks` (the values `Catalog.setRenditions` writes for the same
+ * record: no images, `{}`; no tracks, none of either kind) and `renditions`, the
+ * catalog items of the renditions (`renditionItem`), with the ladder's sizes.
  * The CDK app's job-ended workflow parses it (`States.StringToJson`) and writes
  * it as it is, so it needs neither the ladder nor the tracks at synth, and
  * records what this very job writes whatever ladder `ingest --ladder` chose.
- * The protection is the job's `UserMetadata.protection`; renditions stay out
- * (their sizes are the service's to report, see `mediaConvertOutputs`).
+ * The protection is the job's `UserMetadata.protection`.
  *
  * @example
  * ```ts
- * request.UserMetadata[JOB_RECORD_KEY] = jobRecordMetadata(titleRecord('t1', outputs));
+ * request.UserMetadata[JOB_RECORD_KEY] = jobRecordMetadata('t1', titleRecord('t1', outputs));
  * ```
  */
-export function jobRecordMetadata(record: RenditionsUpdate): string {
+export function jobRecordMetadata(titleId: string, record: RenditionsUpdate): string {
   return JSON.stringify({
     manifests: attributeValue(record.manifests),
     images: attributeValue(record.images ?? {}),
     tracks: attributeValue(record.tracks ?? { audio: [], captions: [] }),
+    renditions: attributeValue(record.renditions.map((r) => renditionItem(titleId, r))),
   });
 }
