@@ -442,8 +442,16 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
       ...(options.keyWrapper ? { keys: contentKeys() } : {}),
     }),
   );
-  // The viewer-facing catalog: publishing drops its cached copy of the title, so grants see the change at once.
-  const publisher = once(() => createPublisher({ config: effective, clients, catalog: viewerCatalog() }));
+  // The viewer-facing catalog: publishing drops its cached copy of the title, so grants see the change at once,
+  // and moves the catalog's stamp, so home pages built before are rebuilt.
+  const publisher = once(() =>
+    createPublisher({
+      config: effective,
+      clients,
+      catalog: viewerCatalog(),
+      availabilityChanged: () => home().catalogChanged(),
+    }),
+  );
   const lists = once(() => createViewerLists({ users: users(), catalog: viewerCatalog(), changed }));
   // With a shared Redis the stream limit is decided there (one script per start); DynamoDB keeps
   // the devices and serves every call Redis cannot.

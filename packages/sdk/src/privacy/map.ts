@@ -9,7 +9,7 @@
 import { rateLimitBucketKey } from '../cache/index.js';
 import type { ResourceNames } from '../config/index.js';
 import { DEAD_LETTER_TTL_SECONDS, viewerRefPartition } from '../consumers/dead-letters.js';
-import { homeCacheKeys } from '../recommendations/home.js';
+import { CATALOG_STAMP_KEY, homeCacheKeys } from '../recommendations/home.js';
 import { profilePartition } from '../recommendations/store-dynamo.js';
 import { playbackCacheKey } from '../sessions/redis.js';
 import { userStatePartition } from '../users/store.js';
@@ -232,9 +232,9 @@ export const PRIVACY_MAP: readonly PrivacyStore[] = [
   {
     id: 'shared-cache',
     resource: 'cache',
-    keys: ['title:<titleId>', rateLimitBucketKey('ip', '<address>')],
+    keys: ['title:<titleId>', CATALOG_STAMP_KEY, rateLimitBucketKey('ip', '<address>')],
     holds: 'none',
-    what: 'cached titles; per-address rate-limit buckets (a token count under a client address, no user id)',
+    what: "cached titles; the catalog's availability stamp (a time); per-address rate-limit buckets (a token count under a client address, no user id)",
     retention: 'seconds; a bucket up to a day',
     erasure: 'nothing to erase by viewer',
     scope: 'region',
@@ -320,6 +320,7 @@ export const CACHE_KEY_PREFIXES: ReadonlyArray<{ prefix: string; store: string }
   { prefix: playbackCacheKey(''), store: 'cache' },
   { prefix: rateLimitBucketKey('user', ''), store: 'cache' },
   { prefix: 'title:', store: 'shared-cache' },
+  { prefix: CATALOG_STAMP_KEY, store: 'shared-cache' },
   { prefix: rateLimitBucketKey('ip', ''), store: 'shared-cache' },
 ];
 

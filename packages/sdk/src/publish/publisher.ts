@@ -51,6 +51,11 @@ export function createPublisher(deps: {
   clients: AwsClients;
   catalog: Catalog;
   invalidator?: CdnInvalidator;
+  /**
+   * Told once a title's availability changed (published, re-published, withdrawn): the home
+   * pages built before rebuild. Best effort: a page left over expires with its cache time.
+   */
+  availabilityChanged?: (titleId: string) => Promise<void>;
 }): Publisher {
   const invalidator = deps.invalidator ?? invalidatorFor(deps.config, deps.clients);
   const names = deps.config.resources;
@@ -118,6 +123,7 @@ export function createPublisher(deps: {
       // Before the title is out: a plan's grant hands out its capped master from the first play.
       await writePlanManifests(before);
       const title = await deps.catalog.publishTitle(titleId, availability);
+      await deps.availabilityChanged?.(titleId).catch(() => undefined);
       // Viewers may hold cached manifests only if the title was out before.
       const invalidation =
         before.status === 'READY'
@@ -146,6 +152,7 @@ export function createPublisher(deps: {
         });
       }
       const title = await deps.catalog.unpublishTitle(titleId);
+      await deps.availabilityChanged?.(titleId).catch(() => undefined);
       const invalidation = await invalidator.invalidate(
         titleInvalidationPaths(titleId),
         `unpublish-${titleId}-${randomUUID()}`,

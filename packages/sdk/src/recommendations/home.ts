@@ -260,6 +260,12 @@ export async function buildHome(sources: HomeSources, options: HomeOptions): Pro
 /** The cache keys of a viewer's home page and of the profile version it was built from. */
 export const homeCacheKeys = (userId: string) => ({ page: `home:${userId}`, version: `homever:${userId}` });
 
+/**
+ * The cache key of the catalog's availability stamp: moved by every publish and unpublish, kept
+ * with each built page, so a page built before a title left a country is not served again.
+ */
+export const CATALOG_STAMP_KEY = 'catalog:stamp';
+
 /** The home page with caching, per-user invalidation and a last-known-good catalog. */
 export interface HomeService {
   /** The viewer's home page: from the cache while the viewer's state is unchanged, else rebuilt. */
@@ -269,6 +275,12 @@ export interface HomeService {
    * list change written elsewhere): the next request rebuilds it. Best effort, never throws.
    */
   changed(userId: string): Promise<void>;
+  /**
+   * Tells the home page that where or when titles may play changed (a publish, an unpublish):
+   * every viewer's next request rebuilds, in this process at once and in processes sharing the
+   * cache within the version's trust time. Best effort, never throws.
+   */
+  catalogChanged(): Promise<void>;
 }
 
 /** Options of {@link createHomeService}. */
@@ -346,8 +358,18 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
     neighbours: (titleId, limit) => memoized(`nb:${titleId}:${limit}`, 30_000, () => store.neighbours(titleId, limit)),
   };
   // Whether a title may play in a country changes rarely (publishing, windows): known answers are
-  // kept for as long as the catalog's own read cache keeps a title, so a page asks only for new ids.
+  // kept for as long as the catalog's own read cache keeps a title, so a page asks only for new ids;
+  // they are kept per catalog stamp, so a publish makes them all new.
   const availability = new LRUCache<string, { title: TitleSummary | null }>({ max: 100_000, ttl: 30_000 });
+  let stamp: { value: number; until: number } | undefined;
+  /** The catalog's availability stamp, trusted for as long as a profile version is; 0 when never moved. */
+  async function catalogStamp(): Promise<number> {
+    if (stamp && Date.now() < stamp.until) return stamp.value;
+    const read = await cache.get<number>(CATALOG_STAMP_KEY).catch(() => undefined);
+    const value = typeof read === 'number' ? read : 0;
+    stamp = { value, until: Date.now() + versionTtl * 1000 };
+    return value;
+  }
   const catalog: Pick<Catalog, 'listAvailable' | 'availableAmong'> = {
     listAvailable: async (country, o) => {
       const titles = await options.catalog.listAvailable(country, o);
@@ -357,13 +379,14 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
     availableAmong: async (country, titleIds) => {
       const cc = country.toUpperCase();
       const at = Date.now();
-      const missing = titleIds.filter((id) => !availability.has(`${cc}:${id}`));
+      const prefix = `${await catalogStamp()}:${cc}:`;
+      const missing = titleIds.filter((id) => !availability.has(`${prefix}${id}`));
       if (missing.length) {
         const found = new Map((await options.catalog.availableAmong(cc, missing)).map((t) => [t.titleId, t]));
-        for (const id of missing) availability.set(`${cc}:${id}`, { title: found.get(id) ?? null });
+        for (const id of missing) availability.set(`${prefix}${id}`, { title: found.get(id) ?? null });
       }
       return titleIds.flatMap((id) => {
-        const title = availability.get(`${cc}:${id}`)?.title;
+        const title = availability.get(`${prefix}${id}`)?.title;
         return title && availableAt(title, at) ? [title] : [];
       });
     },
@@ -383,16 +406,22 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
       const keys = homeCacheKeys(userId);
       await cache.delete(keys.version, keys.page).catch(() => undefined);
     },
+    async catalogChanged() {
+      // A new stamp, newer than any this process or another wrote: pages carrying an older one are stale.
+      const value = Math.max(Date.now(), (stamp?.value ?? 0) + 1);
+      stamp = { value, until: Date.now() + versionTtl * 1000 };
+      await cache.set(CATALOG_STAMP_KEY, value, 86_400).catch(() => undefined);
+    },
     async build(viewer) {
       const country = viewer.country.toUpperCase();
       const key = homeCacheKeys(viewer.userId).page;
       // The profile version moves with every event the models take in, and with every change the
       // watch-state writer makes (ModelStore.touch): a cached page of an older version is stale.
-      const v = await version(viewer.userId);
+      const [v, stampNow] = await Promise.all([version(viewer.userId), catalogStamp()]);
       let cacheFailed = false;
       try {
-        const hit = await cache.get<{ country: string; version: number; home: Home }>(key);
-        if (hit && hit.country === country && hit.version === v && v >= 0) return hit.home;
+        const hit = await cache.get<{ country: string; version: number; catalog?: number; home: Home }>(key);
+        if (hit && hit.country === country && hit.version === v && hit.catalog === stampNow && v >= 0) return hit.home;
       } catch {
         cacheFailed = true;
       }
@@ -418,7 +447,7 @@ export function createHomeService(options: HomeServiceOptions): HomeService {
       );
       const home = consentFailed ? { ...built, degraded: true } : built;
       if (!cacheFailed && !home.degraded && v >= 0)
-        await cache.set(key, { country, version: v, home }, ttl).catch(() => undefined);
+        await cache.set(key, { country, version: v, catalog: stampNow, home }, ttl).catch(() => undefined);
       return cacheFailed || v < 0 ? { ...home, degraded: true } : home;
     },
   };

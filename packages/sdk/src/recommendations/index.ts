@@ -10,6 +10,7 @@
  */
 export {
   buildHome,
+  CATALOG_STAMP_KEY,
   createHomeService,
   type Home,
   type HomeOptions,

@@ -474,6 +474,38 @@ describe('home', () => {
     expect(after.rails.map((r) => r.id)).toEqual(expect.arrayContaining(['top-picks', 'because-c2', 'genre-comedy']));
     expect(after.rails.flatMap((r) => r.items).map((i) => i.titleId)).not.toContain('c1');
   });
+
+  it('rebuilds every cached page once a title left the country, in this process and in one sharing the cache', async () => {
+    const store = createMemoryModelStore();
+    await feed(store, [event('o', 'c1', 'complete'), event('o', 'c2', 'complete'), event('p', 'c1', 'complete')]);
+    // c1 on the chart, and in the catalog until a re-publish leaves this country out.
+    let titles = [...catalogTitles];
+    const changing = {
+      listAvailable: async (_country: string, o: { limit?: number } = {}) => titles.slice(0, o.limit ?? 50),
+      availableAmong: async (_country: string, ids: readonly string[]) =>
+        ids.flatMap((id) => titles.find((t) => t.titleId === id) ?? []),
+    };
+    const cache = createMemoryCache();
+    const here = createHomeService({ catalog: changing, users: noUsers as never, models: store, cache });
+    const there = createHomeService({
+      catalog: changing,
+      users: noUsers as never,
+      models: store,
+      cache,
+      versionTtlSeconds: 0,
+    });
+    const ids = (home: { rails: Array<{ items: Array<{ titleId: string }> }> }) =>
+      home.rails.flatMap((r) => r.items.map((i) => i.titleId));
+    for (const service of [here, there])
+      expect(ids(await service.build({ userId: 'me', country: 'US' }))).toContain('c1');
+    titles = titles.filter((t) => t.titleId !== 'c1');
+    // Cached pages (and answers) stay until the catalog says it changed.
+    expect(ids(await here.build({ userId: 'me', country: 'US' }))).toContain('c1');
+    await here.catalogChanged();
+    expect(ids(await here.build({ userId: 'me', country: 'US' }))).not.toContain('c1');
+    expect(ids(await there.build({ userId: 'you', country: 'US' }))).not.toContain('c1');
+    expect(ids(await there.build({ userId: 'me', country: 'US' }))).not.toContain('c1');
+  });
 });
 
 describe('a catalogue of 10,000 titles', () => {

@@ -102,8 +102,9 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(
           },
         },
       };
-      a = createPlatform(configs.a);
-      b = createPlatform(configs.b);
+      // A generous time budget per home-page source: a slow source under load would leave its rail out.
+      a = createPlatform(configs.a, { homeBudgetMs: 5_000 });
+      b = createPlatform(configs.b, { homeBudgetMs: 5_000 });
       for (const [platform, config] of [
         [a, configs.a],
         [b, configs.b],
