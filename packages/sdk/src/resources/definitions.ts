@@ -96,13 +96,16 @@ export const catalogTable: TableDefinition = {
 
 /**
  * Region-local user state, replicated as a global table: `PK = USER#<id>`
- * with `SK = WATCHLIST#…`, `PROGRESS#…`, `HISTORY#<yyyy-mm>#…`. Stages deployed
+ * with `SK = WATCHLIST#…`, `PROGRESS#…`, `HISTORY#<yyyy-mm>#…`; the
+ * recommendation models, every row naming the Region that writes it
+ * (`UPROF#<id>`, `POP#<region>#…`, `ITEM#<region>#…`, `CO#<region>#…`:
+ * `recommendations/store-dynamo.ts`), so a failover keeps them. Stages deployed
  * before the control table existed kept the routing record here (`PK = ROUTING`);
  * `regions/routing.ts` reads it once to carry it over.
  */
 export const userStateTable: TableDefinition = {
   nameKey: 'userStateTable',
-  description: 'Watchlist, resume positions and history (global table).',
+  description: 'Watchlist, resume positions and history, recommendation models (global table).',
   partitionKey: PK,
   sortKey: SK,
   globalSecondaryIndexes: [],
@@ -112,15 +115,15 @@ export const userStateTable: TableDefinition = {
 };
 
 /**
- * The platform's own rows, one SDK owner each: the consumers' ledger, dead
- * letters and per-shard checkpoints (`consumers/`), the recommendation models
- * (`recommendations/store-dynamo.ts`).
+ * The Region's own rows, one SDK owner each: the consumers' ledger, dead
+ * letters and per-shard checkpoints (`consumers/`). The recommendation models
+ * moved to the user-state global table, so a failover keeps them.
  * `expiration` is the TTL attribute. Point-in-time recovery is on: parked
- * events and the models cannot be rebuilt from anywhere else.
+ * events cannot be rebuilt from anywhere else.
  */
 export const platformTable: TableDefinition = {
   nameKey: 'platformTable',
-  description: 'Consumer ledger, dead letters and checkpoints, recommendation models.',
+  description: 'Consumer ledger, dead letters and checkpoints.',
   partitionKey: PK,
   sortKey: SK,
   globalSecondaryIndexes: [],
