@@ -11,9 +11,10 @@
  */
 import { resourceNames, secretNames } from '@streamctl/sdk/config';
 import { catalogTable, eventsStream, platformTable, userStateTable } from '@streamctl/sdk/resources';
-import { Annotations, ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   ApiMapping,
+  type CfnStage,
   DomainName,
   EndpointType,
   HttpApi,
@@ -22,9 +23,25 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, Dashboard, GraphWidget, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { ClientAttributes, StringAttribute, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import {
+  AccountRecovery,
+  ClientAttributes,
+  Mfa,
+  StringAttribute,
+  UserPool,
+  UserPoolClient,
+} from 'aws-cdk-lib/aws-cognito';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { GatewayVpcEndpointAwsService, Peer, Port, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import {
+  FlowLogDestination,
+  FlowLogTrafficType,
+  GatewayVpcEndpointAwsService,
+  Peer,
+  Port,
+  SecurityGroup,
+  SubnetType,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
 import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache';
 import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
@@ -33,6 +50,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { FilterPattern, type JsonPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AaaaRecord, ARecord, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
   apiHost,
@@ -129,6 +147,36 @@ export function contentKeyStatement(config: InfraConfig, stack: Stack, actions: 
   });
 }
 
+/**
+ * The port of the Redis cache: not 6379, so a scan for Redis's default port finds nothing here (the
+ * security group admits only the API function anyway; AUTH and TLS do the rest).
+ */
+export const REDIS_PORT = 6380;
+
+/**
+ * Days the API's access logs and the VPC's flow logs are kept: a month, as the server's own log.
+ * Both hold client addresses, so they are kept no longer than an investigation needs.
+ */
+export const NETWORK_LOG_RETENTION = RetentionDays.ONE_MONTH;
+
+/**
+ * The HTTP API's access log line (JSON, one per request): who asked (the caller's address, which
+ * is CloudFront's for requests through the edge), what, the answer and its timing, and the
+ * integration's error when the server failed. No header, query string or body: no token is logged.
+ */
+export const API_ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  ip: '$context.identity.sourceIp',
+  requestTime: '$context.requestTime',
+  method: '$context.httpMethod',
+  path: '$context.path',
+  protocol: '$context.protocol',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  latencyMs: '$context.responseLatency',
+  integrationError: '$context.integrationErrorMessage',
+});
+
 /** The HTTP API of one Region. */
 export class ApiStack extends Stack {
   readonly api: HttpApi;
@@ -160,16 +208,41 @@ export class ApiStack extends Stack {
       // DynamoDB traffic stays off the NAT gateway.
       gatewayEndpoints: { dynamodb: { service: GatewayVpcEndpointAwsService.DYNAMODB } },
     });
+    // Flow logs of every interface, accepted and rejected: what reached Redis and the function, and what was refused.
+    vpc.addFlowLog('FlowLogs', {
+      destination: FlowLogDestination.toCloudWatchLogs(
+        new LogGroup(this, 'FlowLogGroup', { retention: NETWORK_LOG_RETENTION }),
+      ),
+      trafficType: FlowLogTrafficType.ALL,
+    });
     const fnGroup = new SecurityGroup(this, 'ServerSg', { vpc, description: 'streamctl API function' });
     const cacheGroup = new SecurityGroup(this, 'CacheSg', {
       vpc,
       description: 'streamctl Redis',
       allowAllOutbound: false,
     });
-    cacheGroup.addIngressRule(Peer.securityGroupId(fnGroup.securityGroupId), Port.tcp(6379), 'API function to Redis');
+    cacheGroup.addIngressRule(
+      Peer.securityGroupId(fnGroup.securityGroupId),
+      Port.tcp(REDIS_PORT),
+      'API function to Redis',
+    );
     const subnets = new CfnSubnetGroup(this, 'CacheSubnets', {
       description: 'streamctl Redis subnets',
       subnetIds: vpc.isolatedSubnets.map((s) => s.subnetId),
+    });
+    // Redis AUTH: the token is generated into Secrets Manager; CloudFormation hands it to ElastiCache through a
+    // dynamic reference (the template holds none), and the server reads it from the secret at run time.
+    const redisAuth = new Secret(this, 'RedisAuth', {
+      description: `streamctl ${config.stage}: the Redis AUTH token of the API cache in ${props.env.region}`,
+      // ElastiCache takes 16–128 printable characters but not / " @ or spaces: letters and digits only.
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(redisAuth).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'ElastiCache rotates an AUTH token in two steps (ROTATE, then SET once every client uses the new one), ' +
+        'which a Secrets Manager rotation function cannot sequence with the functions that cache the token; ' +
+        'the token is only reachable from the API function security group, over TLS.',
     });
     const redis = new CfnReplicationGroup(this, 'Redis', {
       replicationGroupDescription: `streamctl ${config.stage} cache`,
@@ -180,6 +253,8 @@ export class ApiStack extends Stack {
       multiAzEnabled: true,
       transitEncryptionEnabled: true,
       atRestEncryptionEnabled: true,
+      port: REDIS_PORT,
+      authToken: redisAuth.secretValue.unsafeUnwrap(),
       cacheSubnetGroupName: subnets.ref,
       securityGroupIds: [cacheGroup.securityGroupId],
     });
@@ -188,12 +263,40 @@ export class ApiStack extends Stack {
       userPoolName: `streamctl-${config.stage}-viewers`,
       selfSignUpEnabled: true,
       signInAliases: { email: true },
+      // Viewers choose their own passwords: long, and not from one character class.
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      // A second factor for viewers who want one (an authenticator app); SMS costs per message and is phishable.
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
       // The server reads the viewer's country and plan from the `custom:country` and `custom:plan` claims.
       customAttributes: {
         country: new StringAttribute({ ...VIEWER_ATTRIBUTES.country, mutable: true }),
         plan: new StringAttribute({ ...VIEWER_ATTRIBUTES.plan, mutable: true }),
       },
     });
+    Validations.of(users).acknowledge(
+      {
+        id: 'AwsSolutions-COG2',
+        reason:
+          'MFA is offered (TOTP), not forced: viewers sign in on TVs and consoles where an authenticator code is ' +
+          'impractical, and a viewer account grants playback only, never operator access.',
+      },
+      {
+        id: 'AwsSolutions-COG8',
+        reason:
+          'The Plus feature plan (threat protection) is charged per monthly active user; at streaming audience sizes ' +
+          'that outweighs its value for accounts that grant playback only. The password policy, optional TOTP and ' +
+          'the WAF rate limit at the edge protect sign-in instead.',
+      },
+    );
     const client = new UserPoolClient(this, 'PlayerClient', {
       userPool: users,
       authFlows: { userSrp: true },
@@ -228,6 +331,8 @@ export class ApiStack extends Stack {
         STREAMCTL_CF_SIGNING_SECRET_ID: secrets.cloudFrontSigning,
         STREAMCTL_ORIGIN_SECRET_ID: secrets.originSecret,
         REDIS_URL: `rediss://${redis.attrPrimaryEndPointAddress}:${redis.attrPrimaryEndPointPort}`,
+        // The secret's ARN, not its value: the server reads the AUTH token at run time.
+        STREAMCTL_REDIS_AUTH_SECRET_ID: redisAuth.secretArn,
         STREAMCTL_SEARCH_ENDPOINT: this.search.endpoint,
         STREAMCTL_SEARCH_INDEX: this.search.index,
         POWERTOOLS_SERVICE_NAME: 'streamctl-api',
@@ -238,6 +343,10 @@ export class ApiStack extends Stack {
     if (!this.server.role) throw new Error('The API server function has no role');
     this.serverRole = this.server.role;
     this.search.grantApiAccess(this.server);
+    // The Redis AUTH token: read, and nothing else, on this one secret.
+    this.server.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [redisAuth.secretArn] }),
+    );
     // Read the two secrets and nothing else: in this Region, by name (Secrets Manager adds six characters).
     // The origin secret is the edge stack's, replicated here; until it exists the server trusts no viewer address.
     this.server.addToRolePolicy(
@@ -256,6 +365,13 @@ export class ApiStack extends Stack {
     TableV2.fromTableName(this, 'Catalog', names[catalogTable.nameKey]).grantReadData(this.server);
     // The key route (GET /v1/keys/:titleId/:keyId) unwraps the title's content key: Decrypt only, with its context.
     this.server.addToRolePolicy(contentKeyStatement(config, this, ['kms:Decrypt']));
+    Validations.of(this.serverRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${this.region}:${this.account}:key/*]`,
+      reason:
+        "The content-key KMS key is the data stack's multi-Region key (a replica here), named by its alias: the " +
+        'statement holds only for the key with that alias (kms:ResourceAliases) and for a {titleId, keyId} ' +
+        'encryption context, so no stack needs the key ARN across Regions.',
+    });
     // This Region's replica of user state: consent, erasure tombstones and records included (privacy writes them here).
     TableV2.fromTableName(this, 'UserState', names[userStateTable.nameKey]).grantReadWriteData(this.server);
     // The recommendation models (popularity, co-occurrence, taste profiles) that /v1/home reads live in the
@@ -327,6 +443,18 @@ export class ApiStack extends Stack {
       apiName: `streamctl-${config.stage}`,
       defaultIntegration: new HttpLambdaIntegration('Server', target),
     });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'The server verifies every request itself: Cognito JWTs (issuer, audience, signature) on viewer routes, ' +
+        'the CloudFront origin secret, and public catalog reads need none. An API Gateway authorizer in front ' +
+        'would verify the same token twice and cannot express the public routes of the single $default route.',
+    });
+    // Access logs of the $default stage (set on the stage HttpApi made, so its logical id stays).
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: NETWORK_LOG_RETENTION });
+    const stage = this.api.defaultStage?.node.defaultChild as CfnStage | undefined;
+    if (!stage) throw new Error('The HTTP API has no $default stage');
+    stage.accessLogSettings = { destinationArn: accessLogs.logGroupArn, format: API_ACCESS_LOG_FORMAT };
     if (this.domainName) {
       // `api-<region>.<domain>/` → the API's `$default` stage (the server routes every path itself).
       new ApiMapping(this, 'ApiMapping', {

@@ -126,6 +126,28 @@ export const ProtectionSchema = z
       ctx.addIssue({ code: 'custom', path: ['spekeUrl'], message: 'required with spekeCertificateArn' });
   });
 
+/**
+ * DynamoDB's Region sets for multi-Region strong consistency (MRSC): the replicas and the witness
+ * of an MRSC global table all belong to one set (the CDK's own check of `TableV2` names the same).
+ */
+export const MRSC_REGION_SETS = {
+  US: ['us-east-1', 'us-east-2', 'us-west-2'],
+  EU: ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1'],
+  AP: ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** The MRSC Region set a Region belongs to, if any. */
+export function mrscRegionSet(region: string): keyof typeof MRSC_REGION_SETS | undefined {
+  return (Object.keys(MRSC_REGION_SETS) as Array<keyof typeof MRSC_REGION_SETS>).find((set) =>
+    (MRSC_REGION_SETS[set] as readonly string[]).includes(region),
+  );
+}
+
+const describeRegionSets = () =>
+  Object.entries(MRSC_REGION_SETS)
+    .map(([set, regions]) => `${set}: ${regions.join(', ')}`)
+    .join('; ');
+
 /** The shape of `streamctl.infra.json`. */
 export const InfraConfigSchema = z
   .object({
@@ -202,6 +224,20 @@ export const InfraConfigSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The Regions of the control table (the Region routing record): default `regions`. The table is a
+     * global table with multi-Region strong consistency, so a failover's conditional write is decided
+     * across Regions. MRSC wants exactly three Regions of one Region set ({@link MRSC_REGION_SETS}):
+     * three replicas, or two and a `witnessRegion`. When the stage's Regions span Region sets (say
+     * us-east-1 and eu-west-1), name the primary Region and one more of its set here; the other
+     * Regions then reach the record in those Regions. The first must be the stage's primary Region.
+     */
+    controlRegions: z.array(Region).min(1).max(3).optional(),
+    /**
+     * The witness Region of the control table: required when it has exactly two Regions, refused
+     * otherwise. It holds no replica the app reads, only the votes MRSC needs; same Region set.
+     */
+    witnessRegion: Region.optional(),
     /** Capacity the plan sized (see {@link CapacitySchema}); optional. */
     capacity: CapacitySchema.optional(),
     /** The analytics lake, Athena and the SLO alarms (see {@link AnalyticsSchema}); optional, defaults apply. */
@@ -306,6 +342,7 @@ export const InfraConfigSchema = z
           });
       }
     }
+    for (const issue of controlTableIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
     if (config.apiPrimaryRegion && !config.regions.includes(config.apiPrimaryRegion)) {
       ctx.addIssue({
         code: 'custom',
@@ -314,6 +351,83 @@ export const InfraConfigSchema = z
       });
     }
   });
+
+/** What is wrong with the control table's Regions (see `controlRegions`), as config issues. */
+function controlTableIssues(config: {
+  regions: string[];
+  controlRegions?: string[] | undefined;
+  witnessRegion?: string | undefined;
+}): Array<{ path: string[]; message: string }> {
+  const issues: Array<{ path: string[]; message: string }> = [];
+  const primary = config.regions[0];
+  if (primary === undefined) return issues; // `regions` names its own problem
+  const field = config.controlRegions ? 'controlRegions' : 'regions';
+  const regions = config.controlRegions ?? config.regions;
+  const witness = config.witnessRegion;
+  if (config.controlRegions) {
+    if (config.controlRegions[0] !== primary)
+      issues.push({
+        path: ['controlRegions'],
+        message: `must start with the primary Region ${primary}: the data stack creates the control table there`,
+      });
+    if (new Set(config.controlRegions).size !== config.controlRegions.length)
+      issues.push({ path: ['controlRegions'], message: 'each Region once' });
+  }
+  if (regions.length === 1) {
+    if (witness !== undefined)
+      issues.push({
+        path: ['witnessRegion'],
+        message: `only for a control table in 2 Regions; it is in ${regions[0]} alone (no multi-Region consistency to vote on)`,
+      });
+    return issues;
+  }
+  const set = mrscRegionSet(primary);
+  const outside = regions.filter((r) => set === undefined || mrscRegionSet(r) !== set);
+  if (outside.length) {
+    const hint = set
+      ? `set controlRegions to ${primary} and one or two more of the ${set} set (${MRSC_REGION_SETS[set].join(', ')})`
+      : `${primary} is in no Region set, so the primary Region must change`;
+    issues.push({
+      path: [field],
+      message:
+        `the control table needs multi-Region strong consistency, which keeps every Region in one Region set ` +
+        `(${describeRegionSets()}); ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} not in ` +
+        `${set ? `${primary}'s (${set})` : 'one'}: ${hint}`,
+    });
+  }
+  if (regions.length > 3) {
+    issues.push({
+      path: [field],
+      message: `the control table has ${regions.length} Regions; multi-Region strong consistency takes exactly 3: set controlRegions to 2 or 3 of them`,
+    });
+  } else if (regions.length === 2 && witness === undefined) {
+    const candidates = set ? MRSC_REGION_SETS[set].filter((r) => !regions.includes(r)) : [];
+    issues.push({
+      path: ['witnessRegion'],
+      message:
+        `required: the control table is in 2 Regions (${regions.join(', ')}), and multi-Region strong consistency ` +
+        `needs a third, a witness of the same Region set${candidates.length ? ` (${candidates.join(' or ')})` : ''}`,
+    });
+  } else if (regions.length === 3 && witness !== undefined) {
+    issues.push({
+      path: ['witnessRegion'],
+      message: `not with 3 control Regions (${regions.join(', ')}): they are the three multi-Region strong consistency wants`,
+    });
+  }
+  if (witness !== undefined && regions.length === 2) {
+    if (regions.includes(witness))
+      issues.push({
+        path: ['witnessRegion'],
+        message: `a Region other than the control table's (${regions.join(', ')})`,
+      });
+    else if (set !== undefined && mrscRegionSet(witness) !== set)
+      issues.push({
+        path: ['witnessRegion'],
+        message: `a Region of the ${set} set, as the control table's: ${MRSC_REGION_SETS[set].filter((r) => !regions.includes(r)).join(', ')}`,
+      });
+  }
+  return issues;
+}
 
 /** A validated deployment config. */
 export type InfraConfig = z.infer<typeof InfraConfigSchema>;
@@ -354,6 +468,31 @@ export function capacityFor(
 
 /** The primary Region: first in the list. */
 export const primaryRegion = (config: InfraConfig): string => config.regions[0] as string;
+
+/** Where the control table lives: its Regions (the primary first), its witness, and whether it is strongly consistent. */
+export interface ControlTablePlacement {
+  regions: string[];
+  witnessRegion?: string;
+  /** Multi-Region strong consistency: whenever the table has more than one Region. */
+  strong: boolean;
+}
+
+/**
+ * The control table's placement of a validated config.
+ *
+ * @example
+ * ```ts
+ * controlTablePlacement(config); // { regions: ['us-east-1', 'us-east-2'], witnessRegion: 'us-west-2', strong: true }
+ * ```
+ */
+export function controlTablePlacement(config: InfraConfig): ControlTablePlacement {
+  const regions = config.controlRegions ?? config.regions;
+  return {
+    regions,
+    ...(config.witnessRegion ? { witnessRegion: config.witnessRegion } : {}),
+    strong: regions.length > 1,
+  };
+}
 
 /** The Region whose API takes the edge's writes and heads its API origin group: `apiPrimaryRegion`, else the primary. */
 export const apiPrimaryRegion = (config: InfraConfig): string => config.apiPrimaryRegion ?? primaryRegion(config);

@@ -1,12 +1,14 @@
 /**
  * Edge: one CloudFront distribution for the stage (deployed in us-east-1,
- * where CloudFront's WAF lives): the primary Region's CDN bucket through
+ * where CloudFront's WAF lives): media from an origin group of two Regions'
+ * CDN buckets (the primary's, failing over to the next Region's) through
  * origin access control with Origin Shield, signed URLs and cookies checked
  * against a key group, cache policies for HLS/DASH manifests and segments,
  * the API's reads behind an origin group over the Regions' API origins
  * (failover on 5xx) and its writes on the primary API origin, the web player
  * (its own bucket, through the same origin access control) under `/player/`,
- * response headers, and a WAF web ACL with rate limiting.
+ * response headers, a WAF web ACL with rate limiting, and access logs
+ * (CloudFront's standard logs, the player bucket's) in a log bucket.
  */
 
 import { existsSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_WRITES_ORIGIN_ID } from '@streamctl/sdk';
 import { ORIGIN_SECRET_HEADER, resourceNames, secretNames } from '@streamctl/sdk/config';
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   AllowedMethods,
   type BehaviorOptions,
@@ -172,6 +174,26 @@ export interface EdgeStackProps extends StackProps {
   playerDist?: string;
 }
 
+/**
+ * The answers of the primary CDN bucket on which CloudFront asks the next Region's: 403 and 404 (an
+ * object not there yet: S3 answers 403 for a missing key to a reader without ListBucket, as
+ * CloudFront's origin access control is, while replication catches up) and the 5xx of a Region in trouble.
+ */
+export const MEDIA_FAILOVER_STATUS_CODES = [403, 404, 500, 502, 503, 504] as const;
+
+/** The id of a Region's media (CDN bucket) origin: `media-<region>`, as the API's are `api-<region>`. */
+export const mediaOriginId = (region: string): string => `media-${region}`;
+
+/** The Region whose CDN bucket backs the primary's in the media origin group: the next in `regions`, if any. */
+export function mediaFallbackRegion(config: InfraConfig): string | undefined {
+  const primary = primaryRegion(config);
+  if (config.regions.length < 2) return undefined;
+  return config.regions[(config.regions.indexOf(primary) + 1) % config.regions.length];
+}
+
+/** Days the edge's access logs (CloudFront's and the player bucket's) are kept: they hold viewers' addresses. */
+export const EDGE_LOG_RETENTION_DAYS = 30;
+
 /** The stage's CloudFront distribution and WAF. */
 export class EdgeStack extends Stack {
   readonly distribution: Distribution;
@@ -181,7 +203,6 @@ export class EdgeStack extends Stack {
   constructor(scope: Construct, id: string, config: InfraConfig, props: EdgeStackProps) {
     super(scope, id, props);
     const primary = primaryRegion(config);
-    const names = resourceNames(config.stage, primary);
 
     const keyGroup = signingKeyGroup(this, config);
 
@@ -260,11 +281,25 @@ export class EdgeStack extends Stack {
     const originAccessControl = new S3OriginAccessControl(this, 'OriginAccessControl', {
       description: `streamctl ${config.stage}: CloudFront reads the CDN and player buckets`,
     });
-    const cdnBucket = Bucket.fromBucketAttributes(this, 'CdnBucket', { bucketName: names.cdnBucket, region: primary });
-    const media = S3BucketOrigin.withOriginAccessControl(cdnBucket, {
-      originShieldRegion: primary,
-      originAccessControl,
-    });
+    // Media: the primary Region's CDN bucket, failing over to the next Region's (each Region's bucket is
+    // replicated to the others by its media stack). Both through the origin access control, each with Origin
+    // Shield in its own Region; origin ids name the Region, so `streamctl failover` can find and reorder them.
+    const cdnOrigin = (region: string, constructId: string) =>
+      S3BucketOrigin.withOriginAccessControl(
+        Bucket.fromBucketAttributes(this, constructId, {
+          bucketName: resourceNames(config.stage, region).cdnBucket,
+          region,
+        }),
+        { originId: mediaOriginId(region), originShieldRegion: region, originAccessControl },
+      );
+    const mediaFallback = mediaFallbackRegion(config);
+    const media = mediaFallback
+      ? new OriginGroup({
+          primaryOrigin: cdnOrigin(primary, 'CdnBucket'),
+          fallbackOrigin: cdnOrigin(mediaFallback, `CdnBucket-${mediaFallback}`),
+          fallbackStatusCodes: [...MEDIA_FAILOVER_STATUS_CODES],
+        })
+      : cdnOrigin(primary, 'CdnBucket');
     // The bucket lives in the media stack of its Region, whose policy admits this account's distributions.
     Annotations.of(this).acknowledgeWarning(
       '@aws-cdk/aws-cloudfront-origins:updateImportedBucketPolicyOac',
@@ -287,6 +322,13 @@ export class EdgeStack extends Stack {
       description: `streamctl ${config.stage}: the value CloudFront sends to the API origins in ${ORIGIN_SECRET_HEADER}`,
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       replicaRegions: config.regions.filter((r) => r !== this.region).map((region) => ({ region })),
+    });
+    Validations.of(originSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'CloudFront sends this value as an origin custom header that the template resolves at deploy time: a ' +
+        'rotation outside a deploy would leave the distribution sending the old value, so it is rotated by ' +
+        'deploying the edge stack with a new value; it is not a credential to any AWS resource.',
     });
     const originHeaders = { [ORIGIN_SECRET_HEADER]: originSecret.secretValue.unsafeUnwrap() };
 
@@ -341,7 +383,22 @@ export class EdgeStack extends Stack {
       );
     }
 
-    const player = this.player(config, originAccessControl, props.playerDist ?? DEFAULT_PLAYER_DIST);
+    // CloudFront's standard logs and the player bucket's server access logs: who fetched what, kept a month.
+    // CloudFront's standard logging writes with an ACL grant to its log delivery account, so ACLs stay on here.
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.OBJECT_WRITER,
+      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(EDGE_LOG_RETENTION_DAYS) }],
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This is the access-log bucket of the edge: logging its own reads into itself would log each log delivery.',
+    });
+
+    const player = this.player(config, originAccessControl, props.playerDist ?? DEFAULT_PLAYER_DIST, accessLogs);
     this.playerBucket = player.bucket;
 
     this.distribution = new Distribution(this, 'Cdn', {
@@ -355,6 +412,9 @@ export class EdgeStack extends Stack {
           }
         : {}),
       httpVersion: HttpVersion.HTTP2_AND_3,
+      enableLogging: true,
+      logBucket: accessLogs,
+      logFilePrefix: 'cloudfront/',
       priceClass: PriceClass.PRICE_CLASS_ALL,
       webAclId: waf.attrArn,
       defaultBehavior: { ...signed, cachePolicy: segments },
@@ -384,6 +444,13 @@ export class EdgeStack extends Stack {
           originRequestPolicy: apiRequests,
         },
       },
+    });
+    Validations.of(this.distribution).acknowledge({
+      id: 'AwsSolutions-CFR1',
+      reason:
+        'Territories are per title, not per distribution: the API refuses a playback grant (403) where the title ' +
+        'is not available, and the media needs that signed grant. A distribution-wide geo block would also shut ' +
+        'out the catalog and the player in whole countries.',
     });
     if (zone) {
       const target = RecordTarget.fromAlias(new CloudFrontTarget(this.distribution));
@@ -418,7 +485,7 @@ export class EdgeStack extends Stack {
    * The web player: its bucket (read through `originAccessControl` only), the build deployed under
    * `player/` when it exists, and the behaviours of `/player`, `/player/*` and `/dev/*`.
    */
-  private player(config: InfraConfig, originAccessControl: S3OriginAccessControl, dist: string) {
+  private player(config: InfraConfig, originAccessControl: S3OriginAccessControl, dist: string, logs: Bucket) {
     // The player is public app code, so S3-managed keys suffice: a KMS key would add a key policy
     // for CloudFront and a charge per request, and protect nothing a viewer cannot read anyway.
     const bucket = new Bucket(this, 'PlayerBucket', {
@@ -426,6 +493,8 @@ export class EdgeStack extends Stack {
       enforceSSL: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: logs,
+      serverAccessLogsPrefix: 's3/player/',
     });
     const origin = S3BucketOrigin.withOriginAccessControl(bucket, { originAccessControl });
     const prefix = PLAYER_PATH.slice(1);

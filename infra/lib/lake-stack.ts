@@ -23,7 +23,7 @@ import {
 } from '@streamctl/sdk';
 import { resourceNames } from '@streamctl/sdk/config';
 import { userStateTable } from '@streamctl/sdk/resources';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import type { IHttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { CfnWorkGroup } from 'aws-cdk-lib/aws-athena';
 import {
@@ -42,7 +42,7 @@ import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, LogStream, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption, StorageClass } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { type AnalyticsSettings, analyticsSettings, type InfraConfig } from './config.js';
 import { platformFunction } from './functions.js';
@@ -54,6 +54,8 @@ export const LAKE_ERRORS_PREFIX = 'errors/';
 export const LAKE_ERRORS_RETENTION_DAYS = 30;
 /** Days before event files move to S3 Intelligent-Tiering. */
 export const LAKE_TIERING_AFTER_DAYS = 30;
+/** Days the lake's server access logs are kept. */
+export const LAKE_ACCESS_LOG_RETENTION_DAYS = 30;
 /** Days Athena query results are kept. */
 export const ATHENA_RESULTS_RETENTION_DAYS = 7;
 /** Firehose's buffer before it writes a file: record format conversion needs at least 64 MB. */
@@ -110,15 +112,32 @@ export class LakeStack extends Stack {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
     };
-    // No server access logs: the project keeps no access-log bucket (the media buckets have none either).
+    // Server access logs of the lake and the results: who read viewers' events, kept for a month. S3 delivers
+    // access logs only to a bucket with S3-managed keys.
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(LAKE_ACCESS_LOG_RETENTION_DAYS) }],
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This is the access-log bucket of the lake: logging its own reads into itself would log each log delivery.',
+    });
     this.lakeBucket = new Bucket(this, 'Lake', {
       ...common,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'lake/',
       bucketName: names.lakeBucket,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: lakeLifecycle(settings),
     });
     this.resultsBucket = new Bucket(this, 'AthenaResults', {
       ...common,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'athena-results/',
       bucketName: names.athenaResultsBucket,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
@@ -172,6 +191,7 @@ export class LakeStack extends Stack {
       resource: 'table',
       resourceName: `${names.analyticsDatabase}/${EVENTS_TABLE}`,
     });
+    const lakeObjects = `<${this.getLogicalId(this.lakeBucket.node.defaultChild as CfnBucket)}.Arn>/*`;
     const policy = new Policy(this, 'DeliveryPolicy', {
       roles: [this.firehoseRole],
       statements: [
@@ -277,6 +297,18 @@ export class LakeStack extends Stack {
           },
         },
       },
+    });
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${lakeObjects}]`,
+      reason:
+        'Firehose writes objects under keys it makes (prefix, day, hour, its own file names) in the lake bucket ' +
+        'only; the statement names that one bucket and no other.',
+    });
+    Validations.of(this.deliveryStream).acknowledge({
+      id: 'AwsSolutions-KDF1',
+      reason:
+        'Firehose takes no server-side encryption setting when its source is a Kinesis stream: the records are ' +
+        'encrypted in the source stream (KMS) and in the lake (the lake key), and in transit between them.',
     });
     // Firehose checks its role's permissions when the stream is created: the policy comes first.
     this.deliveryStream.node.addDependency(policy);

@@ -25,7 +25,8 @@ beforeAll(async () => {
 describe('data', () => {
   it('deploys the catalog and user-state tables as global tables with a replica in every Region', () => {
     const t = template(stacks.data);
-    t.resourceCountIs('AWS::DynamoDB::GlobalTable', 2);
+    // The third is the control table (the routing record), in its own Regions: aws-path.test.ts.
+    t.resourceCountIs('AWS::DynamoDB::GlobalTable', 3);
     for (const name of ['streamctl-prod-catalog', 'streamctl-prod-user-state']) {
       for (const region of config.regions) {
         t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
@@ -266,8 +267,14 @@ describe('api', () => {
     for (const region of config.regions) {
       const t = template(stacks.regions[region]?.api as never);
       const json = JSON.stringify(t.toJSON());
-      // No key, nor a reference CloudFormation would resolve into the function's configuration.
-      expect(json).not.toMatch(/resolve:secretsmanager|PRIVATE KEY|STREAMCTL_CF_PRIVATE_KEY|STREAMCTL_CF_KEY_PAIR_ID/);
+      // No key, nor a reference CloudFormation would resolve into the function's configuration: the one
+      // dynamic reference is the Redis AUTH token, which CloudFormation hands to ElastiCache alone.
+      expect(json).not.toMatch(/PRIVATE KEY|STREAMCTL_CF_PRIVATE_KEY|STREAMCTL_CF_KEY_PAIR_ID/);
+      expect(json.match(/resolve:secretsmanager/g)).toHaveLength(1);
+      const [redis] = Object.values(t.findResources('AWS::ElastiCache::ReplicationGroup')) as Array<{
+        Properties: { AuthToken: unknown };
+      }>;
+      expect(JSON.stringify(redis?.Properties.AuthToken)).toMatch(/resolve:secretsmanager/);
       const [fn] = Object.values(
         t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }),
       );
@@ -277,6 +284,7 @@ describe('api', () => {
       expect(Object.keys(variables).filter((name) => /SECRET|KEY/.test(name))).toEqual([
         'STREAMCTL_CF_SIGNING_SECRET_ID',
         'STREAMCTL_ORIGIN_SECRET_ID',
+        'STREAMCTL_REDIS_AUTH_SECRET_ID',
         'STREAMCTL_PROTECTION_KMS_KEY_ID',
       ]);
       expect(variables.STREAMCTL_PROTECTION_KMS_KEY_ID).toBe('alias/streamctl-prod-content-keys');
@@ -286,7 +294,13 @@ describe('api', () => {
           (p as { Properties: { PolicyDocument: { Statement: Array<{ Action: unknown; Resource: unknown }> } } })
             .Properties.PolicyDocument.Statement,
       );
-      const onSecrets = statements.filter((st) => JSON.stringify(st.Action).includes('secretsmanager:'));
+      // The Redis AUTH token's secret (this stack's own) has a statement of its own: aws-path.test.ts.
+      const [redisAuth] = Object.keys(t.findResources('AWS::SecretsManager::Secret'));
+      const onSecrets = statements.filter(
+        (st) =>
+          JSON.stringify(st.Action).includes('secretsmanager:') &&
+          !JSON.stringify(st.Resource).includes(`"${redisAuth}"`),
+      );
       expect(onSecrets).toHaveLength(1);
       expect(onSecrets[0]?.Action).toBe('secretsmanager:GetSecretValue');
       const arn = (name: string) => ({
@@ -336,13 +350,14 @@ describe('edge', () => {
           Match.objectLike({ DomainName: 'api-us-east-1.watch.example.com' }),
           Match.objectLike({ DomainName: 'api-eu-west-1.watch.example.com' }),
         ]),
+        // The API reads' group, and the media's (aws-path.test.ts).
         OriginGroups: {
-          Quantity: 1,
-          Items: [
+          Quantity: 2,
+          Items: Match.arrayWith([
             Match.objectLike({
               FailoverCriteria: { StatusCodes: { Items: [500, 502, 503, 504], Quantity: 4 } },
             }),
-          ],
+          ]),
         },
         DefaultCacheBehavior: Match.objectLike({ TrustedKeyGroups: [Match.anyValue()] }),
         CacheBehaviors: Match.arrayWith([
@@ -384,13 +399,14 @@ describe('edge', () => {
       // CloudFront takes the first match: every write path comes before the catch-all.
       expect(patterns.indexOf(path)).toBeLessThan(patterns.indexOf('/v1/*'));
     }
+    const apiGroup = OriginGroups.Items.find((g) => g.Members.Items[0]?.OriginId.startsWith('api-'));
     const reads = CacheBehaviors.find((b) => b.PathPattern === '/v1/*');
     expect(reads).toMatchObject({
       AllowedMethods: ['GET', 'HEAD', 'OPTIONS'],
-      TargetOriginId: OriginGroups.Items[0]?.Id,
+      TargetOriginId: apiGroup?.Id,
     });
     // The group's primary is the same Region as the writes; `streamctl failover` finds members by id or host.
-    const members = OriginGroups.Items[0]?.Members.Items.map((m) => m.OriginId) ?? [];
+    const members = apiGroup?.Members.Items.map((m) => m.OriginId) ?? [];
     expect(members).toEqual(['api-us-east-1', 'api-eu-west-1']);
     expect(members.map(host)).toEqual(['api-us-east-1.watch.example.com', 'api-eu-west-1.watch.example.com']);
   });
@@ -449,11 +465,11 @@ describe('edge', () => {
           Match.objectLike({ Id: 'api-writes', DomainName: 'api-eu-west-1.watch.example.com' }),
         ]),
         OriginGroups: Match.objectLike({
-          Items: [
+          Items: Match.arrayWith([
             Match.objectLike({
               Members: { Quantity: 2, Items: [{ OriginId: 'api-eu-west-1' }, { OriginId: 'api-us-east-1' }] },
             }),
-          ],
+          ]),
         }),
         CacheBehaviors: Match.arrayWith([
           Match.objectLike({ PathPattern: '/v1/events', TargetOriginId: 'api-writes' }),
@@ -673,6 +689,9 @@ describe('least privilege', () => {
     'logs:PutResourcePolicy',
     'logs:DescribeResourcePolicies',
     'logs:DescribeLogGroups',
+    // Lambda's lookups when it attaches a function to its VPC (the API server's network interfaces).
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
   ]);
 
   it('grants no wildcard action, and no data or key action on every resource, in any policy or role', () => {

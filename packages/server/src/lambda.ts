@@ -14,7 +14,9 @@
  *   `STREAMCTL_CF_PRIVATE_KEY` (PEM) instead;
  * - `STREAMCTL_ORIGIN_SECRET_ID` (optional): the secret CloudFront sends in `x-streamctl-origin-secret`;
  *   requests that present it are rate-limited per viewer (`CloudFront-Viewer-Address`);
- * - `REDIS_URL` (optional): ElastiCache Redis for the shared cache and rate-limit buckets, else in-process.
+ * - `REDIS_URL` (optional): ElastiCache Redis for the shared cache and rate-limit buckets, else in-process;
+ * - `STREAMCTL_REDIS_AUTH_SECRET_ID` (optional, with `REDIS_URL`): the secret holding Redis's AUTH token,
+ *   read once per execution environment and given to the connection as its password.
  *
  * @module
  */
@@ -66,10 +68,15 @@ async function prepare(): Promise<Environment> {
   const signing = signingId ? createSecretReader(signingId, { provider }) : undefined;
   const originId = process.env.STREAMCTL_ORIGIN_SECRET_ID;
   const redisUrl = process.env.REDIS_URL;
+  const redisAuthId = process.env.STREAMCTL_REDIS_AUTH_SECRET_ID;
   return {
     config,
     // The cache degrades to misses (circuit breaker) when Redis is away; the API keeps serving.
-    cache: redisUrl ? await createRedisCache(redisUrl) : undefined,
+    cache: redisUrl
+      ? await createRedisCache(
+          redisAuthId ? withPassword(redisUrl, await createSecretReader(redisAuthId, { provider }).get()) : redisUrl,
+        )
+      : undefined,
     logger,
     signingKey: signing
       ? () => signing.get()
@@ -80,6 +87,13 @@ async function prepare(): Promise<Environment> {
           }),
     origin: originId ? createSecretReader(originId, { provider }) : undefined,
   };
+}
+
+/** A Redis URL with the AUTH token as its password (encoded: the URL carries it, no log does). */
+function withPassword(url: string, token: string): string {
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(token);
+  return parsed.toString();
 }
 
 /** The app built over one signing key; rebuilt when the key changes. */

@@ -1,0 +1,112 @@
+/**
+ * The CDK app against cdk-nag's AwsSolutions rule pack, as a deploy would run it: the plugin on
+ * the app (`Validations.of(app).addPlugins`), the example config, one synth. A finding is either
+ * fixed or acknowledged in the code with its reason (`Validations.of(construct).acknowledge`); this
+ * test fails on any error left, listed by stack, and on any acknowledgement without a real reason.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPlatform } from '../lib/app.js';
+import { loadInfraConfig } from '../lib/config.js';
+
+const INFRA = fileURLToPath(new URL('..', import.meta.url));
+const config = loadInfraConfig(join(INFRA, 'streamctl.infra.example.json'));
+
+/** The shape of CDK's `validation-report.json` that this test reads. */
+interface ValidationReport {
+  pluginReports: Array<{
+    pluginName: string;
+    violations: Array<{
+      ruleName: string;
+      description: string;
+      severity: string;
+      violatingConstructs: Array<{ constructPath: string }>;
+    }>;
+  }>;
+}
+
+/** An acknowledgement is a sentence that says why, not a placeholder. */
+const MIN_REASON_LENGTH = 40;
+
+let outdir: string;
+let app: App;
+let synthError: unknown;
+let report: ValidationReport;
+
+beforeAll(async () => {
+  outdir = mkdtempSync(join(tmpdir(), 'streamctl-nag-'));
+  // Templates only (no esbuild bundling): the rules read the synthesized resources, not the code.
+  ({ app } = await buildPlatform(config, { outdir, context: { 'aws:cdk:bundling-stacks': [] } }));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  try {
+    app.synth();
+  } catch (err) {
+    // A failed validation throws after writing its report, which the tests below read and list by stack.
+    synthError = err;
+  }
+  report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+}, 300_000);
+
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+/** The AwsSolutions findings of one severity, as `{ stack: ['rule at path', …] }`. */
+function findingsByStack(severity: 'error' | 'warning'): Record<string, string[]> {
+  const nag = report.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
+  const byStack: Record<string, string[]> = {};
+  for (const violation of nag?.violations ?? []) {
+    if (violation.severity !== severity) continue;
+    for (const { constructPath } of violation.violatingConstructs) {
+      const [stack = '(app)', ...rest] = constructPath.split('/');
+      const list = byStack[stack] ?? [];
+      list.push(`${violation.ruleName} at ${rest.join('/')}: ${violation.description}`);
+      byStack[stack] = list;
+    }
+  }
+  for (const list of Object.values(byStack)) list.sort();
+  return byStack;
+}
+
+/** Every acknowledgement recorded on a construct of the app: `[path, id, reason]`. */
+function acknowledgements(root: IConstruct): Array<[string, string, unknown]> {
+  const found: Array<[string, string, unknown]> = [];
+  for (const construct of root.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>))
+        found.push([construct.node.path, id, reason]);
+    }
+  }
+  return found;
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  it('ran: the report names the AwsSolutions pack', () => {
+    expect(report.pluginReports.map((r) => r.pluginName)).toContain('AwsSolutions');
+  });
+
+  it('leaves no unacknowledged error in any stack', () => {
+    // Listed per stack, so a failure says which stack (and whose) still has findings.
+    expect(findingsByStack('error')).toEqual({});
+    expect(synthError).toBeUndefined();
+  });
+
+  it('leaves no unacknowledged warning in any stack', () => {
+    expect(findingsByStack('warning')).toEqual({});
+  });
+
+  it('gives every acknowledgement a reason of a sentence or more', () => {
+    const all = acknowledgements(app);
+    const nag = all.filter(([, id]) => id.includes('AwsSolutions-'));
+    expect(nag.length).toBeGreaterThan(0);
+    const weak = all
+      .filter(([, , reason]) => typeof reason !== 'string' || reason.trim().length < MIN_REASON_LENGTH)
+      .map(([path, id, reason]) => `${path}: ${id} (${JSON.stringify(reason)})`);
+    expect(weak).toEqual([]);
+  });
+});
