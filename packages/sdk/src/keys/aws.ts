@@ -105,6 +105,12 @@ export interface AwsKeyBackendOptions {
   secretsManager: () => Promise<SecretsManagerClient>;
   /** How long the API keeps a set it read, in seconds (its secret cache). */
   signerCacheSeconds: number;
+  /**
+   * Seconds after publishing a key before signing may switch to it, besides every distribution of the
+   * group reporting `Deployed`: CloudFront documents no status for a key group's own propagation, so a
+   * margin stands in for it. Default 300.
+   */
+  keyGroupSettleSeconds?: number;
 }
 
 /**
@@ -190,6 +196,7 @@ export function awsKeyBackend(options: AwsKeyBackendOptions): KeyBackend {
     kind: 'aws',
     location: `secret ${secretId} (${primary})`,
     signerCacheSeconds: options.signerCacheSeconds,
+    keyGroupSettleSeconds: options.keyGroupSettleSeconds ?? 300,
 
     async read(): Promise<SigningKeySet | undefined> {
       const { GetSecretValueCommand } = await secretsModule();

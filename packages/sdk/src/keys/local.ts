@@ -117,6 +117,8 @@ export function localKeyBackend(dataDir: string): KeyBackend {
     location: file,
     // The local signer and edge read the file on each use.
     signerCacheSeconds: 0,
+    // The local edge reads the set on each request: nothing to settle.
+    keyGroupSettleSeconds: 0,
     read: async () => readSet(file),
     write: async (set, created) => writeSet(file, set, created),
     createPublicKey: async () => localKeyPairId(),

@@ -25,6 +25,11 @@ export interface KeyBackend {
   readonly location: string;
   /** How long a signer may go on using a set it read (the server's secret cache), in seconds. */
   readonly signerCacheSeconds: number;
+  /**
+   * How long after a key is published signing may switch to it, in seconds, on top of the key group
+   * change being deployed: a margin for the edge servers taking up the group (none locally).
+   */
+  readonly keyGroupSettleSeconds: number;
   /** The stored set; undefined when the stage has none yet. */
   read(): Promise<SigningKeySet | undefined>;
   /** Stores the set (creating the store, replicated to every Region of the stage, when `created`). */
@@ -156,7 +161,8 @@ export async function retireKeys(
  * Rotates the signing key. Keys past their `retireAfter` leave first. Then, with no key set, a
  * first key is made, published and made active (on AWS with a new key group). Otherwise a new
  * key is made and stored as pending (so its private key is never lost), added to the key group,
- * and once the change is in effect at the edge, signing switches to it; the key that signed
+ * and once the change is in effect at the edge (every distribution using the group deployed, and
+ * the backend's settle time since the key was published passed), signing switches to it; the key that signed
  * before gets `retireAfter` = now + the longest grant + the signer cache. A run that stops
  * before the switch (`wait: false`, a timeout) leaves the key pending; the next run finishes it.
  *
@@ -226,7 +232,8 @@ export async function rotateKeys(backend: KeyBackend, options: RotateOptions): P
   }
 
   const group = keyGroupId ? { keyGroupId } : {};
-  if (!(await waitForDeployment(backend, keyGroupId, options))) {
+  const settledAt = Date.parse(pending.createdAt) + backend.keyGroupSettleSeconds * 1000;
+  if (!(await waitForDeployment(backend, keyGroupId, settledAt, options))) {
     return { ...base, ...group, retired, ...(added ? { added } : {}), pending: pending.keyPairId, created: false };
   }
   const previous = current.active;
@@ -248,9 +255,12 @@ export async function rotateKeys(backend: KeyBackend, options: RotateOptions): P
 async function waitForDeployment(
   backend: KeyBackend,
   keyGroupId: string | undefined,
+  settledAt: number,
   options: RotateOptions,
 ): Promise<boolean> {
-  if (await backend.keyGroupDeployed(keyGroupId)) return true;
+  const now = options.now ?? Date.now;
+  const ready = async () => now() >= settledAt && (await backend.keyGroupDeployed(keyGroupId));
+  if (await ready()) return true;
   if (options.wait === false) return false;
   const sleep = options.sleep ?? pause;
   const pollMs = options.pollMs ?? 15_000;
@@ -258,7 +268,7 @@ async function waitForDeployment(
   // Counted in polls, not by the clock, so a test's sleep that returns at once still ends.
   for (let waited = 0; waited < timeoutMs; waited += pollMs) {
     await sleep(pollMs);
-    if (await backend.keyGroupDeployed(keyGroupId)) return true;
+    if (await ready()) return true;
   }
   return false;
 }
