@@ -158,11 +158,17 @@ describe.skipIf(!target.endpoints.dynamodb || !target.endpoints.kinesis)(
 
     it("a viewer's personal rails are the same when the other Region serves them, and taste learnt there counts in both", async () => {
       const viewer = id('viewer');
+      // The others' history taken in whole: c1 was watched with c2, c3 and c4.
       await until(
         () => a.recommendations.models.neighbours(id('c1'), 5),
-        (list) => list.length > 0,
+        (list) => list.length === 3,
       );
       await into('a', [event(viewer, 'c1', 'complete'), event(viewer, 'c2', 'like')]);
+      // Both of the viewer's events taken in by A's workers before the page is compared.
+      await until(
+        () => a.recommendations.models.profile(viewer),
+        (p) => p.completed.has(id('c1')) && p.positives.includes(id('c2')),
+      );
       const fromA = await until(
         () => a.home.build({ userId: viewer, country: COUNTRY }),
         (h) => h.rails.some((r) => r.id.startsWith('because-')) && h.rails.some((r) => r.id === 'genre-comedy'),
