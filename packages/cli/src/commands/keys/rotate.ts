@@ -65,7 +65,7 @@ export const keysRotate = defineCommand<RotateOptions>({
       }
       if (result.pending) {
         ctx.print(
-          `Published ${result.pending}; the distribution has not deployed the key group change yet, so the old key still signs.`,
+          `Published ${result.pending}; the key group change is not in effect yet (the distribution is deploying it, or it is within the settle time after publishing), so the old key still signs.`,
         );
         ctx.print('  Run `streamctl keys rotate` again later: it switches signing once the change is deployed.');
         return;
