@@ -19,15 +19,15 @@
 
 import { JOB_RECORD_KEY, TITLE_STATUS, type TitleStatus, transitionCondition } from '@streamctl/sdk';
 import { resourceNames } from '@streamctl/sdk/config';
-import { catalogTable } from '@streamctl/sdk/resources';
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { catalogTable, MASTERS_PREFIX, titlePrefix } from '@streamctl/sdk/resources';
+import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption, StorageClass } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import {
   Choice,
@@ -46,6 +46,9 @@ import {
 import { DynamoAttributeValue, DynamoUpdateItem, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { type InfraConfig, mediaConvertRoleName, SPEKE_URL } from './config.js';
+
+/** Days the media buckets' server access logs are kept. */
+const ACCESS_LOG_DAYS = 90;
 
 /** The error a conditional write that the title's status or job id refused ends in. */
 const STALE = 'DynamoDB.ConditionalCheckFailedException';
@@ -109,6 +112,20 @@ export class MediaStack extends Stack {
       description: `streamctl ${config.stage} media buckets`,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    // Server access logs of the raw and CDN buckets: who read or wrote which master or rendition, kept 90 days.
+    // S3 delivers server access logs to SSE-S3 buckets only.
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(ACCESS_LOG_DAYS) }],
+    });
+    Validations.of(accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        "This is the media buckets' access-log bucket: logging its own access into itself would log each log delivery.",
+    });
     const common = {
       encryption: BucketEncryption.KMS,
       encryptionKey: key,
@@ -120,6 +137,8 @@ export class MediaStack extends Stack {
     this.rawBucket = new Bucket(this, 'Raw', {
       ...common,
       bucketName: names.rawBucket,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'raw/',
       lifecycleRules: [
         { abortIncompleteMultipartUploadAfter: Duration.days(7) },
         { transitions: [{ storageClass: StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: Duration.days(30) }] },
@@ -128,6 +147,8 @@ export class MediaStack extends Stack {
     this.cdnBucket = new Bucket(this, 'Cdn', {
       ...common,
       bucketName: names.cdnBucket,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'cdn/',
       versioned: true,
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
     });
@@ -159,8 +180,38 @@ export class MediaStack extends Stack {
       assumedBy: new ServicePrincipal('mediaconvert.amazonaws.com'),
       description: 'MediaConvert reads masters from the raw bucket and writes renditions to the CDN bucket',
     });
-    this.rawBucket.grantRead(this.mediaConvertRole);
-    this.cdnBucket.grantPut(this.mediaConvertRole);
+    // Least privilege: read masters and their caption sidecars, write under the titles' tree, and the media key
+    // for both (SSE-KMS: decrypt what it reads; data keys, and Decrypt to complete multipart uploads, for what it writes).
+    const masters = this.rawBucket.arnForObjects(`${MASTERS_PREFIX}*`);
+    const titles = this.cdnBucket.arnForObjects(`${titlePrefix('*')}*`);
+    this.mediaConvertRole.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [masters] }));
+    this.mediaConvertRole.addToPolicy(
+      new PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [titles] }),
+    );
+    this.mediaConvertRole.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+        resources: [this.rawBucket.bucketArn, this.cdnBucket.bucketArn],
+      }),
+    );
+    this.mediaConvertRole.addToPolicy(
+      new PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] }),
+    );
+    const logicalId = (bucket: Bucket) => this.resolve((bucket.node.defaultChild as CfnBucket).logicalId) as string;
+    Validations.of(this.mediaConvertRole).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::<${logicalId(this.rawBucket)}.Arn>/${MASTERS_PREFIX}*]`,
+        reason:
+          'MediaConvert reads the master and caption sidecars of any title an ingest submits: their keys ' +
+          '(masters/<titleId>/<sha256>/...) are made per ingest, so the role may read the masters/ tree only.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::<${logicalId(this.cdnBucket)}.Arn>/${titlePrefix('*')}*]`,
+        reason:
+          "MediaConvert writes each job's renditions, manifests and images under titles/<titleId>/, a prefix " +
+          'made per title: the role may write the titles/ tree only, nothing else in the CDN bucket.',
+      },
+    );
     // MediaConvert calls a SPEKE key provider with the job's role: this one may invoke that endpoint (POST), nothing else.
     const spekeUrl = config.protection?.spekeUrl;
     const speke = spekeUrl ? SPEKE_URL.exec(spekeUrl) : null;
@@ -173,6 +224,12 @@ export class MediaStack extends Stack {
           resources: [`arn:${this.partition}:execute-api:${region}:*:${apiId}/${stage}/POST${path}`],
         }),
       );
+      Validations.of(this.mediaConvertRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${region}:*:${apiId}/${stage}/POST${path}]`,
+        reason:
+          "The key provider's API may live in its vendor's account, which the config does not name: the API id, " +
+          'stage, method and path pin the one endpoint.',
+      });
     }
 
     const catalog = TableV2.fromTableName(this, 'Catalog', names[catalogTable.nameKey]);
@@ -313,7 +370,13 @@ export class MediaStack extends Stack {
       },
     });
     // The topic is encrypted with the media key: publishing needs the key as well as sns:Publish.
-    key.grant(jobEnded, 'kms:GenerateDataKey*', 'kms:Decrypt');
+    key.grant(jobEnded, 'kms:GenerateDataKey', 'kms:Decrypt');
+    Validations.of(jobEnded.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray trace upload and the CloudWatch Logs vended log delivery that Step Functions logging uses support no ' +
+        'resource-level permissions; every data action of the workflow is on its table, topic or key.',
+    });
     // PutRendition is a raw state (its item is whole in the record): its grant is explicit.
     jobEnded.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [catalog.tableArn] }));
     new Rule(this, 'JobEnded', {

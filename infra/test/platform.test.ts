@@ -171,7 +171,7 @@ describe('media', () => {
             Match.objectLike({ Action: 'sns:Publish' }),
             Match.objectLike({
               Effect: 'Allow',
-              Action: Match.arrayWith(['kms:GenerateDataKey*', 'kms:Decrypt']),
+              Action: Match.arrayWith(['kms:GenerateDataKey', 'kms:Decrypt']),
               Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
             }),
           ]),
