@@ -1,7 +1,7 @@
 /**
  * `@streamctl/server`: the Region-local HTTP API as one Hono app over a
  * platform's use cases, served on Node here and exported as a Lambda handler
- * from `@streamctl/server/lambda`, plus the Lambda@Edge viewer-request handler.
+ * from `@streamctl/server/lambda`.
  *
  * @example
  * ```ts
@@ -23,12 +23,6 @@ export {
   openApiDocument,
 } from './app.js';
 export { createJwtVerifier, type JwtVerifierOptions, type TokenVerifier, type Viewer } from './auth.js';
-export {
-  CODEC_TREES,
-  createViewerRequestHandler,
-  supportsAv1,
-  type ViewerRequestOptions,
-} from './edge/viewer-request.js';
 export { clientAddress, clientIp } from './middleware.js';
 export { type NodeServer, serveNode } from './node.js';
 export {

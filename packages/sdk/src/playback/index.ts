@@ -1,7 +1,6 @@
 /**
  * Playback security: CloudFront signed URLs and cookies, the verifier the
- * local edge enforces them with, entitlement checks, and short-lived
- * playback tokens.
+ * local edge enforces them with, and entitlement checks.
  *
  * @module
  */
@@ -48,7 +47,6 @@ export {
   signedCookies,
   signedUrl,
 } from './signer.js';
-export { MAX_PLAYBACK_TOKEN_SECONDS, mintPlaybackToken, type PlaybackClaims, verifyPlaybackToken } from './token.js';
 export {
   createPlaybackVerifier,
   type DenyReason,
