@@ -12,11 +12,14 @@ import { type Ladder, LadderSchema, loadLadder } from '../ladders/index.js';
 import {
   createFfmpegTranscoder,
   createMediaConvertTranscoder,
+  JOB_RECORD_KEY,
+  mediaConvertOutputs,
   parseMasterPlaylist,
   progressPercent,
   statusFromEvent,
   type Transcoder,
   type TranscodeStatus,
+  titleRecord,
   waitForTranscode,
 } from './index.js';
 
@@ -120,6 +123,46 @@ describe('MediaConvert backend', () => {
       code: 'AWS_ERROR',
       message: expect.stringMatching(/mediaconvert:CreateJob/),
     });
+  });
+
+  it("a stage's job carries the stage and, as attribute values, what its end records: the same as the SDK records", async () => {
+    mc.on(CreateJobCommand).resolves({ Job: { Id: 'js1', Role: role, Settings: {} } });
+    const t = createMediaConvertTranscoder({
+      client: () => new MediaConvertClient({ region: 'eu-west-1' }),
+      role,
+      stage: 'prod',
+    });
+    const base = await request('default');
+    await t.submit({ ...base, audio: [{ language: 'eng' }, { language: 'fra' }] });
+    const sent = mc.commandCalls(CreateJobCommand)[0]?.args[0].input;
+    expect(modelProblems(sent, mediaconvert.CreateJobRequest$)).toEqual([]);
+    expect(sent?.UserMetadata).toMatchObject({ ladder: 'default', titleId: 't1', stage: 'prod', audio: 'eng,fra' });
+    const record = JSON.parse(sent?.UserMetadata?.[JOB_RECORD_KEY] ?? '{}');
+    // What the job's end reads back from the same metadata, as the catalog records it.
+    const expected = titleRecord(
+      't1',
+      mediaConvertOutputs(base.ladder, { Role: role, Settings: {}, UserMetadata: sent?.UserMetadata }),
+    );
+    expect(record.manifests).toEqual({
+      M: { hls: { S: expected.manifests.hls }, dash: { S: expected.manifests.dash } },
+    });
+    expect(record.tracks.M.audio.L.map((t: { M: { language: { S: string } } }) => t.M.language.S)).toEqual([
+      'eng',
+      'fra',
+    ]);
+    expect(record.images.M.poster).toEqual({ S: expected.images?.poster });
+    expect(record.renditions.L).toHaveLength(base.ladder.rungs.length);
+    expect(record.renditions.L[0].M).toMatchObject({
+      PK: { S: 'VIDEO#t1' },
+      SK: { S: `RENDITION#${expected.renditions[0]?.name}` },
+      width: { N: String(expected.renditions[0]?.width) },
+    });
+    // Without a stage (ladder render, tests), a job carries neither: no workflow records it.
+    mc.reset();
+    mc.on(CreateJobCommand).resolves({ Job: { Id: 'js2', Role: role, Settings: {} } });
+    await transcoder().submit(base);
+    const plain = mc.commandCalls(CreateJobCommand)[0]?.args[0].input;
+    expect(plain?.UserMetadata).toEqual({ ladder: 'default', titleId: 't1' });
   });
 
   it('submits an aes-128 title with one static key from nextKey, and reads the protection back from the job', async () => {
