@@ -9,7 +9,7 @@ import { type InfraConfig, primaryRegion } from './config.js';
 import { DataStack } from './data-stack.js';
 import { EdgeStack } from './edge-stack.js';
 import { LakeStack } from './lake-stack.js';
-import { MediaStack } from './media-stack.js';
+import { MediaReplicationStack, MediaStack } from './media-stack.js';
 import { StreamingStack } from './streaming-stack.js';
 
 /** Every stack of a stage, by role. */
@@ -65,6 +65,16 @@ export async function buildPlatform(
     });
     lake.addStackDependency(data);
     regions[region] = { streaming, media, api, lake };
+  }
+  // CDN replication: each Region's titles go to every other Region's CDN bucket. S3 needs the destination
+  // buckets to exist, so the rules are set once every Region's media stack is deployed.
+  for (const region of config.regions) {
+    const media = regions[region]?.media as MediaStack;
+    const replication = new MediaReplicationStack(app, `${prefix}-media-replication-${region}`, config, {
+      env: env(region),
+      media,
+    });
+    for (const other of Object.values(regions)) replication.addStackDependency(other.media);
   }
   const edge = new EdgeStack(app, `${prefix}-edge`, config, {
     env: env('us-east-1'),

@@ -44,8 +44,23 @@ import {
   TaskInput,
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { DynamoAttributeValue, DynamoUpdateItem, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { type InfraConfig, mediaConvertRoleName, SPEKE_URL } from './config.js';
+
+/**
+ * The alias of a Region's media key, the same name in every Region: the CDN
+ * replication of the other Regions encrypts its replicas with the key it names.
+ *
+ * @example
+ * ```ts
+ * mediaKeyAlias('prod'); // "alias/streamctl-prod-media"
+ * ```
+ */
+export const mediaKeyAlias = (stage: string): string => `alias/streamctl-${stage}-media`;
+
+/** The CDN bucket's tree that replicates: the titles (renditions, manifests, images). */
+const REPLICATED_PREFIX = titlePrefix('*').split('*')[0] as string;
 
 /** Days the media buckets' server access logs are kept. */
 const ACCESS_LOG_DAYS = 90;
@@ -86,6 +101,8 @@ export class MediaStack extends Stack {
   readonly rawBucket: Bucket;
   readonly cdnBucket: Bucket;
   readonly mediaConvertRole: Role;
+  /** The role S3 replicates the CDN bucket to the other Regions' CDN buckets with. */
+  readonly replicationRole: Role;
 
   /**
    * The media stack of one Region (a promise, as the app awaits it).
@@ -152,6 +169,9 @@ export class MediaStack extends Stack {
       versioned: true,
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(30) }],
     });
+    key.addAlias(mediaKeyAlias(config.stage));
+    this.replicationRole = this.cdnReplicationRole(config, props.env.region, key);
+
     // CloudFront (in the edge stack) reads through origin access control; the key must let it decrypt.
     const cloudfront = new ServicePrincipal('cloudfront.amazonaws.com');
     const fromOwnDistributions = {
@@ -390,6 +410,145 @@ export class MediaStack extends Stack {
         },
       },
       targets: [new SfnStateMachine(jobEnded)],
+    });
+  }
+  /**
+   * The role S3 replicates the CDN bucket's titles with to every other Region's CDN bucket
+   * (`MediaReplicationStack` sets the rules): read this bucket's object versions and decrypt them
+   * with this Region's media key; replicate into the other buckets' titles/ trees, encrypting
+   * with their media keys, found by alias.
+   */
+  private cdnReplicationRole(config: InfraConfig, region: string, key: Key): Role {
+    const role = new Role(this, 'CdnReplicationRole', {
+      assumedBy: new ServicePrincipal('s3.amazonaws.com'),
+      description: `S3 replicates the ${config.stage} CDN bucket of ${region} to the other Regions' CDN buckets`,
+    });
+    const titles = this.cdnBucket.arnForObjects(`${REPLICATED_PREFIX}*`);
+    const others = config.regions.filter((r) => r !== region);
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetReplicationConfiguration', 's3:ListBucket'],
+        resources: [this.cdnBucket.bucketArn],
+      }),
+    );
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
+        resources: [titles],
+      }),
+    );
+    role.addToPolicy(new PolicyStatement({ actions: ['kms:Decrypt'], resources: [key.keyArn] }));
+    const destinations = others.map((r) => `arn:${this.partition}:s3:::${resourceNames(config.stage, r).cdnBucket}`);
+    const destinationKeys = others.map((r) => `arn:${this.partition}:kms:${r}:${this.account}:key/*`);
+    if (others.length) {
+      role.addToPolicy(
+        new PolicyStatement({
+          actions: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
+          resources: destinations.map((bucket) => `${bucket}/${REPLICATED_PREFIX}*`),
+        }),
+      );
+      role.addToPolicy(
+        new PolicyStatement({
+          actions: ['kms:Encrypt'],
+          resources: destinationKeys,
+          // Only the key each Region names with the media alias.
+          conditions: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': mediaKeyAlias(config.stage) } },
+        }),
+      );
+    }
+    const where = (arn: string) => arn.replace(`arn:${this.partition}:`, 'arn:<AWS::Partition>:');
+    Validations.of(role).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::<${this.resolve((this.cdnBucket.node.defaultChild as CfnBucket).logicalId)}.Arn>/${REPLICATED_PREFIX}*]`,
+        reason:
+          "Replication reads every version under titles/, whose keys are made per title: the role may read this bucket's titles tree only.",
+      },
+      ...destinations.map((bucket) => ({
+        id: `AwsSolutions-IAM5[Resource::${where(bucket)}/${REPLICATED_PREFIX}*]`,
+        reason:
+          "Replication writes the titles/ tree of another Region's CDN bucket, object by object: the role may write that tree only.",
+      })),
+      ...destinationKeys.map((arn) => ({
+        id: `AwsSolutions-IAM5[Resource::${where(arn)}]`,
+        reason:
+          "The other Region's media key is created by its own stack, so its id is not known here: the statement holds " +
+          'only for the key that carries the media alias there (kms:ResourceAliases).',
+      })),
+    );
+    return role;
+  }
+}
+
+/**
+ * The CDN bucket replication of one Region: every other Region of the stage
+ * gets the titles tree, KMS-aware (SSE-KMS objects replicate; each replica is
+ * encrypted with its Region's media key, named by {@link mediaKeyAlias}).
+ * Every Region replicates to every other (not a ring: a title ingested
+ * anywhere is in every Region after one hop, and losing one Region breaks no
+ * chain). S3 refuses rules whose destination bucket does not exist yet, and
+ * the buckets replicate to each other, so the rules cannot sit on the bucket
+ * in its own stack: this stack sets them (PutBucketReplication through a
+ * custom resource) once the media stacks of every Region are deployed.
+ */
+export class MediaReplicationStack extends Stack {
+  constructor(
+    scope: Construct,
+    id: string,
+    config: InfraConfig,
+    props: StackProps & { env: { region: string }; media: MediaStack },
+  ) {
+    super(scope, id, props);
+    const region = props.env.region;
+    const bucket = resourceNames(config.stage, region).cdnBucket;
+    const others = config.regions.filter((r) => r !== region);
+    const role = props.media.replicationRole.roleArn;
+    const rules = others.map((to, i) => ({
+      ID: `titles-to-${to}`,
+      Priority: i + 1,
+      Status: 'Enabled',
+      Filter: { Prefix: REPLICATED_PREFIX },
+      // A title removed here is removed there too (current versions only; S3 never replicates version deletes).
+      DeleteMarkerReplication: { Status: 'Enabled' },
+      SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+      Destination: {
+        Bucket: `arn:${this.partition}:s3:::${resourceNames(config.stage, to).cdnBucket}`,
+        EncryptionConfiguration: {
+          ReplicaKmsKeyID: `arn:${this.partition}:kms:${to}:${this.account}:${mediaKeyAlias(config.stage)}`,
+        },
+      },
+    }));
+    if (!rules.length) return;
+    const put = {
+      service: 'S3',
+      action: 'putBucketReplication',
+      parameters: { Bucket: bucket, ReplicationConfiguration: { Role: role, Rules: rules } },
+      physicalResourceId: PhysicalResourceId.of(`${bucket}-replication`),
+    };
+    new AwsCustomResource(this, 'CdnReplication', {
+      onCreate: put,
+      onUpdate: put,
+      onDelete: { service: 'S3', action: 'deleteBucketReplication', parameters: { Bucket: bucket } },
+      installLatestAwsSdk: false,
+      policy: AwsCustomResourcePolicy.fromStatements([
+        new PolicyStatement({
+          actions: ['s3:PutReplicationConfiguration'],
+          resources: [`arn:${this.partition}:s3:::${bucket}`],
+        }),
+        new PolicyStatement({ actions: ['iam:PassRole'], resources: [role] }),
+      ]),
+    });
+    this.acknowledgeProvider();
+  }
+
+  /** The custom resources' provider function: CDK's own, with the AWS-managed execution policy it is made with. */
+  private acknowledgeProvider(): void {
+    const provider = this.node.tryFindChild(`AWS${AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
+    if (!provider) throw new Error('No AwsCustomResource provider function in the replication stack');
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        "CDK's custom-resource provider runs with the basic execution policy (its own logs only); it calls nothing " +
+        'else but what the custom resource policy grants (PutReplicationConfiguration on one bucket, PassRole on one role).',
     });
   }
 }

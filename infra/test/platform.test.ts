@@ -839,6 +839,8 @@ describe('cdk synth', () => {
           'streamctl-prod-lake-eu-west-1',
           'streamctl-prod-lake-us-east-1',
           'streamctl-prod-media-eu-west-1',
+          'streamctl-prod-media-replication-eu-west-1',
+          'streamctl-prod-media-replication-us-east-1',
           'streamctl-prod-media-us-east-1',
           'streamctl-prod-streaming-eu-west-1',
           'streamctl-prod-streaming-us-east-1',
