@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { API_WRITES_ORIGIN_ID } from '@streamctl/sdk';
+import { API_WRITES_ORIGIN_ID, mediaOriginId } from '@streamctl/sdk';
 import { ORIGIN_SECRET_HEADER, resourceNames, secretNames } from '@streamctl/sdk/config';
 import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
@@ -45,6 +45,7 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront';
 import { HttpOrigin, OriginGroup, S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AaaaRecord, ARecord, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import { CloudFrontTarget } from 'aws-cdk-lib/aws-route53-targets';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
@@ -52,7 +53,14 @@ import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deplo
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
-import { apiHost, apiPrimaryRegion, customDomains, type InfraConfig, primaryRegion } from './config.js';
+import {
+  apiHost,
+  apiPrimaryRegion,
+  controlTablePlacement,
+  customDomains,
+  type InfraConfig,
+  primaryRegion,
+} from './config.js';
 import { domainCertificate, stageZone } from './domains.js';
 
 /** The API host of a Region, re-exported where it always was. */
@@ -181,9 +189,6 @@ export interface EdgeStackProps extends StackProps {
  */
 export const MEDIA_FAILOVER_STATUS_CODES = [403, 404, 500, 502, 503, 504] as const;
 
-/** The id of a Region's media (CDN bucket) origin: `media-<region>`, as the API's are `api-<region>`. */
-export const mediaOriginId = (region: string): string => `media-${region}`;
-
 /** The Region whose CDN bucket backs the primary's in the media origin group: the next in `regions`, if any. */
 export function mediaFallbackRegion(config: InfraConfig): string | undefined {
   const primary = primaryRegion(config);
@@ -194,11 +199,58 @@ export function mediaFallbackRegion(config: InfraConfig): string | undefined {
 /** Days the edge's access logs (CloudFront's and the player bucket's) are kept: they hold viewers' addresses. */
 export const EDGE_LOG_RETENTION_DAYS = 30;
 
+/** What a failover does to the routing record in the control table (read, conditional put and update, clear). */
+export const ROUTING_RECORD_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
+/** What a failover does with its canary (`PK = ROUTING`) in the user-state replicas: write, read back, delete. */
+export const ROUTING_CANARY_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'] as const;
+/** What a failover does to the distribution: read its config and reorder the origin groups. */
+export const DISTRIBUTION_FAILOVER_ACTIONS = [
+  'cloudfront:GetDistribution',
+  'cloudfront:GetDistributionConfig',
+  'cloudfront:UpdateDistribution',
+] as const;
+
+/**
+ * The managed policy an operator's role attaches to run `streamctl failover`: the routing record in
+ * the control table of every control Region, the failover canaries (`PK = ROUTING` only) in every
+ * Region's user-state replica, and this distribution. No function of the app runs failovers; the CLI
+ * does, with the operator's credentials.
+ */
+export function failoverOperatorPolicy(scope: Stack, config: InfraConfig, distribution: Distribution): ManagedPolicy {
+  const table = (region: string, name: string) =>
+    scope.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: name });
+  return new ManagedPolicy(scope, 'FailoverOperator', {
+    managedPolicyName: `streamctl-${config.stage}-failover`,
+    description: `streamctl ${config.stage}: what streamctl failover does (routing record, canaries, distribution)`,
+    statements: [
+      new PolicyStatement({
+        actions: [...ROUTING_RECORD_ACTIONS],
+        resources: controlTablePlacement(config).regions.map((r) =>
+          table(r, resourceNames(config.stage, r).controlTable),
+        ),
+      }),
+      new PolicyStatement({
+        actions: [...ROUTING_CANARY_ACTIONS],
+        resources: config.regions.map((r) => table(r, resourceNames(config.stage, r).userStateTable)),
+        conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ROUTING'] } },
+      }),
+      new PolicyStatement({ actions: [...DISTRIBUTION_FAILOVER_ACTIONS], resources: [distribution.distributionArn] }),
+    ],
+  });
+}
+
 /** The stage's CloudFront distribution and WAF. */
 export class EdgeStack extends Stack {
   readonly distribution: Distribution;
   /** The web player's bucket, read by CloudFront only. */
   readonly playerBucket: Bucket;
+  /** What `streamctl failover` needs, for the operator's role to attach (see {@link failoverOperatorPolicy}). */
+  readonly failoverPolicy: ManagedPolicy;
 
   constructor(scope: Construct, id: string, config: InfraConfig, props: EdgeStackProps) {
     super(scope, id, props);
@@ -283,7 +335,7 @@ export class EdgeStack extends Stack {
     });
     // Media: the primary Region's CDN bucket, failing over to the next Region's (each Region's bucket is
     // replicated to the others by its media stack). Both through the origin access control, each with Origin
-    // Shield in its own Region; origin ids name the Region, so `streamctl failover` can find and reorder them.
+    // Shield in its own Region; origin ids are the SDK's `media-<region>`, which `streamctl failover` reorders.
     const cdnOrigin = (region: string, constructId: string) =>
       S3BucketOrigin.withOriginAccessControl(
         Bucket.fromBucketAttributes(this, constructId, {
@@ -460,6 +512,12 @@ export class EdgeStack extends Stack {
     new CfnOutput(this, 'KeyGroupId', {
       value: keyGroup.keyGroupId,
       description: 'The key group signed URLs and cookies are checked against: `streamctl keys` rotates its keys',
+    });
+    this.failoverPolicy = failoverOperatorPolicy(this, config, this.distribution);
+    new CfnOutput(this, 'FailoverPolicyArn', {
+      value: this.failoverPolicy.managedPolicyArn,
+      description:
+        'Attach to the role or user that runs `streamctl failover`: the routing record, canaries, the distribution',
     });
     new CfnOutput(this, 'DistributionId', {
       value: this.distribution.distributionId,

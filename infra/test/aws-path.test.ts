@@ -146,6 +146,37 @@ describe('the control table (routing record)', () => {
   });
 });
 
+describe('the failover operator policy', () => {
+  it('lets `streamctl failover` change the routing record, its canaries and this distribution, and nothing else', () => {
+    const t = Template.fromStack(stacks.edge);
+    const [policy] = Object.values(t.findResources('AWS::IAM::ManagedPolicy')) as Resource[];
+    expect(policy?.Properties.ManagedPolicyName).toBe('streamctl-prod-failover');
+    const statements = (policy?.Properties.PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement;
+    const text = (v: unknown) => JSON.stringify(v);
+    const onTables = (name: string) => statements.find((st) => text(st.Resource).includes(`table/${name}`));
+    // The record: in each control Region (not eu-west-1, which reaches it there).
+    const record = onTables('streamctl-prod-control');
+    expect(record?.Action).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ]);
+    expect(text(record?.Resource)).toMatch(/dynamodb:us-east-1:.*dynamodb:us-east-2:/);
+    expect(text(record?.Resource)).not.toContain('eu-west-1');
+    // The canaries: every Region's user-state replica, the ROUTING partition only.
+    const canary = onTables('streamctl-prod-user-state');
+    expect(canary?.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ROUTING'] } });
+    for (const region of example.regions) expect(text(canary?.Resource)).toContain(`dynamodb:${region}:`);
+    // The distribution, by its own ARN.
+    const [distributionId] = Object.keys(t.findResources('AWS::CloudFront::Distribution'));
+    const cloudfront = statements.find((st) => text(st.Action).includes('cloudfront:'));
+    expect(text(cloudfront?.Resource)).toContain(`"Ref":"${distributionId}"`);
+    expect(statements).toHaveLength(3);
+    for (const st of statements) expect(text(st.Resource)).not.toMatch(/[:/]\*"/);
+  });
+});
+
 describe('media origin group', () => {
   type Origin = { Id: string; DomainName: unknown; OriginAccessControlId?: unknown; OriginShield?: unknown };
   type Group = {
