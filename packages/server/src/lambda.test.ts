@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import * as secretsManager from '@aws-sdk/client-secrets-manager';
 import {
@@ -7,7 +8,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { canConnect, freePort } from '../../../scripts/net.mjs';
 import { modelProblems } from '../../../test/aws-model.js';
 import type { handler } from './lambda.js';
 
@@ -225,5 +228,83 @@ describe('Lambda handler secrets: read at run time from Secrets Manager, never f
     expect(await status({ 'cloudfront-viewer-address': '192.0.2.10:1', 'x-streamctl-origin-secret': 'guess' })).toBe(
       429,
     );
+  });
+});
+
+describe('Lambda handler Redis: the AUTH token from Secrets Manager, never from the environment', () => {
+  const sm = mockClient(SecretsManagerClient);
+  const saved = { ...process.env };
+  const SIGNING = 'streamctl/prod/cloudfront-signing';
+  const REDIS_AUTH = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:RedisAuth-AbCdEf';
+  const TOKEN = 'generatedRedisAuthToken0123456789abcdefABCDEF';
+  let redis: ChildProcess | undefined;
+  let url = '';
+
+  beforeAll(async () => {
+    const port = await freePort();
+    // As ElastiCache with an AUTH token: nothing is answered before AUTH.
+    redis = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', TOKEN],
+      { stdio: 'ignore' },
+    );
+    await vi.waitFor(
+      async () => {
+        if (!(await canConnect(port))) throw new Error(`redis-server not listening on ${port}`);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    url = `redis://127.0.0.1:${port}`;
+  });
+  beforeEach(() => {
+    process.env = { ...saved };
+    process.env.STREAMCTL_STAGE = 'prod';
+    process.env.AWS_REGION = 'eu-west-1';
+    process.env.STREAMCTL_JWT_ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example';
+    process.env.STREAMCTL_CDN_URL = 'https://d111111abcdef8.cloudfront.net';
+    process.env.STREAMCTL_CF_SIGNING_SECRET_ID = SIGNING;
+    process.env.REDIS_URL = url;
+    process.env.STREAMCTL_REDIS_AUTH_SECRET_ID = REDIS_AUTH;
+    sm.reset();
+    sm.on(GetSecretValueCommand, { SecretId: SIGNING }).resolves({
+      SecretString: JSON.stringify({ keyPairId: 'K2JCJMDEHXQW5F', privateKey: pem() }),
+    });
+  });
+  afterAll(() => {
+    process.env = saved;
+    sm.restore();
+    redis?.kill('SIGKILL');
+  });
+
+  const keysInRedis = async () => {
+    const inspect = new Redis(url, { password: TOKEN });
+    try {
+      return await inspect.keys('streamctl:*');
+    } finally {
+      inspect.disconnect();
+    }
+  };
+
+  it('connects with the token read from the secret: the rate-limit buckets land in Redis', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: REDIS_AUTH }).resolves({ SecretString: TOKEN });
+    vi.resetModules();
+    const { handler } = await import('./lambda.js');
+    const result = (await handler(httpApiEvent('GET', '/live'), {} as Context)) as Result;
+    expect(result.statusCode).toBe(200);
+    expect((await keysInRedis()).length).toBeGreaterThan(0);
+    const reads = sm.commandCalls(GetSecretValueCommand).filter((c) => c.args[0].input.SecretId === REDIS_AUTH);
+    expect(reads.map((c) => c.args[0].input)).toEqual([{ SecretId: REDIS_AUTH }]);
+    // The token is nowhere in the environment: only the secret's id is.
+    expect(Object.values(process.env)).not.toContain(TOKEN);
+  });
+
+  it('a new environment that cannot read the token fails, naming the secret', async () => {
+    sm.on(GetSecretValueCommand, { SecretId: REDIS_AUTH }).rejects(
+      new ResourceNotFoundException({ message: 'no such secret', $metadata: {} }),
+    );
+    vi.resetModules();
+    const { handler } = await import('./lambda.js');
+    const error = (await handler(httpApiEvent('GET', '/live'), {} as Context).catch((err: unknown) => err)) as Error;
+    expect(error.message).toContain(REDIS_AUTH);
   });
 });
