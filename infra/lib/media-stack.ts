@@ -43,7 +43,13 @@ import {
   Succeed,
   TaskInput,
 } from 'aws-cdk-lib/aws-stepfunctions';
-import { DynamoAttributeValue, DynamoUpdateItem, SnsPublish } from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import {
+  CallAwsService,
+  DynamoAttributeValue,
+  DynamoDeleteItem,
+  DynamoUpdateItem,
+  SnsPublish,
+} from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import { type InfraConfig, mediaConvertRoleName, SPEKE_URL } from './config.js';
@@ -61,6 +67,9 @@ export const mediaKeyAlias = (stage: string): string => `alias/streamctl-${stage
 
 /** The CDN bucket's tree that replicates: the titles (renditions, manifests, images). */
 const REPLICATED_PREFIX = titlePrefix('*').split('*')[0] as string;
+
+/** The sort key prefix of a title's rendition items (the catalog's `renditionItem`). */
+const RENDITION_PREFIX = 'RENDITION#';
 
 /** Days the media buckets' server access logs are kept. */
 const ACCESS_LOG_DAYS = 90;
@@ -320,6 +329,47 @@ export class MediaStack extends Stack {
     });
     renditions.itemProcessor(putRendition);
     renditions.next(notify);
+    // Before them, the title's renditions this job does not write (an earlier ingest's bigger ladder) go, as in
+    // the SDK's `setRenditions`; the ones it writes stay until overwritten, so a duplicate event removes nothing.
+    const titlePk = JsonPath.format('VIDEO#{}', JsonPath.stringAt('$.detail.userMetadata.titleId'));
+    const listRenditions = new CallAwsService(this, 'ListRenditions', {
+      service: 'dynamodb',
+      action: 'query',
+      parameters: {
+        TableName: catalog.tableName,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :r)',
+        ExpressionAttributeValues: { ':pk': { S: titlePk }, ':r': { S: RENDITION_PREFIX } },
+        ProjectionExpression: 'PK, SK',
+      },
+      iamResources: [catalog.tableArn],
+      iamAction: 'dynamodb:Query',
+      resultSelector: { 'keys.$': '$.Items' },
+      resultPath: '$.existing',
+    });
+    const deleteRendition = new DynamoDeleteItem(this, 'DeleteRendition', {
+      table: catalog,
+      key: {
+        PK: DynamoAttributeValue.fromString(JsonPath.stringAt('$.key.PK.S')),
+        SK: DynamoAttributeValue.fromString(JsonPath.stringAt('$.key.SK.S')),
+      },
+      resultPath: JsonPath.DISCARD,
+    }).addRetry({ errors: TRANSIENT, interval: Duration.seconds(1), maxAttempts: 4, backoffRate: 2 });
+    const removeStale = new SfnMap(this, 'RemoveStaleRenditions', {
+      itemsPath: '$.existing.keys',
+      itemSelector: { 'key.$': '$$.Map.Item.Value', 'keep.$': '$.record.keep' },
+      maxConcurrency: 5,
+      resultPath: JsonPath.DISCARD,
+    });
+    removeStale.itemProcessor(
+      new Pass(this, 'IsWritten', {
+        parameters: { 'key.$': '$.key', 'written.$': 'States.ArrayContains($.keep, $.key.SK.S)' },
+      }).next(
+        new Choice(this, 'Stale')
+          .when(Condition.booleanEquals('$.written', true), new Succeed(this, 'Overwritten'))
+          .otherwise(deleteRendition),
+      ),
+    );
+    listRenditions.next(removeStale).next(renditions);
     // The same attributes, in the same expressions, as the SDK's `Catalog.setRenditions`.
     const recorded = {
       ':m': DynamoAttributeValue.mapFromJsonPath('$.record.manifests.M'),
@@ -342,7 +392,7 @@ export class MediaStack extends Stack {
               }),
             },
           },
-          renditions,
+          listRenditions,
         ),
       )
       .otherwise(
@@ -355,7 +405,7 @@ export class MediaStack extends Stack {
               'SET #s = :s, manifests = :m, images = :i, tracks = :t, updatedAt = :now REMOVE statusReason, protection',
             values: recorded,
           },
-          renditions,
+          listRenditions,
         ),
       );
     const readRecord = new Pass(this, 'ReadRecord', {

@@ -8,9 +8,12 @@
  * Pass, Choice, Task, Map (inline, run item by item), Succeed and Fail
  * states; InputPath, Parameters, ItemsPath, ItemSelector,
  * ResultSelector, ResultPath and OutputPath; the context object (`$$`);
- * `States.Format` and `States.StringToJson`; Retry and Catch. Task states
- * call DynamoDB for real (`updateItem`, `putItem`, `getItem`, `deleteItem`,
- * errors named `DynamoDB.<exception>` as Step Functions names them) and
+ * `States.Format`, `States.StringToJson` and `States.ArrayContains`; Choice
+ * rules StringEquals, BooleanEquals and IsPresent (And, Or, Not); Retry and
+ * Catch. Task states call DynamoDB for real (`updateItem`, `putItem`,
+ * `getItem`, `deleteItem`, errors named `DynamoDB.<exception>` as Step
+ * Functions names them; the AWS SDK integration's `query`, errors
+ * `DynamoDb.<exception>`) and
  * record SNS publishes after checking their parameters. Anything else (a
  * Parallel or Wait state, a distributed Map, another intrinsic, a JSONPath
  * filter, an unknown field) throws an
@@ -25,6 +28,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 
@@ -277,6 +281,11 @@ function callIntrinsic(name: string, args: Json[]): Json {
         throw new StatesError('States.IntrinsicFailure', `StringToJson: ${(err as Error).message}`);
       }
     }
+    case 'ArrayContains': {
+      const [array, value] = args;
+      if (!Array.isArray(array)) throw new StatesError('States.IntrinsicFailure', 'ArrayContains needs an array');
+      return array.some((item) => JSON.stringify(item) === JSON.stringify(value));
+    }
     default:
       throw new UnsupportedAslError(`Intrinsic function States.${name}`);
   }
@@ -341,6 +350,10 @@ function choiceMatches(rule: JsonObject, input: Json): boolean {
   const operator = operators[0] as string;
   const operand = rule[operator];
   if (operator === 'IsPresent') return isPresent(variable, input) === operand;
+  if (operator === 'BooleanEquals') {
+    if (!isPresent(variable, input)) throw new StatesError('States.Runtime', `Invalid path ${variable}`);
+    return readPath(variable, input, null) === operand;
+  }
   if (operator === 'StringEquals') {
     if (!isPresent(variable, input)) throw new StatesError('States.Runtime', `Invalid path ${variable}`);
     const value = readPath(variable, input, null);
@@ -378,6 +391,19 @@ export interface TaskServices {
 }
 
 async function runTask(resource: string, parameters: Json, state: string, services: TaskServices): Promise<Json> {
+  if (/^arn:aws[a-z-]*:states:::aws-sdk:dynamodb:query$/.test(resource)) {
+    // The AWS SDK integration: the service's own answer; errors named DynamoDb.<exception>.
+    try {
+      const out = await services.dynamodb.send(new QueryCommand(parameters as never));
+      const { $metadata: _, ...rest } = out as unknown as JsonObject & { $metadata: unknown };
+      return JSON.parse(JSON.stringify(rest)) as Json;
+    } catch (err) {
+      if ((err as { $fault?: string }).$fault) {
+        throw new StatesError(`DynamoDb.${(err as Error).name}`, (err as Error).message);
+      }
+      throw err;
+    }
+  }
   const m = /^arn:aws[a-z-]*:states:::(\w+):(\w+)$/.exec(resource);
   if (!m) throw new UnsupportedAslError(`Task resource ${resource}`);
   const [, service, action] = m as unknown as [string, string, string];

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import * as mediaconvert from '@aws-sdk/client-mediaconvert';
 import { type LocalPlatform, startLocalPlatform } from '@streamctl/local';
 import {
@@ -268,6 +268,8 @@ describe('the synthesized workflows', () => {
       expect(new Set(taskResources(definition))).toEqual(
         new Set([
           'arn:aws:states:::dynamodb:updateItem',
+          'arn:aws:states:::aws-sdk:dynamodb:query',
+          'arn:aws:states:::dynamodb:deleteItem',
           'arn:aws:states:::dynamodb:putItem',
           'arn:aws:states:::sns:publish',
         ]),
@@ -447,6 +449,21 @@ describe.skipIf(!hasFfmpeg)('one owner of the ingest pipeline', { timeout: 60_00
     expect(old?.run.path.at(-1)).toBe('EventWasStale');
     expect(await observe(titleId)).toBe('TRANSCODING');
 
+    // A rendition the new job does not write (as an earlier, bigger ladder leaves): recording the new job removes it.
+    await clients.dynamodb().send(
+      new PutItemCommand({
+        TableName: names.catalogTable,
+        Item: {
+          PK: { S: `VIDEO#${titleId}` },
+          SK: { S: 'RENDITION#4320p' },
+          name: { S: '4320p' },
+          width: { N: '7680' },
+          height: { N: '4320' },
+          bandwidth: { N: '40000000' },
+          playlist: { S: `titles/${titleId}/cmaf/master_4320p.m3u8` },
+        },
+      }),
+    );
     const [done] = await deliver(jobEnded(newJob, 'COMPLETE'));
     expect(done?.run.path).toContain('MarkReadyProtected');
     expect(await observe(titleId)).toBe('READY');
@@ -454,6 +471,13 @@ describe.skipIf(!hasFfmpeg)('one owner of the ingest pipeline', { timeout: 60_00
     // What the mobile aes-128 job writes (an HLS group, no DASH), not what the stage's default ladder would.
     expect(title.manifests).toEqual({ hls: `titles/${titleId}/hls/master.m3u8` });
     expect(title.protection).toEqual({ scheme: 'aes-128' });
+    const written = JSON.parse(jobs.at(-1)?.request.UserMetadata?.record ?? '{}').keep as string[];
+    expect(written.length).toBeGreaterThan(0);
+    const renditionKeys = (await otherItems(titleId))
+      .map((i) => String(i.SK?.S))
+      .filter((k) => k.startsWith('RENDITION#'));
+    expect(renditionKeys.sort()).toEqual([...written].sort());
+    expect(title.renditions.every((r) => r.playlist.startsWith(`titles/${titleId}/hls/`))).toBe(true);
   });
 
   it('an ERROR event of the title latest job makes it FAILED with the reason', async () => {

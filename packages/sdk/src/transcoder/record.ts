@@ -84,7 +84,8 @@ function attributeValue(value: unknown): AttributeValue {
  * a JSON object in DynamoDB's attribute-value form of the title's `manifests`,
  * `images` and `tracks` (the values `Catalog.setRenditions` writes for the same
  * record: no images, `{}`; no tracks, none of either kind) and `renditions`, the
- * catalog items of the renditions (`renditionItem`), with the ladder's sizes.
+ * catalog items of the renditions (`renditionItem`), with the ladder's sizes,
+ * and `keep`, their sort keys as plain strings (the title's other renditions go).
  * The CDK app's job-ended workflow parses it (`States.StringToJson`) and writes
  * it as it is, so it needs neither the ladder nor the tracks at synth, and
  * records what this very job writes whatever ladder `ingest --ladder` chose.
@@ -96,10 +97,13 @@ function attributeValue(value: unknown): AttributeValue {
  * ```
  */
 export function jobRecordMetadata(titleId: string, record: RenditionsUpdate): string {
+  const items = record.renditions.map((r) => renditionItem(titleId, r));
   return JSON.stringify({
     manifests: attributeValue(record.manifests),
     images: attributeValue(record.images ?? {}),
     tracks: attributeValue(record.tracks ?? { audio: [], captions: [] }),
-    renditions: attributeValue(record.renditions.map((r) => renditionItem(titleId, r))),
+    renditions: attributeValue(items),
+    // The sort keys of those items, plain: the workflow keeps these and removes the title's other renditions.
+    keep: items.map((item) => String(item.SK)),
   });
 }
