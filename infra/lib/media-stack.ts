@@ -15,6 +15,10 @@
  * latest (`source.jobId`); an event that fails the condition (late after a
  * publish, duplicated, or of a job a re-ingest replaced) ends the execution
  * in `EventWasStale`, changing nothing.
+ *
+ * The CDN bucket replicates its titles to every other Region's CDN bucket
+ * ({@link MediaReplicationStack} sets the rules; this stack makes the role
+ * and gives the media key the alias the other Regions encrypt replicas with).
  */
 
 import { JOB_RECORD_KEY, TITLE_STATUS, type TitleStatus, transitionCondition } from '@streamctl/sdk';
@@ -539,6 +543,15 @@ export class MediaStack extends Stack {
  * the buckets replicate to each other, so the rules cannot sit on the bucket
  * in its own stack: this stack sets them (PutBucketReplication through a
  * custom resource) once the media stacks of every Region are deployed.
+ *
+ * @example
+ * ```ts
+ * const replication = new MediaReplicationStack(app, 'streamctl-prod-media-replication-eu-west-1', config, {
+ *   env: { account: config.account, region: 'eu-west-1' },
+ *   media, // that Region's MediaStack (its replication role)
+ * });
+ * for (const other of mediaStacks) replication.addStackDependency(other);
+ * ```
  */
 export class MediaReplicationStack extends Stack {
   constructor(
