@@ -2,10 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { getSignedUrl } from '@aws-sdk/cloudfront-signer';
 import { ensureEdgeKeyPair } from '@streamctl/local';
 import { createPlaybackVerifier } from '@streamctl/sdk';
-import { describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
 import { jsonLines, runCli } from '../../test/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamctl-sign-'));
@@ -69,6 +71,76 @@ describe('streamctl sign', () => {
     expect(verdict.allowed).toBe(true);
   });
 
+  describe('on an AWS stage without key flags', () => {
+    const secrets = mockClient(SecretsManagerClient);
+    const aws = { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_REGION: 'eu-west-1' };
+    afterEach(() => secrets.reset());
+
+    it("signs with the active key of the stage's key set, never a pending or retiring one", async () => {
+      const pair = () => {
+        const { privateKey: k, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+        return {
+          privateKey: k.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        };
+      };
+      const [old, active, pending] = [pair(), pair(), pair()];
+      const set = {
+        keyGroupId: '1f2e3d4c-5b6a-4789-9abc-def012345678',
+        active: 'K2ACTIVE',
+        keys: [
+          {
+            keyPairId: 'K1OLD',
+            privateKey: old.privateKey,
+            createdAt: '2026-11-01T00:00:00.000Z',
+            retireAfter: '2026-12-01T00:10:00.000Z',
+          },
+          {
+            keyPairId: 'K2ACTIVE',
+            privateKey: active.privateKey,
+            createdAt: '2026-12-01T00:00:00.000Z',
+            activatedAt: '2026-12-01T00:00:00.000Z',
+          },
+          { keyPairId: 'K3PENDING', privateKey: pending.privateKey, createdAt: '2026-12-02T00:00:00.000Z' },
+        ],
+      };
+      secrets.on(GetSecretValueCommand).callsFake((input: { SecretId?: string }) => {
+        expect(input.SecretId).toBe('streamctl/prod/cloudfront-signing');
+        return { SecretString: JSON.stringify(set) };
+      });
+      const run = await runCli(['sign', url, '--stage', 'prod', '--expires-in', '1h', '--json'], {
+        cwd: dir,
+        env: aws,
+      });
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const [{ url: signed }] = jsonLines(run.stdout) as [{ url: string }];
+      expect(new URL(signed).searchParams.get('Key-Pair-Id')).toBe('K2ACTIVE');
+      const verify = (keyPairId: string, publicKey: string) =>
+        createPlaybackVerifier({ [keyPairId]: publicKey }).verify({ url: signed, cookies: {}, clientIp: '192.0.2.1' })
+          .allowed;
+      expect(verify('K2ACTIVE', active.publicKey)).toBe(true);
+      // The same ID with another key's public half does not verify: it was the active private key that signed.
+      expect(verify('K2ACTIVE', pending.publicKey)).toBe(false);
+    });
+
+    it('names `streamctl keys rotate` when the stage has no key set yet', async () => {
+      secrets
+        .on(GetSecretValueCommand)
+        .rejects(
+          Object.assign(new Error("Secrets Manager can't find the specified secret."), {
+            name: 'ResourceNotFoundException',
+          }),
+        );
+      const run = await runCli(['sign', url, '--stage', 'prod', '--expires-in', '1h'], { cwd: dir, env: aws });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trim().split('\n')).toEqual([
+        'error: stage prod has no signing keys in secret streamctl/prod/cloudfront-signing (eu-west-1); run `streamctl keys rotate --stage prod --yes` first, or pass --key-pair-id and --private-key',
+      ]);
+    });
+  });
+
   it.each([
     [['sign', url, ...key], /an expiry is required; pass --expires-in/],
     [['sign', url, ...key, '--expires-in', '1h', '--expires-at', '2030-01-01T00:00:00Z'], /are exclusive/],
@@ -84,7 +156,6 @@ describe('streamctl sign', () => {
       /Invalid private key for key pair K1/,
     ],
     [['sign', url, '--key-pair-id', 'K1', '--expires-in', '1h'], /go together/],
-    [['sign', url, '--expires-in', '1h', '--stage', 'prod'], /--key-pair-id and --private-key are required/],
     [['sign', url, ...key, '--expires-in', '1h', '--ip', '300.1.1.1'], /Invalid IP range "300.1.1.1"/],
     [['sign', 'not-a-url', ...key, '--expires-in', '1h'], /expected an absolute http/],
     [['sign', ...key, '--expires-in', '1h'], /missing required argument 'url'/],

@@ -26,9 +26,9 @@ export const sign = defineCommand<SignOptions>({
   options: [
     {
       flags: '--key-pair-id <id>',
-      description: 'public key ID in the key group (local stage: the dev key if omitted)',
+      description: "public key ID in the key group (default: the stage's active key, from `streamctl keys`)",
     },
-    { flags: '--private-key <file>', description: 'PEM file of the private key (local stage: the dev key if omitted)' },
+    { flags: '--private-key <file>', description: "PEM file of the private key (default: the stage's active key)" },
     { flags: '--expires-in <duration>', description: 'valid for this long, e.g. 15m, 6h' },
     { flags: '--expires-at <iso>', description: 'valid until this time, e.g. 2026-12-01T00:00:00Z' },
     { flags: '--starts-at <iso>', description: 'not valid before this time (custom policy)' },
@@ -132,10 +132,22 @@ async function loadKey(
   }
   const config = await ctx.config();
   if (config.stage !== 'local') {
-    throw new UsageError(
-      '--key-pair-id and --private-key are required',
-      'pass both (the dev key exists on the local stage only)',
-    );
+    // The stage's active key, from the key set `streamctl keys` keeps in Secrets Manager.
+    const { activeSigningKey, createStageKeys } = await import('@streamctl/sdk/keys');
+    const keys = createStageKeys(config);
+    try {
+      const set = await keys.backend.read();
+      if (!set) {
+        throw new UsageError(
+          `stage ${config.stage} has no signing keys in ${keys.backend.location}`,
+          `run \`streamctl keys rotate --stage ${config.stage} --yes\` first, or pass --key-pair-id and --private-key`,
+        );
+      }
+      const active = activeSigningKey(set);
+      return { keyPairId: active.keyPairId, privateKey: active.privateKey };
+    } finally {
+      keys.close();
+    }
   }
   const { ensureEdgeKeyPair } = await import('@streamctl/local');
   const pair = ensureEdgeKeyPair(config.dataDir);
