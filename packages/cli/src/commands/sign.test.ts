@@ -125,13 +125,11 @@ describe('streamctl sign', () => {
     });
 
     it('names `streamctl keys rotate` when the stage has no key set yet', async () => {
-      secrets
-        .on(GetSecretValueCommand)
-        .rejects(
-          Object.assign(new Error("Secrets Manager can't find the specified secret."), {
-            name: 'ResourceNotFoundException',
-          }),
-        );
+      secrets.on(GetSecretValueCommand).rejects(
+        Object.assign(new Error("Secrets Manager can't find the specified secret."), {
+          name: 'ResourceNotFoundException',
+        }),
+      );
       const run = await runCli(['sign', url, '--stage', 'prod', '--expires-in', '1h'], { cwd: dir, env: aws });
       expect(run.code).toBe(2);
       expect(run.stdout).toBe('');
