@@ -82,7 +82,11 @@ export const CapacityAssumptionsSchema = z
     apiMemoryMb: z.number().int().min(128).max(10_240),
     /** Share of events that carry a taste signal and update the models (plays, completes, likes, list changes, long watches). */
     signalShare: share,
-    /** Platform-table writes per signal of the viewer's own models: the taste item, two genres, the profile version. */
+    /**
+     * Writes per signal of the viewer's own models: the taste item, two genres, the profile version.
+     * The models live in the user-state global table now (the name is kept: it is part of the plan's
+     * stable shape and of `--assume`), so these writes are replicated to every Region.
+     */
     platformWritesPerSignal: z.number().min(0),
     /**
      * Distinct titles among the signals of one signals-worker batch: popularity is written once per
@@ -93,7 +97,10 @@ export const CapacityAssumptionsSchema = z
     homePagesPerViewerMinute: z.number().min(0),
     /** Share of home pages answered from Redis without reading the models. */
     homeCacheHitRatio: share,
-    /** Eventually consistent platform-table reads (≤ 4 KB) to build one home page. */
+    /**
+     * Eventually consistent model reads (≤ 4 KB) to build one home page, from the Region's replica of
+     * the user-state table where the models live now (the name is kept, as above).
+     */
     platformReadsPerHomeBuild: z.number().min(0),
     /** Eventually consistent user-state reads (≤ 4 KB) per API request (session, entitlement, resume position). */
     userStateReadsPerApiCall: z.number().min(0),

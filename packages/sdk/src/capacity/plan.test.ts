@@ -69,38 +69,42 @@ describe('a 1M-viewer plan in one Region (250k concurrent, 6 events a minute)', 
   });
 
   it('counts DynamoDB units per table and the hottest key per sub-key', () => {
-    // Platform: 25,000 records/s × 0.5 signal share = 12,500 signals/s × 4 writes of the viewer's own = 50,000;
-    // popularity is summed per signals batch: 25,000 ÷ 100 = 250 batches/s × min(100 × 0.5, 20) = 20 titles =
-    // 5,000 writes/s per counter (fewer than 12,500 signals), in the country and in ALL: 10,000. 60,000 WCU.
-    // Reads: 250,000 × 0.2 home pages/min ÷ 60 × (1 − 0.8 cache hits) × 10 reads = 1,666.67/s, eventual: ÷ 2 → 834 RCU.
+    // The models live in the user-state table: the platform table is left with nothing the plan counts.
     expect(r.dynamodb.platform).toEqual({
       table: 'platform',
-      localWritesPerSecond: 60_000,
+      localWritesPerSecond: 0,
       replicatedWritesPerSecond: 0,
-      wcu: 60_000,
-      readsPerSecond: 1666.67,
-      rcu: 834,
+      wcu: 0,
+      readsPerSecond: 0,
+      rcu: 0,
     });
-    // POP#ALL takes 5,000 writes/s = 1/12 of the platform writes; each batch writes its shard's sub-key, and
-    // the 36 shards use all 8 default sub-keys: 625/s each, 62.5 % of a partition's 1,000 WCU/s;
-    // 5,000 ÷ 1,000 → at least 5 sub-keys.
+    // User state, watch state: 250,000 × (1/30 heartbeat + (2 progress + 0.1 watchlist) ÷ 60) = 17,083.33 writes/s.
+    // Models: 25,000 records/s × 0.5 signal share = 12,500 signals/s × 4 writes of the viewer's own = 50,000;
+    // popularity is summed per signals batch: 25,000 ÷ 100 = 250 batches/s × min(100 × 0.5, 20) = 20 titles =
+    // 5,000 writes/s per counter (fewer than 12,500 signals), in the country and in ALL: 10,000. 60,000 model writes.
+    // 17,083.33 + 60,000 = 77,083.33 writes/s → 77,084 WCU; one Region, nothing replicated.
+    // Reads: one per API request, 16,666.67/s, and the home builds' model reads: 250,000 × 0.2 home pages/min
+    // ÷ 60 × (1 − 0.8 cache hits) × 10 reads = 1,666.67/s; 18,333.33/s, eventual: ÷ 2 = 9,166.67 → 9,167 RCU.
+    expect(r.dynamodb.userState).toEqual({
+      table: 'user-state',
+      localWritesPerSecond: 77_083.33,
+      replicatedWritesPerSecond: 0,
+      wcu: 77_084,
+      readsPerSecond: 18_333.33,
+      rcu: 9167,
+    });
+    // POP#us-east-1#ALL takes 5,000 writes/s = 5,000 ÷ 77,083.33 = 6.49 % of the Region's user-state writes; each
+    // batch writes its shard's sub-key, and the 36 shards use all 8 default sub-keys: 625/s each, 62.5 % of a
+    // partition's 1,000 WCU/s; 5,000 ÷ 1,000 → at least 5 sub-keys.
     expect(r.dynamodb.hottestKey).toEqual({
-      key: 'POP#ALL',
-      shareOfWrites: 0.0833,
+      key: 'POP#us-east-1#ALL',
+      shareOfWrites: 0.0649,
       writesPerSecond: 5000,
       subKeys: 8,
       writesPerSubKeyPerSecond: 625,
       partitionLimit: 1000,
       utilization: 0.625,
       minSubKeys: 5,
-    });
-    // User state: 250,000 × (1/30 heartbeat + (2 progress + 0.1 watchlist) ÷ 60) = 17,083.33 writes/s → 17,084 WCU.
-    // Reads: one per API request, 16,666.67/s ÷ 2 → 8,334 RCU.
-    expect(r.dynamodb.userState).toMatchObject({
-      localWritesPerSecond: 17_083.33,
-      replicatedWritesPerSecond: 0,
-      wcu: 17_084,
-      rcu: 8334,
     });
   });
 
@@ -152,15 +156,14 @@ describe('a 1M-viewer plan in one Region (250k concurrent, 6 events a minute)', 
     });
     // 12,500 records/s × 2,628,000 s = 32,850 M records, one 25 KB unit each × $0.014 = $459.90.
     expect(cost('Kinesis PUT payload units')).toBe(459.9);
-    // 30,000 writes/s × 2,628,000 = 78,840 M WRU × $0.625 = $49,275.
-    expect(cost('DynamoDB platform writes')).toBe(49_275);
-    // 416.67 RRU/s × 2,628,000 = 1,095 M × $0.125 = $136.875.
-    expect(cost('DynamoDB platform reads')).toBeCloseTo(136.88, 1);
-    // 8,541.67 writes/s × 2,628,000 = 22,447.5 M × $0.625 = $14,029.69; no other Region replicates in.
-    expect(cost('DynamoDB user-state writes')).toBe(14_029.69);
+    // Nothing left on the platform table.
+    expect(cost('DynamoDB platform writes')).toBe(0);
+    expect(cost('DynamoDB platform reads')).toBe(0);
+    // 38,541.67 writes/s × 2,628,000 = 101,287.5 M × $0.625 = $63,304.69; no other Region replicates in.
+    expect(cost('DynamoDB user-state writes')).toBe(63_304.69);
     expect(cost('DynamoDB user-state replicated writes')).toBe(0);
-    // 4,166.67 RRU/s × 2,628,000 = 10,950 M × $0.125 = $1,368.75.
-    expect(cost('DynamoDB user-state reads')).toBe(1368.75);
+    // 4,583.33 RRU/s × 2,628,000 = 12,045 M × $0.125 = $1,505.625.
+    expect(cost('DynamoDB user-state reads')).toBeCloseTo(1505.63, 1);
     // API: 8,333.33 req/s × 0.02 s × 1 GB × 2,628,000 = 438,000,000 GB-s × $0.0000133334 = $5,840.03.
     expect(cost('Lambda API GB-seconds')).toBe(5840.03);
     // Workers: 12,500 records/s × 4 × 0.002 s × 0.5 GB × 2,628,000 = 131,400,000 GB-s → $1,752.01.
@@ -240,29 +243,41 @@ describe('a 50M-viewer plan in two Regions (12M concurrent, 75 % in us-east-1, 4
     });
   });
 
-  it('counts replicated user-state writes in every Region', () => {
-    // Per concurrent viewer: 1/30 + 2.1/60 = 0.068333 writes/s. us-east-1 makes 9M × that = 615,000/s,
-    // eu-west-1 3M × that = 205,000/s; each replica takes both: 820,000 WCU in each Region.
+  it('counts replicated user-state writes, the models included, in every Region', () => {
+    // Watch state per concurrent viewer: 1/30 + 2.1/60 = 0.068333 writes/s: us-east-1 9M × that = 615,000/s,
+    // eu-west-1 3M × that = 205,000/s.
+    // Models, us-east-1: 600,000 records/s × 0.5 = 300,000 signals/s × 4 = 1,200,000; 6,000 batches/s × 20 titles
+    // = 120,000 popularity writes per counter, × 2 = 240,000: 1,440,000/s. eu-west-1: 200,000 × 0.5 = 100,000 × 4
+    // = 400,000; 2,000 batches/s × 20 = 40,000 × 2 = 80,000: 480,000/s.
+    // us-east-1 makes 615,000 + 1,440,000 = 2,055,000/s, eu-west-1 205,000 + 480,000 = 685,000/s; each replica
+    // takes both: 2,740,000 WCU in each Region, every write counted once per Region.
     expect(us.dynamodb.userState).toMatchObject({
-      localWritesPerSecond: 615_000,
-      replicatedWritesPerSecond: 205_000,
-      wcu: 820_000,
-      rcu: 300_000, // 600,000 API req/s (9M × 4 ÷ 60), one read each, ÷ 2
+      localWritesPerSecond: 2_055_000,
+      replicatedWritesPerSecond: 685_000,
+      wcu: 2_740_000,
+      // 600,000 API req/s (9M × 4 ÷ 60), one read each, + 9M × 0.2 ÷ 60 × 0.2 × 10 = 60,000 home-build reads; ÷ 2.
+      readsPerSecond: 660_000,
+      rcu: 330_000,
     });
     expect(eu.dynamodb.userState).toMatchObject({
-      localWritesPerSecond: 205_000,
-      replicatedWritesPerSecond: 615_000,
-      wcu: 820_000,
+      localWritesPerSecond: 685_000,
+      replicatedWritesPerSecond: 2_055_000,
+      wcu: 2_740_000,
     });
-    expect(plan.totals.userStateWcu).toBe(1_640_000);
+    expect(plan.totals.userStateWcu).toBe(5_480_000);
+    // The platform tables (one per Region) take none of it.
+    expect(us.dynamodb.platform.wcu).toBe(0);
+    expect(eu.dynamodb.platform.wcu).toBe(0);
+    expect(plan.totals.platformWcu).toBe(0);
   });
 
   it('finds the hottest key over the partition limit even spread 64 ways', () => {
-    // us-east-1: 600,000 × 0.5 = 300,000 signals/s × 4 = 1,200,000; 6,000 batches/s × 20 titles = 120,000
-    // popularity writes per counter, × 2 = 240,000: 1,440,000 platform WCU. POP#ALL 120,000/s ÷ 64 = 1,875/s
-    // per sub-key, 187.5 % of 1,000; 120,000 ÷ 1,000 → 120 sub-keys at least.
-    expect(us.dynamodb.platform.wcu).toBe(1_440_000);
+    // us-east-1: 6,000 batches/s × 20 titles = 120,000 popularity writes per counter (above): POP#us-east-1#ALL
+    // takes 120,000 of the Region's 2,055,000 user-state writes/s (5.84 %); ÷ 64 = 1,875/s per sub-key, 187.5 % of
+    // 1,000; 120,000 ÷ 1,000 → 120 sub-keys at least. Replicas hold each Region's counter under its own key.
     expect(us.dynamodb.hottestKey).toMatchObject({
+      key: 'POP#us-east-1#ALL',
+      shareOfWrites: 0.0584,
       writesPerSecond: 120_000,
       subKeys: 64,
       writesPerSubKeyPerSecond: 1875,
@@ -270,7 +285,11 @@ describe('a 50M-viewer plan in two Regions (12M concurrent, 75 % in us-east-1, 4
       minSubKeys: 120,
     });
     // eu-west-1: 2,000 batches/s × 20 = 40,000 ÷ 64 = 625/s per sub-key, under the limit; 40 sub-keys would do.
-    expect(eu.dynamodb.hottestKey).toMatchObject({ writesPerSubKeyPerSecond: 625, minSubKeys: 40 });
+    expect(eu.dynamodb.hottestKey).toMatchObject({
+      key: 'POP#eu-west-1#ALL',
+      writesPerSubKeyPerSecond: 625,
+      minSubKeys: 40,
+    });
   });
 
   it('needs more Lambda concurrency than the default quota, and says to ask for it', () => {
@@ -293,7 +312,7 @@ describe('a 50M-viewer plan in two Regions (12M concurrent, 75 % in us-east-1, 4
         code: 'HOT_KEY',
         region: 'us-east-1',
         message:
-          'popularity counter POP#ALL takes 1,875 writes/s per sub-key over 64 sub-keys, over the 1,000 WCU/s of one partition: spread it over at least 120 sub-keys (counterShards)',
+          'popularity counter POP#us-east-1#ALL takes 1,875 writes/s per sub-key over 64 sub-keys, over the 1,000 WCU/s of one partition: spread it over at least 120 sub-keys (counterShards)',
       },
       {
         code: 'LAMBDA_CONCURRENCY_QUOTA',
@@ -321,8 +340,11 @@ describe('a 50M-viewer plan in two Regions (12M concurrent, 75 % in us-east-1, 4
   });
 
   it('costs each Region with its own prices', () => {
-    // us-east-1 platform writes: 720,000/s × 2,628,000 = 1,892,160 M WRU × $0.625 = $1,182,600.
-    expect(costOf(us, 'DynamoDB platform writes').monthlyCost).toBe(1_182_600);
+    // us-east-1 user-state writes: 2,055,000 × 0.5 = 1,027,500/s × 2,628,000 = 2,700,270 M WRU × $0.625
+    // = $1,687,668.75; replicated in from eu-west-1: 342,500/s × 2,628,000 = 900,090 M rWRU × $0.625 = $562,556.25.
+    expect(costOf(us, 'DynamoDB user-state writes').monthlyCost).toBe(1_687_668.75);
+    expect(costOf(us, 'DynamoDB user-state replicated writes').monthlyCost).toBe(562_556.25);
+    expect(costOf(us, 'DynamoDB platform writes').monthlyCost).toBe(0);
     // us-east-1 API: 300,000 req/s × 0.02 s × 1 GB × 2,628,000 = 15,768,000,000 GB-s × $0.0000133334 = $210,241.05.
     expect(costOf(us, 'Lambda API GB-seconds').monthlyCost).toBe(210_241.05);
     // HTTP API: 300,000 × 2,628,000 = 788,400 M: 300 × $1.00 + 788,100 × $0.90 = $709,590.
@@ -332,8 +354,8 @@ describe('a 50M-viewer plan in two Regions (12M concurrent, 75 % in us-east-1, 4
     // eu-west-1 at 1.1 × us-east-1: 287 shards × 730 h × $0.0165 = $3,456.915.
     expect(costOf(eu, 'Kinesis shard-hours').unitPrice).toBeCloseTo(0.0165, 10);
     expect(costOf(eu, 'Kinesis shard-hours').monthlyCost).toBeCloseTo(3456.92, 1);
-    // Replicated in from us-east-1: 307,500/s × 2,628,000 = 808,110 M rWRU × $0.6875 = $555,575.63.
-    expect(costOf(eu, 'DynamoDB user-state replicated writes').monthlyCost).toBeCloseTo(555_575.63, 1);
+    // Replicated in from us-east-1: 1,027,500/s × 2,628,000 = 2,700,270 M rWRU × $0.6875 = $1,856,435.625.
+    expect(costOf(eu, 'DynamoDB user-state replicated writes').monthlyCost).toBeCloseTo(1_856_435.63, 1);
     // eu-west-1 video: 1.5M × 625,000 B/s × 2,628,000 s ÷ 2^30 = 2,294,545,993.21 GB: $145,582.08 for the first
     // 5 PB + 2,289,303,113.21 × $0.02 = $45,931,644.34 (Europe's tiers match North America's).
     expect(eu.cloudFront.monthlyTransferGb).toBeCloseTo(2_294_545_993.21, 1);

@@ -103,11 +103,15 @@ export interface CostLine {
   monthlyCost: number;
 }
 
-/** The hottest key of the platform table and how it fares against a partition's write limit. */
+/**
+ * The hottest key of the user-state table (where the models live) and how it fares against a
+ * partition's write limit. Each Region writes its own counter (`POP#<region>#ALL`), so a replica
+ * takes every Region's counter on a partition key of its own: replication adds no load to a key.
+ */
 export interface HotKeyPlan {
-  /** The key: the popularity counter of every country together. */
+  /** The key: this Region's popularity counter of every country together. */
   key: string;
-  /** Its share of the platform table's writes. */
+  /** Its share of the writes this Region makes to the user-state table. */
   shareOfWrites: number;
   /** Writes a second to the key before it is split. */
   writesPerSecond: number;
@@ -123,7 +127,10 @@ export interface HotKeyPlan {
   minSubKeys: number;
 }
 
-/** A DynamoDB table's load in one Region. */
+/**
+ * A DynamoDB table's load in one Region. The platform table is the Region's own; since the
+ * models moved to the user-state table, the planner counts no load on it (its fields stay, at 0).
+ */
 export interface TablePlan {
   table: 'platform' | 'user-state';
   /** Writes a second made in this Region at the peak. */
@@ -255,7 +262,7 @@ export interface CapacityPlan {
 
 /**
  * Sub-keys of the popularity counters a plan assumes when `counterShards` is not given. Plan with the
- * number the platform table is written with (the model store's `counterShards`).
+ * number the models are written with (the model store's `counterShards`).
  */
 export const DEFAULT_PLAN_COUNTER_SHARDS = DEFAULT_MODEL_COUNTER_SHARDS;
 
@@ -271,6 +278,25 @@ const ceil = (value: number) => Math.ceil(round(value, 6));
 
 function line(item: string, quantity: number, unit: string, unitPrice: number, cost = quantity * unitPrice): CostLine {
   return { item, quantity: round(quantity, 2), unit, unitPrice: round(unitPrice, 10), monthlyCost: round(cost) };
+}
+
+/** The signals worker's writes to the models of one Region, a second at the peak. */
+interface ModelWrites {
+  /** Writes to one popularity counter (the country's, or ALL). */
+  popularityPerCounter: number;
+  /** Every model write: the viewers' own models and both popularity counters. */
+  total: number;
+}
+
+function modelWrites(peak: number, eventsPerViewerMinute: number, a: CapacityAssumptions): ModelWrites {
+  const recordsPerSecond = (peak * eventsPerViewerMinute) / 60;
+  const signalsPerSecond = recordsPerSecond * a.signalShare;
+  // Popularity is summed per batch of the signals worker (one batch of a shard at a time): each
+  // batch writes each of its titles once in the country and once in ALL. Full batches at this rate.
+  const signalBatchesPerSecond = recordsPerSecond / a.workerBatchSize;
+  const titlesPerBatch = Math.min(a.workerBatchSize * a.signalShare, a.titlesPerSignalBatch);
+  const popularityPerCounter = Math.min(signalsPerSecond, signalBatchesPerSecond * titlesPerBatch);
+  return { popularityPerCounter, total: signalsPerSecond * a.platformWritesPerSignal + 2 * popularityPerCounter };
 }
 
 /**
@@ -305,11 +331,23 @@ export function planCapacity(input: CapacityInput, options: PlanCapacityOptions 
   const monthSeconds = prices.hoursPerMonth * 3600;
 
   // Writes per concurrent viewer per second to the user-state global table: heartbeats, resume positions, list changes.
-  const userStateWritesPerViewer =
+  const watchStateWritesPerViewer =
     1 / a.heartbeatSeconds + (a.progressWritesPerViewerMinute + a.watchlistWritesPerViewerMinute) / 60;
-  const userStateWritesByRegion = Object.fromEntries(
-    request.regions.map((r) => [r, request.peakConcurrency * (regionShare[r] as number) * userStateWritesPerViewer]),
+  // The signals worker's model writes, which live in the user-state table too (rows of the writing Region).
+  const models = Object.fromEntries(
+    request.regions.map((r) => [
+      r,
+      modelWrites(request.peakConcurrency * (regionShare[r] as number), request.eventsPerViewerMinute, a),
+    ]),
   );
+  const userStateWritesByRegion = Object.fromEntries(
+    request.regions.map((r) => [
+      r,
+      request.peakConcurrency * (regionShare[r] as number) * watchStateWritesPerViewer +
+        (models[r] as ModelWrites).total,
+    ]),
+  );
+  // Every replica takes every Region's writes: each write is counted once per Region of the stage.
   const allUserStateWrites = Object.values(userStateWritesByRegion).reduce((x, y) => x + y, 0);
 
   const warnings: PlanWarning[] = [];
@@ -370,28 +408,24 @@ export function planCapacity(input: CapacityInput, options: PlanCapacityOptions 
     // API: heartbeats plus the other calls; each request holds one Lambda execution for its duration.
     const apiRequestsPerSecond = peak * (a.apiCallsPerViewerMinute / 60 + 1 / a.heartbeatSeconds);
 
-    // DynamoDB. Platform table (this Region's only): the signals worker's model writes. User state (a
-    // global table): every Region's writes land in every Region, so each replica takes them all.
-    const signalsPerSecond = recordsPerSecond * a.signalShare;
-    // Popularity is summed per batch of the signals worker (one batch of a shard at a time): each
-    // batch writes each of its titles once in the country and once in ALL. Full batches at this rate.
-    const signalBatchesPerSecond = recordsPerSecond / a.workerBatchSize;
-    const titlesPerBatch = Math.min(a.workerBatchSize * a.signalShare, a.titlesPerSignalBatch);
-    const popularityWritesPerCounter = Math.min(signalsPerSecond, signalBatchesPerSecond * titlesPerBatch);
-    const platformWrites = signalsPerSecond * a.platformWritesPerSignal + 2 * popularityWritesPerCounter;
-    const platformReads =
+    // DynamoDB. User state (a global table): the watch state and, since they moved there, the models
+    // (the signals worker's writes, the home pages' reads). Every Region's writes land in every
+    // Region, so each replica takes them all; reads stay in the Region's replica. Platform table
+    // (this Region's only): nothing the planner counts is left there.
+    const model = models[region] as ModelWrites;
+    const homeBuildReads =
       (peak * a.homePagesPerViewerMinute * (1 - a.homeCacheHitRatio) * a.platformReadsPerHomeBuild) / 60;
     const platform: TablePlan = {
       table: 'platform',
-      localWritesPerSecond: round(platformWrites),
+      localWritesPerSecond: 0,
       replicatedWritesPerSecond: 0,
-      wcu: ceil(platformWrites),
-      readsPerSecond: round(platformReads),
-      rcu: ceil(platformReads / 2),
+      wcu: 0,
+      readsPerSecond: 0,
+      rcu: 0,
     };
     const localUserStateWrites = userStateWritesByRegion[region] as number;
     const replicatedIn = allUserStateWrites - localUserStateWrites;
-    const userStateReads = apiRequestsPerSecond * a.userStateReadsPerApiCall;
+    const userStateReads = apiRequestsPerSecond * a.userStateReadsPerApiCall + homeBuildReads;
     const userState: TablePlan = {
       table: 'user-state',
       localWritesPerSecond: round(localUserStateWrites),
@@ -400,13 +434,14 @@ export function planCapacity(input: CapacityInput, options: PlanCapacityOptions 
       readsPerSecond: round(userStateReads),
       rcu: ceil(userStateReads / 2),
     };
-    // Every batch adds to POP#ALL: one partition key, so one partition's 1,000 WCU/s unless it is split.
-    // A batch writes the sub-key of its shard, so only as many sub-keys as shards take writes.
-    const counterWrites = popularityWritesPerCounter;
+    // Every batch adds to the Region's POP#<region>#ALL: one partition key, so one partition's 1,000
+    // WCU/s unless it is split (in every replica alike). A batch writes the sub-key of its shard, so
+    // only as many sub-keys as shards take writes.
+    const counterWrites = model.popularityPerCounter;
     const perSubKey = counterWrites / Math.min(counterShards, provisionedShards);
     const hottestKey: HotKeyPlan = {
-      key: 'POP#ALL',
-      shareOfWrites: platformWrites > 0 ? round(counterWrites / platformWrites, 4) : 0,
+      key: `POP#${region}#ALL`,
+      shareOfWrites: localUserStateWrites > 0 ? round(counterWrites / localUserStateWrites, 4) : 0,
       writesPerSecond: round(counterWrites),
       subKeys: counterShards,
       writesPerSubKeyPerSecond: round(perSubKey),
@@ -424,8 +459,8 @@ export function planCapacity(input: CapacityInput, options: PlanCapacityOptions 
     const ddbReplicated = p.dynamodbReplicatedWriteRequestUnitsPerMillion.usd * m;
     const ddbRead = p.dynamodbReadRequestUnitsPerMillion.usd * m;
     const ddbCost = [
-      line('DynamoDB platform writes', monthly(platformWrites) / 1e6, 'million WRU', ddbWrite),
-      line('DynamoDB platform reads', monthly(platformReads / 2) / 1e6, 'million RRU', ddbRead),
+      line('DynamoDB platform writes', monthly(platform.localWritesPerSecond) / 1e6, 'million WRU', ddbWrite),
+      line('DynamoDB platform reads', monthly(platform.readsPerSecond / 2) / 1e6, 'million RRU', ddbRead),
       line('DynamoDB user-state writes', monthly(localUserStateWrites) / 1e6, 'million WRU', ddbWrite),
       line('DynamoDB user-state replicated writes', monthly(replicatedIn) / 1e6, 'million rWRU', ddbReplicated),
       line('DynamoDB user-state reads', monthly(userStateReads / 2) / 1e6, 'million RRU', ddbRead),
