@@ -92,7 +92,7 @@ export interface PlanCapacityOptions {
 
 /** One line of a cost estimate: how much of what, at which price. */
 export interface CostLine {
-  /** What is billed: `Kinesis shard-hours`, `DynamoDB platform writes`, … */
+  /** What is billed: `Kinesis shard-hours`, `DynamoDB user-state replicated writes`, … */
   item: string;
   /** How much of `unit` in a month. */
   quantity: number;
@@ -219,7 +219,7 @@ export interface PlanWarning {
  * @example
  * ```json
  * { "version": 1, "input": { "viewers": 1000000, … }, "regions": [{ "region": "us-east-1",
- *   "kinesis": { "provisionedShards": 36, … }, … }], "totals": { "monthlyCost": 4052213.83, … },
+ *   "kinesis": { "provisionedShards": 36, … }, … }], "totals": { "monthlyCost": 4039895.08, … },
  *   "warnings": [] }
  * ```
  */
