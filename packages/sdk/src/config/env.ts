@@ -23,6 +23,10 @@ export const ENV_VARS = {
   },
   STREAMCTL_MAX_ATTEMPTS: { key: 'maxAttempts', doc: 'Attempts per AWS call, retries included (1–10). Default: 3.' },
   STREAMCTL_REGIONS: { key: 'regions', doc: 'Comma-separated Regions of a multi-Region stage.' },
+  STREAMCTL_CONTROL_REGIONS: {
+    key: 'controlRegions',
+    doc: "Comma-separated Regions holding a replica of the control table (the routing record), the witness left out. Default: the stage's Regions.",
+  },
   STREAMCTL_DOMAIN: {
     key: 'domain',
     doc: "The stage's public domain: the edge at https://<domain>, each Region's API at https://api-<region>.<domain>.",

@@ -67,6 +67,32 @@ const Domain = z
     'a DNS name such as watch.example.com',
   );
 const Regions = z.array(Region).min(1);
+/**
+ * The Regions that hold a replica of the control table (where the routing record is read and
+ * written). An MRSC global table has exactly three Regions of one Region set: three replicas, or
+ * two and a witness, which holds nothing readable and so is not named here.
+ */
+const ControlRegions = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z
+    .array(Region)
+    .min(1, 'name at least one Region that holds a replica of the control table, such as us-east-1,us-east-2')
+    .max(
+      3,
+      'a table with multi-Region strong consistency has at most three Regions; name its replicas, not its witness',
+    )
+    .refine((list) => new Set(list).size === list.length, 'a Region is named twice')
+    .refine(
+      (list) => new Set(list.map((r) => r.split('-')[0])).size <= 1,
+      'the Regions of a table with multi-Region strong consistency are all of one Region set (US, EU or Asia Pacific)',
+    ),
+);
 
 /** Media settings: where transcodes run and which CDN to invalidate. */
 export const MediaSettingsSchema = z
@@ -301,6 +327,8 @@ const StageSettingsSchema = z
     engines: Engines,
     maxAttempts: MaxAttempts,
     regions: Regions,
+    /** Regions that hold a replica of the control table (default: `regions`). */
+    controlRegions: ControlRegions,
     domain: Domain,
     resources: ResourceNameOverridesSchema,
     media: MediaSettingsSchema,
@@ -342,6 +370,7 @@ export interface ConfigFlags {
   engines?: string | undefined;
   maxAttempts?: number | string | undefined;
   regions?: string[] | string | undefined;
+  controlRegions?: string[] | string | undefined;
   domain?: string | undefined;
 }
 
@@ -358,6 +387,7 @@ export type ConfigKey =
   | 'engines'
   | 'maxAttempts'
   | 'regions'
+  | 'controlRegions'
   | 'domain';
 
 /** Fully resolved configuration of one stage. */
@@ -378,6 +408,12 @@ export interface StreamctlConfig {
   maxAttempts: number;
   /** Regions of the stage, the first being the home Region. */
   regions: string[];
+  /**
+   * Regions that hold a replica of the control table, where the routing record is read and
+   * written: the local Region when it is one, else the first, then the next on a Region error.
+   * Default: `regions`. On the local stage every Region reaches the one shared store.
+   */
+  controlRegions: string[];
   /**
    * The stage's public domain, as the CDK app deploys it: the edge at
    * `https://<domain>`, each Region's API at `https://api-<region>.<domain>`.
@@ -552,6 +588,13 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     undefined,
     z.preprocess((v) => (typeof v === 'string' ? splitList(v) : v), Regions),
   );
+  const controlRegions = resolveKey(
+    'controlRegions',
+    flags.controlRegions,
+    stageFile.controlRegions,
+    undefined,
+    ControlRegions,
+  );
   const domain = resolveKey('domain', flags.domain, stageFile.domain, undefined, Domain);
   const engines = resolveKey('engines', flags.engines, stageFile.engines, DEFAULTS.engines, Engines);
   const projectRoot = configFile ? dirname(configFile) : cwd;
@@ -563,6 +606,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
 
   const homeRegion = region.value as string;
   const regionList = (regions.value as string[] | undefined) ?? [homeRegion];
+  const stageRegions = regionList.includes(homeRegion) ? regionList : [homeRegion, ...regionList];
   const overrides: ResourceNameOverrides = stageFile.resources ?? {};
   const media = resolveBlock('media', MediaSettingsSchema, env, stageFile.media ?? {}, fileOrigin);
   const search = resolveBlock('search', SearchSettingsSchema, env, stageFile.search ?? {}, fileOrigin);
@@ -605,7 +649,8 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     dataDir,
     engines: engines.value as EngineProfile,
     maxAttempts: maxAttempts.value as number,
-    regions: regionList.includes(homeRegion) ? regionList : [homeRegion, ...regionList],
+    regions: stageRegions,
+    controlRegions: (controlRegions.value as string[] | undefined) ?? stageRegions,
     ...(domain.value ? { domain: domain.value as string } : {}),
     resources: resourceNames(stage, homeRegion, overrides),
     media,
@@ -626,6 +671,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
       engines: engines.source,
       maxAttempts: maxAttempts.source,
       regions: regions.source,
+      controlRegions: controlRegions.source,
       domain: domain.source,
     },
   };
@@ -661,4 +707,40 @@ function resolveBlock<T>(
 /** The documented environment variables, for `--help` and READMEs. */
 export function describeEnvVars(): Array<{ name: EnvVarName; doc: string }> {
   return (Object.keys(ENV_VARS) as EnvVarName[]).map((name) => ({ name, doc: ENV_VARS[name].doc }));
+}
+
+/**
+ * Whether a Region of the stage holds a replica of the control table (the routing record's
+ * table). On the local stage, and wherever per-service endpoints point every Region at one
+ * store, every Region does; on AWS, the `controlRegions` do.
+ *
+ * @example
+ * ```ts
+ * holdsControlTable({ stage: 'prod', controlRegions: ['us-east-1', 'us-east-2'] }, 'eu-west-1'); // false
+ * ```
+ */
+export function holdsControlTable(
+  config: Pick<StreamctlConfig, 'stage' | 'controlRegions' | 'endpoints'>,
+  region: string,
+): boolean {
+  return config.stage === LOCAL_STAGE || config.endpoints !== undefined || config.controlRegions.includes(region);
+}
+
+/**
+ * The control Regions in the order the stage's Region asks them for the routing record: the
+ * Region itself when it holds a replica of the control table (locally, where every Region shares
+ * one store, only it), otherwise the stage's `controlRegions` in their order.
+ *
+ * @example
+ * ```ts
+ * controlRegionOrder({ ...config, region: 'eu-west-1', controlRegions: ['us-east-1', 'us-east-2'] });
+ * // ["us-east-1", "us-east-2"]
+ * ```
+ */
+export function controlRegionOrder(
+  config: Pick<StreamctlConfig, 'stage' | 'region' | 'controlRegions' | 'endpoints'>,
+): string[] {
+  if (config.stage === LOCAL_STAGE || config.endpoints) return [config.region];
+  if (!holdsControlTable(config, config.region)) return [...config.controlRegions];
+  return [config.region, ...config.controlRegions.filter((r) => r !== config.region)];
 }

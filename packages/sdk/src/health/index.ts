@@ -8,7 +8,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import type { AwsClients } from '../aws/index.js';
-import type { StreamctlConfig } from '../config/index.js';
+import { controlRegionOrder, holdsControlTable, type StreamctlConfig } from '../config/index.js';
 import { ErrorCode, isStreamctlError, wrapAwsError } from '../errors/index.js';
 import { PLATFORM_RESOURCES } from '../resources/index.js';
 
@@ -39,6 +39,12 @@ export interface HealthReport {
   healthy: boolean;
   checkedAt: string;
   parts: PartHealth[];
+  /**
+   * Where this Region reads and writes the routing record: the control Regions in the order it
+   * asks them, the Region itself first when it holds a replica of the control table. A Region
+   * that holds none is not checked for that table.
+   */
+  routingRecordFrom?: string[];
 }
 
 /** Default time one check may take before it counts as failed. */
@@ -108,7 +114,8 @@ export interface HttpPart {
 }
 
 /**
- * Checks every part of a stage in parallel.
+ * Checks every part of a stage in parallel. The control table is checked only in a Region that
+ * holds a replica of it (`controlRegions`); the report names where the routing record is read.
  *
  * @example
  * ```ts
@@ -123,6 +130,7 @@ export async function checkHealth(
 ): Promise<HealthReport> {
   const timeoutMs = options.timeoutMs ?? HEALTH_TIMEOUT_MS;
   const names = config.resources;
+  const controlHere = holdsControlTable(config, config.region);
   const httpParts = (options.httpParts ?? []).map((part) =>
     checkPart(
       part.name,
@@ -146,16 +154,19 @@ export async function checkHealth(
     checkPart(
       'dynamodb',
       clients.endpointFor('dynamodb'),
-      PLATFORM_RESOURCES.tables.map((t) => ({
-        resource: names[t.nameKey],
-        operation: 'dynamodb:DescribeTable',
-        run: async (abortSignal) => {
-          const out = await clients
-            .dynamodb()
-            .send(new DescribeTableCommand({ TableName: names[t.nameKey] }), { abortSignal });
-          return out.Table?.TableStatus ?? 'UNKNOWN';
-        },
-      })),
+      // The control table has replicas in the control Regions only: elsewhere its absence is expected.
+      PLATFORM_RESOURCES.tables
+        .filter((t) => t.nameKey !== 'controlTable' || controlHere)
+        .map((t) => ({
+          resource: names[t.nameKey],
+          operation: 'dynamodb:DescribeTable',
+          run: async (abortSignal) => {
+            const out = await clients
+              .dynamodb()
+              .send(new DescribeTableCommand({ TableName: names[t.nameKey] }), { abortSignal });
+            return out.Table?.TableStatus ?? 'UNKNOWN';
+          },
+        })),
       timeoutMs,
     ),
     checkPart(
@@ -193,5 +204,6 @@ export async function checkHealth(
     healthy: parts.every((p) => p.ok),
     checkedAt: new Date().toISOString(),
     parts,
+    routingRecordFrom: controlRegionOrder(config),
   };
 }

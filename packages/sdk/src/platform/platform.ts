@@ -16,7 +16,13 @@ import {
   type TitleViews,
   withCatalogCache,
 } from '../catalog/index.js';
-import { LOCAL_STAGE, type ResolveConfigOptions, resolveConfig, type StreamctlConfig } from '../config/index.js';
+import {
+  holdsControlTable,
+  LOCAL_STAGE,
+  type ResolveConfigOptions,
+  resolveConfig,
+  type StreamctlConfig,
+} from '../config/index.js';
 import {
   type CheckpointStore,
   type Consumer,
@@ -68,6 +74,7 @@ import {
   type ModelStore,
 } from '../recommendations/index.js';
 import {
+  controlTableStore,
   createRegionalEventsPut,
   type FailoverInput,
   type FailoverResult,
@@ -398,7 +405,16 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
         ),
     },
     regions: {
-      routing: () => readRouting(clients, names),
+      routing: async () => {
+        // A Region without a replica of the control table reads the record in a control Region.
+        if (holdsControlTable(effective, effective.region)) return readRouting(clients, names);
+        const control = controlTableStore(effective);
+        try {
+          return await readRouting(control, names);
+        } finally {
+          control.destroy();
+        }
+      },
       health: (o) => regionsHealth(effective, o),
       failover: (input) => runFailover(effective, input),
     },

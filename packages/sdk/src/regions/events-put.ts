@@ -7,13 +7,13 @@
  * take them (user state is a global table, so their writes land everywhere).
  */
 import { type AwsClients, createAwsClients } from '../aws/index.js';
-import { LOCAL_STAGE, type ResourceNames, type StreamctlConfig } from '../config/index.js';
+import { holdsControlTable, LOCAL_STAGE, type ResourceNames, type StreamctlConfig } from '../config/index.js';
 import { ErrorCode, StreamctlError } from '../errors/index.js';
 import { type EngagementEvent, type PublishResult, putEvents } from '../events/index.js';
 import { readLocalRegions } from './local.js';
 import { createFailoverPut, createRegionRouter, type RegionRouter } from './router.js';
-import { readRouting } from './routing.js';
-import { regionConfig } from './stage.js';
+import { type ControlTable, readRouting } from './routing.js';
+import { controlTableStore, regionConfig } from './stage.js';
 
 /** Settings of {@link createRegionalEventsPut}: the router's. */
 export interface RegionalEventsPutOptions {
@@ -92,11 +92,18 @@ export function createRegionalEventsPut(
     };
   };
   const regions = [config.region, ...config.regions.filter((r) => r !== config.region)];
+  // A Region without a replica of the control table reads the record in a control Region.
+  let control: ControlTable | undefined;
+  const routingStore = () => {
+    if (holdsControlTable(config, config.region)) return clients;
+    control ??= controlTableStore(config);
+    return control;
+  };
   const router: RegionRouter<RegionStream> = createRegionRouter({
     targets: regions.map((region) => ({ region, client: region === config.region ? local : remote(region) })),
     preferred: config.region,
-    // Ordering only: a record a moment old does, read in the local Region.
-    routing: () => readRouting(clients, names, { consistent: false }),
+    // Ordering only: a record a moment old does, read in the nearest control Region.
+    routing: () => readRouting(routingStore(), names, { consistent: false }),
     ...options,
   });
   const put = createFailoverPut(router, (stream, events) => stream.put(events));
@@ -105,6 +112,8 @@ export function createRegionalEventsPut(
     states: () => router.states(),
     close: () => {
       for (const c of made.splice(0)) c.destroy();
+      control?.destroy();
+      control = undefined;
     },
   };
 }

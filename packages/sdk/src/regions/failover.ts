@@ -16,7 +16,7 @@ import { type RepointResult, repointOriginGroup } from './cloudfront.js';
 import { mediaLag, regionsHealth } from './health.js';
 import { readLocalRegions } from './local.js';
 import { defaultRouting, ensureRouting, type RoutingRecord, readRouting, setPrimary } from './routing.js';
-import { regionConfig } from './stage.js';
+import { controlTableStore, regionConfig } from './stage.js';
 
 /** The edge in front of the Regions' APIs, where known: given, or locally the multi-Region platform's. */
 function edgeUrlOf(config: StreamctlConfig, edgeUrl: string | undefined): string | undefined {
@@ -26,27 +26,19 @@ function edgeUrlOf(config: StreamctlConfig, edgeUrl: string | undefined): string
 }
 
 /**
- * Asks the edge which Region is its primary API origin until it names
- * `region` or time runs out. The probe is a POST without a token: the edge
- * (like a CloudFront origin group) never fails a POST over, so the answer
- * comes from the primary origin alone, and the API refuses it (401) before
- * doing anything, naming the Region that served it.
+ * Asks the edge, through `probe` (which answers the Region it saw), until it names `region` or
+ * time runs out; an unanswered probe counts as another Region.
  */
-async function regionThroughEdge(
-  edgeUrl: string,
+async function untilEdgeNames(
   region: string,
   timeoutMs: number,
+  probe: () => Promise<string>,
 ): Promise<{ region: string; ms: number; ok: boolean }> {
   const started = Date.now();
   for (;;) {
     let seen: string;
     try {
-      const res = await fetch(`${edgeUrl.replace(/\/$/, '')}/v1/events`, {
-        method: 'POST',
-        signal: AbortSignal.timeout(2_000),
-      });
-      await res.body?.cancel();
-      seen = res.headers.get('x-streamctl-region') ?? `no Region (HTTP ${res.status})`;
+      seen = await probe();
     } catch (err) {
       seen = `no answer (${(err as Error).message})`;
     }
@@ -57,28 +49,33 @@ async function regionThroughEdge(
 }
 
 /**
+ * Asks the edge which Region is its primary API origin until it names
+ * `region` or time runs out. The probe is a POST without a token: the edge
+ * (like a CloudFront origin group) never fails a POST over, so the answer
+ * comes from the primary origin alone, and the API refuses it (401) before
+ * doing anything, naming the Region that served it.
+ */
+function regionThroughEdge(edgeUrl: string, region: string, timeoutMs: number) {
+  return untilEdgeNames(region, timeoutMs, async () => {
+    const res = await fetch(`${edgeUrl.replace(/\/$/, '')}/v1/events`, {
+      method: 'POST',
+      signal: AbortSignal.timeout(2_000),
+    });
+    await res.body?.cancel();
+    return res.headers.get('x-streamctl-region') ?? `no Region (HTTP ${res.status})`;
+  });
+}
+
+/**
  * Asks the local edge which Region's CDN bucket heads its media origin group (its `/health` lists
  * the group in order) until it names `region` or time runs out.
  */
-async function mediaThroughEdge(
-  edgeUrl: string,
-  region: string,
-  timeoutMs: number,
-): Promise<{ region: string; ms: number; ok: boolean }> {
-  const started = Date.now();
-  for (;;) {
-    let seen: string;
-    try {
-      const res = await fetch(`${edgeUrl.replace(/\/$/, '')}/health`, { signal: AbortSignal.timeout(2_000) });
-      const body = (await res.json()) as { buckets?: Array<{ region: string }> };
-      seen = body.buckets?.[0]?.region ?? 'no media origin group';
-    } catch (err) {
-      seen = `no answer (${(err as Error).message})`;
-    }
-    const ms = Date.now() - started;
-    if (seen === region || ms > timeoutMs) return { region: seen, ms, ok: seen === region };
-    await sleep(200);
-  }
+function mediaThroughEdge(edgeUrl: string, region: string, timeoutMs: number) {
+  return untilEdgeNames(region, timeoutMs, async () => {
+    const res = await fetch(`${edgeUrl.replace(/\/$/, '')}/health`, { signal: AbortSignal.timeout(2_000) });
+    const body = (await res.json()) as { buckets?: Array<{ region: string }> };
+    return body.buckets?.[0]?.region ?? 'no media origin group';
+  });
 }
 
 /** One step of a failover, as planned and as done. */
@@ -143,13 +140,15 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
     ]);
   }
   const home = createAwsClients(config);
+  // The routing record is read and written in a control Region: this one when it holds a replica.
+  const control = controlTableStore(config);
   const names = config.resources;
   const step = (s: FailoverStep) => input.onStep?.(s);
   try {
     // A dry run writes nothing: with no record yet, the plan starts from the one ensureRouting would create.
     const record = input.dryRun
-      ? ((await readRouting(home, names)) ?? defaultRouting(config.regions, input.by))
-      : await ensureRouting(home, names, config.regions, input.by);
+      ? ((await readRouting(control, names)) ?? defaultRouting(config.regions, input.by))
+      : await ensureRouting(control, names, config.regions, input.by);
     const from = record.primary;
     const edgeUrl = edgeUrlOf(config, input.edgeUrl);
     const rollback = `streamctl failover --to ${from} --yes`;
@@ -263,7 +262,7 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
     const flipped = await run(
       steps[2] as FailoverStep,
       () =>
-        setPrimary(home, names, {
+        setPrimary(control, names, {
           to: input.to,
           expectedVersion: record.version,
           by: input.by,
@@ -299,7 +298,7 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
     await run(
       steps[4] as FailoverStep,
       async () => {
-        const now = await readRouting(home, names);
+        const now = await readRouting(control, names);
         if (now?.primary !== input.to) {
           throw new StreamctlError(ErrorCode.Conflict, `The routing record names ${now?.primary}, not ${input.to}`);
         }
@@ -342,6 +341,7 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
     );
     return { from, to: input.to, changed: true, dryRun: false, steps, record: flipped, edge, rollback };
   } finally {
+    control.destroy();
     home.destroy();
   }
 }

@@ -56,16 +56,20 @@ export {
 } from './router.js';
 export {
   apiOrder,
+  type ControlTable,
   defaultRouting,
   ensureRouting,
   type ReadRoutingOptions,
   type RegionState,
   type RoutingChange,
   type RoutingRecord,
+  type RoutingStore,
   readRouting,
   setPrimary,
 } from './routing.js';
 export {
+  type ControlTableOptions,
+  controlTableStore,
   localRegionBuckets,
   localRegionView,
   regionApiUrl,

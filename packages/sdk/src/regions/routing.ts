@@ -6,6 +6,9 @@
  * that condition is checked against every Region's replica: two failovers
  * started in two Regions cannot both win, as they could on an eventually
  * consistent global table, where the last writer wins (docs/regions.md).
+ * The table has replicas in the stage's control Regions only: each call
+ * takes either one Region's clients or a {@link ControlTable}, which asks
+ * the control Regions in turn (`controlTableStore` in stage.ts).
  */
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
@@ -28,6 +31,35 @@ export interface RoutingRecord {
   reason?: string;
 }
 
+/**
+ * The control table as reached from a Region that may not hold a replica: each call goes to one
+ * control Region, and to the next one when that Region fails (unreachable, no replica, throttled,
+ * a server error), never when the request itself is refused (a failed condition, a simultaneous
+ * write, access denied).
+ */
+export interface ControlTable {
+  /** The control Regions, in the order they are asked. */
+  readonly regions: readonly string[];
+  /** Runs one DynamoDB call in the first control Region that answers it. */
+  run<T>(call: (clients: AwsClients, region: string) => Promise<T>): Promise<T>;
+  /** Closes the clients it made. */
+  destroy(): void;
+}
+
+/** Where the routing record is read and written: one Region's clients, or the control Regions. */
+export type RoutingStore = AwsClients | ControlTable;
+
+function isControlTable(store: RoutingStore): store is ControlTable {
+  return typeof (store as Partial<ControlTable>).run === 'function';
+}
+
+function documents<T>(
+  store: RoutingStore,
+  call: (docs: ReturnType<AwsClients['documents']>) => Promise<T>,
+): Promise<T> {
+  return isControlTable(store) ? store.run((clients) => call(clients.documents())) : call(store.documents());
+}
+
 const KEY = { PK: 'ROUTING', SK: 'RECORD' } as const;
 const Region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d{1,2}$/, 'an AWS Region such as eu-west-1');
 
@@ -46,15 +78,15 @@ function isReplicatedConflict(err: unknown): boolean {
 }
 
 async function getRecord(
-  clients: AwsClients,
+  store: RoutingStore,
   table: string,
   consistent: boolean,
   subject: string,
 ): Promise<RoutingRecord | undefined> {
   try {
-    const out = await clients
-      .documents()
-      .send(new GetCommand({ TableName: table, Key: KEY, ConsistentRead: consistent }));
+    const out = await documents(store, (docs) =>
+      docs.send(new GetCommand({ TableName: table, Key: KEY, ConsistentRead: consistent })),
+    );
     if (!out.Item) return undefined;
     const { PK: _pk, SK: _sk, ...record } = out.Item;
     return record as RoutingRecord;
@@ -67,7 +99,8 @@ async function getRecord(
 export interface ReadRoutingOptions {
   /**
    * A strongly consistent read (default): what a failover decides on. Routers that only order
-   * Regions pass `false`: a record a moment old does, and the read stays in the local Region.
+   * Regions pass `false`: a record a moment old does, and the read is answered by the nearest
+   * replica without a round trip to the other control Regions.
    */
   consistent?: boolean;
 }
@@ -86,7 +119,7 @@ export interface ReadRoutingOptions {
  * ```
  */
 export async function readRouting(
-  clients: AwsClients,
+  clients: RoutingStore,
   names: ResourceNames,
   options: ReadRoutingOptions = {},
 ): Promise<RoutingRecord | undefined> {
@@ -156,7 +189,7 @@ function replicatedConflictPause(attempt: number): Promise<void> {
  * ```
  */
 export async function ensureRouting(
-  clients: AwsClients,
+  clients: RoutingStore,
   names: ResourceNames,
   regions: string[],
   by: string,
@@ -167,12 +200,14 @@ export async function ensureRouting(
   const record = former ?? defaultRouting(regions, by);
   for (let attempt = 1; ; attempt++) {
     try {
-      await clients.documents().send(
-        new PutCommand({
-          TableName: names.controlTable,
-          Item: { ...KEY, ...record },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
+      await documents(clients, (docs) =>
+        docs.send(
+          new PutCommand({
+            TableName: names.controlTable,
+            Item: { ...KEY, ...record },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          }),
+        ),
       );
       break;
     } catch (err) {
@@ -196,13 +231,15 @@ export async function ensureRouting(
   if (former) {
     try {
       // Only the copy that was carried over: a newer one is left for a person to look at.
-      await clients.documents().send(
-        new DeleteCommand({
-          TableName: names.userStateTable,
-          Key: KEY,
-          ConditionExpression: 'version = :v',
-          ExpressionAttributeValues: { ':v': former.version },
-        }),
+      await documents(clients, (docs) =>
+        docs.send(
+          new DeleteCommand({
+            TableName: names.userStateTable,
+            Key: KEY,
+            ConditionExpression: 'version = :v',
+            ExpressionAttributeValues: { ':v': former.version },
+          }),
+        ),
       );
     } catch (err) {
       if (!isConditionFailure(err)) throw wrapAwsError(err, 'dynamodb:DeleteItem', 'routing record (its former place)');
@@ -220,6 +257,15 @@ export interface RoutingChange {
   reason?: string;
   /** The state the old primary takes. Default `draining`. */
   fromState?: RegionState;
+}
+
+function isSameWrite(now: RoutingRecord | undefined, next: RoutingRecord): boolean {
+  return (
+    now?.version === next.version &&
+    now.primary === next.primary &&
+    now.changedBy === next.changedBy &&
+    now.changedAt === next.changedAt
+  );
 }
 
 /** The `CONFLICT` a failover gets when the record moved under it. */
@@ -248,7 +294,7 @@ function changedUnder(expectedVersion: number, now: RoutingRecord | undefined): 
  * ```
  */
 export async function setPrimary(
-  clients: AwsClients,
+  clients: RoutingStore,
   names: ResourceNames,
   change: RoutingChange,
 ): Promise<RoutingRecord> {
@@ -276,35 +322,39 @@ export async function setPrimary(
   };
   for (let attempt = 1; ; attempt++) {
     try {
-      await clients.documents().send(
-        new UpdateCommand({
-          TableName: names.controlTable,
-          Key: KEY,
-          UpdateExpression: 'SET #p = :p, #r = :r, version = :next, changedBy = :by, changedAt = :at, reason = :why',
-          ConditionExpression: 'version = :expected',
-          ExpressionAttributeNames: { '#p': 'primary', '#r': 'regions' },
-          ExpressionAttributeValues: {
-            ':p': next.primary,
-            ':r': next.regions,
-            ':next': next.version,
-            ':by': next.changedBy,
-            ':at': next.changedAt,
-            ':why': next.reason ?? 'failover',
-            ':expected': change.expectedVersion,
-          },
-        }),
+      await documents(clients, (docs) =>
+        docs.send(
+          new UpdateCommand({
+            TableName: names.controlTable,
+            Key: KEY,
+            UpdateExpression: 'SET #p = :p, #r = :r, version = :next, changedBy = :by, changedAt = :at, reason = :why',
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeNames: { '#p': 'primary', '#r': 'regions' },
+            ExpressionAttributeValues: {
+              ':p': next.primary,
+              ':r': next.regions,
+              ':next': next.version,
+              ':by': next.changedBy,
+              ':at': next.changedAt,
+              ':why': next.reason ?? 'failover',
+              ':expected': change.expectedVersion,
+            },
+          }),
+        ),
       );
       return next;
     } catch (err) {
       if (isConditionFailure(err)) {
-        throw changedUnder(
-          change.expectedVersion,
-          await getRecord(clients, names.controlTable, true, 'routing record'),
-        );
+        const now = await getRecord(clients, names.controlTable, true, 'routing record');
+        // A write whose answer was lost (the Region went away after taking it) and that was sent
+        // again to the next control Region finds its own record there: it won.
+        if (isSameWrite(now, next)) return next;
+        throw changedUnder(change.expectedVersion, now);
       }
       if (!isReplicatedConflict(err)) throw wrapAwsError(err, 'dynamodb:UpdateItem', 'routing record');
       await replicatedConflictPause(attempt);
       const now = await getRecord(clients, names.controlTable, true, 'routing record');
+      if (isSameWrite(now, next)) return next;
       if (now?.version !== change.expectedVersion) throw changedUnder(change.expectedVersion, now);
       if (attempt >= REPLICATED_CONFLICT_ATTEMPTS) {
         throw new ConflictError(

@@ -4,9 +4,17 @@
  * @module
  */
 import { type AwsClients, createAwsClients } from '../aws/index.js';
-import { LOCAL_STAGE, type ResourceNames, resourceNames, type StreamctlConfig } from '../config/index.js';
+import {
+  controlRegionOrder,
+  LOCAL_STAGE,
+  type ResourceNames,
+  resourceNames,
+  type StreamctlConfig,
+} from '../config/index.js';
+import { ErrorCode, StreamctlError, wrapAwsError } from '../errors/index.js';
 import { readLocalPlatformState } from '../local/index.js';
 import { readLocalRegions } from './local.js';
+import type { ControlTable } from './routing.js';
 
 /**
  * The configuration of one Region of a stage: same stage, that Region's
@@ -121,4 +129,93 @@ export function regionClients(
     const rc = regionConfig(config, region);
     return { region, client: { clients: createAwsClients(rc), config: rc } };
   });
+}
+
+/** A failure of the Region, not of the request: another control Region may answer. */
+function isRegionFailure(err: unknown): boolean {
+  const name = (err as { name?: string }).name;
+  if (name === 'TimeoutError' || name === 'AbortError') return true;
+  if ((err as { $fault?: string }).$fault === 'server') return true;
+  const code = wrapAwsError(err, 'dynamodb').code;
+  return code === ErrorCode.EndpointUnreachable || code === ErrorCode.ResourceNotFound || code === ErrorCode.Throttled;
+}
+
+/** Options of {@link controlTableStore}. */
+export interface ControlTableOptions {
+  /** Makes a control Region's clients. Default: that Region's clients of the stage ({@link regionConfig}). */
+  clientsFor?: (region: string) => AwsClients;
+}
+
+/**
+ * The control table as this Region reaches it, for the routing record's reads and writes
+ * (`readRouting`, `ensureRouting`, `setPrimary`): each call goes to the first Region of
+ * `controlRegionOrder`, and on a Region failure (unreachable, no replica there, throttled, a
+ * server error) to the next; a refused request (a failed condition, a simultaneous write from
+ * another Region, access denied) is answered at once, never sent elsewhere. After a failure the
+ * Region that last answered is asked first. With every control Region failing, the error names each.
+ *
+ * @example
+ * ```ts
+ * const control = controlTableStore(config); // in eu-west-1: asks us-east-1, then us-east-2
+ * try {
+ *   const record = await readRouting(control, config.resources);
+ * } finally {
+ *   control.destroy();
+ * }
+ * ```
+ */
+export function controlTableStore(config: StreamctlConfig, options: ControlTableOptions = {}): ControlTable {
+  const regions = controlRegionOrder(config);
+  const clientsFor =
+    options.clientsFor ??
+    ((region: string) =>
+      region === config.region ? createAwsClients(config) : createAwsClients(regionConfig(config, region)));
+  const made = new Map<string, AwsClients>();
+  const clientsOf = (region: string): AwsClients => {
+    let clients = made.get(region);
+    if (!clients) {
+      clients = clientsFor(region);
+      made.set(region, clients);
+    }
+    return clients;
+  };
+  let first = 0;
+  return {
+    regions,
+    async run(call) {
+      const failures: Array<{ region: string; err: unknown }> = [];
+      for (let i = 0; i < regions.length; i++) {
+        const at = (first + i) % regions.length;
+        const region = regions[at] as string;
+        try {
+          const value = await call(clientsOf(region), region);
+          first = at;
+          return value;
+        } catch (err) {
+          if (regions.length === 1) throw err;
+          if (!isRegionFailure(err)) {
+            // The Region answered, refusing the request: it is up, and another would refuse it too.
+            first = at;
+            throw err;
+          }
+          failures.push({ region, err });
+        }
+      }
+      throw new StreamctlError(
+        ErrorCode.EndpointUnreachable,
+        `No control Region answered for the routing record (${failures
+          .map((f) => `${f.region}: ${wrapAwsError(f.err, 'dynamodb').message}`)
+          .join('; ')})`,
+        {
+          cause: failures.at(-1)?.err,
+          hint: "a write or strongly consistent read needs a majority of the control table's Regions: check they are reachable, and that STREAMCTL_CONTROL_REGIONS (or controlRegions in streamctl.config.json) names the Regions holding its replicas",
+          details: { regions: failures.map((f) => f.region) },
+        },
+      );
+    },
+    destroy() {
+      for (const clients of made.values()) clients.destroy();
+      made.clear();
+    },
+  };
 }

@@ -15,12 +15,15 @@ describe(`health (${target.kind})`, () => {
     const report = await checkHealth(config, clients);
     clients.destroy();
     expect(report.healthy).toBe(true);
+    // Every local Region reaches the one store that holds the control table.
+    expect(report.routingRecordFrom).toEqual([config.region]);
     expect(report.parts.map((p) => p.name)).toEqual(['dynamodb', 'kinesis', 's3']);
     const resources = report.parts.flatMap((p) => p.resources.map((r) => r.name));
     expect(resources).toEqual([
       config.resources.catalogTable,
       config.resources.userStateTable,
       config.resources.platformTable,
+      config.resources.controlTable,
       config.resources.eventsStream,
       config.resources.rawBucket,
       config.resources.cdnBucket,
