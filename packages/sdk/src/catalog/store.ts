@@ -6,21 +6,14 @@
  * @module
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  DeleteCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import type { AwsClients } from '../aws/index.js';
 import type { ResourceNames } from '../config/index.js';
 import { CountrySchema, IdSchema } from '../contract/index.js';
 import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
 import type { Page } from '../users/index.js';
-import { BATCH_RETRY, decodeCursor, encodeCursor, parseInput, queryAll, retry } from '../util/index.js';
+import { BATCH_RETRY, decodeCursor, encodeCursor, getKeys, parseInput, queryAll, retry } from '../util/index.js';
 import {
   ALL_TITLES,
   AVAILABILITY_PREFIX,
@@ -110,42 +103,11 @@ export function createCatalog(clients: AwsClients, names: ResourceNames): Catalo
   /** The METADATA items of these titles (the attributes browsing reads), by id; unknown ids are absent. */
   async function metas(titleIds: readonly string[], subject: string): Promise<Map<string, Item>> {
     const names = Object.fromEntries(SUMMARY_ATTRIBUTES.map((a, i) => [`#a${i}`, a]));
-    const found = new Map<string, Item>();
-    for (let i = 0; i < titleIds.length; i += 100) {
-      const keys = titleIds.slice(i, i + 100).map(titleKey);
-      const items = await getKeysProjected(keys, Object.keys(names).join(', '), names, subject);
-      for (const item of items) found.set(String(item.titleId), item);
-    }
-    return found;
-  }
-
-  async function getKeysProjected(
-    keys: Array<Record<string, unknown>>,
-    ProjectionExpression: string,
-    ExpressionAttributeNames: Record<string, string>,
-    subject: string,
-  ): Promise<Item[]> {
-    const items: Item[] = [];
-    let pending = keys;
-    pending = await retry(
-      async () => {
-        try {
-          const out = await docs().send(
-            new BatchGetCommand({
-              RequestItems: { [TableName]: { Keys: pending, ProjectionExpression, ExpressionAttributeNames } },
-            }),
-          );
-          items.push(...(out.Responses?.[TableName] ?? []));
-          pending = (out.UnprocessedKeys?.[TableName]?.Keys ?? []) as Array<Record<string, unknown>>;
-          return pending;
-        } catch (err) {
-          throw wrapAwsError(err, 'dynamodb:BatchGetItem', subject);
-        }
-      },
-      { attempts: 9, policy: BATCH_RETRY, retryable: () => false, retryResult: (left) => left.length > 0 },
-    );
-    if (pending.length) throw wrapAwsError(new Error('unprocessed keys'), 'dynamodb:BatchGetItem', subject);
-    return items;
+    const items = await getKeys(clients, TableName, titleIds.map(titleKey), subject, {
+      expression: Object.keys(names).join(', '),
+      names,
+    });
+    return new Map(items.map((item) => [String(item.titleId), item as Item]));
   }
 
   const isConditionFailure = (err: unknown) =>

@@ -59,13 +59,26 @@ export async function deleteKeys(
   return keys.length;
 }
 
-/** Reads items by key, 100 per BatchGetItem, reading unprocessed keys again with backoff. */
+/** The attributes a {@link getKeys} reads: a projection expression and the names it uses. */
+export interface Projection {
+  expression: string;
+  names: Record<string, string>;
+}
+
+/**
+ * Reads items by key, 100 per BatchGetItem, reading unprocessed keys again with backoff; only the
+ * projection's attributes when one is given.
+ */
 export async function getKeys(
   clients: AwsClients,
   TableName: string,
   keys: Array<Record<string, unknown>>,
   subject: string,
+  projection?: Projection,
 ): Promise<Record<string, unknown>[]> {
+  const read = projection
+    ? { ProjectionExpression: projection.expression, ExpressionAttributeNames: projection.names }
+    : {};
   const items: Record<string, unknown>[] = [];
   for (let i = 0; i < keys.length; i += 100) {
     let pending = keys.slice(i, i + 100);
@@ -74,7 +87,7 @@ export async function getKeys(
         try {
           const out = await clients
             .documents()
-            .send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending } } }));
+            .send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ...read } } }));
           items.push(...(out.Responses?.[TableName] ?? []));
           pending = (out.UnprocessedKeys?.[TableName]?.Keys ?? []) as Array<Record<string, unknown>>;
           return pending;
