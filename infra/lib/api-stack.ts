@@ -7,10 +7,13 @@
  * The server's request log lines feed metrics of playback starts: 5xx
  * answers (alarmed) and limit refusals (graphed). The server's privacy
  * routes (export, erasure, consent) reach the platform table and the
- * user-state replica of every Region of the stage, by ARN.
+ * user-state replica of every Region of the stage, by ARN. `POST /v1/events`
+ * puts into the Region's events stream and, when that fails, into another
+ * Region's (the SDK's failover put), ordered by the routing record it reads
+ * in the control table.
  */
 import { resourceNames, secretNames } from '@streamctl/sdk/config';
-import { catalogTable, eventsStream, platformTable, userStateTable } from '@streamctl/sdk/resources';
+import { catalogTable, controlTable, eventsStream, platformTable, userStateTable } from '@streamctl/sdk/resources';
 import { Annotations, ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import {
   ApiMapping,
@@ -44,7 +47,6 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import { CfnReplicationGroup, CfnSubnetGroup } from 'aws-cdk-lib/aws-elasticache';
 import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import { Alias, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { FilterPattern, type JsonPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -56,6 +58,7 @@ import {
   apiHost,
   capacityFor,
   contentKeyAlias,
+  controlTablePlacement,
   customDomains,
   type InfraConfig,
   protectionEnvironment,
@@ -97,26 +100,62 @@ export function playbackStartLines(status: JsonPattern): JsonPattern {
 }
 
 /**
- * What the server does to the platform table of each Region of the stage (its own and the others')
- * beyond reading the models: privacy reads a viewer's rows by key (`UPROF#<user>`, `VIEWERREF#<user>`
- * and the `DEADLETTER#…` rows those name) for export and erasure, deletes them in batches
- * (`deleteKeys`), and moves the viewer's profile version (as every change of a viewer's lists does
- * in this Region, so other API instances rebuild the home page). Never PutItem or DeleteItem: the
- * workers own the rows.
+ * What the server does to the platform table of each Region of the stage (its own and the others'):
+ * privacy finds a viewer's dead letters by key (`VIEWERREF#<user>` and the `DEADLETTER#…` rows
+ * those name) for export and erasure, and deletes them in batches (`deleteKeys`). Nothing else:
+ * the workers own the rows, and the recommendation models live in the user-state table.
  */
-export const PRIVACY_PLATFORM_ACTIONS = [
-  'dynamodb:Query',
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:UpdateItem',
-] as const;
+export const PRIVACY_PLATFORM_ACTIONS = ['dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'] as const;
 
 /**
  * What the server does to the user-state replicas of the stage's other Regions: erasure deletes in
  * its own Region, then reads each other replica until the deletes show (Query) and deletes what one
- * still shows after the wait (BatchWriteItem). This Region's replica has the read-write grant.
+ * still shows after the wait (BatchWriteItem); turning personalization off forgets the viewer's
+ * taste through each Region's model store (the same Query and BatchWriteItem). This Region's replica
+ * has the read-write grant.
  */
 export const PRIVACY_REPLICA_ACTIONS = ['dynamodb:Query', 'dynamodb:BatchWriteItem'] as const;
+
+/**
+ * Forgetting a viewer's taste in another Region also moves that Region's profile version
+ * (`PK = UPROF#<user>`, `SK = VERSION#<region>`), so its API instances rebuild the home page: this
+ * action, on the other replicas, for the taste partitions alone ({@link TASTE_PARTITIONS}).
+ */
+export const PRIVACY_VERSION_ACTIONS = ['dynamodb:UpdateItem'] as const;
+
+/** The partitions of a viewer's taste model (the SDK's `profilePartition`), as an IAM `dynamodb:LeadingKeys` pattern. */
+export const TASTE_PARTITIONS = 'UPROF#*';
+
+/**
+ * What the events put (`POST /v1/events`) does to each Region's events stream: one PutRecords call
+ * per batch, into this Region's stream, else the next Region's. Nothing else: the put neither lists
+ * shards nor reads the stream. The streams use Kinesis's AWS managed key (`alias/aws/kinesis`),
+ * which needs no KMS permission of a producer.
+ */
+export const EVENTS_PUT_ACTIONS = ['kinesis:PutRecords'] as const;
+
+/**
+ * What the events put does to the routing record (`PK = ROUTING`) to order the Regions: an
+ * eventually consistent GetItem, in the control table of this Region, or of a control Region when
+ * this one holds no replica; while the control table has no record, in the user-state table (where
+ * stages made before the control table kept it) of the Region that answered.
+ */
+export const ROUTING_READ_ACTIONS = ['dynamodb:GetItem'] as const;
+
+/** The partition of the routing record and the failover canaries (the SDK's routing key). */
+export const ROUTING_PARTITION = 'ROUTING';
+
+/**
+ * What `GET /health` (the SDK's `health`) asks of this Region's resources, beyond the grants the
+ * routes need: DescribeTable of each table here (the catalog and user-state grants include it),
+ * DescribeStreamSummary of the events stream, HeadBucket of the raw and CDN buckets (which S3
+ * authorizes as ListBucket). Nothing in another Region.
+ */
+export const HEALTH_ACTIONS = {
+  table: ['dynamodb:DescribeTable'],
+  stream: ['kinesis:DescribeStreamSummary'],
+  bucket: ['s3:ListBucket'],
+} as const;
 
 /**
  * The encryption context every content key is wrapped under (`{ titleId, keyId }`): the key
@@ -323,6 +362,8 @@ export class ApiStack extends Stack {
         STREAMCTL_STAGE: config.stage,
         STREAMCTL_REGION: this.region,
         STREAMCTL_REGIONS: config.regions.join(','),
+        // Where the routing record is: a Region outside these reads it in them.
+        STREAMCTL_CONTROL_REGIONS: controlTablePlacement(config).regions.join(','),
         STREAMCTL_JWT_ISSUER: issuer,
         STREAMCTL_JWT_AUDIENCE: client.userPoolClientId,
         STREAMCTL_CDN_URL: `https://${config.domain}`,
@@ -374,12 +415,11 @@ export class ApiStack extends Stack {
     });
     // This Region's replica of user state: consent, erasure tombstones and records included (privacy writes them here).
     TableV2.fromTableName(this, 'UserState', names[userStateTable.nameKey]).grantReadWriteData(this.server);
-    // The recommendation models (popularity, co-occurrence, taste profiles) that /v1/home reads live in the
-    // Region's platform table, created by the streaming stack of this Region (a TableV2 of the same name).
-    TableV2.fromTableName(this, 'Platform', names[platformTable.nameKey]).grantReadData(this.server);
+    // The recommendation models (taste profiles, popularity, co-occurrence) that /v1/home reads live in the
+    // user-state table too, each Region's rows beside the others': the grant above covers them.
     // Privacy reaches every Region of the stage: the server of any Region exports and erases a viewer
-    // everywhere (the platform table is per Region, same name in each) and verifies that the global
-    // table's other replicas show the erasure. By ARN, Region by Region: no other table, no other Region.
+    // everywhere (dead letters are in each Region's platform table, same name in each) and verifies that the
+    // global table's other replicas show the erasure. By ARN, Region by Region: no other table, no other Region.
     const tableArn = (table: string, region: string) =>
       this.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: table });
     const otherRegions = config.regions.filter((r) => r !== props.env.region);
@@ -392,20 +432,85 @@ export class ApiStack extends Stack {
       }),
     );
     if (otherRegions.length) {
+      const otherReplicas = otherRegions.map((region) =>
+        tableArn(resourceNames(config.stage, region)[userStateTable.nameKey], region),
+      );
+      this.server.addToRolePolicy(
+        new PolicyStatement({ actions: [...PRIVACY_REPLICA_ACTIONS], resources: otherReplicas }),
+      );
       this.server.addToRolePolicy(
         new PolicyStatement({
-          actions: [...PRIVACY_REPLICA_ACTIONS],
-          resources: otherRegions.map((region) =>
-            tableArn(resourceNames(config.stage, region)[userStateTable.nameKey], region),
-          ),
+          actions: [...PRIVACY_VERSION_ACTIONS],
+          resources: otherReplicas,
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [TASTE_PARTITIONS] } },
         }),
       );
     }
-    Stream.fromStreamArn(
-      this,
-      'Events',
-      `arn:aws:kinesis:${this.region}:${this.account}:stream/${names[eventsStream.nameKey]}`,
-    ).grantWrite(this.server);
+    // The events put: every Region's stream, by the name the SDK derives there (this Region's first, the
+    // others when it fails).
+    this.server.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...EVENTS_PUT_ACTIONS],
+        resources: config.regions.map((region) =>
+          this.formatArn({
+            service: 'kinesis',
+            region,
+            resource: 'stream',
+            resourceName: resourceNames(config.stage, region)[eventsStream.nameKey],
+          }),
+        ),
+      }),
+    );
+    // The routing record the events put orders Regions by: the control table in each control Region (this
+    // Region's replica first when it holds one), and its former place in the user-state replicas of the
+    // control Regions that have one (the stage's Regions among them; this Region's is granted above).
+    const control = controlTablePlacement(config);
+    this.server.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...ROUTING_READ_ACTIONS],
+        resources: control.regions.map((region) =>
+          tableArn(resourceNames(config.stage, region)[controlTable.nameKey], region),
+        ),
+      }),
+    );
+    const formerPlace = control.regions.filter((r) => r !== props.env.region && config.regions.includes(r));
+    if (formerPlace.length) {
+      this.server.addToRolePolicy(
+        new PolicyStatement({
+          actions: [...ROUTING_READ_ACTIONS],
+          resources: formerPlace.map((region) =>
+            tableArn(resourceNames(config.stage, region)[userStateTable.nameKey], region),
+          ),
+          conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ROUTING_PARTITION] } },
+        }),
+      );
+    }
+    // What the health check describes here: the platform table, the control table where this Region holds a
+    // replica, the events stream and the two buckets.
+    const healthTables = [names[platformTable.nameKey]];
+    if (control.regions.includes(props.env.region)) healthTables.push(names[controlTable.nameKey]);
+    this.server.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...HEALTH_ACTIONS.table],
+        resources: healthTables.map((table) => tableArn(table, props.env.region)),
+      }),
+    );
+    this.server.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...HEALTH_ACTIONS.stream],
+        resources: [
+          this.formatArn({ service: 'kinesis', resource: 'stream', resourceName: names[eventsStream.nameKey] }),
+        ],
+      }),
+    );
+    this.server.addToRolePolicy(
+      new PolicyStatement({
+        actions: [...HEALTH_ACTIONS.bucket],
+        resources: [names.rawBucket, names.cdnBucket].map((bucket) =>
+          this.formatArn({ service: 's3', region: '', account: '', resource: bucket }),
+        ),
+      }),
+    );
 
     // `api-<region>.<domain>`: the host the edge's API origins (and the SDK) use for this Region.
     const host = apiHost(config, props.env.region);

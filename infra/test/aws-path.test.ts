@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { resourceNames } from '@streamctl/sdk/config';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS_PUT_ACTIONS, HEALTH_ACTIONS, ROUTING_PARTITION, ROUTING_READ_ACTIONS } from '../lib/api-stack.js';
 import { buildPlatform, type PlatformStacks } from '../lib/app.js';
-import { type InfraConfig, loadInfraConfig, parseInfraConfig } from '../lib/config.js';
+import { controlTablePlacement, type InfraConfig, loadInfraConfig, parseInfraConfig } from '../lib/config.js';
 import { MEDIA_FAILOVER_STATUS_CODES } from '../lib/edge-stack.js';
 
 const INFRA = fileURLToPath(new URL('..', import.meta.url));
@@ -294,6 +295,109 @@ describe('API stack', () => {
       MfaConfiguration: 'OPTIONAL',
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
     });
+  });
+});
+
+describe('the events put and the routing record it reads', () => {
+  type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
+  /** The Allow statements of the server role's policies in one Region's API stack. */
+  const serverStatements = (p: PlatformStacks, region: string): Statement[] => {
+    const t = Template.fromStack(p.regions[region]?.api as never);
+    const policies = Object.values(t.findResources('AWS::IAM::Policy')) as Array<{
+      Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Statement[] } };
+    }>;
+    const mine = policies.filter((q) => q.Properties.Roles.some((r) => r.Ref.startsWith('ServerServiceRole')));
+    expect(mine.length).toBeGreaterThan(0);
+    return mine.flatMap((q) => q.Properties.PolicyDocument.Statement).filter((st) => st.Effect === 'Allow');
+  };
+  const actionsOf = (st: Statement) => ([] as string[]).concat(st.Action);
+  const arn = (service: string, region: string, resource: string) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:${region}:123456789012:${resource}`]],
+  });
+  const stream = (region: string) => arn('kinesis', region, `stream/${resourceNames('prod', region).eventsStream}`);
+  const table = (region: string, name: string) => arn('dynamodb', region, `table/${name}`);
+  const serverEnv = (p: PlatformStacks, region: string) => {
+    const t = Template.fromStack(p.regions[region]?.api as never);
+    const [fn] = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
+    return (fn as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment
+      .Variables;
+  };
+
+  it.each(example.regions)("%s: the server puts into every Region's events stream, PutRecords alone", (region) => {
+    const statements = serverStatements(stacks, region);
+    const kinesis = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('kinesis:')));
+    const put = kinesis.filter((st) => actionsOf(st).includes('kinesis:PutRecords'));
+    expect(put).toHaveLength(1);
+    expect(actionsOf(put[0] as Statement)).toEqual([...EVENTS_PUT_ACTIONS]);
+    // Every Region's stream (the put tries this Region's first), each by the name the SDK derives there.
+    expect(put[0]?.Resource).toEqual(example.regions.map(stream));
+    // Besides: the health check describes this Region's stream. No PutRecord, no ListShards, no read.
+    const others = kinesis.filter((st) => st !== put[0]);
+    expect(others.map((st) => [actionsOf(st), st.Resource])).toEqual([[[...HEALTH_ACTIONS.stream], stream(region)]]);
+  });
+
+  it.each(example.regions)(
+    "%s: the streams use Kinesis's AWS managed key, so the put needs no KMS permission",
+    (region) => {
+      // A customer managed key here would need kms:GenerateDataKey for the server in every Region: this test would
+      // then have to ask for that grant.
+      Template.fromStack(stacks.regions[region]?.streaming as never).hasResourceProperties('AWS::Kinesis::Stream', {
+        Name: resourceNames('prod', region).eventsStream,
+        StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' },
+      });
+      const kms = serverStatements(stacks, region).filter((st) => actionsOf(st).some((a) => a.startsWith('kms:')));
+      // The content key's Decrypt (the key route) is the only KMS statement.
+      expect(kms.map(actionsOf)).toEqual([['kms:Decrypt']]);
+    },
+  );
+
+  it.each(example.regions)(
+    '%s: the server reads the routing record in each control Region, and in its former place there',
+    (region) => {
+      const statements = serverStatements(stacks, region);
+      const controlRegions = controlTablePlacement(example).regions;
+      expect(controlRegions).toEqual(['us-east-1', 'us-east-2']);
+      const control = resourceNames('prod', region).controlTable;
+      const onControl = statements.filter((st) => JSON.stringify(st.Resource).includes(`table/${control}`));
+      const read = onControl.filter((st) => actionsOf(st).includes('dynamodb:GetItem'));
+      expect(read).toHaveLength(1);
+      expect(actionsOf(read[0] as Statement)).toEqual([...ROUTING_READ_ACTIONS]);
+      expect(read[0]?.Resource).toEqual(controlRegions.map((r) => table(r, control)));
+      // Nothing else on the record, but the health check's DescribeTable of the replica in this Region (if any).
+      const rest = onControl.filter((st) => st !== read[0]);
+      const platform = table(region, resourceNames('prod', region).platformTable);
+      expect(rest.map((st) => [actionsOf(st), st.Resource])).toEqual(
+        controlRegions.includes(region) ? [[[...HEALTH_ACTIONS.table], [platform, table(region, control)]]] : [],
+      );
+      // The record's former place: the user-state replica of a control Region other than this one, its partition alone.
+      const userState = resourceNames('prod', region).userStateTable;
+      const former = statements.filter(
+        (st) => actionsOf(st).includes('dynamodb:GetItem') && st.Condition !== undefined,
+      );
+      const expected = controlRegions.filter((r) => r !== region && example.regions.includes(r));
+      expect(former.map((st) => ([] as unknown[]).concat(st.Resource))).toEqual(
+        expected.length ? [expected.map((r) => table(r, userState))] : [],
+      );
+      for (const st of former)
+        expect(st.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ROUTING_PARTITION] } });
+      // The server learns where the record is from its environment.
+      expect(serverEnv(stacks, region).STREAMCTL_CONTROL_REGIONS).toBe(controlRegions.join(','));
+    },
+  );
+
+  it('on a one-Region stage: its own stream and its own control table', () => {
+    const statements = serverStatements(single, 'eu-west-1');
+    const put = statements.filter((st) => actionsOf(st).includes('kinesis:PutRecords'));
+    expect(put.map((st) => st.Resource)).toEqual([stream('eu-west-1')]);
+    const read = statements.filter((st) => JSON.stringify(st.Resource).includes('table/streamctl-prod-control'));
+    expect(read.map((st) => [actionsOf(st), st.Resource])).toEqual([
+      [[...ROUTING_READ_ACTIONS], table('eu-west-1', 'streamctl-prod-control')],
+      [
+        [...HEALTH_ACTIONS.table],
+        [table('eu-west-1', 'streamctl-prod-platform'), table('eu-west-1', 'streamctl-prod-control')],
+      ],
+    ]);
+    expect(serverEnv(single, 'eu-west-1').STREAMCTL_CONTROL_REGIONS).toBe('eu-west-1');
   });
 });
 

@@ -212,27 +212,39 @@ describe('api', () => {
     expect(alarms).toEqual(expect.arrayContaining(['5xx', 'Throttles']));
   });
 
-  it('lets the server read the recommendation models in the platform table', () => {
+  it('lets the server read the recommendation models in the user-state table, and none in the platform table', () => {
     for (const region of config.regions) {
       const t = template(stacks.regions[region]?.api as never);
       const [serverRole] =
         Object.entries(t.findResources('AWS::IAM::Role')).find(([id]) => id.startsWith('Server')) ?? [];
       expect(serverRole).toBeDefined();
-      const tableArn = `:dynamodb:${region}:123456789012:table/streamctl-prod-platform`;
-      t.hasResourceProperties('AWS::IAM::Policy', {
-        Roles: [{ Ref: serverRole }],
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({
-              Effect: 'Allow',
-              Action: Match.arrayWith(['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:GetItem']),
-              Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, tableArn]] },
-            }),
-          ]),
-        },
+      // The models are rows of the user-state global table (every Region's, in this Region's replica).
+      const userState = JSON.stringify({
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, `:dynamodb:${region}:123456789012:table/streamctl-prod-user-state`],
+        ],
       });
-      // The workers own the models: the server never puts or deletes one item there. Privacy's batch
-      // deletes of a viewer's rows and the profile version it moves are privacy.test.ts's to check.
+      const serverStatements = Object.values(t.findResources('AWS::IAM::Policy'))
+        .map(
+          (p) =>
+            (
+              p as {
+                Properties: {
+                  Roles: Array<{ Ref: string }>;
+                  PolicyDocument: { Statement: Array<Record<string, unknown>> };
+                };
+              }
+            ).Properties,
+        )
+        .filter((p) => p.Roles.some((r) => r.Ref === serverRole))
+        .flatMap((p) => p.PolicyDocument.Statement);
+      const reads = serverStatements
+        .filter((st) => ([] as unknown[]).concat(st.Resource).some((r) => JSON.stringify(r) === userState))
+        .flatMap((st) => ([] as unknown[]).concat(st.Action).map(String));
+      expect(reads).toEqual(expect.arrayContaining(['dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:GetItem']));
+      // The platform table holds no model any more: the server gets no item there, and never writes one.
+      // Privacy's reads and batch deletes of a viewer's dead letters are privacy.test.ts's to check.
       const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
         (p) =>
           (p as { Properties: { PolicyDocument: { Statement: Array<Record<string, unknown>> } } }).Properties
@@ -241,7 +253,7 @@ describe('api', () => {
       const onPlatform = statements.filter((st) => JSON.stringify(st.Resource).includes('streamctl-prod-platform'));
       expect(onPlatform.length).toBeGreaterThan(0);
       const actions = onPlatform.flatMap((st) => ([] as unknown[]).concat(st.Action).map(String));
-      expect(actions.filter((a) => /^dynamodb:(PutItem|DeleteItem)$/.test(a))).toEqual([]);
+      expect(actions.filter((a) => /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem)$/.test(a))).toEqual([]);
     }
   });
 

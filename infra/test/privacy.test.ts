@@ -5,9 +5,17 @@ import { resourceNames } from '@streamctl/sdk/config';
 import { PRIVACY_MAP, VIEWER_STORES } from '@streamctl/sdk/privacy';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PRIVACY_PLATFORM_ACTIONS, PRIVACY_REPLICA_ACTIONS } from '../lib/api-stack.js';
+import {
+  HEALTH_ACTIONS,
+  PRIVACY_PLATFORM_ACTIONS,
+  PRIVACY_REPLICA_ACTIONS,
+  PRIVACY_VERSION_ACTIONS,
+  ROUTING_PARTITION,
+  ROUTING_READ_ACTIONS,
+  TASTE_PARTITIONS,
+} from '../lib/api-stack.js';
 import { buildPlatform, type PlatformStacks } from '../lib/app.js';
-import { loadInfraConfig } from '../lib/config.js';
+import { controlTablePlacement, loadInfraConfig } from '../lib/config.js';
 import { erasedEventsDropped, TOMBSTONE_READ } from '../lib/streaming-stack.js';
 
 const INFRA = fileURLToPath(new URL('..', import.meta.url));
@@ -21,7 +29,7 @@ beforeAll(async () => {
   stacks.app.synth();
 }, 120_000);
 
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 type Policy = { Properties: { Roles: Array<{ Ref: string }>; PolicyDocument: { Statement: Statement[] } } };
 
 /** A table's ARN as the templates render it (the partition a reference, the rest literal). */
@@ -54,7 +62,7 @@ describe('privacy: the API server', () => {
   });
 
   it.each(config.regions)(
-    '%s: may read, batch-delete and version the viewer rows of every Region’s platform table, by ARN',
+    "%s: may find and batch-delete a viewer's dead letters in every Region's platform table, by ARN",
     (region) => {
       const statements = statementsOf(stacks.regions[region]?.api as never, 'ServerServiceRole');
       const platformArns = config.regions.map((r) => tableArn(r, names(r).platformTable));
@@ -64,7 +72,6 @@ describe('privacy: the API server', () => {
         'dynamodb:Query',
         'dynamodb:BatchGetItem',
         'dynamodb:BatchWriteItem',
-        'dynamodb:UpdateItem',
       ]);
       for (const elsewhere of other(region)) {
         // The other Region's table, named as the SDK names it there: the same name, another Region.
@@ -72,15 +79,14 @@ describe('privacy: the API server', () => {
         const there = actionsOn(statements, tableArn(elsewhere, 'streamctl-prod-platform'));
         expect([...there].sort()).toEqual([...PRIVACY_PLATFORM_ACTIONS].sort());
       }
-      // Here, the models' read grant as before, with the privacy actions on top.
+      // Here, the health check's DescribeTable besides: the models are no longer read from this table.
       const here = actionsOn(statements, tableArn(region, 'streamctl-prod-platform'));
-      for (const action of ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem', ...PRIVACY_PLATFORM_ACTIONS])
-        expect(here).toContain(action);
-      // The workers own the rows: the server neither puts nor deletes one item of a platform table.
+      expect([...here].sort()).toEqual([...PRIVACY_PLATFORM_ACTIONS, ...HEALTH_ACTIONS.table].sort());
+      // The workers own the rows: the server neither puts, updates nor deletes one item of a platform table.
       for (const r of config.regions) {
         const on = actionsOn(statements, tableArn(r, 'streamctl-prod-platform'));
-        expect(on).not.toContain('dynamodb:PutItem');
-        expect(on).not.toContain('dynamodb:DeleteItem');
+        for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'])
+          expect(on).not.toContain(write);
       }
     },
   );
@@ -89,7 +95,7 @@ describe('privacy: the API server', () => {
     "%s: may read and delete the erased viewer's rows in the other Regions' user-state replicas, and write its own",
     (region) => {
       const statements = statementsOf(stacks.regions[region]?.api as never, 'ServerServiceRole');
-      // This Region's replica: consent, the tombstone, the erasure record and the viewer's rows.
+      // This Region's replica: consent, the tombstone, the erasure record, the viewer's rows and taste.
       const here = actionsOn(statements, tableArn(region, names(region).userStateTable));
       for (const action of [
         'dynamodb:Query',
@@ -101,13 +107,35 @@ describe('privacy: the API server', () => {
         'dynamodb:UpdateItem',
       ])
         expect(here).toContain(action);
-      // The other replicas: verification reads them, and deletes what one still shows after the wait.
+      const controlRegions = controlTablePlacement(config).regions;
       for (const elsewhere of other(region)) {
         const arn = tableArn(elsewhere, names(elsewhere).userStateTable);
-        const replica = statements.filter((s) => resourcesOf(s).some((r) => sameResource(r, arn)));
+        const on = (s: Statement) => resourcesOf(s).some((r) => sameResource(r, arn));
+        // Verification reads the replica, and deletes what it still shows after the wait; forgetting a
+        // viewer's taste there does the same.
+        const replica = statements.filter((s) => on(s) && s.Condition === undefined);
         expect(replica).toHaveLength(1);
-        expect(actionsOf(replica[0] as Statement)).toEqual(['dynamodb:Query', 'dynamodb:BatchWriteItem']);
-        expect([...actionsOn(statements, arn)].sort()).toEqual([...PRIVACY_REPLICA_ACTIONS].sort());
+        expect(actionsOf(replica[0] as Statement)).toEqual([...PRIVACY_REPLICA_ACTIONS]);
+        // Forgetting also moves that Region's profile version: an update of taste partitions alone.
+        const version = statements.filter((s) => on(s) && actionsOf(s).includes('dynamodb:UpdateItem'));
+        expect(version).toHaveLength(1);
+        expect(actionsOf(version[0] as Statement)).toEqual([...PRIVACY_VERSION_ACTIONS]);
+        expect(version[0]?.Condition).toEqual({
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [TASTE_PARTITIONS] },
+        });
+        // The routing record's former place, where that Region is a control Region: its partition alone.
+        const routing = statements.filter((s) => on(s) && actionsOf(s).includes('dynamodb:GetItem'));
+        if (controlRegions.includes(elsewhere)) {
+          expect(routing).toHaveLength(1);
+          expect(actionsOf(routing[0] as Statement)).toEqual([...ROUTING_READ_ACTIONS]);
+          expect(routing[0]?.Condition).toEqual({
+            'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ROUTING_PARTITION] },
+          });
+        } else expect(routing).toEqual([]);
+        // Nothing else there: no put, no delete of one item, no scan.
+        const all = actionsOn(statements, arn);
+        for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'])
+          expect(all).not.toContain(action);
       }
     },
   );
@@ -117,10 +145,13 @@ describe('privacy: the API server', () => {
     const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
     const arns = dynamo.flatMap(resourcesOf).map((r) => JSON.stringify(r));
     expect(arns.length).toBeGreaterThan(0);
+    const controlRegions = controlTablePlacement(config).regions;
     for (const arn of arns) {
       expect(arn).not.toContain('*');
-      const [, inRegion] = /:dynamodb:([a-z0-9-]+):/.exec(arn) ?? [];
-      expect(config.regions).toContain(inRegion);
+      const [, inRegion, table] = /:dynamodb:([a-z0-9-]+):\d+:table\/([a-z0-9-]+)/.exec(arn) ?? [];
+      // The control table in its own Regions (one may be outside the stage's), every other table in the stage's.
+      if (table === names(region).controlTable) expect(controlRegions).toContain(inRegion);
+      else expect(config.regions).toContain(inRegion);
     }
     // Another Region's catalog is not the server's business: it reads its own Region's replica.
     for (const elsewhere of other(region))
@@ -131,14 +162,20 @@ describe('privacy: the API server', () => {
     const tables = PRIVACY_MAP.filter(
       (s) => (VIEWER_STORES as readonly string[]).includes(s.id) && s.resource.endsWith('Table'),
     );
-    expect(tables.map((s) => s.resource).sort()).toEqual(['platformTable', 'platformTable', 'userStateTable']);
+    // The viewer's state and taste model in the user-state global table, dead letters in each Region's platform table.
+    expect(tables.map((s) => `${s.id}:${s.resource}:${s.scope}`).sort()).toEqual([
+      'dead-letters:platformTable:region',
+      'models:userStateTable:global',
+      'user-state:userStateTable:global',
+    ]);
     for (const region of config.regions) {
       const statements = statementsOf(stacks.regions[region]?.api as never, 'ServerServiceRole');
       for (const store of tables) {
         for (const r of config.regions) {
           const table = names(r)[store.resource as 'platformTable' | 'userStateTable'];
           const on = actionsOn(statements, tableArn(r, table));
-          // Found by key and deleted by key, wherever the store keeps a copy.
+          // Found by key and deleted by key, wherever the store keeps a copy: a Region's own table, or
+          // each replica of a global one (erased in the home Region, verified and cleaned in the others).
           expect(on, `${store.id} in ${r} from ${region}`).toContain('dynamodb:Query');
           expect(on, `${store.id} in ${r} from ${region}`).toContain('dynamodb:BatchWriteItem');
         }
