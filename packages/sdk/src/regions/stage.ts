@@ -134,6 +134,8 @@ export function regionClients(
 /** A failure of the Region, not of the request: another control Region may answer. */
 function isRegionFailure(err: unknown): boolean {
   const name = (err as { name?: string }).name;
+  // The replicas' own answers to the request: every control Region would give them.
+  if (name === 'ConditionalCheckFailedException' || name === 'ReplicatedWriteConflictException') return false;
   if (name === 'TimeoutError' || name === 'AbortError') return true;
   if ((err as { $fault?: string }).$fault === 'server') return true;
   const code = wrapAwsError(err, 'dynamodb').code;
