@@ -187,8 +187,19 @@ export const InfraConfigSchema = z
       .min(1)
       .max(5)
       .optional(),
-    /** The transcode ladder of the MediaConvert workflow: default, mobile or premium-4k. */
-    ladder: z.enum(['default', 'mobile', 'premium-4k']).default('default'),
+    /**
+     * No longer a field: the SDK submits the MediaConvert job with the ladder chosen at ingest
+     * (`streamctl ingest --ladder`), and the app's workflow records whatever that job wrote. Kept
+     * here only so that a config still giving it is refused with that explanation, not as an
+     * unknown key.
+     */
+    ladder: z
+      .never({
+        error:
+          'no longer read: the ladder is chosen at ingest (`streamctl ingest --ladder <default|mobile|premium-4k>`), ' +
+          'not by the stage; remove this field',
+      })
+      .optional(),
     /** Requests per 5 minutes per IP before WAF blocks. */
     rateLimitPer5Min: z.number().int().min(100).max(2_000_000_000).default(2000),
     /**

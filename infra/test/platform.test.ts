@@ -764,6 +764,15 @@ describe('config', () => {
     );
   });
 
+  it('refuses the old ladder field, saying the ladder is chosen at ingest, and any other unknown field', () => {
+    for (const ladder of ['default', 'premium-4k'])
+      expect(() => parseInfraConfig({ ...config, ladder }, 'streamctl.infra.json')).toThrow(
+        /streamctl\.infra\.json:\n {2}ladder: no longer read: the ladder is chosen at ingest \(`streamctl ingest --ladder <default\|mobile\|premium-4k>`\)/,
+      );
+    expect(parseInfraConfig(config)).not.toHaveProperty('ladder');
+    expect(() => parseInfraConfig({ ...config, ladders: 'default' })).toThrow(/ladders/);
+  });
+
   it('names a bad certificate ARN, a certificate in the wrong Region or account, and one for a Region not in regions', () => {
     const arn = (region: string, account = '123456789012') =>
       `arn:aws:acm:${region}:${account}:certificate/0f3c1e2a-8d4b-4b7e-9c1a-000000000001`;
