@@ -17,8 +17,11 @@ function realClockEnv() {
   return env;
 }
 
-/** Starts redis-server; rejects with a clear message when it is not installed. */
-export async function startRedis({ timeoutMs = 10_000 } = {}) {
+/**
+ * Starts redis-server (`args` added to its command line, e.g. `['--requirepass', token]`); rejects
+ * with a clear message when it is not installed.
+ */
+export async function startRedis({ timeoutMs = 10_000, args = [] } = {}) {
   try {
     await promisify(execFile)('redis-server', ['--version'], { env: realClockEnv(), timeout: 5_000 });
   } catch {
@@ -27,7 +30,7 @@ export async function startRedis({ timeoutMs = 10_000 } = {}) {
   const port = await freePort();
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args],
     {
       stdio: 'ignore',
       env: realClockEnv(),

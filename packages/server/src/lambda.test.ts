@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import * as secretsManager from '@aws-sdk/client-secrets-manager';
 import {
@@ -10,7 +9,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { canConnect, freePort } from '../../../scripts/net.mjs';
+import { startRedis } from '../../../scripts/redis.mjs';
 import { modelProblems } from '../../../test/aws-model.js';
 import type { handler } from './lambda.js';
 
@@ -237,24 +236,13 @@ describe('Lambda handler Redis: the AUTH token from Secrets Manager, never from 
   const SIGNING = 'streamctl/prod/cloudfront-signing';
   const REDIS_AUTH = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:RedisAuth-AbCdEf';
   const TOKEN = 'generatedRedisAuthToken0123456789abcdefABCDEF';
-  let redis: ChildProcess | undefined;
+  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
   let url = '';
 
   beforeAll(async () => {
-    const port = await freePort();
     // As ElastiCache with an AUTH token: nothing is answered before AUTH.
-    redis = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', TOKEN],
-      { stdio: 'ignore' },
-    );
-    await vi.waitFor(
-      async () => {
-        if (!(await canConnect(port))) throw new Error(`redis-server not listening on ${port}`);
-      },
-      { timeout: 10_000, interval: 50 },
-    );
-    url = `redis://127.0.0.1:${port}`;
+    redis = await startRedis({ args: ['--requirepass', TOKEN] });
+    url = redis.url;
   });
   beforeEach(() => {
     process.env = { ...saved };
@@ -273,7 +261,7 @@ describe('Lambda handler Redis: the AUTH token from Secrets Manager, never from 
   afterAll(() => {
     process.env = saved;
     sm.restore();
-    redis?.kill('SIGKILL');
+    return redis?.stop();
   });
 
   const keysInRedis = async () => {
