@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -22,6 +23,9 @@ export default defineConfig({
   resolve: { alias },
   test: {
     pool: 'forks',
+    // Vitest's default (one less than the cores) leaves a 2-core CI machine one file at a time, while
+    // most e2e files wait on emulators, ffmpeg or Chromium: two at a time there.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     reporters: ['default', './test/summary-reporter.ts'],
     // The AWS SDK's Node version notice belongs to `streamctl status`, not to every test file.
     env: {
