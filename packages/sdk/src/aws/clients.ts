@@ -1,5 +1,6 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -48,6 +49,8 @@ export interface AwsClients {
   athena(): AthenaClient;
   /** KMS, which wraps content keys at rest on AWS stages (no emulator: AWS, or the single endpoint override). */
   kms(): KMSClient;
+  /** CloudWatch, read for S3 replication metrics on AWS stages (no emulator: AWS, or the single endpoint override). */
+  cloudwatch(): CloudWatchClient;
   /** Where each service's calls go; undefined means AWS's own endpoint. */
   endpointFor(service: AwsServiceName): string | undefined;
   /** Closes every client's sockets. */
@@ -80,10 +83,14 @@ function providerChain(profile: string | undefined): ClientSettings['credentials
 /** The settings every client shares, for one service. Exported for tests. */
 export function clientSettings(
   config: StreamctlConfig,
-  service: AwsServiceName | 'mediaconvert' | 'cloudfront' | 'athena' | 'kms',
+  service: AwsServiceName | 'mediaconvert' | 'cloudfront' | 'athena' | 'kms' | 'cloudwatch',
 ): ClientSettings {
   const perService =
-    service === 'mediaconvert' || service === 'cloudfront' || service === 'athena' || service === 'kms'
+    service === 'mediaconvert' ||
+    service === 'cloudfront' ||
+    service === 'athena' ||
+    service === 'kms' ||
+    service === 'cloudwatch'
       ? undefined
       : config.endpoints?.[service];
   const endpoint = perService ?? config.endpointUrl;
@@ -125,6 +132,7 @@ export function createAwsClients(config: StreamctlConfig): AwsClients {
   let cloudfront: CloudFrontClient | undefined;
   let athena: AthenaClient | undefined;
   let kms: KMSClient | undefined;
+  let cloudwatch: CloudWatchClient | undefined;
   const clients: AwsClients = {
     dynamodb: () => {
       dynamodb ??= new DynamoDBClient(clientSettings(config, 'dynamodb'));
@@ -161,10 +169,16 @@ export function createAwsClients(config: StreamctlConfig): AwsClients {
       kms ??= new KMSClient(clientSettings(config, 'kms'));
       return kms;
     },
+    cloudwatch: () => {
+      cloudwatch ??= new CloudWatchClient(clientSettings(config, 'cloudwatch'));
+      return cloudwatch;
+    },
     endpointFor: (service) => config.endpoints?.[service] ?? config.endpointUrl,
     destroy: () => {
-      for (const client of [documents, dynamodb, kinesis, s3, mediaconvert, cloudfront, athena, kms]) client?.destroy();
-      documents = dynamodb = kinesis = s3 = mediaconvert = cloudfront = athena = kms = undefined;
+      for (const client of [documents, dynamodb, kinesis, s3, mediaconvert, cloudfront, athena, kms, cloudwatch]) {
+        client?.destroy();
+      }
+      documents = dynamodb = kinesis = s3 = mediaconvert = cloudfront = athena = kms = cloudwatch = undefined;
     },
   };
   return clients;

@@ -18,6 +18,7 @@ function missingEverything(endpoint: string | undefined): AwsClients {
     cloudfront: () => client,
     athena: () => client,
     kms: () => client,
+    cloudwatch: () => client,
     endpointFor: () => endpoint,
     destroy: () => {},
   };
@@ -64,6 +65,7 @@ function everythingButControl(controlTable: string): { clients: AwsClients; desc
       cloudfront: () => client,
       athena: () => client,
       kms: () => client,
+      cloudwatch: () => client,
       endpointFor: () => undefined,
       destroy: () => {},
     },

@@ -13,7 +13,7 @@ import { ConflictError, ErrorCode, StreamctlError, ValidationError } from '../er
 import type { HealthReport } from '../health/index.js';
 import { sleep } from '../util/index.js';
 import { type RepointResult, repointOriginGroup } from './cloudfront.js';
-import { mediaLag, regionsHealth } from './health.js';
+import { type MediaLag, mediaLag, regionsHealth } from './health.js';
 import { readLocalRegions } from './local.js';
 import { defaultRouting, ensureRouting, type RoutingRecord, readRouting, setPrimary } from './routing.js';
 import { controlTableStore, regionConfig } from './stage.js';
@@ -120,6 +120,22 @@ export interface FailoverInput {
   verifyTimeoutSec?: number;
 }
 
+/** How far behind a Region's bucket is, in the words of the failover's replica step. */
+function mediaBehind(media: MediaLag, to: string): string {
+  if (media.noData) return `no replication data for ${to}${media.error ? ` (${media.error})` : ''}`;
+  const error = media.error ? ` (${media.error})` : '';
+  if (media.pending) {
+    const age =
+      media.oldestPendingMs !== null
+        ? `, oldest ${Math.round(media.oldestPendingMs / 1000)} s`
+        : media.lastLagMs !== null
+          ? `, ${Math.round(media.lastLagMs / 1000)} s behind`
+          : '';
+    return `${media.pending} objects still to copy into ${to}${age}${error}`;
+  }
+  return `${to}'s bucket in sync${error}`;
+}
+
 /**
  * Fails the stage over to another Region: preflight (the target is healthy
  * and its replica current), flip the routing record (a conditional write:
@@ -206,6 +222,8 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
       (r) => (r.healthy ? 'healthy' : 'unhealthy (--force)'),
     );
 
+    // How far behind the target's bucket is (the local replicator, or S3's metrics in CloudWatch on AWS).
+    const media = (await mediaLag(config))?.[input.to];
     await run(
       steps[1] as FailoverStep,
       async () => {
@@ -249,12 +267,7 @@ export async function runFailover(config: StreamctlConfig, input: FailoverInput)
       (ms) => {
         // Media is not a reason to refuse (the origin group serves what the target lacks from the
         // next bucket), but the operator sees how far behind the target's bucket is.
-        const media = mediaLag(config)?.[input.to];
-        const behind = media
-          ? media.pending
-            ? `; media: ${media.pending} objects still to copy into ${input.to}, oldest ${Math.round((media.oldestPendingMs ?? 0) / 1000)} s`
-            : `; media: ${input.to}'s bucket in sync`
-          : '';
+        const behind = media ? `; media: ${mediaBehind(media, input.to)}` : '';
         return `${ms < 0 ? 'replica behind (--force)' : `canary replicated in ${ms} ms`}${behind}`;
       },
     );
