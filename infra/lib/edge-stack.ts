@@ -215,18 +215,21 @@ export const DISTRIBUTION_FAILOVER_ACTIONS = [
   'cloudfront:UpdateDistribution',
 ] as const;
 
+/** What `failover status` and the failover's replica step read: S3's replication metrics in CloudWatch. */
+export const MEDIA_LAG_ACTIONS = ['cloudwatch:GetMetricData'] as const;
+
 /**
  * The managed policy an operator's role attaches to run `streamctl failover`: the routing record in
  * the control table of every control Region, the failover canaries (`PK = ROUTING` only) in every
- * Region's user-state replica, and this distribution. No function of the app runs failovers; the CLI
- * does, with the operator's credentials.
+ * Region's user-state replica, this distribution, and (read only) the media replication metrics. No
+ * function of the app runs failovers; the CLI does, with the operator's credentials.
  */
 export function failoverOperatorPolicy(scope: Stack, config: InfraConfig, distribution: Distribution): ManagedPolicy {
   const table = (region: string, name: string) =>
     scope.formatArn({ service: 'dynamodb', region, resource: 'table', resourceName: name });
-  return new ManagedPolicy(scope, 'FailoverOperator', {
+  const policy = new ManagedPolicy(scope, 'FailoverOperator', {
     managedPolicyName: `streamctl-${config.stage}-failover`,
-    description: `streamctl ${config.stage}: what streamctl failover does (routing record, canaries, distribution)`,
+    description: `streamctl ${config.stage}: what streamctl failover does (routing record, canaries, distribution, replication metrics)`,
     statements: [
       new PolicyStatement({
         actions: [...ROUTING_RECORD_ACTIONS],
@@ -240,8 +243,17 @@ export function failoverOperatorPolicy(scope: Stack, config: InfraConfig, distri
         conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['ROUTING'] } },
       }),
       new PolicyStatement({ actions: [...DISTRIBUTION_FAILOVER_ACTIONS], resources: [distribution.distributionArn] }),
+      // S3's replication metrics, read by `failover status` and the failover's replica step.
+      new PolicyStatement({ actions: [...MEDIA_LAG_ACTIONS], resources: ['*'] }),
     ],
   });
+  Validations.of(policy).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'cloudwatch:GetMetricData has no resource-level permission (IAM takes only "*" for it); it reads metrics, ' +
+      "which here are S3's replication lag of the stage's CDN buckets, and changes nothing.",
+  });
+  return policy;
 }
 
 /** The stage's CloudFront distribution and WAF. */

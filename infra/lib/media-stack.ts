@@ -572,6 +572,10 @@ export class MediaReplicationStack extends Stack {
       Filter: { Prefix: REPLICATED_PREFIX },
       // A title removed here is removed there too (current versions only; S3 never replicates version deletes).
       DeleteMarkerReplication: { Status: 'Enabled' },
+      // S3 publishes this rule's ReplicationLatency, Operations/BytesPendingReplication and
+      // OperationFailedReplication to CloudWatch (AWS/S3, by SourceBucket, DestinationBucket and RuleId),
+      // which `streamctl failover status` reads. No EventThreshold: that is Replication Time Control's.
+      Metrics: { Status: 'Enabled' },
       SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
       Destination: {
         Bucket: `arn:${this.partition}:s3:::${resourceNames(config.stage, to).cdnBucket}`,

@@ -148,7 +148,7 @@ describe('the control table (routing record)', () => {
 });
 
 describe('the failover operator policy', () => {
-  it('lets `streamctl failover` change the routing record, its canaries and this distribution, and nothing else', () => {
+  it('lets `streamctl failover` change the routing record, its canaries and this distribution, read replication metrics, and nothing else', () => {
     const t = Template.fromStack(stacks.edge);
     const [policy] = Object.values(t.findResources('AWS::IAM::ManagedPolicy')) as Resource[];
     expect(policy?.Properties.ManagedPolicyName).toBe('streamctl-prod-failover');
@@ -174,8 +174,11 @@ describe('the failover operator policy', () => {
     const [distributionId] = Object.keys(t.findResources('AWS::CloudFront::Distribution'));
     const cloudfront = statements.find((st) => text(st.Action).includes('cloudfront:'));
     expect(text(cloudfront?.Resource)).toContain(`"Ref":"${distributionId}"`);
-    expect(statements).toHaveLength(3);
-    for (const st of statements) expect(text(st.Resource)).not.toMatch(/[:/]\*"/);
+    // S3's replication metrics, read only: GetMetricData takes no resource but "*".
+    const metrics = statements.find((st) => text(st.Action).includes('cloudwatch:'));
+    expect(metrics).toMatchObject({ Action: 'cloudwatch:GetMetricData', Resource: '*' });
+    expect(statements).toHaveLength(4);
+    for (const st of statements.filter((s) => s !== metrics)) expect(text(st.Resource)).not.toMatch(/[:/]\*"/);
   });
 });
 

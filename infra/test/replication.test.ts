@@ -9,6 +9,7 @@ import { resourceNames } from '@streamctl/sdk/config';
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mediaReplicationRuleId } from '../../packages/sdk/src/regions/media-lag-aws.js';
 import { buildPlatform, type PlatformStacks } from '../lib/app.js';
 import { loadInfraConfig } from '../lib/config.js';
 import { mediaKeyAlias } from '../lib/media-stack.js';
@@ -32,10 +33,12 @@ function text(value: unknown): string {
 }
 
 type Rule = {
+  ID: string;
   Priority: number;
   Status: string;
   Filter: { Prefix: string };
   DeleteMarkerReplication: { Status: string };
+  Metrics: { Status: string; EventThreshold?: unknown };
   SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: string } };
   Destination: { Bucket: string; EncryptionConfiguration: { ReplicaKmsKeyID: string } };
 };
@@ -77,6 +80,9 @@ describe('CDN replication', () => {
           Filter: { Prefix: 'titles/' },
           DeleteMarkerReplication: { Status: 'Enabled' },
           SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+          // Replication metrics in CloudWatch, under the rule id `failover status` asks for.
+          ID: mediaReplicationRuleId(to),
+          Metrics: { Status: 'Enabled' },
           Destination: {
             EncryptionConfiguration: {
               ReplicaKmsKeyID: `arn:aws:kms:${to}:${config.account}:${mediaKeyAlias(config.stage)}`,
@@ -84,6 +90,8 @@ describe('CDN replication', () => {
           },
         });
       }
+      // Metrics without Replication Time Control: no event threshold.
+      for (const rule of rules) expect(rule.Metrics.EventThreshold).toBeUndefined();
       // Unique priorities: S3 takes several destinations only with the V2 schema (Filter and Priority per rule).
       expect(new Set(rules.map((r) => r.Priority)).size).toBe(rules.length);
     }
