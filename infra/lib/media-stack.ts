@@ -21,7 +21,13 @@
  * and gives the media key the alias the other Regions encrypt replicas with).
  */
 
-import { JOB_RECORD_KEY, TITLE_STATUS, type TitleStatus, transitionCondition } from '@streamctl/sdk';
+import {
+  JOB_RECORD_KEY,
+  mediaReplicationRuleId,
+  TITLE_STATUS,
+  type TitleStatus,
+  transitionCondition,
+} from '@streamctl/sdk';
 import { resourceNames } from '@streamctl/sdk/config';
 import { catalogTable, MASTERS_PREFIX, titlePrefix } from '@streamctl/sdk/resources';
 import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
@@ -566,7 +572,7 @@ export class MediaReplicationStack extends Stack {
     const others = config.regions.filter((r) => r !== region);
     const role = props.media.replicationRole.roleArn;
     const rules = others.map((to, i) => ({
-      ID: `titles-to-${to}`,
+      ID: mediaReplicationRuleId(to),
       Priority: i + 1,
       Status: 'Enabled',
       Filter: { Prefix: REPLICATED_PREFIX },

@@ -5,11 +5,11 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mediaReplicationRuleId } from '@streamctl/sdk';
 import { resourceNames } from '@streamctl/sdk/config';
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mediaReplicationRuleId } from '../../packages/sdk/src/regions/media-lag-aws.js';
 import { buildPlatform, type PlatformStacks } from '../lib/app.js';
 import { loadInfraConfig } from '../lib/config.js';
 import { mediaKeyAlias } from '../lib/media-stack.js';

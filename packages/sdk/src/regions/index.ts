@@ -45,6 +45,7 @@ export {
   writeLocalRegions,
   writeMediaReplication,
 } from './local.js';
+export { mediaReplicationRuleId } from './media-lag-aws.js';
 export {
   createFailoverPut,
   createRegionRouter,
