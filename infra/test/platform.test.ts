@@ -704,6 +704,9 @@ describe('least privilege', () => {
     // Lambda's lookups when it attaches a function to its VPC (the API server's network interfaces).
     'ec2:DescribeNetworkInterfaces',
     'ec2:DescribeSubnets',
+    // The failover operator's read of S3 replication metrics (`failover status`): GetMetricData has
+    // no resource-level permission.
+    'cloudwatch:GetMetricData',
   ]);
 
   it('grants no wildcard action, and no data or key action on every resource, in any policy or role', () => {
