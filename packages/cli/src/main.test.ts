@@ -449,6 +449,10 @@ describe('help shows the way', () => {
       "error: unknown option '--stauts'; did you mean --status? See `streamctl titles list --help`",
     ],
     [['titles', 'list', '--bogus'], "error: unknown option '--bogus'; see `streamctl titles list --help`"],
+    [
+      ['sessions', 'revoke', '-tXvMHaPlKihIKeR.b3BzLWI'],
+      "error: unknown option '-tXvMHaPlKihIKeR.b3BzLWI'; if -tXvMHaPlKihIKeR.b3BzLWI is a value, put it after `--`: streamctl sessions revoke -- -tXvMHaPlKihIKeR.b3BzLWI",
+    ],
   ])('a typo gets "did you mean" and the command\'s own help: %j', async (argv, line) => {
     const run = await runCli(argv);
     expect(run.code).toBe(2);

@@ -224,6 +224,11 @@ function usageErrorOf(err: CommandLineError): UsageError {
   const { command } = err;
   if (err.error.code === 'commander.excessArguments' && command.commands.length && !command.registeredArguments.length)
     return new UsageError(`unknown command '${command.args[0]}'`, `see ${help}`);
+  // A value that starts with '-' (an id, a negative number) given where the command takes an
+  // argument reads as an unknown short option: name the way to pass it.
+  const unknown = err.error.code === 'commander.unknownOption' ? message.match(/'(-[^-].+)'/)?.[1] : undefined;
+  if (unknown && command.registeredArguments.length)
+    return new UsageError(message, `if ${unknown} is a value, put it after \`--\`: ${pathOf(command)} -- ${unknown}`);
   const suggestion = rest.join(' ').match(/\(Did you mean (.+)\?\)/)?.[1];
   return new UsageError(message, suggestion ? `did you mean ${suggestion}? See ${help}` : `see ${help}`);
 }

@@ -15,4 +15,11 @@ describe('session ids', () => {
     const randoms = new Set(ids.map((id) => id.slice(0, 16)));
     expect(randoms.size).toBe(ids.length);
   });
+
+  it('never start with "-", which a command line reads as an option (one random id in 64 would)', () => {
+    const ids = Array.from({ length: 20_000 }, () => newSessionId('alice'));
+    expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
+    // The first character still varies over the rest of the alphabet, '_' included.
+    expect(new Set(ids.map((id) => id[0])).size).toBe(63);
+  });
 });
