@@ -342,8 +342,11 @@ describe.skipIf(!runnable)('web player in Chromium', () => {
       await first.getByRole('region', { name: "You're watching on another device" }).waitFor();
       expect(await first.locator('#limit-sessions li').textContent()).toContain('Chrome on Linux');
 
-      // Going back from the player ends its session: the first device may play.
-      const left = second.waitForRequest((r) => r.method() === 'DELETE' && r.url().includes('/v1/sessions/'));
+      // Going back from the player ends its session: the first device may play (once the API has
+      // ended it: the request alone is not enough, a play racing it would still meet the limit).
+      const left = second.waitForResponse(
+        (r) => r.request().method() === 'DELETE' && r.url().includes('/v1/sessions/') && r.status() === 200,
+      );
       await second.click('#back');
       await left;
       await second.waitForSelector('#home:not([hidden])');
