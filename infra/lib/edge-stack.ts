@@ -53,6 +53,7 @@ import { BucketDeployment, CacheControl, Source } from 'aws-cdk-lib/aws-s3-deplo
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
+import { accessLogBucket } from './access-logs.js';
 import {
   apiHost,
   apiPrimaryRegion,
@@ -448,19 +449,7 @@ export class EdgeStack extends Stack {
     }
 
     // CloudFront's standard logs and the player bucket's server access logs: who fetched what, kept a month.
-    // CloudFront's standard logging writes with an ACL grant to its log delivery account, so ACLs stay on here.
-    const accessLogs = new Bucket(this, 'AccessLogs', {
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.OBJECT_WRITER,
-      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(EDGE_LOG_RETENTION_DAYS) }],
-    });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This is the access-log bucket of the edge: logging its own reads into itself would log each log delivery.',
-    });
+    const accessLogs = accessLogBucket(this, { of: 'the edge', retentionDays: EDGE_LOG_RETENTION_DAYS });
 
     const player = this.player(config, originAccessControl, props.playerDist ?? DEFAULT_PLAYER_DIST, accessLogs);
     this.playerBucket = player.bucket;

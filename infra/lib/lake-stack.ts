@@ -44,6 +44,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, LogStream, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { accessLogBucket } from './access-logs.js';
 import { type AnalyticsSettings, analyticsSettings, type InfraConfig } from './config.js';
 import { platformFunction } from './functions.js';
 import { TOMBSTONE_READ } from './streaming-stack.js';
@@ -112,20 +113,8 @@ export class LakeStack extends Stack {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
     };
-    // Server access logs of the lake and the results: who read viewers' events, kept for a month. S3 delivers
-    // access logs only to a bucket with S3-managed keys.
-    const accessLogs = new Bucket(this, 'AccessLogs', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(LAKE_ACCESS_LOG_RETENTION_DAYS) }],
-    });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        'This is the access-log bucket of the lake: logging its own reads into itself would log each log delivery.',
-    });
+    // Server access logs of the lake and the results: who read viewers' events, kept for a month.
+    const accessLogs = accessLogBucket(this, { of: 'the lake', retentionDays: LAKE_ACCESS_LOG_RETENTION_DAYS });
     this.lakeBucket = new Bucket(this, 'Lake', {
       ...common,
       serverAccessLogsBucket: accessLogs,

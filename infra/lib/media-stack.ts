@@ -62,6 +62,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
+import { accessLogBucket } from './access-logs.js';
 import { type InfraConfig, mediaConvertRoleName, SPEKE_URL } from './config.js';
 
 /**
@@ -149,19 +150,7 @@ export class MediaStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     // Server access logs of the raw and CDN buckets: who read or wrote which master or rendition, kept 90 days.
-    // S3 delivers server access logs to SSE-S3 buckets only.
-    const accessLogs = new Bucket(this, 'AccessLogs', {
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      removalPolicy: RemovalPolicy.RETAIN,
-      lifecycleRules: [{ id: 'expire-logs', expiration: Duration.days(ACCESS_LOG_DAYS) }],
-    });
-    Validations.of(accessLogs).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason:
-        "This is the media buckets' access-log bucket: logging its own access into itself would log each log delivery.",
-    });
+    const accessLogs = accessLogBucket(this, { of: 'the media buckets', retentionDays: ACCESS_LOG_DAYS });
     const common = {
       encryption: BucketEncryption.KMS,
       encryptionKey: key,
