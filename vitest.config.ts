@@ -7,7 +7,7 @@ const root = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 // Workspace imports resolve to source, so tests never need a build.
 const alias = [
   { find: /^@streamctl\/client$/, replacement: root('./packages/client/src/index.ts') },
-  { find: /^@streamctl\/client\/(contract|errors)$/, replacement: root('./packages/client/src/$1.ts') },
+  { find: /^@streamctl\/client\/(contract|errors|regions)$/, replacement: root('./packages/client/src/$1.ts') },
   { find: /^@streamctl\/sdk$/, replacement: root('./packages/sdk/src/index.ts') },
   { find: /^@streamctl\/sdk\/(.+)$/, replacement: root('./packages/sdk/src/$1/index.ts') },
   { find: /^@streamctl\/(cli|local|server|workers)$/, replacement: root('./packages/$1/src/index.ts') },

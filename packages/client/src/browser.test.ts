@@ -8,7 +8,7 @@ const source = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const clientSource: Plugin = {
   name: 'streamctl-client-source',
   setup(b) {
-    b.onResolve({ filter: /^@streamctl\/client(\/(contract|errors))?$/ }, (args) => ({
+    b.onResolve({ filter: /^@streamctl\/client(\/(contract|errors|regions))?$/ }, (args) => ({
       path: source(args.path === '@streamctl/client' ? './index.ts' : `./${args.path.split('/')[2]}.ts`),
     }));
   },

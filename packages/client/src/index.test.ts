@@ -234,3 +234,147 @@ describe('content keys', () => {
     expect(refusal).toMatchObject({ status: 403, apiCode: 'FORBIDDEN' });
   });
 });
+
+describe('createClient with regions', () => {
+  const east = 'https://east.api.test';
+  const west = 'https://west.api.test';
+  const regions = [
+    { region: 'us-east-1', baseUrl: `${east}/` },
+    { region: 'eu-west-1', baseUrl: west },
+  ];
+  const home = { rails: [] };
+
+  /** A fetch whose answer depends on the Region asked: `down` Regions fail as the caller says. */
+  function regionFetch(down: Record<string, () => Response | Promise<Response>>) {
+    const asked: string[] = [];
+    const fetch = async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input);
+      asked.push(url);
+      const fail = Object.entries(down).find(([base]) => url.startsWith(base))?.[1];
+      if (fail) {
+        // A hung Region: answers only when the client gives up on it.
+        if (init?.signal?.aborted) throw init.signal.reason;
+        return fail();
+      }
+      return json(home);
+    };
+    return { fetch: fetch as typeof globalThis.fetch, asked };
+  }
+  const refused = () => Promise.reject(new TypeError('fetch failed'));
+
+  it('calls the preferred Region first, and the next one when the first does not answer', async () => {
+    const down: Record<string, () => Response | Promise<Response>> = {};
+    const { fetch, asked } = regionFetch(down);
+    const api = createClient({ regions, fetch, token: 'tok' });
+    expect(api.routing()).toEqual({ region: 'us-east-1', circuits: { 'us-east-1': 'closed', 'eu-west-1': 'closed' } });
+    expect(await api.home()).toEqual(home);
+    expect(asked).toEqual([`${east}/v1/home`]);
+    down[east] = refused;
+    expect(await api.home()).toEqual(home);
+    expect(asked.slice(1)).toEqual([`${east}/v1/home`, `${west}/v1/home`]);
+    expect(api.routing()?.region).toBe('eu-west-1');
+    // A client with one baseUrl has no routing.
+    expect(createClient({ baseUrl: east, fetch }).routing()).toBeUndefined();
+  });
+
+  it('moves on from a 5xx or a timeout, never from a 4xx, which every Region would answer alike', async () => {
+    let westAnswer = (): Response => json({ error: { code: 'NOT_FOUND', message: 'no such title' } }, 404);
+    const { fetch, asked } = regionFetch({
+      [east]: () => json({ error: { code: 'INTERNAL', message: 'boom' } }, 503),
+      [west]: () => westAnswer(),
+    });
+    const api = createClient({ regions, fetch });
+    const missing = await api.title('t1').catch((err: unknown) => err);
+    expect(missing).toBeInstanceOf(ApiError);
+    expect(missing).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    expect(asked).toEqual([`${east}/v1/titles/t1`, `${west}/v1/titles/t1`]);
+
+    // A Region that does not answer in time fails over as well.
+    const hung = regionFetch({ [east]: () => new Promise<Response>(() => {}) });
+    const hanging = async (input: string | URL | Request, init?: RequestInit) => {
+      if (String(input).startsWith(east)) {
+        return new Promise<Response>((_, reject) =>
+          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
+        );
+      }
+      return hung.fetch(input, init);
+    };
+    const patient = createClient({ regions, fetch: hanging as typeof globalThis.fetch, timeoutMs: 50 });
+    expect(await patient.home()).toEqual(home);
+    expect(patient.routing()?.region).toBe('eu-west-1');
+
+    // 401, 403, 409 and 429 are thrown from the preferred Region without asking another.
+    for (const [status, code] of [
+      [401, 'UNAUTHORIZED'],
+      [403, 'FORBIDDEN'],
+      [409, 'STREAM_LIMIT'],
+      [429, 'RATE_LIMITED'],
+    ] as const) {
+      const one = regionFetch({ [east]: () => json({ error: { code, message: code } }, status) });
+      const client = createClient({ regions, fetch: one.fetch });
+      await expect(client.home()).rejects.toMatchObject({ status, apiCode: code });
+      expect(one.asked).toEqual([`${east}/v1/home`]);
+    }
+    westAnswer = () => json(home);
+  });
+
+  it('skips a Region whose circuit opened, probes it after the cool-down, and comes back to it', async () => {
+    let now = 1_000;
+    const down: Record<string, () => Response | Promise<Response>> = { [east]: refused };
+    const { fetch, asked } = regionFetch(down);
+    const api = createClient({ regions, fetch, failover: { threshold: 3, coolDownMs: 5_000, now: () => now } });
+    for (let i = 0; i < 3; i++) await api.home();
+    expect(asked.filter((u) => u.startsWith(east))).toHaveLength(3);
+    expect(api.routing()?.circuits).toEqual({ 'us-east-1': 'open', 'eu-west-1': 'closed' });
+    // Open: the failing Region is not asked at all.
+    asked.length = 0;
+    await api.home();
+    expect(asked).toEqual([`${west}/v1/home`]);
+    // After the cool-down one call probes it; it is back, and first again.
+    delete down[east];
+    now += 5_000;
+    expect(api.routing()?.circuits['us-east-1']).toBe('half-open');
+    asked.length = 0;
+    await api.home();
+    expect(asked).toEqual([`${east}/v1/home`]);
+    expect(api.routing()).toEqual({ region: 'us-east-1', circuits: { 'us-east-1': 'closed', 'eu-west-1': 'closed' } });
+  });
+
+  it('says which Regions failed when none answers, and sends keys to the Region that answered last', async () => {
+    const { fetch } = regionFetch({
+      [east]: refused,
+      [west]: () => json({ error: { code: 'INTERNAL', message: 'down for maintenance' } }, 502),
+    });
+    const api = createClient({ regions, fetch });
+    const err = await api.home().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StreamctlError);
+    expect(err).toMatchObject({ code: 'ENDPOINT_UNREACHABLE' });
+    expect((err as Error).message).toMatch(/us-east-1: fetch failed; eu-west-1: down for maintenance/);
+
+    const keyId = '0123456789abcdef0123456789abcdef';
+    const failing = regionFetch({ [east]: refused });
+    const keys = createClient({ regions, fetch: failing.fetch, token: 'tok' });
+    await keys.home();
+    expect(await keys.keyRequest(`/v1/keys/t1/${keyId}`, { scheme: 'aes-128', keyUrl: '/v1/keys/t1/' })).toEqual({
+      url: `${west}/v1/keys/t1/${keyId}`,
+      headers: { authorization: 'Bearer tok' },
+    });
+  });
+
+  it('refuses options that name no API, both forms, or a Region twice', () => {
+    expect(() => createClient({})).toThrow(/needs the API: baseUrl or regions/);
+    expect(() => createClient({ baseUrl: east, regions })).toThrow(/baseUrl or regions, not both/);
+    expect(() => createClient({ regions: [...regions, { region: 'us-east-1', baseUrl: west }] })).toThrow(
+      /us-east-1 twice/,
+    );
+    expect(() => createClient({ regions: [{ region: '', baseUrl: east }] })).toThrow(/a Region without a name/);
+    const err = (() => {
+      try {
+        createClient({ regions: [] });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+});

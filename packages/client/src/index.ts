@@ -41,7 +41,8 @@ import type {
   WatchlistChange,
   WatchlistPage,
 } from './contract.js';
-import { type ActiveSession, type ErrorCode, errorCodeForStatus, isErrorCode, StreamctlError } from './errors.js';
+import { type ActiveSession, ErrorCode, errorCodeForStatus, isErrorCode, StreamctlError } from './errors.js';
+import { createRegionRouter } from './regions.js';
 
 /**
  * An error answer of the API, with its status and code. It is a
@@ -122,14 +123,38 @@ export type ViewerExport = z.output<typeof ViewerExportSchema>;
 /** The answer of `DELETE /v1/me`: the erasure's id and how it went. */
 export type ErasureAccepted = z.output<typeof ErasureAcceptedSchema>;
 
-/** Options of {@link createClient}. */
-export interface ClientOptions {
-  /** The API's base URL. */
+/** A Region's API endpoint, for a client that fails over between Regions. */
+export interface RegionEndpoint {
+  region: string;
   baseUrl: string;
+}
+
+/** Options of {@link createClient}: one API (`baseUrl`), or the Regions' APIs (`regions`). */
+export interface ClientOptions {
+  /** The API's base URL: one Region's API, or an edge that fails over by itself. */
+  baseUrl?: string;
+  /**
+   * The Regions' API endpoints, the preferred (nearest) Region first. Each call goes to the first
+   * Region whose circuit is closed and moves to the next when a Region cannot answer (a network
+   * error, a timeout, a 5xx); after `failover.threshold` such failures in a row a Region is skipped
+   * for `failover.coolDownMs`, then one call probes it and a success brings it back first. An
+   * answer about the request itself (any 4xx) is the same in every Region and is thrown at once.
+   */
+  regions?: RegionEndpoint[];
+  /** The Region breakers' settings (with `regions`): failures in a row, cool-down. Defaults 3 and 5 s. */
+  failover?: { threshold?: number; coolDownMs?: number; now?: () => number };
+  /** Gives up on a request after this long (a 5xx for failing over). Default: none with `baseUrl`, 10 s with `regions`. */
+  timeoutMs?: number;
   /** The bearer token, or a function returning the current one. */
   token?: string | (() => string | undefined | Promise<string | undefined>);
   /** A fetch implementation (default: the global one). */
   fetch?: typeof fetch;
+}
+
+/** Where a Region client's calls go: the Region that answered last, and each Region's circuit. */
+export interface ClientRouting {
+  region: string | undefined;
+  circuits: Record<string, 'closed' | 'open' | 'half-open'>;
 }
 
 /** The typed API client. */
@@ -185,6 +210,47 @@ export interface Client {
    * how it went. The viewer's late events are dropped from then on.
    */
   eraseMe(): Promise<ErasureAccepted>;
+  /** With `regions`: the Region that answered last and each Region's circuit. Undefined with `baseUrl`. */
+  routing(): ClientRouting | undefined;
+}
+
+/**
+ * Whether a failure is the Region's, so the next Region may take the call: no answer at all (the
+ * network, a timeout) or a server error. Any 4xx is about the request (a bad token, a missing
+ * title, a limit) and another Region would answer the same.
+ */
+function regionFault(err: unknown): boolean {
+  return !(err instanceof ApiError) || err.status >= 500;
+}
+
+/** The Region endpoints of the options, checked: one API or several, never neither or both. */
+function endpointsOf(options: ClientOptions): RegionEndpoint[] {
+  if (options.regions && options.baseUrl !== undefined) {
+    throw new StreamctlError(ErrorCode.ConfigInvalid, 'createClient takes baseUrl or regions, not both', {
+      hint: 'pass `regions` (preferred first) to fail over between Regions, or one `baseUrl`',
+    });
+  }
+  const endpoints =
+    options.regions ?? (options.baseUrl !== undefined ? [{ region: '', baseUrl: options.baseUrl }] : []);
+  const seen = new Set<string>();
+  for (const e of options.regions ?? []) {
+    if (!e.region || seen.has(e.region)) {
+      throw new StreamctlError(
+        ErrorCode.ConfigInvalid,
+        `regions: ${e.region ? `${e.region} twice` : 'a Region without a name'}`,
+        {
+          hint: 'give each Region once, by name: [{ region: "us-east-1", baseUrl }, …]',
+        },
+      );
+    }
+    seen.add(e.region);
+  }
+  if (!endpoints.length) {
+    throw new StreamctlError(ErrorCode.ConfigInvalid, 'createClient needs the API: baseUrl or regions', {
+      hint: 'pass `baseUrl`, or `regions` (preferred first) to fail over between Regions',
+    });
+  }
+  return endpoints.map((e) => ({ region: e.region, baseUrl: e.baseUrl.replace(/\/$/, '') }));
 }
 
 /**
@@ -197,11 +263,36 @@ export interface Client {
  * ```
  */
 export function createClient(options: ClientOptions): Client {
-  const base = options.baseUrl.replace(/\/$/, '');
+  const endpoints = endpointsOf(options);
   const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
-  async function call<T>(method: string, path: string, body?: unknown, expected = [200]): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? (options.regions ? 10_000 : undefined);
+  const router = options.regions
+    ? createRegionRouter({
+        targets: endpoints.map((e) => ({ region: e.region, client: e.baseUrl })),
+        preferred: endpoints[0]?.region ?? '',
+        failsOver: regionFault,
+        threshold: options.failover?.threshold ?? 3,
+        coolDownMs: options.failover?.coolDownMs ?? 5_000,
+        ...(options.failover?.now ? { now: options.failover.now } : {}),
+        unreachableHint: 'no Region of the API answered: check the network, or try again shortly',
+      })
+    : undefined;
+  /** The base URL of the Region that answered last (the preferred one before any call). */
+  let current = endpoints[0] as RegionEndpoint;
+  /** A request to the API, in the Region whose turn it is: `send` gets the base URL. */
+  async function routed<T>(send: (base: string) => Promise<T>): Promise<T> {
+    if (!router) return send(current.baseUrl);
+    const { value, region } = await router.run((base) => send(base));
+    current = endpoints.find((e) => e.region === region) ?? current;
+    return value;
+  }
+  const fetchApi = (url: string, init: RequestInit = {}) =>
+    doFetch(url, timeoutMs === undefined ? init : { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  const call = <T>(method: string, path: string, body?: unknown, expected = [200]): Promise<T> =>
+    routed((base) => callIn<T>(base, method, path, body, expected));
+  async function callIn<T>(base: string, method: string, path: string, body: unknown, expected: number[]): Promise<T> {
     const token = typeof options.token === 'function' ? await options.token() : options.token;
-    const res = await doFetch(`${base}${path}`, {
+    const res = await fetchApi(`${base}${path}`, {
       method,
       headers: {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
@@ -243,7 +334,7 @@ export function createClient(options: ClientOptions): Client {
       if (protection?.scheme !== 'aes-128') return undefined;
       let path: string;
       try {
-        path = new URL(uri, `${base}/`).pathname;
+        path = new URL(uri, `${current.baseUrl}/`).pathname;
       } catch {
         return undefined;
       }
@@ -251,21 +342,23 @@ export function createClient(options: ClientOptions): Client {
       if (!/^\/v1\/keys\/[A-Za-z0-9_-]{1,128}\/$/.test(protection.keyUrl) || !/^[0-9a-f]{32}$/.test(keyId)) {
         return undefined;
       }
-      return { url: `${base}${protection.keyUrl}${keyId}`, headers: await bearer() };
+      return { url: `${current.baseUrl}${protection.keyUrl}${keyId}`, headers: await bearer() };
     },
-    contentKey: async (titleId, keyId) => {
-      const path = `/v1/keys/${id(titleId)}/${encodeURIComponent(keyId)}`;
-      const res = await doFetch(`${base}${path}`, { headers: await bearer() });
-      if (res.ok) return new Uint8Array(await res.arrayBuffer());
-      const body = (await res.json().catch(() => undefined)) as
-        | { error?: { code?: string; message?: string } }
-        | undefined;
-      throw new ApiError(
-        res.status,
-        body?.error?.code ?? `HTTP_${res.status}`,
-        body?.error?.message ?? `GET ${path} answered ${res.status}`,
-      );
-    },
+    contentKey: (titleId, keyId) =>
+      routed(async (base) => {
+        const path = `/v1/keys/${id(titleId)}/${encodeURIComponent(keyId)}`;
+        const res = await fetchApi(`${base}${path}`, { headers: await bearer() });
+        if (res.ok) return new Uint8Array(await res.arrayBuffer());
+        const body = (await res.json().catch(() => undefined)) as
+          | { error?: { code?: string; message?: string } }
+          | undefined;
+        throw new ApiError(
+          res.status,
+          body?.error?.code ?? `HTTP_${res.status}`,
+          body?.error?.message ?? `GET ${path} answered ${res.status}`,
+        );
+      }),
+    routing: () => (router ? { region: current.region, circuits: router.states() } : undefined),
     health: () => call('GET', '/health', undefined, [200, 503]),
     home: () => call('GET', '/v1/home'),
     title: (titleId) => call('GET', `/v1/titles/${id(titleId)}`),

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { createCircuitBreaker } from '@streamctl/client/regions';
 import { LRUCache } from 'lru-cache';
 import { ErrorCode, StreamctlError } from '../errors/index.js';
 import { backoffDelay, REDIS_RECONNECT } from '../util/index.js';
@@ -111,58 +112,8 @@ export function createMemoryCache(options: { maxEntries?: number } = {}): Cache 
   };
 }
 
-/** Why a call did not reach the backend. */
-export class CircuitOpenError extends Error {
-  constructor(readonly retryInMs: number) {
-    super(`circuit open; next probe in ${retryInMs} ms`);
-    this.name = 'CircuitOpenError';
-  }
-}
-
-/**
- * A circuit breaker: after `threshold` consecutive failures calls fail fast
- * for `coolDownMs`, then one probe is let through (half-open); a success
- * closes the circuit again.
- *
- * @example
- * ```ts
- * const breaker = createCircuitBreaker({ threshold: 3, coolDownMs: 5_000 });
- * await breaker.run(() => redis.get(key));
- * ```
- */
-export function createCircuitBreaker(options: { threshold?: number; coolDownMs?: number; now?: () => number } = {}) {
-  const threshold = options.threshold ?? 3;
-  const coolDownMs = options.coolDownMs ?? 5_000;
-  const now = options.now ?? Date.now;
-  let failures = 0;
-  let openedAt: number | undefined;
-  let probing = false;
-  return {
-    get state(): 'closed' | 'open' | 'half-open' {
-      if (openedAt === undefined) return 'closed';
-      return now() - openedAt >= coolDownMs ? 'half-open' : 'open';
-    },
-    async run<T>(fn: () => Promise<T>): Promise<T> {
-      if (openedAt !== undefined) {
-        const waited = now() - openedAt;
-        if (waited < coolDownMs || probing) throw new CircuitOpenError(Math.max(0, coolDownMs - waited));
-        probing = true;
-      }
-      try {
-        const result = await fn();
-        failures = 0;
-        openedAt = undefined;
-        return result;
-      } catch (err) {
-        failures++;
-        if (failures >= threshold || openedAt !== undefined) openedAt = now();
-        throw err;
-      } finally {
-        probing = false;
-      }
-    },
-  };
-}
+// The circuit breaker is defined once, browser-safe, beside the Region router that uses it too.
+export { type CircuitBreaker, CircuitOpenError, createCircuitBreaker } from '@streamctl/client/regions';
 
 /**
  * A Redis cache. Commands time out quickly and go through a circuit
