@@ -122,7 +122,8 @@ describe.skipIf(!target.endpoints.kinesis || !target.endpoints.dynamodb)(`event 
     const config = await withStream('kill');
     const clients = createAwsClients(config);
     const publisher = createEventPublisher(clients, config.resources);
-    const total = 3_000;
+    // Three batches of 500: the kill lands inside the second.
+    const total = 1_500;
     for (let i = 0; i < total; i++) await publisher.publish(event(i));
     expect(await publisher.close()).toEqual([]);
 
@@ -138,21 +139,21 @@ describe.skipIf(!target.endpoints.kinesis || !target.endpoints.dynamodb)(`event 
     let first: Awaited<ReturnType<typeof startPoller>> | undefined;
     let killing: Promise<void> | undefined;
     first = await startPoller(clients, config.resources, consumer, {
-      batchSize: 1_000,
+      batchSize: 500,
       onRecord: () => {
         // Killed in the middle of a batch: its checkpoint is never written.
-        if (first && first.processed === 1_200 && !killing) killing = first.kill();
+        if (first && first.processed === 600 && !killing) killing = first.kill();
       },
     });
     await until(() => killing !== undefined, 60_000, 'the kill');
     await killing;
     const beforeRestart = counts.size;
-    expect(beforeRestart).toBeGreaterThanOrEqual(1_200);
+    expect(beforeRestart).toBeGreaterThanOrEqual(600);
     expect(beforeRestart).toBeLessThan(total);
 
     let duplicates = 0;
     const second = await startPoller(clients, config.resources, consumer, {
-      batchSize: 1_000,
+      batchSize: 500,
       onRecord: (outcome) => {
         if (outcome === 'duplicate') duplicates++;
       },
@@ -172,7 +173,7 @@ describe.skipIf(!target.endpoints.kinesis || !target.endpoints.dynamodb)(`event 
     const clients = createAwsClients(config);
     const publisher = createEventPublisher(clients, config.resources);
     const run = randomUUID().slice(0, 6);
-    const total = 2_000;
+    const total = 1_000;
     const events = Array.from({ length: total }, (_, i) =>
       event(i, { type: i % 3 ? 'play' : 'complete', titleId: `p-${run}-${i % 4}`, country: 'SE' }),
     );
@@ -200,11 +201,11 @@ describe.skipIf(!target.endpoints.kinesis || !target.endpoints.dynamodb)(`event 
     let first: Awaited<ReturnType<typeof startPoller>> | undefined;
     let killing: Promise<void> | undefined;
     first = await startPoller(clients, config.resources, signals(), {
-      batchSize: 1_000,
+      batchSize: 400,
       onRecord: (_outcome, shardId, sequenceNumber) => {
         through.add(`${shardId}/${sequenceNumber}`);
         // Killed in the middle of a batch: neither its flush nor its checkpoint happens.
-        if (first && first.processed === 1_200 && !killing) killing = first.kill();
+        if (first && first.processed === 600 && !killing) killing = first.kill();
       },
     });
     await until(() => killing !== undefined, 60_000, 'the kill');
@@ -212,7 +213,7 @@ describe.skipIf(!target.endpoints.kinesis || !target.endpoints.dynamodb)(`event 
 
     let replayed = 0;
     const second = await startPoller(clients, config.resources, signals(), {
-      batchSize: 1_000,
+      batchSize: 400,
       onRecord: (outcome, shardId, sequenceNumber) => {
         if (outcome === 'duplicate') replayed++;
         through.add(`${shardId}/${sequenceNumber}`);
