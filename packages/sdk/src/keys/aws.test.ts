@@ -1,8 +1,9 @@
 /**
  * Rotation on AWS against mocked CloudFront and Secrets Manager (neither has
  * an emulator here). The mocks keep state like the services do (a key group
- * with an ETag that changes on each update, a secret with replicas), and
- * every request sent is checked against the client's own model.
+ * with an ETag that changes on each update and a name no second group may
+ * take, a secret with versions, staging labels and replicas), and every
+ * request sent is checked against the client's own model.
  */
 import * as cloudfront from '@aws-sdk/client-cloudfront';
 import {
@@ -21,10 +22,13 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  InvalidRequestException,
   PutSecretValueCommand,
   ReplicateSecretToRegionsCommand,
+  ResourceExistsException,
   ResourceNotFoundException,
   SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -45,8 +49,17 @@ const GROUP = 'b7b9c3f5-0000-4e1a-9d4c-2f0f5d2a1e11';
 const DISTRIBUTION = 'E2QWRUHAPOMQZL';
 const T0 = Date.parse('2026-12-01T00:00:00Z');
 
+/** One version of the secret and the staging labels attached to it. */
+interface SecretVersion {
+  text: string;
+  stages: string[];
+}
+
 /** The services' state, as the mocks keep it. */
 interface World {
+  /** The secret's versions by ID. */
+  versions: Map<string, SecretVersion>;
+  /** The AWSCURRENT value; setting it is a hand edit in the console (a new version, current at once). */
   secret: string | undefined;
   replicas: string[];
   group: { items: string[]; etag: number; name: string } | undefined;
@@ -55,37 +68,115 @@ interface World {
   /** UpdateKeyGroup calls to answer PreconditionFailed before one succeeds. */
   races: number;
   denied: Set<string>;
+  /** When set, GetSecretValue answers no caller until this many have asked: operators reading at once. */
+  readersTogether?: number;
+}
+
+/** Attaches `stages` to version `id` (made with `text` when new), taking them off any other version, as the service does. */
+function attach(versions: Map<string, SecretVersion>, id: string, stages: string[], text?: string): void {
+  if (!versions.has(id)) versions.set(id, { text: text as string, stages: [] });
+  for (const stage of stages) {
+    const holder = [...versions.entries()].find(([, v]) => v.stages.includes(stage))?.[0];
+    if (holder === id) continue;
+    if (holder !== undefined) {
+      const from = versions.get(holder) as SecretVersion;
+      from.stages = from.stages.filter((s) => s !== stage);
+      // Moving AWSCURRENT moves AWSPREVIOUS to the version it left.
+      if (stage === 'AWSCURRENT') attach(versions, holder, ['AWSPREVIOUS']);
+    }
+    versions.get(id)?.stages.push(stage);
+  }
+}
+
+const currentOf = (versions: Map<string, SecretVersion>) =>
+  [...versions.entries()].find(([, v]) => v.stages.includes('AWSCURRENT'));
+
+function newWorld(): World {
+  const versions = new Map<string, SecretVersion>();
+  let handEdits = 0;
+  return {
+    versions,
+    get secret() {
+      return currentOf(versions)?.[1].text;
+    },
+    set secret(text: string | undefined) {
+      if (text === undefined) throw new Error('a secret cannot be set to nothing');
+      attach(versions, `hand-edit-${String(++handEdits).padStart(27, '0')}`, ['AWSCURRENT'], text);
+    },
+    replicas: [],
+    group: undefined,
+    publicKeys: new Map(),
+    distribution: 'Deployed',
+    races: 0,
+    denied: new Set(),
+  };
 }
 
 let world: World;
 let keyCounter = 0;
+/** Callers of GetSecretValue held until `world.readersTogether` of them have asked. */
+let waitingReaders: Array<() => void> = [];
 
 const denied = (op: string) =>
   Object.assign(new Error(`User is not authorized to perform ${op}`), { name: 'AccessDenied' });
 
+const notFound = () =>
+  new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret.", $metadata: {} });
+
 function install(): void {
   cf.reset();
   sm.reset();
-  sm.on(GetSecretValueCommand).callsFake(() => {
-    if (world.secret === undefined)
-      throw new ResourceNotFoundException({
-        message: "Secrets Manager can't find the specified secret.",
-        $metadata: {},
+  sm.on(GetSecretValueCommand).callsFake(async () => {
+    if (world.readersTogether !== undefined) {
+      await new Promise<void>((resolve) => {
+        waitingReaders.push(resolve);
+        if (waitingReaders.length >= (world.readersTogether as number)) {
+          for (const release of waitingReaders.splice(0)) release();
+          world.readersTogether = undefined;
+        }
       });
-    return { SecretString: world.secret };
+    }
+    const current = currentOf(world.versions);
+    if (!current) throw notFound();
+    return { SecretString: current[1].text, VersionId: current[0], VersionStages: [...current[1].stages] };
   });
   sm.on(CreateSecretCommand).callsFake((input) => {
-    world.secret = input.SecretString;
+    if (world.versions.size > 0)
+      throw new ResourceExistsException({
+        message: `The operation failed because the secret ${input.Name} already exists.`,
+        $metadata: {},
+      });
+    attach(world.versions, input.ClientRequestToken ?? 'first-version', ['AWSCURRENT'], input.SecretString);
     world.replicas = (input.AddReplicaRegions ?? []).map((r: { Region: string }) => r.Region);
-    return { Name: input.Name };
+    return { Name: input.Name, VersionId: input.ClientRequestToken };
   });
   sm.on(PutSecretValueCommand).callsFake((input) => {
     if (world.denied.has('PutSecretValue')) throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
-    world.secret = input.SecretString;
-    return {};
+    if (world.versions.size === 0) throw notFound();
+    const id = input.ClientRequestToken as string;
+    const existing = world.versions.get(id);
+    // The token is the version's ID: the same request again is a no-op, another value under it a refusal.
+    if (existing && existing.text !== input.SecretString)
+      throw new ResourceExistsException({ message: 'A version with this ID already exists.', $metadata: {} });
+    attach(world.versions, id, input.VersionStages ?? ['AWSCURRENT'], input.SecretString);
+    return { VersionId: id, VersionStages: [...(world.versions.get(id)?.stages ?? [])] };
+  });
+  sm.on(UpdateSecretVersionStageCommand).callsFake((input) => {
+    const move = input.MoveToVersionId as string;
+    if (!world.versions.has(move)) throw notFound();
+    const holder = [...world.versions.entries()].find(([, v]) => v.stages.includes(input.VersionStage))?.[0];
+    // The label is on another version than the one named to take it from: refused, nothing moves.
+    if (holder !== undefined && holder !== move && holder !== input.RemoveFromVersionId)
+      throw new InvalidRequestException({
+        message: `The staging label ${input.VersionStage} is attached to version ${holder}, not ${input.RemoveFromVersionId}.`,
+        $metadata: {},
+      });
+    attach(world.versions, move, [input.VersionStage]);
+    return { Name: input.SecretId, ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${input.SecretId}` };
   });
   sm.on(DescribeSecretCommand).callsFake(() => ({
     ReplicationStatus: world.replicas.map((Region) => ({ Region, Status: 'InSync' })),
+    VersionIdsToStages: Object.fromEntries([...world.versions].map(([id, v]) => [id, [...v.stages]])),
   }));
   sm.on(ReplicateSecretToRegionsCommand).callsFake((input) => {
     world.replicas.push(...input.AddReplicaRegions.map((r: { Region: string }) => r.Region));
@@ -98,6 +189,8 @@ function install(): void {
     return { PublicKey: { Id: id }, ETag: 'E1' };
   });
   cf.on(CreateKeyGroupCommand).callsFake((input) => {
+    if (world.group?.name === input.KeyGroupConfig.Name)
+      throw Object.assign(new Error('A key group with this name already exists.'), { name: 'KeyGroupAlreadyExists' });
     world.group = { items: [...input.KeyGroupConfig.Items], etag: 1, name: input.KeyGroupConfig.Name };
     return { KeyGroup: { Id: GROUP }, ETag: 'E1' };
   });
@@ -161,6 +254,7 @@ function problems(): string[] {
     PutSecretValueCommand: secrets.PutSecretValueRequest$,
     DescribeSecretCommand: secrets.DescribeSecretRequest$,
     ReplicateSecretToRegionsCommand: secrets.ReplicateSecretToRegionsRequest$,
+    UpdateSecretVersionStageCommand: secrets.UpdateSecretVersionStageRequest$,
   };
   for (const call of [...cf.calls(), ...sm.calls()]) {
     const command = call.args[0] as { constructor: { name: string }; input: unknown };
@@ -190,15 +284,8 @@ const stored = () => parseSigningKeySet(world.secret as string, 'test');
 
 beforeEach(() => {
   keyCounter = 0;
-  world = {
-    secret: undefined,
-    replicas: [],
-    group: undefined,
-    publicKeys: new Map(),
-    distribution: 'Deployed',
-    races: 0,
-    denied: new Set(),
-  };
+  waitingReaders = [];
+  world = newWorld();
   install();
 });
 
@@ -361,6 +448,95 @@ describe('keys on AWS', () => {
       code: 'FORBIDDEN',
       message: expect.stringContaining('secretsmanager:PutSecretValue'),
     });
+    expect(problems()).toEqual([]);
+  });
+
+  it('two operators rotating at once: one wins, the other gets CONFLICT and withdraws its key; one active key, none lost', async () => {
+    await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 });
+    const first = stored().active;
+    install();
+    // Both read the secret before either writes.
+    world.readersTogether = 2;
+    world.distribution = 'InProgress';
+    const clock = T0 + 86_400_000;
+    const rotate = () =>
+      rotateKeys(backend(), {
+        longestGrantSeconds: 360,
+        now: () => clock,
+        pollMs: 10_000,
+        sleep: async () => {
+          world.distribution = 'Deployed';
+        },
+      });
+    const outcomes = await Promise.allSettled([rotate(), rotate()]);
+    const won = outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value);
+    const lost = outcomes.filter((o) => o.status === 'rejected').map((o) => o.reason);
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatchObject({
+      code: 'CONFLICT',
+      hint: expect.stringContaining('streamctl keys list'),
+      message: expect.stringContaining(SECRET),
+    });
+    const winner = won[0]?.activated as string;
+    expect(won[0]).toMatchObject({ added: winner, retiring: { keyPairId: first } });
+    // Each published a key; the loser's never reached the group and is deleted again.
+    const published = cf.commandCalls(CreatePublicKeyCommand).length;
+    expect(published).toBe(2);
+    const set = stored();
+    expect(set.active).toBe(winner);
+    expect(set.keys.map((k) => k.keyPairId)).toEqual([first, winner]);
+    expect(set.keys.find((k) => k.keyPairId === first)?.retireAfter).toBe(new Date(clock + 660_000).toISOString());
+    expect(world.group?.items).toEqual([first, winner]);
+    expect([...world.publicKeys.keys()].sort()).toEqual([first, winner].sort());
+    // The loser's move of AWSCURRENT named the version both had read, and was refused.
+    const moves = sm.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input);
+    expect(moves.every((m) => m.VersionStage === 'AWSCURRENT' && m.RemoveFromVersionId !== undefined)).toBe(true);
+    expect(problems()).toEqual([]);
+    // The next rotation starts from the winner's set as if nothing had happened.
+    const next = await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => clock + 1000, wait: false });
+    expect(next.pending).toBeDefined();
+    expect(stored().keys.map((k) => k.keyPairId)).toEqual([first, winner, next.pending]);
+  });
+
+  it('two first rotations of a stage at once: one makes the key group and the secret, the other gets CONFLICT', async () => {
+    world.readersTogether = 2;
+    const outcomes = await Promise.allSettled([
+      rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 }),
+      rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 }),
+    ]);
+    const won = outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value);
+    const lost = outcomes.filter((o) => o.status === 'rejected').map((o) => o.reason);
+    expect(won).toHaveLength(1);
+    expect(lost[0]).toMatchObject({ code: 'CONFLICT', hint: expect.stringContaining('streamctl keys list') });
+    const winner = won[0]?.activated as string;
+    expect(stored()).toMatchObject({ active: winner, keyGroupId: GROUP });
+    expect(stored().keys).toHaveLength(1);
+    expect(world.group?.items).toEqual([winner]);
+    expect([...world.publicKeys.keys()]).toEqual([winner]);
+    expect(problems()).toEqual([]);
+  });
+
+  it('a set changed while a rotation waits for the deployment: that change stands, the rotation gets CONFLICT', async () => {
+    await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 });
+    install();
+    let edited = '';
+    await expect(
+      rotateKeys(backend(), {
+        longestGrantSeconds: 360,
+        now: () => T0 + 1000,
+        pollMs: 10_000,
+        sleep: async () => {
+          // Someone retires by hand what this run stored as pending, in the console.
+          const set = stored();
+          edited = JSON.stringify({ ...set, keys: set.keys.filter((k) => k.keyPairId === set.active) });
+          world.secret = edited;
+          world.distribution = 'Deployed';
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(world.secret).toBe(edited);
+    expect(stored().active).toBe('K0000000000001');
     expect(problems()).toEqual([]);
   });
 

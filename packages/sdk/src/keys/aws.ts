@@ -23,7 +23,8 @@ import {
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretNames } from '../config/index.js';
 import { ErrorCode, StreamctlError, wrapAwsError } from '../errors/index.js';
-import type { KeyBackend } from './rotate.js';
+import { KEY_SET_CONFLICT_HINT, keySetChanged } from './conflict.js';
+import type { KeyBackend, StoredKeySet } from './rotate.js';
 import { parseSigningKeySet, type SigningKeySet, serializeSigningKeySet } from './set.js';
 
 /** What the operator's role needs for `streamctl keys`. */
@@ -38,6 +39,7 @@ export const KEYS_IAM_ACTIONS = [
   'cloudfront:GetDistribution',
   'secretsmanager:GetSecretValue',
   'secretsmanager:PutSecretValue',
+  'secretsmanager:UpdateSecretVersionStage',
   'secretsmanager:CreateSecret',
   'secretsmanager:DescribeSecret',
   'secretsmanager:ReplicateSecretToRegions',
@@ -73,6 +75,14 @@ export function wrapKeysError(err: unknown, operation: string, subject: string):
         details: { operation, awsCode: name },
       },
     );
+  }
+  if (name === 'KeyGroupAlreadyExists') {
+    // Two first rotations of a stage: the other run made the group (and makes the set).
+    return new StreamctlError(ErrorCode.Conflict, `${operation} (${subject}): another run made the key group first`, {
+      cause: err,
+      hint: KEY_SET_CONFLICT_HINT,
+      details: { operation, awsCode: name },
+    });
   }
   if (name === 'NoSuchResource' && operation.includes('KeyGroup')) {
     return new StreamctlError(ErrorCode.ResourceNotFound, `${operation}: the key group ${subject} does not exist`, {
@@ -192,6 +202,38 @@ export function awsKeyBackend(options: AwsKeyBackendOptions): KeyBackend {
     }
   }
 
+  /** The secret's AWSCURRENT value and its version ID; undefined when there is no secret. */
+  async function fetchCurrent(): Promise<{ text: string; versionId: string | undefined } | undefined> {
+    const { GetSecretValueCommand } = await secretsModule();
+    const client = await sm();
+    let got: { SecretString?: string | undefined; VersionId?: string | undefined };
+    try {
+      got = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+      throw wrapKeysError(err, 'secretsmanager:GetSecretValue', secretId);
+    }
+    return got.SecretString ? { text: got.SecretString, versionId: got.VersionId } : undefined;
+  }
+
+  async function load(): Promise<StoredKeySet | undefined> {
+    const current = await fetchCurrent();
+    if (!current) return undefined;
+    // Without it no write could be conditional: refused rather than written blind.
+    if (!current.versionId)
+      throw new StreamctlError(ErrorCode.AwsError, `secretsmanager:GetSecretValue (${secretId}) answered no VersionId`);
+    return { set: parseSigningKeySet(current.text, `secret ${secretId}`), version: current.versionId };
+  }
+
+  /** The ID of the version AWSCURRENT is attached to now. */
+  async function currentVersion(client: SecretsManagerClient): Promise<string | undefined> {
+    const { DescribeSecretCommand } = await secretsModule();
+    const described = await call('secretsmanager:DescribeSecret', secretId, () =>
+      client.send(new DescribeSecretCommand({ SecretId: secretId })),
+    );
+    return Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
+  }
+
   return {
     kind: 'aws',
     location: `secret ${secretId} (${primary})`,
@@ -199,41 +241,78 @@ export function awsKeyBackend(options: AwsKeyBackendOptions): KeyBackend {
     keyGroupSettleSeconds: options.keyGroupSettleSeconds ?? 300,
 
     async read(): Promise<SigningKeySet | undefined> {
-      const { GetSecretValueCommand } = await secretsModule();
-      const client = await sm();
-      let text: string | undefined;
-      try {
-        text = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
-      } catch (err) {
-        if ((err as { name?: string }).name === 'ResourceNotFoundException') return undefined;
-        throw wrapKeysError(err, 'secretsmanager:GetSecretValue', secretId);
-      }
-      if (!text) return undefined;
-      return parseSigningKeySet(text, `secret ${secretId}`);
+      const current = await fetchCurrent();
+      return current ? parseSigningKeySet(current.text, `secret ${secretId}`) : undefined;
     },
 
-    async write(set, created) {
-      const { CreateSecretCommand, PutSecretValueCommand } = await secretsModule();
+    load,
+
+    async write(set, expected) {
+      const { CreateSecretCommand, PutSecretValueCommand, UpdateSecretVersionStageCommand } = await secretsModule();
       const client = await sm();
       const SecretString = serializeSigningKeySet(set);
-      if (created) {
-        await call('secretsmanager:CreateSecret', secretId, () =>
-          client.send(
+      // The version's ID; also the idempotency token, so a retried request cannot make a second version.
+      const ClientRequestToken = randomUUID();
+      const location = `secret ${secretId} (${primary})`;
+      if (expected === undefined) {
+        try {
+          await client.send(
             new CreateSecretCommand({
               Name: secretId,
               Description: `streamctl ${options.stage}: CloudFront key pairs that sign playback (streamctl keys)`,
               SecretString,
+              ClientRequestToken,
               ...(replicas.length > 0 ? { AddReplicaRegions: replicas.map((Region) => ({ Region })) } : {}),
             }),
-          ),
-        );
+          );
+        } catch (err) {
+          if ((err as { name?: string }).name === 'ResourceExistsException')
+            throw keySetChanged(location, { cause: err, why: 'another run made the secret first' });
+          throw wrapKeysError(err, 'secretsmanager:CreateSecret', secretId);
+        }
         replicasChecked = true;
-        return;
+        return ClientRequestToken;
       }
       await ensureReplicas();
+      // Secrets Manager's own compare-and-swap, chosen over a lease item in the stage's control
+      // table. PutSecretValue alone moves AWSCURRENT unconditionally (its ClientRequestToken only
+      // makes a retry idempotent), so the new version is put under AWSPENDING only, where no reader
+      // looks (the API reads AWSCURRENT), and AWSCURRENT is then moved to it with
+      // RemoveFromVersionId = the version this run read: Secrets Manager refuses the move when the
+      // label is on another version by then, so of two writers over one version exactly one moves
+      // it. A lease would have to outlive a rotation's wait for the deployment (up to 20 minutes)
+      // and expire after a crashed operator, and would put a second store, in other Regions than
+      // the secret's, in the path; the label needs neither, and a loser's version is left with no
+      // reader (the next put takes AWSPENDING from it).
       await call('secretsmanager:PutSecretValue', secretId, () =>
-        client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString, ClientRequestToken: randomUUID() })),
+        client.send(
+          new PutSecretValueCommand({
+            SecretId: secretId,
+            SecretString,
+            ClientRequestToken,
+            VersionStages: ['AWSPENDING'],
+          }),
+        ),
       );
+      try {
+        await client.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId: secretId,
+            VersionStage: 'AWSCURRENT',
+            MoveToVersionId: ClientRequestToken,
+            RemoveFromVersionId: expected,
+          }),
+        );
+      } catch (err) {
+        const name = (err as { name?: string }).name;
+        if (name !== 'InvalidRequestException' && name !== 'InvalidParameterException')
+          throw wrapKeysError(err, 'secretsmanager:UpdateSecretVersionStage', secretId);
+        // Told apart by where the label is, not by the error's wording: a lost race is one.
+        const current = await currentVersion(client);
+        if (current !== expected) throw keySetChanged(location, { cause: err });
+        throw wrapKeysError(err, 'secretsmanager:UpdateSecretVersionStage', secretId);
+      }
+      return ClientRequestToken;
     },
 
     async createPublicKey(publicKeyPem, createdAt) {

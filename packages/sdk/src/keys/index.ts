@@ -6,6 +6,7 @@
  * @module
  */
 export { type AwsKeyBackendOptions, awsKeyBackend, KEYS_IAM_ACTIONS, wrapKeysError } from './aws.js';
+export { isConflict, KEY_SET_CONFLICT_HINT, keySetChanged } from './conflict.js';
 export {
   createLocalKeySetSigner,
   createLocalKeySetVerifier,
@@ -33,6 +34,7 @@ export {
   type RotationResult,
   retireKeys,
   rotateKeys,
+  type StoredKeySet,
 } from './rotate.js';
 export {
   activeSigningKey,

@@ -6,19 +6,31 @@
  * running `streamctl dev` at once: locally a key group change has nothing to
  * deploy.
  */
-import { randomInt } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash, randomInt } from 'node:crypto';
+import {
+  closeSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../errors/index.js';
-import { dataDirLayout } from '../local/index.js';
+import { dataDirLayout, isProcessAlive } from '../local/index.js';
 import {
   createPlaybackVerifier,
   type PlaybackSigner,
   type PlaybackVerifier,
   type SignOptions,
 } from '../playback/index.js';
+import { sleep } from '../util/index.js';
+import { keySetChanged } from './conflict.js';
 import { generateSigningKeyPair } from './plan.js';
-import type { KeyBackend } from './rotate.js';
+import type { KeyBackend, StoredKeySet } from './rotate.js';
 import {
   parseSigningKeySet,
   publicKeysOf,
@@ -45,10 +57,9 @@ function localKeyPairId(): string {
   return `K${Array.from({ length: 13 }, () => alphabet[randomInt(alphabet.length)]).join('')}`;
 }
 
-function readSet(file: string): SigningKeySet | undefined {
-  let text: string;
+function readText(file: string): string | undefined {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ConfigError(`Cannot read the local signing key set ${file}: ${(err as Error).message}`, {
@@ -56,7 +67,16 @@ function readSet(file: string): SigningKeySet | undefined {
       hint: 'check the data dir is yours and readable, or run `streamctl dev --reset`',
     });
   }
-  return parseSigningKeySet(text, file);
+}
+
+function readSet(file: string): SigningKeySet | undefined {
+  const text = readText(file);
+  return text === undefined ? undefined : parseSigningKeySet(text, file);
+}
+
+/** The file's version: a digest of its bytes, so any change to it (a hand edit too) is one. */
+function versionOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Writes next to the file and renames over it: a reader sees the old set or the new one, never half. */
@@ -70,6 +90,90 @@ function writeSet(file: string, set: SigningKeySet, exclusive: boolean): void {
   } finally {
     if (exclusive) unlinkSync(temp);
   }
+}
+
+/** How long a writer waits for another's compare-and-rename (microseconds of work) before giving up. */
+const WRITE_LOCK_WAIT_MS = 2_000;
+const WRITE_LOCK_POLL_MS = 10;
+
+/**
+ * Runs `critical` holding `<file>.lock` (made with O_EXCL, naming this pid). Only a writer's
+ * compare and rename run under it, never a whole rotation, so a second operator waits
+ * milliseconds, then finds out from the compare. A lock whose process is gone is taken over, as
+ * the data dir lock of `streamctl dev` is; one held by a live process past the wait is a `CONFLICT`.
+ */
+async function withWriteLock<T>(file: string, critical: () => T): Promise<T> {
+  const lock = `${file}.lock`;
+  mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+  for (let waited = 0; ; waited += WRITE_LOCK_POLL_MS) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(lock, 'wx', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (fd !== undefined) {
+      try {
+        writeFileSync(fd, String(process.pid));
+        closeSync(fd);
+        // Synchronous from here to the unlink: nothing of this process runs in between either.
+        return critical();
+      } finally {
+        unlinkSync(lock);
+      }
+    }
+    const owner = Number.parseInt(readText(lock) ?? '', 10);
+    // A lock whose process is gone, or one left without a pid (a crash between open and write) long ago.
+    const stale = Number.isFinite(owner)
+      ? owner !== process.pid && !isProcessAlive(owner)
+      : lockAgeMs(lock) > WRITE_LOCK_WAIT_MS;
+    if (stale) {
+      try {
+        unlinkSync(lock);
+      } catch {
+        // Another writer took it over first; the next attempt decides.
+      }
+      continue;
+    }
+    if (waited >= WRITE_LOCK_WAIT_MS) {
+      throw keySetChanged(file, {
+        why: `another \`streamctl keys\` run (pid ${Number.isFinite(owner) ? owner : 'unknown'}) has held ${lock} for ${WRITE_LOCK_WAIT_MS / 1000} s`,
+      });
+    }
+    await sleep(WRITE_LOCK_POLL_MS);
+  }
+}
+
+function lockAgeMs(lock: string): number {
+  try {
+    return Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    // Gone already: the next attempt takes it.
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/**
+ * Stores `set` over the version `expected` of the file: under the write lock, the file is read
+ * again and compared, so a set another run wrote after this run read it is never overwritten.
+ */
+async function writeOver(file: string, set: SigningKeySet, expected: string | undefined): Promise<string> {
+  if (expected === undefined) {
+    try {
+      writeSet(file, set, true);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+        throw keySetChanged(file, { cause: err, why: 'another run made the key set first' });
+      throw err;
+    }
+    return versionOf(serializeSigningKeySet(set));
+  }
+  return withWriteLock(file, () => {
+    const text = readText(file);
+    if (text === undefined || versionOf(text) !== expected) throw keySetChanged(file);
+    writeSet(file, set, false);
+    return versionOf(serializeSigningKeySet(set));
+  });
 }
 
 /**
@@ -120,7 +224,11 @@ export function localKeyBackend(dataDir: string): KeyBackend {
     // The local edge reads the set on each request: nothing to settle.
     keyGroupSettleSeconds: 0,
     read: async () => readSet(file),
-    write: async (set, created) => writeSet(file, set, created),
+    load: async (): Promise<StoredKeySet | undefined> => {
+      const text = readText(file);
+      return text === undefined ? undefined : { set: parseSigningKeySet(text, file), version: versionOf(text) };
+    },
+    write: (set, expected) => writeOver(file, set, expected),
     createPublicKey: async () => localKeyPairId(),
     addToKeyGroup: async () => undefined,
     removeFromKeyGroup: async () => {},

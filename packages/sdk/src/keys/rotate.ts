@@ -3,8 +3,9 @@
  * {@link KeyBackend}: the same steps on AWS (Secrets Manager and a
  * CloudFront key group) and locally (the data dir, trusted by the local edge).
  */
-import { ConfigError } from '../errors/index.js';
+import { ConfigError, ErrorCode, StreamctlError } from '../errors/index.js';
 import { sleep as pause } from '../util/index.js';
+import { isConflict, KEY_SET_CONFLICT_HINT } from './conflict.js';
 import {
   activateKey,
   generateSigningKeyPair,
@@ -32,8 +33,16 @@ export interface KeyBackend {
   readonly keyGroupSettleSeconds: number;
   /** The stored set; undefined when the stage has none yet. */
   read(): Promise<SigningKeySet | undefined>;
-  /** Stores the set (creating the store, replicated to every Region of the stage, when `created`). */
-  write(set: SigningKeySet, created: boolean): Promise<void>;
+  /** The stored set with the version it was read at, for a later {@link KeyBackend.write}. */
+  load(): Promise<StoredKeySet | undefined>;
+  /**
+   * Stores the set in place of version `expected` (as {@link KeyBackend.load} answered it), or, with
+   * `expected` undefined, as the stage's first set (creating the store, replicated to every Region
+   * of the stage). Answers the new version. When the store is no longer at `expected` (or, for a
+   * first set, one exists), nothing is written and it throws a `CONFLICT`: two operators never
+   * overwrite each other.
+   */
+  write(set: SigningKeySet, expected: string | undefined): Promise<string>;
   /** Publishes a public key and answers the key pair ID viewers' signatures will name. */
   createPublicKey(publicKeyPem: string, createdAt: number): Promise<string>;
   /**
@@ -47,6 +56,13 @@ export interface KeyBackend {
   keyGroupDeployed(keyGroupId: string | undefined): Promise<boolean>;
   /** Deletes a published public key that is in no key group (one already gone is skipped). */
   deletePublicKey(keyPairId: string): Promise<void>;
+}
+
+/** A key set as stored, and the version of the store it was read at. */
+export interface StoredKeySet {
+  set: SigningKeySet;
+  /** Opaque: the secret's version ID on AWS, a digest of the file locally. */
+  version: string;
 }
 
 /** One key as listed: never its private key. */
@@ -132,7 +148,9 @@ export interface RotationResult {
 
 /**
  * Removes keys past their `retireAfter` from the key group, deletes their public keys and drops
- * them from the set. Answers the IDs removed.
+ * them from the set. Answers the IDs removed. The set is written conditionally on the version
+ * read: when another run changed it meanwhile, this one throws a `CONFLICT` and theirs stands
+ * (the keys it took out of the group were due to leave whichever set wins).
  *
  * @example
  * ```ts
@@ -143,18 +161,24 @@ export async function retireKeys(
   backend: KeyBackend,
   options: Pick<RotateOptions, 'now'> = {},
 ): Promise<{ retired: string[]; set: SigningKeySet | undefined }> {
-  const now = options.now ?? Date.now;
-  const set = await backend.read();
-  if (!set) return { retired: [], set };
-  const due = retirementDue(set, now()).map((k) => k.keyPairId);
-  if (due.length === 0) return { retired: [], set };
+  const { retired, stored } = await retireStored(backend, await backend.load(), options.now ?? Date.now);
+  return { retired, set: stored?.set };
+}
+
+async function retireStored(
+  backend: KeyBackend,
+  stored: StoredKeySet | undefined,
+  now: () => number,
+): Promise<{ retired: string[]; stored: StoredKeySet | undefined }> {
+  if (!stored) return { retired: [], stored };
+  const due = retirementDue(stored.set, now()).map((k) => k.keyPairId);
+  if (due.length === 0) return { retired: [], stored };
   // Out of the group first: CloudFront deletes no public key a group still holds, and a key out
   // of the group is refused at the edge whatever the set says.
-  await backend.removeFromKeyGroup(set.keyGroupId, due);
+  await backend.removeFromKeyGroup(stored.set.keyGroupId, due);
   for (const id of due) await backend.deletePublicKey(id);
-  const kept = withoutKeys(set, due);
-  await backend.write(kept, false);
-  return { retired: due, set: kept };
+  const kept = withoutKeys(stored.set, due);
+  return { retired: due, stored: { set: kept, version: await backend.write(kept, stored.version) } };
 }
 
 /**
@@ -166,6 +190,10 @@ export async function retireKeys(
  * before gets `retireAfter` = now + the longest grant + the signer cache. A run that stops
  * before the switch (`wait: false`, a timeout) leaves the key pending; the next run finishes it.
  *
+ * Every write of the set is conditional on the version this run last read or wrote, so of two
+ * operators rotating at once one wins and the other gets a `CONFLICT` at its next write, having
+ * changed nothing the winner relies on: a key it published but could not store is deleted again.
+ *
  * @example
  * ```ts
  * const result = await rotateKeys(backend, { longestGrantSeconds: longestGrantSeconds(config.sessions.grantSeconds) });
@@ -175,20 +203,30 @@ export async function retireKeys(
 export async function rotateKeys(backend: KeyBackend, options: RotateOptions): Promise<RotationResult> {
   const now = options.now ?? Date.now;
   const base = { backend: backend.kind, location: backend.location };
-  const { retired, set } = await retireKeys(backend, { now });
+  const { retired, stored } = await retireStored(backend, await backend.load(), now);
 
-  if (!set) {
+  if (!stored) {
     const pair = generateSigningKeyPair();
     const createdAt = now();
     const keyPairId = await backend.createPublicKey(pair.publicKey, createdAt);
-    const keyGroupId = await backend.addToKeyGroup(options.keyGroupId, keyPairId);
+    let keyGroupId: string | undefined;
+    try {
+      keyGroupId = await backend.addToKeyGroup(options.keyGroupId, keyPairId);
+    } catch (err) {
+      // Another run made the stage's key group first: it makes the set too.
+      throw await withdrawKey(backend, err, keyPairId, undefined);
+    }
     const at = new Date(createdAt).toISOString();
     const first: SigningKeySet = {
       ...(keyGroupId ? { keyGroupId } : {}),
       active: keyPairId,
       keys: [{ keyPairId, privateKey: pair.privateKey, createdAt: at, activatedAt: at }],
     };
-    await backend.write(first, true);
+    try {
+      await backend.write(first, undefined);
+    } catch (err) {
+      throw await withdrawKey(backend, err, keyPairId, keyGroupId);
+    }
     return {
       ...base,
       ...(keyGroupId ? { keyGroupId } : {}),
@@ -199,6 +237,7 @@ export async function rotateKeys(backend: KeyBackend, options: RotateOptions): P
     };
   }
 
+  const set = stored.set;
   if (set.keyGroupId && options.keyGroupId && set.keyGroupId !== options.keyGroupId) {
     throw new ConfigError(
       `The signing key set in ${backend.location} belongs to key group ${set.keyGroupId}, not ${options.keyGroupId}`,
@@ -212,6 +251,7 @@ export async function rotateKeys(backend: KeyBackend, options: RotateOptions): P
     });
   }
   let current: SigningKeySet = set;
+  let version = stored.version;
   let pending: SigningKey | undefined = pendingKey(current);
   let added: string | undefined;
   if (!pending) {
@@ -221,14 +261,19 @@ export async function rotateKeys(backend: KeyBackend, options: RotateOptions): P
     pending = { keyPairId, privateKey: pair.privateKey, createdAt: new Date(createdAt).toISOString() };
     current = withPendingKey(current, pending);
     // Stored before the group trusts it: whatever fails next, the private key is kept.
-    await backend.write(current, false);
+    try {
+      version = await backend.write(current, version);
+    } catch (err) {
+      // The group does not hold it yet: a lost race leaves nothing of this run behind.
+      throw await withdrawKey(backend, err, keyPairId, undefined);
+    }
     added = keyPairId;
   }
   await backend.addToKeyGroup(keyGroupId, pending.keyPairId);
   if (keyGroupId && current.keyGroupId !== keyGroupId) {
     // An adopted group is recorded once it took a key: a mistyped ID is never stored.
     current = { ...current, keyGroupId };
-    await backend.write(current, false);
+    version = await backend.write(current, version);
   }
 
   const group = keyGroupId ? { keyGroupId } : {};
@@ -239,7 +284,7 @@ export async function rotateKeys(backend: KeyBackend, options: RotateOptions): P
   const previous = current.active;
   const hold = options.longestGrantSeconds + backend.signerCacheSeconds;
   current = activateKey(current, pending.keyPairId, now(), hold);
-  await backend.write(current, false);
+  version = await backend.write(current, version);
   const retireAfter = current.keys.find((k) => k.keyPairId === previous)?.retireAfter;
   return {
     ...base,
@@ -250,6 +295,36 @@ export async function rotateKeys(backend: KeyBackend, options: RotateOptions): P
     ...(retireAfter ? { retiring: { keyPairId: previous, retireAfter } } : {}),
     created: false,
   };
+}
+
+/**
+ * After a lost race (`CONFLICT`), takes back the public key this run published but could not
+ * store: out of the key group (when it got in) and deleted, so the loser leaves no key the set
+ * does not know. Answers the error to throw; any other error is answered as it is.
+ */
+async function withdrawKey(
+  backend: KeyBackend,
+  err: unknown,
+  keyPairId: string,
+  keyGroupId: string | undefined,
+): Promise<unknown> {
+  if (!isConflict(err)) return err;
+  try {
+    await backend.removeFromKeyGroup(keyGroupId, [keyPairId]);
+    await backend.deletePublicKey(keyPairId);
+  } catch (cleanup) {
+    const conflict = err as StreamctlError;
+    return new StreamctlError(
+      ErrorCode.Conflict,
+      `${conflict.message}; the public key ${keyPairId} this run published could not be withdrawn: ${(cleanup as Error).message}`,
+      {
+        cause: err,
+        hint: `take ${keyPairId} out of the key group and delete it (aws cloudfront delete-public-key --id ${keyPairId}), then ${KEY_SET_CONFLICT_HINT}`,
+        details: { ...conflict.details, strayPublicKey: keyPairId },
+      },
+    );
+  }
+  return err;
 }
 
 async function waitForDeployment(

@@ -1,19 +1,26 @@
 /**
  * `streamctl keys` in-process on the local stage (the key set in a data dir
  * of its own): the first rotation makes the set, the next switches signing
- * and holds the old key, retire keeps it while its grants may live, and the
- * command line is checked before anything changes.
+ * and holds the old key, retire keeps it while its grants may live, the
+ * command line is checked before anything changes, and a run that loses to
+ * another operator says so in one line.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { jsonLines, runCli } from '../../../test/run-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'streamctl-keys-'));
 const dataDir = join(dir, 'data');
 const local = ['--stage', 'local', '--data-dir', dataDir];
 const env = { STREAMCTL_SESSIONS_GRANT_SECONDS: '600' };
+
+const children: Array<ReturnType<typeof spawn>> = [];
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill('SIGKILL');
+});
 
 interface Listing {
   backend: string;
@@ -75,5 +82,28 @@ describe('streamctl keys', () => {
     const help = await runCli(['keys', '--help'], { cwd: dir });
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/rotate[\s\S]*retire/);
+  }, 30_000);
+
+  it('a rotation that loses to another operator prints one line, exits 1 and leaves their set as it was', async () => {
+    const raceDir = join(dir, 'race');
+    const flags = ['--stage', 'local', '--data-dir', raceDir];
+    const made = await runCli(['keys', 'rotate', ...flags, '--yes'], { cwd: dir, env });
+    expect(made.code).toBe(0);
+    const file = join(raceDir, 'keys', 'cloudfront.json');
+    const before = readFileSync(file, 'utf8');
+    // Another `keys` run, alive, is in the middle of writing the set (and stays there).
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    children.push(other);
+    await new Promise((resolve) => other.once('spawn', resolve));
+    writeFileSync(`${file}.lock`, String(other.pid));
+    const lost = await runCli(['keys', 'rotate', ...flags, '--yes'], { cwd: dir, env });
+    expect(lost.code).toBe(1);
+    // The spinner's line, then the error: one line saying what happened and what to run next.
+    const errors = lost.stderr.split('\n').filter((line) => line.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain(`pid ${other.pid}`);
+    expect(errors[0]).toContain('streamctl keys list');
+    expect(lost.stderr.trimEnd().endsWith(errors[0] as string)).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(before);
   }, 30_000);
 });
