@@ -4,19 +4,14 @@
  * the edge's media origin group over two Regions' CDN buckets, Redis AUTH from Secrets Manager,
  * and the logs and roles the cdk-nag findings asked for (nag.test.ts runs the rule pack itself).
  */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { resourceNames } from '@streamctl/sdk/config';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_PUT_ACTIONS, HEALTH_ACTIONS, ROUTING_PARTITION, ROUTING_READ_ACTIONS } from '../lib/api-stack.js';
-import { buildPlatform, type PlatformStacks } from '../lib/app.js';
-import { controlTablePlacement, type InfraConfig, loadInfraConfig, parseInfraConfig } from '../lib/config.js';
+import type { PlatformStacks } from '../lib/app.js';
+import { controlTablePlacement, type InfraConfig, parseInfraConfig } from '../lib/config.js';
 import { MEDIA_FAILOVER_STATUS_CODES } from '../lib/edge-stack.js';
-
-const INFRA = fileURLToPath(new URL('..', import.meta.url));
-const example = loadInfraConfig(join(INFRA, 'streamctl.infra.example.json'));
-const context = { 'aws:cdk:bundling-stacks': [] };
+import { example, synthesizedPlatform } from './example.js';
 
 let stacks: PlatformStacks;
 let single: PlatformStacks;
@@ -28,10 +23,7 @@ const singleConfig: InfraConfig = parseInfraConfig({
 });
 
 beforeAll(async () => {
-  [stacks, single] = await Promise.all([buildPlatform(example, { context }), buildPlatform(singleConfig, { context })]);
-  // Synthesize once here (the assertions reuse the assemblies), so no single test pays for it.
-  stacks.app.synth();
-  single.app.synth();
+  [stacks, single] = await Promise.all([synthesizedPlatform(example), synthesizedPlatform(singleConfig)]);
 }, 120_000);
 
 type Resource = { Type: string; Properties: Record<string, unknown> };

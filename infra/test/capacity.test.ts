@@ -4,31 +4,23 @@
  * the API function's provisioned concurrency, per Region; without it the
  * stream stays on-demand and the API has no alias.
  */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CAPACITY_DEFAULTS } from '@streamctl/sdk';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildPlatform, type PlatformStacks } from '../lib/app.js';
-import { capacityFor, type InfraConfig, loadInfraConfig, parseInfraConfig } from '../lib/config.js';
+import type { PlatformStacks } from '../lib/app.js';
+import { capacityFor, parseInfraConfig } from '../lib/config.js';
 import { SIGNALS_PARALLELIZATION, WORKER_MAPPING } from '../lib/streaming-stack.js';
+import { example, synthesizedPlatform } from './example.js';
 
-const INFRA = fileURLToPath(new URL('..', import.meta.url));
-const example = loadInfraConfig(join(INFRA, 'streamctl.infra.example.json'));
 const planned = parseInfraConfig({
   ...example,
   capacity: { streamShards: { 'us-east-1': 477, 'eu-west-1': 36 }, apiProvisionedConcurrency: 500 },
 });
 
-/** Templates only: bundling is exercised by platform.test.ts's `cdk synth`. */
-const build = (config: InfraConfig) => buildPlatform(config, { context: { 'aws:cdk:bundling-stacks': [] } });
-
 let stacks: PlatformStacks;
 let plain: PlatformStacks;
 beforeAll(async () => {
-  [stacks, plain] = await Promise.all([build(planned), build(example)]);
-  stacks.app.synth();
-  plain.app.synth();
+  [stacks, plain] = await Promise.all([synthesizedPlatform(planned), synthesizedPlatform(example)]);
 }, 120_000);
 
 const template = (s: PlatformStacks, region: string, stack: 'streaming' | 'api') => {

@@ -4,18 +4,15 @@
  * the signing secret's name and `secretsmanager:GetSecretValue` on it, and
  * no function's environment holds a private key or a secret's value.
  */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { secretNames } from '@streamctl/sdk/config';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildPlatform, type PlatformStacks } from '../lib/app.js';
-import { type InfraConfig, loadInfraConfig, parseInfraConfig } from '../lib/config.js';
+import type { PlatformStacks } from '../lib/app.js';
+import { type InfraConfig, parseInfraConfig } from '../lib/config.js';
 import { EdgeStack } from '../lib/edge-stack.js';
+import { example, synthesizedPlatform, TEMPLATES_ONLY } from './example.js';
 
-const INFRA = fileURLToPath(new URL('..', import.meta.url));
-const example = loadInfraConfig(join(INFRA, 'streamctl.infra.example.json'));
 const KEY_GROUP = '1f2e3d4c-5b6a-4789-9abc-def012345678';
 const { publicKeys: _examplePublicKeys, ...withoutKeys } = example;
 /** The example as `streamctl keys rotate` leaves a stage: the key group named, no public keys in the config. */
@@ -24,8 +21,7 @@ const signing = secretNames(owned.stage).cloudFrontSigning;
 
 let stacks: PlatformStacks;
 beforeAll(async () => {
-  stacks = await buildPlatform(owned, { context: { 'aws:cdk:bundling-stacks': [] } });
-  stacks.app.synth();
+  stacks = await synthesizedPlatform(owned);
 }, 180_000);
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
@@ -96,7 +92,7 @@ describe('signing keys in the CDK app', () => {
   });
 
   it('with publicKeys the app makes the group and keeps it and its keys when the config moves to keyGroupId', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: TEMPLATES_ONLY });
     const edge = new EdgeStack(app, 'edge', example, { env: { account: example.account, region: 'us-east-1' } });
     const t = Template.fromStack(edge);
     t.resourceCountIs('AWS::CloudFront::PublicKey', example.publicKeys?.length ?? 0);

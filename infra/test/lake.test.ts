@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_SLOS,
   FIREHOSE_ERROR_PREFIX,
@@ -14,15 +11,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Stream } from 'aws-cdk-lib/aws-kinesis';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildPlatform, type PlatformStacks } from '../lib/app.js';
+import type { PlatformStacks } from '../lib/app.js';
 import { analyticsSettings, parseInfraConfig } from '../lib/config.js';
 import { LakeStack } from '../lib/lake-stack.js';
+import { exampleJson as example, synthesizedPlatform, TEMPLATES_ONLY } from './example.js';
 
-const INFRA = fileURLToPath(new URL('..', import.meta.url));
-const example = JSON.parse(readFileSync(join(INFRA, 'streamctl.infra.example.json'), 'utf8')) as Record<
-  string,
-  unknown
->;
 // One threshold and the retention moved from their defaults: the template must show the config's values.
 const config = parseInfraConfig({ ...example, analytics: { lakeRetentionDays: 730, slo: { startupP95Ms: 1500 } } });
 const REGION = 'eu-west-1';
@@ -33,9 +26,7 @@ let stacks: PlatformStacks;
 let t: Template;
 
 beforeAll(async () => {
-  // Templates only: bundling is exercised by platform.test.ts's `cdk synth`.
-  stacks = await buildPlatform(config, { context: { 'aws:cdk:bundling-stacks': [] } });
-  stacks.app.synth();
+  stacks = await synthesizedPlatform(config);
   t = Template.fromStack(stacks.regions[REGION]?.lake as never);
 }, 120_000);
 
@@ -365,7 +356,7 @@ describe('lake stack', () => {
   it('takes the cutoff from the config', () => {
     // The lake stack alone, over a stream and an API of its own: no need for the whole platform.
     const small = parseInfraConfig({ ...example, analytics: { bytesScannedCutoffBytes: 1024 ** 3 } });
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: TEMPLATES_ONLY });
     const env = { account: small.account, region: REGION };
     const deps = new Stack(app, 'deps', { env });
     const lake = new LakeStack(app, 'lake', small, {

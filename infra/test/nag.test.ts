@@ -7,16 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type App, type PolicyValidationPluginReport, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildPlatform } from '../lib/app.js';
-import { loadInfraConfig } from '../lib/config.js';
-
-const INFRA = fileURLToPath(new URL('..', import.meta.url));
-const config = loadInfraConfig(join(INFRA, 'streamctl.infra.example.json'));
+import { example as config, TEMPLATES_ONLY } from './example.js';
 
 /** An acknowledgement is a sentence that says why, not a placeholder. */
 const MIN_REASON_LENGTH = 40;
@@ -30,7 +26,7 @@ let reports: PolicyValidationPluginReport[];
 beforeAll(async () => {
   outdir = mkdtempSync(join(tmpdir(), 'streamctl-nag-'));
   // Templates only (no esbuild bundling): the rules read the synthesized resources, not the code.
-  ({ app } = await buildPlatform(config, { outdir, context: { 'aws:cdk:bundling-stacks': [] } }));
+  ({ app } = await buildPlatform(config, { outdir, context: TEMPLATES_ONLY }));
   const pack = new AwsSolutionsChecks(app);
   // CDK calls the pack during synth; its answer (the same CDK writes to validation-report.json and
   // prints) is kept here, so the tests can list it by stack.

@@ -2,24 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildPlatform, type PlatformStacks } from '../lib/app.js';
-import { loadInfraConfig, parseInfraConfig } from '../lib/config.js';
-
-const INFRA = fileURLToPath(new URL('..', import.meta.url));
-const EXAMPLE = join(INFRA, 'streamctl.infra.example.json');
-const config = loadInfraConfig(EXAMPLE);
+import type { PlatformStacks } from '../lib/app.js';
+import { parseInfraConfig } from '../lib/config.js';
+import { example as config, EXAMPLE_CONFIG_PATH as EXAMPLE, INFRA, synthesizedPlatform } from './example.js';
 
 let stacks: PlatformStacks;
 const template = (stack: Parameters<typeof Template.fromStack>[0]) => Template.fromStack(stack);
 
 beforeAll(async () => {
-  // Bundling is exercised by `pnpm --filter @streamctl/infra synth`; the assertions need templates only.
-  stacks = await buildPlatform(config, { context: { 'aws:cdk:bundling-stacks': [] } });
-  // Synthesize once here (the assertions reuse the assembly), so no single test pays for it.
-  stacks.app.synth();
+  stacks = await synthesizedPlatform(config);
 }, 120_000);
 
 describe('data', () => {
@@ -466,10 +459,7 @@ describe('edge', () => {
 
   // It builds a second platform: seconds of work, more on a busy machine.
   it("moves the writes and the origin group's primary with apiPrimaryRegion", { timeout: 60_000 }, async () => {
-    const moved = await buildPlatform(
-      { ...config, apiPrimaryRegion: 'eu-west-1' },
-      { context: { 'aws:cdk:bundling-stacks': [] } },
-    );
+    const moved = await synthesizedPlatform({ ...config, apiPrimaryRegion: 'eu-west-1' });
     const t = template(moved.edge);
     t.hasResourceProperties('AWS::CloudFront::Distribution', {
       DistributionConfig: Match.objectLike({
@@ -514,9 +504,8 @@ describe('custom domains', () => {
   let imported: PlatformStacks;
   let bare: PlatformStacks;
   beforeAll(async () => {
-    const props = { context: { 'aws:cdk:bundling-stacks': [] } };
-    imported = await buildPlatform(parseInfraConfig({ ...withoutZone, certificates }), props);
-    bare = await buildPlatform(parseInfraConfig(withoutZone), props);
+    imported = await synthesizedPlatform(parseInfraConfig({ ...withoutZone, certificates }));
+    bare = await synthesizedPlatform(parseInfraConfig(withoutZone));
   }, 120_000);
 
   const distributionConfig = (t: Template) =>

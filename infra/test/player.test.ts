@@ -1,20 +1,17 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type InfraConfig, loadInfraConfig } from '../lib/config.js';
+import type { InfraConfig } from '../lib/config.js';
 import {
   DEV_ROUTES_FUNCTION,
   EdgeStack,
   PLAYER_INDEX_FUNCTION,
   playerContentSecurityPolicy,
 } from '../lib/edge-stack.js';
-
-const INFRA = fileURLToPath(new URL('..', import.meta.url));
-const config = loadInfraConfig(join(INFRA, 'streamctl.infra.example.json'));
+import { example as config } from './example.js';
 
 /** Managed-CachingOptimized. */
 const CACHING_OPTIMIZED = '658327ea-f89d-4fab-a63d-7e88639e58f6';

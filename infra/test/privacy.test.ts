@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { resourceNames } from '@streamctl/sdk/config';
 import { PRIVACY_MAP, VIEWER_STORES } from '@streamctl/sdk/privacy';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -14,19 +13,15 @@ import {
   ROUTING_READ_ACTIONS,
   TASTE_PARTITIONS,
 } from '../lib/api-stack.js';
-import { buildPlatform, type PlatformStacks } from '../lib/app.js';
-import { controlTablePlacement, loadInfraConfig } from '../lib/config.js';
+import type { PlatformStacks } from '../lib/app.js';
+import { controlTablePlacement } from '../lib/config.js';
 import { erasedEventsDropped, TOMBSTONE_READ } from '../lib/streaming-stack.js';
-
-const INFRA = fileURLToPath(new URL('..', import.meta.url));
-const config = loadInfraConfig(join(INFRA, 'streamctl.infra.example.json'));
+import { example as config, INFRA, synthesizedPlatform } from './example.js';
 
 let stacks: PlatformStacks;
 
 beforeAll(async () => {
-  // Templates only: bundling is exercised by platform.test.ts's `cdk synth`.
-  stacks = await buildPlatform(config, { context: { 'aws:cdk:bundling-stacks': [] } });
-  stacks.app.synth();
+  stacks = await synthesizedPlatform(config);
 }, 120_000);
 
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };

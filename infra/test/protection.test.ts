@@ -1,16 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildPlatform, type PlatformStacks } from '../lib/app.js';
+import type { PlatformStacks } from '../lib/app.js';
 import { parseInfraConfig } from '../lib/config.js';
+import { exampleJson as example, synthesizedPlatform } from './example.js';
 
-const INFRA = fileURLToPath(new URL('..', import.meta.url));
-const example = JSON.parse(readFileSync(join(INFRA, 'streamctl.infra.example.json'), 'utf8')) as Record<
-  string,
-  unknown
->;
 const SPEKE = 'https://abc123def4.execute-api.eu-west-1.amazonaws.com/prod/speke/v2.0/copyProtection';
 const protection = {
   spekeUrl: SPEKE,
@@ -44,12 +37,8 @@ let plain: PlatformStacks;
 let speke: PlatformStacks;
 
 beforeAll(async () => {
-  // Templates only: bundling is exercised by platform.test.ts's `cdk synth`.
-  const context = { 'aws:cdk:bundling-stacks': [] };
-  plain = await buildPlatform(parseInfraConfig(example), { context });
-  speke = await buildPlatform(parseInfraConfig({ ...example, protection }), { context });
-  plain.app.synth();
-  speke.app.synth();
+  plain = await synthesizedPlatform(parseInfraConfig(example));
+  speke = await synthesizedPlatform(parseInfraConfig({ ...example, protection }));
 }, 120_000);
 
 describe('content protection', () => {

@@ -3,24 +3,18 @@
  * bucket, SSE-KMS objects included, each replica encrypted with its Region's media key (by alias),
  * with a role that may do that and nothing more.
  */
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { mediaReplicationRuleId } from '@streamctl/sdk';
 import { resourceNames } from '@streamctl/sdk/config';
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildPlatform, type PlatformStacks } from '../lib/app.js';
-import { loadInfraConfig } from '../lib/config.js';
+import type { PlatformStacks } from '../lib/app.js';
 import { mediaKeyAlias } from '../lib/media-stack.js';
-
-const INFRA = fileURLToPath(new URL('..', import.meta.url));
-const config = loadInfraConfig(join(INFRA, 'streamctl.infra.example.json'));
+import { example as config, synthesizedPlatform } from './example.js';
 
 let stacks: PlatformStacks;
 beforeAll(async () => {
-  stacks = await buildPlatform(config, { context: { 'aws:cdk:bundling-stacks': [] } });
-  stacks.app.synth();
+  stacks = await synthesizedPlatform(config);
 }, 120_000);
 
 /** A template value flattened to text: joins joined, the partition `aws`, `<token>` for anything else (imports). */

@@ -1,21 +1,15 @@
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildPlatform, type PlatformStacks } from '../lib/app.js';
-import { loadInfraConfig } from '../lib/config.js';
+import type { PlatformStacks } from '../lib/app.js';
 import { SEARCH_PERMISSIONS, searchCollectionName } from '../lib/search-stack.js';
+import { example as config, synthesizedPlatform } from './example.js';
 
-const INFRA = fileURLToPath(new URL('..', import.meta.url));
-const config = loadInfraConfig(join(INFRA, 'streamctl.infra.example.json'));
 const NAME = 'streamctl-prod-titles';
 
 let stacks: PlatformStacks;
 
 beforeAll(async () => {
-  // Templates only: bundling is exercised by platform.test.ts's `cdk synth`.
-  stacks = await buildPlatform(config, { context: { 'aws:cdk:bundling-stacks': [] } });
-  stacks.app.synth();
+  stacks = await synthesizedPlatform(config);
 }, 120_000);
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };

@@ -1,5 +1,3 @@
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PlanNameSchema } from '@streamctl/sdk/config';
 import { DeviceLimitError, NotFoundError, StreamLimitError } from '@streamctl/sdk/errors';
 import { userStateTable } from '@streamctl/sdk/resources';
@@ -8,18 +6,14 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { FilterPattern } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { playbackStartLines, VIEWER_ATTRIBUTES } from '../lib/api-stack.js';
-import { buildPlatform, type PlatformStacks } from '../lib/app.js';
-import { loadInfraConfig, parseInfraConfig } from '../lib/config.js';
-
-const INFRA = fileURLToPath(new URL('..', import.meta.url));
-const config = loadInfraConfig(join(INFRA, 'streamctl.infra.example.json'));
+import type { PlatformStacks } from '../lib/app.js';
+import { parseInfraConfig } from '../lib/config.js';
+import { example as config, synthesizedPlatform } from './example.js';
 
 let stacks: PlatformStacks;
 
 beforeAll(async () => {
-  // Templates only: bundling is exercised by platform.test.ts's `cdk synth`.
-  stacks = await buildPlatform(config, { context: { 'aws:cdk:bundling-stacks': [] } });
-  stacks.app.synth();
+  stacks = await synthesizedPlatform(config);
 }, 120_000);
 
 type Resource = { Type: string; Properties: Record<string, unknown> };

@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import * as mediaconvert from '@aws-sdk/client-mediaconvert';
 import { type LocalPlatform, startLocalPlatform } from '@streamctl/local';
@@ -33,8 +32,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelProblems } from '../../test/aws-model.js';
-import { buildPlatform } from '../lib/app.js';
-import { loadInfraConfig, mediaConvertRoleName } from '../lib/config.js';
+import { mediaConvertRoleName } from '../lib/config.js';
 import {
   type Execution,
   eventRules,
@@ -47,9 +45,8 @@ import {
   UnsupportedAslError,
   validateDefinition,
 } from './asl-harness.js';
+import { example as config, synthesizedPlatform } from './example.js';
 
-const INFRA = fileURLToPath(new URL('..', import.meta.url));
-const config = loadInfraConfig(join(INFRA, 'streamctl.infra.example.json'));
 const REGION = 'eu-west-1';
 const names = resourceNames(config.stage, REGION);
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
@@ -185,7 +182,7 @@ const sidecar = join(work, 'film.en.vtt');
 
 beforeAll(async () => {
   // The app's media stack of one Region, as synthesized (bundling is not needed for templates).
-  const stacks = await buildPlatform(config, { context: { 'aws:cdk:bundling-stacks': [] } });
+  const stacks = await synthesizedPlatform(config);
   const media = stacks.regions[REGION]?.media;
   if (!media) throw new Error(`No media stack in ${REGION}`);
   template = Template.fromStack(media).toJSON() as TemplateJson;
