@@ -15,8 +15,15 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { mintDevToken, startLocalPlatform } from '@streamctl/local';
+import { createAwsClients, createCatalog } from '@streamctl/sdk';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { enginesUnavailable, targetEnginesEnv } from '../../../../test/e2e/target.js';
 import { MEDIA_REPLICATION_LOG, startRegions } from '../../src/local-serving.js';
@@ -252,6 +259,50 @@ describe.skipIf(enginesUnavailable(target))('media replication while a Region is
           new PutObjectCommand({ Bucket: 'streamctl-local-cdn-eu-west-1', Key, Body: `#EXTM3U\n${Key}\n` }),
         );
       }
+      // A title transcoded in eu-west-1 is published from us-east-1 before its media is there:
+      // the basic plan's capped master is made from eu-west-1's master and written beside it.
+      const master = [
+        '#EXTM3U',
+        '#EXT-X-STREAM-INF:BANDWIDTH=5000000,RESOLUTION=1920x1080',
+        '1080p/index.m3u8',
+        '#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION=1280x720',
+        '720p/index.m3u8',
+        '',
+      ].join('\n');
+      const late = { titleId: 'down-2', hls: 'titles/down-2/master.m3u8' };
+      await s3.send(new PutObjectCommand({ Bucket: 'streamctl-local-cdn-eu-west-1', Key: late.hls, Body: master }));
+      const clients = createAwsClients(platform.config);
+      const catalog = createCatalog(clients, platform.config.resources);
+      await catalog.putTitle({ titleId: late.titleId, name: 'Down 2', manifests: { hls: late.hls } });
+      const source = { sha256: 'a'.repeat(64), key: 'masters/down-2/a/clip.mp4', bytes: 1, ladder: 'default' };
+      await catalog.setStatus(late.titleId, 'UPLOADING', { source: { ...source, region: 'eu-west-1' } });
+      await catalog.setStatus(late.titleId, 'TRANSCODING');
+      await catalog.setRenditions(late.titleId, {
+        manifests: { hls: late.hls },
+        renditions: [
+          {
+            name: '1080p',
+            width: 1920,
+            height: 1080,
+            bandwidth: 5_000_000,
+            playlist: 'titles/down-2/1080p/index.m3u8',
+          },
+          { name: '720p', width: 1280, height: 720, bandwidth: 2_500_000, playlist: 'titles/down-2/720p/index.m3u8' },
+        ],
+      });
+      clients.destroy();
+      const published = await runCli(['publish', late.titleId, '--countries', 'ALL', '--json', '--stage', 'local'], {
+        env,
+      });
+      expect(published.code, published.stderr).toBe(0);
+      const capped = await s3.send(
+        new GetObjectCommand({ Bucket: 'streamctl-local-cdn-eu-west-1', Key: 'titles/down-2/master.720p.m3u8' }),
+      );
+      const cappedText = (await capped.Body?.transformToString('utf8')) ?? '';
+      expect(cappedText).toContain('720p/index.m3u8');
+      expect(cappedText).not.toContain('1080p/index.m3u8');
+      keys.push(late.hls, 'titles/down-2/master.720p.m3u8');
+
       const signed = await runCli(
         ['sign', `${platform.parts.edge}/${keys[0]}`, '--stage', 'local', '--expires-in', '5m', '--json'],
         { env },
@@ -270,7 +321,7 @@ describe.skipIf(enginesUnavailable(target))('media replication while a Region is
       expect(us?.media?.oldestPendingMs).toBeGreaterThanOrEqual(500);
       expect(regions.find((r) => r.region === 'eu-west-1')?.media?.pending).toBe(0);
       const text = await runCli(['failover', 'status', '--stage', 'local'], { env });
-      expect(text.stdout).toMatch(/media 3 objects pending, oldest \d+\.\d s/);
+      expect(text.stdout).toMatch(/media 5 objects pending, oldest \d+\.\d s/);
 
       // Back: replication catches up, and the primary's bucket serves again.
       controls['us-east-1']?.startMedia();

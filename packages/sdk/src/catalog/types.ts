@@ -181,6 +181,8 @@ export interface TitleSource {
   protection?: 'aes-128' | 'drm';
   /** The transcode job, once submitted. */
   jobId?: string;
+  /** The Region whose CDN bucket the transcode wrote: the title's media replicates from there. */
+  region?: string;
   backend?: 'mediaconvert' | 'ffmpeg';
 }
 

@@ -97,6 +97,7 @@ export function createIngest(deps: IngestDeps): Ingest {
         bytes: probe.sizeBytes,
         ladder: ladder.name,
         ...(scheme !== 'none' ? { protection: scheme } : {}),
+        region: config.region,
       };
       const { done: finished } = await registerTitle(catalog, {
         titleId,

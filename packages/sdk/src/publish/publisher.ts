@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import type { AwsClients } from '../aws/index.js';
+import { type AwsClients, createAwsClients } from '../aws/index.js';
 import { type Catalog, canTransition, type Title, type TitleDetails, type TitleStatus } from '../catalog/index.js';
 import type { StreamctlConfig } from '../config/index.js';
 import { ConflictError, NotFoundError, wrapAwsError } from '../errors/index.js';
 import { putCatalogEvent } from '../events/index.js';
 import { type Availability, capDashManifest, capMasterPlaylist, planCaps, planManifestKey } from '../playback/index.js';
+import { regionConfig } from '../regions/stage.js';
 import { titleInvalidationPaths } from '../resources/index.js';
 import { type CdnInvalidator, type InvalidationResult, invalidatorFor } from './invalidate.js';
+
+/** An S3 answer that the object is not there (yet). */
+const isMissing = (err: unknown) =>
+  (err as { name?: string }).name === 'NoSuchKey' ||
+  (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
 
 /** The result of publishing or unpublishing. */
 export interface PublishOutcome {
@@ -81,8 +87,6 @@ export function createPublisher(deps: {
       Object.values(deps.config.sessions.plans).map((p) => p.maxHeight),
     );
     if (!caps.length) return;
-    const Bucket = names.cdnBucket;
-    const s3 = deps.clients.s3();
     // The HLS master and, when the title has one, the DASH manifest: each capped the same way.
     const formats = [
       { key: title.manifests.hls, cap: capMasterPlaylist, type: 'application/vnd.apple.mpegurl' },
@@ -90,21 +94,52 @@ export function createPublisher(deps: {
     ];
     for (const format of formats) {
       if (!format.key) continue;
-      let text: string;
+      const { text, bucket, s3, done } = await readManifest(title, format.key);
       try {
-        const out = await s3.send(new GetObjectCommand({ Bucket, Key: format.key }));
-        text = (await out.Body?.transformToString('utf8')) ?? '';
-      } catch (err) {
-        throw wrapAwsError(err, 's3:GetObject', `s3://${Bucket}/${format.key}`);
-      }
-      for (const cap of caps) {
-        const Key = planManifestKey(format.key, cap);
-        try {
-          await s3.send(new PutObjectCommand({ Bucket, Key, Body: format.cap(text, cap), ContentType: format.type }));
-        } catch (err) {
-          throw wrapAwsError(err, 's3:PutObject', `s3://${Bucket}/${Key}`);
+        // Beside the master they cap: replication carries them to every other Region with it.
+        for (const cap of caps) {
+          const Key = planManifestKey(format.key, cap);
+          try {
+            await s3.send(
+              new PutObjectCommand({ Bucket: bucket, Key, Body: format.cap(text, cap), ContentType: format.type }),
+            );
+          } catch (err) {
+            throw wrapAwsError(err, 's3:PutObject', `s3://${bucket}/${Key}`);
+          }
         }
+      } finally {
+        done();
       }
+    }
+  };
+
+  /**
+   * A manifest of the title, from this Region's CDN bucket, or, while replication has not brought
+   * it here yet, from the bucket of the Region that transcoded it (`source.region`): a title
+   * ingested in one Region may be published from any other at once.
+   */
+  const readManifest = async (title: Title, Key: string) => {
+    const read = async (bucket: string, s3: ReturnType<AwsClients['s3']>) => {
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      return (await out.Body?.transformToString('utf8')) ?? '';
+    };
+    const here = deps.clients.s3();
+    const from = title.source?.region;
+    try {
+      return { text: await read(names.cdnBucket, here), bucket: names.cdnBucket, s3: here, done: () => {} };
+    } catch (err) {
+      if (!isMissing(err) || !from || from === deps.config.region) {
+        throw wrapAwsError(err, 's3:GetObject', `s3://${names.cdnBucket}/${Key}`);
+      }
+    }
+    const origin = regionConfig(deps.config, from);
+    const clients = createAwsClients(origin);
+    const bucket = origin.resources.cdnBucket;
+    try {
+      return { text: await read(bucket, clients.s3()), bucket, s3: clients.s3(), done: () => clients.destroy() };
+    } catch (err) {
+      clients.destroy();
+      throw wrapAwsError(err, 's3:GetObject', `s3://${bucket}/${Key} (nor yet in ${names.cdnBucket})`);
     }
   };
 
