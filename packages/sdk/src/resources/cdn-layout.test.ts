@@ -3,10 +3,8 @@ import {
   CMAF_MANIFESTS,
   cdnUrl,
   mediaConvertManifestKeys,
-  parseTitlePath,
   titleInvalidationPaths,
   titleObjectKey,
-  titleObjectPath,
   titleOutputUri,
   titlePrefix,
   titleResourcePattern,
@@ -16,7 +14,6 @@ describe('the CDN layout', () => {
   it('puts a title under titles/<id>/', () => {
     expect(titlePrefix('t1')).toBe('titles/t1/');
     expect(titleObjectKey('t1', '720p/seg_00001.m4s')).toBe('titles/t1/720p/seg_00001.m4s');
-    expect(titleObjectPath('t1', 'master.m3u8')).toBe('/titles/t1/master.m3u8');
     expect(titleOutputUri('cdn-bucket', 't1')).toBe('s3://cdn-bucket/titles/t1/');
   });
 
@@ -39,16 +36,5 @@ describe('the CDN layout', () => {
     expect(cdnUrl('https://cdn.example.com/', 'titles/t1/master.m3u8')).toBe(
       'https://cdn.example.com/titles/t1/master.m3u8',
     );
-  });
-
-  it('reads a title back out of a request path or key, and nothing else', () => {
-    expect(parseTitlePath('/titles/t1/h264/720p/seg_1.m4s')).toEqual({
-      titleId: 't1',
-      relative: 'h264/720p/seg_1.m4s',
-    });
-    expect(parseTitlePath('titles/t1/master.m3u8')).toEqual({ titleId: 't1', relative: 'master.m3u8' });
-    expect(parseTitlePath('/titles/t1/')).toBeUndefined();
-    expect(parseTitlePath('/v1/titles/t1/x')).toBeUndefined();
-    expect(parseTitlePath('/masters/t1/x')).toBeUndefined();
   });
 });

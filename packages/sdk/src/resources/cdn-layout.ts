@@ -2,7 +2,7 @@
  * The CDN bucket's object layout: where a title's renditions, manifests and
  * images live, the URL pattern a signed policy covers, and the paths an
  * invalidation drops. Ingest, publishing, the transcoders, the API's
- * playback grants, the edge and the CDK app all build keys here, so the
+ * playback grants and the CDK app all build keys here, so the
  * layout is spelled once.
  *
  * Title ids are not validated here: callers validate them on the way in, and
@@ -13,7 +13,6 @@
 
 /** The folder of the bucket that holds every title's tree. */
 const TITLES = 'titles';
-const TITLE_PATH = new RegExp(`^/?${TITLES}/([^/]+)/(.+)$`);
 
 /**
  * Where MediaConvert's CMAF output group writes, relative to a title's
@@ -127,32 +126,4 @@ export function titleResourcePattern(cdnBaseUrl: string, titleId: string): strin
  */
 export function titleInvalidationPaths(titleId: string): string[] {
   return [`/${titlePrefix(titleId)}*`];
-}
-
-/**
- * Reads a title's id and the rest of the path out of a CDN request path
- * (`/titles/<id>/<rest>`) or a bucket key (`titles/<id>/<rest>`); undefined
- * for anything outside a title's tree.
- *
- * @example
- * ```ts
- * parseTitlePath('/titles/t1/720p/seg_00001.m4s'); // { titleId: "t1", relative: "720p/seg_00001.m4s" }
- * parseTitlePath('/v1/home'); // undefined
- * ```
- */
-export function parseTitlePath(path: string): { titleId: string; relative: string } | undefined {
-  const match = TITLE_PATH.exec(path);
-  return match ? { titleId: match[1] as string, relative: match[2] as string } : undefined;
-}
-
-/**
- * The CDN request path of an object of a title (the key with a leading `/`).
- *
- * @example
- * ```ts
- * titleObjectPath('t1', 'h264/master.m3u8'); // "/titles/t1/h264/master.m3u8"
- * ```
- */
-export function titleObjectPath(titleId: string, relative: string): string {
-  return `/${titleObjectKey(titleId, relative)}`;
 }

@@ -1,44 +1,21 @@
 /**
  * The raw bucket's object layout: where ingest puts a master and its
- * caption files, and what the CDK app's ingest workflow matches and reads
- * back out of a key. Ingest and the CDK app both build keys here.
+ * caption files. Ingest and the CDK app (which lets MediaConvert read the
+ * masters' tree and nothing else) both take the layout from here.
  *
  * @module
  */
 
-/** The folder of the bucket that holds every master. */
-const MASTERS = 'masters';
-
 /**
  * The key prefix every master (and its caption files) is under; the CDK
- * app starts its ingest workflow on objects created here.
+ * app's MediaConvert role may read under it only.
  *
  * @example
  * ```ts
  * MASTERS_PREFIX; // "masters/"
  * ```
  */
-export const MASTERS_PREFIX = `${MASTERS}/`;
-
-/**
- * A Step Functions `StringMatches` pattern every master key matches.
- *
- * @example
- * ```ts
- * Condition.stringMatches('$.detail.object.key', MASTER_KEY_PATTERN);
- * ```
- */
-export const MASTER_KEY_PATTERN = `${MASTERS}/*/*/*`;
-
-/**
- * Which `/`-separated segment of a master key (0-based) is the title id.
- *
- * @example
- * ```ts
- * 'masters/t1/3f2a9c1d00112233/film.mov'.split('/')[MASTER_KEY_TITLE_SEGMENT]; // "t1"
- * ```
- */
-export const MASTER_KEY_TITLE_SEGMENT = 1;
+export const MASTERS_PREFIX = 'masters/';
 
 /**
  * The raw-bucket key of a master: per title, then per content (the start of
