@@ -230,6 +230,7 @@ function install(): void {
     return { PublicKey: { Id: input.Id }, ETag: `P-${input.Id}` };
   });
   cf.on(DeletePublicKeyCommand).callsFake((input) => {
+    if (!world.publicKeys.has(input.Id)) throw Object.assign(new Error('gone'), { name: 'NoSuchPublicKey' });
     if (world.group?.items.includes(input.Id)) throw Object.assign(new Error('in use'), { name: 'PublicKeyInUse' });
     if (input.IfMatch !== `P-${input.Id}`) throw Object.assign(new Error('etag'), { name: 'PreconditionFailed' });
     world.publicKeys.delete(input.Id);
@@ -497,6 +498,35 @@ describe('keys on AWS', () => {
     const next = await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => clock + 1000, wait: false });
     expect(next.pending).toBeDefined();
     expect(stored().keys.map((k) => k.keyPairId)).toEqual([first, winner, next.pending]);
+  });
+
+  it('a retire and a rotation at once: one writes, the other gets CONFLICT; the key due leaves, nothing else moves', async () => {
+    await rotateKeys(backend(), { longestGrantSeconds: 360, now: () => T0 });
+    await rotateKeys(backend(), {
+      longestGrantSeconds: 360,
+      now: () => T0 + 1000,
+      sleep: async () => {
+        world.distribution = 'Deployed';
+      },
+    });
+    const active = stored().active;
+    install();
+    world.readersTogether = 2;
+    const later = T0 + 86_400_000;
+    const outcomes = await Promise.allSettled([
+      createStageKeys(await prodConfig(), { backend: backend() }).retire({ now: () => later }),
+      rotateKeys(backend(), { longestGrantSeconds: 360, now: () => later, wait: false }),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => o.reason)).toMatchObject([
+      { code: 'CONFLICT', hint: expect.stringContaining('streamctl keys list') },
+    ]);
+    // Both took the due key out before writing; whichever won, it is gone everywhere, once.
+    expect(stored().keys.map((k) => k.keyPairId)).toEqual([active]);
+    expect(stored().active).toBe(active);
+    expect(world.group?.items).toEqual([active]);
+    expect([...world.publicKeys.keys()]).toEqual([active]);
+    expect(problems()).toEqual([]);
   });
 
   it('two first rotations of a stage at once: one makes the key group and the secret, the other gets CONFLICT', async () => {

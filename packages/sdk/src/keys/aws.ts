@@ -383,9 +383,13 @@ export function awsKeyBackend(options: AwsKeyBackendOptions): KeyBackend {
         if ((err as { name?: string }).name === 'NoSuchPublicKey') return;
         throw wrapKeysError(err, 'cloudfront:GetPublicKey', keyPairId);
       }
-      await call('cloudfront:DeletePublicKey', keyPairId, () =>
-        cf().send(new DeletePublicKeyCommand({ Id: keyPairId, IfMatch: etag })),
-      );
+      try {
+        await cf().send(new DeletePublicKeyCommand({ Id: keyPairId, IfMatch: etag }));
+      } catch (err) {
+        // Another run retiring the same key deleted it between our read and our delete.
+        if ((err as { name?: string }).name === 'NoSuchPublicKey') return;
+        throw wrapKeysError(err, 'cloudfront:DeletePublicKey', keyPairId);
+      }
     },
   };
 }
