@@ -134,6 +134,12 @@ export interface Privacy {
   /** Whether the viewer is personalized now (memoized for about a second in this process). */
   personalized(userId: string, country: string): Promise<boolean>;
   /**
+   * After a taste write: the viewer's consent read again (not from the memo, which it renews),
+   * and their taste forgotten again when they are not personalized now. So a choice that landed
+   * while an event was being learnt still leaves no taste behind.
+   */
+  confirmPersonalized(userId: string, country: string): Promise<boolean>;
+  /**
    * Everything held about the viewer, store by store, with a manifest of the stores read. The
    * country (the viewer's, when known) says which default consent they have if they never chose.
    */
@@ -305,6 +311,16 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
       if (!personalization) await deps.forgetTaste(viewer.userId);
       await deps.changed(viewer.userId);
       return { personalization, source: 'viewer', updatedAt };
+    },
+
+    async confirmPersonalized(userId, country) {
+      const answer = consent({ userId, country }).then((c) => c.personalization);
+      answer.catch(() => consentMemo.delete(userId));
+      consentMemo.set(userId, answer);
+      if (await answer) return true;
+      await deps.forgetTaste(userId);
+      await deps.changed(userId);
+      return false;
     },
 
     personalized(userId, country) {

@@ -30,6 +30,14 @@ export interface LearnerOptions extends ModelSettings {
    * taste model; their plays still count, anonymously, in popularity.
    */
   personalized?: (userId: string, country: string) => Promise<boolean>;
+  /**
+   * Called after a viewer's taste was written: reads their consent again, fresh, and forgets what
+   * was learnt when they turned personalization off meanwhile. `personalized` may answer from a
+   * memo (about a second old, from another process than the API that took the choice), and the
+   * choice may land between that check and the write: without this, a late event would teach a
+   * taste the viewer had just had forgotten.
+   */
+  confirm?: (userId: string, country: string) => Promise<void>;
 }
 
 /** The recommendation models' writer. */
@@ -90,6 +98,9 @@ export function createLearner(options: LearnerOptions): Learner {
   };
   const allowed = (event: EngagementEvent) =>
     options.personalized ? options.personalized(event.userId, event.country ?? 'ZZ') : Promise.resolve(true);
+  const confirm = async (event: EngagementEvent) => {
+    await options.confirm?.(event.userId, event.country ?? 'ZZ');
+  };
   return {
     async learn(event) {
       if (signalWeight(event) === 0) return false;
@@ -97,6 +108,7 @@ export function createLearner(options: LearnerOptions): Learner {
       const update = planUpdate(event, await genresOf(event.titleId), options);
       if (!update) return false;
       await models.apply(update);
+      await confirm(event);
       await options.changed?.(event.userId);
       return true;
     },
@@ -113,6 +125,7 @@ export function createLearner(options: LearnerOptions): Learner {
           const update = planUpdate(event, await genresOf(event.titleId), options);
           if (!update) return false;
           await models.apply(update, { popularity: false });
+          await confirm(event);
           const entry = popularityOf(event, sequenceNumber);
           if (entry) entries.push(entry);
           await options.changed?.(event.userId);

@@ -17,6 +17,7 @@ import {
   createAwsClients,
   createDeadLetterTable,
   createDynamoModelStore,
+  createLearner,
   createMemoryCache,
   createPlatform,
   createPrivacy,
@@ -282,6 +283,57 @@ describe.skipIf(!target.endpoints.dynamodb)(`privacy: consent, export and erasur
       expect(rows.filter((r) => r.SK === 'CONSENT')).toEqual([
         expect.objectContaining({ personalization: true, updatedAt: iso(0) }),
       ]);
+    });
+    it("a choice another process takes while the worker's memo still says on leaves no taste behind", async () => {
+      const p = platform(withPrivacy({}));
+      const models = p.recommendations.models;
+      const v = viewer();
+      const [t1, t2] = [`t-${run}-late-1`, `t-${run}-late-2`];
+      // The worker's privacy, whose memo keeps an answer for a minute (a second in production):
+      // long enough that the test, however slow the machine, runs inside it.
+      const workerPrivacy = createPrivacy({
+        stage: base.stage,
+        settings: withPrivacy({}).privacy,
+        regions: [{ region: base.region, clients: p.clients, names: base.resources }],
+        cache: createMemoryCache(),
+        forgetTaste: (userId) => models.forget(userId),
+        changed: async () => undefined,
+        now: clock,
+        consentMemoMs: 60_000,
+      });
+      const learner = createLearner({
+        models,
+        catalog: { findTitle: async () => ({ genres: ['drama'] }) as never },
+        personalized: (userId, country) => workerPrivacy.personalized(userId, country),
+        confirm: async (userId, country) => {
+          await workerPrivacy.confirmPersonalized(userId, country);
+        },
+      });
+      expect(await learner.learn(event(v, 'like', t1, 60_000))).toBe(true);
+      expect([...(await models.profile(v.userId)).titles.keys()]).toEqual([t1]);
+
+      // The API (another process, another memo) takes the choice: off, the taste forgotten.
+      await p.privacy.setConsent(v, false);
+      expect((await models.profile(v.userId)).titles.size).toBe(0);
+
+      // A late event reaches the worker, whose memo still says on: it is written, then the fresh
+      // read after the write finds the viewer off and forgets it again.
+      await learner.learn(event(v, 'complete', t2, 30_000));
+      const after = await models.profile(v.userId);
+      expect(after.titles.size).toBe(0);
+      expect(after.positives).toEqual([]);
+      // The fresh answer renewed the memo: the next event is not learnt at all.
+      expect(await learner.learn(event(v, 'like', t1, 20_000))).toBe(false);
+      expect((await models.profile(v.userId)).titles.size).toBe(0);
+
+      // Without the confirmation the late event's taste would have stayed: that is what it guards.
+      const unconfirmed = createLearner({
+        models,
+        catalog: { findTitle: async () => ({ genres: ['drama'] }) as never },
+        personalized: async () => true,
+      });
+      await unconfirmed.learn(event(v, 'complete', t2, 10_000));
+      expect([...(await models.profile(v.userId)).titles.keys()]).toEqual([t2]);
     });
   });
 
