@@ -198,11 +198,15 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
     return { personalization: deps.settings.personalization === 'on', source: 'stage' };
   };
 
-  async function consent(viewer: Pick<Viewer, 'userId' | 'country'>): Promise<ConsentState> {
+  async function consent(viewer: Pick<Viewer, 'userId' | 'country'>, consistent = false): Promise<ConsentState> {
     parseInput(IdSchema, viewer.userId, 'userId');
     try {
       const out = await docs().send(
-        new GetCommand({ TableName: userState, Key: { PK: userStatePartition(viewer.userId), SK: CONSENT_SK } }),
+        new GetCommand({
+          TableName: userState,
+          Key: { PK: userStatePartition(viewer.userId), SK: CONSENT_SK },
+          ...(consistent ? { ConsistentRead: true } : {}),
+        }),
       );
       if (!out.Item) return defaultConsent(viewer.country);
       return {
@@ -287,7 +291,7 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
   }
 
   const privacy: Privacy = {
-    consent,
+    consent: (viewer) => consent(viewer),
     pseudonym,
 
     async setConsent(viewer, personalization) {
@@ -314,7 +318,8 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
     },
 
     async confirmPersonalized(userId, country) {
-      const answer = consent({ userId, country }).then((c) => c.personalization);
+      // Strongly consistent: a choice written just before this read is seen.
+      const answer = consent({ userId, country }, true).then((c) => c.personalization);
       answer.catch(() => consentMemo.delete(userId));
       consentMemo.set(userId, answer);
       if (await answer) return true;
