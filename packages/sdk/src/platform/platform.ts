@@ -518,9 +518,7 @@ export function createPlatform(config: StreamctlConfig, options: PlatformOptions
       catalog: catalog(),
       changed: dropLocal,
       personalized: (userId, country) => privacy().personalized(userId, country),
-      confirm: async (userId, country) => {
-        await privacy().confirmPersonalized(userId, country);
-      },
+      confirm: (userId, country) => privacy().personalizedNow(userId, country),
     });
     return { learn: learner.learn, batch: learner.batch, models: models() };
   });

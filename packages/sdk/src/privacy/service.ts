@@ -134,11 +134,11 @@ export interface Privacy {
   /** Whether the viewer is personalized now (memoized for about a second in this process). */
   personalized(userId: string, country: string): Promise<boolean>;
   /**
-   * After a taste write: the viewer's consent read again (not from the memo, which it renews),
-   * and their taste forgotten again when they are not personalized now. So a choice that landed
-   * while an event was being learnt still leaves no taste behind.
+   * Whether the viewer is personalized now, read strongly consistent (not from the memo, which
+   * it renews): what a worker asks after a taste write, so a choice that landed while an event
+   * was being learnt is seen (see `LearnerOptions.confirm`).
    */
-  confirmPersonalized(userId: string, country: string): Promise<boolean>;
+  personalizedNow(userId: string, country: string): Promise<boolean>;
   /**
    * Everything held about the viewer, store by store, with a manifest of the stores read. The
    * country (the viewer's, when known) says which default consent they have if they never chose.
@@ -317,15 +317,12 @@ export function createPrivacy(deps: PrivacyDeps): Privacy {
       return { personalization, source: 'viewer', updatedAt };
     },
 
-    async confirmPersonalized(userId, country) {
+    personalizedNow(userId, country) {
       // Strongly consistent: a choice written just before this read is seen.
       const answer = consent({ userId, country }, true).then((c) => c.personalization);
       answer.catch(() => consentMemo.delete(userId));
       consentMemo.set(userId, answer);
-      if (await answer) return true;
-      await deps.forgetTaste(userId);
-      await deps.changed(userId);
-      return false;
+      return answer;
     },
 
     personalized(userId, country) {

@@ -31,13 +31,13 @@ export interface LearnerOptions extends ModelSettings {
    */
   personalized?: (userId: string, country: string) => Promise<boolean>;
   /**
-   * Called after a viewer's taste was written: reads their consent again, fresh, and forgets what
-   * was learnt when they turned personalization off meanwhile. `personalized` may answer from a
-   * memo (about a second old, from another process than the API that took the choice), and the
-   * choice may land between that check and the write: without this, a late event would teach a
-   * taste the viewer had just had forgotten.
+   * Whether the viewer is personalized now, read fresh: asked after each taste write, and a
+   * viewer who is not has what was learnt forgotten again (`models.forget`). `personalized` may
+   * answer from a memo (about a second old, in another process than the API that took the
+   * choice), and the choice may land between that check and the write: without this, a late
+   * event would teach back a taste the viewer just had forgotten.
    */
-  confirm?: (userId: string, country: string) => Promise<void>;
+  confirm?: (userId: string, country: string) => Promise<boolean>;
 }
 
 /** The recommendation models' writer. */
@@ -99,7 +99,9 @@ export function createLearner(options: LearnerOptions): Learner {
   const allowed = (event: EngagementEvent) =>
     options.personalized ? options.personalized(event.userId, event.country ?? 'ZZ') : Promise.resolve(true);
   const confirm = async (event: EngagementEvent) => {
-    await options.confirm?.(event.userId, event.country ?? 'ZZ');
+    if (options.confirm && !(await options.confirm(event.userId, event.country ?? 'ZZ'))) {
+      await models.forget(event.userId);
+    }
   };
   return {
     async learn(event) {

@@ -296,7 +296,9 @@ describe.skipIf(!target.endpoints.dynamodb)(`privacy: consent, export and erasur
         settings: withPrivacy({}).privacy,
         regions: [{ region: base.region, clients: p.clients, names: base.resources }],
         cache: createMemoryCache(),
-        forgetTaste: (userId) => models.forget(userId),
+        forgetTaste: async () => {
+          throw new Error('the worker forgets through its learner, never through privacy');
+        },
         changed: async () => undefined,
         now: clock,
         consentMemoMs: 60_000,
@@ -305,9 +307,7 @@ describe.skipIf(!target.endpoints.dynamodb)(`privacy: consent, export and erasur
         models,
         catalog: { findTitle: async () => ({ genres: ['drama'] }) as never },
         personalized: (userId, country) => workerPrivacy.personalized(userId, country),
-        confirm: async (userId, country) => {
-          await workerPrivacy.confirmPersonalized(userId, country);
-        },
+        confirm: (userId, country) => workerPrivacy.personalizedNow(userId, country),
       });
       expect(await learner.learn(event(v, 'like', t1, 60_000))).toBe(true);
       expect([...(await models.profile(v.userId)).titles.keys()]).toEqual([t1]);
