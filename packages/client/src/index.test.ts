@@ -244,26 +244,21 @@ describe('createClient with regions', () => {
   ];
   const home = { rails: [] };
 
-  /** A fetch whose answer depends on the Region asked: `down` Regions fail as the caller says. */
-  function regionFetch(down: Record<string, () => Response | Promise<Response>>) {
+  /** A fetch whose answer depends on the Region asked: `down` Regions answer as the caller says. */
+  function regionFetch(down: Record<string, (init?: RequestInit) => Response | Promise<Response>>) {
     const asked: string[] = [];
     const fetch = async (input: string | URL | Request, init?: RequestInit) => {
       const url = String(input);
       asked.push(url);
       const fail = Object.entries(down).find(([base]) => url.startsWith(base))?.[1];
-      if (fail) {
-        // A hung Region: answers only when the client gives up on it.
-        if (init?.signal?.aborted) throw init.signal.reason;
-        return fail();
-      }
-      return json(home);
+      return fail ? fail(init) : json(home);
     };
     return { fetch: fetch as typeof globalThis.fetch, asked };
   }
   const refused = () => Promise.reject(new TypeError('fetch failed'));
 
   it('calls the preferred Region first, and the next one when the first does not answer', async () => {
-    const down: Record<string, () => Response | Promise<Response>> = {};
+    const down: Record<string, (init?: RequestInit) => Response | Promise<Response>> = {};
     const { fetch, asked } = regionFetch(down);
     const api = createClient({ regions, fetch, token: 'tok' });
     expect(api.routing()).toEqual({ region: 'us-east-1', circuits: { 'us-east-1': 'closed', 'eu-west-1': 'closed' } });
@@ -289,19 +284,17 @@ describe('createClient with regions', () => {
     expect(missing).toMatchObject({ status: 404, code: 'NOT_FOUND' });
     expect(asked).toEqual([`${east}/v1/titles/t1`, `${west}/v1/titles/t1`]);
 
-    // A Region that does not answer in time fails over as well.
-    const hung = regionFetch({ [east]: () => new Promise<Response>(() => {}) });
-    const hanging = async (input: string | URL | Request, init?: RequestInit) => {
-      if (String(input).startsWith(east)) {
-        return new Promise<Response>((_, reject) =>
+    // A Region that does not answer in time fails over as well: it hangs until the client gives up.
+    const hung = regionFetch({
+      [east]: (init) =>
+        new Promise<Response>((_, reject) =>
           init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
-        );
-      }
-      return hung.fetch(input, init);
-    };
-    const patient = createClient({ regions, fetch: hanging as typeof globalThis.fetch, timeoutMs: 50 });
+        ),
+    });
+    const patient = createClient({ regions, fetch: hung.fetch, timeoutMs: 50 });
     expect(await patient.home()).toEqual(home);
     expect(patient.routing()?.region).toBe('eu-west-1');
+    expect(hung.asked).toEqual([`${east}/v1/home`, `${west}/v1/home`]);
 
     // 401, 403, 409 and 429 are thrown from the preferred Region without asking another.
     for (const [status, code] of [
@@ -320,7 +313,7 @@ describe('createClient with regions', () => {
 
   it('skips a Region whose circuit opened, probes it after the cool-down, and comes back to it', async () => {
     let now = 1_000;
-    const down: Record<string, () => Response | Promise<Response>> = { [east]: refused };
+    const down: Record<string, (init?: RequestInit) => Response | Promise<Response>> = { [east]: refused };
     const { fetch, asked } = regionFetch(down);
     const api = createClient({ regions, fetch, failover: { threshold: 3, coolDownMs: 5_000, now: () => now } });
     for (let i = 0; i < 3; i++) await api.home();
