@@ -89,6 +89,12 @@ export const CapacityAssumptionsSchema = z
      */
     platformWritesPerSignal: z.number().min(0),
     /**
+     * Writes to the Region's platform table per engagement record and worker that processes it:
+     * the idempotency ledger's claim (a conditional put) and its completion (an update), each
+     * under 1 KB (the entries expire by TTL, which costs nothing).
+     */
+    ledgerWritesPerRecord: z.number().min(0),
+    /**
      * Distinct titles among the signals of one signals-worker batch: popularity is written once per
      * title and batch (in the country and in ALL), not once per signal. A premiere makes it small.
      */
@@ -152,6 +158,7 @@ export const CAPACITY_DEFAULTS: Readonly<CapacityAssumptions> = Object.freeze({
   apiMemoryMb: 1024,
   signalShare: 0.5,
   platformWritesPerSignal: 4,
+  ledgerWritesPerRecord: 2,
   titlesPerSignalBatch: 20,
   homePagesPerViewerMinute: 0.2,
   homeCacheHitRatio: 0.8,
@@ -171,6 +178,12 @@ export const CAPACITY_DEFAULTS: Readonly<CapacityAssumptions> = Object.freeze({
 
 /** The workers that consume the events stream, each a standard consumer with its own event source mapping. */
 export const STREAM_WORKERS = ['watch-state', 'signals', 'qoe', 'search'] as const;
+
+/**
+ * The workers that process engagement events, each claiming every engagement record in the
+ * idempotency ledger (the search worker reads catalog events only).
+ */
+export const ENGAGEMENT_WORKERS = ['watch-state', 'signals', 'qoe'] as const satisfies readonly StreamWorker[];
 
 /** One of {@link STREAM_WORKERS}. */
 export type StreamWorker = (typeof STREAM_WORKERS)[number];

@@ -21,6 +21,7 @@ export {
   CAPACITY_DEFAULTS,
   type CapacityAssumptions,
   CapacityAssumptionsSchema,
+  ENGAGEMENT_WORKERS,
   STREAM_WORKERS,
   type StreamWorker,
 } from './assumptions.js';

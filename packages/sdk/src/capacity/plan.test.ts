@@ -69,12 +69,13 @@ describe('a 1M-viewer plan in one Region (250k concurrent, 6 events a minute)', 
   });
 
   it('counts DynamoDB units per table and the hottest key per sub-key', () => {
-    // The models live in the user-state table: the platform table is left with nothing the plan counts.
+    // The models live in the user-state table; the platform table holds the idempotency ledger:
+    // 25,000 records/s × 3 engagement workers × 2 (claim, completion) = 150,000 writes/s, no reads.
     expect(r.dynamodb.platform).toEqual({
       table: 'platform',
-      localWritesPerSecond: 0,
+      localWritesPerSecond: 150_000,
       replicatedWritesPerSecond: 0,
-      wcu: 0,
+      wcu: 150_000,
       readsPerSecond: 0,
       rcu: 0,
     });
@@ -156,8 +157,8 @@ describe('a 1M-viewer plan in one Region (250k concurrent, 6 events a minute)', 
     });
     // 12,500 records/s × 2,628,000 s = 32,850 M records, one 25 KB unit each × $0.014 = $459.90.
     expect(cost('Kinesis PUT payload units')).toBe(459.9);
-    // Nothing left on the platform table.
-    expect(cost('DynamoDB platform writes')).toBe(0);
+    // The ledger: 150,000 writes/s × 0.5 × 2,628,000 = 197,100 M WRU × $0.625 = $123,187.50; no reads.
+    expect(cost('DynamoDB platform writes')).toBe(123_187.5);
     expect(cost('DynamoDB platform reads')).toBe(0);
     // 38,541.67 writes/s × 2,628,000 = 101,287.5 M × $0.625 = $63,304.69; no other Region replicates in.
     expect(cost('DynamoDB user-state writes')).toBe(63_304.69);
@@ -179,13 +180,13 @@ describe('a 1M-viewer plan in one Region (250k concurrent, 6 events a minute)', 
     expect(cost('CloudFront data transfer out')).toBe(3_864_967.8);
     // 29,166.67 req/s × 2,628,000 = 76,650 M requests × $0.01 per 10,000 = $76,650.
     expect(cost('CloudFront HTTPS requests')).toBe(76_650);
-    // The lines' sum.
-    expect(r.monthlyCost).toBe(4_039_895.08);
+    // The lines' sum (4,039,895.08 before the ledger was counted, + 123,187.50).
+    expect(r.monthlyCost).toBe(4_163_082.58);
     // Provisioned stream: $394.20 + $459.90 = $854.10. On-demand: 730 h × $0.04 = $29.20, 32,850 M records
     // billed as 1 KB each = 31,328.2 GB × $0.08 = $2,506.26 in, × 4 consumers × $0.04 = $5,012.51 out: $7,547.97.
     expect(r.kinesis.provisionedMonthlyCost).toBe(854.1);
     expect(r.kinesis.onDemandMonthlyCost).toBe(7547.97);
-    expect(plan.totals.monthlyCostWithOnDemandStreams).toBe(4_046_588.95);
+    expect(plan.totals.monthlyCostWithOnDemandStreams).toBe(4_169_776.45);
   });
 
   it('says what it assumed and which prices it used', () => {
@@ -265,10 +266,11 @@ describe('a 50M-viewer plan in two Regions (12M concurrent, 75 % in us-east-1, 4
       wcu: 2_740_000,
     });
     expect(plan.totals.userStateWcu).toBe(5_480_000);
-    // The platform tables (one per Region) take none of it.
-    expect(us.dynamodb.platform.wcu).toBe(0);
-    expect(eu.dynamodb.platform.wcu).toBe(0);
-    expect(plan.totals.platformWcu).toBe(0);
+    // The platform tables (one per Region) take none of it, only their own Region's ledger:
+    // us-east-1 600,000 records/s × 3 workers × 2 = 3,600,000; eu-west-1 200,000 × 3 × 2 = 1,200,000.
+    expect(us.dynamodb.platform).toMatchObject({ wcu: 3_600_000, replicatedWritesPerSecond: 0 });
+    expect(eu.dynamodb.platform).toMatchObject({ wcu: 1_200_000, replicatedWritesPerSecond: 0 });
+    expect(plan.totals.platformWcu).toBe(4_800_000);
   });
 
   it('finds the hottest key over the partition limit even spread 64 ways', () => {
@@ -344,7 +346,8 @@ describe('a 50M-viewer plan in two Regions (12M concurrent, 75 % in us-east-1, 4
     // = $1,687,668.75; replicated in from eu-west-1: 342,500/s × 2,628,000 = 900,090 M rWRU × $0.625 = $562,556.25.
     expect(costOf(us, 'DynamoDB user-state writes').monthlyCost).toBe(1_687_668.75);
     expect(costOf(us, 'DynamoDB user-state replicated writes').monthlyCost).toBe(562_556.25);
-    expect(costOf(us, 'DynamoDB platform writes').monthlyCost).toBe(0);
+    // us-east-1 ledger: 3,600,000 × 0.5 = 1,800,000/s × 2,628,000 = 4,730,400 M WRU × $0.625 = $2,956,500.
+    expect(costOf(us, 'DynamoDB platform writes').monthlyCost).toBe(2_956_500);
     // us-east-1 API: 300,000 req/s × 0.02 s × 1 GB × 2,628,000 = 15,768,000,000 GB-s × $0.0000133334 = $210,241.05.
     expect(costOf(us, 'Lambda API GB-seconds').monthlyCost).toBe(210_241.05);
     // HTTP API: 300,000 × 2,628,000 = 788,400 M: 300 × $1.00 + 788,100 × $0.90 = $709,590.

@@ -17,6 +17,7 @@ import {
   CAPACITY_DEFAULTS,
   type CapacityAssumptions,
   CapacityAssumptionsSchema,
+  ENGAGEMENT_WORKERS,
   STREAM_WORKERS,
   type StreamWorker,
 } from './assumptions.js';
@@ -411,15 +412,17 @@ export function planCapacity(input: CapacityInput, options: PlanCapacityOptions 
     // DynamoDB. User state (a global table): the watch state and, since they moved there, the models
     // (the signals worker's writes, the home pages' reads). Every Region's writes land in every
     // Region, so each replica takes them all; reads stay in the Region's replica. Platform table
-    // (this Region's only): nothing the planner counts is left there.
+    // (this Region's only): the idempotency ledger, a claim and a completion per engagement record
+    // and worker that processes it (conditional writes: no reads).
     const model = models[region] as ModelWrites;
     const homeBuildReads =
       (peak * a.homePagesPerViewerMinute * (1 - a.homeCacheHitRatio) * a.platformReadsPerHomeBuild) / 60;
+    const ledgerWrites = recordsPerSecond * ENGAGEMENT_WORKERS.length * a.ledgerWritesPerRecord;
     const platform: TablePlan = {
       table: 'platform',
-      localWritesPerSecond: 0,
+      localWritesPerSecond: round(ledgerWrites),
       replicatedWritesPerSecond: 0,
-      wcu: 0,
+      wcu: ceil(ledgerWrites),
       readsPerSecond: 0,
       rcu: 0,
     };

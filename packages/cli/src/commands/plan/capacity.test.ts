@@ -50,7 +50,7 @@ describe('streamctl plan capacity', () => {
     expect(out).toContain(
       'user-state (global, with the models): 77,084 WCU (77,083 local + 0 replicated writes/s), 9,167 RCU',
     );
-    expect(out).toContain('platform: 0 WCU, 0 RCU');
+    expect(out).toContain('platform (the idempotency ledger): 150,000 WCU, 0 RCU');
     expect(out).toContain(
       "hottest key POP#us-east-1#ALL: 6.5 % of the Region's user-state writes, 5,000 writes/s over 8 sub-keys = 625/s each vs 1,000 WCU/s per partition (62.5 %: within)",
     );
@@ -61,7 +61,7 @@ describe('streamctl plan capacity', () => {
     expect(out).toContain('1 shard × 2 nodes = 2 cache.r7g.xlarge nodes');
     expect(out).toContain('41,667 segment + 16,667 API = 58,333 req/s; 1,250 Gbit/s at peak');
     expect(out).toMatch(/Kinesis shard-hours\s+26,280 shard-hour × \$0\.015\s+\$394\.20\n/);
-    expect(out).toMatch(/\n {2}total\s+250,000\s+36\s+0\s+77,084\s+586\s+2\s+58,333\s+\$4,039,895\.08\n/);
+    expect(out).toMatch(/\n {2}total\s+250,000\s+36\s+150,000\s+77,084\s+586\s+2\s+58,333\s+\$4,163,082\.58\n/);
     expect(out).toContain(
       '  "capacity": {"streamShards":{"us-east-1":36},"apiProvisionedConcurrency":{"us-east-1":334}}\n',
     );
@@ -87,7 +87,7 @@ describe('streamctl plan capacity', () => {
       expect(warnings.filter((w) => w.includes(`popularity counter POP#${region}#ALL takes 8,333.33`))).toHaveLength(1);
     // Each Region makes 227,778 watch-state + 800,000 model writes/s to the user-state table; each of the three
     // replicas takes all three Regions': 3,083,334 WCU each, 9,250,002 in all; the platform tables none.
-    expect(run.stdout).toMatch(/\n {2}total\s+10,000,000\s+1,431\s+0\s+9,250,002\s/);
+    expect(run.stdout).toMatch(/\n {2}total\s+10,000,000\s+1,431\s+6,000,000\s+9,250,002\s/);
   });
 
   it('prints the SDK plan as one JSON document with --json', async () => {
@@ -109,7 +109,7 @@ describe('streamctl plan capacity', () => {
       version: 1,
       input: { counterShards: 32 },
       regions: [{ region: 'us-east-1', kinesis: { provisionedShards: 36 } }],
-      totals: { monthlyCost: 4_039_895.08 },
+      totals: { monthlyCost: 4_163_082.58 },
       warnings: [],
     });
   });

@@ -212,7 +212,7 @@ function renderRegion(plan: CapacityPlan, r: RegionPlan): string[] {
     `               shards needed: ${number(k.shardsByRecords, 2)} by records, ${number(k.shardsByWriteBytes, 2)} by write bytes, ${number(k.shardsByReadBytes, 2)} by reads`,
     `               provisioned: ${number(k.provisionedShards)} shards (${k.boundBy} × ${a.shardHeadroom} headroom), ${usd(k.provisionedMonthlyCost)}/month; on-demand instead: ${usd(k.onDemandMonthlyCost)}/month`,
     `  DynamoDB     user-state (global, with the models): ${number(d.userState.wcu)} WCU (${number(d.userState.localWritesPerSecond)} local + ${number(d.userState.replicatedWritesPerSecond)} replicated writes/s), ${number(d.userState.rcu)} RCU`,
-    `               platform: ${number(d.platform.wcu)} WCU, ${number(d.platform.rcu)} RCU`,
+    `               platform (the idempotency ledger): ${number(d.platform.wcu)} WCU, ${number(d.platform.rcu)} RCU`,
     `               hottest key ${hot.key}: ${percent(hot.shareOfWrites)} of the Region's user-state writes, ${number(hot.writesPerSecond)} writes/s over ${hot.subKeys} sub-keys = ${number(hot.writesPerSubKeyPerSecond, 2)}/s each vs ${number(hot.partitionLimit)} WCU/s per partition (${percent(hot.utilization)}: ${hotVerdict})`,
     `  Lambda       workers: ${l.workers.map((w) => `${w.worker} ${number(w.concurrency)}`).join(', ')} (${number(k.provisionedShards)} shards × parallelization ${a.parallelizationFactor}; signals one batch per shard)`,
     `               API: ${number(l.api.requestsPerSecond)} req/s × ${a.apiDurationMs} ms = ${number(l.api.concurrency)}; total ${number(l.total)} of the default quota ${number(l.quota)}${l.total > l.quota ? ': request an increase' : ''}`,
